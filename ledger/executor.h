@@ -1,0 +1,94 @@
+// Deterministic execution of an ordered list of transactions against a state.
+//
+// Execution never fails as a whole: each transaction gets a TxCode; an invalid one is
+// recorded and changes nothing. Same state + same block => same writes, codes and roots on
+// every node, whatever the proposer put in the block.
+//
+// Thread safety: an Executor is immutable after construction; ExecuteBlock may run
+// concurrently on different states.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "ledger/codes.h"
+#include "ledger/state.h"
+#include "types/tx.h"
+
+namespace laurel::ledger {
+
+struct BlockContext {
+  uint64_t height = 0;
+  uint64_t time_ms = 0;
+  Hash32 prev_state_root{};
+};
+
+// What one transaction did (for the tx index and the history indexes).
+struct TxOutcome {
+  Hash32 tx_id{};
+  TxCode code = TxCode::kOk;
+  std::string action;                      // "issue_credential", ... or "" if malformed
+  Bytes signer;                            // first signature's key, or empty
+  std::vector<std::string> credential_ids;  // credentials it concerns (history)
+  std::vector<std::string> issuer_ids;      // issuers it concerns (history)
+};
+
+struct BlockResult {
+  std::map<std::string, std::string> writes;  // state key -> final value, sorted
+  std::vector<TxOutcome> outcomes;            // one per transaction, in block order
+  Hash32 state_root{};
+  Hash32 tx_root{};  // RFC 6962 root; leaf i = tx_id_i || u32be(code_i)
+};
+
+// Genesis parameters (from the genesis document).
+struct Genesis {
+  std::string chain_id;
+  uint64_t genesis_time_ms = 0;
+  std::vector<types::Validator> validators;
+  std::vector<Bytes> admin_keys;
+  uint32_t threshold = 0;
+  std::vector<types::RegisterIssuer> issuers;
+};
+
+// Checks a genesis document (keys, threshold, issuer ids and scopes).
+Status ValidateGenesis(const Genesis& g);
+// The state at height 0. Requires ValidateGenesis(g).ok().
+BlockResult ExecuteGenesis(const Genesis& g);
+
+// The state root: a hash chain over each block's sorted writes,
+// SHA-256("laurel/state-root/v1\0" || prev_root || u64be(height) || for each write:
+// u32be(len key) || key || u32be(len value) || value). Kept behind this one function so
+// that a sparse Merkle root can replace it.
+Hash32 ComputeStateRoot(const Hash32& prev_root, uint64_t height,
+                        const std::map<std::string, std::string>& writes);
+// The leaf of the tx_root for one transaction.
+Bytes TxRootLeaf(const Hash32& tx_id, TxCode code);
+
+class Executor {
+ public:
+  // `already_verified`, when set, returns true for a transaction whose every signature this
+  // node has already verified (e.g. at mempool admission); those are not verified again.
+  using VerifiedCheck = std::function<bool(const types::Tx&, const Hash32& tx_id)>;
+
+  explicit Executor(std::string chain_id, VerifiedCheck already_verified = nullptr);
+
+  BlockResult ExecuteBlock(const StateView& state, const BlockContext& ctx,
+                           std::span<const types::Tx> txs) const;
+
+  // Stateless checks only (decode, chain, expiry, signature validity); used by the
+  // mempool. Returns the code and, when OK, the decoded body.
+  TxCode CheckStateless(const types::Tx& tx, uint64_t next_height,
+                        types::TxBody* body_out = nullptr) const;
+
+  const std::string& chain_id() const { return chain_id_; }
+
+ private:
+  std::string chain_id_;
+  VerifiedCheck already_verified_;
+};
+
+}  // namespace laurel::ledger

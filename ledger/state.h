@@ -1,0 +1,99 @@
+// The ledger state as plain records, their state keys, and their one byte encoding.
+//
+// State keys: "g" (governance), "i/<issuer_id>", "c/<credential_id>". Values are the
+// deterministic protobuf encoding of laurel.v1.{Governance,Issuer,Credential}Record; those
+// bytes feed the state root, so encoding is part of consensus.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "types/tx.h"
+
+namespace laurel::ledger {
+
+struct GovernanceRecord {
+  std::string chain_id;
+  std::vector<Bytes> admin_keys;
+  uint32_t threshold = 0;
+  std::vector<types::Validator> validators;
+  uint64_t validators_from_height = 0;
+};
+
+struct IssuerKey {
+  uint32_t key_version = 0;
+  Bytes public_key;
+  uint64_t from_height = 0;
+  uint64_t to_height = 0;  // 0 while current; else the last height it was current
+};
+
+struct IssuerRecord {
+  std::string issuer_id;
+  std::string name;
+  std::string parent_id;
+  std::vector<types::TypeGrant> grants;
+  bool can_delegate = false;
+  types::IssuerStatus status = types::IssuerStatus::kActive;
+  std::string status_reason;
+  std::vector<IssuerKey> keys;  // oldest first; back() is current
+  uint64_t next_status_index = 0;
+  uint64_t created_height = 0;
+  uint64_t updated_height = 0;
+
+  const IssuerKey& current_key() const { return keys.back(); }
+  // The key with this version, or nullptr.
+  const IssuerKey* key(uint32_t version) const;
+  // Whether (type, level) is within this issuer's grants.
+  bool Allows(types::CredentialType type, types::Level level) const;
+};
+
+struct CredentialRecord {
+  std::string credential_id;
+  types::CredentialType type = types::CredentialType::kUnspecified;
+  types::Level level = types::Level::kUnspecified;
+  std::string issuer_id;
+  uint32_t key_version = 0;
+  Bytes card_digest;
+  uint64_t valid_from = 0;
+  uint64_t valid_until = 0;
+  types::CredentialStatus status = types::CredentialStatus::kActive;
+  std::string status_reason;
+  uint64_t status_index = 0;
+  uint64_t created_height = 0;
+  uint64_t updated_height = 0;
+};
+
+inline constexpr std::string_view kGovernanceKey = "g";
+std::string IssuerKeyOf(std::string_view issuer_id);
+std::string CredentialKeyOf(std::string_view credential_id);
+
+std::string EncodeGovernance(const GovernanceRecord& r);
+std::string EncodeIssuer(const IssuerRecord& r);
+std::string EncodeCredential(const CredentialRecord& r);
+// Decoders return kCorruption: state bytes come from our own store.
+Result<GovernanceRecord> DecodeGovernance(std::string_view bytes);
+Result<IssuerRecord> DecodeIssuer(std::string_view bytes);
+Result<CredentialRecord> DecodeCredential(std::string_view bytes);
+
+// Read access to committed state. Implemented by storage (RocksDB, memory) and by the
+// executor's per-block overlay. Reads must be consistent for the duration of a block.
+class StateView {
+ public:
+  virtual ~StateView() = default;
+  // Value of a state key, or nullopt.
+  virtual std::optional<std::string> GetState(std::string_view key) const = 0;
+  // Whether a transaction with this id was committed in an earlier block (valid or not).
+  virtual bool HasTx(const Hash32& tx_id) const = 0;
+};
+
+// Typed reads on a StateView (nullopt when absent; a decode failure aborts: it means the
+// store is corrupt, which is never input from outside).
+std::optional<GovernanceRecord> ReadGovernance(const StateView& s);
+std::optional<IssuerRecord> ReadIssuer(const StateView& s, std::string_view issuer_id);
+std::optional<CredentialRecord> ReadCredential(const StateView& s, std::string_view credential_id);
+
+}  // namespace laurel::ledger

@@ -1,0 +1,104 @@
+// The node's durable store: committed blocks, ledger state, tx index, history indexes and
+// the consensus safety record.
+//
+// Contract:
+// - CommitBlock applies a block's whole effect (block, meta, state writes, tx index, history
+//   entries, the new tip) atomically; with the RocksDB store, in one WriteBatch written with
+//   sync=true. After a crash at any instant, the store shows either all of it or none of it.
+// - Blocks are committed in height order starting at 0 (genesis); CommitBlock refuses a
+//   height other than Height()+1 (or 0 on an empty store) with kInvalidArgument.
+// - Reads see the last committed block. Thread safety: reads may run concurrently with each
+//   other and with one writer (RocksDB store); the memory store is single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "ledger/executor.h"
+#include "ledger/state.h"
+#include "types/tx.h"
+
+namespace laurel::storage {
+
+// A committed block as stored.
+struct BlockRecord {
+  uint64_t height = 0;
+  Hash32 block_id{};
+  Hash32 parent_id{};
+  uint64_t time_ms = 0;
+  std::vector<types::Tx> txs;
+  Bytes header;       // consensus block header bytes (opaque to storage)
+  Bytes certificate;  // commit certificate bytes (opaque to storage)
+  // Filled from the execution result on commit:
+  Hash32 state_root{};
+  Hash32 tx_root{};
+  std::vector<ledger::TxCode> results;
+};
+
+struct TxLocation {
+  uint64_t height = 0;
+  uint32_t position = 0;
+  ledger::TxCode code = ledger::TxCode::kOk;
+};
+
+struct HistoryEntry {
+  uint64_t height = 0;
+  uint32_t position = 0;
+  Hash32 tx_id{};
+  std::string action;
+  Bytes signer;
+  ledger::TxCode code = ledger::TxCode::kOk;
+  uint64_t time_ms = 0;
+};
+
+struct HistoryPage {
+  std::vector<HistoryEntry> entries;  // oldest first
+  std::string next_page_token;        // empty when there is no more
+};
+
+class Store : public ledger::StateView {
+ public:
+  ~Store() override = default;
+
+  // Whether genesis (height 0) has been committed.
+  virtual bool Empty() const = 0;
+  // Height of the last committed block; 0 after genesis only. Undefined when Empty().
+  virtual uint64_t Height() const = 0;
+  // State root after the last committed block (zeros when Empty()).
+  virtual Hash32 StateRoot() const = 0;
+
+  // Applies block + result atomically (see the contract above). `block.state_root`,
+  // `tx_root` and `results` are taken from `result`.
+  virtual Status CommitBlock(const BlockRecord& block, const ledger::BlockResult& result) = 0;
+
+  virtual Result<std::optional<BlockRecord>> GetBlock(uint64_t height) const = 0;
+  virtual std::optional<uint64_t> HeightOfBlock(const Hash32& block_id) const = 0;
+  virtual std::optional<TxLocation> GetTxLocation(const Hash32& tx_id) const = 0;
+
+  // History, oldest first, at most `limit` entries (limit is clamped to 1..1000) starting
+  // after `page_token` (empty: from the beginning). A malformed token is kInvalidArgument.
+  virtual Result<HistoryPage> CredentialHistory(std::string_view credential_id,
+                                                std::string_view page_token,
+                                                size_t limit) const = 0;
+  virtual Result<HistoryPage> IssuerHistory(std::string_view issuer_id,
+                                            std::string_view page_token,
+                                            size_t limit) const = 0;
+
+  // Consensus persistence: one opaque record per name (e.g. "safety"), written synced.
+  virtual Status PutConsensusRecord(std::string_view name, ByteView value) = 0;
+  virtual Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const = 0;
+};
+
+// RocksDB store at `path` (created if missing). Column families: blocks, block_index,
+// tx_index, state, history, consensus, attestations (docs/storage.md).
+Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path);
+// In-memory store with the same behaviour, for tests and simulations.
+std::unique_ptr<Store> NewMemoryStore();
+
+}  // namespace laurel::storage
