@@ -11,7 +11,7 @@ enum class TxCode : uint32_t {
   kMalformed = 1,               // body does not decode, or a field is out of its allowed form
   kWrongChain = 2,              // body.chain_id is not this chain's
   kExpired = 3,                 // block height > expires_at_height
-  kDuplicateTx = 4,             // tx_id already committed (or earlier in the same block)
+  kDuplicateTx = 4,             // tx_id already spent (see ConsumesTxId), or earlier in the block
   kMissingSignature = 5,        // no signatures at all
   kBadSignature = 6,            // some signature does not verify
   kUnauthorized = 7,            // no signature by a key allowed to authorise the action
@@ -34,6 +34,16 @@ enum class TxCode : uint32_t {
 };
 
 inline constexpr uint32_t kMaxTxCode = 23;
+
+// Whether a transaction recorded with this code spends its tx id (is entered in the tx
+// index, so that the same id is a duplicate forever). A tx that failed to decode or whose
+// signatures did not verify does not: its id stays free for the genuine transaction.
+// Execution order of the checks: MALFORMED (decode, nonce) -> MISSING_SIGNATURE ->
+// BAD_SIGNATURE -> DUPLICATE_TX -> WRONG_CHAIN -> EXPIRED -> field forms -> state rules.
+inline bool ConsumesTxId(TxCode code) {
+  return code != TxCode::kMalformed && code != TxCode::kMissingSignature &&
+         code != TxCode::kBadSignature && code != TxCode::kDuplicateTx;
+}
 
 // "OK", "MALFORMED", "WRONG_CHAIN", ... (stable names used by the API and CLI).
 const char* TxCodeName(TxCode code);

@@ -79,14 +79,20 @@ class Executor {
   BlockResult ExecuteBlock(const StateView& state, const BlockContext& ctx,
                            std::span<const types::Tx> txs) const;
 
-  // Stateless checks only (decode, chain, expiry, signature validity); used by the
-  // mempool. Returns the code and, when OK, the decoded body.
+  // Stateless checks only (decode, signatures, chain, expiry, field forms), in the order
+  // ExecuteBlock applies them; used by the mempool. Returns the code and, when OK, the
+  // decoded body. `next_height` is the height the tx would be executed at.
   TxCode CheckStateless(const types::Tx& tx, uint64_t next_height,
                         types::TxBody* body_out = nullptr) const;
 
   const std::string& chain_id() const { return chain_id_; }
 
  private:
+  // Decode, nonce form and signatures: the checks after which a tx id counts as spent.
+  TxCode CheckSigned(const types::Tx& tx, const Hash32& tx_id, types::TxBody* body_out) const;
+  // Chain, expiry and field forms.
+  TxCode CheckBody(const types::TxBody& body, uint64_t height) const;
+
   std::string chain_id_;
   VerifiedCheck already_verified_;
 };

@@ -86,7 +86,7 @@ class StateView {
   virtual ~StateView() = default;
   // Value of a state key, or nullopt.
   virtual std::optional<std::string> GetState(std::string_view key) const = 0;
-  // Whether a transaction with this id was committed in an earlier block (valid or not).
+  // Whether an earlier committed transaction spent this id (ledger::ConsumesTxId of its code).
   virtual bool HasTx(const Hash32& tx_id) const = 0;
 };
 
