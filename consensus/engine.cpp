@@ -1,0 +1,472 @@
+#include "consensus/engine.h"
+
+#include <algorithm>
+#include <deque>
+
+namespace laurel::consensus {
+
+RecoveryData GenesisRecovery(const Block& genesis) {
+  const QuorumCert qc = GenesisQc(genesis);
+  return RecoveryData{genesis, qc, qc};
+}
+
+Engine::Engine(const EngineConfig& config, const ValidatorSet& validators,
+               const crypto::PrivateKey& key, SafetyStore& store, const Clock& clock,
+               PayloadSource& payload, RecoveryData recovery, TestHooks hooks)
+    : config_(config),
+      validators_(validators),
+      key_(key),
+      clock_(clock),
+      payload_(payload),
+      hooks_(hooks),
+      safety_(key, config.my_index, validators.epoch(), store, hooks),
+      tree_(std::move(recovery.root)),
+      high_qc_(recovery.root_qc),
+      high_commit_qc_(recovery.commit_qc),
+      root_qc_(std::move(recovery.root_qc)) {
+  last_commit_round_ = tree_.root().round;
+}
+
+Status Engine::Start(Outputs& out) {
+  Block genesis;
+  genesis.epoch = validators_.epoch();
+  genesis.id = validators_.genesis_id();
+  LAUREL_RETURN_IF_ERROR(safety_.Load(GenesisQc(genesis)));
+  // The record's QC may be above what the recovery data knows (blocks are not persisted).
+  InsertQc(safety_.record().one_chain_qc, config_.my_index, out);
+  TryCommit(out);
+  return SyncRound(out);
+}
+
+SyncInfo Engine::CurrentSyncInfo() const { return SyncInfo{high_qc_, high_commit_qc_, high_tc_}; }
+
+const TimeoutCert* Engine::TcForRound(Round round) const {
+  if (high_tc_ && high_tc_->round + 1 == round) return &*high_tc_;
+  return nullptr;
+}
+
+// ---- Inputs ----
+
+Status Engine::OnMessage(uint32_t from, const Message& msg, Outputs& out) {
+  LAUREL_RETURN_IF_ERROR(safety_.FlushDeferred());
+  if (const auto* p = std::get_if<ProposalMsg>(&msg)) return ProcessProposal(from, *p, out);
+  if (const auto* v = std::get_if<VoteMsg>(&msg)) return ProcessVote(from, *v, out);
+  if (const auto* t = std::get_if<TimeoutMsg>(&msg)) return ProcessTimeout(from, *t, out);
+  const auto& s = std::get<SyncMsg>(msg);
+  LAUREL_RETURN_IF_ERROR(ProcessSyncInfo(from, s.sync, out));
+  return SyncRound(out);
+}
+
+Status Engine::OnTimer(TimerKind kind, Round round, Outputs& out) {
+  LAUREL_RETURN_IF_ERROR(safety_.FlushDeferred());
+  if (round != current_round_) return Status::Ok();  // stale timer
+  if (kind == TimerKind::kPayload) {
+    payload_deadline_round_ = round;
+    return TryPropose(out);
+  }
+  return LocalTimeout(out);
+}
+
+Status Engine::OnPayloadReady(Round round, Outputs& out) {
+  LAUREL_RETURN_IF_ERROR(safety_.FlushDeferred());
+  if (round != current_round_) return Status::Ok();
+  return TryPropose(out);
+}
+
+Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
+  LAUREL_RETURN_IF_ERROR(safety_.FlushDeferred());
+  Status first_error;
+  const Block* lowest_orphan = nullptr;
+  for (const Block& b : blocks) {
+    requested_.erase(b.id);
+    if (tree_.Contains(b.id) || b.height <= tree_.root().height) continue;
+    Status st = validators_.VerifyBlock(b);
+    if (!st.ok()) {
+      if (first_error.ok()) first_error = st;
+      continue;
+    }
+    InsertQc(b.qc, config_.my_index, out);
+    if (tree_.Contains(b.parent_id)) {
+      LAUREL_RETURN_IF_ERROR(InsertBlocks(b, out));
+    } else {
+      auto& waiting = orphans_[b.parent_id];
+      bool dup = false;
+      for (const Block& w : waiting) dup = dup || w.id == b.id;
+      if (!dup) waiting.push_back(b);
+      if (lowest_orphan == nullptr || b.height < lowest_orphan->height) lowest_orphan = &b;
+    }
+  }
+  if (lowest_orphan != nullptr && !tree_.Contains(lowest_orphan->parent_id) &&
+      lowest_orphan->height > tree_.root().height + 1) {
+    std::vector<uint32_t> peers;
+    for (const auto& [signer, sig] : lowest_orphan->qc.signatures) peers.push_back(signer);
+    Fetch(lowest_orphan->parent_id, std::move(peers), out);
+  }
+  TryCommit(out);
+  LAUREL_RETURN_IF_ERROR(SyncRound(out));
+  LAUREL_RETURN_IF_ERROR(TryPropose(out));
+  return first_error;
+}
+
+std::vector<Block> Engine::GetBlocks(const BlockId& id, uint32_t count) const {
+  std::vector<Block> res;
+  const Block* b = tree_.Get(id);
+  while (b != nullptr && res.size() < count) {
+    res.push_back(*b);
+    if (b->id == tree_.root().id) break;
+    b = tree_.Get(b->parent_id);
+  }
+  return res;
+}
+
+// ---- Certificates and rounds ----
+
+bool Engine::QcUseful(const QuorumCert& qc) const {
+  if (qc.round() > high_qc_.round()) return true;
+  const bool commit_qc = !qc.signatures.empty() && (qc.data.parent_round + 1 == qc.data.round ||
+                                                    hooks_.break_commit_consecutive);
+  return commit_qc && qc.data.parent_round > high_commit_qc_.data.parent_round;
+}
+
+void Engine::InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out) {
+  const bool commit_qc = !qc.signatures.empty() && (qc.data.parent_round + 1 == qc.data.round ||
+                                                    hooks_.break_commit_consecutive);
+  if (commit_qc && qc.data.parent_round > high_commit_qc_.data.parent_round) {
+    high_commit_qc_ = qc;
+  }
+  if (qc.round() > high_qc_.round()) high_qc_ = qc;
+  if (qc.round() > tree_.root().round && !tree_.Contains(qc.block_id())) {
+    std::vector<uint32_t> peers;
+    for (const auto& [signer, sig] : qc.signatures) peers.push_back(signer);
+    if (from != config_.my_index) peers.push_back(from);
+    Fetch(qc.block_id(), std::move(peers), out);
+  }
+}
+
+void Engine::InsertTc(const TimeoutCert& tc, Outputs& out) {
+  if (!high_tc_ || tc.round > high_tc_->round) high_tc_ = tc;
+  InsertQc(tc.high_qc, config_.my_index, out);
+}
+
+Status Engine::ProcessSyncInfo(uint32_t from, const SyncInfo& s, Outputs& out) {
+  if (QcUseful(s.highest_commit_qc)) {
+    LAUREL_RETURN_IF_ERROR(validators_.VerifyQc(s.highest_commit_qc));
+    InsertQc(s.highest_commit_qc, from, out);
+  }
+  if (QcUseful(s.highest_qc)) {
+    LAUREL_RETURN_IF_ERROR(validators_.VerifyQc(s.highest_qc));
+    InsertQc(s.highest_qc, from, out);
+  }
+  if (s.highest_tc && (!high_tc_ || s.highest_tc->round > high_tc_->round)) {
+    LAUREL_RETURN_IF_ERROR(validators_.VerifyTc(*s.highest_tc));
+    InsertTc(*s.highest_tc, out);
+  }
+  TryCommit(out);
+  SendSyncIfBehind(from, s, out);
+  return Status::Ok();
+}
+
+void Engine::SendSyncIfBehind(uint32_t from, const SyncInfo& theirs, Outputs& out) {
+  if (from == config_.my_index || from >= validators_.size()) return;
+  const Round their_round =
+      std::max(theirs.highest_qc.round(), theirs.highest_tc ? theirs.highest_tc->round : 0) + 1;
+  if (their_round >= current_round_) return;
+  auto& sent = sync_sent_[from];
+  if (sent >= current_round_) return;  // once per peer per round
+  sent = current_round_;
+  out.sends.push_back({from, SyncMsg{CurrentSyncInfo()}});
+}
+
+Status Engine::SyncRound(Outputs& out) {
+  Round r = high_qc_.round() + 1;
+  if (high_tc_) r = std::max(r, high_tc_->round + 1);
+  return AdvanceRound(r, out);
+}
+
+Status Engine::AdvanceRound(Round round, Outputs& out) {
+  if (round <= current_round_) return Status::Ok();
+  current_round_ = round;
+  timed_out_current_ = false;
+  ScheduleRoundTimer(out);
+  // Votes and timeouts below the previous round can no longer form anything we need.
+  votes_.erase(votes_.begin(), votes_.lower_bound(round > 1 ? round - 1 : 0));
+  timeouts_.erase(timeouts_.begin(), timeouts_.lower_bound(round));
+  return TryPropose(out);
+}
+
+void Engine::ScheduleRoundTimer(Outputs& out) {
+  // Steady state commits round r-2 on entering r; back off for every round beyond that.
+  const Round since = current_round_ - std::min(current_round_, last_commit_round_);
+  const uint64_t exp = since > 2 ? std::min<uint64_t>(since - 2, 16) : 0;
+  const uint64_t ms =
+      std::min(config_.round_timeout_base_ms << exp, config_.round_timeout_max_ms);
+  out.timers.push_back({TimerKind::kRound, current_round_, clock_.NowMs() + ms});
+}
+
+Status Engine::LocalTimeout(Outputs& out) {
+  requested_.clear();  // let fetches that went unanswered be asked again
+  ScheduleRoundTimer(out);
+  auto t = safety_.SignTimeout(current_round_, high_qc_, TcForRound(current_round_));
+  if (!t.ok()) {
+    if (t.status().code() == StatusCode::kIoError) return t.status();
+    // Not allowed to time out (e.g. restarted below our own record): share what we know.
+    out.sends.push_back({kBroadcast, SyncMsg{CurrentSyncInfo()}});
+    return Status::Ok();
+  }
+  timed_out_current_ = true;
+  out.sends.push_back({kBroadcast, TimeoutMsg{*t, CurrentSyncInfo()}});
+  return AddTimeout(*t, out);
+}
+
+// ---- Messages ----
+
+Status Engine::ProcessProposal(uint32_t from, const ProposalMsg& m, Outputs& out) {
+  LAUREL_RETURN_IF_ERROR(ProcessSyncInfo(from, m.sync, out));
+  const Block& b = m.block;
+  if (b.height <= tree_.root().height) return SyncRound(out);
+  if (tree_.Contains(b.id)) {
+    LAUREL_RETURN_IF_ERROR(SyncRound(out));
+    return MaybeVote(*tree_.Get(b.id), out);
+  }
+  LAUREL_RETURN_IF_ERROR(validators_.VerifyBlock(b));
+  NoteProposal(b, out);
+  InsertQc(b.qc, from, out);
+  TryCommit(out);
+  LAUREL_RETURN_IF_ERROR(SyncRound(out));
+  if (!tree_.Contains(b.parent_id)) {
+    auto& waiting = orphans_[b.parent_id];
+    bool dup = false;
+    for (const Block& w : waiting) dup = dup || w.id == b.id;
+    if (!dup) waiting.push_back(b);
+    return Status::Ok();  // InsertQc asked for the parent
+  }
+  LAUREL_RETURN_IF_ERROR(InsertBlocks(b, out));
+  TryCommit(out);
+  return TryPropose(out);
+}
+
+void Engine::NoteProposal(const Block& b, Outputs& out) {
+  auto [it, fresh] = proposals_seen_.emplace(std::make_pair(b.round, b.proposer), b.id);
+  if (!fresh && it->second != b.id) {
+    out.evidence.push_back({Evidence::Kind::kProposal, b.proposer, b.round, it->second, b.id});
+  }
+}
+
+Status Engine::ProcessVote(uint32_t from, const VoteMsg& m, Outputs& out) {
+  LAUREL_RETURN_IF_ERROR(ProcessSyncInfo(from, m.sync, out));
+  LAUREL_RETURN_IF_ERROR(validators_.VerifyVote(m.vote));
+  LAUREL_RETURN_IF_ERROR(AddVote(m.vote, out));
+  return SyncRound(out);
+}
+
+Status Engine::ProcessTimeout(uint32_t from, const TimeoutMsg& m, Outputs& out) {
+  LAUREL_RETURN_IF_ERROR(ProcessSyncInfo(from, m.sync, out));
+  LAUREL_RETURN_IF_ERROR(validators_.VerifyTimeout(m.timeout));
+  InsertQc(m.timeout.high_qc, from, out);
+  TryCommit(out);
+  LAUREL_RETURN_IF_ERROR(SyncRound(out));
+  return AddTimeout(m.timeout, out);
+}
+
+Status Engine::AddVote(const Vote& v, Outputs& out) {
+  const Round r = v.data.round;
+  auto [it, fresh] = votes_seen_.emplace(std::make_pair(r, v.signer), v.data.block_id);
+  if (!fresh && it->second != v.data.block_id) {
+    out.evidence.push_back({Evidence::Kind::kVote, v.signer, r, it->second, v.data.block_id});
+  }
+  if (r <= high_qc_.round() || r + 1 < current_round_) return Status::Ok();
+  VoteAggregate& agg = votes_[r][VoteSignBytes(v.data)];
+  agg.data = v.data;
+  agg.sigs.emplace(v.signer, v.signature);
+  if (agg.sigs.size() < validators_.quorum()) return Status::Ok();
+  QuorumCert qc{agg.data, {agg.sigs.begin(), agg.sigs.end()}};
+  InsertQc(qc, config_.my_index, out);
+  TryCommit(out);
+  return SyncRound(out);
+}
+
+Status Engine::AddTimeout(const TimeoutVote& t, Outputs& out) {
+  if (t.round < current_round_) return Status::Ok();
+  auto& m = timeouts_[t.round];
+  m.emplace(t.signer, t);
+  if (m.size() >= validators_.quorum() && (!high_tc_ || high_tc_->round < t.round)) {
+    TimeoutCert tc;
+    tc.epoch = t.epoch;
+    tc.round = t.round;
+    for (const auto& [signer, tv] : m) {
+      tc.entries.push_back({signer, tv.high_qc.round(), tv.signature});
+      if (tc.entries.size() == 1 || tv.high_qc.round() > tc.high_qc.round()) {
+        tc.high_qc = tv.high_qc;
+      }
+    }
+    InsertTc(tc, out);
+    TryCommit(out);
+    return SyncRound(out);
+  }
+  // f+1 timeouts for our round mean at least one honest node gave up on it: join them.
+  if (t.round == current_round_ && !timed_out_current_ &&
+      m.size() > validators_.max_faulty()) {
+    return LocalTimeout(out);
+  }
+  return Status::Ok();
+}
+
+Status Engine::RouteVote(const Vote& v, Outputs& out) {
+  const uint32_t next = validators_.Leader(v.data.round + 1);
+  if (next == config_.my_index) return AddVote(v, out);
+  out.sends.push_back({next, VoteMsg{v, CurrentSyncInfo()}});
+  return Status::Ok();
+}
+
+Status Engine::MaybeVote(const Block& b, Outputs& out) {
+  if (b.round != current_round_) return Status::Ok();
+  auto v = safety_.VoteOn(b, TcForRound(b.round));
+  if (!v.ok()) {
+    if (v.status().code() == StatusCode::kIoError) return v.status();
+    return Status::Ok();  // a safety rule forbids this vote
+  }
+  return RouteVote(*v, out);
+}
+
+Status Engine::TryPropose(Outputs& out) {
+  const Round r = current_round_;
+  if (validators_.Leader(r) != config_.my_index || proposed_round_ >= r) return Status::Ok();
+  if (!hooks_.break_last_voted_round && r <= safety_.record().last_voted_round) {
+    return Status::Ok();  // we already voted or timed out in r
+  }
+  const Block* parent = tree_.Get(high_qc_.block_id());
+  if (parent == nullptr) return Status::Ok();  // fetching; retried when blocks arrive
+  Bytes payload;
+  if (payload_deadline_round_ != r) {
+    std::optional<Bytes> p = payload_.Pull(r, parent->height + 1);
+    if (!p) {
+      if (payload_timer_round_ != r) {
+        payload_timer_round_ = r;
+        out.timers.push_back({TimerKind::kPayload, r, clock_.NowMs() + config_.payload_wait_ms});
+      }
+      return Status::Ok();
+    }
+    payload = std::move(*p);
+  }
+  Block b;
+  b.epoch = validators_.epoch();
+  b.round = r;
+  b.height = parent->height + 1;
+  b.parent_id = parent->id;
+  b.qc = high_qc_;
+  b.payload = std::move(payload);
+  b.timestamp_ms = std::max(clock_.NowMs(), parent->timestamp_ms);
+  b.proposer = config_.my_index;
+  SignBlock(b, key_);
+  proposed_round_ = r;
+  // The leader's own vote is persisted before its proposal leaves.
+  auto v = safety_.VoteOn(b, TcForRound(r));
+  if (!v.ok()) {
+    if (v.status().code() == StatusCode::kIoError) return v.status();
+    return Status::Ok();
+  }
+  NoteProposal(b, out);
+  out.sends.push_back({kBroadcast, ProposalMsg{b, CurrentSyncInfo()}});
+  tree_.Insert(b);
+  return RouteVote(*v, out);
+}
+
+// ---- Blocks ----
+
+Status Engine::CheckExtends(const Block& b, const Block& parent) const {
+  if (b.height != parent.height + 1) return Status::InvalidArgument("height is not parent + 1");
+  if (b.round <= parent.round) return Status::InvalidArgument("round not above parent round");
+  if (b.qc.round() != parent.round) return Status::InvalidArgument("QC round is not parent's");
+  if (b.qc.data.parent_id != parent.parent_id && parent.height > 0) {
+    return Status::InvalidArgument("QC parent does not match the parent's parent");
+  }
+  if (b.timestamp_ms < parent.timestamp_ms) return Status::InvalidArgument("time goes back");
+  return Status::Ok();
+}
+
+Status Engine::InsertBlocks(Block first, Outputs& out) {
+  Status result;
+  std::deque<Block> queue;
+  queue.push_back(std::move(first));
+  std::vector<BlockId> inserted;
+  while (!queue.empty()) {
+    Block b = std::move(queue.front());
+    queue.pop_front();
+    if (tree_.Contains(b.id)) continue;
+    const Block* parent = tree_.Get(b.parent_id);
+    if (parent == nullptr) continue;
+    Status st = CheckExtends(b, *parent);
+    if (!st.ok()) {
+      if (result.ok()) result = st;
+      continue;
+    }
+    const BlockId id = b.id;
+    tree_.Insert(std::move(b));
+    requested_.erase(id);
+    inserted.push_back(id);
+    auto it = orphans_.find(id);
+    if (it != orphans_.end()) {
+      for (Block& c : it->second) queue.push_back(std::move(c));
+      orphans_.erase(it);
+    }
+  }
+  for (const BlockId& id : inserted) {
+    const Block* b = tree_.Get(id);
+    if (b != nullptr) LAUREL_RETURN_IF_ERROR(MaybeVote(*b, out));
+  }
+  return result;
+}
+
+void Engine::Fetch(const BlockId& id, std::vector<uint32_t> peers, Outputs& out) {
+  if (!requested_.insert(id).second) return;
+  std::sort(peers.begin(), peers.end());
+  peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
+  peers.erase(std::remove(peers.begin(), peers.end(), config_.my_index), peers.end());
+  if (peers.empty()) {
+    for (uint32_t i = 0; i < validators_.size(); ++i) {
+      if (i != config_.my_index) peers.push_back(i);
+    }
+  }
+  out.fetches.push_back({id, config_.fetch_batch, std::move(peers)});
+}
+
+void Engine::TryCommit(Outputs& out) {
+  const QuorumCert& cq = high_commit_qc_;
+  if (cq.signatures.empty() || cq.data.parent_round <= tree_.root().round) return;
+  const Block* b1 = tree_.Get(cq.block_id());
+  if (b1 == nullptr) {
+    std::vector<uint32_t> peers;
+    for (const auto& [signer, sig] : cq.signatures) peers.push_back(signer);
+    Fetch(cq.block_id(), std::move(peers), out);
+    return;
+  }
+  // b1 is in the tree, so its parent b0 descends from the root. (The checks below fail only
+  // for a QC whose signed parent differs from the block's, which needs 2f+1 faulty keys.)
+  if (b1->parent_id != cq.data.parent_id) return;
+  auto path = tree_.PathFromRoot(b1->parent_id);
+  if (!path.has_value() || path->empty()) return;
+  const QuorumCert commit_qc = cq;
+  const QuorumCert b0_qc = b1->qc;
+  for (size_t i = 0; i < path->size(); ++i) {
+    const QuorumCert& block_qc = i + 1 < path->size() ? (*path)[i + 1]->qc : b0_qc;
+    out.commits.push_back({*(*path)[i], block_qc, commit_qc});
+  }
+  const Block& b0 = *path->back();
+  last_commit_round_ = b0.round;
+  const uint64_t root_height = b0.height;
+  const Round root_round = b0.round;
+  root_qc_ = b0_qc;
+  tree_.PruneTo(commit_qc.data.parent_id);
+  for (auto it = orphans_.begin(); it != orphans_.end();) {
+    auto& v = it->second;
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](const Block& b) { return b.height <= root_height; }),
+            v.end());
+    it = v.empty() ? orphans_.erase(it) : std::next(it);
+  }
+  proposals_seen_.erase(proposals_seen_.begin(),
+                        proposals_seen_.lower_bound(std::make_pair(root_round, 0u)));
+  votes_seen_.erase(votes_seen_.begin(), votes_seen_.lower_bound(std::make_pair(root_round, 0u)));
+}
+
+}  // namespace laurel::consensus

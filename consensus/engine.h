@@ -1,0 +1,198 @@
+// The Jolteon consensus engine (DESIGN §6, docs/spec/consensus.md) as a pure state machine.
+//
+// Inputs are method calls (a message from a peer, fetched blocks, a timer expiry, "payload
+// ready"); each appends what the host must do to an Outputs: messages to send, blocks to
+// fetch, timers to arm, blocks committed (in order, exactly once, each with its certificate)
+// and equivocation evidence. The engine owns no sockets, threads or clocks: it reads time from
+// a Clock, asks a PayloadSource for payloads, signs only through SafetyRules (which persist
+// their record through a SafetyStore before returning a signature), and checks signatures
+// through the ValidatorSet.
+//
+// Errors: an input that fails verification returns InvalidArgument and leaves the engine as it
+// was (apart from harmless caching); IoError means the safety record could not be persisted,
+// and nothing that depends on it was emitted.
+//
+// Thread safety: none. One engine runs on one thread (an implicit strand).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "common/status.h"
+#include "consensus/block_tree.h"
+#include "consensus/safety_rules.h"
+#include "consensus/test_hooks.h"
+#include "consensus/types.h"
+#include "consensus/validator_set.h"
+
+namespace laurel::consensus {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual uint64_t NowMs() const = 0;
+};
+
+// Supplies block payloads to a leader. Pull returns nullopt while no payload is ready; the host
+// then calls Engine::OnPayloadReady when one is. A leader waits at most
+// EngineConfig::payload_wait_ms, then proposes an empty payload.
+class PayloadSource {
+ public:
+  virtual ~PayloadSource() = default;
+  virtual std::optional<Bytes> Pull(Round round, uint64_t height) = 0;
+};
+
+struct EngineConfig {
+  uint32_t my_index = 0;
+  uint64_t round_timeout_base_ms = 1000;  // doubled per round without commit ...
+  uint64_t round_timeout_max_ms = 8000;   // ... up to this cap
+  uint64_t payload_wait_ms = 100;
+  uint32_t fetch_batch = 64;  // ancestors asked for per fetch
+};
+
+// Where a restarted engine begins: the last committed block (or genesis), the QC that
+// certifies it, and the QC that committed it (the genesis QC for genesis).
+struct RecoveryData {
+  Block root;
+  QuorumCert root_qc;
+  QuorumCert commit_qc;
+};
+RecoveryData GenesisRecovery(const Block& genesis);
+
+enum class TimerKind : uint8_t { kRound, kPayload };
+struct TimerRequest {
+  TimerKind kind;
+  Round round;
+  uint64_t at_ms;
+};
+
+inline constexpr uint32_t kBroadcast = UINT32_MAX;
+struct Outbound {
+  uint32_t to;  // a validator index, or kBroadcast (every validator but this one)
+  Message message;
+};
+
+struct FetchRequest {
+  BlockId id;
+  uint32_t count;                // the block and up to count-1 of its ancestors
+  std::vector<uint32_t> peers;   // who should have it (QC signers, the sender)
+};
+
+// A committed block with its certificate: block_qc certifies the block, and commit_qc is the
+// QC of a block whose parent is the highest block committed with this one, in the round right
+// after it (the 2-chain commit rule). Lower blocks of the same commit are linked to it by
+// parent ids.
+struct CommittedBlock {
+  Block block;
+  QuorumCert block_qc;
+  QuorumCert commit_qc;
+};
+
+struct Evidence {
+  enum class Kind : uint8_t { kProposal, kVote };
+  Kind kind;
+  uint32_t signer;
+  Round round;
+  BlockId first;
+  BlockId second;
+};
+
+struct Outputs {
+  std::vector<Outbound> sends;
+  std::vector<FetchRequest> fetches;
+  std::vector<TimerRequest> timers;
+  std::vector<CommittedBlock> commits;
+  std::vector<Evidence> evidence;
+};
+
+class Engine {
+ public:
+  // All references must outlive the engine.
+  Engine(const EngineConfig& config, const ValidatorSet& validators,
+         const crypto::PrivateKey& key, SafetyStore& store, const Clock& clock,
+         PayloadSource& payload, RecoveryData recovery, TestHooks hooks = {});
+
+  // Loads the safety record and enters the first round. Call once before any other input.
+  Status Start(Outputs& out);
+
+  Status OnMessage(uint32_t from, const Message& msg, Outputs& out);
+  Status OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out);
+  Status OnTimer(TimerKind kind, Round round, Outputs& out);
+  Status OnPayloadReady(Round round, Outputs& out);
+
+  // Serves a peer's fetch: `id` and up to count-1 ancestors from the tree (newest first).
+  std::vector<Block> GetBlocks(const BlockId& id, uint32_t count) const;
+
+  Round current_round() const { return current_round_; }
+  const QuorumCert& high_qc() const { return high_qc_; }
+  const QuorumCert& high_commit_qc() const { return high_commit_qc_; }
+  const Block& committed_root() const { return tree_.root(); }
+  const SafetyRecord& safety_record() const { return safety_.record(); }
+  SyncInfo CurrentSyncInfo() const;
+
+ private:
+  struct VoteAggregate {
+    VoteData data;
+    std::map<uint32_t, Signature> sigs;
+  };
+
+  Status ProcessSyncInfo(uint32_t from, const SyncInfo& s, Outputs& out);
+  Status ProcessProposal(uint32_t from, const ProposalMsg& m, Outputs& out);
+  Status ProcessVote(uint32_t from, const VoteMsg& m, Outputs& out);
+  Status ProcessTimeout(uint32_t from, const TimeoutMsg& m, Outputs& out);
+
+  bool QcUseful(const QuorumCert& qc) const;
+  void InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out);
+  void InsertTc(const TimeoutCert& tc, Outputs& out);
+  Status SyncRound(Outputs& out);
+  Status AdvanceRound(Round round, Outputs& out);
+  void ScheduleRoundTimer(Outputs& out);
+  Status LocalTimeout(Outputs& out);
+  Status AddVote(const Vote& v, Outputs& out);
+  Status AddTimeout(const TimeoutVote& t, Outputs& out);
+  Status RouteVote(const Vote& v, Outputs& out);
+  Status MaybeVote(const Block& b, Outputs& out);
+  Status TryPropose(Outputs& out);
+  // Inserts `b` (verified, parent in tree) and every waiting descendant; votes on waiting
+  // proposals of the current round.
+  Status InsertBlocks(Block b, Outputs& out);
+  Status CheckExtends(const Block& b, const Block& parent) const;
+  void TryCommit(Outputs& out);
+  void Fetch(const BlockId& id, std::vector<uint32_t> peers, Outputs& out);
+  void NoteProposal(const Block& b, Outputs& out);
+  const TimeoutCert* TcForRound(Round round) const;
+  void SendSyncIfBehind(uint32_t from, const SyncInfo& theirs, Outputs& out);
+
+  EngineConfig config_;
+  const ValidatorSet& validators_;
+  const crypto::PrivateKey& key_;
+  const Clock& clock_;
+  PayloadSource& payload_;
+  TestHooks hooks_;
+  SafetyRules safety_;
+  BlockTree tree_;
+
+  QuorumCert high_qc_;
+  QuorumCert high_commit_qc_;
+  std::optional<TimeoutCert> high_tc_;
+  QuorumCert root_qc_;
+  Round current_round_ = 0;
+  Round last_commit_round_ = 0;
+  Round proposed_round_ = 0;
+  Round payload_timer_round_ = 0;     // round whose payload wait timer is armed
+  Round payload_deadline_round_ = 0;  // round whose payload wait has expired
+  bool timed_out_current_ = false;
+
+  std::map<Round, std::map<Bytes, VoteAggregate>> votes_;
+  std::map<Round, std::map<uint32_t, TimeoutVote>> timeouts_;
+  std::map<std::pair<Round, uint32_t>, BlockId> proposals_seen_;
+  std::map<std::pair<Round, uint32_t>, BlockId> votes_seen_;
+  std::map<BlockId, std::vector<Block>> orphans_;  // by missing parent id
+  std::set<BlockId> requested_;
+  std::map<uint32_t, Round> sync_sent_;  // peer -> our round when we last sent it SyncInfo
+};
+
+}  // namespace laurel::consensus

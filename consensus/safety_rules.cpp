@@ -1,0 +1,134 @@
+#include "consensus/safety_rules.h"
+
+#include <algorithm>
+
+namespace laurel::consensus {
+
+namespace {
+constexpr uint8_t kRecordVersion = 1;
+}
+
+Bytes EncodeSafetyRecord(const SafetyRecord& r) {
+  Writer w;
+  w.U8(kRecordVersion);
+  w.U64(r.epoch);
+  w.U64(r.last_voted_round);
+  w.U64(r.one_chain_round);
+  w.U64(r.highest_timeout_round);
+  w.U8(r.last_vote ? 1 : 0);
+  if (r.last_vote) EncodeVote(w, *r.last_vote);
+  EncodeQc(w, r.one_chain_qc);
+  return w.Take();
+}
+
+Result<SafetyRecord> DecodeSafetyRecord(ByteView b) {
+  Reader r(b);
+  LAUREL_ASSIGN_OR_RETURN(uint8_t version, r.U8());
+  if (version != kRecordVersion) return Status::Corruption("unknown safety record version");
+  SafetyRecord rec;
+  LAUREL_ASSIGN_OR_RETURN(rec.epoch, r.U64());
+  LAUREL_ASSIGN_OR_RETURN(rec.last_voted_round, r.U64());
+  LAUREL_ASSIGN_OR_RETURN(rec.one_chain_round, r.U64());
+  LAUREL_ASSIGN_OR_RETURN(rec.highest_timeout_round, r.U64());
+  LAUREL_ASSIGN_OR_RETURN(uint8_t has_vote, r.U8());
+  if (has_vote > 1) return Status::Corruption("bad vote flag");
+  if (has_vote == 1) {
+    LAUREL_ASSIGN_OR_RETURN(Vote v, DecodeVote(r));
+    rec.last_vote = v;
+  }
+  LAUREL_ASSIGN_OR_RETURN(rec.one_chain_qc, DecodeQc(r));
+  if (!r.done()) return Status::Corruption("trailing bytes after safety record");
+  return rec;
+}
+
+Status MemorySafetyStore::Put(ByteView record, bool sync) {
+  written_ = Bytes(record.begin(), record.end());
+  if (sync) {
+    synced_ = written_;
+    ++sync_count_;
+  }
+  return Status::Ok();
+}
+
+SafetyRules::SafetyRules(const crypto::PrivateKey& key, uint32_t my_index, uint64_t epoch,
+                         SafetyStore& store, TestHooks hooks)
+    : key_(key), my_index_(my_index), epoch_(epoch), store_(store), hooks_(hooks) {}
+
+Status SafetyRules::Load(const QuorumCert& genesis_qc) {
+  LAUREL_ASSIGN_OR_RETURN(std::optional<Bytes> stored, store_.Get());
+  if (stored) {
+    LAUREL_ASSIGN_OR_RETURN(record_, DecodeSafetyRecord(*stored));
+    if (record_.epoch != epoch_) return Status::InvalidArgument("safety record of another epoch");
+    return Status::Ok();
+  }
+  record_ = SafetyRecord{};
+  record_.epoch = epoch_;
+  record_.one_chain_qc = genesis_qc;
+  return store_.Put(EncodeSafetyRecord(record_), /*sync=*/true);
+}
+
+Status SafetyRules::Persist() {
+  if (hooks_.break_persist_before_send) {
+    dirty_ = true;
+    return store_.Put(EncodeSafetyRecord(record_), /*sync=*/false);
+  }
+  return store_.Put(EncodeSafetyRecord(record_), /*sync=*/true);
+}
+
+Status SafetyRules::FlushDeferred() {
+  if (!dirty_) return Status::Ok();
+  dirty_ = false;
+  return store_.Put(EncodeSafetyRecord(record_), /*sync=*/true);
+}
+
+void SafetyRules::ObserveQc(const QuorumCert& qc) {
+  if (qc.round() > record_.one_chain_round) {
+    record_.one_chain_round = qc.round();
+    record_.one_chain_qc = qc;
+  }
+}
+
+Result<Vote> SafetyRules::VoteOn(const Block& b, const TimeoutCert* tc) {
+  if (b.epoch != epoch_) return Status::InvalidArgument("block of another epoch");
+  if (!hooks_.break_last_voted_round) {
+    if (record_.last_vote && record_.last_vote->data.round == b.round) {
+      if (record_.last_vote->data.block_id == b.id) return *record_.last_vote;  // re-send
+      return Status::PermissionDenied("already voted for another block in this round");
+    }
+    if (b.round <= record_.last_voted_round) {
+      return Status::PermissionDenied("round not above last_voted_round");
+    }
+  }
+  const bool extends_qc = b.qc.round() + 1 == b.round;
+  const bool justified_by_tc =
+      tc != nullptr && tc->round + 1 == b.round && b.qc.round() >= tc->MaxHqcRound();
+  if (!extends_qc && !justified_by_tc && !hooks_.break_tc_condition) {
+    return Status::PermissionDenied("block neither extends QC(r-1) nor is justified by TC(r-1)");
+  }
+  ObserveQc(b.qc);
+  record_.last_voted_round = std::max(record_.last_voted_round, b.round);
+  Vote v = SignVote(VoteDataFor(b), my_index_, key_);
+  record_.last_vote = v;
+  LAUREL_RETURN_IF_ERROR(Persist());
+  return v;
+}
+
+Result<TimeoutVote> SafetyRules::SignTimeout(Round round, const QuorumCert& hqc,
+                                             const TimeoutCert* tc) {
+  if (round < record_.last_voted_round) {
+    return Status::PermissionDenied("timeout round below last_voted_round");
+  }
+  const bool follows = round == hqc.round() + 1 || (tc != nullptr && round == tc->round + 1);
+  if (!follows) return Status::PermissionDenied("timeout round does not follow hqc or TC");
+  if (hqc.round() < record_.one_chain_round) {
+    return Status::PermissionDenied("hqc below one_chain_round");
+  }
+  const SafetyRecord before = record_;
+  ObserveQc(hqc);
+  record_.last_voted_round = std::max(record_.last_voted_round, round);
+  record_.highest_timeout_round = std::max(record_.highest_timeout_round, round);
+  if (!(record_ == before)) LAUREL_RETURN_IF_ERROR(Persist());
+  return consensus::SignTimeout(epoch_, round, hqc, my_index_, key_);
+}
+
+}  // namespace laurel::consensus

@@ -1,0 +1,75 @@
+// The validator set of one epoch: keys by index, the quorum size, the leader of each round, and
+// verification of every signed consensus object against the set.
+//
+// Verification never aborts on bad input: it returns InvalidArgument naming what is wrong.
+// Signature checks go through a SignatureChecker so that a host may memoise them (the
+// simulator verifies each distinct signature once) or run them elsewhere.
+//
+// Thread safety: const methods are safe to call concurrently if the checker is.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "consensus/types.h"
+
+namespace laurel::consensus {
+
+class SignatureChecker {
+ public:
+  virtual ~SignatureChecker() = default;
+  // True iff `signature` is a valid Ed25519 signature by `key` over `domain || message`.
+  virtual bool Check(const PublicKey& key, std::string_view domain, ByteView message,
+                     const Signature& signature) = 0;
+};
+
+// Checks every signature with crypto::VerifyWithDomain.
+class DirectSignatureChecker : public SignatureChecker {
+ public:
+  bool Check(const PublicKey& key, std::string_view domain, ByteView message,
+             const Signature& signature) override;
+};
+
+// Which validator leads a round. The default is round-robin: validators[round % n].
+class LeaderElection {
+ public:
+  virtual ~LeaderElection() = default;
+  virtual uint32_t Leader(Round round) const = 0;
+};
+
+class ValidatorSet {
+ public:
+  // `checker` and `election` (optional; round-robin when null) must outlive the set.
+  ValidatorSet(uint64_t epoch, std::vector<PublicKey> keys, BlockId genesis_id,
+               SignatureChecker* checker, const LeaderElection* election = nullptr);
+
+  uint64_t epoch() const { return epoch_; }
+  size_t size() const { return keys_.size(); }
+  // The number of faults tolerated, f = (n - 1) / 3, and the quorum n - f (>= 2f + 1).
+  size_t max_faulty() const { return (keys_.size() - 1) / 3; }
+  size_t quorum() const { return keys_.size() - max_faulty(); }
+  const PublicKey& key(uint32_t index) const { return keys_.at(index); }
+  const BlockId& genesis_id() const { return genesis_id_; }
+  uint32_t Leader(Round round) const;
+
+  Status VerifyVote(const Vote& v) const;
+  Status VerifyTimeout(const TimeoutVote& t) const;  // also verifies t.high_qc
+  Status VerifyQc(const QuorumCert& qc) const;       // the genesis QC is valid without signatures
+  Status VerifyTc(const TimeoutCert& tc) const;      // also verifies tc.high_qc
+  // Checks the id, the proposer's signature, that the proposer leads the round, and the QC.
+  Status VerifyBlock(const Block& b) const;
+  Status VerifySyncInfo(const SyncInfo& s) const;
+
+ private:
+  bool CheckSig(uint32_t signer, std::string_view domain, ByteView msg, const Signature& sig) const;
+
+  uint64_t epoch_;
+  std::vector<PublicKey> keys_;
+  BlockId genesis_id_;
+  SignatureChecker* checker_;
+  const LeaderElection* election_;
+};
+
+}  // namespace laurel::consensus
