@@ -3,6 +3,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/message.h>
 #include <google/protobuf/message_lite.h>
 
 #include <string>
@@ -31,6 +32,9 @@ inline Status ParseCanonical(ByteView bytes, google::protobuf::MessageLite* m, c
   if (!m->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Status::InvalidArgument(std::string(what) + ": not a valid protobuf encoding");
   }
+  // Parsing keeps unknown fields and serializing writes them back, so without this an unknown
+  // field appended at the end would pass the comparison below.
+  if (auto* full = dynamic_cast<google::protobuf::Message*>(m)) full->DiscardUnknownFields();
   const Bytes again = SerializeDeterministic(*m);
   if (again.size() != bytes.size() || !std::equal(again.begin(), again.end(), bytes.begin())) {
     return Status::InvalidArgument(std::string(what) +
