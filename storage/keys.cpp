@@ -1,0 +1,54 @@
+#include "storage/keys.h"
+
+namespace laurel::storage::keys {
+
+const char* CfName(Cf cf) {
+  static constexpr const char* kNames[kNumCfs] = {
+      "default", "blocks", "block_index", "tx_index", "state", "history", "consensus",
+      "attestations"};
+  return kNames[static_cast<size_t>(cf)];
+}
+
+std::string BlockKey(uint64_t height) {
+  std::string k;
+  AppendU64BE(k, height);
+  return k;
+}
+
+std::optional<uint64_t> ParseBlockKey(std::string_view key) {
+  if (key.size() != 8) return std::nullopt;
+  return ReadU64BE(reinterpret_cast<const uint8_t*>(key.data()));
+}
+
+std::string HistoryPrefix(HistoryKind kind, std::string_view id) {
+  std::string k;
+  k.reserve(id.size() + 2 + kHistorySuffixSize);
+  k.push_back(static_cast<char>(kind));
+  k.append(id);
+  k.push_back('\0');
+  return k;
+}
+
+std::string HistoryKey(HistoryKind kind, std::string_view id, uint64_t height, uint32_t position) {
+  std::string k = HistoryPrefix(kind, id);
+  AppendU64BE(k, height);
+  AppendU32BE(k, position);
+  return k;
+}
+
+bool IndexableHistoryId(std::string_view id) {
+  return !id.empty() && id.find('\0') == std::string_view::npos;
+}
+
+std::string EncodePageToken(std::string_view history_key_suffix) {
+  return HexEncode(AsBytes(history_key_suffix));
+}
+
+std::optional<std::string> DecodePageToken(std::string_view token) {
+  if (token.size() != 2 * kHistorySuffixSize) return std::nullopt;
+  auto raw = HexDecode(token);
+  if (!raw) return std::nullopt;
+  return ToString(*raw);
+}
+
+}  // namespace laurel::storage::keys

@@ -1,0 +1,46 @@
+// The memory store: the shared store logic over std::map column families.
+#include <array>
+#include <map>
+
+#include "storage/kv.h"
+
+namespace laurel::storage {
+namespace {
+
+class MemoryKv final : public Kv {
+ public:
+  Result<std::optional<std::string>> Get(keys::Cf cf, std::string_view key) const override {
+    const auto& m = cfs_[static_cast<size_t>(cf)];
+    auto it = m.find(key);
+    if (it == m.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Status Scan(keys::Cf cf, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit)
+      const override {
+    const auto& m = cfs_[static_cast<size_t>(cf)];
+    for (auto it = m.lower_bound(start); it != m.end(); ++it) {
+      if (!visit(it->first, it->second)) break;
+    }
+    return Status::Ok();
+  }
+
+  Status Write(const std::vector<KvOp>& batch, bool /*sync*/) override {
+    for (const auto& op : batch) cfs_[static_cast<size_t>(op.cf)][op.key] = op.value;
+    return Status::Ok();
+  }
+
+ private:
+  std::array<std::map<std::string, std::string, std::less<>>, keys::kNumCfs> cfs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore() {
+  auto r = NewKvStore(std::make_unique<MemoryKv>());
+  LAUREL_CHECK(r.ok(), "an empty memory store failed to load");
+  return std::move(r).value();
+}
+
+}  // namespace laurel::storage

@@ -1,0 +1,143 @@
+// The RocksDB store: the shared store logic over one RocksDB database with a column family
+// per concern (docs/storage.md).
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <array>
+
+#include "storage/kv.h"
+
+namespace laurel::storage {
+namespace {
+
+using keys::Cf;
+
+constexpr size_t kBlockCacheBytes = 64 << 20;
+constexpr int kMaxOpenFiles = 512;
+constexpr int kBloomBitsPerKey = 10;
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  const std::string msg = what + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  return Status::IoError(msg);
+}
+
+class RocksKv final : public Kv {
+ public:
+  RocksKv(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+          std::array<rocksdb::ColumnFamilyHandle*, keys::kNumCfs> ours)
+      : db_(db), handles_(std::move(handles)), cf_(ours) {}
+
+  ~RocksKv() override {
+    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    (void)db_->Close();
+    delete db_;
+  }
+
+  RocksKv(const RocksKv&) = delete;
+  RocksKv& operator=(const RocksKv&) = delete;
+
+  Result<std::optional<std::string>> Get(Cf cf, std::string_view key) const override {
+    rocksdb::PinnableSlice value;
+    const auto s = db_->Get(rocksdb::ReadOptions(), Handle(cf), ToSlice(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, std::string("read from ") + keys::CfName(cf));
+    return std::optional<std::string>(value.ToString());
+  }
+
+  Status Scan(Cf cf, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit)
+      const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(cf)));
+    for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
+      if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+    }
+    return FromRocks(it->status(), std::string("scan of ") + keys::CfName(cf));
+  }
+
+  Status Write(const std::vector<KvOp>& batch, bool sync) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& op : batch) {
+      LAUREL_RETURN_IF_ERROR(
+          FromRocks(wb.Put(Handle(op.cf), op.key, op.value), "building a write batch"));
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(db_->Write(wo, &wb), "write");
+  }
+
+ private:
+  static rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+  rocksdb::ColumnFamilyHandle* Handle(Cf cf) const { return cf_[static_cast<size_t>(cf)]; }
+
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // every open family, to destroy
+  std::array<rocksdb::ColumnFamilyHandle*, keys::kNumCfs> cf_;
+};
+
+rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions o;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Point look-ups dominate these families (state reads and duplicate checks during
+  // execution, tx status queries): a bloom filter saves a disk read for absent keys.
+  if (cf == Cf::kState || cf == Cf::kTxIndex || cf == Cf::kBlockIndex) {
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+    t.whole_key_filtering = true;
+  }
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  o.compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kZSTD;
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path) {
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  db_opts.max_open_files = kMaxOpenFiles;
+  db_opts.keep_log_file_num = 4;
+  db_opts.max_total_wal_size = 64 << 20;
+  db_opts.paranoid_checks = true;
+  db_opts.IncreaseParallelism(2);
+
+  auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (size_t i = 0; i < keys::kNumCfs; ++i) {
+    const auto cf = static_cast<Cf>(i);
+    descriptors.emplace_back(keys::CfName(cf), CfOptions(cf, cache));
+  }
+  // Families created by a later version are opened too (RocksDB requires all of them).
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_opts, path, &existing).ok()) {
+    for (const auto& name : existing) {
+      const bool ours = std::any_of(descriptors.begin(), descriptors.end(),
+                                    [&](const auto& d) { return d.name == name; });
+      if (!ours) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+  }
+
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  const auto s = rocksdb::DB::Open(db_opts, path, descriptors, &handles, &db);
+  if (!s.ok()) {
+    const std::string msg = "cannot open the store at " + path + ": " + s.ToString();
+    if (s.IsCorruption()) return Status::Corruption(msg);
+    return Status::IoError(msg);
+  }
+  std::array<rocksdb::ColumnFamilyHandle*, keys::kNumCfs> ours{};
+  std::copy_n(handles.begin(), keys::kNumCfs, ours.begin());
+  return NewKvStore(std::make_unique<RocksKv>(db, std::move(handles), ours));
+}
+
+}  // namespace laurel::storage
