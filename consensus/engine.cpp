@@ -198,8 +198,7 @@ void Engine::ScheduleRoundTimer(Outputs& out) {
   // Steady state commits round r-2 on entering r; back off for every round beyond that.
   const Round since = current_round_ - std::min(current_round_, last_commit_round_);
   const uint64_t exp = since > 2 ? std::min<uint64_t>(since - 2, 16) : 0;
-  const uint64_t ms =
-      std::min(config_.round_timeout_base_ms << exp, config_.round_timeout_max_ms);
+  const uint64_t ms = std::min(config_.round_timeout_base_ms << exp, config_.round_timeout_max_ms);
   out.timers.push_back({TimerKind::kRound, current_round_, clock_.NowMs() + ms});
 }
 
@@ -304,8 +303,7 @@ Status Engine::AddTimeout(const TimeoutVote& t, Outputs& out) {
     return SyncRound(out);
   }
   // f+1 timeouts for our round mean at least one honest node gave up on it: join them.
-  if (t.round == current_round_ && !timed_out_current_ &&
-      m.size() > validators_.max_faulty()) {
+  if (t.round == current_round_ && !timed_out_current_ && m.size() > validators_.max_faulty()) {
     return LocalTimeout(out);
   }
   return Status::Ok();
@@ -459,9 +457,9 @@ void Engine::TryCommit(Outputs& out) {
   tree_.PruneTo(commit_qc.data.parent_id);
   for (auto it = orphans_.begin(); it != orphans_.end();) {
     auto& v = it->second;
-    v.erase(std::remove_if(v.begin(), v.end(),
-                           [&](const Block& b) { return b.height <= root_height; }),
-            v.end());
+    v.erase(
+        std::remove_if(v.begin(), v.end(), [&](const Block& b) { return b.height <= root_height; }),
+        v.end());
     it = v.empty() ? orphans_.erase(it) : std::next(it);
   }
   proposals_seen_.erase(proposals_seen_.begin(),

@@ -77,8 +77,8 @@ struct Outbound {
 
 struct FetchRequest {
   BlockId id;
-  uint32_t count;                // the block and up to count-1 of its ancestors
-  std::vector<uint32_t> peers;   // who should have it (QC signers, the sender)
+  uint32_t count;               // the block and up to count-1 of its ancestors
+  std::vector<uint32_t> peers;  // who should have it (QC signers, the sender)
 };
 
 // A committed block with its certificate: block_qc certifies the block, and commit_qc is the
@@ -111,9 +111,9 @@ struct Outputs {
 class Engine {
  public:
   // All references must outlive the engine.
-  Engine(const EngineConfig& config, const ValidatorSet& validators,
-         const crypto::PrivateKey& key, SafetyStore& store, const Clock& clock,
-         PayloadSource& payload, RecoveryData recovery, TestHooks hooks = {});
+  Engine(const EngineConfig& config, const ValidatorSet& validators, const crypto::PrivateKey& key,
+         SafetyStore& store, const Clock& clock, PayloadSource& payload, RecoveryData recovery,
+         TestHooks hooks = {});
 
   // Loads the safety record and enters the first round. Call once before any other input.
   Status Start(Outputs& out);

@@ -70,8 +70,8 @@ class MemorySafetyStore : public SafetyStore {
 class SafetyRules {
  public:
   // `key` and `store` must outlive the rules.
-  SafetyRules(const crypto::PrivateKey& key, uint32_t my_index, uint64_t epoch,
-              SafetyStore& store, TestHooks hooks = {});
+  SafetyRules(const crypto::PrivateKey& key, uint32_t my_index, uint64_t epoch, SafetyStore& store,
+              TestHooks hooks = {});
 
   // Loads the record, or creates and persists a fresh one whose one_chain_qc is `genesis_qc`.
   Status Load(const QuorumCert& genesis_qc);

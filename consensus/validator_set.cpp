@@ -4,8 +4,8 @@
 
 namespace laurel::consensus {
 
-bool DirectSignatureChecker::Check(const PublicKey& key, std::string_view domain,
-                                   ByteView message, const Signature& signature) {
+bool DirectSignatureChecker::Check(const PublicKey& key, std::string_view domain, ByteView message,
+                                   const Signature& signature) {
   return crypto::VerifyWithDomain(key, domain, message, signature);
 }
 

@@ -1,0 +1,738 @@
+#include "tests/sim/simulator.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <queue>
+#include <random>
+#include <sstream>
+
+#include "consensus/engine.h"
+#include "crypto/sha256.h"
+
+namespace laurel::sim {
+
+using namespace laurel::consensus;
+
+namespace {
+
+constexpr std::string_view kChainId = "laurel-sim";
+constexpr uint64_t kEpoch = 1;
+constexpr uint64_t kTwinsEnd = 90000;  // virtual ms budget of a Twins run
+
+const std::vector<crypto::PrivateKey>& Keys() {
+  static const std::vector<crypto::PrivateKey> keys = [] {
+    std::vector<crypto::PrivateKey> k;
+    for (uint8_t i = 0; i < 16; ++i) {
+      Bytes seed(32, 0);
+      seed[0] = 0x5a;
+      seed[31] = i;
+      k.push_back(crypto::PrivateKey::FromSeed(seed).value());
+    }
+    return k;
+  }();
+  return keys;
+}
+
+// Verifies each distinct (key, domain, message, signature) once per run.
+class MemoChecker : public SignatureChecker {
+ public:
+  bool Check(const PublicKey& key, std::string_view domain, ByteView message,
+             const Signature& signature) override {
+    crypto::Sha256 h;
+    h.Update(ByteView(key)).Update(domain).Update(message).Update(ByteView(signature));
+    const Hash32 d = h.Finish();
+    auto it = memo_.find(d);
+    if (it != memo_.end()) return it->second;
+    const bool ok = crypto::VerifyWithDomain(key, domain, message, signature);
+    memo_.emplace(d, ok);
+    return ok;
+  }
+
+ private:
+  std::map<Hash32, bool> memo_;
+};
+
+class TableElection : public LeaderElection {
+ public:
+  explicit TableElection(std::vector<uint32_t> table) : table_(std::move(table)) {}
+  uint32_t Leader(Round round) const override {
+    if (round >= 1 && round <= table_.size()) return table_[round - 1];
+    return static_cast<uint32_t>(round);  // reduced mod n by the validator set
+  }
+
+ private:
+  std::vector<uint32_t> table_;
+};
+
+class SimClock : public Clock {
+ public:
+  uint64_t NowMs() const override { return now; }
+  uint64_t now = 0;
+};
+
+class Cluster;
+
+class SimPayload : public PayloadSource {
+ public:
+  SimPayload(Cluster* c, int inst) : cluster_(c), inst_(inst) {}
+  std::optional<Bytes> Pull(Round round, uint64_t height) override;
+
+ private:
+  Cluster* cluster_;
+  int inst_;
+  std::map<Round, bool> pending_;
+};
+
+struct Instance {
+  uint32_t index = 0;
+  bool byzantine = false;
+  MemorySafetyStore store;
+  std::vector<CommittedBlock> ledger;
+  std::map<BlockId, size_t> ledger_pos;
+  std::unique_ptr<SimPayload> payload;
+  std::unique_ptr<Engine> engine;
+  uint64_t incarnation = 0;
+  bool up = true;
+};
+
+enum class EvKind : uint8_t {
+  kDeliver,
+  kTimer,
+  kFetchReply,
+  kPayload,
+  kCrash,
+  kRestart,
+  kPartition
+};
+
+struct Event {
+  uint64_t time = 0;
+  uint64_t seq = 0;
+  EvKind kind = EvKind::kDeliver;
+  int inst = 0;
+  uint64_t incarnation = 0;
+  uint32_t from = 0;
+  std::shared_ptr<const Message> msg;
+  TimerKind timer = TimerKind::kRound;
+  Round round = 0;
+  std::shared_ptr<const std::vector<Block>> blocks;
+  bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+};
+
+class Cluster {
+ public:
+  explicit Cluster(const Scenario& s)
+      : s_(s),
+        rng_(s.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(s.canary) + 17),
+        genesis_(GenesisBlock(kEpoch, kChainId)),
+        election_(s.round_leaders),
+        validators_(kEpoch, PublicKeys(s.n), genesis_.id, &checker_,
+                    s.round_leaders.empty() ? nullptr : &election_),
+        hooks_(HooksFor(s.canary)) {
+    config_.round_timeout_base_ms = 400;
+    config_.round_timeout_max_ms = 3200;
+    config_.payload_wait_ms = 40;
+    for (uint32_t i = 0; i < s.n; ++i) AddInstance(i, i < s.twins);
+    for (uint32_t i = 0; i < s.twins; ++i) AddInstance(i, true);
+    groups_.assign(instances_.size(), 0);
+  }
+
+  Outcome Run();
+
+  uint64_t Rand(uint64_t n) { return n == 0 ? 0 : rng_() % n; }
+  double Uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+  uint64_t now() const { return clock_.now; }
+  void Push(Event e) {
+    e.seq = seq_++;
+    queue_.push(std::move(e));
+  }
+
+ private:
+  static std::vector<PublicKey> PublicKeys(uint32_t n) {
+    std::vector<PublicKey> v;
+    for (uint32_t i = 0; i < n; ++i) v.push_back(Keys()[i].public_key());
+    return v;
+  }
+  void AddInstance(uint32_t index, bool byzantine) {
+    auto inst = std::make_unique<Instance>();
+    inst->index = index;
+    inst->byzantine = byzantine;
+    inst->payload = std::make_unique<SimPayload>(this, static_cast<int>(instances_.size()));
+    instances_.push_back(std::move(inst));
+  }
+  bool TwinsMode() const { return !s_.round_groups.empty(); }
+  bool AfterGst() const { return gst_reached_; }
+
+  void StartEngine(int i);
+  void Crash(int i);
+  void Handle(const Event& e);
+  void HandleOutputs(int i, Outputs& out);
+  void Send(int i, const Outbound& o);
+  bool Connected(int a, int b, Round msg_round) const;
+  uint64_t Delay() {
+    return 1 + Rand(AfterGst() ? std::min<uint32_t>(s_.max_delay_ms, 50) : s_.max_delay_ms);
+  }
+  void ServeFetch(int i, const FetchRequest& f);
+  void CheckCommit(int i, const std::vector<CommittedBlock>& commits);
+  void CraftStaleProposal(int i, const ProposalMsg& original);
+  void Violation(bool safety, const std::string& what) {
+    if (!outcome_.ok) return;
+    outcome_.ok = false;
+    outcome_.safety_violation = safety;
+    std::ostringstream os;
+    os << what << " (at t=" << now() << "ms)";
+    outcome_.violation = os.str();
+  }
+  bool Honest(int i) const { return !instances_[i]->byzantine; }
+  void MaybeReachGst();
+  bool LivenessDone() const;
+
+  Scenario s_;
+  std::mt19937_64 rng_;
+  Block genesis_;
+  MemoChecker checker_;
+  TableElection election_;
+  ValidatorSet validators_;
+  TestHooks hooks_;
+  EngineConfig config_;
+  SimClock clock_;
+  std::vector<std::unique_ptr<Instance>> instances_;
+  std::vector<uint8_t> groups_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
+  uint64_t seq_ = 0;
+  uint32_t down_ = 0;
+  bool gst_reached_ = false;
+  uint64_t gst_time_ = 0;
+  uint64_t gst_height_ = 0;
+  std::map<uint64_t, BlockId> honest_commits_;  // height -> block id
+  std::map<BlockId, Block> seen_blocks_;        // every proposed block (for stale proposals)
+  std::map<BlockId, QuorumCert> seen_qcs_;      // QCs by certified block id
+  Outcome outcome_;
+  friend class SimPayload;
+};
+
+std::optional<Bytes> SimPayload::Pull(Round round, uint64_t height) {
+  auto it = pending_.find(round);
+  if (it == pending_.end()) {
+    if (cluster_->Uniform() < 0.3) {  // not ready yet: becomes ready a little later
+      pending_[round] = false;
+      Event e;
+      e.time = cluster_->now() + cluster_->Rand(120);
+      e.kind = EvKind::kPayload;
+      e.inst = inst_;
+      e.round = round;
+      e.incarnation = UINT64_MAX;  // matched against the live incarnation on delivery
+      cluster_->Push(e);
+      return std::nullopt;
+    }
+  } else if (!it->second) {
+    it->second = true;  // the payload-ready event fired (or the wait expired)
+  }
+  Bytes p(16);
+  for (int k = 0; k < 8; ++k) p[k] = static_cast<uint8_t>(height >> (8 * k));
+  for (int k = 0; k < 8; ++k) p[8 + k] = static_cast<uint8_t>(cluster_->Rand(256));
+  return p;
+}
+
+void Cluster::StartEngine(int i) {
+  Instance& in = *instances_[i];
+  RecoveryData rec = GenesisRecovery(genesis_);
+  if (!in.ledger.empty()) {
+    const CommittedBlock& last = in.ledger.back();
+    rec = RecoveryData{last.block, last.block_qc, last.commit_qc};
+  }
+  EngineConfig cfg = config_;
+  cfg.my_index = in.index;
+  ++in.incarnation;
+  in.engine = std::make_unique<Engine>(cfg, validators_, Keys()[in.index], in.store, clock_,
+                                       *in.payload, std::move(rec), hooks_);
+  in.up = true;
+  Outputs out;
+  Status st = in.engine->Start(out);
+  if (!st.ok()) Violation(false, "engine start failed: " + st.ToString());
+  HandleOutputs(i, out);
+}
+
+void Cluster::Crash(int i) {
+  Instance& in = *instances_[i];
+  if (!in.up) return;
+  in.store.Crash();
+  in.engine.reset();
+  in.up = false;
+  ++down_;
+  ++outcome_.crashes;
+  Event e;
+  e.kind = EvKind::kRestart;
+  e.inst = i;
+  e.time = now() + 50 + Rand(1500);
+  if (!TwinsMode() && e.time >= s_.gst_ms)
+    e.time = s_.gst_ms > now() + 1 ? s_.gst_ms - 1 : now() + 1;
+  Push(e);
+}
+
+bool Cluster::Connected(int a, int b, Round msg_round) const {
+  if (TwinsMode()) {
+    if (msg_round >= 1 && msg_round <= s_.round_groups.size()) {
+      const auto& g = s_.round_groups[msg_round - 1];
+      return g[a] == g[b];
+    }
+    return true;
+  }
+  if (AfterGst()) return true;
+  return groups_[a] == groups_[b];
+}
+
+void Cluster::Send(int i, const Outbound& o) {
+  auto msg = std::make_shared<const Message>(o.message);
+  const Round r = MessageRound(*msg);
+  const uint32_t from = instances_[i]->index;
+  for (int j = 0; j < static_cast<int>(instances_.size()); ++j) {
+    if (j == i) continue;
+    const uint32_t idx = instances_[j]->index;
+    if (o.to == kBroadcast ? idx == from : idx != o.to) continue;
+    if (!Connected(i, j, r)) continue;
+    if (!AfterGst() && Uniform() < s_.drop) continue;
+    const int copies = !AfterGst() && Uniform() < s_.dup ? 2 : 1;
+    for (int c = 0; c < copies; ++c) {
+      Event e;
+      e.kind = EvKind::kDeliver;
+      e.inst = j;
+      e.from = from;
+      e.msg = msg;
+      e.time = now() + Delay();
+      Push(e);
+    }
+  }
+}
+
+void Cluster::ServeFetch(int i, const FetchRequest& f) {
+  if (f.peers.empty()) return;
+  const uint32_t peer = f.peers[Rand(f.peers.size())];
+  std::vector<int> cands;
+  for (int j = 0; j < static_cast<int>(instances_.size()); ++j) {
+    if (j != i && instances_[j]->index == peer && instances_[j]->up) cands.push_back(j);
+  }
+  if (cands.empty()) return;
+  const int j = cands[Rand(cands.size())];
+  const Round r = instances_[i]->engine->current_round();
+  if (!Connected(i, j, r) || (!AfterGst() && Uniform() < s_.drop)) return;
+  const Instance& src = *instances_[j];
+  auto blocks = std::make_shared<std::vector<Block>>();
+  BlockId cur = f.id;
+  while (blocks->size() < f.count) {
+    std::vector<Block> got = src.engine->GetBlocks(cur, 1);
+    if (got.empty()) {
+      auto it = src.ledger_pos.find(cur);
+      if (it == src.ledger_pos.end()) break;
+      got.push_back(src.ledger[it->second].block);
+    }
+    if (got[0].height == 0) break;
+    cur = got[0].parent_id;
+    blocks->push_back(std::move(got[0]));
+  }
+  if (blocks->empty()) return;
+  Event e;
+  e.kind = EvKind::kFetchReply;
+  e.inst = i;
+  e.incarnation = instances_[i]->incarnation;
+  e.blocks = std::move(blocks);
+  e.time = now() + 2 * Delay();
+  Push(e);
+}
+
+void Cluster::CheckCommit(int i, const std::vector<CommittedBlock>& commits) {
+  Instance& in = *instances_[i];
+  for (size_t k = 0; k < commits.size(); ++k) {
+    const CommittedBlock& cb = commits[k];
+    const Block& b = cb.block;
+    const uint64_t want_h = in.ledger.empty() ? 1 : in.ledger.back().block.height + 1;
+    const BlockId want_parent = in.ledger.empty() ? genesis_.id : in.ledger.back().block.id;
+    std::ostringstream who;
+    who << "node " << i << " (key " << in.index << ") ";
+    if (b.height != want_h || b.parent_id != want_parent) {
+      Violation(true, who.str() + "committed out of order: height " + std::to_string(b.height) +
+                          " after " + std::to_string(want_h - 1));
+      return;
+    }
+    Status st = validators_.VerifyQc(cb.commit_qc);
+    if (st.ok()) st = validators_.VerifyQc(cb.block_qc);
+    if (st.ok() && cb.block_qc.block_id() != b.id)
+      st = Status::InvalidArgument("block QC mismatch");
+    if (st.ok() && !hooks_.break_commit_consecutive &&
+        cb.commit_qc.data.parent_round + 1 != cb.commit_qc.data.round) {
+      st = Status::InvalidArgument("commit QC rounds not consecutive");
+    }
+    const bool last_of_batch =
+        k + 1 == commits.size() || !(commits[k + 1].commit_qc == cb.commit_qc);
+    if (st.ok() && last_of_batch && cb.commit_qc.data.parent_id != b.id) {
+      st = Status::InvalidArgument("commit QC does not certify a child of the block");
+    }
+    if (!st.ok()) {
+      Violation(true, who.str() + "commit without a valid certificate at height " +
+                          std::to_string(b.height) + ": " + st.ToString());
+      return;
+    }
+    if (Honest(i)) {
+      auto [it, fresh] = honest_commits_.emplace(b.height, b.id);
+      if (!fresh && it->second != b.id) {
+        Violation(true, "SAFETY: conflicting commits at height " + std::to_string(b.height) + ": " +
+                            ShortId(it->second) + " vs " + ShortId(b.id) + " by " + who.str());
+        return;
+      }
+      outcome_.max_height = std::max(outcome_.max_height, b.height);
+    }
+    in.ledger_pos[b.id] = in.ledger.size();
+    in.ledger.push_back(cb);
+  }
+}
+
+void Cluster::CraftStaleProposal(int i, const ProposalMsg& original) {
+  // A Byzantine leader re-proposes in its round on top of an older certified block, attaching
+  // the same SyncInfo (and so the same TC), and votes for it itself.
+  const Block& ob = original.block;
+  std::vector<std::pair<const Block*, const QuorumCert*>> stale;
+  for (const auto& [id, qc] : seen_qcs_) {
+    auto b = seen_blocks_.find(id);
+    if (b != seen_blocks_.end() && qc.round() < ob.qc.round()) stale.push_back({&b->second, &qc});
+  }
+  if (stale.empty()) return;
+  const auto pick = stale[Rand(stale.size())];
+  const Block& parent = *pick.first;
+  const QuorumCert& pqc = *pick.second;
+  Block b;
+  b.epoch = kEpoch;
+  b.round = ob.round;
+  b.height = parent.height + 1;
+  b.parent_id = parent.id;
+  b.qc = pqc;
+  b.payload = {0xba, 0xd0};
+  b.timestamp_ms = std::max(parent.timestamp_ms, ob.timestamp_ms);
+  b.proposer = ob.proposer;
+  SignBlock(b, Keys()[ob.proposer]);
+  Send(i, Outbound{kBroadcast, ProposalMsg{b, original.sync}});
+  const Vote v = SignVote(VoteDataFor(b), ob.proposer, Keys()[ob.proposer]);
+  Send(i, Outbound{validators_.Leader(b.round + 1), VoteMsg{v, original.sync}});
+}
+
+void Cluster::HandleOutputs(int i, Outputs& out) {
+  outcome_.evidence += out.evidence.size();
+  if (!out.commits.empty()) CheckCommit(i, out.commits);
+  bool signed_something = false;
+  for (const Outbound& o : out.sends) {
+    if (const auto* p = std::get_if<ProposalMsg>(&o.message)) {
+      seen_blocks_.emplace(p->block.id, p->block);
+      if (p->block.qc.round() > 0) seen_qcs_.emplace(p->block.parent_id, p->block.qc);
+    }
+    signed_something = signed_something || !std::holds_alternative<SyncMsg>(o.message);
+  }
+  for (const Outbound& o : out.sends) {
+    Send(i, o);
+    if (s_.stale_proposals && instances_[i]->byzantine) {
+      if (const auto* p = std::get_if<ProposalMsg>(&o.message)) CraftStaleProposal(i, *p);
+    }
+  }
+  for (const FetchRequest& f : out.fetches) ServeFetch(i, f);
+  for (const TimerRequest& t : out.timers) {
+    Event e;
+    e.kind = EvKind::kTimer;
+    e.inst = i;
+    e.incarnation = instances_[i]->incarnation;
+    e.timer = t.kind;
+    e.round = t.round;
+    e.time = std::max(t.at_ms, now() + 1);
+    Push(e);
+  }
+  // Crash point: right after something signed left, before the next input.
+  if (signed_something && s_.crash_after_send > 0 && !AfterGst() && down_ < s_.max_down &&
+      Uniform() < s_.crash_after_send) {
+    Crash(i);
+  }
+}
+
+bool Cluster::LivenessDone() const {
+  for (size_t i = 0; i < instances_.size(); ++i) {
+    if (!Honest(static_cast<int>(i))) continue;
+    const auto& l = instances_[i]->ledger;
+    if (l.empty() || l.back().block.height < gst_height_ + 2) return false;
+  }
+  return true;
+}
+
+void Cluster::MaybeReachGst() {
+  if (gst_reached_) return;
+  bool reached = false;
+  if (TwinsMode()) {
+    reached = true;
+    for (size_t i = 0; i < instances_.size(); ++i) {
+      const auto& in = *instances_[i];
+      if (Honest(static_cast<int>(i)) && in.up &&
+          in.engine->current_round() <= s_.round_groups.size()) {
+        reached = false;
+      }
+    }
+  } else {
+    reached = now() >= s_.gst_ms;
+  }
+  if (!reached) return;
+  gst_reached_ = true;
+  gst_time_ = now();
+  gst_height_ = outcome_.max_height;
+}
+
+void Cluster::Handle(const Event& e) {
+  if (e.kind == EvKind::kPartition) {
+    const uint64_t groups = 1 + Rand(3);
+    for (auto& g : groups_) g = static_cast<uint8_t>(Rand(groups));
+    return;
+  }
+  if (e.kind == EvKind::kRestart) {
+    if (!instances_[e.inst]->up) {
+      --down_;
+      StartEngine(e.inst);
+    }
+    return;
+  }
+  if (e.kind == EvKind::kCrash) {
+    if (down_ < s_.max_down && !AfterGst()) Crash(e.inst);
+    return;
+  }
+  Instance& in = *instances_[e.inst];
+  if (!in.up) return;
+  if (e.kind != EvKind::kDeliver && e.kind != EvKind::kPayload && e.incarnation != in.incarnation) {
+    return;
+  }
+  Outputs out;
+  Status st;
+  switch (e.kind) {
+    case EvKind::kDeliver:
+      st = in.engine->OnMessage(e.from, *e.msg, out);
+      break;
+    case EvKind::kTimer:
+      st = in.engine->OnTimer(e.timer, e.round, out);
+      break;
+    case EvKind::kFetchReply:
+      st = in.engine->OnFetchedBlocks(*e.blocks, out);
+      break;
+    case EvKind::kPayload:
+      st = in.engine->OnPayloadReady(e.round, out);
+      break;
+    default:
+      break;
+  }
+  // Honest engines only send valid messages; stale-proposal forgeries are rejected silently.
+  if (!st.ok() && st.code() != StatusCode::kInvalidArgument) {
+    Violation(false, "engine error: " + st.ToString());
+  }
+  HandleOutputs(e.inst, out);
+}
+
+Outcome Cluster::Run() {
+  if (!TwinsMode()) {
+    for (uint32_t k = 0; k < s_.partition_changes; ++k) {
+      Event e;
+      e.kind = EvKind::kPartition;
+      e.time = Rand(s_.gst_ms);
+      Push(e);
+    }
+    for (uint32_t k = 0; k < s_.random_crashes; ++k) {
+      Event e;
+      e.kind = EvKind::kCrash;
+      e.inst = static_cast<int>(Rand(instances_.size()));
+      e.time = Rand(s_.gst_ms);
+      Push(e);
+    }
+  }
+  for (int i = 0; i < static_cast<int>(instances_.size()); ++i) StartEngine(i);
+  const uint64_t hard_end = TwinsMode() ? kTwinsEnd : s_.gst_ms + s_.liveness_ms;
+  while (!queue_.empty() && outcome_.ok) {
+    Event e = queue_.top();
+    queue_.pop();
+    if (e.time > hard_end) break;
+    if (gst_reached_ && e.time > gst_time_ + s_.liveness_ms) break;
+    clock_.now = std::max(clock_.now, e.time);
+    MaybeReachGst();
+    ++outcome_.events;
+    Handle(e);
+    if (gst_reached_ && LivenessDone()) break;
+  }
+  outcome_.virtual_ms = now();
+  if (outcome_.ok && !(gst_reached_ && LivenessDone())) {
+    std::ostringstream os;
+    os << "LIVENESS: honest nodes did not all commit height " << gst_height_ + 2 << " within "
+       << s_.liveness_ms << "ms after GST (gst "
+       << (gst_reached_ ? std::to_string(gst_time_) : std::string("never reached")) << "; heights:";
+    for (size_t i = 0; i < instances_.size(); ++i) {
+      const auto& in = *instances_[i];
+      os << " " << i << (in.byzantine ? "b" : "") << "="
+         << (in.ledger.empty() ? 0 : in.ledger.back().block.height) << "/r"
+         << (in.up ? in.engine->current_round() : 0);
+    }
+    os << ")";
+    outcome_.ok = false;
+    outcome_.violation = os.str();
+  }
+  return outcome_;
+}
+
+}  // namespace
+
+const char* CanaryName(Canary c) {
+  switch (c) {
+    case Canary::kNone:
+      return "none";
+    case Canary::kCommitRule:
+      return "commit-consecutive";
+    case Canary::kLastVotedRound:
+      return "last-voted-round";
+    case Canary::kPersist:
+      return "persist-before-send";
+    case Canary::kTcCondition:
+      return "tc-condition";
+  }
+  return "?";
+}
+
+bool ParseCanary(const std::string& s, Canary* out) {
+  for (Canary c : {Canary::kNone, Canary::kCommitRule, Canary::kLastVotedRound, Canary::kPersist,
+                   Canary::kTcCondition}) {
+    if (s == CanaryName(c)) {
+      *out = c;
+      return true;
+    }
+  }
+  static const std::map<std::string, Canary> kLetters = {{"a", Canary::kCommitRule},
+                                                         {"b", Canary::kLastVotedRound},
+                                                         {"c", Canary::kPersist},
+                                                         {"d", Canary::kTcCondition}};
+  auto it = kLetters.find(s);
+  if (it == kLetters.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+TestHooks HooksFor(Canary c) {
+  TestHooks h;
+  h.break_commit_consecutive = c == Canary::kCommitRule;
+  h.break_last_voted_round = c == Canary::kLastVotedRound;
+  h.break_persist_before_send = c == Canary::kPersist;
+  h.break_tc_condition = c == Canary::kTcCondition;
+  return h;
+}
+
+std::string Describe(const Scenario& s) {
+  std::ostringstream os;
+  os << "mode=" << s.mode << " seed=" << s.seed << " n=" << s.n << " twins=" << s.twins
+     << " stale_proposals=" << s.stale_proposals << " drop=" << s.drop << " dup=" << s.dup
+     << " max_delay_ms=" << s.max_delay_ms << " canary=" << CanaryName(s.canary);
+  if (s.mode == "random") {
+    os << " partition_changes=" << s.partition_changes << " random_crashes=" << s.random_crashes
+       << " crash_after_send=" << s.crash_after_send << " max_down=" << s.max_down
+       << " gst_ms=" << s.gst_ms;
+  } else {
+    os << " rounds=[";
+    for (size_t r = 0; r < s.round_groups.size(); ++r) {
+      os << (r ? " " : "") << "L" << s.round_leaders[r] << ":";
+      for (uint8_t g : s.round_groups[r]) os << static_cast<int>(g);
+    }
+    os << "]";
+  }
+  return os.str();
+}
+
+std::string ReplayCommand(const Scenario& s) {
+  std::ostringstream os;
+  os << "build/bin/laurel-sim --" << s.mode << " --seed " << s.seed;
+  if (s.mode == "random") os << " --n " << s.n;
+  if (s.canary != Canary::kNone) os << " --canary " << CanaryName(s.canary);
+  os << " --seeds 1 --verbose";
+  return os.str();
+}
+
+Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary) {
+  std::mt19937_64 r(seed ^ 0x51ed270b27a3c4f1ULL);
+  auto u = [&] { return static_cast<double>(r() >> 11) * 0x1.0p-53; };
+  Scenario s;
+  s.mode = "random";
+  s.seed = seed;
+  s.canary = canary;
+  s.n = n_override != 0 ? n_override : (u() < 0.7 ? 4 : 7);
+  const uint32_t f = (s.n - 1) / 3;
+  s.twins = u() < 0.5 ? static_cast<uint32_t>(1 + r() % f) : 0;
+  s.stale_proposals = s.twins > 0 && u() < 0.5;
+  s.drop = u() < 0.3 ? 0 : u() * 0.3;
+  s.dup = u() * 0.1;
+  const uint32_t delays[] = {5, 20, 60, 250};
+  s.max_delay_ms = delays[r() % 4];
+  s.partition_changes = static_cast<uint32_t>(r() % 7);
+  s.gst_ms = 2000 + r() % 10000;
+  if (u() < 0.6) {
+    s.random_crashes = static_cast<uint32_t>(r() % 4);
+    s.crash_after_send = u() < 0.5 ? u() * 0.05 : 0;
+  }
+  s.max_down = s.n == 4 ? 1 : 2;
+  return s;
+}
+
+namespace {
+// Set partitions of 5 instances (0..3 = keys 0..3, 4 = the twin of key 0) into 2 or 3 groups
+// with the twins in different groups, as group labels in canonical form.
+const std::vector<std::vector<uint8_t>>& TwinsPartitions() {
+  static const std::vector<std::vector<uint8_t>> parts = [] {
+    std::vector<std::vector<uint8_t>> res;
+    std::vector<uint8_t> g(5, 0);
+    // Restricted growth strings enumerate each set partition once.
+    auto rec = [&](auto&& self, int pos, int used) -> void {
+      if (pos == 5) {
+        if ((used == 2 || used == 3) && g[0] != g[4]) res.push_back(g);
+        return;
+      }
+      for (int v = 0; v <= used && v < 3; ++v) {
+        g[pos] = static_cast<uint8_t>(v);
+        self(self, pos + 1, std::max(used, v + 1));
+      }
+    };
+    rec(rec, 0, 0);
+    return res;
+  }();
+  return parts;
+}
+constexpr uint32_t kTwinsRounds = 6;
+}  // namespace
+
+uint64_t TwinsSpaceSize() {
+  const uint64_t per_round = TwinsPartitions().size() * 4;
+  uint64_t total = 1;
+  for (uint32_t r = 0; r < kTwinsRounds; ++r) total *= per_round;
+  return total;
+}
+
+Scenario TwinsScenario(uint64_t index, Canary canary) {
+  // Walk the space with a fixed odd stride so that consecutive indices differ in every round.
+  const uint64_t total = TwinsSpaceSize();
+  const uint64_t stride = 0x9e3779b97f4a7c15ULL % total | 1;
+  uint64_t c = static_cast<uint64_t>((static_cast<unsigned __int128>(index) * stride) % total);
+  Scenario s;
+  s.mode = "twins";
+  s.seed = index;
+  s.n = 4;
+  s.twins = 1;
+  s.canary = canary;
+  s.max_delay_ms = 10;
+  s.liveness_ms = 40000;
+  const auto& parts = TwinsPartitions();
+  for (uint32_t r = 0; r < kTwinsRounds; ++r) {
+    const uint64_t choice = c % (parts.size() * 4);
+    c /= parts.size() * 4;
+    s.round_groups.push_back(parts[choice / 4]);
+    s.round_leaders.push_back(static_cast<uint32_t>(choice % 4));
+  }
+  return s;
+}
+
+Outcome Run(const Scenario& s) {
+  Cluster c(s);
+  return c.Run();
+}
+
+}  // namespace laurel::sim

@@ -1,0 +1,80 @@
+// A deterministic whole-cluster simulator for the consensus engine.
+//
+// N engines (plus Twins: a second engine for each Byzantine key, sharing its private key but
+// not its safety store) run in one thread against a virtual clock. The network delays, drops,
+// duplicates and reorders messages and can be partitioned, by time (random scenarios) or by
+// message round (Twins scenarios). Nodes crash and restart from their synced safety record and
+// their durable committed ledger; "crash points" crash a node right after it sent a vote,
+// timeout or proposal. A Byzantine key may also craft proposals that extend a stale QC.
+//
+// Invariants are checked on every commit: honest nodes never commit different blocks at one
+// height, each node commits exactly once and in order, and every commit carries a valid
+// certificate (QC signatures verified against the validator set). After GST, with at most f
+// faulty keys, every honest node must commit new blocks within a bounded virtual time.
+//
+// Every run is a pure function of its Scenario, and every Scenario is a pure function of
+// (mode, seed or index, options): a failure replays exactly from what Describe() prints.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "consensus/test_hooks.h"
+
+namespace laurel::sim {
+
+enum class Canary : uint8_t { kNone, kCommitRule, kLastVotedRound, kPersist, kTcCondition };
+const char* CanaryName(Canary c);
+bool ParseCanary(const std::string& s, Canary* out);
+consensus::TestHooks HooksFor(Canary c);
+
+struct Scenario {
+  std::string mode = "random";  // "random" or "twins"
+  uint64_t seed = 1;            // random: the seed; twins: the enumeration index
+  uint32_t n = 4;
+  uint32_t twins = 0;            // Byzantine keys 0..twins-1, each run by two engines
+  bool stale_proposals = false;  // Byzantine keys also propose on stale QCs
+  double drop = 0;
+  double dup = 0;
+  uint32_t max_delay_ms = 20;
+  // Random mode: time-based partitions before GST.
+  uint32_t partition_changes = 0;
+  uint32_t random_crashes = 0;
+  double crash_after_send = 0;  // probability of a crash point after a vote/timeout/proposal
+  uint32_t max_down = 1;        // nodes down at once
+  uint64_t gst_ms = 5000;
+  // Twins mode: per round 1..R, the group of each instance and the leading key.
+  std::vector<std::vector<uint8_t>> round_groups;
+  std::vector<uint32_t> round_leaders;
+  uint64_t liveness_ms = 30000;  // after GST, every honest node must commit within this
+  Canary canary = Canary::kNone;
+};
+
+std::string Describe(const Scenario& s);
+
+// The random scenario of `seed`. n_override: 0 = pick 4 or 7 from the seed.
+Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary);
+// Number of Twins scenarios in the enumeration space, and scenario number `index` of it
+// (n = 4 plus one twin; per round 1..6: a partition of the 5 instances into 2 or 3 groups that
+// separates the twins, and a leader).
+uint64_t TwinsSpaceSize();
+Scenario TwinsScenario(uint64_t index, Canary canary);
+
+struct Outcome {
+  bool ok = true;
+  std::string violation;  // empty when ok
+  bool safety_violation = false;
+  uint64_t events = 0;
+  uint64_t virtual_ms = 0;
+  uint64_t max_height = 0;  // highest honest committed height
+  uint64_t crashes = 0;
+  uint64_t evidence = 0;
+};
+
+Outcome Run(const Scenario& s);
+
+// The command line that replays `s` with laurel-sim.
+std::string ReplayCommand(const Scenario& s);
+
+}  // namespace laurel::sim

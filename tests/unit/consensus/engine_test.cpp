@@ -1,0 +1,172 @@
+#include "consensus/engine.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/unit/consensus/fixture.h"
+
+using namespace laurel;
+using namespace laurel::consensus;
+using namespace laurel::consensus::test;
+
+namespace {
+
+struct FixedClock : Clock {
+  uint64_t NowMs() const override { return 5000; }
+};
+struct FixedPayload : PayloadSource {
+  std::optional<Bytes> Pull(Round, uint64_t) override { return Bytes{1, 2, 3}; }
+};
+
+// Validator 3 of the fixture, driven by hand.
+struct Node {
+  Fixture fx;
+  MemorySafetyStore store;
+  FixedClock clock;
+  FixedPayload payload;
+  std::unique_ptr<Engine> engine;
+
+  explicit Node(TestHooks hooks = {}) { Restart(hooks); }
+  void Restart(TestHooks hooks = {}) {
+    EngineConfig cfg;
+    cfg.my_index = 3;
+    engine = std::make_unique<Engine>(cfg, fx.vs, TestKeys()[3], store, clock, payload,
+                                      GenesisRecovery(fx.genesis), hooks);
+    Outputs out;
+    REQUIRE(engine->Start(out).ok());
+  }
+  SyncInfo Sync(const QuorumCert& hqc) const { return SyncInfo{hqc, fx.GQc(), std::nullopt}; }
+};
+
+std::vector<const VoteMsg*> VotesIn(const Outputs& out, uint32_t* to) {
+  std::vector<const VoteMsg*> v;
+  for (const auto& o : out.sends) {
+    if (const auto* m = std::get_if<VoteMsg>(&o.message)) {
+      v.push_back(m);
+      *to = o.to;
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("the engine commits only through a QC of a block in the next round", "[engine]") {
+  for (bool broken : {false, true}) {
+    TestHooks hooks;
+    hooks.break_commit_consecutive = broken;
+    Node n(hooks);
+    const Fixture& fx = n.fx;
+    const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+    const QuorumCert q1 = fx.MakeQc(b1);
+    const Block b2 = fx.MakeBlock(3, b1, q1);  // round 2 was skipped
+    const QuorumCert q2 = fx.MakeQc(b2);
+    Outputs out;
+    REQUIRE(n.engine->OnFetchedBlocks({b2, b1}, out).ok());
+    REQUIRE(n.engine->OnMessage(0, SyncMsg{n.Sync(q2)}, out).ok());
+    if (broken) {
+      // The canary commits b1 on a QC of round 3 over a round-1 parent.
+      REQUIRE(out.commits.size() == 1);
+      CHECK(out.commits[0].block.id == b1.id);
+      continue;
+    }
+    CHECK(out.commits.empty());
+    CHECK(n.engine->current_round() == 4);
+    const Block b3 = fx.MakeBlock(4, b2, q2);
+    const QuorumCert q3 = fx.MakeQc(b3);
+    Outputs out2;
+    REQUIRE(n.engine->OnMessage(0, SyncMsg{n.Sync(q3)}, out2).ok());
+    CHECK(out2.commits.empty());
+    REQUIRE(out2.fetches.size() == 1);  // b3 is missing
+    CHECK(out2.fetches[0].id == b3.id);
+    Outputs out3;
+    REQUIRE(n.engine->OnFetchedBlocks({b3}, out3).ok());
+    REQUIRE(out3.commits.size() == 2);
+    CHECK(out3.commits[0].block.id == b1.id);
+    CHECK(out3.commits[0].block_qc == q1);
+    CHECK(out3.commits[1].block.id == b2.id);
+    CHECK(out3.commits[1].block_qc == q2);
+    CHECK(out3.commits[1].commit_qc == q3);
+    CHECK(n.engine->committed_root().id == b2.id);
+    // Delivered exactly once: the same QC again commits nothing.
+    Outputs out4;
+    REQUIRE(n.engine->OnMessage(1, SyncMsg{n.Sync(q3)}, out4).ok());
+    CHECK(out4.commits.empty());
+  }
+}
+
+TEST_CASE("the engine votes once, to the next leader, and records equivocating proposals",
+          "[engine]") {
+  Node n;
+  const Fixture& fx = n.fx;
+  const Block a = fx.MakeBlock(1, fx.genesis, fx.GQc(), 1);
+  const Block b = fx.MakeBlock(1, fx.genesis, fx.GQc(), 2);
+  Outputs out;
+  REQUIRE(n.engine->OnMessage(1, ProposalMsg{a, n.Sync(fx.GQc())}, out).ok());
+  uint32_t to = 99;
+  auto votes = VotesIn(out, &to);
+  REQUIRE(votes.size() == 1);
+  CHECK(to == fx.vs.Leader(2));
+  CHECK(votes[0]->vote.data.block_id == a.id);
+  CHECK(n.engine->safety_record().last_voted_round == 1);
+  Outputs out2;
+  REQUIRE(n.engine->OnMessage(1, ProposalMsg{b, n.Sync(fx.GQc())}, out2).ok());
+  CHECK(VotesIn(out2, &to).empty());
+  REQUIRE(out2.evidence.size() == 1);
+  CHECK(out2.evidence[0].kind == Evidence::Kind::kProposal);
+  CHECK(out2.evidence[0].signer == 1);
+  CHECK(out2.evidence[0].first == a.id);
+  CHECK(out2.evidence[0].second == b.id);
+}
+
+TEST_CASE("a restarted engine re-sends its stored vote and never votes for another block",
+          "[engine]") {
+  Node n;
+  const Fixture& fx = n.fx;
+  const Block a = fx.MakeBlock(1, fx.genesis, fx.GQc(), 1);
+  const Block b = fx.MakeBlock(1, fx.genesis, fx.GQc(), 2);
+  Outputs out;
+  REQUIRE(n.engine->OnMessage(1, ProposalMsg{a, n.Sync(fx.GQc())}, out).ok());
+  uint32_t to = 0;
+  const Vote first = VotesIn(out, &to).at(0)->vote;
+  n.store.Crash();
+  n.Restart();
+  Outputs out2;
+  REQUIRE(n.engine->OnMessage(1, ProposalMsg{b, n.Sync(fx.GQc())}, out2).ok());
+  CHECK(VotesIn(out2, &to).empty());
+  Outputs out3;
+  REQUIRE(n.engine->OnMessage(1, ProposalMsg{a, n.Sync(fx.GQc())}, out3).ok());
+  auto again = VotesIn(out3, &to);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0]->vote == first);
+}
+
+TEST_CASE("a local timeout is broadcast and stops voting in that round", "[engine]") {
+  Node n;
+  const Fixture& fx = n.fx;
+  Outputs out;
+  REQUIRE(n.engine->OnTimer(TimerKind::kRound, 1, out).ok());
+  bool broadcast = false;
+  for (const auto& o : out.sends) {
+    if (std::holds_alternative<TimeoutMsg>(o.message)) broadcast = o.to == kBroadcast;
+  }
+  CHECK(broadcast);
+  REQUIRE_FALSE(out.timers.empty());  // re-armed
+  const Block a = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  Outputs out2;
+  REQUIRE(n.engine->OnMessage(1, ProposalMsg{a, n.Sync(fx.GQc())}, out2).ok());
+  uint32_t to = 0;
+  CHECK(VotesIn(out2, &to).empty());
+}
+
+TEST_CASE("the engine rejects a proposal with a forged QC", "[engine]") {
+  Node n;
+  const Fixture& fx = n.fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  QuorumCert q1 = fx.MakeQc(b1);
+  q1.signatures[0].second[0] ^= 1;
+  const Block b2 = fx.MakeBlock(2, b1, q1);
+  Outputs out;
+  CHECK(n.engine->OnMessage(2, ProposalMsg{b2, n.Sync(fx.GQc())}, out).code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(n.engine->current_round() == 1);
+}

@@ -1,0 +1,168 @@
+#include "consensus/safety_rules.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/unit/consensus/fixture.h"
+
+using namespace laurel;
+using namespace laurel::consensus;
+using namespace laurel::consensus::test;
+
+namespace {
+struct Rules {
+  Fixture fx;
+  MemorySafetyStore store;
+  SafetyRules rules{TestKeys()[3], 3, 1, store};
+  Rules() { REQUIRE(rules.Load(fx.GQc()).ok()); }
+};
+}  // namespace
+
+TEST_CASE("safety rules vote for a block extending QC(r-1) and persist before returning",
+          "[safety]") {
+  Rules t;
+  const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
+  const uint64_t syncs = t.store.sync_count();
+  auto v = t.rules.VoteOn(b1, nullptr);
+  REQUIRE(v.ok());
+  CHECK(v->data == VoteDataFor(b1));
+  CHECK(t.fx.vs.VerifyVote(*v).ok());
+  CHECK(t.store.sync_count() == syncs + 1);
+  // The synced record already holds the vote: a crash right now loses nothing.
+  t.store.Crash();
+  auto stored = t.store.Get();
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  auto rec = DecodeSafetyRecord(**stored);
+  REQUIRE(rec.ok());
+  CHECK(rec->last_voted_round == 1);
+  REQUIRE(rec->last_vote.has_value());
+  CHECK(*rec->last_vote == *v);
+}
+
+TEST_CASE("safety rules re-send the stored vote and refuse a second block in the round",
+          "[safety]") {
+  Rules t;
+  const Block a = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc(), 1);
+  const Block b = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc(), 2);
+  auto va = t.rules.VoteOn(a, nullptr);
+  REQUIRE(va.ok());
+  const uint64_t syncs = t.store.sync_count();
+  auto again = t.rules.VoteOn(a, nullptr);
+  REQUIRE(again.ok());
+  CHECK(*again == *va);
+  CHECK(t.store.sync_count() == syncs);  // nothing new to persist
+  auto vb = t.rules.VoteOn(b, nullptr);
+  CHECK(vb.status().code() == StatusCode::kPermissionDenied);
+}
+
+TEST_CASE("safety rules refuse rounds at or below last_voted_round", "[safety]") {
+  Rules t;
+  const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
+  const Block b2 = t.fx.MakeBlock(2, b1, t.fx.MakeQc(b1));
+  REQUIRE(t.rules.VoteOn(b2, nullptr).ok());
+  CHECK(t.rules.VoteOn(b1, nullptr).status().code() == StatusCode::kPermissionDenied);
+}
+
+TEST_CASE("safety rules need TC(r-1) with qc.round >= max hqc round to skip a round", "[safety]") {
+  Rules t;
+  const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
+  const QuorumCert q1 = t.fx.MakeQc(b1);
+  // Round 3 block extending QC(1): no QC(2), so it needs TC(2).
+  const Block b3 = t.fx.MakeBlock(3, b1, q1);
+  CHECK(t.rules.VoteOn(b3, nullptr).status().code() == StatusCode::kPermissionDenied);
+  // TC(2) whose highest hqc round is 1, and a round-3 block extending only genesis (round 0).
+  const TimeoutCert tc_high = t.fx.MakeTc(2, {q1, t.fx.GQc(), t.fx.GQc()});
+  REQUIRE(t.fx.vs.VerifyTc(tc_high).ok());
+  const Block stale = t.fx.MakeBlock(3, t.fx.genesis, t.fx.GQc());
+  CHECK(t.rules.VoteOn(stale, &tc_high).status().code() == StatusCode::kPermissionDenied);
+  // A TC of another round does not count.
+  const TimeoutCert tc1 = t.fx.MakeTc(1, {t.fx.GQc(), t.fx.GQc(), t.fx.GQc()});
+  CHECK(t.rules.VoteOn(b3, &tc1).status().code() == StatusCode::kPermissionDenied);
+  // TC(2) with max hqc round 1 <= 1: vote.
+  const TimeoutCert tc_ok = t.fx.MakeTc(2, {q1, t.fx.GQc(), q1});
+  auto v = t.rules.VoteOn(b3, &tc_ok);
+  REQUIRE(v.ok());
+  CHECK(t.rules.record().one_chain_round == 1);
+}
+
+TEST_CASE("with the TC-condition canary the rules vote on a stale QC", "[safety][canary]") {
+  Fixture fx;
+  MemorySafetyStore store;
+  TestHooks hooks;
+  hooks.break_tc_condition = true;
+  SafetyRules rules(TestKeys()[3], 3, 1, store, hooks);
+  REQUIRE(rules.Load(fx.GQc()).ok());
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  const Block b3 = fx.MakeBlock(3, b1, fx.MakeQc(b1));
+  CHECK(rules.VoteOn(b3, nullptr).ok());
+}
+
+TEST_CASE("timeouts follow the hqc or TC, respect one_chain_round, and block later votes",
+          "[safety]") {
+  Rules t;
+  const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
+  const QuorumCert q1 = t.fx.MakeQc(b1);
+  const Block b2 = t.fx.MakeBlock(2, b1, q1);
+  REQUIRE(t.rules.VoteOn(b2, nullptr).ok());  // one_chain_round = 1
+  // Round 3 follows QC(2)? We hold only QC(1): round 3 is not hqc+1 and there is no TC.
+  CHECK(t.rules.SignTimeout(3, q1, nullptr).status().code() == StatusCode::kPermissionDenied);
+  // hqc below one_chain_round is refused even with a TC.
+  const TimeoutCert tc2 = t.fx.MakeTc(2, {q1, q1, q1});
+  CHECK(t.rules.SignTimeout(3, t.fx.GQc(), &tc2).status().code() == StatusCode::kPermissionDenied);
+  auto to = t.rules.SignTimeout(3, q1, &tc2);
+  REQUIRE(to.ok());
+  CHECK(t.fx.vs.VerifyTimeout(*to).ok());
+  CHECK(t.rules.record().highest_timeout_round == 3);
+  CHECK(t.rules.record().last_voted_round == 3);
+  // After timing out in round 3, no vote in round 3 — even for a valid block.
+  const Block b3 = t.fx.MakeBlock(3, b2, t.fx.MakeQc(b2));
+  CHECK(t.rules.VoteOn(b3, nullptr).status().code() == StatusCode::kPermissionDenied);
+  // Timing out again in the same round is allowed (re-broadcast); lower rounds are not.
+  CHECK(t.rules.SignTimeout(3, q1, &tc2).ok());
+  CHECK(t.rules.SignTimeout(2, q1, nullptr).status().code() == StatusCode::kPermissionDenied);
+}
+
+TEST_CASE("the persist canary leaves a vote unsynced until the next input", "[safety][canary]") {
+  Fixture fx;
+  MemorySafetyStore store;
+  TestHooks hooks;
+  hooks.break_persist_before_send = true;
+  SafetyRules rules(TestKeys()[3], 3, 1, store, hooks);
+  REQUIRE(rules.Load(fx.GQc()).ok());
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  REQUIRE(rules.VoteOn(b1, nullptr).ok());
+  store.Crash();
+  SafetyRules reloaded(TestKeys()[3], 3, 1, store, hooks);
+  REQUIRE(reloaded.Load(fx.GQc()).ok());
+  CHECK(reloaded.record().last_voted_round == 0);  // the vote was lost
+  // Without the canary, the same sequence keeps the vote.
+  MemorySafetyStore store2;
+  SafetyRules good(TestKeys()[3], 3, 1, store2);
+  REQUIRE(good.Load(fx.GQc()).ok());
+  REQUIRE(good.VoteOn(b1, nullptr).ok());
+  store2.Crash();
+  SafetyRules good2(TestKeys()[3], 3, 1, store2);
+  REQUIRE(good2.Load(fx.GQc()).ok());
+  CHECK(good2.record().last_voted_round == 1);
+}
+
+TEST_CASE("the safety record round-trips and every truncation is rejected", "[safety]") {
+  Rules t;
+  const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
+  const Block b2 = t.fx.MakeBlock(2, b1, t.fx.MakeQc(b1));
+  REQUIRE(t.rules.VoteOn(b2, nullptr).ok());
+  const Bytes enc = EncodeSafetyRecord(t.rules.record());
+  auto dec = DecodeSafetyRecord(enc);
+  REQUIRE(dec.ok());
+  CHECK(*dec == t.rules.record());
+  for (size_t len = 0; len < enc.size(); ++len) {
+    auto bad = DecodeSafetyRecord(ByteView(enc.data(), len));
+    CHECK_FALSE(bad.ok());
+  }
+  Bytes trailing = enc;
+  trailing.push_back(0);
+  CHECK(DecodeSafetyRecord(trailing).status().code() == StatusCode::kCorruption);
+  Bytes bad_version = enc;
+  bad_version[0] = 9;
+  CHECK_FALSE(DecodeSafetyRecord(bad_version).ok());
+}

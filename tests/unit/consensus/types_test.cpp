@@ -1,0 +1,173 @@
+#include <catch2/catch.hpp>
+
+#include "consensus/codec.h"
+#include "tests/unit/consensus/fixture.h"
+
+using namespace laurel;
+using namespace laurel::consensus;
+using namespace laurel::consensus::test;
+
+namespace {
+Hash32 Filled(uint8_t v) {
+  Hash32 h;
+  h.fill(v);
+  return h;
+}
+std::string WithDomain(std::string_view domain, const Bytes& b) {
+  Bytes all(domain.begin(), domain.end());
+  all.insert(all.end(), b.begin(), b.end());
+  return HexEncode(all);
+}
+// The key of the golden vectors: seed 0x01 * 32 (validator 0 of the fixture).
+const crypto::PrivateKey& GoldenKey() { return TestKeys()[0]; }
+}  // namespace
+
+// The vectors below are the ones in docs/spec/consensus.md, "Signed layouts".
+TEST_CASE("vote sign-bytes match the golden vector", "[types][golden]") {
+  const VoteData d{1, 7, Filled(0xaa), 6, Filled(0xbb)};
+  CHECK(WithDomain(kVoteDomain, VoteSignBytes(d)) ==
+        "6c617572656c2f766f74652f76310000000000000000010000000000000007aa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa00"
+        "00000000000006bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+        "bbbbbbbbbbbbbb");
+  CHECK(HexEncode(SignVote(d, 0, GoldenKey()).signature) ==
+        "587b430203d828e87b4772bab22a47cef7a06159fcf49c00442fcf47ddff2d66"
+        "b559638da2b31b1209f0f12fae6feb8af956a20b4383445e2d1b2fe213fced04");
+}
+
+TEST_CASE("timeout sign-bytes match the golden vector", "[types][golden]") {
+  CHECK(WithDomain(kTimeoutDomain, TimeoutSignBytes(1, 9, 7)) ==
+        "6c617572656c2f74696d656f75742f7631000000000000000001000000000000"
+        "00090000000000000007");
+  const TimeoutVote t =
+      SignTimeout(1, 9, QuorumCert{VoteData{1, 7, {}, 6, {}}, {}}, 0, GoldenKey());
+  CHECK(HexEncode(t.signature) ==
+        "d745a924817f5f9ece48b60549fab0d980355d692c8a30fd548dee830d069652"
+        "4ee496882c46511143f518fb02ee8f7810b4276d344bca603bde2331fe84970d");
+}
+
+TEST_CASE("block id and proposal sign-bytes match the golden vector", "[types][golden]") {
+  Block b;
+  b.epoch = 1;
+  b.round = 7;
+  b.height = 5;
+  b.parent_id = Filled(0xbb);
+  b.qc.data = VoteData{1, 6, Filled(0xbb), 5, Filled(0xcc)};
+  b.payload = {'h', 'i'};
+  b.timestamp_ms = 1700000000000;
+  b.proposer = 3;
+  CHECK(WithDomain(kBlockIdDomain, BlockHeaderBytes(b)) ==
+        "6c617572656c2f626c6f636b2f76310000000000000000010000000000000007"
+        "0000000000000005bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+        "bbbbbbbbbbbbbbbb00000000000000068f434346648f6b96df89dda901c5176b"
+        "10a6d83961dd3c1ac88b59b2dc327aa40000018bcfe5680000000003");
+  CHECK(HexEncode(ComputeBlockId(b)) ==
+        "b6bbcb25e03ec7e38b7234e364c2aa7142fe2e7217f4c5cf9b5ba2a1e85c8582");
+  SignBlock(b, GoldenKey());
+  CHECK(WithDomain(kProposalDomain, ProposalSignBytes(1, 7, b.id)) ==
+        "6c617572656c2f70726f706f73616c2f76310000000000000000010000000000"
+        "000007b6bbcb25e03ec7e38b7234e364c2aa7142fe2e7217f4c5cf9b5ba2a1e8"
+        "5c8582");
+  CHECK(HexEncode(b.signature) ==
+        "f6d7cff5e253c02ed1d052a6b7ab8cce9d17f80c6144c5aa4f8d8b70ca826454"
+        "b17a0870d124ef12ad48bb8bfec7ee2b14800aefe0fdb34218fae1ce136ccd04");
+}
+
+TEST_CASE("the genesis id is the tagged hash of the chain id", "[types][golden]") {
+  CHECK(HexEncode(GenesisBlock(1, "laurel-test").id) ==
+        "07fe1a8012978f90a39efb0a34d06b8dfd9500bf643975ff807704c3812dd2f3");
+}
+
+TEST_CASE("a QC verifies and forged, duplicate or short signature sets are rejected",
+          "[types][qc]") {
+  Fixture fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  QuorumCert qc = fx.MakeQc(b1);
+  CHECK(fx.vs.VerifyQc(qc).ok());
+  CHECK(fx.vs.VerifyQc(fx.GQc()).ok());
+
+  QuorumCert forged = qc;
+  forged.signatures[1].second[5] ^= 1;
+  CHECK_FALSE(fx.vs.VerifyQc(forged).ok());
+
+  QuorumCert dup = qc;
+  dup.signatures[2] = dup.signatures[1];  // the same signer twice
+  CHECK_FALSE(fx.vs.VerifyQc(dup).ok());
+
+  QuorumCert wrong_signer = qc;
+  wrong_signer.signatures[2].first = 3;  // valid signature of 2 claimed by 3
+  CHECK_FALSE(fx.vs.VerifyQc(wrong_signer).ok());
+
+  QuorumCert out_of_range = qc;
+  out_of_range.signatures[2].first = 99;
+  CHECK_FALSE(fx.vs.VerifyQc(out_of_range).ok());
+
+  QuorumCert short_qc = qc;
+  short_qc.signatures.pop_back();
+  CHECK_FALSE(fx.vs.VerifyQc(short_qc).ok());
+
+  QuorumCert other_data = qc;
+  other_data.data.round = 2;
+  CHECK_FALSE(fx.vs.VerifyQc(other_data).ok());
+
+  QuorumCert fake_genesis{VoteData{1, 0, Filled(1), 0, Filled(1)}, {}};
+  CHECK_FALSE(fx.vs.VerifyQc(fake_genesis).ok());
+}
+
+TEST_CASE("a TC verifies only with a quorum of valid timeouts and its highest QC", "[types][tc]") {
+  Fixture fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  const QuorumCert q1 = fx.MakeQc(b1);
+  TimeoutCert tc = fx.MakeTc(2, {q1, fx.GQc(), q1});
+  CHECK(fx.vs.VerifyTc(tc).ok());
+  CHECK(tc.MaxHqcRound() == 1);
+
+  TimeoutCert lowered = tc;
+  lowered.entries[0].hqc_round = 0;  // claims a lower hqc round than signed
+  CHECK_FALSE(fx.vs.VerifyTc(lowered).ok());
+
+  TimeoutCert wrong_high = tc;
+  wrong_high.high_qc = fx.GQc();  // not the highest
+  CHECK_FALSE(fx.vs.VerifyTc(wrong_high).ok());
+
+  TimeoutCert dup = tc;
+  dup.entries[1] = dup.entries[0];
+  CHECK_FALSE(fx.vs.VerifyTc(dup).ok());
+
+  TimeoutCert short_tc = tc;
+  short_tc.entries.pop_back();
+  CHECK_FALSE(fx.vs.VerifyTc(short_tc).ok());
+}
+
+TEST_CASE("blocks from the wrong proposer or with a bad id are rejected", "[types]") {
+  Fixture fx;
+  Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  CHECK(fx.vs.VerifyBlock(b1).ok());
+  Block wrong = b1;
+  wrong.proposer = 2;
+  SignBlock(wrong, TestKeys()[2]);
+  CHECK_FALSE(fx.vs.VerifyBlock(wrong).ok());
+  Block tampered = b1;
+  tampered.payload.push_back(7);
+  CHECK_FALSE(fx.vs.VerifyBlock(tampered).ok());
+}
+
+TEST_CASE("block encoding round-trips and rejects every truncation", "[types][codec]") {
+  Fixture fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  const Block b2 = fx.MakeBlock(2, b1, fx.MakeQc(b1), 9);
+  Writer w;
+  EncodeBlock(w, b2);
+  const Bytes enc = w.Take();
+  Reader r(enc);
+  auto dec = DecodeBlock(r);
+  REQUIRE(dec.ok());
+  CHECK(r.done());
+  CHECK(dec->id == b2.id);
+  CHECK(dec->qc == b2.qc);
+  CHECK(fx.vs.VerifyBlock(*dec).ok());
+  for (size_t len = 0; len < enc.size(); ++len) {
+    Reader rr(ByteView(enc.data(), len));
+    CHECK_FALSE(DecodeBlock(rr).ok());
+  }
+}
