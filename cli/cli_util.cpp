@@ -1,0 +1,215 @@
+#include "cli/cli_util.h"
+
+#include <fcntl.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/util/json_util.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "crypto/keyfile.h"
+
+namespace laurel::cli {
+
+int Fail(int code, std::string_view message) {
+  // One line, whatever the message: library errors (protobuf's JSON parser) span several.
+  std::string line;
+  bool space = false;
+  for (char c : message) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == ' ' && (space || line.empty())) continue;
+    space = c == ' ';
+    line += c;
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  std::cerr << "laurel: " << line << "\n";
+  return code;
+}
+
+int Fail(int code, const Status& status) { return Fail(code, status.message()); }
+
+Result<std::string> ReadInput(const std::string& path) {
+  if (path == "-") {
+    std::string data{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+    if (std::cin.bad()) return Status::IoError("cannot read stdin");
+    return data;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) return Status::NotFound(path + ": no such file");
+    return Status::IoError("cannot open " + path + ": " + std::strerror(err));
+  }
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return Status::IoError("cannot read " + path + ": " + std::strerror(err));
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+Status WriteOutput(const std::string& path, std::string_view data, bool exclusive, unsigned mode) {
+  if (path == "-") {
+    std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
+    std::cout.flush();
+    if (!std::cout) return Status::IoError("cannot write to stdout");
+    return Status::Ok();
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (exclusive && fs::symlink_status(path, ec).type() != fs::file_type::not_found) {
+    return Status::AlreadyExists(path + " already exists; not overwriting it");
+  }
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+  auto fail = [&](const std::string& what) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    return Status::IoError(what + " " + path + ": " + std::strerror(err));
+  };
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return fail("cannot chmod");
+  size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("cannot write");
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail("cannot sync");
+  if (::close(fd) != 0) {
+    ::unlink(tmpl.c_str());
+    return Status::IoError("cannot close " + path);
+  }
+  if (exclusive) {
+    // link() fails if the target appeared meanwhile: never overwrite.
+    if (::link(tmpl.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(tmpl.c_str());
+      if (err == EEXIST) return Status::AlreadyExists(path + " already exists; not overwriting it");
+      return Status::IoError("cannot write " + path + ": " + std::strerror(err));
+    }
+    ::unlink(tmpl.c_str());
+    return Status::Ok();
+  }
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmpl.c_str());
+    return Status::IoError("cannot write " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadPassphraseFile(const std::string& path) {
+  LAUREL_ASSIGN_OR_RETURN(std::string p, ReadInput(path));
+  if (!p.empty() && p.back() == '\n') p.pop_back();
+  if (!p.empty() && p.back() == '\r') p.pop_back();
+  if (p.empty()) return Status::InvalidArgument("passphrase file " + path + " is empty");
+  return p;
+}
+
+Result<crypto::PrivateKey> LoadKey(const std::string& key_path,
+                                   const std::optional<std::string>& passphrase_file) {
+  std::optional<std::string> passphrase;
+  if (passphrase_file) {
+    LAUREL_ASSIGN_OR_RETURN(passphrase, ReadPassphraseFile(*passphrase_file));
+  } else {
+    auto encrypted = crypto::KeyFileIsEncrypted(key_path);
+    if (encrypted.ok() && *encrypted) {
+      return Status::PermissionDenied("key file " + key_path +
+                                      " is encrypted: give its passphrase with --passphrase-file");
+    }
+  }
+  auto key = crypto::ReadKeyFile(key_path, passphrase);
+  if (!key.ok()) {
+    return Status(key.status().code(), "key file " + key_path + ": " + key.status().message());
+  }
+  return std::move(key).value();
+}
+
+Result<Bytes> ReadPublicKeyOfKeyFile(const std::string& key_path) {
+  LAUREL_ASSIGN_OR_RETURN(std::string text, ReadInput(key_path));
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("type") || j["type"] != "laurel-ed25519-v1" ||
+      !j.contains("public_key") || !j["public_key"].is_string()) {
+    return Status::InvalidArgument(key_path + " is not a laurel key file");
+  }
+  auto pk = ParsePublicKeyHex(j["public_key"].get<std::string>());
+  if (!pk.ok()) return Status::InvalidArgument(key_path + ": " + pk.status().message());
+  return pk;
+}
+
+Result<Bytes> ParsePublicKeyHex(std::string_view hex) {
+  auto b = HexDecode(hex);
+  if (!b || b->size() != crypto::kPublicKeySize) {
+    return Status::InvalidArgument("not a public key (64 hex characters): \"" +
+                                   std::string(hex.substr(0, 80)) + "\"");
+  }
+  return *b;
+}
+
+Status JsonToMessage(std::string_view json, google::protobuf::Message* m) {
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = false;
+  const auto st = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), m, opts);
+  if (!st.ok()) {
+    return Status::InvalidArgument("not a " + m->GetDescriptor()->full_name() +
+                                   " in JSON: " + std::string(st.message()));
+  }
+  return Status::Ok();
+}
+
+std::string MessageToJson(const google::protobuf::Message& m, bool pretty) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = false;
+  opts.always_print_primitive_fields = true;
+  opts.preserve_proto_field_names = true;
+  std::string out;
+  // Printing a valid message cannot fail (only unresolvable Any types can).
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  if (!pretty) return out;
+  // protobuf indents by one space; re-indent by two (the order of fields is kept).
+  const auto j = nlohmann::ordered_json::parse(out, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? out : j.dump(2);
+}
+
+bool LooksLikeJson(std::string_view data) {
+  for (char c : data) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    return c == '{';
+  }
+  return false;
+}
+
+std::string FormatUnixTime(uint64_t seconds) {
+  const auto t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  if (seconds > 253402300799ULL || gmtime_r(&t, &tm) == nullptr) return "(out of range)";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace laurel::cli

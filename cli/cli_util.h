@@ -1,0 +1,72 @@
+// Helpers shared by the `laurel` commands: exit codes, error reporting, files and stdin/stdout,
+// keys, and protobuf JSON. Everything returns Status/Result; only main() catches exceptions.
+//
+// Exit codes (docs/cli.md): 0 success / valid, 1 refused / invalid (the input was read but is
+// wrong: a malformed tx or card, a bad signature, a genesis that fails validation), 2 usage or
+// I/O error (bad flags, a missing or unwritable file, an existing file not overwritten).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ed25519.h"
+
+namespace CLI {
+class App;
+}
+namespace google::protobuf {
+class Message;
+}
+
+namespace laurel::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;
+inline constexpr int kExitUsage = 2;
+
+// What a command does once its flags are parsed; returns the process exit code.
+using CommandRun = std::function<int()>;
+// Each command group adds its subcommands to `app`; the callback of the subcommand the user
+// chose stores its action in `run` (called by main after parsing succeeds).
+using RegisterFn = void (*)(CLI::App& app, CommandRun& run);
+
+// Prints "laurel: <message>" on stderr as one line (newlines folded) and returns `code`.
+int Fail(int code, std::string_view message);
+// Fail() with the status message.
+int Fail(int code, const Status& status);
+
+// Reads a whole file, or stdin when `path` is "-". kIoError / kNotFound on failure.
+Result<std::string> ReadInput(const std::string& path);
+// Writes `data` to `path` (stdout when "-"). The file is replaced atomically (a temporary file
+// in the same directory, then rename), so `--in x --out x` is safe. With `exclusive`, fails
+// with kAlreadyExists when the file exists.
+Status WriteOutput(const std::string& path, std::string_view data, bool exclusive = false,
+                   unsigned mode = 0644);
+
+// The passphrase in a file: its content without one trailing "\n" or "\r\n". Refuses empty.
+Result<std::string> ReadPassphraseFile(const std::string& path);
+// Reads a signing key; asks for --passphrase-file when the file is encrypted and none is given.
+Result<crypto::PrivateKey> LoadKey(const std::string& key_path,
+                                   const std::optional<std::string>& passphrase_file);
+// The public key recorded in a key file, without decrypting it (no passphrase needed).
+Result<Bytes> ReadPublicKeyOfKeyFile(const std::string& key_path);
+// 64 hex characters -> 32-byte Ed25519 public key.
+Result<Bytes> ParsePublicKeyHex(std::string_view hex);
+
+// Protobuf JSON mapping (proto field names, enums by name, bytes as base64).
+Status JsonToMessage(std::string_view json, google::protobuf::Message* m);
+// `pretty` indents by two spaces; otherwise one line. Default-valued fields are printed too.
+std::string MessageToJson(const google::protobuf::Message& m, bool pretty = true);
+
+// True when `data` looks like JSON (first non-blank character is '{'), as opposed to a binary
+// protobuf encoding (whose first byte is a field tag, never '{' for our messages).
+bool LooksLikeJson(std::string_view data);
+
+// "2024-01-01T00:00:00Z" for unix seconds (UTC).
+std::string FormatUnixTime(uint64_t seconds);
+
+}  // namespace laurel::cli
