@@ -3,9 +3,9 @@
 namespace laurel::storage::keys {
 
 const char* CfName(Cf cf) {
-  static constexpr const char* kNames[kNumCfs] = {
-      "default", "blocks", "block_index", "tx_index", "state", "history", "consensus",
-      "attestations"};
+  static constexpr const char* kNames[kNumCfs] = {"default",   "blocks",      "block_index",
+                                                  "tx_index",  "state",       "history",
+                                                  "consensus", "attestations"};
   return kNames[static_cast<size_t>(cf)];
 }
 

@@ -31,9 +31,9 @@ class Kv {
   virtual Result<std::optional<std::string>> Get(keys::Cf cf, std::string_view key) const = 0;
   // Calls `visit` on keys >= `start` in `cf`, in order, until it returns false or the column
   // family ends. Holds at most one entry in memory at a time.
-  virtual Status Scan(keys::Cf cf, std::string_view start,
-                      const std::function<bool(std::string_view key, std::string_view value)>&
-                          visit) const = 0;
+  virtual Status Scan(
+      keys::Cf cf, std::string_view start,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
   virtual Status Write(const std::vector<KvOp>& batch, bool sync) = 0;
 };
 

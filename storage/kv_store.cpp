@@ -1,7 +1,7 @@
 // The Store logic shared by the RocksDB and the memory store (see kv.h).
 #include <algorithm>
-#include <mutex>
 #include <map>
+#include <mutex>
 
 #include "crypto/sha256.h"
 #include "laurel/v1/state.pb.h"
@@ -82,8 +82,8 @@ Result<BlockRecord> DecodeBlock(std::string_view bytes, uint64_t height) {
   b.time_ms = meta.time_ms();
   if (b.height != height || !ToHash(meta.block_id(), &b.block_id) ||
       !ToHash(meta.parent_id(), &b.parent_id) || !ToHash(meta.state_root(), &b.state_root) ||
-      !ToHash(meta.tx_root(), &b.tx_root) || meta.tx_count() != static_cast<uint32_t>(m.txs_size()) ||
-      m.results_size() != m.txs_size()) {
+      !ToHash(meta.tx_root(), &b.tx_root) ||
+      meta.tx_count() != static_cast<uint32_t>(m.txs_size()) || m.results_size() != m.txs_size()) {
     return Corrupt("block " + std::to_string(height) + " has an inconsistent meta record");
   }
   b.txs.reserve(m.txs_size());
@@ -244,8 +244,8 @@ class KvStore final : public Store {
     }
     if (result.outcomes.size() != block.txs.size()) {
       return Status::InvalidArgument("commit refused: " + std::to_string(block.txs.size()) +
-                                     " transactions but " +
-                                     std::to_string(result.outcomes.size()) + " outcomes");
+                                     " transactions but " + std::to_string(result.outcomes.size()) +
+                                     " outcomes");
     }
     for (size_t i = 0; i < block.txs.size(); ++i) {
       if (types::TxId(block.txs[i]) != result.outcomes[i].tx_id) {
@@ -278,8 +278,8 @@ class KvStore final : public Store {
       }
       if (it == indexed.end() || (!it->second && SpendsId(o.code))) {
         indexed[o.tx_id] = SpendsId(o.code);
-        ops.push_back({Cf::kTxIndex, HashString(o.tx_id),
-                       EncodeTxLocation(block.height, pos, o.code)});
+        ops.push_back(
+            {Cf::kTxIndex, HashString(o.tx_id), EncodeTxLocation(block.height, pos, o.code)});
       }
       const std::string entry = EncodeHistory(block, pos, o);
       for (const auto& id : o.credential_ids) {
@@ -331,8 +331,7 @@ class KvStore final : public Store {
     return TxLocation{m.height(), m.position(), static_cast<ledger::TxCode>(m.result())};
   }
 
-  Result<HistoryPage> CredentialHistory(std::string_view credential_id,
-                                        std::string_view page_token,
+  Result<HistoryPage> CredentialHistory(std::string_view credential_id, std::string_view page_token,
                                         size_t limit) const override {
     return History(HistoryKind::kCredential, credential_id, page_token, limit);
   }
@@ -372,26 +371,26 @@ class KvStore final : public Store {
     std::string last_suffix;
     bool more = false;
     Status decode_status;
-    LAUREL_RETURN_IF_ERROR(kv_->Scan(Cf::kHistory, start, [&](std::string_view k,
-                                                              std::string_view v) {
-      if (!k.starts_with(prefix)) return false;
-      if (k.size() != prefix.size() + keys::kHistorySuffixSize) {
-        decode_status = Corrupt("a history key has the wrong length");
-        return false;
-      }
-      if (page.entries.size() == limit) {
-        more = true;
-        return false;
-      }
-      auto e = DecodeHistory(v);
-      if (!e.ok()) {
-        decode_status = e.status();
-        return false;
-      }
-      page.entries.push_back(std::move(e).value());
-      last_suffix = std::string(k.substr(prefix.size()));
-      return true;
-    }));
+    LAUREL_RETURN_IF_ERROR(
+        kv_->Scan(Cf::kHistory, start, [&](std::string_view k, std::string_view v) {
+          if (!k.starts_with(prefix)) return false;
+          if (k.size() != prefix.size() + keys::kHistorySuffixSize) {
+            decode_status = Corrupt("a history key has the wrong length");
+            return false;
+          }
+          if (page.entries.size() == limit) {
+            more = true;
+            return false;
+          }
+          auto e = DecodeHistory(v);
+          if (!e.ok()) {
+            decode_status = e.status();
+            return false;
+          }
+          page.entries.push_back(std::move(e).value());
+          last_suffix = std::string(k.substr(prefix.size()));
+          return true;
+        }));
     LAUREL_RETURN_IF_ERROR(decode_status);
     if (more) page.next_page_token = keys::EncodePageToken(last_suffix);
     return page;

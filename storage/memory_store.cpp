@@ -17,8 +17,7 @@ class MemoryKv final : public Kv {
   }
 
   Status Scan(keys::Cf cf, std::string_view start,
-              const std::function<bool(std::string_view, std::string_view)>& visit)
-      const override {
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override {
     const auto& m = cfs_[static_cast<size_t>(cf)];
     for (auto it = m.lower_bound(start); it != m.end(); ++it) {
       if (!visit(it->first, it->second)) break;

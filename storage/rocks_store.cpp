@@ -52,8 +52,7 @@ class RocksKv final : public Kv {
   }
 
   Status Scan(Cf cf, std::string_view start,
-              const std::function<bool(std::string_view, std::string_view)>& visit)
-      const override {
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(cf)));
     for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
       if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;

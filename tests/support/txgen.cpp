@@ -194,8 +194,8 @@ struct TxGen::Impl {
     genesis.genesis_time_ms = opt.genesis_time_ms;
     for (int i = 0; i < 4; ++i) {
       auto k = DeriveKey(seed, "validator/" + std::to_string(i));
-      genesis.validators.push_back(types::Validator{
-          PublicOf(k), "v" + std::to_string(i), "127.0.0.1:" + std::to_string(26650 + i)});
+      genesis.validators.push_back(types::Validator{PublicOf(k), "v" + std::to_string(i),
+                                                    "127.0.0.1:" + std::to_string(26650 + i)});
     }
     for (size_t i = 0; i < opt.admins; ++i) {
       admins.push_back(DeriveKey(seed, "admin/" + std::to_string(i)));
@@ -218,9 +218,8 @@ struct TxGen::Impl {
     rm.key = DeriveKey(seed, "issuer/rm/1");
     rm.depth = 1;
     for (const IssuerM* m : {&root, &rm}) {
-      genesis.issuers.push_back(types::RegisterIssuer{m->id, "Issuer " + m->id, m->parent,
-                                                      PublicOf(m->key), m->grants,
-                                                      m->can_delegate});
+      genesis.issuers.push_back(types::RegisterIssuer{
+          m->id, "Issuer " + m->id, m->parent, PublicOf(m->key), m->grants, m->can_delegate});
     }
     model.AddIssuer(root);
     model.AddIssuer(rm);
@@ -277,13 +276,14 @@ struct TxGen::Impl {
       for (Level l : g.levels) {
         if (rng.Chance(0.6)) t.levels.push_back(l);
       }
-      if (g.type == CredentialType::kModelWorker && t.levels.empty()) t.levels.push_back(g.levels[0]);
+      if (g.type == CredentialType::kModelWorker && t.levels.empty())
+        t.levels.push_back(g.levels[0]);
       out.push_back(std::move(t));
     }
     if (out.empty()) {
       const auto& g = within[rng.Below(within.size())];
-      out.push_back(TypeGrant{g.type, g.levels.empty() ? std::vector<Level>{}
-                                                       : std::vector<Level>{g.levels.back()}});
+      out.push_back(TypeGrant{
+          g.type, g.levels.empty() ? std::vector<Level>{} : std::vector<Level>{g.levels.back()}});
     }
     return out;
   }
@@ -309,7 +309,8 @@ struct TxGen::Impl {
   // ---- valid drafts (expected kOk against the working model) ----
 
   std::optional<Draft> ValidIssue(const Model& w) {
-    const auto id = PickIssuer(w, [](const IssuerM& m) { return m.status == IssuerStatus::kActive; });
+    const auto id =
+        PickIssuer(w, [](const IssuerM& m) { return m.status == IssuerStatus::kActive; });
     if (id.empty()) return std::nullopt;
     const auto& is = w.issuers.at(id);
     auto a = IssueAction(is);
@@ -319,7 +320,8 @@ struct TxGen::Impl {
   }
 
   std::optional<Draft> ValidSetStatus(const Model& w) {
-    const auto id = PickCred(w, [](const CredM& c) { return c.status != CredentialStatus::kRevoked; });
+    const auto id =
+        PickCred(w, [](const CredM& c) { return c.status != CredentialStatus::kRevoked; });
     if (id.empty()) return std::nullopt;
     const auto& c = w.creds.at(id);
     const auto& is = w.issuers.at(c.issuer);
@@ -343,8 +345,8 @@ struct TxGen::Impl {
     }
     Draft d{Body(types::SetCredentialStatus{id, to, "reason " + std::to_string(rng.Below(100))}),
             signers, nullptr, TxCode::kOk,
-            std::string("set ") + id + " " + StatusName(c.status) + "->" + StatusName(to) +
-                " by " + by};
+            std::string("set ") + id + " " + StatusName(c.status) + "->" + StatusName(to) + " by " +
+                by};
     if (to == CredentialStatus::kActive && is.status != IssuerStatus::kActive) {
       d.expected = TxCode::kIssuerInactive;
       return d;
@@ -401,7 +403,8 @@ struct TxGen::Impl {
   }
 
   std::optional<Draft> Rotate(const Model& w) {
-    const auto id = PickIssuer(w, [](const IssuerM& m) { return m.status != IssuerStatus::kRetired; });
+    const auto id =
+        PickIssuer(w, [](const IssuerM& m) { return m.status != IssuerStatus::kRetired; });
     if (id.empty()) return std::nullopt;
     const auto& is = w.issuers.at(id);
     const uint32_t v = is.key_version + 1;
@@ -420,13 +423,12 @@ struct TxGen::Impl {
   }
 
   std::optional<Draft> IssuerStatusChange(const Model& w) {
-    const auto id = PickIssuer(w, [](const IssuerM& m) {
-      return m.status != IssuerStatus::kRetired && m.id != "root";
-    });
+    const auto id = PickIssuer(
+        w, [](const IssuerM& m) { return m.status != IssuerStatus::kRetired && m.id != "root"; });
     if (id.empty()) return std::nullopt;
     const auto& is = w.issuers.at(id);
-    IssuerStatus to = is.status == IssuerStatus::kActive ? IssuerStatus::kSuspended
-                                                         : IssuerStatus::kActive;
+    IssuerStatus to =
+        is.status == IssuerStatus::kActive ? IssuerStatus::kSuspended : IssuerStatus::kActive;
     if (rng.Chance(0.05)) to = IssuerStatus::kRetired;
     std::vector<KeyPtr> signers = GovernanceSigners(opt.threshold);
     if (!is.parent.empty() && rng.Chance(0.5)) signers = {w.issuers.at(is.parent).key};
@@ -503,7 +505,10 @@ struct TxGen::Impl {
         if (id.empty()) return std::nullopt;
         const auto& is = w.issuers.at(id);
         auto a = IssueAction(is);
-        return Draft{Body(a), {is.old_key}, nullptr, TxCode::kUnauthorized,
+        return Draft{Body(a),
+                     {is.old_key},
+                     nullptr,
+                     TxCode::kUnauthorized,
                      "issue with the old key of " + id};
       }
       case 5: {  // governance below threshold, or one admin signing k times
@@ -518,8 +523,13 @@ struct TxGen::Impl {
       }
       case 7: {  // unknown issuer
         const std::string ghost = "ghost-" + std::to_string(++next_ghost);
-        types::IssueCredential a{ghost + "/m/1", ghost, CredentialType::kMember, Level::kUnspecified,
-                                 rng.RandomBytes(32), 1'700'000'000, 1'800'000'000};
+        types::IssueCredential a{ghost + "/m/1",
+                                 ghost,
+                                 CredentialType::kMember,
+                                 Level::kUnspecified,
+                                 rng.RandomBytes(32),
+                                 1'700'000'000,
+                                 1'800'000'000};
         return Draft{Body(a), {stranger}, nullptr, TxCode::kUnknownIssuer, "issue by " + ghost};
       }
       case 8: {  // unknown credential
@@ -528,22 +538,28 @@ struct TxGen::Impl {
         const auto& is = w.issuers.at(id);
         const std::string cid = id + "/m/none-" + std::to_string(++next_ghost);
         return Draft{Body(types::SetCredentialStatus{cid, CredentialStatus::kSuspended, "x"}),
-                     {is.key}, nullptr, TxCode::kUnknownCredential, "suspend " + cid};
+                     {is.key},
+                     nullptr,
+                     TxCode::kUnknownCredential,
+                     "suspend " + cid};
       }
       case 9: {  // illegal transition: same status, or anything after REVOKED
         const auto cid = PickCred(w, [](const CredM&) { return true; });
         if (cid.empty()) return std::nullopt;
         const auto& c = w.creds.at(cid);
         CredentialStatus to = c.status;
-        if (c.status == CredentialStatus::kRevoked && rng.Chance(0.5)) to = CredentialStatus::kActive;
+        if (c.status == CredentialStatus::kRevoked && rng.Chance(0.5))
+          to = CredentialStatus::kActive;
         if (to == CredentialStatus::kActive && c.status == CredentialStatus::kRevoked &&
             w.issuers.at(c.issuer).status != IssuerStatus::kActive) {
           to = CredentialStatus::kRevoked;
         }
-        return Draft{Body(types::SetCredentialStatus{cid, to, "again"}),
-                     {w.issuers.at(c.issuer).key}, nullptr, TxCode::kIllegalTransition,
-                     std::string("set ") + cid + " " + StatusName(c.status) + "->" +
-                         StatusName(to)};
+        return Draft{
+            Body(types::SetCredentialStatus{cid, to, "again"}),
+            {w.issuers.at(c.issuer).key},
+            nullptr,
+            TxCode::kIllegalTransition,
+            std::string("set ") + cid + " " + StatusName(c.status) + "->" + StatusName(to)};
       }
       case 10: {  // type or level outside the grants
         const auto id = PickIssuer(w, [&](const IssuerM& m) {
@@ -570,8 +586,8 @@ struct TxGen::Impl {
             a.type = CredentialType::kMember;
           }
         }
-        return Draft{Body(a), {is.key}, nullptr, TxCode::kScopeNotAllowed,
-                     "issue out of scope by " + id};
+        return Draft{
+            Body(a), {is.key}, nullptr, TxCode::kScopeNotAllowed, "issue out of scope by " + id};
       }
       case 11: {  // an id that already exists
         const auto cid = PickCred(w, [&](const CredM& c) {
@@ -597,8 +613,8 @@ struct TxGen::Impl {
         auto d = ValidIssue(w);
         if (!d) return std::nullopt;
         auto& a = std::get<types::IssueCredential>(d->body.action);
-        a.credential_id = rng.Chance(0.5) ? "elsewhere/" + a.credential_id
-                                          : a.issuer_id + "/with space";
+        a.credential_id =
+            rng.Chance(0.5) ? "elsewhere/" + a.credential_id : a.issuer_id + "/with space";
         return Reject(std::move(*d), TxCode::kBadCredentialId, "bad credential id");
       }
       case 14: {  // digest of the wrong size
@@ -614,28 +630,44 @@ struct TxGen::Impl {
         return Reject(std::move(d), TxCode::kIssuerExists, "register existing " + id);
       }
       case 16: {  // delegation by a parent without can_delegate
-        const auto pid = PickIssuer(w, [&](const IssuerM& m) { return active(m) && !m.can_delegate; });
+        const auto pid =
+            PickIssuer(w, [&](const IssuerM& m) { return active(m) && !m.can_delegate; });
         if (pid.empty()) return std::nullopt;
         const auto& p = w.issuers.at(pid);
         const std::string id = pid + "-" + std::to_string(++next_issuer);
-        types::RegisterIssuer a{id, "x", pid, PublicOf(DeriveKey(seed, "issuer/" + id + "/1")),
-                                RandomGrants(p.grants), false};
-        return Draft{Body(a), {p.key}, nullptr, TxCode::kCannotDelegate,
+        types::RegisterIssuer a{id,
+                                "x",
+                                pid,
+                                PublicOf(DeriveKey(seed, "issuer/" + id + "/1")),
+                                RandomGrants(p.grants),
+                                false};
+        return Draft{Body(a),
+                     {p.key},
+                     nullptr,
+                     TxCode::kCannotDelegate,
                      "register " + id + " under non-delegating " + pid};
       }
       case 17: {  // issue by a suspended issuer
-        const auto id = PickIssuer(w, [](const IssuerM& m) { return m.status == IssuerStatus::kSuspended; });
+        const auto id =
+            PickIssuer(w, [](const IssuerM& m) { return m.status == IssuerStatus::kSuspended; });
         if (id.empty()) return std::nullopt;
         const auto& is = w.issuers.at(id);
-        return Draft{Body(IssueAction(is)), {is.key}, nullptr, TxCode::kIssuerInactive,
+        return Draft{Body(IssueAction(is)),
+                     {is.key},
+                     nullptr,
+                     TxCode::kIssuerInactive,
                      "issue by suspended " + id};
       }
       case 18: {  // rotate to the key already in use
-        const auto id = PickIssuer(w, [](const IssuerM& m) { return m.status != IssuerStatus::kRetired; });
+        const auto id =
+            PickIssuer(w, [](const IssuerM& m) { return m.status != IssuerStatus::kRetired; });
         if (id.empty()) return std::nullopt;
         const auto& is = w.issuers.at(id);
-        return Draft{Body(types::RotateIssuerKey{id, PublicOf(is.key)}), {is.key}, nullptr,
-                     TxCode::kBadKey, "rotate " + id + " to its own key"};
+        return Draft{Body(types::RotateIssuerKey{id, PublicOf(is.key)}),
+                     {is.key},
+                     nullptr,
+                     TxCode::kBadKey,
+                     "rotate " + id + " to its own key"};
       }
       case 19: {  // a nonce too short
         Draft d = Valid(w);
@@ -728,8 +760,7 @@ struct TxGen::Impl {
   }
 };
 
-TxGen::TxGen(uint64_t seed, TxGenOptions options)
-    : impl_(std::make_unique<Impl>(seed, options)) {}
+TxGen::TxGen(uint64_t seed, TxGenOptions options) : impl_(std::make_unique<Impl>(seed, options)) {}
 TxGen::~TxGen() = default;
 
 const ledger::Genesis& TxGen::genesis() const { return impl_->genesis; }
@@ -771,10 +802,9 @@ void TxGen::Observe(std::span<const TxCode> codes) {
     if (code != p.expected) {
       ++im.stats.unexpected;
       if (im.mismatches.size() < 20) {
-        im.mismatches.push_back("height " + std::to_string(im.height) + " tx " +
-                                std::to_string(i) + ": " + p.what + ": expected " +
-                                ledger::TxCodeName(p.expected) + ", got " +
-                                ledger::TxCodeName(code));
+        im.mismatches.push_back("height " + std::to_string(im.height) + " tx " + std::to_string(i) +
+                                ": " + p.what + ": expected " + ledger::TxCodeName(p.expected) +
+                                ", got " + ledger::TxCodeName(code));
       }
     }
     if (code == TxCode::kOk) {

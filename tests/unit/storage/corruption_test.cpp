@@ -1,9 +1,10 @@
 // The RocksDB store checks on open that its tip record and its last block agree. These tests
 // damage a closed database through RocksDB directly (layout: docs/storage.md).
-#include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
 
 #include "crypto/sha256.h"
 #include "storage/keys.h"
@@ -78,10 +79,10 @@ TEST_CASE("a tip that disagrees with the last block is reported as corruption",
           "[store][rocksdb][corruption]") {
   TempDir dir;
   WriteChain(dir);
-  const std::string what = GENERATE(as<std::string>{}, "tip has a wrong state root",
-                                    "tip names a missing block", "tip is garbage",
-                                    "tip is missing", "last block is missing",
-                                    "block above the tip", "genesis is missing");
+  const std::string what =
+      GENERATE(as<std::string>{}, "tip has a wrong state root", "tip names a missing block",
+               "tip is garbage", "tip is missing", "last block is missing", "block above the tip",
+               "genesis is missing");
   INFO(what);
   {
     RawDb raw(dir.db());

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   for (uint64_t h = 0; h <= tip; ++h) {
     auto block = store.GetBlock(h);
     if (!block.ok() || !block->has_value()) {
-      std::fprintf(stderr, "block %llu missing below the tip\n", static_cast<unsigned long long>(h));
+      std::fprintf(stderr, "block %llu missing below the tip\n",
+                   static_cast<unsigned long long>(h));
       return 3;
     }
     parent = (*block)->block_id;
@@ -68,8 +69,8 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   for (;;) {
     const uint64_t h = store.Height() + 1;
-    auto r = storage::test::ExecuteAndCommit(store, exec, gen.genesis(), parent,
-                                             gen.NextBlock(h), &parent);
+    auto r = storage::test::ExecuteAndCommit(store, exec, gen.genesis(), parent, gen.NextBlock(h),
+                                             &parent);
     if (!r.ok()) {
       std::fprintf(stderr, "commit %llu: %s\n", static_cast<unsigned long long>(h),
                    r.status().ToString().c_str());

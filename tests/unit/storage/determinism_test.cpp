@@ -1,7 +1,6 @@
 // The same transactions give the same results and roots on both stores, and a seeded random
 // sequence of valid and invalid transactions executed twice gives the same roots.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <random>
 
@@ -43,7 +42,8 @@ constexpr uint64_t kBlocks = 150;
 constexpr size_t kTxsPerBlock = 20;
 
 // Runs kBlocks generated blocks on a memory store; returns the state root at each height.
-std::vector<Hash32> RunOnMemory(uint64_t seed, laurel::test::TxGenStats* stats = nullptr) {
+std::vector<Hash32> RunOnMemory(uint64_t seed, laurel::test::TxGenStats* stats = nullptr,
+                                std::vector<std::string>* mismatches = nullptr) {
   TxGen gen(seed, TxGenOptions{.txs_per_block = kTxsPerBlock});
   ledger::Executor exec(gen.chain_id());
   auto store = NewMemoryStore();
@@ -59,6 +59,7 @@ std::vector<Hash32> RunOnMemory(uint64_t seed, laurel::test::TxGenStats* stats =
     roots.push_back(store->StateRoot());
   }
   if (stats) *stats = gen.stats();
+  if (mismatches) *mismatches = gen.Mismatches();
   return roots;
 }
 
@@ -133,17 +134,22 @@ TEST_CASE("a seeded random sequence of valid and invalid transactions gives the 
   const uint64_t seed = SeedFromEnv();
   WARN("seed " << seed << " (replay with LAUREL_SEED=" << seed << ")");
   laurel::test::TxGenStats stats;
-  const auto first = RunOnMemory(seed, &stats);
+  std::vector<std::string> mismatches;
+  const auto first = RunOnMemory(seed, &stats, &mismatches);
   const auto second = RunOnMemory(seed);
   REQUIRE(first.size() == kBlocks + 1);
   CHECK(first == second);
   WARN("seed " << seed << ": " << Describe(stats));
+  for (const auto& m : mismatches) WARN("generator expectation not met: " << m);
 
   // Thousands of transactions, with a meaningful share of both outcomes and of the actions.
   CHECK(stats.txs == kBlocks * kTxsPerBlock);
   CHECK(stats.ok >= stats.txs / 3);
   CHECK(stats.rejected >= stats.txs / 6);
   CHECK(stats.by_code.size() >= 15);
+  // Every transaction got the code the generator intended (so the invalid ones are invalid
+  // for the intended reason, not by accident).
+  CHECK(stats.unexpected == 0);
   for (const char* action : {"register_issuer", "rotate_issuer_key", "set_issuer_status",
                              "issue_credential", "set_credential_status", "renew_credential"}) {
     INFO("action " << action);

@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "crypto/sha256.h"
@@ -64,11 +63,10 @@ Status Commit(Store& s, const TestBlock& b) { return s.CommitBlock(b.record, b.r
 std::vector<TestBlock> SmallChain() {
   std::vector<TestBlock> chain;
   chain.push_back(MakeBlock(0, {}, {{"g", "governance v0"}, {"i/root", "root issuer"}}));
-  chain.push_back(MakeBlock(
-      1,
-      {{"tx 1.0", ledger::TxCode::kOk, {"root/1"}, {"root"}},
-       {"tx 1.1", ledger::TxCode::kBadSignature, {"root/2"}, {"root"}}},
-      {{"c/root/1", "credential 1"}}));
+  chain.push_back(MakeBlock(1,
+                            {{"tx 1.0", ledger::TxCode::kOk, {"root/1"}, {"root"}},
+                             {"tx 1.1", ledger::TxCode::kBadSignature, {"root/2"}, {"root"}}},
+                            {{"c/root/1", "credential 1"}}));
   chain.push_back(MakeBlock(2, {}, {}));
   chain.push_back(MakeBlock(3, {{"tx 3.0", ledger::TxCode::kOk, {"root/1"}, {"root"}}},
                             {{"c/root/1", "credential 1 suspended"}, {"g", "governance v1"}}));
@@ -167,8 +165,8 @@ TEST_CASE("a store refuses out-of-order heights and inconsistent commits and sta
   CHECK(s->Empty());
   REQUIRE(Commit(*s, MakeBlock(0, {})).ok());
   CHECK(Commit(*s, MakeBlock(0, {})).code() == StatusCode::kInvalidArgument);
-  CHECK(Commit(*s, MakeBlock(2, {{"skipped", ledger::TxCode::kOk, {"x/1"}, {}}}))
-            .code() == StatusCode::kInvalidArgument);
+  CHECK(Commit(*s, MakeBlock(2, {{"skipped", ledger::TxCode::kOk, {"x/1"}, {}}})).code() ==
+        StatusCode::kInvalidArgument);
   // Outcomes that do not match the transactions.
   auto bad = MakeBlock(1, {{"a", ledger::TxCode::kOk, {}, {}}});
   bad.result.outcomes.clear();
@@ -248,8 +246,8 @@ TEST_CASE("history pages run oldest first and never mix ids that are prefixes of
   // issuer "ab" always, issuer "a" every fifth block.
   for (uint64_t h = 1; h <= 25; ++h) {
     std::vector<FakeTx> txs;
-    for (uint32_t p = 0; p < h % 3; ++p) txs.push_back({"pad " + std::to_string(h) + "/" +
-                                                       std::to_string(p)});
+    for (uint32_t p = 0; p < h % 3; ++p)
+      txs.push_back({"pad " + std::to_string(h) + "/" + std::to_string(p)});
     std::vector<std::string> creds = {"a/1"};
     if (h % 3 == 0) creds.push_back("a/10");
     std::vector<std::string> issuers = {"ab"};
@@ -342,9 +340,9 @@ TEST_CASE("a malformed page token or an empty id is refused as an invalid argume
   auto page = s->CredentialHistory("x/1", "", 1);
   REQUIRE(page.ok());
   REQUIRE(page->entries.size() == 1);
-  for (const std::string& bad : std::vector<std::string>
-       {"zz", "0", "00000000000000010000000", "000000000000000100000000ff",
-        "00000000000000010000000g", "not a token at all, really", std::string(24, ' ')}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "zz", "0", "00000000000000010000000", "000000000000000100000000ff",
+           "00000000000000010000000g", "not a token at all, really", std::string(24, ' ')}) {
     INFO("token '" << bad << "'");
     CHECK(s->CredentialHistory("x/1", bad, 10).status().code() == StatusCode::kInvalidArgument);
     CHECK(s->IssuerHistory("x", bad, 10).status().code() == StatusCode::kInvalidArgument);
@@ -413,9 +411,9 @@ TEST_CASE("readers concurrent with commits only ever see whole blocks", "[store]
     }
   });
   for (uint64_t h = 1; h <= 200; ++h) {
-    REQUIRE(Commit(*s, MakeBlock(h, {{"inc " + std::to_string(h)}},
-                                 {{"counter", std::to_string(h)}}))
-                .ok());
+    REQUIRE(
+        Commit(*s, MakeBlock(h, {{"inc " + std::to_string(h)}}, {{"counter", std::to_string(h)}}))
+            .ok());
   }
   done = true;
   reader.join();
