@@ -79,19 +79,19 @@ int RunCardInspect(const CardInspectOptions& o) {
     line("holder_name", body->holder_name);
     line("member_no", body->member_no);
     line("salt", HexEncode(body->salt));
-    line("valid_from", std::to_string(body->valid_from) + " (" +
-                           FormatUnixTime(body->valid_from) + ")");
-    line("valid_until", std::to_string(body->valid_until) + " (" +
-                            FormatUnixTime(body->valid_until) + ")");
+    line("valid_from",
+         std::to_string(body->valid_from) + " (" + FormatUnixTime(body->valid_from) + ")");
+    line("valid_until",
+         std::to_string(body->valid_until) + " (" + FormatUnixTime(body->valid_until) + ")");
     line("card_digest", HexEncode(types::CardDigest(card->body)));
-    line("signature", !signature_ok    ? "not checked (give --issuer-key)"
+    line("signature", !signature_ok   ? "not checked (give --issuer-key)"
                       : *signature_ok ? "valid for " + HexEncode(*issuer_key)
                                       : "INVALID for " + HexEncode(*issuer_key));
     std::cout << s.str();
   }
   if (signature_ok == false) {
-    return Fail(kExitInvalid, "card signature does not verify with issuer key " +
-                                  HexEncode(*issuer_key));
+    return Fail(kExitInvalid,
+                "card signature does not verify with issuer key " + HexEncode(*issuer_key));
   }
   return kExitOk;
 }

@@ -53,7 +53,8 @@ Result<types::Validator> ParseValidator(const std::string& spec, bool key_is_fil
 Result<std::vector<types::RegisterIssuer>> ReadIssuers(const std::string& path) {
   LAUREL_ASSIGN_OR_RETURN(std::string text, ReadInput(path));
   auto issuers = ParseIssuersJson(text);
-  if (!issuers.ok()) return Status(issuers.status().code(), path + ": " + issuers.status().message());
+  if (!issuers.ok())
+    return Status(issuers.status().code(), path + ": " + issuers.status().message());
   return issuers;
 }
 

@@ -37,8 +37,9 @@ int RunKeygen(const KeygenOptions& o) {
 
 void RegisterKeyCommands(CLI::App& app, CommandRun& run) {
   auto o = std::make_shared<KeygenOptions>();
-  auto* cmd = app.add_subcommand("keygen", "Create an Ed25519 key file (mode 0600); print the "
-                                           "public key in hex");
+  auto* cmd = app.add_subcommand("keygen",
+                                 "Create an Ed25519 key file (mode 0600); print the "
+                                 "public key in hex");
   cmd->add_option("--out", o->out, "Key file to create (never overwritten)")->required();
   cmd->add_option("--passphrase-file", o->passphrase_file,
                   "Encrypt the key with the passphrase in this file (Argon2id)");

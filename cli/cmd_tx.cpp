@@ -75,7 +75,8 @@ int RunBuild(const BuildOptions& o) {
   pb::TxBody m;
   if (Status st = JsonToMessage(*text, &m); !st.ok()) return Fail(kExitInvalid, st);
   if (m.chain_id().empty()) return Fail(kExitInvalid, "tx body: chain_id is required");
-  if (!m.nonce().empty() && (m.nonce().size() < kMinNonceSize || m.nonce().size() > kMaxNonceSize)) {
+  if (!m.nonce().empty() &&
+      (m.nonce().size() < kMinNonceSize || m.nonce().size() > kMaxNonceSize)) {
     return Fail(kExitInvalid, "tx body: nonce must be " + std::to_string(kMinNonceSize) + " to " +
                                   std::to_string(kMaxNonceSize) + " bytes (or absent)");
   }
@@ -158,19 +159,18 @@ int RunInspect(const InspectOptions& o) {
   out["signatures"] = nlohmann::ordered_json::array();
   size_t bad = 0;
   for (const auto& s : tx->signatures) {
-    const bool ok = crypto::VerifyWithDomain(s.public_key, types::kTxSignDomain, tx->body,
-                                             s.signature);
+    const bool ok =
+        crypto::VerifyWithDomain(s.public_key, types::kTxSignDomain, tx->body, s.signature);
     if (!ok) ++bad;
-    out["signatures"].push_back(
-        {{"public_key", HexEncode(s.public_key)}, {"signature", HexEncode(s.signature)},
-         {"valid", ok}});
+    out["signatures"].push_back({{"public_key", HexEncode(s.public_key)},
+                                 {"signature", HexEncode(s.signature)},
+                                 {"valid", ok}});
   }
   out["valid"] = problem.empty() && bad == 0;
   std::cout << (o.compact ? out.dump() : out.dump(2)) << "\n";
   if (!problem.empty()) return Fail(kExitInvalid, problem);
   if (bad > 0) {
-    return Fail(kExitInvalid, std::to_string(bad) + " of " +
-                                  std::to_string(tx->signatures.size()) +
+    return Fail(kExitInvalid, std::to_string(bad) + " of " + std::to_string(tx->signatures.size()) +
                                   " signatures do not verify");
   }
   return kExitOk;
@@ -185,11 +185,12 @@ void RegisterTxCommands(CLI::App& app, CommandRun& run) {
   auto b = std::make_shared<BuildOptions>();
   auto* build = tx->add_subcommand(
       "build", "TxBody JSON -> unsigned Tx (fills a random nonce and expires_at_height)");
-  build->add_option("--in", b->in, "TxBody in protobuf JSON mapping, or - for stdin")
-      ->required();
+  build->add_option("--in", b->in, "TxBody in protobuf JSON mapping, or - for stdin")->required();
   build->add_option("--out", b->out, "Tx file to write, or - for stdout")->capture_default_str();
-  build->add_option("--expires-at-height", b->expires_at_height,
-                    "expires_at_height when the body has none")->capture_default_str();
+  build
+      ->add_option("--expires-at-height", b->expires_at_height,
+                   "expires_at_height when the body has none")
+      ->capture_default_str();
   build->add_flag("--binary", b->binary, "Write the wire encoding instead of JSON");
   build->callback([b, &run] { run = [b] { return RunBuild(*b); }; });
 
@@ -198,7 +199,8 @@ void RegisterTxCommands(CLI::App& app, CommandRun& run) {
   sign->add_option("--in", s->in, "Tx (JSON or wire), or - for stdin")->required();
   sign->add_option("--key", s->key, "Key file to sign with")->required();
   sign->add_option("--passphrase-file", s->passphrase_file, "Passphrase of an encrypted key");
-  sign->add_option("--out", s->out, "Tx file to write (may be --in), or - for stdout")->capture_default_str();
+  sign->add_option("--out", s->out, "Tx file to write (may be --in), or - for stdout")
+      ->capture_default_str();
   sign->add_flag("--binary", s->binary, "Write the wire encoding instead of JSON");
   sign->callback([s, &run] { run = [s] { return RunSign(*s); }; });
 

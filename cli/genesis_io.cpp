@@ -96,7 +96,8 @@ Result<std::vector<types::RegisterIssuer>> ParseIssuersJson(std::string_view jso
   for (size_t i = 0; i < j.size(); ++i) {
     pb::RegisterIssuer m;
     const Status st = JsonToMessage(j[i].dump(), &m);
-    if (!st.ok()) return Status::InvalidArgument("issuer #" + std::to_string(i) + ": " + st.message());
+    if (!st.ok())
+      return Status::InvalidArgument("issuer #" + std::to_string(i) + ": " + st.message());
     LAUREL_ASSIGN_OR_RETURN(auto issuer, IssuerFromProto(m, i));
     out.push_back(std::move(issuer));
   }

@@ -60,8 +60,8 @@ void WriteFile(const std::string& path, const std::string& data) {
 // Runs `laurel args...` in `dir`, with stdin from `stdin_path` (or /dev/null).
 RunResult Laurel(const TempDir& dir, const std::vector<std::string>& args,
                  const std::string& stdin_path = "/dev/null") {
-  std::string cmd = "cd " + Quote(dir.path.string()) + " && " +
-                    Quote(std::string(LAUREL_BIN_DIR) + "/laurel");
+  std::string cmd =
+      "cd " + Quote(dir.path.string()) + " && " + Quote(std::string(LAUREL_BIN_DIR) + "/laurel");
   for (const auto& a : args) cmd += " " + Quote(a);
   const std::string err_path = dir / ".stderr";
   cmd += " <" + Quote(stdin_path) + " 2>" + Quote(err_path);
@@ -146,8 +146,7 @@ types::CardBody SampleCardBody() {
 
 }  // namespace
 
-TEST_CASE("keygen writes a 0600 key file, prints its public key and never overwrites it",
-          "[cli]") {
+TEST_CASE("keygen writes a 0600 key file, prints its public key and never overwrites it", "[cli]") {
   TempDir dir;
   const std::string pub = Keygen(dir, "a.key");
   struct stat st {};
@@ -180,8 +179,8 @@ TEST_CASE("a key made with --passphrase-file is encrypted and signs only with it
   CheckOneErrorLine(no_pass);
   CHECK(no_pass.err.find("--passphrase-file") != std::string::npos);
   WriteFile(dir / "wrong", "wrong horse");
-  CHECK(Laurel(dir, {"tx", "sign", "--in", "tx.json", "--key", "enc.key", "--passphrase-file",
-                     "wrong"})
+  CHECK(Laurel(dir,
+               {"tx", "sign", "--in", "tx.json", "--key", "enc.key", "--passphrase-file", "wrong"})
             .code == 2);
   const auto ok = Laurel(dir, {"tx", "sign", "--in", "tx.json", "--key", "enc.key",
                                "--passphrase-file", "pass", "--out", "signed.json"});
@@ -198,18 +197,17 @@ TEST_CASE("keygen, genesis, tx build, tx sign and tx inspect work together", "[c
   const std::string v2 = Keygen(dir, "v2.key");
   const std::string issuer = Keygen(dir, "issuer.key");
 
-  const nlohmann::json issuers = nlohmann::json::array(
-      {{{"issuer_id", "fed"},
-        {"name", "Federation"},
-        {"public_key", Base64Of(issuer)},
-        {"grants", {{{"type", "MEMBER"}}}},
-        {"can_delegate", true}}});
+  const nlohmann::json issuers = nlohmann::json::array({{{"issuer_id", "fed"},
+                                                         {"name", "Federation"},
+                                                         {"public_key", Base64Of(issuer)},
+                                                         {"grants", {{{"type", "MEMBER"}}}},
+                                                         {"can_delegate", true}}});
   WriteFile(dir / "issuers.json", issuers.dump());
-  const auto g = Laurel(dir, {"genesis", "--chain-id", "cli-test", "--validator",
-                              v1 + "=v1@127.0.0.1:7001", "--validator-key",
-                              "v2.key=v2@127.0.0.1:7002", "--admin", admin1, "--admin-key",
-                              "admin2.key", "--threshold", "2", "--issuers", "issuers.json",
-                              "--time-ms", "1700000000000", "--out", "genesis.json"});
+  const auto g =
+      Laurel(dir, {"genesis", "--chain-id", "cli-test", "--validator", v1 + "=v1@127.0.0.1:7001",
+                   "--validator-key", "v2.key=v2@127.0.0.1:7002", "--admin", admin1, "--admin-key",
+                   "admin2.key", "--threshold", "2", "--issuers", "issuers.json", "--time-ms",
+                   "1700000000000", "--out", "genesis.json"});
   INFO(Describe(g));
   REQUIRE(g.code == 0);
   auto genesis = cli::LoadGenesis(dir / "genesis.json");
@@ -267,8 +265,8 @@ TEST_CASE("keygen, genesis, tx build, tx sign and tx inspect work together", "[c
   CHECK(j["signatures"][0]["valid"] == true);
 
   // The same tx in wire form, via stdin.
-  const auto b = Laurel(dir, {"tx", "sign", "--in", "tx.json", "--key", "v1.key", "--binary",
-                              "--out", "tx.bin"});
+  const auto b = Laurel(
+      dir, {"tx", "sign", "--in", "tx.json", "--key", "v1.key", "--binary", "--out", "tx.bin"});
   REQUIRE(b.code == 0);
   auto wire = types::DecodeTx(AsBytes(ReadFile(dir / "tx.bin")));
   REQUIRE(wire.ok());
@@ -353,8 +351,9 @@ TEST_CASE("tx inspect and tx sign refuse bad signatures and bodies with exit 1",
   TempDir dir;
   Keygen(dir, "a.key");
   BuildTx(dir, Keygen(dir, "issuer.key"));
-  REQUIRE(Laurel(dir, {"tx", "sign", "--in", "tx.json", "--key", "a.key", "--out", "tx.json"})
-              .code == 0);
+  REQUIRE(
+      Laurel(dir, {"tx", "sign", "--in", "tx.json", "--key", "a.key", "--out", "tx.json"}).code ==
+      0);
 
   // Signing twice with one key.
   const auto twice = Laurel(dir, {"tx", "sign", "--in", "tx.json", "--key", "a.key"});
@@ -420,9 +419,9 @@ TEST_CASE("genesis refuses an invalid document and never overwrites one", "[cli]
   CheckOneErrorLine(bi);
   CHECK(bi.err.find("issuer #0") != std::string::npos);
 
-  const std::vector<std::string> good = {"genesis",     "--chain-id", "c", "--validator", v,
-                                         "--admin",     admin,        "--threshold", "1",
-                                         "--out",       "g.json"};
+  const std::vector<std::string> good = {"genesis", "--chain-id", "c",     "--validator",
+                                         v,         "--admin",    admin,   "--threshold",
+                                         "1",       "--out",      "g.json"};
   REQUIRE(Laurel(dir, good).code == 0);
   const std::string first = ReadFile(dir / "g.json");
   const auto again = Laurel(dir, good);
@@ -430,8 +429,8 @@ TEST_CASE("genesis refuses an invalid document and never overwrites one", "[cli]
   CheckOneErrorLine(again);
   CHECK(ReadFile(dir / "g.json") == first);
   // Bad key material on the command line is a usage error.
-  CHECK(Laurel(dir, {"genesis", "--chain-id", "c", "--validator", v + "=nameonly", "--admin",
-                     admin, "--threshold", "1", "--out", "h.json"})
+  CHECK(Laurel(dir, {"genesis", "--chain-id", "c", "--validator", v + "=nameonly", "--admin", admin,
+                     "--threshold", "1", "--out", "h.json"})
             .code == 2);
 }
 
@@ -501,8 +500,8 @@ TEST_CASE("card inspect refuses malformed cards with exit 1 and the reason", "[c
 TEST_CASE("card inspect reports the golden card's digest from docs/spec/signing.md", "[cli]") {
   TempDir dir;
   const auto golden = test::ReadJson(test::TestDataDir() + "/golden/signing.json");
-  const auto r = Laurel(dir, {"card", "inspect", golden["card"]["lc1"].get<std::string>(),
-                              "--json", "--issuer-key", golden["key"]["public_key"]});
+  const auto r = Laurel(dir, {"card", "inspect", golden["card"]["lc1"].get<std::string>(), "--json",
+                              "--issuer-key", golden["key"]["public_key"]});
   INFO(Describe(r));
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);

@@ -1,3 +1,5 @@
+#include "types/card.h"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -6,7 +8,6 @@
 #include "common/base45.h"
 #include "crypto/sha256.h"
 #include "laurel/v1/card.pb.h"
-#include "types/card.h"
 #include "types/proto_util.h"
 
 using namespace laurel;
@@ -107,8 +108,7 @@ TEST_CASE("a signed card round-trips through bytes and LC1 text", "[card]") {
   CHECK(padded->body == card.body);
 }
 
-TEST_CASE("a card signature verifies with the issuer key only, over the exact body",
-          "[card]") {
+TEST_CASE("a card signature verifies with the issuer key only, over the exact body", "[card]") {
   const auto issuer = crypto::PrivateKey::Generate();
   const auto other = crypto::PrivateKey::Generate();
   const Card card = SignCard(SampleBody(), issuer);
@@ -118,8 +118,8 @@ TEST_CASE("a card signature verifies with the issuer key only, over the exact bo
   CHECK(crypto::Verify(issuer.public_key(), Cat(AsBytes(kCardSignDomain), card.body),
                        card.signature));
   // Not a tx signature: the domains differ.
-  CHECK_FALSE(crypto::VerifyWithDomain(issuer.public_key(), "laurel/tx/v1\0", card.body,
-                                       card.signature));
+  CHECK_FALSE(
+      crypto::VerifyWithDomain(issuer.public_key(), "laurel/tx/v1\0", card.body, card.signature));
   for (size_t i = 0; i < card.body.size(); ++i) {
     Card tampered = card;
     tampered.body[i] ^= 0x01;
@@ -130,8 +130,7 @@ TEST_CASE("a card signature verifies with the issuer key only, over the exact bo
   CHECK_FALSE(VerifyCardSignature(bad_sig, issuer.public_key()));
 }
 
-TEST_CASE("the card digest is the tagged SHA-256 of the body and depends on the salt",
-          "[card]") {
+TEST_CASE("the card digest is the tagged SHA-256 of the body and depends on the salt", "[card]") {
   const Bytes body = EncodeCardBody(SampleBody());
   const Hash32 d = CardDigest(body);
   CHECK(d == crypto::Sha256Of(Cat(AsBytes(kCardDigestDomain), body)));

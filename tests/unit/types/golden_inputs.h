@@ -9,9 +9,9 @@
 
 #include "common/base45.h"
 #include "common/bytes.h"
+#include "crypto/ed25519.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
-#include "crypto/ed25519.h"
 #include "types/card.h"
 #include "types/tx.h"
 
@@ -155,7 +155,8 @@ inline nlohmann::ordered_json ComputeGolden() {
   for (const auto& [k, v] : StateRootWrites()) {
     j["state_root"]["writes"].push_back({HexEncode(AsBytes(k)), HexEncode(AsBytes(v))});
   }
-  j["state_root"]["root"] = HexEncode(StateRootByTheSpec(zero, kStateRootHeight, StateRootWrites()));
+  j["state_root"]["root"] =
+      HexEncode(StateRootByTheSpec(zero, kStateRootHeight, StateRootWrites()));
   return j;
 }
 

@@ -84,8 +84,7 @@ TEST_CASE("docs/spec/signing.md quotes the golden vectors file verbatim", "[gold
 
 TEST_CASE("the golden key is the RFC 8032 key of seed 01..20", "[golden]") {
   const auto j = Expected();
-  CHECK(j["key"]["seed"] ==
-        "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
+  CHECK(j["key"]["seed"] == "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
   const auto key = crypto::PrivateKey::FromSeed(Hex(j["key"]["seed"]));
   REQUIRE(key.ok());
   CHECK(HexEncode(key->public_key()) == j["key"]["public_key"]);
@@ -144,8 +143,8 @@ TEST_CASE("the golden card follows the documented card layout", "[golden]") {
   const Bytes body = Hex(c["body"]);
   const Bytes sig = Hex(c["signature"]);
   CHECK(crypto::Verify(pk, Cat({AsBytes(std::string_view("laurel/card/v1\0", 15)), body}), sig));
-  CHECK(HexEncode(crypto::Sha256Of(Cat(
-            {AsBytes(std::string_view("laurel/card-digest/v1\0", 22)), body}))) == c["digest"]);
+  CHECK(HexEncode(crypto::Sha256Of(
+            Cat({AsBytes(std::string_view("laurel/card-digest/v1\0", 22)), body}))) == c["digest"]);
   const Bytes card = Cat({Field(0x0a, ByteView(body)), Field(0x12, ByteView(sig))});
   CHECK(HexEncode(card) == c["card"]);
   CHECK("LC1:" + Base45Encode(card) == c["lc1"].get<std::string>());
@@ -154,8 +153,7 @@ TEST_CASE("the golden card follows the documented card layout", "[golden]") {
   CHECK(VerifyCardSignature(*parsed, pk));
 }
 
-TEST_CASE("the golden tx_root is the RFC 6962 root over tx_id || u32be(code) leaves",
-          "[golden]") {
+TEST_CASE("the golden tx_root is the RFC 6962 root over tx_id || u32be(code) leaves", "[golden]") {
   const auto j = Expected();
   const auto& leaves = j["tx_root"]["leaves"];
   REQUIRE(leaves.size() == 2);
@@ -178,8 +176,14 @@ TEST_CASE("the golden state root hashes the documented concatenation", "[golden]
   // 00000001 'b' 00000002 00 01
   const Bytes msg = Cat({AsBytes(std::string_view("laurel/state-root/v1\0", 21)),
                          Hex(s["prev_root"]), *HexDecode("0000000000000001"),
-                         *HexDecode("00000001" "61" "00000001" "31"),
-                         *HexDecode("00000001" "62" "00000002" "0001")});
+                         *HexDecode("00000001"
+                                    "61"
+                                    "00000001"
+                                    "31"),
+                         *HexDecode("00000001"
+                                    "62"
+                                    "00000002"
+                                    "0001")});
   CHECK(s["height"] == 1);
   CHECK(HexEncode(crypto::Sha256Of(msg)) == s["root"]);
 }

@@ -1,3 +1,5 @@
+#include "types/tx.h"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -6,7 +8,6 @@
 #include "crypto/sha256.h"
 #include "laurel/v1/tx.pb.h"
 #include "types/proto_util.h"
-#include "types/tx.h"
 
 using namespace laurel;
 using namespace laurel::types;
@@ -21,13 +22,14 @@ std::vector<TxBody> BodiesForEveryAction() {
   const Bytes nonce = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
   const Bytes digest(32, 0xd1);
   std::vector<Action> actions = {
-      RegisterIssuer{"qd-jimo",
-                     "Jimo District Union",
-                     "qd",
-                     Key(0x11),
-                     {TypeGrant{CredentialType::kMember, {}},
-                      TypeGrant{CredentialType::kModelWorker, {Level::kDistrict, Level::kEnterprise}}},
-                     true},
+      RegisterIssuer{
+          "qd-jimo",
+          "Jimo District Union",
+          "qd",
+          Key(0x11),
+          {TypeGrant{CredentialType::kMember, {}},
+           TypeGrant{CredentialType::kModelWorker, {Level::kDistrict, Level::kEnterprise}}},
+          true},
       RotateIssuerKey{"qd-jimo", Key(0x22)},
       SetIssuerStatus{"qd-jimo", IssuerStatus::kSuspended, "audit pending"},
       IssueCredential{"qd-jimo/MW/2024/000123", "qd-jimo", CredentialType::kModelWorker,
@@ -83,8 +85,8 @@ bool SameFields(const UpdateValidatorSet& a, const UpdateValidatorSet& b) {
 }
 
 bool SameBody(const TxBody& a, const TxBody& b) {
-  if (a.chain_id != b.chain_id || a.nonce != b.nonce || a.expires_at_height != b.expires_at_height ||
-      a.action.index() != b.action.index()) {
+  if (a.chain_id != b.chain_id || a.nonce != b.nonce ||
+      a.expires_at_height != b.expires_at_height || a.action.index() != b.action.index()) {
     return false;
   }
   return std::visit(
@@ -122,9 +124,9 @@ TEST_CASE("every action round-trips through EncodeTxBody and DecodeTxBody", "[tx
 
 TEST_CASE("ActionName gives the protobuf field name of each action", "[tx]") {
   const auto bodies = BodiesForEveryAction();
-  const char* expected[] = {"register_issuer",       "rotate_issuer_key", "set_issuer_status",
-                            "issue_credential",      "set_credential_status", "renew_credential",
-                            "update_governance",     "update_validator_set"};
+  const char* expected[] = {"register_issuer",   "rotate_issuer_key",     "set_issuer_status",
+                            "issue_credential",  "set_credential_status", "renew_credential",
+                            "update_governance", "update_validator_set"};
   REQUIRE(bodies.size() == 8);
   for (size_t i = 0; i < bodies.size(); ++i) {
     CHECK(std::string(ActionName(bodies[i].action)) == expected[i]);
@@ -254,9 +256,14 @@ TEST_CASE("mutated bodies are rejected or are canonical encodings of another bod
     for (int e = 0; e < edits; ++e) {
       const size_t pos = rng() % b.size();
       switch (rng() % 3) {
-        case 0: b[pos] = static_cast<uint8_t>(rng()); break;
-        case 1: b.erase(b.begin() + static_cast<std::ptrdiff_t>(pos)); break;
-        default: b.insert(b.begin() + static_cast<std::ptrdiff_t>(pos), static_cast<uint8_t>(rng()));
+        case 0:
+          b[pos] = static_cast<uint8_t>(rng());
+          break;
+        case 1:
+          b.erase(b.begin() + static_cast<std::ptrdiff_t>(pos));
+          break;
+        default:
+          b.insert(b.begin() + static_cast<std::ptrdiff_t>(pos), static_cast<uint8_t>(rng()));
       }
       if (b.empty()) b.push_back(0);
     }
@@ -271,8 +278,7 @@ TEST_CASE("mutated bodies are rejected or are canonical encodings of another bod
   CHECK(rejected > 1000);
 }
 
-TEST_CASE("a body with an unknown field appended is rejected as non-canonical",
-          "[tx][badinput]") {
+TEST_CASE("a body with an unknown field appended is rejected as non-canonical", "[tx][badinput]") {
   for (const TxBody& body : BodiesForEveryAction()) {
     // Field 99, varint 1: tag = (99 << 3) | 0 = 792 = 0x98 0x06.
     const Bytes bytes = Cat({EncodeTxBody(body), Bytes{0x98, 0x06, 0x01}});
@@ -302,8 +308,7 @@ TEST_CASE("a body with reordered, repeated or padded fields is rejected", "[tx][
   REQUIRE(canonical[f1] == 0x12);
   const size_t f2 = f1 + 2 + canonical[f1 + 1];
   const ByteView all(canonical);
-  const Bytes swapped =
-      Cat({all.subspan(f1, f2 - f1), all.subspan(0, f1), all.subspan(f2)});
+  const Bytes swapped = Cat({all.subspan(f1, f2 - f1), all.subspan(0, f1), all.subspan(f2)});
   REQUIRE(swapped.size() == canonical.size());
   {
     // Protobuf itself accepts the reordering; only the canonical check refuses it.
@@ -315,7 +320,8 @@ TEST_CASE("a body with reordered, repeated or padded fields is rejected", "[tx][
   }
   // chain_id twice (the last one would win in plain protobuf).
   CHECK_FALSE(DecodeTxBody(Cat({all.subspan(0, f1), all})).ok());
-  // expires_at_height (field 3) written as a non-minimal varint: 4242 = 0x92 0x21 -> 0x92 0xa1 0x00.
+  // expires_at_height (field 3) written as a non-minimal varint: 4242 = 0x92 0x21 -> 0x92 0xa1
+  // 0x00.
   pb::TxBody m;
   REQUIRE(m.ParseFromArray(canonical.data(), static_cast<int>(canonical.size())));
   REQUIRE(m.expires_at_height() == 4242);
@@ -337,8 +343,8 @@ TEST_CASE("a body with reordered, repeated or padded fields is rejected", "[tx][
   zero.expires_at_height = 0;
   const Bytes z = EncodeTxBody(zero);
   REQUIRE(DecodeTxBody(z).ok());
-  const Bytes explicit_zero = Cat({ByteView(z).subspan(0, f2), Bytes{0x18, 0x00},
-                                   ByteView(z).subspan(f2)});
+  const Bytes explicit_zero =
+      Cat({ByteView(z).subspan(0, f2), Bytes{0x18, 0x00}, ByteView(z).subspan(f2)});
   CHECK_FALSE(DecodeTxBody(explicit_zero).ok());
 }
 
@@ -398,8 +404,7 @@ TEST_CASE("unknown enum values in a body are rejected", "[tx][badinput]") {
   }
 }
 
-TEST_CASE("a tx exactly at the size limit decodes and one byte more does not",
-          "[tx][badinput]") {
+TEST_CASE("a tx exactly at the size limit decodes and one byte more does not", "[tx][badinput]") {
   TxBody body = BodiesForEveryAction()[2];
   auto& a = std::get<SetIssuerStatus>(body.action);
   // Grow the reason until the envelope is exactly kMaxTxBytes.
