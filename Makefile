@@ -32,3 +32,17 @@ clean:
 format:
 	find common crypto types ledger storage consensus node rpc cli tests bench \
 	  -name '*.h' -o -name '*.cpp' | xargs clang-format -i
+
+# A local 4-validator testnet on loopback with demo data (docs/operator.md). Data in .testnet/;
+# `make down` stops it, `rm -rf .testnet` forgets it.
+up: build
+	@if [ ! -f "$${LAUREL_TESTNET_DIR:-.testnet}/genesis.json" ]; then LAUREL_BIN=$(BUILD_DIR)/bin testnet/testnet init 4; fi
+	@LAUREL_BIN=$(BUILD_DIR)/bin testnet/testnet up
+	@LAUREL_BIN=$(BUILD_DIR)/bin scripts/demo-data
+	@echo
+	@echo "laurel testnet is up (testnet/testnet status | down | kill I | start I | wipe I):"
+	@for i in 0 1 2 3; do echo "  node$$i  http://127.0.0.1:870$$i"; done
+	@echo "try: curl -s http://127.0.0.1:8700/v1/status"
+
+down:
+	@testnet/testnet down
