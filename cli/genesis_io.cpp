@@ -68,7 +68,12 @@ pb::Genesis ToProto(const ledger::Genesis& g) {
 
 Status Validate(const ledger::Genesis& g) {
   const Status st = ledger::ValidateGenesis(g);
-  if (!st.ok()) return Status::InvalidArgument("invalid genesis: " + st.message());
+  if (!st.ok()) {
+    // ValidateGenesis messages already start with "genesis: ".
+    const std::string_view m = st.message();
+    return Status::InvalidArgument("invalid genesis: " +
+                                   std::string(m.rfind("genesis: ", 0) == 0 ? m.substr(9) : m));
+  }
   return Status::Ok();
 }
 
