@@ -7,17 +7,20 @@ namespace laurel::consensus {
 
 RecoveryData GenesisRecovery(const Block& genesis) {
   const QuorumCert qc = GenesisQc(genesis);
-  return RecoveryData{genesis, qc, qc};
+  return RecoveryData{genesis, qc, qc, {}};
 }
 
 Engine::Engine(const EngineConfig& config, const ValidatorSet& validators,
-               const crypto::PrivateKey& key, SafetyStore& store, const Clock& clock,
-               PayloadSource& payload, RecoveryData recovery, TestHooks hooks)
+               const crypto::PrivateKey& key, SafetyStore& store, BlockStore& blocks,
+               const Clock& clock, PayloadSource& payload, RecoveryData recovery,
+               TestHooks hooks)
     : config_(config),
       validators_(validators),
       key_(key),
       clock_(clock),
       payload_(payload),
+      block_store_(blocks),
+      recovered_blocks_(std::move(recovery.blocks)),
       hooks_(hooks),
       safety_(key, config.my_index, validators.epoch(), store, hooks),
       tree_(std::move(recovery.root)),
@@ -32,6 +35,17 @@ Status Engine::Start(Outputs& out) {
   genesis.epoch = validators_.epoch();
   genesis.id = validators_.genesis_id();
   LAUREL_RETURN_IF_ERROR(safety_.Load(GenesisQc(genesis)));
+  // Re-insert saved uncommitted blocks, parents first (they were verified when first seen).
+  std::sort(recovered_blocks_.begin(), recovered_blocks_.end(),
+            [](const Block& a, const Block& b) { return a.height < b.height; });
+  for (const Block& b : recovered_blocks_) {
+    const Block* parent = tree_.Get(b.parent_id);
+    if (parent != nullptr && !tree_.Contains(b.id) && CheckExtends(b, *parent).ok()) {
+      tree_.Insert(b);
+      InsertQc(b.qc, config_.my_index, out);
+    }
+  }
+  recovered_blocks_.clear();
   // The record's QC may be above what the recovery data knows (blocks are not persisted).
   InsertQc(safety_.record().one_chain_qc, config_.my_index, out);
   TryCommit(out);
@@ -364,6 +378,7 @@ Status Engine::TryPropose(Outputs& out) {
     return Status::Ok();
   }
   NoteProposal(b, out);
+  LAUREL_RETURN_IF_ERROR(block_store_.Save(b));
   out.sends.push_back({kBroadcast, ProposalMsg{b, CurrentSyncInfo()}});
   tree_.Insert(b);
   return RouteVote(*v, out);
@@ -399,6 +414,7 @@ Status Engine::InsertBlocks(Block first, Outputs& out) {
       continue;
     }
     const BlockId id = b.id;
+    LAUREL_RETURN_IF_ERROR(block_store_.Save(b));
     tree_.Insert(std::move(b));
     requested_.erase(id);
     inserted.push_back(id);

@@ -45,6 +45,41 @@ class PayloadSource {
   virtual std::optional<Bytes> Pull(Round round, uint64_t height) = 0;
 };
 
+// Durable storage of uncommitted blocks. The engine saves a block before it votes for it or
+// proposes it, so that a certified block survives the crash of the nodes that hold it (without
+// it no honest leader could extend the highest QC). A RocksDB implementation is one Put per
+// block (sync may ride on the safety record's synced write that follows).
+class BlockStore {
+ public:
+  virtual ~BlockStore() = default;
+  virtual Status Save(const Block& b) = 0;
+};
+
+// Keeps blocks in memory; survives an engine being dropped (the simulator's "disk").
+class MemoryBlockStore : public BlockStore {
+ public:
+  Status Save(const Block& b) override {
+    blocks_.emplace(b.id, b);
+    return Status::Ok();
+  }
+  // The saved blocks above `height`, dropping the others.
+  std::vector<Block> Above(uint64_t height) {
+    std::vector<Block> res;
+    for (auto it = blocks_.begin(); it != blocks_.end();) {
+      if (it->second.height <= height) {
+        it = blocks_.erase(it);
+      } else {
+        res.push_back(it->second);
+        ++it;
+      }
+    }
+    return res;
+  }
+
+ private:
+  std::map<BlockId, Block> blocks_;
+};
+
 struct EngineConfig {
   uint32_t my_index = 0;
   uint64_t round_timeout_base_ms = 1000;  // doubled per round without commit ...
@@ -59,6 +94,7 @@ struct RecoveryData {
   Block root;
   QuorumCert root_qc;
   QuorumCert commit_qc;
+  std::vector<Block> blocks;  // uncommitted blocks from the BlockStore, any order
 };
 RecoveryData GenesisRecovery(const Block& genesis);
 
@@ -89,6 +125,7 @@ struct CommittedBlock {
   Block block;
   QuorumCert block_qc;
   QuorumCert commit_qc;
+  std::vector<Block> blocks;  // uncommitted blocks from the BlockStore, any order
 };
 
 struct Evidence {
@@ -112,8 +149,8 @@ class Engine {
  public:
   // All references must outlive the engine.
   Engine(const EngineConfig& config, const ValidatorSet& validators, const crypto::PrivateKey& key,
-         SafetyStore& store, const Clock& clock, PayloadSource& payload, RecoveryData recovery,
-         TestHooks hooks = {});
+         SafetyStore& store, BlockStore& blocks, const Clock& clock, PayloadSource& payload,
+         RecoveryData recovery, TestHooks hooks = {});
 
   // Loads the safety record and enters the first round. Call once before any other input.
   Status Start(Outputs& out);
@@ -171,6 +208,8 @@ class Engine {
   const crypto::PrivateKey& key_;
   const Clock& clock_;
   PayloadSource& payload_;
+  BlockStore& block_store_;
+  std::vector<Block> recovered_blocks_;
   TestHooks hooks_;
   SafetyRules safety_;
   BlockTree tree_;

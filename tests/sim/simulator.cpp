@@ -1,6 +1,8 @@
 #include "tests/sim/simulator.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <queue>
@@ -18,7 +20,8 @@ namespace {
 
 constexpr std::string_view kChainId = "laurel-sim";
 constexpr uint64_t kEpoch = 1;
-constexpr uint64_t kTwinsEnd = 90000;  // virtual ms budget of a Twins run
+constexpr uint64_t kTwinsHeal = 20000;  // Twins round partitions end by then at the latest
+constexpr uint64_t kTwinsEnd = 90000;   // virtual ms budget of a Twins run
 
 const std::vector<crypto::PrivateKey>& Keys() {
   static const std::vector<crypto::PrivateKey> keys = [] {
@@ -88,6 +91,7 @@ struct Instance {
   uint32_t index = 0;
   bool byzantine = false;
   MemorySafetyStore store;
+  MemoryBlockStore blocks;
   std::vector<CommittedBlock> ledger;
   std::map<BlockId, size_t> ledger_pos;
   std::unique_ptr<SimPayload> payload;
@@ -209,6 +213,7 @@ class Cluster {
   std::map<BlockId, Block> seen_blocks_;        // every proposed block (for stale proposals)
   std::map<BlockId, QuorumCert> seen_qcs_;      // QCs by certified block id
   Outcome outcome_;
+  bool trace_ = std::getenv("LAUREL_SIM_TRACE") != nullptr;
   friend class SimPayload;
 };
 
@@ -240,12 +245,13 @@ void Cluster::StartEngine(int i) {
   RecoveryData rec = GenesisRecovery(genesis_);
   if (!in.ledger.empty()) {
     const CommittedBlock& last = in.ledger.back();
-    rec = RecoveryData{last.block, last.block_qc, last.commit_qc};
+    rec = RecoveryData{last.block, last.block_qc, last.commit_qc, {}};
   }
+  rec.blocks = in.blocks.Above(rec.root.height);
   EngineConfig cfg = config_;
   cfg.my_index = in.index;
   ++in.incarnation;
-  in.engine = std::make_unique<Engine>(cfg, validators_, Keys()[in.index], in.store, clock_,
+  in.engine = std::make_unique<Engine>(cfg, validators_, Keys()[in.index], in.store, in.blocks, clock_,
                                        *in.payload, std::move(rec), hooks_);
   in.up = true;
   Outputs out;
@@ -273,7 +279,7 @@ void Cluster::Crash(int i) {
 
 bool Cluster::Connected(int a, int b, Round msg_round) const {
   if (TwinsMode()) {
-    if (msg_round >= 1 && msg_round <= s_.round_groups.size()) {
+    if (!gst_reached_ && msg_round >= 1 && msg_round <= s_.round_groups.size()) {
       const auto& g = s_.round_groups[msg_round - 1];
       return g[a] == g[b];
     }
@@ -463,14 +469,16 @@ void Cluster::MaybeReachGst() {
   if (gst_reached_) return;
   bool reached = false;
   if (TwinsMode()) {
-    reached = true;
+    // GST: every honest node is past the scripted rounds, or the partitions heal by time.
+    bool all_past = true;
     for (size_t i = 0; i < instances_.size(); ++i) {
       const auto& in = *instances_[i];
       if (Honest(static_cast<int>(i)) && in.up &&
           in.engine->current_round() <= s_.round_groups.size()) {
-        reached = false;
+        all_past = false;
       }
     }
+    reached = all_past || now() >= kTwinsHeal;
   } else {
     reached = now() >= s_.gst_ms;
   }
@@ -553,7 +561,20 @@ Outcome Cluster::Run() {
     clock_.now = std::max(clock_.now, e.time);
     MaybeReachGst();
     ++outcome_.events;
+    if (trace_) {
+      std::fprintf(stderr, "t=%llu kind=%d inst=%d round=%llu from=%u\n",
+                   static_cast<unsigned long long>(e.time), static_cast<int>(e.kind), e.inst,
+                   static_cast<unsigned long long>(e.msg ? MessageRound(*e.msg) : e.round), e.from);
+    }
     Handle(e);
+    if (trace_ && instances_[e.inst]->up) {
+      const Engine& en = *instances_[e.inst]->engine;
+      std::fprintf(stderr, "    -> r=%llu hqc=%llu lvr=%llu tc=%lld\n",
+                   static_cast<unsigned long long>(en.current_round()),
+                   static_cast<unsigned long long>(en.high_qc().round()),
+                   static_cast<unsigned long long>(en.safety_record().last_voted_round),
+                   static_cast<long long>(en.CurrentSyncInfo().highest_tc ? en.CurrentSyncInfo().highest_tc->round : -1));
+    }
     if (gst_reached_ && LivenessDone()) break;
   }
   outcome_.virtual_ms = now();
@@ -565,8 +586,13 @@ Outcome Cluster::Run() {
     for (size_t i = 0; i < instances_.size(); ++i) {
       const auto& in = *instances_[i];
       os << " " << i << (in.byzantine ? "b" : "") << "="
-         << (in.ledger.empty() ? 0 : in.ledger.back().block.height) << "/r"
-         << (in.up ? in.engine->current_round() : 0);
+         << (in.ledger.empty() ? 0 : in.ledger.back().block.height);
+      if (in.up) {
+        const auto& rec = in.engine->safety_record();
+        os << "/r" << in.engine->current_round() << ",hqc" << in.engine->high_qc().round()
+           << ",lvr" << rec.last_voted_round << ",1c" << rec.one_chain_round << ",hcq"
+           << in.engine->high_commit_qc().round();
+      }
     }
     os << ")";
     outcome_.ok = false;
@@ -643,7 +669,7 @@ std::string Describe(const Scenario& s) {
 std::string ReplayCommand(const Scenario& s) {
   std::ostringstream os;
   os << "build/bin/laurel-sim --" << s.mode << " --seed " << s.seed;
-  if (s.mode == "random") os << " --n " << s.n;
+  if (s.mode == "random") os << " --n " << s.n;  // the drawn n, so the replay is exact
   if (s.canary != Canary::kNone) os << " --canary " << CanaryName(s.canary);
   os << " --seeds 1 --verbose";
   return os.str();
@@ -656,7 +682,8 @@ Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary) {
   s.mode = "random";
   s.seed = seed;
   s.canary = canary;
-  s.n = n_override != 0 ? n_override : (u() < 0.7 ? 4 : 7);
+  const uint32_t drawn_n = u() < 0.7 ? 4 : 7;  // drawn always, so --n keeps the other draws
+  s.n = n_override != 0 ? n_override : drawn_n;
   const uint32_t f = (s.n - 1) / 3;
   s.twins = u() < 0.5 ? static_cast<uint32_t>(1 + r() % f) : 0;
   s.stale_proposals = s.twins > 0 && u() < 0.5;

@@ -21,6 +21,7 @@ struct FixedPayload : PayloadSource {
 struct Node {
   Fixture fx;
   MemorySafetyStore store;
+  MemoryBlockStore blocks;
   FixedClock clock;
   FixedPayload payload;
   std::unique_ptr<Engine> engine;
@@ -29,7 +30,7 @@ struct Node {
   void Restart(TestHooks hooks = {}) {
     EngineConfig cfg;
     cfg.my_index = 3;
-    engine = std::make_unique<Engine>(cfg, fx.vs, TestKeys()[3], store, clock, payload,
+    engine = std::make_unique<Engine>(cfg, fx.vs, TestKeys()[3], store, blocks, clock, payload,
                                       GenesisRecovery(fx.genesis), hooks);
     Outputs out;
     REQUIRE(engine->Start(out).ok());
