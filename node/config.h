@@ -1,0 +1,55 @@
+// The node's configuration (docs/operator.md), read from one TOML file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace laurel::node {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+
+struct PeerConfig {
+  Bytes public_key;
+  HostPort address;
+};
+
+struct NodeConfig {
+  std::string name = "node";
+  std::string data_dir;   // absolute after loading
+  std::string genesis;    // absolute after loading
+  std::string key_file;   // absolute after loading
+
+  HostPort p2p_listen{"127.0.0.1", 8800};
+  std::vector<PeerConfig> peers;
+  uint32_t max_frame_bytes = 4u << 20;
+
+  HostPort rpc_listen{"127.0.0.1", 8700};
+  uint32_t rpc_threads = 2;
+  uint32_t rpc_max_body_bytes = 1u << 20;
+
+  uint64_t round_timeout_ms = 1500;
+  uint64_t max_round_timeout_ms = 10000;
+  uint64_t payload_wait_ms = 200;
+
+  size_t mempool_max_txs = 200000;
+  size_t mempool_max_bytes = 256u << 20;
+  size_t block_max_txs = 4000;
+  size_t block_max_bytes = 3u << 20;
+
+  std::string log_level = "info";
+};
+
+// Parses "host:port" (host may be an IPv4 literal or a name).
+Result<HostPort> ParseHostPort(std::string_view s);
+// Reads and checks the file; relative paths are resolved against the file's folder. Errors
+// name the key that is wrong.
+Result<NodeConfig> LoadNodeConfig(const std::string& path);
+
+}  // namespace laurel::node

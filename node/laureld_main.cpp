@@ -1,0 +1,101 @@
+// laureld: a laurel validator node. `laureld --config NODE.toml` (docs/operator.md).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <spdlog/sinks/stderr_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/genesis_io.h"
+#include "crypto/keyfile.h"
+#include "node/node.h"
+#include "rpc/server.h"
+
+using namespace laurel;
+
+int main(int argc, char** argv) {
+  CLI::App app{"laureld: a laurel validator node"};
+  std::string config_path;
+  std::string passphrase_file;
+  app.add_option("--config", config_path, "node configuration (TOML)")->required();
+  app.add_option("--passphrase-file", passphrase_file, "passphrase of an encrypted key file");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto config = node::LoadNodeConfig(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "laureld: %s\n", config.status().ToString().c_str());
+    return 2;
+  }
+  auto logger = spdlog::stderr_color_mt("laureld");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ " + config->name + " %v");
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  spdlog::flush_every(std::chrono::seconds(1));
+
+  crypto::Init();
+  std::optional<std::string> passphrase;
+  if (!passphrase_file.empty()) {
+    std::FILE* f = std::fopen(passphrase_file.c_str(), "r");
+    if (!f) {
+      spdlog::critical("cannot read {}", passphrase_file);
+      return 2;
+    }
+    char buf[1024];
+    const size_t n = std::fread(buf, 1, sizeof buf, f);
+    std::fclose(f);
+    std::string p(buf, n);
+    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+    passphrase = p;
+  }
+  auto key = crypto::ReadKeyFile(config->key_file, passphrase);
+  if (!key.ok()) {
+    spdlog::critical("key file: {}", key.status().ToString());
+    return 2;
+  }
+  auto genesis = cli::LoadGenesis(config->genesis);
+  if (!genesis.ok()) {
+    spdlog::critical("genesis: {}", genesis.status().ToString());
+    return 2;
+  }
+  const node::NodeConfig cfg = *config;
+  auto n = node::Node::Open(cfg, std::move(genesis).value(), std::move(key).value());
+  if (!n.ok()) {
+    spdlog::critical("cannot open the node: {}", n.status().ToString());
+    return 1;
+  }
+  if (auto st = (*n)->Start(); !st.ok()) {
+    spdlog::critical("cannot start the node: {}", st.ToString());
+    return 1;
+  }
+  rpc::RpcConfig rc;
+  rc.host = cfg.rpc_listen.host;
+  rc.port = cfg.rpc_listen.port;
+  rc.threads = cfg.rpc_threads;
+  rc.max_body_bytes = cfg.rpc_max_body_bytes;
+  auto server = rpc::RpcServer::Start(rc, **n);
+  if (!server.ok()) {
+    spdlog::critical("cannot start the HTTP API: {}", server.status().ToString());
+    (*n)->Stop();
+    return 1;
+  }
+  spdlog::info("[laureld] ready: rpc=http://{}:{} ", cfg.rpc_listen.host, (*server)->port());
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("[laureld] signal {}: stopping", sig);
+  (*server)->Stop();
+  (*n)->Stop();
+  spdlog::info("[laureld] stopped");
+  spdlog::shutdown();
+  return 0;
+}

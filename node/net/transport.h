@@ -1,0 +1,136 @@
+// Transport: the validators' P2P links. Mutual TLS 1.3 over TCP, each peer identified by the
+// Ed25519 key in its certificate, carrying length-prefixed opaque frames (docs/p2p.md).
+//
+// Identity and admission. Every node presents a self-signed certificate made from its own key.
+// A connection is admitted only if the peer's key is in the allow-list: the keys of `peers`
+// (validators, with an address we may dial) plus `accept_only` (full nodes, which dial us). The
+// dialer also requires the server to present exactly the key it dialed. Both checks run inside
+// the TLS handshake, so a stranger never reaches the frame layer. Afterwards the connection is
+// bound to the peer's 32-byte key, which is what Send takes and what callbacks report.
+//
+// One connection per pair. We dial a peer when we know its address and our key is
+// lexicographically smaller than its key (or `dial_all_peers` is set: for a full node, which is
+// dialled by nobody). If two connections to the same peer ever coexist, both ends keep the same
+// one: the newer if both were dialed by the same side (the peer restarted), otherwise the one
+// dialed by the smaller key.
+//
+// Reconnection. A dialing side that loses or fails to make a connection retries after an
+// exponential back-off (backoff_min doubling to backoff_max, each delay drawn uniformly from
+// [d/2, d]); the back-off restarts at backoff_min after a connection that stayed up for at least
+// one second.
+//
+// Sending and backpressure. Send() never blocks: it queues the frame on the peer's connection.
+// Each peer has a queue capped at send_queue_bytes (payload plus 4 header bytes per frame);
+// when the frame does not fit, Send refuses it (kUnavailable) and counts a drop: the caller
+// keeps the newest decision of what to resend, and queued frames (which may be a proposal
+// in mid-flight) are never silently discarded. Frames are queued only while the peer is
+// connected; Send to a disconnected peer is refused and counted, and frames still queued when a
+// connection drops are discarded and counted. Delivery is best-effort and in order per
+// connection; the protocols above retransmit.
+//
+// Threading. The transport owns one I/O thread running its own io_context; every socket
+// operation and every callback runs on that thread, so callbacks are never concurrent with each
+// other. Send, Broadcast, stats() and the connection queries may be called from any thread,
+// including from inside callbacks. Callbacks must not block for long (they stall all peers) and
+// must not call Stop() (it joins the I/O thread). One thread is enough for a validator set of
+// tens of peers; the receive callback is expected to decode and post work elsewhere.
+//
+// Limits. A frame whose declared length exceeds max_frame_size, or any TLS or socket error,
+// closes that connection only; peer-triggered log lines are rate-limited. Connections that
+// have not completed the handshake within handshake_timeout are closed, and at most
+// max_pending_handshakes inbound handshakes run at once (more are closed on accept).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ed25519.h"
+
+namespace laurel::net {
+
+struct PeerAddress {
+  std::string host;  // an IP literal or a name to resolve
+  uint16_t port = 0;
+};
+
+struct TransportOptions {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 0;  // 0 picks an ephemeral port; see Transport::listen_port()
+  // Validators (and any node we may dial), by key. Our own key may appear and is ignored.
+  std::map<crypto::PublicKey, PeerAddress> peers;
+  // Keys admitted when they dial us but never dialed (configured full nodes).
+  std::vector<crypto::PublicKey> accept_only;
+  bool dial_all_peers = false;
+
+  uint32_t max_frame_size = 4u << 20;
+  size_t send_queue_bytes = 16u << 20;  // per peer; must be at least max_frame_size + 4
+  std::chrono::milliseconds backoff_min{100};
+  std::chrono::milliseconds backoff_max{5000};
+  std::chrono::milliseconds handshake_timeout{5000};  // TCP connect plus TLS handshake
+  size_t max_pending_handshakes = 64;
+
+  // Called on the I/O thread for every frame received, with the sender's key.
+  std::function<void(const crypto::PublicKey& peer, Bytes payload)> on_receive;
+  // Called on the I/O thread when a peer goes from no connection to one (true) and back (false).
+  // Not called during or after Stop().
+  std::function<void(const crypto::PublicKey& peer, bool connected)> on_connection;
+};
+
+struct TransportStats {
+  size_t connected_peers = 0;
+  uint64_t frames_in = 0;
+  uint64_t frames_out = 0;
+  uint64_t bytes_in = 0;  // payload bytes, headers excluded
+  uint64_t bytes_out = 0;
+  uint64_t send_queue_full_drops = 0;    // Send refused: the peer's queue was full
+  uint64_t send_disconnected_drops = 0;  // refused or discarded: the peer was not connected
+  uint64_t handshake_failures = 0;       // TLS handshakes that failed or timed out, both roles
+  uint64_t frame_errors = 0;             // connections closed for an oversized frame
+  uint64_t connections_established = 0;  // handshakes completed and admitted
+};
+
+class Transport {
+ public:
+  // Copies the key; nothing touches the network until Start().
+  Transport(const crypto::PrivateKey& key, TransportOptions options);
+  ~Transport();  // calls Stop()
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Builds the TLS identity, binds the listening socket, starts the I/O thread and the dials.
+  // kInvalidArgument for inconsistent options, kIoError if the address cannot be bound,
+  // kInternal if the TLS setup fails; kAlreadyExists if called twice (a stopped transport is
+  // not restarted: make a new one).
+  Status Start();
+  // Closes every connection and the listener and joins the I/O thread. Idempotent; no callback
+  // runs after it returns. Must not be called from a callback.
+  void Stop();
+
+  // The bound port (useful with listen_port 0); 0 before Start().
+  uint16_t listen_port() const;
+  const crypto::PublicKey& public_key() const;
+
+  // Queues one frame for `peer`. kNotFound: the key is not in the allow-list.
+  // kInvalidArgument: payload above max_frame_size. kUnavailable: the peer is not connected,
+  // or its queue is full (both counted in stats). Thread-safe, never blocks on the network.
+  Status Send(const crypto::PublicKey& peer, ByteView payload);
+  // Send to every connected peer (one shared copy of the payload). Returns how many accepted it.
+  size_t Broadcast(ByteView payload);
+
+  bool IsConnected(const crypto::PublicKey& peer) const;
+  std::vector<crypto::PublicKey> ConnectedPeers() const;
+  TransportStats stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace laurel::net

@@ -1,0 +1,224 @@
+// Internal to node/: the Node's implementation class, shared by node.cpp (start-up and
+// NodeApi), node_loop.cpp (consensus, execution, attestations, admission) and node_sync.cpp.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "consensus/engine.h"
+#include "crypto/sha256.h"
+#include "node/mempool.h"
+#include "node/net/transport.h"
+#include "node/node.h"
+#include "node/payload.h"
+#include "node/wire.h"
+
+namespace laurel::node {
+
+namespace asio = boost::asio;
+namespace cs = laurel::consensus;
+using std::chrono::milliseconds;
+
+namespace detail {
+
+inline constexpr std::string_view kSafetyRecord = "safety";
+inline constexpr uint64_t kSyncGap = 4;            // blocks behind a peer before block sync starts
+inline constexpr uint32_t kSyncBatch = 64;         // blocks per sync request
+inline constexpr uint64_t kAttestationWindow = 256;  // heights kept for attestation aggregation
+inline constexpr int kExitStateMismatch = 70;
+
+class SystemClock final : public cs::Clock {
+ public:
+  uint64_t NowMs() const override {
+    return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  }
+};
+
+// The consensus safety record, kept in the store's consensus column family. Every Put is
+// synced (the store writes consensus records with sync=true), whatever `sync` says.
+class StoreSafetyStore final : public cs::SafetyStore {
+ public:
+  explicit StoreSafetyStore(storage::Store& store) : store_(store) {}
+  Result<std::optional<Bytes>> Get() override { return store_.GetConsensusRecord(kSafetyRecord); }
+  Status Put(ByteView record, bool /*sync*/) override {
+    return store_.PutConsensusRecord(kSafetyRecord, record);
+  }
+
+ private:
+  storage::Store& store_;
+};
+
+// Identifies a transaction together with its exact signatures: what "verified" means.
+inline Hash32 SigDigest(const types::Tx& tx, const Hash32& tx_id) {
+  crypto::Sha256 h;
+  h.Update(std::string_view("laurel/verified/v1")).Update(tx_id);
+  for (const auto& s : tx.signatures) h.Update(s.public_key).Update(s.signature);
+  return h.Finish();
+}
+
+inline std::string Hex8(const Hash32& h) { return HexEncode(ByteView(h.data(), 4)); }
+
+}  // namespace detail
+
+using detail::SigDigest;
+using detail::Hex8;
+using detail::StoreSafetyStore;
+using detail::SystemClock;
+
+class Node::Impl final : public cs::PayloadSource {
+ public:
+  Impl(NodeConfig config, ledger::Genesis genesis, crypto::PrivateKey key,
+       std::unique_ptr<storage::Store> store)
+      : config_(std::move(config)),
+        genesis_(std::move(genesis)),
+        key_(std::move(key)),
+        store_(std::move(store)),
+        executor_(genesis_.chain_id,
+                  [this](const types::Tx& tx, const Hash32& id) {
+                    return verified_.count(SigDigest(tx, id)) > 0;
+                  }),
+        checker_(genesis_.chain_id),
+        safety_store_(*store_),
+        mempool_({config_.mempool_max_txs, config_.mempool_max_bytes}),
+        genesis_block_(cs::GenesisBlock(0, genesis_.chain_id)),
+        work_(asio::make_work_guard(loop_)),
+        round_timer_(loop_),
+        payload_timer_(loop_),
+        hello_timer_(loop_),
+        gossip_timer_(loop_),
+        sync_timer_(loop_),
+        verify_pool_(2) {}
+
+  Status Init();
+  Status Start();
+  void Stop();
+
+  // NodeApi, from any thread.
+  void SubmitTx(types::Tx tx, std::function<void(AdmitResult)> done);
+  void WaitForCommit(const Hash32& tx_id, milliseconds timeout,
+                     std::function<void(std::optional<storage::TxLocation>)> done);
+  bool IsPending(const Hash32& tx_id) const {
+    std::lock_guard lock(pending_mu_);
+    return pending_ids_.count(tx_id) > 0;
+  }
+  NodeStatus Status() const {
+    std::lock_guard lock(status_mu_);
+    return status_;
+  }
+  const storage::Store& store() const { return *store_; }
+  bool Ready() const { return ready_.load(); }
+  uint16_t p2p_port() const { return transport_ ? transport_->listen_port() : 0; }
+
+  // cs::PayloadSource, on the loop.
+  std::optional<Bytes> Pull(cs::Round round, uint64_t height) override;
+
+ private:
+  // ---- loop-thread work ----
+  void OnFrame(const crypto::PublicKey& peer, Bytes frame);
+  void Dispatch(uint32_t from, const WireMessage& m);
+  void Handle(cs::Outputs& out);
+  void ArmTimer(const cs::TimerRequest& t);
+  void CommitFromConsensus(const cs::CommittedBlock& cb);
+  void ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
+                  const cs::QuorumCert& commit_qc);
+  void AddAttestation(const StateAttestation& a);
+  void CheckCertificate(uint64_t height);
+  void AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
+                  std::function<void(AdmitResult)> done);
+  void AdmitGossip(std::vector<std::pair<types::Tx, size_t>> txs);
+  void PayloadMaybeReady();
+  void FlushGossip();
+  void ScheduleHello();
+  void MaybeStartSync();
+  void ServeSync(uint32_t from, const SyncRequestMsg& req);
+  void ServeFetch(uint32_t from, const FetchRequestMsg& req);
+  void ApplySync(uint32_t from, const SyncResponseMsg& resp);
+  Result<SyncBlock> SyncBlockAt(uint64_t height) const;
+  Status RestartEngine();
+  Result<cs::RecoveryData> RecoveryFromStore() const;
+  void SendTo(uint32_t index, const WireMessage& m);
+  void UpdateStatus();
+  [[noreturn]] void Halt(const std::string& why);
+
+  NodeConfig config_;
+  ledger::Genesis genesis_;
+  crypto::PrivateKey key_;
+  std::unique_ptr<storage::Store> store_;
+  ledger::Executor executor_;  // loop only: consults verified_
+  ledger::Executor checker_;   // stateless checks from any thread (no cache)
+  StoreSafetyStore safety_store_;
+  SystemClock clock_;
+  Mempool mempool_;
+  std::unordered_set<Hash32, HashKey> verified_;
+
+  cs::Block genesis_block_;
+  std::vector<crypto::PublicKey> validator_keys_;
+  std::map<crypto::PublicKey, uint32_t> index_of_;
+  uint32_t my_index_ = 0;
+  cs::DirectSignatureChecker sig_checker_;
+  std::unique_ptr<cs::ValidatorSet> validators_;
+  std::unique_ptr<cs::Engine> engine_;
+  std::unique_ptr<net::Transport> transport_;
+
+  asio::io_context loop_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread loop_thread_;
+  asio::steady_timer round_timer_;
+  asio::steady_timer payload_timer_;
+  asio::steady_timer hello_timer_;
+  asio::steady_timer gossip_timer_;
+  asio::steady_timer sync_timer_;
+  asio::thread_pool verify_pool_;
+
+  // Payload and gossip.
+  cs::Round waiting_payload_round_ = 0;
+  cs::Round nonempty_round_ = 0;
+  std::vector<Bytes> gossip_out_;
+  bool gossip_scheduled_ = false;
+
+  // Waiting clients.
+  struct Waiter {
+    std::function<void(std::optional<storage::TxLocation>)> done;
+    std::unique_ptr<asio::steady_timer> timer;
+    bool fired = false;
+  };
+  std::unordered_map<Hash32, std::vector<std::shared_ptr<Waiter>>, HashKey> waiters_;
+
+  // Attestations: height -> sign bytes -> signer -> signature.
+  std::map<uint64_t, std::map<Bytes, std::map<uint32_t, crypto::Signature>>> attestations_;
+  std::map<uint64_t, StateAttestation> own_results_;
+  std::map<uint64_t, StateCertificate> certificates_;  // formed, waiting for our own result
+  uint64_t certified_height_ = 0;
+
+  // Sync.
+  std::vector<uint64_t> peer_heights_;
+  bool sync_inflight_ = false;
+  std::atomic<bool> syncing_{false};
+  std::vector<SyncBlock> sync_pending_;
+
+  Hash32 last_block_id_{};
+  uint64_t last_block_time_ms_ = 0;
+  std::atomic<bool> ready_{false};
+  std::atomic<uint64_t> height_{0};
+  std::atomic<uint32_t> peers_connected_{0};
+  mutable std::mutex status_mu_;
+  NodeStatus status_;
+  mutable std::mutex pending_mu_;
+  std::unordered_set<Hash32, HashKey> pending_ids_;
+  bool stopped_ = false;
+};
+
+}  // namespace laurel::node

@@ -1,0 +1,477 @@
+// The node's event loop: P2P dispatch, consensus outputs, execution of committed blocks,
+// state attestations, transaction admission and gossip.
+#include "node/node_impl.h"
+
+namespace laurel::node {
+
+using namespace detail;
+
+namespace {
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+// Peer-triggered log lines: at most one per second per kind.
+bool RateLimit(std::atomic<int64_t>& last_ms) {
+  const int64_t now = std::chrono::duration_cast<milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t prev = last_ms.load();
+  if (now - prev < 1000) return false;
+  return last_ms.compare_exchange_strong(prev, now);
+}
+std::atomic<int64_t> g_bad_frame_log{0};
+std::atomic<int64_t> g_engine_err_log{0};
+
+constexpr uint8_t kTxBatchKind = 12;
+}  // namespace
+
+void Node::Impl::SendTo(uint32_t index, const WireMessage& m) {
+  if (index >= validator_keys_.size() || index == my_index_) return;
+  (void)transport_->Send(validator_keys_[index], EncodeWire(m));
+}
+
+void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
+  auto it = index_of_.find(peer);
+  if (it == index_of_.end()) return;
+  const uint32_t from = it->second;
+  if (!frame.empty() && frame[0] == kTxBatchKind) {
+    // Transaction batches are verified off the loop.
+    asio::post(verify_pool_, [this, frame = std::move(frame)] {
+      auto m = DecodeWire(frame);
+      if (!m.ok() || !std::holds_alternative<TxBatchMsg>(*m)) return;
+      std::vector<std::pair<types::Tx, size_t>> good;
+      const uint64_t next = height_.load() + 1;
+      for (const Bytes& wire : std::get<TxBatchMsg>(*m).txs) {
+        auto tx = types::DecodeTx(wire);
+        if (!tx.ok()) continue;
+        if (checker_.CheckStateless(*tx, next) != ledger::TxCode::kOk) continue;
+        good.emplace_back(std::move(tx).value(), wire.size());
+      }
+      if (!good.empty()) {
+        asio::post(loop_, [this, good = std::move(good)]() mutable { AdmitGossip(std::move(good)); });
+      }
+    });
+    return;
+  }
+  asio::post(loop_, [this, from, frame = std::move(frame)] {
+    auto m = DecodeWire(frame);
+    if (!m.ok()) {
+      if (RateLimit(g_bad_frame_log)) {
+        spdlog::warn("[p2p] undecodable message from validator {}: {}", from,
+                     m.status().ToString());
+      }
+      return;
+    }
+    Dispatch(from, *m);
+  });
+}
+
+void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
+  std::visit(
+      Overloaded{
+          [&](const cs::Message& msg) {
+            if (!engine_) return;
+            if (const auto* p = std::get_if<cs::ProposalMsg>(&msg)) {
+              if (!p->block.payload.empty()) {
+                nonempty_round_ = std::max(nonempty_round_, p->block.round);
+                if (auto txs = DecodePayload(p->block.payload)) {
+                  std::vector<Hash32> ids;
+                  ids.reserve(txs->size());
+                  for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
+                  mempool_.MarkInFlight(ids, p->block.round);
+                }
+              }
+            }
+            cs::Outputs out;
+            laurel::Status st = engine_->OnMessage(from, msg, out);
+            if (!st.ok() && RateLimit(g_engine_err_log)) {
+              spdlog::debug("[consensus] message from {} refused: {}", from, st.ToString());
+            }
+            Handle(out);
+          },
+          [&](const FetchRequestMsg& f) { ServeFetch(from, f); },
+          [&](const FetchResponseMsg& f) {
+            if (!engine_) return;
+            cs::Outputs out;
+            (void)engine_->OnFetchedBlocks(f.blocks, out);
+            Handle(out);
+          },
+          [&](const TxBatchMsg&) {},  // handled off the loop
+          [&](const SyncRequestMsg& s) { ServeSync(from, s); },
+          [&](const SyncResponseMsg& s) { ApplySync(from, s); },
+          [&](const AttestationMsg& a) {
+            if (a.attestation.signer != from) return;
+            const Bytes msg = AttestationSignBytes(genesis_.chain_id, a.attestation);
+            if (!crypto::Verify(validator_keys_[from], msg, a.attestation.signature)) return;
+            AddAttestation(a.attestation);
+          },
+          [&](const HelloMsg& h) {
+            peer_heights_[from] = std::max(peer_heights_[from], h.height);
+            MaybeStartSync();
+          },
+      },
+      m);
+}
+
+void Node::Impl::Handle(cs::Outputs& out) {
+  for (const auto& s : out.sends) {
+    const Bytes wire = EncodeWire(WireMessage(s.message));
+    if (s.to == cs::kBroadcast) {
+      transport_->Broadcast(wire);
+    } else if (s.to < validator_keys_.size() && s.to != my_index_) {
+      (void)transport_->Send(validator_keys_[s.to], wire);
+    }
+  }
+  for (const auto& f : out.fetches) {
+    const Bytes wire = EncodeWire(FetchRequestMsg{f.id, f.count});
+    size_t asked = 0;
+    for (uint32_t p : f.peers) {
+      if (p == my_index_ || p >= validator_keys_.size()) continue;
+      if (transport_->Send(validator_keys_[p], wire).ok() && ++asked == 2) break;
+    }
+    if (asked == 0) transport_->Broadcast(wire);
+  }
+  for (const auto& t : out.timers) ArmTimer(t);
+  for (const auto& c : out.commits) CommitFromConsensus(c);
+  for (const auto& e : out.evidence) {
+    spdlog::warn("[consensus] EQUIVOCATION by validator {} in round {}: {} vs {} ({})", e.signer,
+                 e.round, Hex8(e.first), Hex8(e.second),
+                 e.kind == cs::Evidence::Kind::kProposal ? "proposals" : "votes");
+  }
+  if (engine_) mempool_.SetRound(engine_->current_round());
+  UpdateStatus();
+}
+
+void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
+  auto& timer = t.kind == cs::TimerKind::kRound ? round_timer_ : payload_timer_;
+  const uint64_t now = clock_.NowMs();
+  timer.expires_after(milliseconds(t.at_ms > now ? t.at_ms - now : 0));
+  timer.async_wait([this, kind = t.kind, round = t.round](const boost::system::error_code& ec) {
+    if (ec || !engine_) return;
+    cs::Outputs out;
+    (void)engine_->OnTimer(kind, round, out);
+    Handle(out);
+  });
+}
+
+std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
+  mempool_.SetRound(round);
+  auto txs = mempool_.Reap(config_.block_max_txs, config_.block_max_bytes, round);
+  if (!txs.empty()) {
+    nonempty_round_ = std::max(nonempty_round_, round);
+    waiting_payload_round_ = 0;
+    return EncodePayload(txs);
+  }
+  // Transactions proposed in the last two rounds commit only once two more blocks follow:
+  // propose at once, even empty, rather than wait for new transactions.
+  if (round <= nonempty_round_ + 2) return Bytes{};
+  waiting_payload_round_ = round;
+  return std::nullopt;
+}
+
+void Node::Impl::PayloadMaybeReady() {
+  if (waiting_payload_round_ == 0 || !engine_ || mempool_.size() == 0) return;
+  const cs::Round r = waiting_payload_round_;
+  waiting_payload_round_ = 0;
+  cs::Outputs out;
+  (void)engine_->OnPayloadReady(r, out);
+  Handle(out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Execution and attestation
+
+void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
+  const uint64_t h = store_->Height();
+  if (cb.block.height <= h) {
+    auto stored = store_->GetBlock(cb.block.height);
+    if (stored.ok() && *stored && (*stored)->block_id != cb.block.id) {
+      Halt("consensus committed block " + HexEncode(cb.block.id) + " at height " +
+           std::to_string(cb.block.height) + " but the store holds " +
+           HexEncode((*stored)->block_id));
+    }
+    return;
+  }
+  if (cb.block.height != h + 1) {
+    spdlog::warn("[node] commit of height {} while the store is at {}: syncing", cb.block.height,
+                 h);
+    MaybeStartSync();
+    return;
+  }
+  ApplyBlock(cb.block, cb.block_qc, cb.commit_qc);
+}
+
+void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
+                            const cs::QuorumCert& commit_qc) {
+  auto decoded = DecodePayload(block.payload);
+  const bool canonical = decoded.has_value();
+  std::vector<types::Tx> txs = canonical ? std::move(*decoded) : std::vector<types::Tx>{};
+  if (!canonical) {
+    spdlog::warn("[node] block {} at height {} has a non-canonical payload: executed empty",
+                 Hex8(block.id), block.height);
+  }
+  const ledger::BlockContext ctx{block.height, block.timestamp_ms, store_->StateRoot()};
+  const ledger::BlockResult result = executor_.ExecuteBlock(*store_, ctx, txs);
+
+  storage::BlockRecord rec;
+  rec.height = block.height;
+  rec.block_id = block.id;
+  rec.parent_id = block.parent_id;
+  rec.time_ms = block.timestamp_ms;
+  rec.header = EncodeStoredHeader(block, /*keep_payload=*/!canonical);
+  rec.certificate = EncodeCommitProof(block_qc, commit_qc);
+  rec.txs = std::move(txs);
+  const laurel::Status st = store_->CommitBlock(rec, result);
+  if (!st.ok()) Halt("cannot commit block at height " + std::to_string(block.height) + ": " +
+                     st.ToString());
+  height_ = block.height;
+  last_block_id_ = block.id;
+  last_block_time_ms_ = block.timestamp_ms;
+
+  std::vector<Hash32> ids;
+  ids.reserve(result.outcomes.size());
+  for (size_t i = 0; i < result.outcomes.size(); ++i) {
+    const auto& o = result.outcomes[i];
+    ids.push_back(o.tx_id);
+    verified_.erase(SigDigest(rec.txs[i], o.tx_id));
+  }
+  mempool_.Remove(ids);
+  {
+    std::lock_guard lock(pending_mu_);
+    for (const auto& id : ids) pending_ids_.erase(id);
+  }
+  for (const auto& id : ids) {
+    auto w = waiters_.find(id);
+    if (w == waiters_.end()) continue;
+    auto loc = store_->GetTxLocation(id);
+    if (!loc || !ledger::ConsumesTxId(loc->code)) continue;
+    for (auto& waiter : w->second) {
+      if (waiter->fired) continue;
+      waiter->fired = true;
+      waiter->timer->cancel();
+      waiter->done(loc);
+    }
+    waiters_.erase(w);
+  }
+  if (block.height % 100 == 0 || !result.outcomes.empty()) {
+    spdlog::info("[node] committed height={} id={} txs={} round={} state_root={}", block.height,
+                 Hex8(block.id), result.outcomes.size(), block.round, Hex8(result.state_root));
+  }
+
+  StateAttestation a;
+  a.height = block.height;
+  a.block_id = block.id;
+  a.state_root = result.state_root;
+  a.tx_root = result.tx_root;
+  a.time_ms = block.timestamp_ms;
+  a.signer = my_index_;
+  a.signature = key_.Sign(AttestationSignBytes(genesis_.chain_id, a));
+  own_results_[a.height] = a;
+  transport_->Broadcast(EncodeWire(AttestationMsg{a}));
+  AddAttestation(a);
+  CheckCertificate(a.height);
+  while (!own_results_.empty() && own_results_.begin()->first + kAttestationWindow < a.height) {
+    own_results_.erase(own_results_.begin());
+  }
+  PayloadMaybeReady();
+}
+
+void Node::Impl::AddAttestation(const StateAttestation& a) {
+  const uint64_t h = store_->Height();
+  if (a.height + kAttestationWindow < h || a.height > h + 4 * kAttestationWindow) return;
+  if (a.height <= certified_height_ && !certificates_.count(a.height) &&
+      !attestations_.count(a.height)) {
+    return;  // already certified and settled
+  }
+  auto& by_content = attestations_[a.height];
+  auto& sigs = by_content[AttestationSignBytes(genesis_.chain_id, a)];
+  sigs[a.signer] = a.signature;
+  if (sigs.size() >= validators_->quorum() && !certificates_.count(a.height)) {
+    StateCertificate cert;
+    cert.data = a;
+    cert.data.signer = 0;
+    cert.data.signature = {};
+    for (const auto& [signer, sig] : sigs) cert.signatures.emplace_back(signer, sig);
+    certificates_[a.height] = std::move(cert);
+    CheckCertificate(a.height);
+  }
+  while (!attestations_.empty() && attestations_.begin()->first + kAttestationWindow < h) {
+    attestations_.erase(attestations_.begin());
+  }
+}
+
+void Node::Impl::CheckCertificate(uint64_t height) {
+  auto c = certificates_.find(height);
+  auto own = own_results_.find(height);
+  if (c == certificates_.end() || own == own_results_.end()) return;
+  const StateAttestation& d = c->second.data;
+  const StateAttestation& o = own->second;
+  if (d.block_id != o.block_id || d.state_root != o.state_root || d.tx_root != o.tx_root ||
+      d.time_ms != o.time_ms) {
+    Halt("state root mismatch at height " + std::to_string(height) + ": ours " +
+         HexEncode(o.state_root) + ", certified by " + std::to_string(c->second.signatures.size()) +
+         " validators " + HexEncode(d.state_root));
+  }
+  const laurel::Status st =
+      store_->PutStateCertificate(height, EncodeStateCertificate(c->second));
+  if (!st.ok()) spdlog::error("[node] cannot store state certificate {}: {}", height, st.ToString());
+  certified_height_ = std::max(certified_height_, height);
+  certificates_.erase(c);
+  attestations_.erase(height);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admission and gossip
+
+void Node::Impl::SubmitTx(types::Tx tx, std::function<void(AdmitResult)> done) {
+  AdmitResult r;
+  r.tx_id = types::TxId(tx);
+  const size_t wire_bytes = types::EncodeTx(tx).size();
+  if (wire_bytes > types::kMaxTxBytes) {
+    r.code = AdmitCode::kTooLarge;
+    r.message = "transaction over " + std::to_string(types::kMaxTxBytes) + " bytes";
+    return done(r);
+  }
+  if (syncing_.load()) {
+    r.code = AdmitCode::kNotReady;
+    r.message = "the node is catching up with its peers";
+    return done(r);
+  }
+  // Signatures are verified here, on the caller's thread, once per transaction per node.
+  const ledger::TxCode code = checker_.CheckStateless(tx, height_.load() + 1);
+  if (code != ledger::TxCode::kOk) {
+    r.code = AdmitCode::kInvalid;
+    r.tx_code = code;
+    r.message = std::string("transaction rejected: ") + ledger::TxCodeName(code);
+    return done(r);
+  }
+  asio::post(loop_, [this, tx = std::move(tx), id = r.tx_id, wire_bytes,
+                     done = std::move(done)]() mutable {
+    AdmitLocal(std::move(tx), id, wire_bytes, std::move(done));
+  });
+}
+
+void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
+                            std::function<void(AdmitResult)> done) {
+  AdmitResult r;
+  r.tx_id = tx_id;
+  if (auto loc = store_->GetTxLocation(tx_id); loc && ledger::ConsumesTxId(loc->code)) {
+    r.code = AdmitCode::kCommitted;
+    r.message = "already committed at height " + std::to_string(loc->height);
+    return done(r);
+  }
+  const Hash32 digest = SigDigest(tx, tx_id);
+  Bytes wire = types::EncodeTx(tx);
+  switch (mempool_.Add(tx_id, std::move(tx), wire_bytes)) {
+    case Mempool::AddResult::kKnown:
+      r.code = AdmitCode::kAlreadyKnown;
+      r.message = "already pending";
+      return done(r);
+    case Mempool::AddResult::kFull:
+      r.code = AdmitCode::kMempoolFull;
+      r.message = "mempool full (" + std::to_string(mempool_.size()) + " transactions)";
+      return done(r);
+    case Mempool::AddResult::kAdded:
+      break;
+  }
+  verified_.insert(digest);
+  {
+    std::lock_guard lock(pending_mu_);
+    pending_ids_.insert(tx_id);
+  }
+  gossip_out_.push_back(std::move(wire));
+  if (gossip_out_.size() >= 1000) {
+    FlushGossip();
+  } else if (!gossip_scheduled_) {
+    gossip_scheduled_ = true;
+    gossip_timer_.expires_after(milliseconds(5));
+    gossip_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) FlushGossip();
+    });
+  }
+  r.code = AdmitCode::kAccepted;
+  done(r);
+  PayloadMaybeReady();
+}
+
+void Node::Impl::FlushGossip() {
+  gossip_scheduled_ = false;
+  if (gossip_out_.empty()) return;
+  TxBatchMsg batch;
+  batch.txs = std::move(gossip_out_);
+  gossip_out_.clear();
+  transport_->Broadcast(EncodeWire(batch));
+}
+
+void Node::Impl::AdmitGossip(std::vector<std::pair<types::Tx, size_t>> txs) {
+  for (auto& [tx, wire_bytes] : txs) {
+    const Hash32 id = types::TxId(tx);
+    if (mempool_.Contains(id)) continue;
+    if (auto loc = store_->GetTxLocation(id); loc && ledger::ConsumesTxId(loc->code)) continue;
+    const Hash32 digest = SigDigest(tx, id);
+    if (mempool_.Add(id, std::move(tx), wire_bytes) != Mempool::AddResult::kAdded) continue;
+    verified_.insert(digest);
+    std::lock_guard lock(pending_mu_);
+    pending_ids_.insert(id);
+  }
+  PayloadMaybeReady();
+}
+
+void Node::Impl::WaitForCommit(const Hash32& tx_id, milliseconds timeout,
+                               std::function<void(std::optional<storage::TxLocation>)> done) {
+  asio::post(loop_, [this, tx_id, timeout, done = std::move(done)]() mutable {
+    if (auto loc = store_->GetTxLocation(tx_id); loc && ledger::ConsumesTxId(loc->code)) {
+      return done(loc);
+    }
+    auto w = std::make_shared<Waiter>();
+    w->done = std::move(done);
+    w->timer = std::make_unique<asio::steady_timer>(loop_, timeout);
+    w->timer->async_wait([this, w, tx_id](const boost::system::error_code& ec) {
+      if (ec || w->fired) return;
+      w->fired = true;
+      auto it = waiters_.find(tx_id);
+      if (it != waiters_.end()) {
+        auto& v = it->second;
+        v.erase(std::remove(v.begin(), v.end(), w), v.end());
+        if (v.empty()) waiters_.erase(it);
+      }
+      w->done(std::nullopt);
+    });
+    waiters_[tx_id].push_back(std::move(w));
+  });
+}
+
+void Node::Impl::ScheduleHello() {
+  transport_->Broadcast(EncodeWire(HelloMsg{store_->Height()}));
+  hello_timer_.expires_after(milliseconds(1000));
+  hello_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) ScheduleHello();
+  });
+}
+
+void Node::Impl::UpdateStatus() {
+  NodeStatus s;
+  s.chain_id = genesis_.chain_id;
+  s.node_name = config_.name;
+  s.public_key.assign(key_.public_key().begin(), key_.public_key().end());
+  s.height = store_->Height();
+  s.state_root = store_->StateRoot();
+  s.round = engine_ ? engine_->current_round() : 0;
+  s.epoch = 0;
+  s.validators = static_cast<uint32_t>(validator_keys_.size());
+  s.peers_connected = peers_connected_.load();
+  s.syncing = syncing_.load();
+  s.mempool_txs = mempool_.size();
+  s.mempool_bytes = mempool_.bytes();
+  s.certified_height = certified_height_;
+  s.last_block_id = last_block_id_;
+  s.last_block_time_ms = last_block_time_ms_;
+  std::lock_guard lock(status_mu_);
+  status_ = std::move(s);
+}
+
+}  // namespace laurel::node

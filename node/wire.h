@@ -1,0 +1,94 @@
+// The messages validators exchange over the P2P transport, and their one binary encoding:
+// a kind byte followed by fixed big-endian fields and u32-length-prefixed strings (the
+// consensus codec's Writer/Reader). Decoding is total: garbage gives kCorruption, never a
+// crash, and every list and string has a cap.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "consensus/types.h"
+
+namespace laurel::node {
+
+inline constexpr std::string_view kAttestationDomain{"laurel/attestation/v1\0", 22};
+
+// A validator's signed statement of the state after executing a committed block.
+struct StateAttestation {
+  uint64_t height = 0;
+  Hash32 block_id{};
+  Hash32 state_root{};
+  Hash32 tx_root{};
+  uint64_t time_ms = 0;  // the block's timestamp
+  uint32_t signer = 0;   // validator index
+  crypto::Signature signature{};
+};
+// "laurel/attestation/v1\0" || u32be(len chain_id) || chain_id || u64be height || block_id ||
+// state_root || tx_root || u64be time_ms
+Bytes AttestationSignBytes(std::string_view chain_id, const StateAttestation& a);
+
+// 2f+1 attestations agreeing on one (height, block, state root, tx root, time).
+struct StateCertificate {
+  StateAttestation data;  // signer/signature unused
+  std::vector<std::pair<uint32_t, crypto::Signature>> signatures;  // increasing signer
+};
+Bytes EncodeStateCertificate(const StateCertificate& c);
+Result<StateCertificate> DecodeStateCertificate(ByteView b);
+
+// A committed block as sync serves it: the full block (with payload) and its commit proof.
+struct SyncBlock {
+  consensus::Block block;
+  consensus::QuorumCert block_qc;
+  consensus::QuorumCert commit_qc;
+};
+
+struct FetchRequestMsg {
+  consensus::BlockId id{};
+  uint32_t count = 0;
+};
+struct FetchResponseMsg {
+  std::vector<consensus::Block> blocks;
+};
+struct TxBatchMsg {
+  std::vector<Bytes> txs;  // Tx wire encodings
+};
+struct SyncRequestMsg {
+  uint64_t from_height = 0;
+  uint32_t max_blocks = 0;
+};
+struct SyncResponseMsg {
+  uint64_t peer_height = 0;
+  std::vector<SyncBlock> blocks;
+};
+struct AttestationMsg {
+  StateAttestation attestation;
+};
+// Sent on connect and periodically: the sender's committed height.
+struct HelloMsg {
+  uint64_t height = 0;
+};
+
+using WireMessage = std::variant<consensus::Message, FetchRequestMsg, FetchResponseMsg,
+                                 TxBatchMsg, SyncRequestMsg, SyncResponseMsg, AttestationMsg,
+                                 HelloMsg>;
+
+inline constexpr size_t kMaxBatchTxs = 20000;
+inline constexpr size_t kMaxFetchBlocks = 256;
+
+Bytes EncodeWire(const WireMessage& m);
+Result<WireMessage> DecodeWire(ByteView b);
+
+// Commit certificate bytes as stored with a block: Encode(block_qc) || Encode(commit_qc).
+Bytes EncodeCommitProof(const consensus::QuorumCert& block_qc,
+                        const consensus::QuorumCert& commit_qc);
+Status DecodeCommitProof(ByteView b, consensus::QuorumCert* block_qc,
+                         consensus::QuorumCert* commit_qc);
+// Block header bytes as stored: u8 flag || EncodeBlock(block). Flag 0: the payload was
+// stripped (it is the canonical encoding of the stored txs); 1: the payload is kept.
+Bytes EncodeStoredHeader(const consensus::Block& b, bool keep_payload);
+Result<consensus::Block> DecodeStoredHeader(ByteView b, bool* payload_kept);
+
+}  // namespace laurel::node

@@ -1,0 +1,529 @@
+// Transport tests over real sockets on 127.0.0.1 (ephemeral ports).
+#include "node/net/transport.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "node/net/frame_codec.h"
+#include "node/net/tls.h"
+
+using namespace laurel;
+using namespace laurel::net;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+crypto::PrivateKey Key(uint8_t n) {
+  Bytes seed(crypto::kSeedSize, n);
+  seed[0] = 0x5a;
+  auto k = crypto::PrivateKey::FromSeed(seed);
+  REQUIRE(k.ok());
+  return *k;
+}
+
+// A port the kernel just handed out and released; the transport rebinds it with SO_REUSEADDR.
+uint16_t FreePort() {
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pred();
+}
+
+struct Received {
+  crypto::PublicKey from;
+  Bytes payload;
+};
+
+// A transport plus what its callbacks saw.
+class Node {
+ public:
+  Node(crypto::PrivateKey key, uint16_t port) : key_(std::move(key)), port_(port) {
+    options_.listen_port = port;
+  }
+
+  void AddPeer(const Node& other) { options_.peers[other.pk()] = {"127.0.0.1", other.port_}; }
+  TransportOptions& options() { return options_; }
+
+  void Start() {
+    TransportOptions o = options_;
+    o.on_receive = [this](const crypto::PublicKey& from, Bytes payload) {
+      if (on_receive_hook) on_receive_hook(from, payload);
+      std::lock_guard<std::mutex> lock(mu_);
+      received_.push_back({from, std::move(payload)});
+    };
+    o.on_connection = [this](const crypto::PublicKey& peer, bool up) {
+      if (on_connection_hook) on_connection_hook(peer, up);
+      std::lock_guard<std::mutex> lock(mu_);
+      connection_events_.emplace_back(peer, up);
+    };
+    transport_ = std::make_unique<Transport>(key_, std::move(o));
+    const Status st = transport_->Start();
+    INFO(st.ToString());
+    REQUIRE(st.ok());
+    REQUIRE(transport_->listen_port() == port_);
+  }
+  void Stop() {
+    if (transport_) transport_->Stop();
+    transport_.reset();
+  }
+
+  Transport& t() { return *transport_; }
+  const crypto::PublicKey& pk() const { return key_.public_key(); }
+  uint16_t port() const { return port_; }
+
+  std::vector<Received> received() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return received_;
+  }
+  size_t ReceivedCount() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return received_.size();
+  }
+  bool Got(const crypto::PublicKey& from, const Bytes& payload) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& r : received_) {
+      if (r.from == from && r.payload == payload) return true;
+    }
+    return false;
+  }
+  std::vector<std::pair<crypto::PublicKey, bool>> connection_events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return connection_events_;
+  }
+
+  // Run on the transport's I/O thread before recording; set before Start().
+  std::function<void(const crypto::PublicKey&, const Bytes&)> on_receive_hook;
+  std::function<void(const crypto::PublicKey&, bool)> on_connection_hook;
+
+ private:
+  crypto::PrivateKey key_;
+  uint16_t port_;
+  TransportOptions options_;
+  std::unique_ptr<Transport> transport_;
+  std::mutex mu_;
+  std::vector<Received> received_;
+  std::vector<std::pair<crypto::PublicKey, bool>> connection_events_;
+};
+
+void Mesh(const std::vector<Node*>& nodes) {
+  for (Node* a : nodes) {
+    for (Node* b : nodes) {
+      if (a != b) a->AddPeer(*b);
+    }
+  }
+}
+
+bool Connected(Node& a, Node& b) { return a.t().IsConnected(b.pk()) && b.t().IsConnected(a.pk()); }
+
+// Sends a fresh frame a -> b and waits for it: proves the link works right now.
+bool LinkWorks(Node& a, Node& b, const std::string& tag) {
+  const Bytes payload = ToBytes("probe " + tag);
+  if (!WaitFor([&] { return a.t().Send(b.pk(), payload).ok(); })) return false;
+  return WaitFor([&] { return b.Got(a.pk(), payload); });
+}
+
+// A TLS client driven by the test: it completes a genuine handshake with `key` and then writes
+// whatever bytes the test wants, bypassing the transport's framing.
+class RawTlsClient {
+ public:
+  explicit RawTlsClient(const crypto::PrivateKey& key) {
+    auto ctx = MakeTlsContext(key);
+    REQUIRE(ctx.ok());
+    tls_ = *ctx;
+    stream_ = std::make_unique<asio::ssl::stream<tcp::socket>>(io_, *tls_);
+  }
+
+  // Connects and handshakes; returns the server's key, or nullopt on failure.
+  std::optional<crypto::PublicKey> Connect(uint16_t port) {
+    boost::system::error_code ec;
+    stream_->next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+    if (ec) return std::nullopt;
+    stream_->set_verify_mode(asio::ssl::verify_peer, ec);
+    stream_->set_verify_callback([](bool, asio::ssl::verify_context&) { return true; }, ec);
+    stream_->handshake(asio::ssl::stream_base::client, ec);
+    if (ec) return std::nullopt;
+    return PeerPublicKey(stream_->native_handle());
+  }
+
+  bool Write(ByteView bytes) {
+    boost::system::error_code ec;
+    asio::write(*stream_, asio::buffer(bytes.data(), bytes.size()), ec);
+    return !ec;
+  }
+
+  // True if the server closes the connection within the timeout (any data before is ignored).
+  bool WaitClosed(std::chrono::milliseconds timeout) {
+    bool closed = false;
+    std::array<uint8_t, 1024> buf{};
+    std::function<void()> read = [&] {
+      stream_->async_read_some(asio::buffer(buf), [&](boost::system::error_code ec, size_t) {
+        if (ec) {
+          closed = true;
+          return;
+        }
+        read();
+      });
+    };
+    read();
+    io_.run_for(timeout);
+    return closed;
+  }
+
+ private:
+  asio::io_context io_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> stream_;
+};
+
+// Keeps the noise of expected handshake failures out of the test output.
+struct QuietLogs {
+  QuietLogs() { spdlog::set_level(spdlog::level::err); }
+  ~QuietLogs() { spdlog::set_level(spdlog::level::info); }
+};
+
+}  // namespace
+
+TEST_CASE("three transports form a full mesh and exchange frames both ways with peer identity",
+          "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort()), c(Key(3), FreePort());
+  std::vector<Node*> nodes = {&a, &b, &c};
+  Mesh(nodes);
+  for (Node* n : nodes) n->Start();
+
+  REQUIRE(WaitFor([&] {
+    for (Node* n : nodes) {
+      if (n->t().stats().connected_peers != 2) return false;
+    }
+    return true;
+  }));
+
+  for (Node* from : nodes) {
+    for (Node* to : nodes) {
+      if (from == to) continue;
+      const Status st = from->t().Send(
+          to->pk(), ToBytes("from " + HexEncode(from->pk()) + " to " + HexEncode(to->pk())));
+      REQUIRE(st.ok());
+    }
+  }
+  REQUIRE(WaitFor([&] {
+    for (Node* n : nodes) {
+      if (n->ReceivedCount() != 2) return false;
+    }
+    return true;
+  }));
+  for (Node* to : nodes) {
+    for (const auto& r : to->received()) {
+      // The callback reports the authenticated sender, and the payload names that sender.
+      CHECK(AsStringView(r.payload) == "from " + HexEncode(r.from) + " to " + HexEncode(to->pk()));
+    }
+  }
+
+  // Broadcast reaches both other nodes; a zero-length frame is a frame.
+  CHECK(a.t().Broadcast({}) == 2);
+  REQUIRE(WaitFor([&] { return b.Got(a.pk(), {}) && c.Got(a.pk(), {}); }));
+
+  // One connection per pair: nobody established more than two, and no flapping happened.
+  std::this_thread::sleep_for(200ms);
+  for (Node* n : nodes) {
+    const TransportStats s = n->t().stats();
+    CHECK(s.connected_peers == 2);
+    CHECK(s.connections_established == 2);
+    CHECK(s.handshake_failures == 0);
+    CHECK(s.frames_out == (n == &a ? 4u : 2u));  // a also broadcast
+    for (const auto& [peer, up] : n->connection_events()) CHECK(up);
+  }
+  for (Node* n : nodes) n->Stop();
+}
+
+TEST_CASE("frames to one peer arrive in the order they were sent", "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  constexpr int kFrames = 500;
+  for (int i = 0; i < kFrames; ++i) {
+    std::string s = std::to_string(i);
+    s.resize(1 + (i * 37) % 3000, '.');
+    REQUIRE(b.t().Send(a.pk(), ToBytes(s)).ok());
+  }
+  REQUIRE(WaitFor([&] { return a.ReceivedCount() == kFrames; }));
+  const auto got = a.received();
+  for (int i = 0; i < kFrames; ++i) {
+    const std::string s = ToString(got[i].payload);
+    REQUIRE(s.substr(0, s.find('.')) == std::to_string(i));
+    REQUIRE(got[i].from == b.pk());
+  }
+  CHECK(b.t().stats().frames_out == kFrames);
+  CHECK(a.t().stats().frames_in == kFrames);
+}
+
+TEST_CASE("Send refuses unknown peers, oversized payloads and disconnected peers", "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort());
+  const crypto::PublicKey absent = Key(9).public_key();
+  a.options().peers[absent] = {"127.0.0.1", FreePort()};  // nobody listens there
+  a.options().max_frame_size = 100;
+  a.options().send_queue_bytes = 1000;
+  a.Start();
+  CHECK(a.t().Send(Key(8).public_key(), ToBytes("x")).code() == StatusCode::kNotFound);
+  CHECK(a.t().Send(absent, Bytes(101)).code() == StatusCode::kInvalidArgument);
+  CHECK(a.t().Send(absent, Bytes(100)).code() == StatusCode::kUnavailable);
+  CHECK(a.t().stats().send_disconnected_drops == 1);
+  CHECK(a.t().Broadcast(ToBytes("x")) == 0);
+  a.Stop();
+}
+
+TEST_CASE("a full send queue refuses the frame and counts the drop", "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.options().max_frame_size = 1000;
+  a.options().send_queue_bytes = 1004;  // exactly one max-size frame
+  // Holding a's I/O thread inside a callback keeps its queue from draining.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool in_callback = false;
+  bool release = false;
+  a.on_receive_hook = [&](const crypto::PublicKey&, const Bytes& p) {
+    if (AsStringView(p) != "block") return;
+    std::unique_lock<std::mutex> lock(mu);
+    in_callback = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  REQUIRE(b.t().Send(a.pk(), ToBytes("block")).ok());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, 10s, [&] { return in_callback; }));
+  }
+  CHECK(a.t().Send(b.pk(), Bytes(1000, 1)).ok());
+  const Status refused = a.t().Send(b.pk(), Bytes(1, 2));
+  CHECK(refused.code() == StatusCode::kUnavailable);
+  CHECK(a.t().stats().send_queue_full_drops == 1);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  // The queued frame goes out once the thread is free; the refused one never does.
+  REQUIRE(WaitFor([&] { return b.Got(a.pk(), Bytes(1000, 1)); }));
+  std::this_thread::sleep_for(100ms);
+  CHECK_FALSE(b.Got(a.pk(), Bytes(1, 2)));
+  a.Stop();
+  b.Stop();
+}
+
+TEST_CASE("a node whose key is not in the allow-list is refused at the handshake", "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  Node stranger(Key(7), FreePort());
+  stranger.AddPeer(a);
+  stranger.options().dial_all_peers = true;  // dial a whatever the key order
+  // If the stranger ever believes it is connected, it tries to get a frame through.
+  Transport* stranger_t = nullptr;
+  stranger.on_connection_hook = [&](const crypto::PublicKey& peer, bool up) {
+    if (up) (void)stranger_t->Send(peer, ToBytes("let me in"));
+  };
+  a.Start();
+  b.Start();
+  stranger.Start();
+  stranger_t = &stranger.t();
+
+  REQUIRE(WaitFor([&] { return a.t().stats().handshake_failures >= 2; }));
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  CHECK(LinkWorks(b, a, "after stranger"));
+  const TransportStats s = a.t().stats();
+  CHECK(s.connections_established == 1);  // b only
+  CHECK(s.connected_peers == 1);
+  for (const auto& r : a.received()) CHECK(r.from == b.pk());
+  CHECK_FALSE(a.Got(stranger.pk(), ToBytes("let me in")));
+  CHECK_FALSE(a.t().IsConnected(stranger.pk()));
+  // The refused dialer keeps backing off rather than hammering: a few attempts, not hundreds.
+  CHECK(s.handshake_failures < 20);
+  stranger.Stop();
+  a.Stop();
+  b.Stop();
+}
+
+TEST_CASE("a dialer refuses a server that presents a key other than the one it dialed",
+          "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  // a believes that a key it knows lives at b's address; b admits a (as a full node).
+  const crypto::PublicKey expected = Key(0xff).public_key();
+  a.options().peers[expected] = {"127.0.0.1", b.port()};
+  a.options().dial_all_peers = true;
+  b.options().accept_only = {a.pk()};
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return a.t().stats().handshake_failures >= 1; }));
+  std::this_thread::sleep_for(200ms);
+  CHECK_FALSE(a.t().IsConnected(expected));
+  CHECK(a.t().stats().connections_established == 0);
+  CHECK(b.t().stats().frames_in == 0);
+  a.Stop();
+  b.Stop();
+}
+
+TEST_CASE("an oversized frame closes only that connection and the others keep working",
+          "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  const crypto::PrivateKey raw_key = Key(5);
+  a.options().accept_only = {raw_key.public_key()};
+  a.options().max_frame_size = 1024;
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+
+  RawTlsClient raw(raw_key);
+  const auto server_key = raw.Connect(a.port());
+  REQUIRE(server_key.has_value());
+  CHECK(*server_key == a.pk());
+  // A well-formed frame first: it arrives attributed to the raw client's key.
+  auto ok_frame = EncodeFrame(ToBytes("hello"), 1024);
+  REQUIRE(ok_frame.ok());
+  REQUIRE(raw.Write(*ok_frame));
+  REQUIRE(WaitFor([&] { return a.Got(raw_key.public_key(), ToBytes("hello")); }));
+  CHECK(a.t().IsConnected(raw_key.public_key()));
+
+  // Exactly the cap is fine; cap + 1 ends the connection.
+  auto at_cap = EncodeFrame(Bytes(1024, 7), 1024);
+  REQUIRE(at_cap.ok());
+  REQUIRE(raw.Write(*at_cap));
+  REQUIRE(WaitFor([&] { return a.Got(raw_key.public_key(), Bytes(1024, 7)); }));
+  const auto header = EncodeFrameHeader(1025);
+  REQUIRE(raw.Write(header));
+  CHECK(raw.WaitClosed(5s));
+  REQUIRE(WaitFor([&] { return !a.t().IsConnected(raw_key.public_key()); }));
+  CHECK(a.t().stats().frame_errors == 1);
+
+  // The validator link is untouched.
+  CHECK(Connected(a, b));
+  CHECK(LinkWorks(a, b, "a to b"));
+  CHECK(LinkWorks(b, a, "b to a"));
+  CHECK(a.t().stats().connections_established == 2);  // b and the raw client, no reconnect
+  a.Stop();
+  b.Stop();
+}
+
+TEST_CASE("garbage bytes on the listening port are dropped without harm", "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.options().handshake_timeout = 500ms;
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+
+  const char* env = std::getenv("LAUREL_TEST_SEED");
+  const uint64_t seed = env != nullptr ? std::stoull(env) : std::random_device{}();
+  std::cout << "transport garbage seed=" << seed << " (replay with LAUREL_TEST_SEED)\n";
+  INFO("seed=" << seed);
+  std::mt19937_64 rng(seed);
+
+  std::vector<Bytes> inputs = {ToBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), Bytes{0, 0, 0, 4},
+                               Bytes{0x16, 0x03, 0x01, 0xff, 0xff}, Bytes{}};
+  for (int i = 0; i < 6; ++i) {
+    Bytes r(1 + rng() % 4000);
+    for (auto& x : r) x = static_cast<uint8_t>(rng());
+    inputs.push_back(std::move(r));
+  }
+  for (const Bytes& garbage : inputs) {
+    asio::io_context io;
+    tcp::socket s(io);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), a.port()));
+    boost::system::error_code ec;
+    if (!garbage.empty()) asio::write(s, asio::buffer(garbage), ec);
+    // The server closes on us: after a TLS alert at most, or on the handshake deadline when
+    // the bytes are merely an incomplete record (or nothing at all).
+    std::array<uint8_t, 512> buf{};
+    bool closed = false;
+    std::function<void()> read = [&] {
+      s.async_read_some(asio::buffer(buf), [&](boost::system::error_code rec, size_t) {
+        if (rec) {
+          closed = true;
+          return;
+        }
+        read();
+      });
+    };
+    read();
+    io.run_for(3s);
+    CHECK(closed);
+  }
+  CHECK(a.t().stats().handshake_failures >= inputs.size());
+  CHECK(a.t().stats().frames_in == 0);
+  CHECK(Connected(a, b));
+  CHECK(LinkWorks(b, a, "after garbage"));
+  a.Stop();
+  b.Stop();
+}
+
+TEST_CASE("a peer that restarts is reconnected automatically", "[transport]") {
+  QuietLogs quiet;
+  // Restart the dialed side (the larger key) and the dialing side (the smaller key) in turn.
+  for (const bool restart_smaller : {false, true}) {
+    DYNAMIC_SECTION("restart the " << (restart_smaller ? "smaller" : "larger") << " key") {
+      Node n1(Key(1), FreePort()), n2(Key(2), FreePort());
+      Node* small = n1.pk() < n2.pk() ? &n1 : &n2;
+      Node* large = small == &n1 ? &n2 : &n1;
+      Mesh({&n1, &n2});
+      n1.Start();
+      n2.Start();
+      REQUIRE(WaitFor([&] { return Connected(n1, n2); }));
+      Node* stay = restart_smaller ? large : small;
+      Node* bounce = restart_smaller ? small : large;
+
+      bounce->Stop();
+      REQUIRE(WaitFor([&] { return !stay->t().IsConnected(bounce->pk()); }));
+      std::this_thread::sleep_for(300ms);  // the dialer meets a refused port and backs off
+      bounce->Start();
+      REQUIRE(WaitFor([&] { return Connected(n1, n2); }, 10s));
+      CHECK(LinkWorks(*stay, *bounce, "stay to bounce"));
+      CHECK(LinkWorks(*bounce, *stay, "bounce to stay"));
+      const auto events = stay->connection_events();
+      REQUIRE(events.size() == 3);
+      CHECK(events[0].second);
+      CHECK_FALSE(events[1].second);
+      CHECK(events[2].second);
+      n1.Stop();
+      n2.Stop();
+    }
+  }
+}
