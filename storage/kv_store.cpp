@@ -351,6 +351,17 @@ class KvStore final : public Store {
     return std::optional<Bytes>(ToBytes(*raw));
   }
 
+  Status PutStateCertificate(uint64_t height, ByteView certificate) override {
+    // Not synced: a certificate lost in a crash is formed again from peers' attestations.
+    return kv_->Write({{Cf::kAttestations, keys::BlockKey(height), ToString(certificate)}},
+                      /*sync=*/false);
+  }
+  Result<std::optional<Bytes>> GetStateCertificate(uint64_t height) const override {
+    LAUREL_ASSIGN_OR_RETURN(auto raw, kv_->Get(Cf::kAttestations, keys::BlockKey(height)));
+    if (!raw) return std::optional<Bytes>();
+    return std::optional<Bytes>(ToBytes(*raw));
+  }
+
  private:
   Result<HistoryPage> History(HistoryKind kind, std::string_view id, std::string_view page_token,
                               size_t limit) const {

@@ -93,6 +93,12 @@ class Store : public ledger::StateView {
   // Consensus persistence: one opaque record per name (e.g. "safety"), written synced.
   virtual Status PutConsensusRecord(std::string_view name, ByteView value) = 0;
   virtual Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const = 0;
+
+  // State certificates (2f+1 validators' attestations of a height's state root), opaque bytes
+  // by height, in the attestations column family. Written without sync: a lost one is formed
+  // again from peers' attestations.
+  virtual Status PutStateCertificate(uint64_t height, ByteView certificate) = 0;
+  virtual Result<std::optional<Bytes>> GetStateCertificate(uint64_t height) const = 0;
 };
 
 // RocksDB store at `path` (created if missing). Column families: blocks, block_index,

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     }
     gen.Observe((*block)->results);
   }
-  std::printf("resuming at height %llu\n", static_cast<unsigned long long>(tip + 1));
+  std::printf("resuming at height %llu\n", static_cast<unsigned long long>(tip) + 1);
   std::fflush(stdout);
   for (;;) {
     const uint64_t h = store.Height() + 1;
