@@ -392,6 +392,12 @@ class Testnet:
             log(f"testnet folder kept: {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        # Everything is stopped: the reaper (for when this process dies abruptly) is not needed.
+        try:
+            self._reaper.kill()
+            self._reaper.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
     # -- node API --------------------------------------------------------------------------
 
@@ -478,7 +484,7 @@ class Load:
     """Submits txs from a pool round-robin over the live nodes at `rate` tx/s with ?wait=commit,
     from `workers` threads. Records every tx acknowledged as committed (HTTP 200)."""
 
-    def __init__(self, net, pool, nodes, rate=10.0, workers=6, wait_timeout=20):
+    def __init__(self, net, pool, nodes, rate=10.0, workers=16, wait_timeout=20):
         self.net = net
         self.pool = list(pool)
         self.live = set(nodes)

@@ -11,7 +11,7 @@ import time
 from laurel_client import Load, Testnet, build_tx_pool, check, log, main_wrapper, parse_args
 
 RATE = 12.0     # tx/s offered
-POOL = 1500     # enough for ~2 minutes at RATE
+POOL = 1200     # enough for ~100 s at RATE
 
 
 def test(args):
