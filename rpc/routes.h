@@ -1,0 +1,26 @@
+// The route table of the node's HTTP API (docs/api.md). Every route is registered in
+// BuildRouter, so a new endpoint (credentials, issuers, history, verify, metrics) is one more
+// line there plus its handler.
+//
+// Thread safety: the handlers call `node` from the server's threads (NodeApi allows any
+// thread) and answer from node callbacks; `node` must outlive the router and every request
+// still waiting on it.
+#pragma once
+
+#include <cstdint>
+
+#include "node/node_api.h"
+#include "rpc/router.h"
+
+namespace laurel::rpc {
+
+// ?wait=commit: the default and the largest accepted timeout_ms (larger values are clamped).
+inline constexpr uint64_t kDefaultCommitWaitMs = 10'000;
+inline constexpr uint64_t kMaxCommitWaitMs = 60'000;
+
+Router BuildRouter(node::NodeApi& node);
+
+// "ACCEPTED", "ALREADY_KNOWN", ... (local to rpc/ so that it links without the node library).
+const char* AdmitName(node::AdmitCode c);
+
+}  // namespace laurel::rpc

@@ -1,0 +1,434 @@
+#include "rpc/server.h"
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "node/node_api.h"
+#include "rpc/router.h"
+#include "rpc/routes.h"
+
+namespace laurel::rpc {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using std::chrono::milliseconds;
+
+// After an answer that closes the connection, how long and how much we keep reading (and
+// discarding) so that the client sees the answer instead of a reset caused by unread bytes.
+constexpr milliseconds kDrainTime{1000};
+constexpr size_t kDrainBytes = 1 << 20;
+
+// Closed by Stop(): a node callback that fires afterwards must not touch the io_context.
+struct Gate {
+  std::mutex mu;
+  bool open = true;
+};
+
+// Counts connections per client address and in total.
+class ConnectionLimiter {
+ public:
+  ConnectionLimiter(size_t per_ip, size_t total) : per_ip_(per_ip), total_cap_(total) {}
+
+  bool TryAcquire(const net::ip::address& a) {
+    std::lock_guard lock(mu_);
+    size_t& n = counts_[a];
+    if (n >= per_ip_ || total_ >= total_cap_) {
+      if (n == 0) counts_.erase(a);
+      return false;
+    }
+    ++n;
+    ++total_;
+    return true;
+  }
+  void Release(const net::ip::address& a) {
+    std::lock_guard lock(mu_);
+    auto it = counts_.find(a);
+    if (it == counts_.end()) return;
+    if (--it->second == 0) counts_.erase(it);
+    --total_;
+  }
+
+ private:
+  const size_t per_ip_;
+  const size_t total_cap_;
+  std::mutex mu_;
+  std::map<net::ip::address, size_t> counts_;
+  size_t total_ = 0;
+};
+
+// One counted connection; released when the session goes away.
+class ConnectionTicket {
+ public:
+  ConnectionTicket(std::shared_ptr<ConnectionLimiter> limiter, net::ip::address a)
+      : limiter_(std::move(limiter)), address_(std::move(a)) {}
+  ~ConnectionTicket() { limiter_->Release(address_); }
+  ConnectionTicket(const ConnectionTicket&) = delete;
+  ConnectionTicket& operator=(const ConnectionTicket&) = delete;
+
+ private:
+  std::shared_ptr<ConnectionLimiter> limiter_;
+  net::ip::address address_;
+};
+
+// What every session shares; immutable after start.
+struct Shared {
+  RpcConfig config;
+  Router router;
+  std::shared_ptr<Gate> gate;
+};
+
+// The answer to a connection over the caps, written before closing it.
+const std::string& OverCapacityAnswer() {
+  static const std::string kAnswer = [] {
+    const std::string body = R"({"code":"TOO_MANY_CONNECTIONS","message":"too many connections"})";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  }();
+  return kAnswer;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<const Shared> shared,
+          std::unique_ptr<ConnectionTicket> ticket)
+      : stream_(std::move(socket)),
+        guard_(stream_.get_executor()),
+        shared_(std::move(shared)),
+        ticket_(std::move(ticket)) {}
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+ private:
+  struct ReplyState {
+    std::atomic<bool> used{false};
+    std::weak_ptr<Session> session;
+    std::shared_ptr<Gate> gate;
+    uint64_t seq = 0;
+  };
+
+  const RpcConfig& config() const { return shared_->config; }
+
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(config().max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(config().max_header_bytes));
+    stream_.expires_after(milliseconds(config().read_timeout_ms));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    try {
+      const auto& msg = parser_->get();
+      version_ = msg.version();
+      keep_alive_ = msg.keep_alive();
+      HttpRequest req;
+      req.method = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      const beast::string_view content_type = msg[http::field::content_type];
+      req.content_type = MediaType(std::string_view(content_type.data(), content_type.size()));
+      req.accept = std::string(msg[http::field::accept]);
+      req.has_body_framing = msg.find(http::field::content_length) != msg.end() || msg.chunked();
+      req.body = parser_->release().body();
+
+      auto state = std::make_shared<ReplyState>();
+      state->session = weak_from_this();
+      state->gate = shared_->gate;
+      state->seq = ++seq_;
+      awaiting_ = true;
+      // The timer keeps the session alive while a handler (or the node) works on the answer;
+      // the responder itself holds only a weak reference.
+      guard_.expires_after(milliseconds(config().handler_timeout_ms));
+      guard_.async_wait([self = shared_from_this(), seq = seq_](beast::error_code tec) {
+        if (tec) return;
+        self->Deliver(seq, ErrorResponse(500, "INTERNAL", "the handler did not answer"));
+      });
+      shared_->router.Dispatch(std::move(req),
+                               [state](HttpResponse r) { Reply(state, std::move(r)); });
+    } catch (const std::exception& e) {
+      Deliver(seq_, ErrorResponse(500, "INTERNAL", std::string("internal error: ") + e.what()));
+    } catch (...) {
+      Deliver(seq_, ErrorResponse(500, "INTERNAL", "internal error"));
+    }
+  }
+
+  // Runs on any thread: hands the answer to the session's strand.
+  static void Reply(const std::shared_ptr<ReplyState>& state, HttpResponse r) {
+    if (state->used.exchange(true)) return;
+    std::lock_guard lock(state->gate->mu);
+    if (!state->gate->open) return;
+    std::shared_ptr<Session> self = state->session.lock();
+    if (!self) return;
+    net::post(self->stream_.get_executor(), [self, seq = state->seq, r = std::move(r)]() mutable {
+      self->Deliver(seq, std::move(r));
+    });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      Write(
+          ErrorResponse(413, "PAYLOAD_TOO_LARGE",
+                        "request body over " + std::to_string(config().max_body_bytes) + " bytes"),
+          true);
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      Write(ErrorResponse(431, "HEADERS_TOO_LARGE", "request header block too large"), true);
+      return;
+    }
+    // Bytes that are not HTTP/1.x get an answer; timeouts, resets and a client that went away
+    // mid-message just close.
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::partial_message) {
+      Write(ErrorResponse(400, "BAD_REQUEST", "malformed HTTP request: " + ec.message()), true);
+      return;
+    }
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  void Deliver(uint64_t seq, HttpResponse r) {
+    if (!awaiting_ || seq != seq_) return;  // a late answer for an abandoned request
+    awaiting_ = false;
+    guard_.cancel();
+    Write(std::move(r), !keep_alive_);
+  }
+
+  void Write(HttpResponse r, bool close) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(version_ == 10 ? 10 : 11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(http::field::server, "laurel");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [name, value] : r.headers) res->set(name, value);
+    res->body() = std::move(r.body);
+    res->keep_alive(!close);
+    res->prepare_payload();
+    stream_.expires_after(milliseconds(config().write_timeout_ms));
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, close](beast::error_code ec, size_t) {
+                        self->OnWrite(ec, close);
+                      });
+  }
+
+  void OnWrite(beast::error_code ec, bool close) {
+    if (ec) {
+      beast::error_code ignored;
+      stream_.socket().close(ignored);
+      return;
+    }
+    if (close) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      drained_ = 0;
+      stream_.expires_after(kDrainTime);
+      Drain();
+      return;
+    }
+    DoRead();
+  }
+
+  // Reads and discards until the client closes, the budget is spent or the timer fires.
+  void Drain() {
+    drain_buffer_.resize(16 * 1024);
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ >= kDrainBytes) {
+                                beast::error_code ignored;
+                                self->stream_.socket().close(ignored);
+                                return;
+                              }
+                              self->Drain();
+                            });
+  }
+
+  beast::tcp_stream stream_;
+  net::steady_timer guard_;
+  std::shared_ptr<const Shared> shared_;
+  std::unique_ptr<ConnectionTicket> ticket_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::vector<char> drain_buffer_;
+  size_t drained_ = 0;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool awaiting_ = false;
+  uint64_t seq_ = 0;
+};
+
+Status ValidateConfig(const RpcConfig& c) {
+  if (c.threads < 1 || c.threads > 64) return Status::InvalidArgument("rpc: threads must be 1..64");
+  if (c.max_body_bytes < 1) return Status::InvalidArgument("rpc: max_body_bytes must be > 0");
+  if (c.max_header_bytes < 1024 || c.max_header_bytes > (1u << 20)) {
+    return Status::InvalidArgument("rpc: max_header_bytes must be 1 KiB..1 MiB");
+  }
+  if (c.read_timeout_ms < 1 || c.write_timeout_ms < 1 || c.handler_timeout_ms < 1) {
+    return Status::InvalidArgument("rpc: timeouts must be > 0");
+  }
+  if (c.max_connections_per_ip < 1 || c.max_connections < 1) {
+    return Status::InvalidArgument("rpc: connection caps must be > 0");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct RpcServer::Impl {
+  net::io_context ioc;
+  net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
+  tcp::acceptor acceptor{net::make_strand(ioc)};
+  std::shared_ptr<Shared> shared;
+  std::shared_ptr<ConnectionLimiter> limiter;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+  std::mutex stop_mu;
+  bool stopped = false;
+
+  void DoAccept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      OnAccept(ec, std::move(socket));
+    });
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      try {
+        Admit(std::move(socket));
+      } catch (const std::exception&) {
+        // Allocation failure for one connection: drop it, keep accepting.
+      }
+    }
+    DoAccept();
+  }
+
+  void Admit(tcp::socket socket) {
+    beast::error_code ec;
+    const tcp::endpoint peer = socket.remote_endpoint(ec);
+    if (ec) return;
+    if (!limiter->TryAcquire(peer.address())) {
+      // Best effort and never blocking: the socket buffer takes this small answer at once.
+      socket.non_blocking(true, ec);
+      socket.write_some(net::buffer(OverCapacityAnswer()), ec);
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+      return;
+    }
+    auto ticket = std::make_unique<ConnectionTicket>(limiter, peer.address());
+    std::make_shared<Session>(std::move(socket), shared, std::move(ticket))->Start();
+  }
+
+  void Run() {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (...) {
+        // Handlers catch their own exceptions; this is a last resort that keeps serving.
+      }
+    }
+  }
+};
+
+RpcServer::RpcServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+RpcServer::~RpcServer() { Stop(); }
+
+uint16_t RpcServer::port() const { return impl_->port; }
+
+Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcConfig& config, node::NodeApi& node) {
+  LAUREL_RETURN_IF_ERROR(ValidateConfig(config));
+  auto impl = std::make_unique<Impl>();
+
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  const net::ip::address address = net::ip::make_address(config.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, config.port);
+  } else {
+    tcp::resolver resolver(impl->ioc);
+    auto results = resolver.resolve(config.host, std::to_string(config.port), ec);
+    if (ec || results.empty()) {
+      return Status::InvalidArgument("rpc: cannot resolve host '" + config.host +
+                                     "': " + ec.message());
+    }
+    endpoint = results.begin()->endpoint();
+  }
+
+  tcp::acceptor& acc = impl->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IoError("rpc: cannot listen on " + config.host + ":" +
+                           std::to_string(config.port) + ": " + ec.message());
+  }
+  impl->port = acc.local_endpoint(ec).port();
+  if (ec) return Status::IoError("rpc: " + ec.message());
+
+  auto shared = std::make_shared<Shared>();
+  shared->config = config;
+  shared->router = BuildRouter(node);
+  shared->gate = std::make_shared<Gate>();
+  impl->shared = std::move(shared);
+  impl->limiter =
+      std::make_shared<ConnectionLimiter>(config.max_connections_per_ip, config.max_connections);
+
+  impl->DoAccept();
+  Impl* raw = impl.get();
+  for (size_t i = 0; i < config.threads; ++i) impl->threads.emplace_back([raw] { raw->Run(); });
+  return std::unique_ptr<RpcServer>(new RpcServer(std::move(impl)));
+}
+
+void RpcServer::Stop() {
+  std::lock_guard lock(impl_->stop_mu);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  {
+    std::lock_guard gate_lock(impl_->shared->gate->mu);
+    impl_->shared->gate->open = false;
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+}  // namespace laurel::rpc

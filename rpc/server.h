@@ -1,0 +1,70 @@
+// The node's HTTP/1.1 API server (docs/api.md): Boost.Beast on a multi-threaded io_context,
+// serving the routes of rpc/routes.h. This header keeps Boost out of its includers (pimpl).
+//
+// Behaviour:
+// - Each connection is a session on its own strand; requests on one connection are answered in
+//   order, one at a time (keep-alive, no pipelining in parallel). Handlers that wait on the
+//   node (POST /v1/txs?wait=commit) hold no server thread: the session stays idle until the
+//   node's callback posts the answer back to its strand.
+// - Limits: a request body over max_body_bytes is answered 413 and the connection closed; a
+//   header block over max_header_bytes, 431; a request that does not arrive completely within
+//   read_timeout_ms (or an idle keep-alive connection) is closed; bytes that are not HTTP are
+//   answered 400 and the connection closed. Connections beyond max_connections_per_ip from one
+//   address, or beyond max_connections in total, are answered 503 and closed at once.
+// - No exception leaves a handler: one that escapes is answered 500.
+//
+// Thread safety: port() may be called from any thread. Stop() (also run by the destructor)
+// must not be called from a handler or a node callback; it closes the listener, stops the
+// threads and waits for them; answers that arrive from the node afterwards are dropped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+
+namespace laurel::node {
+class NodeApi;
+}  // namespace laurel::node
+
+namespace laurel::rpc {
+
+struct RpcConfig {
+  std::string host = "127.0.0.1";  // an IP literal or a name to resolve
+  uint16_t port = 0;               // 0: an ephemeral port (see RpcServer::port())
+  size_t threads = 2;              // io_context threads, 1..64
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 * 1024;
+  uint32_t read_timeout_ms = 10'000;   // a whole request, and a keep-alive idle period
+  uint32_t write_timeout_ms = 10'000;  // a whole response
+  // How long a session waits for a handler's answer before answering 500 itself; above the
+  // longest ?wait=commit (60 s) so that the handler's own 504 arrives first.
+  uint32_t handler_timeout_ms = 70'000;
+  size_t max_connections_per_ip = 64;
+  size_t max_connections = 1024;
+};
+
+class RpcServer {
+ public:
+  // Binds host:port, starts the threads and begins accepting. `node` must outlive the server.
+  // kInvalidArgument for a bad config or host; kIoError if the address cannot be bound.
+  static Result<std::unique_ptr<RpcServer>> Start(const RpcConfig& config, node::NodeApi& node);
+
+  ~RpcServer();
+  RpcServer(const RpcServer&) = delete;
+  RpcServer& operator=(const RpcServer&) = delete;
+
+  // The bound port (the ephemeral one when config.port was 0).
+  uint16_t port() const;
+  // Idempotent. See the thread-safety note above.
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit RpcServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace laurel::rpc
