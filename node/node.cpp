@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <future>
 
 #include "node/node_impl.h"
@@ -129,11 +130,17 @@ void Node::Impl::Stop() {
   if (loop_thread_.joinable()) loop_thread_.join();
 }
 
-Result<cs::RecoveryData> Node::Impl::RecoveryFromStore() const {
+Result<cs::RecoveryData> Node::Impl::RecoveryFromStore() {
   const uint64_t h = store_->Height();
-  if (h == 0) return cs::GenesisRecovery(genesis_block_);
-  LAUREL_ASSIGN_OR_RETURN(SyncBlock sb, SyncBlockAt(h));
-  return cs::RecoveryData{sb.block, sb.block_qc, sb.commit_qc};
+  cs::RecoveryData rd;
+  if (h == 0) {
+    rd = cs::GenesisRecovery(genesis_block_);
+  } else {
+    LAUREL_ASSIGN_OR_RETURN(SyncBlock sb, SyncBlockAt(h));
+    rd = cs::RecoveryData{sb.block, sb.block_qc, sb.commit_qc, {}};
+  }
+  LAUREL_ASSIGN_OR_RETURN(rd.blocks, block_store_.LoadAbove(h));
+  return rd;
 }
 
 Status Node::Impl::RestartEngine() {
@@ -143,8 +150,8 @@ Status Node::Impl::RestartEngine() {
   ec.round_timeout_base_ms = config_.round_timeout_ms;
   ec.round_timeout_max_ms = config_.max_round_timeout_ms;
   ec.payload_wait_ms = config_.payload_wait_ms;
-  engine_ = std::make_unique<cs::Engine>(ec, *validators_, key_, safety_store_, clock_, *this,
-                                         std::move(rd));
+  engine_ = std::make_unique<cs::Engine>(ec, *validators_, key_, safety_store_, block_store_,
+                                         clock_, *this, std::move(rd));
   cs::Outputs out;
   LAUREL_RETURN_IF_ERROR(engine_->Start(out));
   Handle(out);

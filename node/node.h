@@ -33,7 +33,7 @@ class Node final : public NodeApi {
   ~Node() override;
 
   // Starts the transport, the event loop and consensus.
-  Status Start();
+  laurel::Status Start();
   // Stops everything; idempotent.
   void Stop();
 

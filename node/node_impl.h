@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "consensus/codec.h"
 #include "consensus/engine.h"
 #include "crypto/sha256.h"
 #include "node/mempool.h"
@@ -61,6 +62,54 @@ class StoreSafetyStore final : public cs::SafetyStore {
   storage::Store& store_;
 };
 
+// Uncommitted blocks the engine saved before voting or proposing: one synced consensus record
+// each, "blk/" || u64be(height) || id, pruned once their height is committed.
+class StoreBlockStore final : public cs::BlockStore {
+ public:
+  explicit StoreBlockStore(storage::Store& store) : store_(store) {}
+  Status Save(const cs::Block& b) override {
+    std::string name = "blk/";
+    AppendU64BE(name, b.height);
+    name.append(reinterpret_cast<const char*>(b.id.data()), b.id.size());
+    cs::Writer w;
+    cs::EncodeBlock(w, b);
+    LAUREL_RETURN_IF_ERROR(store_.PutConsensusRecord(name, w.Take()));
+    saved_.emplace(b.height, std::move(name));
+    return Status::Ok();
+  }
+  // The saved blocks above `height` (for recovery); forgets and deletes the others.
+  Result<std::vector<cs::Block>> LoadAbove(uint64_t height) {
+    LAUREL_ASSIGN_OR_RETURN(auto records, store_.ListConsensusRecords("blk/"));
+    std::vector<cs::Block> out;
+    std::vector<std::string> stale;
+    for (auto& [name, value] : records) {
+      cs::Reader r(value);
+      auto b = cs::DecodeBlock(r);
+      if (!b.ok() || b->height <= height) {
+        stale.push_back(name);
+        continue;
+      }
+      saved_.emplace(b->height, name);
+      out.push_back(std::move(b).value());
+    }
+    LAUREL_RETURN_IF_ERROR(store_.DeleteConsensusRecords(stale));
+    return out;
+  }
+  // Deletes the records of blocks at or below the committed height.
+  Status Prune(uint64_t committed_height) {
+    std::vector<std::string> names;
+    while (!saved_.empty() && saved_.begin()->first <= committed_height) {
+      names.push_back(saved_.begin()->second);
+      saved_.erase(saved_.begin());
+    }
+    return store_.DeleteConsensusRecords(names);
+  }
+
+ private:
+  storage::Store& store_;
+  std::multimap<uint64_t, std::string> saved_;
+};
+
 // Identifies a transaction together with its exact signatures: what "verified" means.
 inline Hash32 SigDigest(const types::Tx& tx, const Hash32& tx_id) {
   crypto::Sha256 h;
@@ -75,6 +124,7 @@ inline std::string Hex8(const Hash32& h) { return HexEncode(ByteView(h.data(), 4
 
 using detail::SigDigest;
 using detail::Hex8;
+using detail::StoreBlockStore;
 using detail::StoreSafetyStore;
 using detail::SystemClock;
 
@@ -92,6 +142,7 @@ class Node::Impl final : public cs::PayloadSource {
                   }),
         checker_(genesis_.chain_id),
         safety_store_(*store_),
+        block_store_(*store_),
         mempool_({config_.mempool_max_txs, config_.mempool_max_bytes}),
         genesis_block_(cs::GenesisBlock(0, genesis_.chain_id)),
         work_(asio::make_work_guard(loop_)),
@@ -102,8 +153,8 @@ class Node::Impl final : public cs::PayloadSource {
         sync_timer_(loop_),
         verify_pool_(2) {}
 
-  Status Init();
-  Status Start();
+  laurel::Status Init();
+  laurel::Status Start();
   void Stop();
 
   // NodeApi, from any thread.
@@ -147,8 +198,8 @@ class Node::Impl final : public cs::PayloadSource {
   void ServeFetch(uint32_t from, const FetchRequestMsg& req);
   void ApplySync(uint32_t from, const SyncResponseMsg& resp);
   Result<SyncBlock> SyncBlockAt(uint64_t height) const;
-  Status RestartEngine();
-  Result<cs::RecoveryData> RecoveryFromStore() const;
+  laurel::Status RestartEngine();
+  Result<cs::RecoveryData> RecoveryFromStore();
   void SendTo(uint32_t index, const WireMessage& m);
   void UpdateStatus();
   [[noreturn]] void Halt(const std::string& why);
@@ -160,6 +211,7 @@ class Node::Impl final : public cs::PayloadSource {
   ledger::Executor executor_;  // loop only: consults verified_
   ledger::Executor checker_;   // stateless checks from any thread (no cache)
   StoreSafetyStore safety_store_;
+  StoreBlockStore block_store_;
   SystemClock clock_;
   Mempool mempool_;
   std::unordered_set<Hash32, HashKey> verified_;

@@ -229,6 +229,9 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
   if (!st.ok()) Halt("cannot commit block at height " + std::to_string(block.height) + ": " +
                      st.ToString());
   height_ = block.height;
+  if (auto pst = block_store_.Prune(block.height); !pst.ok()) {
+    spdlog::error("[node] cannot prune saved blocks: {}", pst.ToString());
+  }
   last_block_id_ = block.id;
   last_block_time_ms_ = block.timestamp_ms;
 

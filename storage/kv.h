@@ -23,6 +23,7 @@ struct KvOp {
   keys::Cf cf;
   std::string key;
   std::string value;
+  bool erase = false;  // delete `key` instead of writing `value`
 };
 
 class Kv {

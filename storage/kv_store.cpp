@@ -351,6 +351,24 @@ class KvStore final : public Store {
     return std::optional<Bytes>(ToBytes(*raw));
   }
 
+  Status DeleteConsensusRecords(const std::vector<std::string>& names) override {
+    std::vector<KvOp> ops;
+    for (const auto& n : names) ops.push_back({Cf::kConsensus, n, "", /*erase=*/true});
+    if (ops.empty()) return Status::Ok();
+    return kv_->Write(ops, /*sync=*/true);
+  }
+  Result<std::vector<std::pair<std::string, Bytes>>> ListConsensusRecords(
+      std::string_view prefix) const override {
+    std::vector<std::pair<std::string, Bytes>> out;
+    LAUREL_RETURN_IF_ERROR(
+        kv_->Scan(Cf::kConsensus, prefix, [&](std::string_view k, std::string_view v) {
+          if (k.substr(0, prefix.size()) != prefix) return false;
+          out.emplace_back(std::string(k), ToBytes(v));
+          return true;
+        }));
+    return out;
+  }
+
   Status PutStateCertificate(uint64_t height, ByteView certificate) override {
     // Not synced: a certificate lost in a crash is formed again from peers' attestations.
     return kv_->Write({{Cf::kAttestations, keys::BlockKey(height), ToString(certificate)}},

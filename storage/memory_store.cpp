@@ -26,7 +26,14 @@ class MemoryKv final : public Kv {
   }
 
   Status Write(const std::vector<KvOp>& batch, bool /*sync*/) override {
-    for (const auto& op : batch) cfs_[static_cast<size_t>(op.cf)][op.key] = op.value;
+    for (const auto& op : batch) {
+      auto& cf = cfs_[static_cast<size_t>(op.cf)];
+      if (op.erase) {
+        cf.erase(op.key);
+      } else {
+        cf[op.key] = op.value;
+      }
+    }
     return Status::Ok();
   }
 

@@ -63,8 +63,9 @@ class RocksKv final : public Kv {
   Status Write(const std::vector<KvOp>& batch, bool sync) override {
     rocksdb::WriteBatch wb;
     for (const auto& op : batch) {
-      LAUREL_RETURN_IF_ERROR(
-          FromRocks(wb.Put(Handle(op.cf), op.key, op.value), "building a write batch"));
+      LAUREL_RETURN_IF_ERROR(FromRocks(
+          op.erase ? wb.Delete(Handle(op.cf), op.key) : wb.Put(Handle(op.cf), op.key, op.value),
+          "building a write batch"));
     }
     rocksdb::WriteOptions wo;
     wo.sync = sync;

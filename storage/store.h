@@ -93,6 +93,11 @@ class Store : public ledger::StateView {
   // Consensus persistence: one opaque record per name (e.g. "safety"), written synced.
   virtual Status PutConsensusRecord(std::string_view name, ByteView value) = 0;
   virtual Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const = 0;
+  // Deletes records (synced); absent names are ignored.
+  virtual Status DeleteConsensusRecords(const std::vector<std::string>& names) = 0;
+  // Every record whose name starts with `prefix`, in name order.
+  virtual Result<std::vector<std::pair<std::string, Bytes>>> ListConsensusRecords(
+      std::string_view prefix) const = 0;
 
   // State certificates (2f+1 validators' attestations of a height's state root), opaque bytes
   // by height, in the attestations column family. Written without sync: a lost one is formed
