@@ -93,7 +93,10 @@ Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
   const Block* lowest_orphan = nullptr;
   for (const Block& b : blocks) {
     requested_.erase(b.id);
-    if (tree_.Contains(b.id) || b.height <= tree_.root().height) continue;
+    if (tree_.Contains(b.id) || orphan_ids_.count(b.id) != 0 ||
+        b.height <= tree_.root().height) {
+      continue;
+    }
     Status st = validators_.VerifyBlock(b);
     if (!st.ok()) {
       if (first_error.ok()) first_error = st;
@@ -103,10 +106,7 @@ Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
     if (tree_.Contains(b.parent_id)) {
       LAUREL_RETURN_IF_ERROR(InsertBlocks(b, out));
     } else {
-      auto& waiting = orphans_[b.parent_id];
-      bool dup = false;
-      for (const Block& w : waiting) dup = dup || w.id == b.id;
-      if (!dup) waiting.push_back(b);
+      AddOrphan(b);
       if (lowest_orphan == nullptr || b.height < lowest_orphan->height) lowest_orphan = &b;
     }
   }
@@ -149,7 +149,8 @@ void Engine::InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out) {
     high_commit_qc_ = qc;
   }
   if (qc.round() > high_qc_.round()) high_qc_ = qc;
-  if (qc.round() > tree_.root().round && !tree_.Contains(qc.block_id())) {
+  if (qc.round() > tree_.root().round && !tree_.Contains(qc.block_id()) &&
+      orphan_ids_.count(qc.block_id()) == 0) {
     std::vector<uint32_t> peers;
     for (const auto& [signer, sig] : qc.signatures) peers.push_back(signer);
     if (from != config_.my_index) peers.push_back(from);
@@ -247,10 +248,7 @@ Status Engine::ProcessProposal(uint32_t from, const ProposalMsg& m, Outputs& out
   TryCommit(out);
   LAUREL_RETURN_IF_ERROR(SyncRound(out));
   if (!tree_.Contains(b.parent_id)) {
-    auto& waiting = orphans_[b.parent_id];
-    bool dup = false;
-    for (const Block& w : waiting) dup = dup || w.id == b.id;
-    if (!dup) waiting.push_back(b);
+    AddOrphan(b);
     return Status::Ok();  // InsertQc asked for the parent
   }
   LAUREL_RETURN_IF_ERROR(InsertBlocks(b, out));
@@ -420,7 +418,10 @@ Status Engine::InsertBlocks(Block first, Outputs& out) {
     inserted.push_back(id);
     auto it = orphans_.find(id);
     if (it != orphans_.end()) {
-      for (Block& c : it->second) queue.push_back(std::move(c));
+      for (Block& c : it->second) {
+        orphan_ids_.erase(c.id);
+        queue.push_back(std::move(c));
+      }
       orphans_.erase(it);
     }
   }
@@ -429,6 +430,16 @@ Status Engine::InsertBlocks(Block first, Outputs& out) {
     if (b != nullptr) LAUREL_RETURN_IF_ERROR(MaybeVote(*b, out));
   }
   return result;
+}
+
+void Engine::AddOrphan(const Block& b) {
+  // Blocks waiting for a parent are bounded; a flood of unconnectable blocks is dropped.
+  if (orphan_ids_.size() >= kMaxOrphans) {
+    orphans_.clear();
+    orphan_ids_.clear();
+  }
+  if (!orphan_ids_.insert(b.id).second) return;
+  orphans_[b.parent_id].push_back(b);
 }
 
 void Engine::Fetch(const BlockId& id, std::vector<uint32_t> peers, Outputs& out) {
@@ -473,9 +484,13 @@ void Engine::TryCommit(Outputs& out) {
   tree_.PruneTo(commit_qc.data.parent_id);
   for (auto it = orphans_.begin(); it != orphans_.end();) {
     auto& v = it->second;
-    v.erase(
-        std::remove_if(v.begin(), v.end(), [&](const Block& b) { return b.height <= root_height; }),
-        v.end());
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](const Block& b) {
+                             if (b.height > root_height) return false;
+                             orphan_ids_.erase(b.id);
+                             return true;
+                           }),
+            v.end());
     it = v.empty() ? orphans_.erase(it) : std::next(it);
   }
   proposals_seen_.erase(proposals_seen_.begin(),

@@ -200,6 +200,7 @@ class Engine {
   void TryCommit(Outputs& out);
   void Fetch(const BlockId& id, std::vector<uint32_t> peers, Outputs& out);
   void NoteProposal(const Block& b, Outputs& out);
+  void AddOrphan(const Block& b);
   const TimeoutCert* TcForRound(Round round) const;
   void SendSyncIfBehind(uint32_t from, const SyncInfo& theirs, Outputs& out);
 
@@ -229,7 +230,9 @@ class Engine {
   std::map<Round, std::map<uint32_t, TimeoutVote>> timeouts_;
   std::map<std::pair<Round, uint32_t>, BlockId> proposals_seen_;
   std::map<std::pair<Round, uint32_t>, BlockId> votes_seen_;
+  static constexpr size_t kMaxOrphans = 4096;
   std::map<BlockId, std::vector<Block>> orphans_;  // by missing parent id
+  std::set<BlockId> orphan_ids_;
   std::set<BlockId> requested_;
   std::map<uint32_t, Round> sync_sent_;  // peer -> our round when we last sent it SyncInfo
 };

@@ -21,6 +21,8 @@ namespace {
 constexpr std::string_view kChainId = "laurel-sim";
 constexpr uint64_t kEpoch = 1;
 constexpr uint64_t kTwinsHeal = 20000;  // Twins round partitions end by then at the latest
+constexpr uint64_t kMaxEvents = 3000000;
+constexpr size_t kMaxQueue = 500000;
 constexpr uint64_t kTwinsEnd = 90000;   // virtual ms budget of a Twins run
 
 const std::vector<crypto::PrivateKey>& Keys() {
@@ -180,6 +182,7 @@ class Cluster {
   void ServeFetch(int i, const FetchRequest& f);
   void CheckCommit(int i, const std::vector<CommittedBlock>& commits);
   void CraftStaleProposal(int i, const ProposalMsg& original);
+  void ObserveVote(const Vote& v);
   void Violation(bool safety, const std::string& what) {
     if (!outcome_.ok) return;
     outcome_.ok = false;
@@ -212,6 +215,7 @@ class Cluster {
   std::map<uint64_t, BlockId> honest_commits_;  // height -> block id
   std::map<BlockId, Block> seen_blocks_;        // every proposed block (for stale proposals)
   std::map<BlockId, QuorumCert> seen_qcs_;      // QCs by certified block id
+  std::map<Bytes, std::pair<VoteData, std::map<uint32_t, Signature>>> adv_votes_;
   Outcome outcome_;
   bool trace_ = std::getenv("LAUREL_SIM_TRACE") != nullptr;
   friend class SimPayload;
@@ -291,6 +295,9 @@ bool Cluster::Connected(int a, int b, Round msg_round) const {
 
 void Cluster::Send(int i, const Outbound& o) {
   auto msg = std::make_shared<const Message>(o.message);
+  if (s_.adversary) {
+    if (const auto* v = std::get_if<VoteMsg>(&o.message)) ObserveVote(v->vote);
+  }
   const Round r = MessageRound(*msg);
   const uint32_t from = instances_[i]->index;
   for (int j = 0; j < static_cast<int>(instances_.size()); ++j) {
@@ -398,12 +405,16 @@ void Cluster::CraftStaleProposal(int i, const ProposalMsg& original) {
   // the same SyncInfo (and so the same TC), and votes for it itself.
   const Block& ob = original.block;
   std::vector<std::pair<const Block*, const QuorumCert*>> stale;
+  size_t highest = 0;
   for (const auto& [id, qc] : seen_qcs_) {
     auto b = seen_blocks_.find(id);
-    if (b != seen_blocks_.end() && qc.round() < ob.qc.round()) stale.push_back({&b->second, &qc});
+    if (b == seen_blocks_.end() || qc.round() >= ob.round || id == ob.parent_id) continue;
+    if (!stale.empty() && qc.round() > stale[highest].second->round()) highest = stale.size();
+    stale.push_back({&b->second, &qc});
   }
   if (stale.empty()) return;
-  const auto pick = stale[Rand(stale.size())];
+  // Half the time the highest other certified block (a fork), else any (a stale QC).
+  const auto pick = stale[Uniform() < 0.5 ? highest : Rand(stale.size())];
   const Block& parent = *pick.first;
   const QuorumCert& pqc = *pick.second;
   Block b;
@@ -421,6 +432,26 @@ void Cluster::CraftStaleProposal(int i, const ProposalMsg& original) {
   Send(i, Outbound{validators_.Leader(b.round + 1), VoteMsg{v, original.sync}});
 }
 
+// The network adversary reads every vote in flight, assembles each QC as soon as a quorum of
+// votes exists, and reveals it (from a Byzantine key) to a random subset of honest keys.
+void Cluster::ObserveVote(const Vote& v) {
+  auto& agg = adv_votes_[VoteSignBytes(v.data)];
+  agg.first = v.data;
+  if (!agg.second.emplace(v.signer, v.signature).second) return;
+  if (agg.second.size() != validators_.quorum()) return;
+  const QuorumCert qc{agg.first, {agg.second.begin(), agg.second.end()}};
+  seen_qcs_.emplace(qc.block_id(), qc);
+  std::vector<int> byz;
+  for (int j = 0; j < static_cast<int>(instances_.size()); ++j) {
+    if (instances_[j]->byzantine) byz.push_back(j);
+  }
+  if (byz.empty()) return;
+  const int from = byz[Rand(byz.size())];
+  for (uint32_t k = s_.twins; k < s_.n; ++k) {
+    if (Uniform() < 0.5) Send(from, Outbound{k, SyncMsg{SyncInfo{qc, qc, std::nullopt}}});
+  }
+}
+
 void Cluster::HandleOutputs(int i, Outputs& out) {
   outcome_.evidence += out.evidence.size();
   if (!out.commits.empty()) CheckCommit(i, out.commits);
@@ -434,7 +465,7 @@ void Cluster::HandleOutputs(int i, Outputs& out) {
   }
   for (const Outbound& o : out.sends) {
     Send(i, o);
-    if (s_.stale_proposals && instances_[i]->byzantine) {
+    if (s_.adversary && instances_[i]->byzantine) {
       if (const auto* p = std::get_if<ProposalMsg>(&o.message)) CraftStaleProposal(i, *p);
     }
   }
@@ -576,6 +607,10 @@ Outcome Cluster::Run() {
                    static_cast<long long>(en.CurrentSyncInfo().highest_tc ? en.CurrentSyncInfo().highest_tc->round : -1));
     }
     if (gst_reached_ && LivenessDone()) break;
+    if (outcome_.events > kMaxEvents || queue_.size() > kMaxQueue) {
+      Violation(false, "event explosion: " + std::to_string(outcome_.events) + " events, " +
+                           std::to_string(queue_.size()) + " queued");
+    }
   }
   outcome_.virtual_ms = now();
   if (outcome_.ok && !(gst_reached_ && LivenessDone())) {
@@ -649,7 +684,7 @@ TestHooks HooksFor(Canary c) {
 std::string Describe(const Scenario& s) {
   std::ostringstream os;
   os << "mode=" << s.mode << " seed=" << s.seed << " n=" << s.n << " twins=" << s.twins
-     << " stale_proposals=" << s.stale_proposals << " drop=" << s.drop << " dup=" << s.dup
+     << " adversary=" << s.adversary << " drop=" << s.drop << " dup=" << s.dup
      << " max_delay_ms=" << s.max_delay_ms << " canary=" << CanaryName(s.canary);
   if (s.mode == "random") {
     os << " partition_changes=" << s.partition_changes << " random_crashes=" << s.random_crashes
@@ -686,7 +721,7 @@ Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary) {
   s.n = n_override != 0 ? n_override : drawn_n;
   const uint32_t f = (s.n - 1) / 3;
   s.twins = u() < 0.5 ? static_cast<uint32_t>(1 + r() % f) : 0;
-  s.stale_proposals = s.twins > 0 && u() < 0.5;
+  s.adversary = s.twins > 0 && u() < 0.7;
   s.drop = u() < 0.3 ? 0 : u() * 0.3;
   s.dup = u() * 0.1;
   const uint32_t delays[] = {5, 20, 60, 250};

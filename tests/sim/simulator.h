@@ -34,7 +34,9 @@ struct Scenario {
   uint64_t seed = 1;            // random: the seed; twins: the enumeration index
   uint32_t n = 4;
   uint32_t twins = 0;            // Byzantine keys 0..twins-1, each run by two engines
-  bool stale_proposals = false;  // Byzantine keys also propose on stale QCs
+  // Byzantine keys also propose on other certified blocks (forks, stale QCs), and the network
+  // adversary assembles QCs from the votes it sees and reveals them selectively.
+  bool adversary = false;
   double drop = 0;
   double dup = 0;
   uint32_t max_delay_ms = 20;
