@@ -34,8 +34,8 @@ using std::chrono::milliseconds;
 
 // After an answer that closes the connection, how long and how much we keep reading (and
 // discarding) so that the client sees the answer instead of a reset caused by unread bytes.
-constexpr milliseconds kDrainTime{1000};
-constexpr size_t kDrainBytes = 1 << 20;
+constexpr milliseconds kDrainTime{2000};
+constexpr size_t kDrainBytes = 8 << 20;
 
 // Closed by Stop(): a node callback that fires afterwards must not touch the io_context.
 struct Gate {
