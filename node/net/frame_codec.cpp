@@ -7,7 +7,7 @@ namespace laurel::net {
 namespace {
 // The payload buffer grows with the data actually received instead of being reserved at the
 // declared length, so a peer cannot make us allocate max_frame_size by sending a header alone.
-constexpr size_t kInitialReserve = 64 * 1024;
+constexpr size_t kInitialReserve = size_t{64} * 1024;
 }  // namespace
 
 std::array<uint8_t, kFrameHeaderSize> EncodeFrameHeader(uint32_t payload_size) {

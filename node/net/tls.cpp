@@ -46,7 +46,7 @@ Result<X509Ptr> SelfSignedCertificate(EVP_PKEY* pkey, const crypto::PublicKey& p
   const bool ok =
       X509_set_version(cert.get(), 2) == 1 &&
       ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) == 1 &&
-      X509_gmtime_adj(X509_getm_notBefore(cert.get()), -24 * 3600) != nullptr &&
+      X509_gmtime_adj(X509_getm_notBefore(cert.get()), -24L * 3600) != nullptr &&
       X509_gmtime_adj(X509_getm_notAfter(cert.get()), 10L * 365 * 24 * 3600) != nullptr &&
       X509_set_pubkey(cert.get(), pkey) == 1 &&
       X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,

@@ -32,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 using SharedPayload = std::shared_ptr<const Bytes>;
 
-constexpr size_t kReadBufferSize = 64 * 1024;
+constexpr size_t kReadBufferSize = size_t{64} * 1024;
 // A connection that lived this long resets the dial back-off; a shorter one (for example a
 // server that admits the TCP connection and then rejects our certificate) does not.
 constexpr auto kStableConnection = std::chrono::seconds(1);
@@ -446,7 +446,6 @@ class Transport::Impl {
   }
 
   void Admit(const ConnPtr& conn) {
-    error_code ignored;
     conn->timer.cancel();
     if (pending_.erase(conn) > 0 && !conn->we_dialed) --pending_inbound_;
     PeerState& ps = *Find(conn->peer_key);
@@ -549,7 +548,8 @@ class Transport::Impl {
 
   // Closes one connection and settles what follows: peer disconnected, redial with back-off.
   // Idempotent. Takes the pointer by value because callers pass ps.conn, which this resets.
-  void Close(ConnPtr conn, const std::string& reason) {
+  void Close(ConnPtr conn,  // NOLINT(performance-unnecessary-value-param): see above
+             const std::string& reason) {
     if (conn->closed) return;
     conn->closed = true;
     error_code ignored;

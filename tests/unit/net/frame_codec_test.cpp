@@ -59,6 +59,7 @@ TEST_CASE("decoder returns frames whole however the stream is split", "[frame]")
   const std::vector<Bytes> payloads = {Payload(1, 1), Payload(300, 2), Bytes{}, Payload(5, 3),
                                        Payload(70000, 4)};
   std::vector<Bytes> frames;
+  frames.reserve(payloads.size());
   for (const auto& p : payloads) frames.push_back(Frame(p));
   const Bytes stream = Concat(frames);
 

@@ -64,7 +64,7 @@ struct Received {
 // A transport plus what its callbacks saw.
 class Node {
  public:
-  Node(crypto::PrivateKey key, uint16_t port) : key_(std::move(key)), port_(port) {
+  Node(const crypto::PrivateKey& key, uint16_t port) : key_(key), port_(port) {
     options_.listen_port = port;
   }
 
@@ -153,12 +153,18 @@ bool LinkWorks(Node& a, Node& b, const std::string& tag) {
 // whatever bytes the test wants, bypassing the transport's framing.
 class RawTlsClient {
  public:
-  explicit RawTlsClient(const crypto::PrivateKey& key) {
-    auto ctx = MakeTlsContext(key);
-    REQUIRE(ctx.ok());
-    tls_ = *ctx;
+  explicit RawTlsClient(const crypto::PrivateKey& key) : RawTlsClient(Context(key)) {}
+  explicit RawTlsClient(std::shared_ptr<asio::ssl::context> tls) : tls_(std::move(tls)) {
     stream_ = std::make_unique<asio::ssl::stream<tcp::socket>>(io_, *tls_);
   }
+
+  static std::shared_ptr<asio::ssl::context> Context(const crypto::PrivateKey& key) {
+    auto ctx = MakeTlsContext(key);
+    REQUIRE(ctx.ok());
+    return *ctx;
+  }
+
+  SSL* native() { return stream_->native_handle(); }
 
   // Connects and handshakes; returns the server's key, or nullopt on failure.
   std::optional<crypto::PublicKey> Connect(uint16_t port) {
@@ -353,15 +359,14 @@ TEST_CASE("a node whose key is not in the allow-list is refused at the handshake
   Node stranger(Key(7), FreePort());
   stranger.AddPeer(a);
   stranger.options().dial_all_peers = true;  // dial a whatever the key order
-  // If the stranger ever believes it is connected, it tries to get a frame through.
-  Transport* stranger_t = nullptr;
+  // If the stranger ever believes it is connected, it tries to get a frame through. (The hook
+  // runs on the stranger's I/O thread, which starts after its transport exists.)
   stranger.on_connection_hook = [&](const crypto::PublicKey& peer, bool up) {
-    if (up) (void)stranger_t->Send(peer, ToBytes("let me in"));
+    if (up) (void)stranger.t().Send(peer, ToBytes("let me in"));
   };
   a.Start();
   b.Start();
   stranger.Start();
-  stranger_t = &stranger.t();
 
   REQUIRE(WaitFor([&] { return a.t().stats().handshake_failures >= 2; }));
   REQUIRE(WaitFor([&] { return Connected(a, b); }));
@@ -526,4 +531,45 @@ TEST_CASE("a peer that restarts is reconnected automatically", "[transport]") {
       n2.Stop();
     }
   }
+}
+
+TEST_CASE("the listener speaks only TLS 1.3 and demands an allowed client certificate",
+          "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort());
+  const crypto::PrivateKey allowed = Key(5);
+  a.options().accept_only = {allowed.public_key()};
+  a.Start();
+
+  {
+    RawTlsClient ok(allowed);
+    REQUIRE(ok.Connect(a.port()) == a.pk());
+    CHECK(SSL_version(ok.native()) == TLS1_3_VERSION);
+    REQUIRE(WaitFor([&] { return a.t().IsConnected(allowed.public_key()); }));
+  }
+  REQUIRE(WaitFor([&] { return !a.t().IsConnected(allowed.public_key()); }));
+  const uint64_t failures_before = a.t().stats().handshake_failures;
+
+  {  // The right key, but offering TLS 1.2 only.
+    auto ctx = RawTlsClient::Context(allowed);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    RawTlsClient old(ctx);
+    CHECK_FALSE(old.Connect(a.port()).has_value());
+  }
+  {  // No client certificate at all. Under TLS 1.3 the client may finish its side of the
+     // handshake before the server rejects it, so look at what the server does.
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls);
+    RawTlsClient anonymous(ctx);
+    if (anonymous.Connect(a.port()).has_value()) {
+      const auto frame = EncodeFrame(ToBytes("anonymous"));
+      REQUIRE(frame.ok());
+      (void)anonymous.Write(*frame);
+      CHECK(anonymous.WaitClosed(5s));
+    }
+  }
+  REQUIRE(WaitFor([&] { return a.t().stats().handshake_failures >= failures_before + 2; }));
+  CHECK(a.t().stats().connections_established == 1);
+  CHECK(a.t().stats().frames_in == 0);
+  a.Stop();
 }
