@@ -1,7 +1,7 @@
 // laureld: a laurel validator node. `laureld --config NODE.toml` (docs/operator.md).
 #include <CLI/CLI.hpp>
 #include <csignal>
-#include <spdlog/sinks/stderr_color_sinks.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/genesis_io.h"
