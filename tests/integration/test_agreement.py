@@ -4,7 +4,8 @@ node has the same block id and state root at every height. Measures idle blocks/
 import concurrent.futures
 import time
 
-from laurel_client import (Testnet, build_tx_pool, check, committed_location, log, main_wrapper,
+from laurel_client import (Testnet, as_int, build_tx_pool, check, committed_location, log,
+                           main_wrapper, result_code,
                            parse_args, post_tx)
 
 TXS = 60
@@ -53,11 +54,30 @@ def test(args):
         compared = net.assert_same_blocks(nodes, upto)
         log(f"block_id and state_root agree on {net.n} nodes at heights 1..{upto} "
             f"({compared} heights)")
-        total = 0
+        # The blocks hold exactly our txs, each executed OK once, where it was acknowledged.
+        # A re-inclusion of an already included tx (executed as DUPLICATE_TX, which changes no
+        # state) is allowed by the ledger but costs block space: counted and reported.
+        ok, dups, other = {}, 0, []
         for h in range(1, upto + 1):
-            txs = net.block(0, h).get("txs")
-            total += txs if isinstance(txs, int) else len(txs or [])
-        check(total == TXS, f"blocks 1..{upto} hold {total} txs; {TXS} were submitted")
+            for pos, t in enumerate(net.block(0, h).get("txs") or []):
+                tid, res = t.get("tx_id"), result_code(t.get("result"))
+                check(tid in acked, f"block {h} holds tx {tid}, which was never submitted")
+                if res == "OK":
+                    check(tid not in ok, f"tx {tid} executed OK twice: {ok.get(tid)} and {h}")
+                    ok[tid] = (h, as_int(t.get("position", pos)), res)
+                elif res == "DUPLICATE_TX":
+                    dups += 1
+                else:
+                    other.append((h, tid, res))
+        check(not other, f"txs with unexpected results in blocks: {other[:5]}")
+        check(set(ok) == set(acked), f"{len(set(acked) - set(ok))} acknowledged txs are not "
+              f"in blocks 1..{upto} with result OK")
+        for tid, loc in ok.items():
+            check(loc == acked[tid], f"tx {tid}: block says {loc}, acknowledged {acked[tid]}")
+        log(f"blocks 1..{upto}: {len(ok)} txs executed OK, {dups} re-inclusions as DUPLICATE_TX")
+        if dups:
+            log(f"NOTE: {dups} of {len(ok) + dups} block slots were re-inclusions of txs already "
+                f"included (DUPLICATE_TX)")
         for i in nodes:
             st = net.status(i)
             check(int(st.get("peers_connected", 0)) == net.n - 1,
