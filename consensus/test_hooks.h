@@ -13,7 +13,8 @@ struct TestHooks {
   // (c) Let votes and timeouts leave before the safety record is synced: the record is written
   //     unsynced and only synced when the next input arrives.
   bool break_persist_before_send = false;
-  // (d) Drop the TC condition of the voting rule: vote for any block extending any QC.
+  // (d) Drop the TC condition of the voting rule (B.qc.round >= TC.max_hqc_round): any TC(r-1)
+  //     justifies a block, whatever QC it extends.
   bool break_tc_condition = false;
 
   bool any() const {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <queue>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "consensus/engine.h"
@@ -216,6 +217,7 @@ class Cluster {
   std::map<BlockId, Block> seen_blocks_;        // every proposed block (for stale proposals)
   std::map<BlockId, QuorumCert> seen_qcs_;      // QCs by certified block id
   std::map<Bytes, std::pair<VoteData, std::map<uint32_t, Signature>>> adv_votes_;
+  std::set<BlockId> voted_by_adversary_;
   Outcome outcome_;
   bool trace_ = std::getenv("LAUREL_SIM_TRACE") != nullptr;
   friend class SimPayload;
@@ -275,7 +277,8 @@ void Cluster::Crash(int i) {
   Event e;
   e.kind = EvKind::kRestart;
   e.inst = i;
-  e.time = now() + 50 + Rand(1500);
+  // Half the restarts are quick (a process restart), half slow (a reboot).
+  e.time = now() + (Uniform() < 0.5 ? 1 + Rand(20) : 50 + Rand(1500));
   if (!TwinsMode() && e.time >= s_.gst_ms)
     e.time = s_.gst_ms > now() + 1 ? s_.gst_ms - 1 : now() + 1;
   Push(e);
@@ -297,6 +300,14 @@ void Cluster::Send(int i, const Outbound& o) {
   auto msg = std::make_shared<const Message>(o.message);
   if (s_.adversary) {
     if (const auto* v = std::get_if<VoteMsg>(&o.message)) ObserveVote(v->vote);
+    // Byzantine keys vote for every proposal they see, equivocating freely.
+    const auto* p = std::get_if<ProposalMsg>(&o.message);
+    if (p != nullptr && voted_by_adversary_.insert(p->block.id).second) {
+      for (uint32_t k = 0; k < s_.twins; ++k) {
+        const Vote v = SignVote(VoteDataFor(p->block), k, Keys()[k]);
+        Send(i, Outbound{validators_.Leader(p->block.round + 1), VoteMsg{v, p->sync}});
+      }
+    }
   }
   const Round r = MessageRound(*msg);
   const uint32_t from = instances_[i]->index;
@@ -427,9 +438,11 @@ void Cluster::CraftStaleProposal(int i, const ProposalMsg& original) {
   b.timestamp_ms = std::max(parent.timestamp_ms, ob.timestamp_ms);
   b.proposer = ob.proposer;
   SignBlock(b, Keys()[ob.proposer]);
-  Send(i, Outbound{kBroadcast, ProposalMsg{b, original.sync}});
+  // Reveal no more than needed: the stale QC and the TC that entered the round.
+  const SyncInfo sync{pqc, pqc, original.sync.highest_tc};
+  Send(i, Outbound{kBroadcast, ProposalMsg{b, sync}});
   const Vote v = SignVote(VoteDataFor(b), ob.proposer, Keys()[ob.proposer]);
-  Send(i, Outbound{validators_.Leader(b.round + 1), VoteMsg{v, original.sync}});
+  Send(i, Outbound{validators_.Leader(b.round + 1), VoteMsg{v, sync}});
 }
 
 // The network adversary reads every vote in flight, assembles each QC as soon as a quorum of
@@ -464,10 +477,12 @@ void Cluster::HandleOutputs(int i, Outputs& out) {
     signed_something = signed_something || !std::holds_alternative<SyncMsg>(o.message);
   }
   for (const Outbound& o : out.sends) {
+    const auto* p = std::get_if<ProposalMsg>(&o.message);
+    const bool craft = p != nullptr && s_.adversary && instances_[i]->byzantine;
+    const bool craft_first = craft && Uniform() < 0.5;
+    if (craft_first) CraftStaleProposal(i, *p);
     Send(i, o);
-    if (s_.adversary && instances_[i]->byzantine) {
-      if (const auto* p = std::get_if<ProposalMsg>(&o.message)) CraftStaleProposal(i, *p);
-    }
+    if (craft && !craft_first) CraftStaleProposal(i, *p);
   }
   for (const FetchRequest& f : out.fetches) ServeFetch(i, f);
   for (const TimerRequest& t : out.timers) {
@@ -730,7 +745,8 @@ Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary) {
   s.gst_ms = 2000 + r() % 10000;
   if (u() < 0.6) {
     s.random_crashes = static_cast<uint32_t>(r() % 4);
-    s.crash_after_send = u() < 0.5 ? u() * 0.05 : 0;
+    const double crash_rates[] = {0, 0.02, 0.1, 0.3};
+    s.crash_after_send = crash_rates[r() % 4];
   }
   s.max_down = s.n == 4 ? 1 : 2;
   return s;

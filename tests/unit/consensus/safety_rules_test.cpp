@@ -93,8 +93,12 @@ TEST_CASE("with the TC-condition canary the rules vote on a stale QC", "[safety]
   SafetyRules rules(TestKeys()[3], 3, 1, store, hooks);
   REQUIRE(rules.Load(fx.GQc()).ok());
   const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
-  const Block b3 = fx.MakeBlock(3, b1, fx.MakeQc(b1));
-  CHECK(rules.VoteOn(b3, nullptr).ok());
+  const QuorumCert q1 = fx.MakeQc(b1);
+  // TC(2) with max hqc round 1; a round-3 block extending genesis (round 0).
+  const TimeoutCert tc = fx.MakeTc(2, {q1, fx.GQc(), fx.GQc()});
+  const Block stale = fx.MakeBlock(3, fx.genesis, fx.GQc());
+  CHECK(rules.VoteOn(stale, nullptr).status().code() == StatusCode::kPermissionDenied);
+  CHECK(rules.VoteOn(stale, &tc).ok());
 }
 
 TEST_CASE("timeouts follow the hqc or TC, respect one_chain_round, and block later votes",
