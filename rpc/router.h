@@ -53,8 +53,9 @@ struct HttpResponse {
 
 // Delivers the answer to a request. Safe to call from any thread; only the first call counts.
 using Responder = std::function<void(HttpResponse)>;
-// Handles one matched request: must eventually call `respond` once (synchronously or later).
-using Handler = std::function<void(const HttpRequest&, Responder respond)>;
+// Handles one matched request: must eventually call `respond` once, either before returning or
+// later from any thread (then on a copy of `respond`).
+using Handler = std::function<void(const HttpRequest&, const Responder& respond)>;
 
 // {"code": code, "message": message} with `status`.
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);

@@ -246,18 +246,19 @@ Router BuildRouter(node::NodeApi& node) {
   Router r;
   // Each handler gets the node by reference; BuildRouter's caller keeps it alive.
   auto bind = [&node](void (*fn)(node::NodeApi&, const HttpRequest&, const Responder&)) {
-    return [&node, fn](const HttpRequest& req, Responder respond) { fn(node, req, respond); };
+    return
+        [&node, fn](const HttpRequest& req, const Responder& respond) { fn(node, req, respond); };
   };
   r.Add("POST", "/v1/txs", bind(&HandleSubmitTx));
   r.Add("GET", "/v1/txs/{tx_id}", bind(&HandleGetTx));
   r.Add("GET", "/v1/blocks/latest", bind(&HandleLatestBlock));
   r.Add("GET", "/v1/blocks/{height}", bind(&HandleBlockAt));
-  r.Add("GET", "/v1/status", [&node](const HttpRequest&, Responder respond) {
+  r.Add("GET", "/v1/status", [&node](const HttpRequest&, const Responder& respond) {
     respond(JsonResponse(200, StatusJson(node.Status())));
   });
   r.Add("GET", "/healthz",
-        [](const HttpRequest&, Responder respond) { respond(TextResponse(200, "ok")); });
-  r.Add("GET", "/readyz", [&node](const HttpRequest&, Responder respond) {
+        [](const HttpRequest&, const Responder& respond) { respond(TextResponse(200, "ok")); });
+  r.Add("GET", "/readyz", [&node](const HttpRequest&, const Responder& respond) {
     if (node.Ready()) {
       respond(TextResponse(200, "ready"));
     } else {

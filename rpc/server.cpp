@@ -263,7 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Reads and discards until the client closes, the budget is spent or the timer fires.
   void Drain() {
-    drain_buffer_.resize(16 * 1024);
+    drain_buffer_.resize(size_t{16} * 1024);
     stream_.async_read_some(net::buffer(drain_buffer_),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->drained_ += n;

@@ -36,7 +36,7 @@ struct RpcConfig {
   uint16_t port = 0;               // 0: an ephemeral port (see RpcServer::port())
   size_t threads = 2;              // io_context threads, 1..64
   size_t max_body_bytes = 1 << 20;
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_header_bytes = size_t{16} * 1024;
   uint32_t read_timeout_ms = 10'000;   // a whole request, and a keep-alive idle period
   uint32_t write_timeout_ms = 10'000;  // a whole response
   // How long a session waits for a handler's answer before answering 500 itself; above the

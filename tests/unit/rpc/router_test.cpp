@@ -28,7 +28,7 @@ std::string Code(const HttpResponse& r) { return nlohmann::json::parse(r.body)["
 Router Echo() {
   Router r;
   auto echo = [](std::string name) {
-    return [name](const HttpRequest& req, Responder respond) {
+    return [name](const HttpRequest& req, const Responder& respond) {
       std::string body = name;
       for (const auto& [k, v] : req.params) body += " " + k + "=" + v;
       for (const auto& [k, v] : req.query) body += " ?" + k + "=" + v;
@@ -40,7 +40,7 @@ Router Echo() {
   r.Add("GET", "/v1/credentials/{id}/history", echo("history"));
   r.Add("POST", "/v1/txs", echo("submit"));
   r.Add("GET", "/v1/throws",
-        [](const HttpRequest&, Responder) { throw std::runtime_error("boom"); });
+        [](const HttpRequest&, const Responder&) { throw std::runtime_error("boom"); });
   return r;
 }
 

@@ -376,9 +376,10 @@ TEST_CASE("a body over the cap is 413, declared or sent", "[rpc]") {
   // server drains what it refused instead of resetting the connection).
   Conn pushy(g.port());
   const size_t size = 3 << 20;
-  pushy.Send("POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-             "Content-Length: " +
-             std::to_string(size) + "\r\n\r\n" + std::string(size, 'A'));
+  pushy.Send(
+      "POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(size) + "\r\n\r\n" + std::string(size, 'A'));
   auto rp = pushy.Read();
   REQUIRE(rp);
   CHECK(rp->status == 413);
@@ -436,10 +437,13 @@ TEST_CASE("a slow client does not block others and is cut off at the read timeou
 TEST_CASE("garbage bytes close that connection and the server keeps serving", "[rpc]") {
   Fixture f;
   Conn bad(f.port());
-  REQUIRE(
-      bad.Send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n", 27)));
+  // A TLS ClientHello's first bytes, then text: not an HTTP request line.
+  static constexpr char kGarbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n";
+  REQUIRE(bad.Send(std::string(kGarbage, sizeof(kGarbage) - 1)));
   auto r = bad.Read();
-  if (r) CHECK(r->status == 400);
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(Json(*r)["code"] == "BAD_REQUEST");
   CHECK(bad.ClosedByPeer(3000ms));
   Conn bad2(f.port());
   REQUIRE(bad2.Send("GET /v1/status HTTP/9.9\r\nHost: x\r\n\r\n"));
