@@ -81,6 +81,20 @@ class OverlayView final : public StateView {
   std::unordered_set<Hash32, HashOf> in_block_;
 };
 
+// The record of a newly registered issuer (key version 1 from `height`).
+IssuerRecord NewIssuer(const types::RegisterIssuer& a, uint64_t height) {
+  IssuerRecord r;
+  r.issuer_id = a.issuer_id;
+  r.name = a.name;
+  r.parent_id = a.parent_id;
+  r.grants = a.grants;
+  r.can_delegate = a.can_delegate;
+  r.status = IssuerStatus::kActive;
+  r.keys.push_back(IssuerKey{1, a.public_key, height, 0});
+  r.created_height = r.updated_height = height;
+  return r;
+}
+
 // The set of distinct keys that signed a transaction (all signatures already verified).
 using Signers = std::set<Bytes>;
 
@@ -125,16 +139,7 @@ class TxApplier {
       if (gov_auth != TxCode::kOk && !parent->can_delegate) return TxCode::kCannotDelegate;
       if (!GrantsWithin(a.grants, parent->grants)) return TxCode::kScopeNotAllowed;
     }
-    IssuerRecord r;
-    r.issuer_id = a.issuer_id;
-    r.name = a.name;
-    r.parent_id = a.parent_id;
-    r.grants = a.grants;
-    r.can_delegate = a.can_delegate;
-    r.status = IssuerStatus::kActive;
-    r.keys.push_back(IssuerKey{1, a.public_key, ctx_.height, 0});
-    r.created_height = r.updated_height = ctx_.height;
-    view_.Put(IssuerKeyOf(r.issuer_id), EncodeIssuer(r));
+    view_.Put(IssuerKeyOf(a.issuer_id), EncodeIssuer(NewIssuer(a, ctx_.height)));
     return TxCode::kOk;
   }
 
@@ -200,12 +205,9 @@ class TxApplier {
   }
 
   TxCode operator()(const types::SetCredentialStatus& a) {
-    out_.credential_ids.push_back(a.credential_id);
-    auto cred = ReadCredential(view_, a.credential_id);
-    if (!cred) return TxCode::kUnknownCredential;
-    out_.issuer_ids.push_back(cred->issuer_id);
-    auto issuer = ReadIssuer(view_, cred->issuer_id);
-    LAUREL_CHECK(issuer.has_value(), "credential without its issuer in state");
+    std::optional<CredentialRecord> cred;
+    std::optional<IssuerRecord> issuer;
+    if (!LoadCredential(a.credential_id, cred, issuer)) return TxCode::kUnknownCredential;
     if (!SignedBy(signers_, issuer->current_key().public_key)) {
       if (TxCode auth = ParentOrGovernance(*issuer); auth != TxCode::kOk) return auth;
     }
@@ -223,12 +225,9 @@ class TxApplier {
   }
 
   TxCode operator()(const types::RenewCredential& a) {
-    out_.credential_ids.push_back(a.credential_id);
-    auto cred = ReadCredential(view_, a.credential_id);
-    if (!cred) return TxCode::kUnknownCredential;
-    out_.issuer_ids.push_back(cred->issuer_id);
-    auto issuer = ReadIssuer(view_, cred->issuer_id);
-    LAUREL_CHECK(issuer.has_value(), "credential without its issuer in state");
+    std::optional<CredentialRecord> cred;
+    std::optional<IssuerRecord> issuer;
+    if (!LoadCredential(a.credential_id, cred, issuer)) return TxCode::kUnknownCredential;
     if (!SignedBy(signers_, issuer->current_key().public_key)) return TxCode::kUnauthorized;
     if (issuer->status != IssuerStatus::kActive) return TxCode::kIssuerInactive;
     if (cred->status == CredentialStatus::kRevoked) return TxCode::kIllegalTransition;
@@ -260,6 +259,18 @@ class TxApplier {
   }
 
  private:
+  // Reads a credential and its issuer, noting both for the history indexes.
+  bool LoadCredential(const std::string& id, std::optional<CredentialRecord>& cred,
+                      std::optional<IssuerRecord>& issuer) {
+    out_.credential_ids.push_back(id);
+    cred = ReadCredential(view_, id);
+    if (!cred) return false;
+    out_.issuer_ids.push_back(cred->issuer_id);
+    issuer = ReadIssuer(view_, cred->issuer_id);
+    LAUREL_CHECK(issuer.has_value(), "credential without its issuer in state");
+    return true;
+  }
+
   // Authorised by the issuer's parent's current key or by governance.
   TxCode ParentOrGovernance(const IssuerRecord& issuer) {
     if (!issuer.parent_id.empty()) {
@@ -430,15 +441,7 @@ BlockResult ExecuteGenesis(const Genesis& g) {
   gov.validators_from_height = 0;
   result.writes[std::string(kGovernanceKey)] = EncodeGovernance(gov);
   for (const auto& a : g.issuers) {
-    IssuerRecord r;
-    r.issuer_id = a.issuer_id;
-    r.name = a.name;
-    r.parent_id = a.parent_id;
-    r.grants = a.grants;
-    r.can_delegate = a.can_delegate;
-    r.status = IssuerStatus::kActive;
-    r.keys.push_back(IssuerKey{1, a.public_key, 0, 0});
-    result.writes[IssuerKeyOf(a.issuer_id)] = EncodeIssuer(r);
+    result.writes[IssuerKeyOf(a.issuer_id)] = EncodeIssuer(NewIssuer(a, 0));
   }
   result.state_root = ComputeStateRoot(Hash32{}, 0, result.writes);
   result.tx_root = crypto::MerkleRoot({});
