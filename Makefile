@@ -26,6 +26,24 @@ asan: deps
 	cmake -S . -B build-asan -G Ninja -DLAUREL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
 
+# Consensus mutation canaries: each breaks one safety rule at run time (TestHooks) and hunts
+# for a safety violation in the simulator; prints how many scenarios each needed. Exit 1 if
+# one is not caught within CANARY_MAX scenarios.
+CANARY_MAX ?= 5000
+canaries: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target laurel-sim
+	$(BUILD_DIR)/bin/laurel-sim --canaries --max $(CANARY_MAX)
+
+# Consensus soak: SEEDS random fault schedules and SEEDS Twins scenarios beyond the ones
+# `make test` runs (LAUREL_SIM_SEEDS is the CLI's own default). Fails on the first violation,
+# printing the scenario and the command that replays it.
+SEEDS ?= 20000
+SOAK_FROM ?= 100000
+soak: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target laurel-sim
+	$(BUILD_DIR)/bin/laurel-sim --random --seed $(SOAK_FROM) --seeds $(SEEDS)
+	$(BUILD_DIR)/bin/laurel-sim --twins --seed $(SOAK_FROM) --seeds $(SEEDS)
+
 clean:
 	rm -rf $(BUILD_DIR) build-asan
 

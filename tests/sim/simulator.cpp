@@ -416,16 +416,18 @@ void Cluster::CraftStaleProposal(int i, const ProposalMsg& original) {
   // the same SyncInfo (and so the same TC), and votes for it itself.
   const Block& ob = original.block;
   std::vector<std::pair<const Block*, const QuorumCert*>> stale;
-  size_t highest = 0;
   for (const auto& [id, qc] : seen_qcs_) {
     auto b = seen_blocks_.find(id);
     if (b == seen_blocks_.end() || qc.round() >= ob.round || id == ob.parent_id) continue;
-    if (!stale.empty() && qc.round() > stale[highest].second->round()) highest = stale.size();
     stale.push_back({&b->second, &qc});
   }
   if (stale.empty()) return;
-  // Half the time the highest other certified block (a fork), else any (a stale QC).
-  const auto pick = stale[Uniform() < 0.5 ? highest : Rand(stale.size())];
+  // Prefer recent certified blocks: the k-th highest with probability 2^-(k+1).
+  std::sort(stale.begin(), stale.end(),
+            [](const auto& a, const auto& b) { return a.second->round() > b.second->round(); });
+  size_t k = 0;
+  while (k + 1 < stale.size() && Uniform() < 0.5) ++k;
+  const auto pick = stale[k];
   const Block& parent = *pick.first;
   const QuorumCert& pqc = *pick.second;
   Block b;
@@ -798,6 +800,7 @@ Scenario TwinsScenario(uint64_t index, Canary canary) {
   s.canary = canary;
   s.max_delay_ms = 10;
   s.liveness_ms = 40000;
+  s.adversary = index % 2 == 1;  // odd indices add the network adversary to the twins
   const auto& parts = TwinsPartitions();
   for (uint32_t r = 0; r < kTwinsRounds; ++r) {
     const uint64_t choice = c % (parts.size() * 4);
