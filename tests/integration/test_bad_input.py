@@ -14,7 +14,8 @@ import ssl
 import subprocess
 import time
 
-from laurel_client import (Testnet, build_tx_pool, check, committed_location, http, key_file_to_pem,
+from laurel_client import (Testnet, build_tx_pool, check, committed_location, http,
+                           key_file_to_pem,
                            log, main_wrapper, new_foreign_cert, parse_args, post_tx,
                            self_signed_cert, wait_for)
 
@@ -109,19 +110,56 @@ def rpc_bad_input(net, pool):
     still_committing(net, pool, "bad RPC input")
 
 
-def expect_closed(sock, what, timeout=10):
-    """The peer closes the connection (EOF or reset) within `timeout` without sending data."""
+def read_until_closed(sock, what, timeout=10):
+    """Reads until the node closes the connection (EOF, reset or a TLS alert) within `timeout`.
+    Returns the number of application bytes received before."""
     sock.settimeout(timeout)
-    try:
-        got = sock.recv(4096)
-    except (ConnectionResetError, BrokenPipeError):
-        return
-    except ssl.SSLError as e:
-        log(f"{what}: TLS error on read: {e}")
-        return
-    except socket.timeout:
-        raise AssertionError(f"{what}: the node kept the connection open for {timeout}s")
-    check(got == b"", f"{what}: the node sent {len(got)} bytes instead of closing")
+    deadline = time.monotonic() + timeout
+    received = 0
+    while time.monotonic() < deadline:
+        try:
+            got = sock.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            return received
+        except ssl.SSLError as e:
+            log(f"{what}: TLS error on read: {e.reason or e}")
+            return received
+        except socket.timeout:
+            break
+        if not got:
+            return received
+        received += len(got)
+    raise AssertionError(f"{what}: the node kept the connection open for {timeout}s")
+
+
+def read_for(sock, seconds):
+    """Reads for `seconds`; returns (application bytes received, whether still open)."""
+    deadline = time.monotonic() + seconds
+    received = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return received, True
+        sock.settimeout(left)
+        try:
+            got = sock.recv(65536)
+        except socket.timeout:
+            return received, True
+        except (OSError, ssl.SSLError):
+            return received, False
+        if not got:
+            return received, False
+        received += len(got)
+
+
+def tls_client(cert, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    return ctx
 
 
 def p2p_raw_garbage(net, pool):
@@ -161,32 +199,6 @@ def p2p_raw_garbage(net, pool):
     still_committing(net, pool, "garbage on a P2P port")
 
 
-def p2p_oversized_frame_authenticated(net, pool, folder):
-    """Inside a TLS session authenticated with a validator's key, a frame header declaring more
-    than max_frame_bytes gets the connection closed; the real validator reconnects."""
-    me, target = dialer_and_target(net)
-    key_pem, cert_pem = validator_cert(net, me, folder)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.load_cert_chain(cert_pem, key_pem)
-    raw = socket.create_connection(("127.0.0.1", net.p2p_port(target)), timeout=10)
-    s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
-    try:
-        s.sendall(b"\x7f\xff\xff\xff")  # 2 GiB declared, over max_frame_bytes (4 MiB)
-        expect_closed(s, "authenticated oversized frame header")
-        log(f"P2P oversized frame header over TLS as node{me}: node{target} closed the connection")
-    finally:
-        s.close()
-    # The real node `me` gets its connection back and the network keeps going.
-    def reconnected():
-        st = net.status(target)
-        return int(st["peers_connected"]) == net.n - 1
-    wait_for(reconnected, 40, f"node{target} to have {net.n - 1} peers again")
-    still_committing(net, pool, "an oversized frame header from an authenticated peer")
-
-
 def s_client(port, cert=None, key=None, hold=3):
     """Runs openssl s_client against a P2P port with stdin held open (and nothing sent) for
     `hold` seconds. Returns (exit code, output, whether the session was still open)."""
@@ -224,56 +236,81 @@ def validator_cert(net, i, folder):
     return key_pem, cert_pem
 
 
-def tls_foreign_key(net, pool, folder):
+def p2p_tls(net, pool, folder):
+    """TLS on a P2P port. We borrow the identity of validator `me` while `me` is down (so that no
+    live connection of `me` competes with ours) and talk to validator `target`:
+      control: with `me`'s key the session is accepted (the node sends us protocol data);
+      an oversized frame header inside that session closes it;
+      a fresh self-signed Ed25519 certificate (openssl req -newkey ed25519) and no certificate
+      at all are refused at the handshake, with no data sent to us;
+    then `me` comes back, reconnects, and everyone commits."""
     me, target = dialer_and_target(net)
     port = net.p2p_port(target)
-    key, cert = new_foreign_cert(folder)
-    # Control: with a validator's key the same s_client holds a session (so that a refusal
-    # below is about the key, not about s_client).
+    others = [i for i in range(net.n) if i != me]
     vkey, vcert = validator_cert(net, me, folder)
+    fkey, fcert = new_foreign_cert(folder)
+    net.kill(me)
+    wait_for(lambda: int(net.status(target)["peers_connected"]) == net.n - 2, 20,
+             f"node{target} to notice node{me} is gone")
+
+    # Control, with openssl s_client: the session stays up.
     rc, out, still_open = s_client(port, vcert, vkey)
     check(still_open and "alert" not in out.lower(),
           f"control: s_client with validator node{me}'s key was refused by node{target} "
           f"(rc {rc}):\n{out[-1500:]}")
     log(f"control: s_client with node{me}'s key holds a TLS session with node{target}")
-    wait_for(lambda: int(net.status(target)["peers_connected"]) == net.n - 1, 40,
-             f"node{target} to have {net.n - 1} peers again")
+    # Control, from Python: the node talks to us.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with tls_client(vcert, vkey).wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            got, still_open = read_for(s, 3)
+    check(still_open and got > 0, f"control: as node{me}, node{target} sent {got} bytes and "
+          f"{'kept' if still_open else 'closed'} the session (expected data and an open session)")
+    log(f"control: as node{me}, node{target} sent {got} bytes of protocol data in 3s")
 
-    for what, c, k in [("a fresh self-signed Ed25519 certificate", cert, key),
+    # An oversized frame header from an authenticated peer closes that connection.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with tls_client(vcert, vkey).wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            s.sendall(b"\x7f\xff\xff\xff")  # 2 GiB declared; max_frame_bytes is 4 MiB
+            t0 = time.monotonic()
+            read_until_closed(s, "authenticated oversized frame header")
+    log(f"P2P oversized frame header over TLS as node{me}: node{target} closed the connection "
+        f"after {time.monotonic() - t0:.2f}s")
+
+    # Keys outside the validator set, with openssl s_client.
+    for what, c, k in [("a fresh self-signed Ed25519 certificate", fcert, fkey),
                        ("no client certificate", None, None)]:
         rc, out, still_open = s_client(port, c, k)
-        low = out.lower()
-        refused = (not still_open) and ("alert" in low or "error" in low or rc != 0)
-        check(refused, f"s_client with {what}: not refused at the handshake by node{target} "
-              f"(rc {rc}, still open {still_open}):\n{out[-1500:]}")
         alert = next((ln.strip() for ln in out.splitlines() if "alert" in ln.lower()), "")
-        log(f"TLS with {what}: refused by node{target} (rc {rc}; {alert or 'connection closed'})")
-    # Also from Python, to be sure no application data flows before the refusal.
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.load_cert_chain(cert, key)
-    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
-    try:
+        check(not still_open and alert,
+              f"s_client with {what}: not refused at the handshake by node{target} "
+              f"(rc {rc}, still open {still_open}):\n{out[-1500:]}")
+        log(f"TLS with {what}: refused by node{target} (rc {rc}; {alert})")
+    # ... and from Python: no application data ever arrives.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         try:
-            s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
-        except (ssl.SSLError, ConnectionResetError) as e:
+            s = tls_client(fcert, fkey).wrap_socket(raw, server_hostname="127.0.0.1")
+        except (ssl.SSLError, OSError) as e:
             log(f"python TLS with a foreign key: handshake failed: {e}")
         else:
-            try:
-                s.sendall(b"\x00\x00\x00\x04ping")
-            except OSError:
-                pass
-            expect_closed(s, "TLS with a foreign key")
-            s.close()
-            log("python TLS with a foreign key: closed by the node without data")
-    finally:
-        raw.close()
-    st = net.status(target)
-    check(int(st["peers_connected"]) == net.n - 1,
-          f"node{target} peers changed after a foreign handshake: {st['peers_connected']}")
-    still_committing(net, pool, "handshakes with keys outside the validator set")
+            with s:
+                try:
+                    s.sendall(b"\x00\x00\x00\x04ping")
+                except OSError:
+                    pass
+                got = read_until_closed(s, "TLS with a foreign key")
+            check(got == 0, f"node{target} sent {got} bytes to a peer with a foreign key")
+            log("python TLS with a foreign key: closed by the node, no data received")
+    check(int(net.status(target)["peers_connected"]) == net.n - 2,
+          f"node{target}'s peers changed after the foreign handshakes")
+    net.wait_progress(others, 2, 60)
+    log(f"nodes {others} kept committing throughout")
+
+    net.start(me)
+    wait_for(lambda: all(int(net.status(i)["peers_connected"]) == net.n - 1
+                         for i in range(net.n)), 60, f"every node to have {net.n - 1} peers again")
+    top = max(net.heights(others).values())
+    net.wait_height([me], top, 60, f"node{me} to catch up to height {top}")
+    still_committing(net, pool, "the TLS checks")
 
 
 def test(args):
@@ -286,8 +323,7 @@ def test(args):
         os.makedirs(folder, exist_ok=True)
         rpc_bad_input(net, pool)
         p2p_raw_garbage(net, pool)
-        tls_foreign_key(net, pool, folder)
-        p2p_oversized_frame_authenticated(net, pool, folder)
+        p2p_tls(net, pool, folder)
         upto = min(net.heights(range(net.n)).values())
         net.assert_same_blocks(range(net.n), upto)
         log(f"block_id and state_root agree on all nodes at heights 1..{upto}")
