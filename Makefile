@@ -59,8 +59,8 @@ up: build
 	@LAUREL_BIN=$(BUILD_DIR)/bin scripts/demo-data
 	@echo
 	@echo "laurel testnet is up (testnet/testnet status | down | kill I | start I | wipe I):"
-	@for i in 0 1 2 3; do echo "  node$$i  http://127.0.0.1:870$$i"; done
-	@echo "try: curl -s http://127.0.0.1:8700/v1/status"
+	@b=$${LAUREL_RPC_BASE:-8700}; for i in 0 1 2 3; do echo "  node$$i  http://127.0.0.1:$$((b + i))"; done; \
+	  echo "try: curl -s http://127.0.0.1:$$b/v1/status"
 
 down:
 	@testnet/testnet down
