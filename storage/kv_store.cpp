@@ -106,14 +106,10 @@ Result<BlockRecord> DecodeBlock(std::string_view bytes, uint64_t height) {
   return b;
 }
 
-// Whether a committed transaction with this result code used up its id. A copy whose
-// signatures are missing or do not verify does not: the executor checks duplicates only after
-// the signatures verify, so that nobody can burn a pending transaction's id by relaying its
-// body with a forged signature. Every other code depends on the body bytes alone (and the id
-// is their hash), so it holds for every copy of the transaction.
-bool SpendsId(ledger::TxCode code) {
-  return code != ledger::TxCode::kMissingSignature && code != ledger::TxCode::kBadSignature;
-}
+// Whether a committed transaction with this result code used up its id: the ledger's rule
+// (ledger::ConsumesTxId). A copy that failed to decode or whose signatures are missing or do
+// not verify does not, so nobody can burn a pending transaction's id with a forged copy.
+bool SpendsId(ledger::TxCode code) { return ledger::ConsumesTxId(code); }
 
 struct Tip {
   uint64_t height = 0;
