@@ -1,6 +1,7 @@
 // laureld: a laurel validator node. `laureld --config NODE.toml` (docs/operator.md).
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   spdlog::flush_every(std::chrono::seconds(1));
 
+  // Protobuf logs every undecodable string a peer or client sends; laurel reports decode
+  // errors itself (rate-limited), so protobuf's own log is switched off.
+  google::protobuf::SetLogHandler(nullptr);
   crypto::Init();
   std::optional<std::string> passphrase;
   if (!passphrase_file.empty()) {
