@@ -97,6 +97,34 @@ Result<Vote> DecodeVote(Reader& r) {
   return v;
 }
 
+void EncodeTc(Writer& w, const TimeoutCert& tc) {
+  w.U64(tc.epoch);
+  w.U64(tc.round);
+  EncodeQc(w, tc.high_qc);
+  w.U32(static_cast<uint32_t>(tc.entries.size()));
+  for (const TimeoutEntry& e : tc.entries) {
+    w.U32(e.signer);
+    w.U64(e.hqc_round);
+    w.Fixed(e.signature);
+  }
+}
+
+Result<TimeoutCert> DecodeTc(Reader& r) {
+  TimeoutCert tc;
+  LAUREL_ASSIGN_OR_RETURN(tc.epoch, r.U64());
+  LAUREL_ASSIGN_OR_RETURN(tc.round, r.U64());
+  LAUREL_ASSIGN_OR_RETURN(tc.high_qc, DecodeQc(r));
+  LAUREL_ASSIGN_OR_RETURN(uint32_t n, r.U32());
+  if (n > kMaxSigners) return Status::Corruption("too many TC entries");
+  tc.entries.resize(n);
+  for (TimeoutEntry& e : tc.entries) {
+    LAUREL_ASSIGN_OR_RETURN(e.signer, r.U32());
+    LAUREL_ASSIGN_OR_RETURN(e.hqc_round, r.U64());
+    LAUREL_RETURN_IF_ERROR(r.Fixed(e.signature.data(), e.signature.size()));
+  }
+  return tc;
+}
+
 void EncodeBlock(Writer& w, const Block& b) {
   w.U64(b.epoch);
   w.U64(b.round);

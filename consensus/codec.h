@@ -45,6 +45,8 @@ void EncodeQc(Writer& w, const QuorumCert& qc);
 Result<QuorumCert> DecodeQc(Reader& r);
 void EncodeVote(Writer& w, const Vote& v);
 Result<Vote> DecodeVote(Reader& r);
+void EncodeTc(Writer& w, const TimeoutCert& tc);
+Result<TimeoutCert> DecodeTc(Reader& r);
 void EncodeBlock(Writer& w, const Block& b);
 // Recomputes the id from the decoded fields.
 Result<Block> DecodeBlock(Reader& r);

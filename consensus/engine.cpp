@@ -48,6 +48,7 @@ Status Engine::Start(Outputs& out) {
   recovered_blocks_.clear();
   // The record's QC may be above what the recovery data knows (blocks are not persisted).
   InsertQc(safety_.record().one_chain_qc, config_.my_index, out);
+  if (safety_.record().last_tc) InsertTc(*safety_.record().last_tc, out);
   TryCommit(out);
   return SyncRound(out);
 }

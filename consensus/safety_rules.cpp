@@ -18,6 +18,8 @@ Bytes EncodeSafetyRecord(const SafetyRecord& r) {
   w.U8(r.last_vote ? 1 : 0);
   if (r.last_vote) EncodeVote(w, *r.last_vote);
   EncodeQc(w, r.one_chain_qc);
+  w.U8(r.last_tc ? 1 : 0);
+  if (r.last_tc) EncodeTc(w, *r.last_tc);
   return w.Take();
 }
 
@@ -37,6 +39,12 @@ Result<SafetyRecord> DecodeSafetyRecord(ByteView b) {
     rec.last_vote = v;
   }
   LAUREL_ASSIGN_OR_RETURN(rec.one_chain_qc, DecodeQc(r));
+  LAUREL_ASSIGN_OR_RETURN(uint8_t has_tc, r.U8());
+  if (has_tc > 1) return Status::Corruption("bad TC flag");
+  if (has_tc == 1) {
+    LAUREL_ASSIGN_OR_RETURN(TimeoutCert tc, DecodeTc(r));
+    rec.last_tc = std::move(tc);
+  }
   if (!r.done()) return Status::Corruption("trailing bytes after safety record");
   return rec;
 }
@@ -88,6 +96,11 @@ void SafetyRules::ObserveQc(const QuorumCert& qc) {
   }
 }
 
+void SafetyRules::ObserveTc(const TimeoutCert* tc, Round round) {
+  if (tc == nullptr || tc->round + 1 != round) return;
+  if (!record_.last_tc || record_.last_tc->round < tc->round) record_.last_tc = *tc;
+}
+
 Result<Vote> SafetyRules::VoteOn(const Block& b, const TimeoutCert* tc) {
   if (b.epoch != epoch_) return Status::InvalidArgument("block of another epoch");
   if (!hooks_.break_last_voted_round) {
@@ -107,6 +120,7 @@ Result<Vote> SafetyRules::VoteOn(const Block& b, const TimeoutCert* tc) {
     return Status::PermissionDenied("block neither extends QC(r-1) nor is justified by TC(r-1)");
   }
   ObserveQc(b.qc);
+  if (!extends_qc) ObserveTc(tc, b.round);
   record_.last_voted_round = std::max(record_.last_voted_round, b.round);
   Vote v = SignVote(VoteDataFor(b), my_index_, key_);
   record_.last_vote = v;
@@ -126,6 +140,7 @@ Result<TimeoutVote> SafetyRules::SignTimeout(Round round, const QuorumCert& hqc,
   }
   const SafetyRecord before = record_;
   ObserveQc(hqc);
+  if (round != hqc.round() + 1) ObserveTc(tc, round);
   record_.last_voted_round = std::max(record_.last_voted_round, round);
   record_.highest_timeout_round = std::max(record_.highest_timeout_round, round);
   if (!(record_ == before)) LAUREL_RETURN_IF_ERROR(Persist());

@@ -32,11 +32,15 @@ struct SafetyRecord {
   // The QC of round one_chain_round. Kept so that a node restarted from this record alone
   // holds a QC high enough to sign timeouts (hqc.round >= one_chain_round) and stays live.
   QuorumCert one_chain_qc;
+  // The highest TC that justified a vote or timeout of ours (a TC(r-1) for a round r we
+  // entered by timeout). A restarted node resumes in the round it last signed in, instead of
+  // below it where its own last_voted_round forbids both voting and timing out.
+  std::optional<TimeoutCert> last_tc;
   bool operator==(const SafetyRecord&) const = default;
 };
 
 // version u8 (1) | epoch u64 | last_voted_round u64 | one_chain_round u64 |
-// highest_timeout_round u64 | has_vote u8 [vote] | one_chain_qc
+// highest_timeout_round u64 | has_vote u8 [vote] | one_chain_qc | has_tc u8 [tc]
 Bytes EncodeSafetyRecord(const SafetyRecord& r);
 Result<SafetyRecord> DecodeSafetyRecord(ByteView b);
 
@@ -89,6 +93,7 @@ class SafetyRules {
  private:
   Status Persist();
   void ObserveQc(const QuorumCert& qc);
+  void ObserveTc(const TimeoutCert* tc, Round round);
 
   const crypto::PrivateKey& key_;
   uint32_t my_index_;

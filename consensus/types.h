@@ -103,6 +103,7 @@ struct TimeoutCert {
   std::vector<TimeoutEntry> entries;  // strictly increasing signer
 
   Round MaxHqcRound() const;
+  bool operator==(const TimeoutCert&) const = default;
 };
 
 // Carried by every message so that a lagging node can jump forward.

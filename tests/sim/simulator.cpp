@@ -441,7 +441,8 @@ void Cluster::CraftStaleProposal(int i, const ProposalMsg& original) {
   b.proposer = ob.proposer;
   SignBlock(b, Keys()[ob.proposer]);
   // Reveal no more than needed: the stale QC and the TC that entered the round.
-  const SyncInfo sync{pqc, pqc, original.sync.highest_tc};
+  const SyncInfo sync =
+      Uniform() < 0.5 ? original.sync : SyncInfo{pqc, pqc, original.sync.highest_tc};
   Send(i, Outbound{kBroadcast, ProposalMsg{b, sync}});
   const Vote v = SignVote(VoteDataFor(b), ob.proposer, Keys()[ob.proposer]);
   Send(i, Outbound{validators_.Leader(b.round + 1), VoteMsg{v, sync}});

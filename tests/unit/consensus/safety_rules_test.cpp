@@ -115,6 +115,11 @@ TEST_CASE("timeouts follow the hqc or TC, respect one_chain_round, and block lat
   CHECK(t.rules.SignTimeout(3, t.fx.GQc(), &tc2).status().code() == StatusCode::kPermissionDenied);
   auto to = t.rules.SignTimeout(3, q1, &tc2);
   REQUIRE(to.ok());
+  REQUIRE(t.rules.record().last_tc.has_value());  // kept to resume in round 3 after a restart
+  CHECK(t.rules.record().last_tc->round == 2);
+  auto reloaded = DecodeSafetyRecord(EncodeSafetyRecord(t.rules.record()));
+  REQUIRE(reloaded.ok());
+  CHECK(*reloaded == t.rules.record());
   CHECK(t.fx.vs.VerifyTimeout(*to).ok());
   CHECK(t.rules.record().highest_timeout_round == 3);
   CHECK(t.rules.record().last_voted_round == 3);
