@@ -238,6 +238,10 @@ class Node::Impl final : public cs::PayloadSource {
   // Payload and gossip.
   cs::Round waiting_payload_round_ = 0;
   cs::Round nonempty_round_ = 0;
+  // Transactions seen in recent proposals, by id, with the round: a copy that arrives by
+  // gossip after the proposal is marked in flight at once, so it is not proposed again.
+  std::unordered_map<Hash32, cs::Round, HashKey> proposed_ids_;
+  void NoteProposed(const std::vector<Hash32>& ids, cs::Round round);
   std::vector<Bytes> gossip_out_;
   bool gossip_scheduled_ = false;
 

@@ -82,7 +82,7 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
                   std::vector<Hash32> ids;
                   ids.reserve(txs->size());
                   for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
-                  mempool_.MarkInFlight(ids, p->block.round);
+                  NoteProposed(ids, p->block.round);
                 }
               }
             }
@@ -158,8 +158,21 @@ void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
   });
 }
 
+void Node::Impl::NoteProposed(const std::vector<Hash32>& ids, cs::Round round) {
+  mempool_.MarkInFlight(ids, round);
+  for (const auto& id : ids) proposed_ids_[id] = round;
+  if (proposed_ids_.size() > 4 * config_.block_max_txs) {
+    for (auto it = proposed_ids_.begin(); it != proposed_ids_.end();) {
+      it = it->second + Mempool::kInFlightRounds <= round ? proposed_ids_.erase(it) : std::next(it);
+    }
+  }
+}
+
 std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
   mempool_.SetRound(round);
+  // Our pending gossip goes out before the proposal (one ordered connection per peer), so
+  // peers know its transactions as proposed ones, not as new ones to propose again.
+  FlushGossip();
   auto txs = mempool_.Reap(config_.block_max_txs, config_.block_max_bytes, round);
   if (!txs.empty()) {
     nonempty_round_ = std::max(nonempty_round_, round);
@@ -243,6 +256,7 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
     verified_.erase(SigDigest(rec.txs[i], o.tx_id));
   }
   mempool_.Remove(ids);
+  for (const auto& id : ids) proposed_ids_.erase(id);
   {
     std::lock_guard lock(pending_mu_);
     for (const auto& id : ids) pending_ids_.erase(id);
@@ -382,6 +396,9 @@ void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
       break;
   }
   verified_.insert(digest);
+  if (auto p = proposed_ids_.find(tx_id); p != proposed_ids_.end()) {
+    mempool_.MarkInFlight({tx_id}, p->second);
+  }
   {
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(tx_id);
@@ -418,6 +435,9 @@ void Node::Impl::AdmitGossip(std::vector<std::pair<types::Tx, size_t>> txs) {
     const Hash32 digest = SigDigest(tx, id);
     if (mempool_.Add(id, std::move(tx), wire_bytes) != Mempool::AddResult::kAdded) continue;
     verified_.insert(digest);
+    if (auto p = proposed_ids_.find(id); p != proposed_ids_.end()) {
+      mempool_.MarkInFlight({id}, p->second);
+    }
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(id);
   }

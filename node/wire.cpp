@@ -25,7 +25,6 @@ enum class Kind : uint8_t {
 };
 
 constexpr size_t kMaxTxBytes = 64 * 1024;
-constexpr size_t kMaxTimeoutEntries = 1024;
 
 void EncodeTimeoutVote(Writer& w, const cs::TimeoutVote& t) {
   w.U64(t.epoch);
@@ -45,40 +44,11 @@ Result<cs::TimeoutVote> DecodeTimeoutVote(Reader& r) {
   return t;
 }
 
-void EncodeTc(Writer& w, const cs::TimeoutCert& tc) {
-  w.U64(tc.epoch);
-  w.U64(tc.round);
-  cs::EncodeQc(w, tc.high_qc);
-  w.U32(static_cast<uint32_t>(tc.entries.size()));
-  for (const auto& e : tc.entries) {
-    w.U32(e.signer);
-    w.U64(e.hqc_round);
-    w.Fixed(e.signature);
-  }
-}
-
-Result<cs::TimeoutCert> DecodeTc(Reader& r) {
-  cs::TimeoutCert tc;
-  LAUREL_ASSIGN_OR_RETURN(tc.epoch, r.U64());
-  LAUREL_ASSIGN_OR_RETURN(tc.round, r.U64());
-  LAUREL_ASSIGN_OR_RETURN(tc.high_qc, cs::DecodeQc(r));
-  LAUREL_ASSIGN_OR_RETURN(uint32_t n, r.U32());
-  if (n > kMaxTimeoutEntries) return Status::Corruption("too many timeout entries");
-  for (uint32_t i = 0; i < n; ++i) {
-    cs::TimeoutEntry e;
-    LAUREL_ASSIGN_OR_RETURN(e.signer, r.U32());
-    LAUREL_ASSIGN_OR_RETURN(e.hqc_round, r.U64());
-    LAUREL_RETURN_IF_ERROR(r.Fixed(e.signature.data(), e.signature.size()));
-    tc.entries.push_back(e);
-  }
-  return tc;
-}
-
 void EncodeSyncInfo(Writer& w, const cs::SyncInfo& s) {
   cs::EncodeQc(w, s.highest_qc);
   cs::EncodeQc(w, s.highest_commit_qc);
   w.U8(s.highest_tc ? 1 : 0);
-  if (s.highest_tc) EncodeTc(w, *s.highest_tc);
+  if (s.highest_tc) cs::EncodeTc(w, *s.highest_tc);
 }
 
 Result<cs::SyncInfo> DecodeSyncInfo(Reader& r) {
@@ -88,7 +58,7 @@ Result<cs::SyncInfo> DecodeSyncInfo(Reader& r) {
   LAUREL_ASSIGN_OR_RETURN(uint8_t has_tc, r.U8());
   if (has_tc > 1) return Status::Corruption("bad TC flag");
   if (has_tc) {
-    LAUREL_ASSIGN_OR_RETURN(cs::TimeoutCert tc, DecodeTc(r));
+    LAUREL_ASSIGN_OR_RETURN(cs::TimeoutCert tc, cs::DecodeTc(r));
     s.highest_tc = std::move(tc);
   }
   return s;
