@@ -12,8 +12,7 @@ RecoveryData GenesisRecovery(const Block& genesis) {
 
 Engine::Engine(const EngineConfig& config, const ValidatorSet& validators,
                const crypto::PrivateKey& key, SafetyStore& store, BlockStore& blocks,
-               const Clock& clock, PayloadSource& payload, RecoveryData recovery,
-               TestHooks hooks)
+               const Clock& clock, PayloadSource& payload, RecoveryData recovery, TestHooks hooks)
     : config_(config),
       validators_(validators),
       key_(key),
@@ -94,8 +93,7 @@ Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
   const Block* lowest_orphan = nullptr;
   for (const Block& b : blocks) {
     requested_.erase(b.id);
-    if (tree_.Contains(b.id) || orphan_ids_.count(b.id) != 0 ||
-        b.height <= tree_.root().height) {
+    if (tree_.Contains(b.id) || orphan_ids_.count(b.id) != 0 || b.height <= tree_.root().height) {
       continue;
     }
     Status st = validators_.VerifyBlock(b);

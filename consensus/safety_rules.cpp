@@ -113,9 +113,8 @@ Result<Vote> SafetyRules::VoteOn(const Block& b, const TimeoutCert* tc) {
     }
   }
   const bool extends_qc = b.qc.round() + 1 == b.round;
-  const bool justified_by_tc =
-      tc != nullptr && tc->round + 1 == b.round &&
-      (b.qc.round() >= tc->MaxHqcRound() || hooks_.break_tc_condition);
+  const bool justified_by_tc = tc != nullptr && tc->round + 1 == b.round &&
+                               (b.qc.round() >= tc->MaxHqcRound() || hooks_.break_tc_condition);
   if (!extends_qc && !justified_by_tc) {
     return Status::PermissionDenied("block neither extends QC(r-1) nor is justified by TC(r-1)");
   }

@@ -3,9 +3,8 @@
 //
 // Volume (measured on the 2-core machine, see docs/spec/consensus.md): 4,000 random schedules
 // in 8 test cases and 10,000 Twins scenarios in 4, so that ctest -j2 spreads them.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 
 #include "tests/sim/simulator.h"
@@ -19,7 +18,8 @@ void RunRange(bool twins, uint64_t first, uint64_t count) {
   uint64_t max_height = 0;
   uint64_t crashes = 0;
   for (uint64_t k = first; k < first + count; ++k) {
-    const Scenario s = twins ? TwinsScenario(k, Canary::kNone) : RandomScenario(k, 0, Canary::kNone);
+    const Scenario s =
+        twins ? TwinsScenario(k, Canary::kNone) : RandomScenario(k, 0, Canary::kNone);
     const Outcome out = Run(s);
     max_height = std::max(max_height, out.max_height);
     crashes += out.crashes;
@@ -30,10 +30,10 @@ void RunRange(bool twins, uint64_t first, uint64_t count) {
       return;
     }
   }
-  std::printf("%s scenarios %llu..%llu ok (max height %llu, %llu crashes)\n",
-              twins ? "twins" : "random", static_cast<unsigned long long>(first),
-              static_cast<unsigned long long>(first + count - 1),
-              static_cast<unsigned long long>(max_height), static_cast<unsigned long long>(crashes));
+  std::printf(
+      "%s scenarios %llu..%llu ok (max height %llu, %llu crashes)\n", twins ? "twins" : "random",
+      static_cast<unsigned long long>(first), static_cast<unsigned long long>(first + count - 1),
+      static_cast<unsigned long long>(max_height), static_cast<unsigned long long>(crashes));
   CHECK(max_height > 0);
 }
 
@@ -96,8 +96,7 @@ TEST_CASE("a scenario replays exactly from its seed", "[sim]") {
   CHECK(t1.events == t2.events);
 }
 
-TEST_CASE("the twins enumeration covers partitions into 2 and 3 groups over 6 rounds",
-          "[twins]") {
+TEST_CASE("the twins enumeration covers partitions into 2 and 3 groups over 6 rounds", "[twins]") {
   const Scenario s = TwinsScenario(3, Canary::kNone);
   REQUIRE(s.round_groups.size() == 6);
   REQUIRE(s.round_leaders.size() == 6);

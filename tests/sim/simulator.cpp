@@ -24,7 +24,7 @@ constexpr uint64_t kEpoch = 1;
 constexpr uint64_t kTwinsHeal = 20000;  // Twins round partitions end by then at the latest
 constexpr uint64_t kMaxEvents = 3000000;
 constexpr size_t kMaxQueue = 500000;
-constexpr uint64_t kTwinsEnd = 90000;   // virtual ms budget of a Twins run
+constexpr uint64_t kTwinsEnd = 90000;  // virtual ms budget of a Twins run
 
 const std::vector<crypto::PrivateKey>& Keys() {
   static const std::vector<crypto::PrivateKey> keys = [] {
@@ -257,8 +257,8 @@ void Cluster::StartEngine(int i) {
   EngineConfig cfg = config_;
   cfg.my_index = in.index;
   ++in.incarnation;
-  in.engine = std::make_unique<Engine>(cfg, validators_, Keys()[in.index], in.store, in.blocks, clock_,
-                                       *in.payload, std::move(rec), hooks_);
+  in.engine = std::make_unique<Engine>(cfg, validators_, Keys()[in.index], in.store, in.blocks,
+                                       clock_, *in.payload, std::move(rec), hooks_);
   in.up = true;
   Outputs out;
   Status st = in.engine->Start(out);
@@ -622,7 +622,9 @@ Outcome Cluster::Run() {
                    static_cast<unsigned long long>(en.current_round()),
                    static_cast<unsigned long long>(en.high_qc().round()),
                    static_cast<unsigned long long>(en.safety_record().last_voted_round),
-                   static_cast<long long>(en.CurrentSyncInfo().highest_tc ? en.CurrentSyncInfo().highest_tc->round : -1));
+                   static_cast<long long>(en.CurrentSyncInfo().highest_tc
+                                              ? en.CurrentSyncInfo().highest_tc->round
+                                              : -1));
     }
     if (gst_reached_ && LivenessDone()) break;
     if (outcome_.events > kMaxEvents || queue_.size() > kMaxQueue) {
@@ -642,8 +644,8 @@ Outcome Cluster::Run() {
          << (in.ledger.empty() ? 0 : in.ledger.back().block.height);
       if (in.up) {
         const auto& rec = in.engine->safety_record();
-        os << "/r" << in.engine->current_round() << ",hqc" << in.engine->high_qc().round()
-           << ",lvr" << rec.last_voted_round << ",1c" << rec.one_chain_round << ",hcq"
+        os << "/r" << in.engine->current_round() << ",hqc" << in.engine->high_qc().round() << ",lvr"
+           << rec.last_voted_round << ",1c" << rec.one_chain_round << ",hcq"
            << in.engine->high_commit_qc().round();
       }
     }

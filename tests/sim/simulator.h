@@ -33,7 +33,7 @@ struct Scenario {
   std::string mode = "random";  // "random" or "twins"
   uint64_t seed = 1;            // random: the seed; twins: the enumeration index
   uint32_t n = 4;
-  uint32_t twins = 0;            // Byzantine keys 0..twins-1, each run by two engines
+  uint32_t twins = 0;  // Byzantine keys 0..twins-1, each run by two engines
   // Byzantine keys also propose on other certified blocks (forks, stale QCs), and the network
   // adversary assembles QCs from the votes it sees and reveals them selectively.
   bool adversary = false;
