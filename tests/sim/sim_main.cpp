@@ -2,15 +2,20 @@
 //
 //   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--canary a|b|c|d] [--verbose]
 //   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...]
+//   laurel-sim --directed [--seed K] [--seeds N] [--canary ...]   scripted scenarios 1..3
 //   laurel-sim --canaries [--max M]   each canary in turn; exit 1 if one is not caught
+//     (first the directed scenarios, the one built for that canary first, then random and
+//     Twins scenarios alternately; every scenario run counts)
 //
 // --seeds N runs scenarios S, S+1, ..., S+N-1 (LAUREL_SIM_SEEDS sets the default N). Without a
 // canary a run fails (exit 1) on the first violation, printing the scenario and its replay.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "tests/sim/simulator.h"
 
@@ -20,6 +25,7 @@ namespace {
 
 struct Options {
   bool twins = false;
+  bool directed = false;
   bool canaries = false;
   uint64_t seed = 1;
   uint64_t seeds = 100;
@@ -30,20 +36,41 @@ struct Options {
 };
 
 Scenario Make(const Options& o, uint64_t k, Canary c) {
+  if (o.directed) return DirectedScenario(k, c);
   if (o.twins) return TwinsScenario(k, c);
   return RandomScenario(k, o.n, c);
 }
 
 // Runs scenarios until one fails; returns how many ran (0 if none failed within `limit`).
 uint64_t HuntCanary(const Options& o, Canary c, uint64_t limit, std::string* found) {
-  for (uint64_t k = 0; k < limit; ++k) {
+  // Directed scenarios first, the ones built for this canary before the others.
+  std::vector<uint64_t> directed;
+  for (uint64_t d = 1; d <= DirectedCount(); ++d) {
+    if (DirectedTarget(d) == c) directed.push_back(d);
+  }
+  for (uint64_t d = 1; d <= DirectedCount(); ++d) {
+    if (DirectedTarget(d) != c) directed.push_back(d);
+  }
+  uint64_t ran = 0;
+  for (uint64_t d : directed) {
+    if (ran == limit) return 0;
+    ++ran;
+    const Scenario s = DirectedScenario(d, c);
+    const Outcome out = Run(s);
+    if (!out.ok && out.safety_violation) {
+      *found = Describe(s) + "\n    " + out.violation + "\n    replay: " + ReplayCommand(s);
+      return ran;
+    }
+  }
+  for (uint64_t k = 0; ran < limit; ++k) {
+    ++ran;
     // Alternate random and Twins scenarios so both kinds of adversary get a chance.
     Scenario s =
         (k % 2 == 0) ? RandomScenario(o.seed + k / 2, o.n, c) : TwinsScenario(o.seed + k / 2, c);
     Outcome out = Run(s);
     if (!out.ok && out.safety_violation) {
       *found = Describe(s) + "\n    " + out.violation + "\n    replay: " + ReplayCommand(s);
-      return k + 1;
+      return ran;
     }
   }
   return 0;
@@ -65,6 +92,8 @@ int main(int argc, char** argv) {
     };
     if (a == "--twins")
       o.twins = true;
+    else if (a == "--directed")
+      o.directed = true;
     else if (a == "--random")
       o.twins = false;
     else if (a == "--canaries")
@@ -117,6 +146,10 @@ int main(int argc, char** argv) {
   uint64_t failures = 0;
   uint64_t events = 0;
   uint64_t crashes = 0;
+  if (o.directed) {
+    o.seed = std::max<uint64_t>(o.seed, 1);
+    o.seeds = std::min(o.seeds, DirectedCount() + 1 - std::min(o.seed, DirectedCount() + 1));
+  }
   for (uint64_t k = o.seed; k < o.seed + o.seeds; ++k) {
     Scenario s = Make(o, k, o.canary);
     Outcome out = Run(s);
@@ -140,7 +173,10 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "%llu scenarios (%s), %llu failed, %llu events, %llu crashes, %.1fs, %.1f scenarios/s\n",
-      static_cast<unsigned long long>(o.seeds), o.twins ? "twins" : "random",
+      static_cast<unsigned long long>(o.seeds),
+      o.directed ? "directed"
+      : o.twins  ? "twins"
+                 : "random",
       static_cast<unsigned long long>(failures), static_cast<unsigned long long>(events),
       static_cast<unsigned long long>(crashes), secs(), o.seeds / secs());
   return failures == 0 ? 0 : 1;

@@ -703,6 +703,11 @@ TestHooks HooksFor(Canary c) {
 
 std::string Describe(const Scenario& s) {
   std::ostringstream os;
+  if (s.mode == "directed") {
+    os << "mode=directed seed=" << s.seed << " (" << DirectedName(s.seed) << ") n=" << s.n
+       << " canary=" << CanaryName(s.canary);
+    return os.str();
+  }
   os << "mode=" << s.mode << " seed=" << s.seed << " n=" << s.n << " twins=" << s.twins
      << " adversary=" << s.adversary << " drop=" << s.drop << " dup=" << s.dup
      << " max_delay_ms=" << s.max_delay_ms << " canary=" << CanaryName(s.canary);
@@ -815,6 +820,7 @@ Scenario TwinsScenario(uint64_t index, Canary canary) {
 }
 
 Outcome Run(const Scenario& s) {
+  if (s.mode == "directed") return RunDirected(s);
   Cluster c(s);
   return c.Run();
 }

@@ -30,8 +30,8 @@ bool ParseCanary(const std::string& s, Canary* out);
 consensus::TestHooks HooksFor(Canary c);
 
 struct Scenario {
-  std::string mode = "random";  // "random" or "twins"
-  uint64_t seed = 1;            // random: the seed; twins: the enumeration index
+  std::string mode = "random";  // "random", "twins" or "directed"
+  uint64_t seed = 1;  // random: the seed; twins: the enumeration index; directed: the number
   uint32_t n = 4;
   uint32_t twins = 0;  // Byzantine keys 0..twins-1, each run by two engines
   // Byzantine keys also propose on other certified blocks (forks, stale QCs), and the network
@@ -63,6 +63,14 @@ Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary);
 uint64_t TwinsSpaceSize();
 Scenario TwinsScenario(uint64_t index, Canary canary);
 
+// Directed scenarios (directed.cpp), numbered from 1: scripted leader schedules, partitions,
+// Byzantine messages and crash points, each built so that one canary becomes a safety
+// violation; with no canary each must stay safe and live.
+uint64_t DirectedCount();
+const char* DirectedName(uint64_t index);
+Canary DirectedTarget(uint64_t index);  // the canary the scenario is built to catch
+Scenario DirectedScenario(uint64_t index, Canary canary);
+
 struct Outcome {
   bool ok = true;
   std::string violation;  // empty when ok
@@ -74,7 +82,8 @@ struct Outcome {
   uint64_t evidence = 0;
 };
 
-Outcome Run(const Scenario& s);
+Outcome Run(const Scenario& s);  // any mode
+Outcome RunDirected(const Scenario& s);
 
 // The command line that replays `s` with laurel-sim.
 std::string ReplayCommand(const Scenario& s);

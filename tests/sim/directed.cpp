@@ -1,0 +1,638 @@
+// Directed scenarios: scripted schedules in the style of Twins. Each one fixes the leader of
+// every round, which messages reach whom (partitions), what the Byzantine key signs and sends
+// (equivocations, blocks on chosen stale QCs with a chosen TC, QCs assembled from the votes it
+// received and revealed to chosen nodes) and where honest nodes crash. The honest nodes are real
+// engines; only their message delivery, timers and crashes are scripted.
+//
+// Each script ends with a synchronous "heal" phase (no partitions, the Byzantine key silent,
+// round timers fired whenever the cluster is quiet) in which every honest node must commit two
+// more blocks. Agreement, ledger order and commit certificates are checked on every commit, as
+// in the event-driven simulator. With every safety rule in place each script must stay safe and
+// live; each is built so that one mutation canary turns it into a safety violation.
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "consensus/engine.h"
+#include "crypto/sha256.h"
+#include "tests/sim/simulator.h"
+
+namespace laurel::sim {
+
+using namespace laurel::consensus;
+
+namespace {
+
+constexpr std::string_view kChainId = "laurel-sim-directed";
+constexpr uint64_t kEpoch = 1;
+constexpr uint32_t kN = 4;
+constexpr uint32_t kByz = 0;  // the Byzantine key in every script
+constexpr uint64_t kMaxDeliveries = 200000;
+
+const crypto::PrivateKey& Key(uint32_t i) {
+  static const std::vector<crypto::PrivateKey> keys = [] {
+    std::vector<crypto::PrivateKey> k;
+    for (uint8_t j = 0; j < kN; ++j) {
+      Bytes seed(32, 0);
+      seed[0] = 0xd1;
+      seed[31] = j;
+      k.push_back(crypto::PrivateKey::FromSeed(seed).value());
+    }
+    return k;
+  }();
+  return keys[i];
+}
+
+// Verifies each distinct (key, domain, message, signature) once per run.
+class MemoChecker : public SignatureChecker {
+ public:
+  bool Check(const PublicKey& key, std::string_view domain, ByteView message,
+             const Signature& signature) override {
+    crypto::Sha256 h;
+    h.Update(ByteView(key)).Update(domain).Update(message).Update(ByteView(signature));
+    const Hash32 d = h.Finish();
+    auto it = memo_.find(d);
+    if (it != memo_.end()) return it->second;
+    const bool ok = crypto::VerifyWithDomain(key, domain, message, signature);
+    memo_.emplace(d, ok);
+    return ok;
+  }
+
+ private:
+  std::map<Hash32, bool> memo_;
+};
+
+class Table : public LeaderElection {
+ public:
+  explicit Table(std::vector<uint32_t> t) : t_(std::move(t)) {}
+  uint32_t Leader(Round round) const override {
+    if (round >= 1 && round <= t_.size()) return t_[round - 1];
+    return static_cast<uint32_t>(round % kN);
+  }
+
+ private:
+  std::vector<uint32_t> t_;
+};
+
+class FixedClock : public Clock {
+ public:
+  uint64_t NowMs() const override { return now; }
+  uint64_t now = 1000;
+};
+
+// Payloads are always ready and name their proposer and round.
+class ReadyPayload : public PayloadSource {
+ public:
+  explicit ReadyPayload(uint32_t idx) : idx_(idx) {}
+  std::optional<Bytes> Pull(Round round, uint64_t height) override {
+    return Bytes{static_cast<uint8_t>(idx_), static_cast<uint8_t>(round),
+                 static_cast<uint8_t>(height)};
+  }
+
+ private:
+  uint32_t idx_;
+};
+
+struct Node {
+  MemorySafetyStore store;
+  MemoryBlockStore blocks;
+  std::vector<CommittedBlock> ledger;
+  std::unique_ptr<ReadyPayload> payload;
+  std::unique_ptr<Engine> engine;
+  bool up = false;
+};
+
+struct Pending {
+  uint32_t from = 0;
+  uint32_t to = 0;
+  std::optional<Message> msg;  // a message, or else fetched blocks
+  std::vector<Block> blocks;
+};
+
+const SyncInfo& SyncOf(const Message& m) {
+  return std::visit([](const auto& x) -> const SyncInfo& { return x.sync; }, m);
+}
+
+class Script {
+ public:
+  // drop(from, to, msg): the partition; msg is null for a block fetch.
+  using DropFn = std::function<bool(uint32_t, uint32_t, const Message*)>;
+
+  Script(Canary canary, std::vector<uint32_t> leaders)
+      : canary_(canary),
+        genesis_(GenesisBlock(kEpoch, kChainId)),
+        election_(std::move(leaders)),
+        validators_(kEpoch, PublicKeys(), genesis_.id, &checker_, &election_),
+        hooks_(HooksFor(canary)) {
+    for (uint32_t i = 0; i < kN; ++i) {
+      nodes_.push_back(std::make_unique<Node>());
+      nodes_[i]->payload = std::make_unique<ReadyPayload>(i);
+    }
+    all_blocks_.emplace(genesis_.id, genesis_);
+  }
+
+  bool canary_on() const { return canary_ != Canary::kNone; }
+  const Block& genesis() const { return genesis_; }
+  QuorumCert genesis_qc() const { return GenesisQc(genesis_); }
+  Engine& engine(uint32_t i) { return *nodes_[i]->engine; }
+  const std::vector<CommittedBlock>& ledger(uint32_t i) const { return nodes_[i]->ledger; }
+  uint32_t leader(Round r) const { return validators_.Leader(r); }
+  void set_drop(DropFn f) { drop_ = std::move(f); }
+
+  void StartAll() {
+    for (uint32_t i = 0; i < kN; ++i) {
+      if (i != kByz) Start(i);
+    }
+  }
+
+  // Crash point: loses every unsynced write of the safety record, then restarts from the synced
+  // record, the block store and the committed ledger (as the event-driven simulator does).
+  void CrashRestart(uint32_t i) {
+    Node& n = *nodes_[i];
+    n.store.Crash();
+    n.engine.reset();
+    n.up = false;
+    ++outcome_.crashes;
+    Start(i);
+  }
+
+  // Round timer of node i fires.
+  void Timeout(uint32_t i) {
+    Outputs out;
+    Engine& e = engine(i);
+    Check(e.OnTimer(TimerKind::kRound, e.current_round(), out));
+    Handle(i, out);
+  }
+
+  // A message signed by the Byzantine key, delivered to `to` (through the partition).
+  void Inject(uint32_t to, Message m) {
+    if (const auto* p = std::get_if<ProposalMsg>(&m)) all_blocks_.emplace(p->block.id, p->block);
+    queue_.push_back({kByz, to, std::move(m), {}});
+  }
+
+  // Delivers queued messages (FIFO) until none is left; what the partition drops is lost and
+  // what goes to the Byzantine key is kept in its inbox.
+  void Run() {
+    while (!queue_.empty() && outcome_.ok) {
+      Pending p = std::move(queue_.front());
+      queue_.pop_front();
+      if (p.to == kByz) {
+        if (p.msg && !silent_byz_) inbox_.push_back(*p.msg);
+        continue;
+      }
+      if (drop_ && drop_(p.from, p.to, p.msg ? &*p.msg : nullptr)) continue;
+      Node& n = *nodes_[p.to];
+      if (!n.up) continue;
+      if (++outcome_.events > kMaxDeliveries) {
+        Fail(false, "event explosion");
+        return;
+      }
+      Outputs out;
+      Status st = p.msg ? n.engine->OnMessage(p.from, *p.msg, out)
+                        : n.engine->OnFetchedBlocks(p.blocks, out);
+      Check(st);
+      Handle(p.to, out);
+    }
+  }
+
+  // ---- The Byzantine key ----
+
+  Block MakeBlock(Round round, const Block& parent, const QuorumCert& qc, uint8_t tag) {
+    Block b;
+    b.epoch = kEpoch;
+    b.round = round;
+    b.height = parent.height + 1;
+    b.parent_id = parent.id;
+    b.qc = qc;
+    b.payload = {0xbd, tag};
+    b.timestamp_ms = clock_.now;
+    b.proposer = kByz;
+    SignBlock(b, Key(kByz));
+    all_blocks_.emplace(b.id, b);
+    return b;
+  }
+  Vote ByzVote(const Block& b) const { return SignVote(VoteDataFor(b), kByz, Key(kByz)); }
+  TimeoutVote ByzTimeout(Round r, const QuorumCert& hqc) const {
+    return SignTimeout(kEpoch, r, hqc, kByz, Key(kByz));
+  }
+  // The QC of `b` from the votes in the Byzantine inbox plus its own, if they reach a quorum.
+  std::optional<QuorumCert> AssembleQc(const Block& b) const {
+    const VoteData d = VoteDataFor(b);
+    std::map<uint32_t, Signature> sigs;
+    const Vote own = ByzVote(b);
+    sigs.emplace(own.signer, own.signature);
+    for (const Message& m : inbox_) {
+      const auto* v = std::get_if<VoteMsg>(&m);
+      if (v != nullptr && v->vote.data == d) sigs.emplace(v->vote.signer, v->vote.signature);
+    }
+    if (sigs.size() < validators_.quorum()) return std::nullopt;
+    return QuorumCert{d, {sigs.begin(), sigs.end()}};
+  }
+  // Honest proposals of round r that reached the Byzantine key.
+  std::vector<Block> ProposalsSeen(Round r) const {
+    std::vector<Block> res;
+    for (const Message& m : inbox_) {
+      const auto* p = std::get_if<ProposalMsg>(&m);
+      if (p != nullptr && p->block.round == r) res.push_back(p->block);
+    }
+    return res;
+  }
+  // The Byzantine key votes for every honest proposal of round r it saw.
+  void VoteForProposals(Round r) {
+    for (const Block& b : ProposalsSeen(r)) {
+      Inject(leader(r + 1), VoteMsg{ByzVote(b), SyncInfo{b.qc, genesis_qc(), std::nullopt}});
+    }
+  }
+
+  // ---- Checks ----
+
+  // A behaviour of the real engine the script relies on (checked only with no canary on).
+  void Expect(bool cond, const std::string& what) {
+    if (!cond && !canary_on()) Fail(false, "expectation failed: " + what);
+  }
+  bool Committed(uint32_t i, const BlockId& id) const {
+    for (const CommittedBlock& c : nodes_[i]->ledger) {
+      if (c.block.id == id) return true;
+    }
+    return false;
+  }
+  uint64_t Height(uint32_t i) const {
+    return nodes_[i]->ledger.empty() ? 0 : nodes_[i]->ledger.back().block.height;
+  }
+
+  // No partition, the Byzantine key silent, timers fired whenever the cluster is quiet: every
+  // honest node must commit two more blocks.
+  void Heal() {
+    if (!outcome_.ok) return;
+    drop_ = nullptr;
+    silent_byz_ = true;
+    uint64_t target = 0;
+    for (uint32_t i = 0; i < kN; ++i) target = std::max(target, Height(i));
+    target += 2;
+    for (int step = 0; step < 40 && outcome_.ok; ++step) {
+      Run();
+      bool done = true;
+      for (uint32_t i = 0; i < kN; ++i) {
+        if (i != kByz && Height(i) < target) done = false;
+      }
+      if (done) return;
+      clock_.now += 1000;
+      for (uint32_t i = 0; i < kN; ++i) {
+        if (i != kByz) Timeout(i);
+      }
+    }
+    if (outcome_.ok) {
+      std::ostringstream os;
+      os << "LIVENESS: honest nodes did not all reach height " << target << " after healing:";
+      for (uint32_t i = 0; i < kN; ++i) {
+        if (i != kByz) os << " " << i << "=" << Height(i) << "/r" << engine(i).current_round();
+      }
+      Fail(false, os.str());
+    }
+  }
+
+  Outcome Finish() {
+    for (uint32_t i = 0; i < kN; ++i)
+      outcome_.max_height = std::max(outcome_.max_height, Height(i));
+    return outcome_;
+  }
+
+ private:
+  static std::vector<PublicKey> PublicKeys() {
+    std::vector<PublicKey> v;
+    for (uint32_t i = 0; i < kN; ++i) v.push_back(Key(i).public_key());
+    return v;
+  }
+
+  void Start(uint32_t i) {
+    Node& n = *nodes_[i];
+    RecoveryData rec = GenesisRecovery(genesis_);
+    if (!n.ledger.empty()) {
+      const CommittedBlock& last = n.ledger.back();
+      rec = RecoveryData{last.block, last.block_qc, last.commit_qc, {}};
+    }
+    rec.blocks = n.blocks.Above(rec.root.height);
+    EngineConfig cfg;
+    cfg.my_index = i;
+    n.engine = std::make_unique<Engine>(cfg, validators_, Key(i), n.store, n.blocks, clock_,
+                                        *n.payload, std::move(rec), hooks_);
+    n.up = true;
+    Outputs out;
+    Status st = n.engine->Start(out);
+    if (!st.ok()) Fail(false, "engine start failed: " + st.ToString());
+    Handle(i, out);
+  }
+
+  void Check(const Status& st) {
+    // Honest engines reject invalid input with InvalidArgument; anything else is a failure.
+    if (!st.ok() && st.code() != StatusCode::kInvalidArgument) {
+      Fail(false, "engine error: " + st.ToString());
+    }
+  }
+
+  void Fail(bool safety, const std::string& what) {
+    if (!outcome_.ok) return;
+    outcome_.ok = false;
+    outcome_.safety_violation = safety;
+    outcome_.violation = what;
+  }
+
+  void Handle(uint32_t i, Outputs& out) {
+    outcome_.evidence += out.evidence.size();
+    if (!out.commits.empty()) CheckCommits(i, out.commits);
+    for (const Outbound& o : out.sends) {
+      if (const auto* p = std::get_if<ProposalMsg>(&o.message)) {
+        all_blocks_.emplace(p->block.id, p->block);
+      }
+      for (uint32_t j = 0; j < kN; ++j) {
+        if (j == i || (o.to != kBroadcast && o.to != j)) continue;
+        queue_.push_back({i, j, o.message, {}});
+      }
+    }
+    for (const FetchRequest& f : out.fetches) {
+      // Served by the first reachable peer, from every block proposed so far.
+      bool reachable = false;
+      uint32_t from = 0;
+      for (uint32_t peer : f.peers) {
+        if (peer < kN && (peer == kByz || nodes_[peer]->up) &&
+            !(drop_ && drop_(peer, i, nullptr))) {
+          reachable = true;
+          from = peer;
+          break;
+        }
+      }
+      if (!reachable) continue;
+      std::vector<Block> blocks;
+      BlockId cur = f.id;
+      while (blocks.size() < f.count) {
+        auto it = all_blocks_.find(cur);
+        if (it == all_blocks_.end() || it->second.height == 0) break;
+        blocks.push_back(it->second);
+        cur = it->second.parent_id;
+      }
+      if (!blocks.empty()) queue_.push_back({from, i, std::nullopt, std::move(blocks)});
+    }
+  }
+
+  void CheckCommits(uint32_t i, const std::vector<CommittedBlock>& commits) {
+    Node& n = *nodes_[i];
+    for (size_t k = 0; k < commits.size(); ++k) {
+      const CommittedBlock& cb = commits[k];
+      const Block& b = cb.block;
+      const uint64_t want_h = n.ledger.empty() ? 1 : n.ledger.back().block.height + 1;
+      const BlockId want_parent = n.ledger.empty() ? genesis_.id : n.ledger.back().block.id;
+      const std::string who = "node " + std::to_string(i) + " ";
+      if (b.height != want_h || b.parent_id != want_parent) {
+        Fail(true, who + "committed out of order at height " + std::to_string(b.height));
+        return;
+      }
+      Status st = validators_.VerifyQc(cb.commit_qc);
+      if (st.ok()) st = validators_.VerifyQc(cb.block_qc);
+      if (st.ok() && cb.block_qc.block_id() != b.id) st = Status::InvalidArgument("QC mismatch");
+      if (!st.ok()) {
+        Fail(true, who + "commit without a valid certificate: " + st.ToString());
+        return;
+      }
+      auto [it, fresh] = honest_commits_.emplace(b.height, std::make_pair(b.id, i));
+      if (!fresh && it->second.first != b.id) {
+        Fail(true, "SAFETY: conflicting commits at height " + std::to_string(b.height) + ": " +
+                       ShortId(it->second.first) + " by node " + std::to_string(it->second.second) +
+                       " vs " + ShortId(b.id) + " by " + who);
+        return;
+      }
+      n.ledger.push_back(cb);
+    }
+  }
+
+  Canary canary_;
+  Block genesis_;
+  MemoChecker checker_;
+  Table election_;
+  ValidatorSet validators_;
+  TestHooks hooks_;
+  FixedClock clock_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::deque<Pending> queue_;
+  std::vector<Message> inbox_;  // what reached the Byzantine key
+  bool silent_byz_ = false;
+  DropFn drop_;
+  std::map<BlockId, Block> all_blocks_;
+  std::map<uint64_t, std::pair<BlockId, uint32_t>> honest_commits_;
+  Outcome outcome_;
+};
+
+// (d) TC condition. Round-robin leaders. v1 proposes B0 in round 1 and v2 B1 in round 2; v3
+// assembles QC(B1) and commits B0, then is cut off, so nobody else learns QC(B1). Rounds 2 and 3
+// time out (TC(3) from v0, v1, v2: max_hqc_round 1). Byzantine v0 leads round 4 and proposes B'
+// on the genesis QC with TC(3): the voting rule refuses it (0 < 1). Without the TC condition v1
+// and v2 vote, v1 extends QC(B') in round 5 and v2 commits B' at height 1 against v3's B0.
+Outcome TcStaleQc(Canary c) {
+  Script s(c, {});
+  constexpr uint32_t kCut = 3;
+  s.set_drop([](uint32_t from, uint32_t to, const Message* m) {
+    if (from != kCut && to != kCut) return false;
+    if (m == nullptr) return true;
+    return MessageRound(*m) >= 3 || (from == kCut && SyncOf(*m).highest_qc.round() >= 2);
+  });
+  s.StartAll();  // v1 proposes B0
+  s.Run();       // B0 and B1 are certified; v3 commits B0
+  s.Expect(s.ledger(kCut).size() == 1, "v3 commits B0 upon QC(B1)");
+  const std::vector<Block> b1 = s.ProposalsSeen(2);
+  if (b1.empty() || s.ledger(kCut).empty()) return s.Finish();
+  const Block b0 = s.ledger(kCut)[0].block;
+  const QuorumCert qc_b0 = b1[0].qc;
+  for (Round r : {2, 3}) {  // rounds 2 and 3 time out among v0, v1, v2
+    s.Timeout(1);
+    s.Timeout(2);
+    for (uint32_t to : {1u, 2u}) {
+      s.Inject(to, TimeoutMsg{s.ByzTimeout(r, qc_b0), SyncInfo{qc_b0, s.genesis_qc(), {}}});
+    }
+    s.Run();
+  }
+  s.Expect(s.engine(1).current_round() == 4 && s.engine(2).current_round() == 4,
+           "v1 and v2 enter round 4 through TC(3)");
+  const auto tc3 = s.engine(1).CurrentSyncInfo().highest_tc;
+  if (!tc3 || tc3->round != 3) return s.Finish();
+  s.Expect(tc3->MaxHqcRound() == 1, "TC(3) has max_hqc_round 1");
+  // Round 4: B' extends the genesis QC, justified by TC(3).
+  const Block stale = s.MakeBlock(4, s.genesis(), s.genesis_qc(), 4);
+  for (uint32_t to : {1u, 2u}) {
+    s.Inject(to, ProposalMsg{stale, SyncInfo{s.genesis_qc(), s.genesis_qc(), tc3}});
+  }
+  s.Inject(s.leader(5), VoteMsg{s.ByzVote(stale), SyncInfo{s.genesis_qc(), s.genesis_qc(), tc3}});
+  s.Run();  // with the canary: QC(B') at v1, which proposes B'' in round 5
+  s.Expect(s.engine(1).high_qc().round() < 4, "no QC for the stale block");
+  s.VoteForProposals(5);
+  s.Run();  // with the canary: QC(B'') at v2, which commits B'
+  s.Heal();
+  s.Expect(s.Committed(1, b0.id) && s.Committed(2, b0.id), "everyone commits B0 after healing");
+  return s.Finish();
+}
+
+// (c) Persist before send. Byzantine v0 leads rounds 1-3 and equivocates. A = v1 votes for its
+// first block B and crashes right after the vote left (with the canary, before the record was
+// synced), restarts and gets the second block B'. X = v2 votes B, Y = v3 votes B'. v0 assembles
+// QC(B) = {A, X, v0} and, if A voted twice, QC(B') = {A, Y, v0}. Round 2 repeats it one level up
+// (C1 on QC(B) to A and X, C2 on QC(B') to A and Y, A crashing after its vote for C1). In round
+// 3 v0 shows QC(C1) to X and QC(C2) to Y: X commits B, Y commits B' at height 1.
+Outcome PersistCrash(Canary c) {
+  Script s(c, {0, 0, 0});
+  constexpr uint32_t kA = 1, kX = 2, kY = 3;
+  s.StartAll();
+  s.Run();
+  const QuorumCert g = s.genesis_qc();
+  const Block b = s.MakeBlock(1, s.genesis(), g, 1);
+  const Block b2 = s.MakeBlock(1, s.genesis(), g, 2);
+  s.Inject(kA, ProposalMsg{b, SyncInfo{g, g, {}}});
+  s.Run();
+  s.CrashRestart(kA);  // right after A's vote for B left
+  s.Inject(kX, ProposalMsg{b, SyncInfo{g, g, {}}});
+  for (uint32_t to : {kA, kY}) s.Inject(to, ProposalMsg{b2, SyncInfo{g, g, {}}});
+  s.Run();
+  const auto qc_b = s.AssembleQc(b);
+  const auto qc_b2 = s.AssembleQc(b2);
+  s.Expect(qc_b.has_value(), "QC(B) from A, X and v0");
+  s.Expect(!qc_b2.has_value(), "A refuses B' after its restart, so B' is not certified");
+  if (!qc_b) return s.Finish();
+  const Block c1 = s.MakeBlock(2, b, *qc_b, 3);
+  s.Inject(kA, ProposalMsg{c1, SyncInfo{*qc_b, g, {}}});
+  s.Run();
+  s.CrashRestart(kA);  // right after A's vote for C1 left
+  s.Inject(kX, ProposalMsg{c1, SyncInfo{*qc_b, g, {}}});
+  std::optional<Block> c2;
+  if (qc_b2) {
+    c2 = s.MakeBlock(2, b2, *qc_b2, 4);
+    for (uint32_t to : {kA, kY}) s.Inject(to, ProposalMsg{*c2, SyncInfo{*qc_b2, g, {}}});
+  }
+  s.Run();
+  const auto qc_c1 = s.AssembleQc(c1);
+  s.Expect(qc_c1.has_value(), "QC(C1) from A, X and v0");
+  if (qc_c1) s.Inject(kX, SyncMsg{SyncInfo{*qc_c1, *qc_c1, {}}});
+  if (c2) {
+    if (const auto qc_c2 = s.AssembleQc(*c2)) s.Inject(kY, SyncMsg{SyncInfo{*qc_c2, *qc_c2, {}}});
+  }
+  s.Run();
+  s.Expect(s.Committed(kX, b.id), "X commits B through QC(C1)");
+  s.Heal();
+  return s.Finish();
+}
+
+// (a) Consecutive rounds of the commit rule. Leaders v0 (Byzantine) in rounds 1-4, X = v2 in 5,
+// A = v1 in 6. Round 1: B0 (genesis) voted by Z = v3 and A; v0 keeps QC(B0). Round 1 times out
+// (TC(1), max_hqc 0). Round 2: B' (genesis, TC(1)) voted by A and X; v0 keeps QC(B'). Round 2
+// times out (TC(2), max_hqc 0). Round 3: B1 on QC(B0) with TC(2), voted by Z and A; v0 shows
+// QC(B1) (round 3, parent round 1: not a commit QC) to Z only, and from then on Z is cut off.
+// Round 3 times out with v0 reporting QC(B') (TC(3), max_hqc 2). Round 4: B'' on QC(B') with
+// TC(3), voted by A and X; X extends it in round 5 and A commits B' and B'' through QC(round 5).
+// Without the consecutive-round check Z commits B0 at height 1 upon QC(B1).
+Outcome CommitRoundGap(Canary c) {
+  Script s(c, {0, 0, 0, 0, 2, 1});
+  constexpr uint32_t kA = 1, kX = 2, kZ = 3;
+  s.set_drop([](uint32_t from, uint32_t to, const Message* m) {
+    if (from == kByz || (from != kZ && to != kZ)) return false;
+    return m == nullptr || MessageRound(*m) >= 3 || SyncOf(*m).highest_qc.round() >= 3;
+  });
+  s.StartAll();
+  s.Run();
+  const QuorumCert g = s.genesis_qc();
+  const Block b0 = s.MakeBlock(1, s.genesis(), g, 1);
+  for (uint32_t to : {kZ, kA}) s.Inject(to, ProposalMsg{b0, SyncInfo{g, g, {}}});
+  s.Run();
+  for (uint32_t i : {kA, kX, kZ}) s.Timeout(i);
+  s.Run();
+  const auto tc1 = s.engine(kA).CurrentSyncInfo().highest_tc;
+  s.Expect(tc1 && tc1->round == 1 && s.engine(kZ).current_round() == 2, "TC(1)");
+  if (!tc1) return s.Finish();
+  const Block bp = s.MakeBlock(2, s.genesis(), g, 2);
+  for (uint32_t to : {kA, kX}) s.Inject(to, ProposalMsg{bp, SyncInfo{g, g, tc1}});
+  s.Run();
+  for (uint32_t i : {kA, kX, kZ}) s.Timeout(i);
+  s.Run();
+  const auto tc2 = s.engine(kA).CurrentSyncInfo().highest_tc;
+  const auto qc_b0 = s.AssembleQc(b0);
+  const auto qc_bp = s.AssembleQc(bp);
+  s.Expect(tc2 && tc2->round == 2 && tc2->MaxHqcRound() == 0, "TC(2) with max_hqc 0");
+  s.Expect(qc_b0 && qc_bp, "QC(B0) and QC(B') at v0");
+  if (!tc2 || !qc_b0 || !qc_bp) return s.Finish();
+  const Block b1 = s.MakeBlock(3, b0, *qc_b0, 3);
+  for (uint32_t to : {kZ, kA}) s.Inject(to, ProposalMsg{b1, SyncInfo{*qc_b0, g, tc2}});
+  s.Run();
+  const auto qc_b1 = s.AssembleQc(b1);
+  s.Expect(qc_b1.has_value(), "QC(B1) from Z, A and v0");
+  if (!qc_b1) return s.Finish();
+  s.Inject(kZ, SyncMsg{SyncInfo{*qc_b1, *qc_b1, {}}});
+  s.Run();
+  s.Expect(s.ledger(kZ).empty(), "QC(B1) is not a commit QC (rounds 1 and 3)");
+  // Round 3 times out among v0 (reporting QC(B')), A and X.
+  s.Timeout(kA);
+  s.Timeout(kX);
+  for (uint32_t to : {kA, kX}) {
+    s.Inject(to, TimeoutMsg{s.ByzTimeout(3, *qc_bp), SyncInfo{*qc_bp, g, tc2}});
+  }
+  s.Run();
+  const auto tc3 = s.engine(kA).CurrentSyncInfo().highest_tc;
+  s.Expect(tc3 && tc3->round == 3 && tc3->MaxHqcRound() == 2, "TC(3) with max_hqc 2");
+  if (!tc3) return s.Finish();
+  const Block bpp = s.MakeBlock(4, bp, *qc_bp, 4);
+  for (uint32_t to : {kA, kX}) s.Inject(to, ProposalMsg{bpp, SyncInfo{*qc_bp, g, tc3}});
+  s.Inject(s.leader(5), VoteMsg{s.ByzVote(bpp), SyncInfo{*qc_bp, g, tc3}});
+  s.Run();  // QC(B'') at X, which proposes in round 5
+  s.VoteForProposals(5);
+  s.Run();  // QC(round 5) at A: A commits B' and B''
+  s.Expect(s.Committed(kA, bp.id), "A commits B' through a consecutive 2-chain");
+  s.Heal();
+  s.Expect(s.Committed(kZ, bp.id), "Z commits B' after healing");
+  return s.Finish();
+}
+
+struct Directed {
+  const char* name;
+  Canary target;
+  Outcome (*run)(Canary);
+};
+
+const Directed kDirected[] = {
+    {"tc-stale-qc", Canary::kTcCondition, TcStaleQc},
+    {"persist-crash-equivocation", Canary::kPersist, PersistCrash},
+    {"commit-round-gap", Canary::kCommitRule, CommitRoundGap},
+};
+
+}  // namespace
+
+uint64_t DirectedCount() { return std::size(kDirected); }
+
+const char* DirectedName(uint64_t index) {
+  return index >= 1 && index <= DirectedCount() ? kDirected[index - 1].name : "?";
+}
+
+Canary DirectedTarget(uint64_t index) {
+  return index >= 1 && index <= DirectedCount() ? kDirected[index - 1].target : Canary::kNone;
+}
+
+Scenario DirectedScenario(uint64_t index, Canary canary) {
+  Scenario s;
+  s.mode = "directed";
+  s.seed = index;
+  s.n = kN;
+  s.twins = 1;
+  s.adversary = true;
+  s.max_delay_ms = 0;
+  s.canary = canary;
+  return s;
+}
+
+Outcome RunDirected(const Scenario& s) {
+  if (s.seed < 1 || s.seed > DirectedCount()) {
+    Outcome o;
+    o.ok = false;
+    o.violation = "no directed scenario " + std::to_string(s.seed);
+    return o;
+  }
+  return kDirected[s.seed - 1].run(s.canary);
+}
+
+}  // namespace laurel::sim
