@@ -34,37 +34,10 @@ constexpr uint32_t kByz = 0;  // the Byzantine key in every script
 constexpr uint64_t kMaxDeliveries = 200000;
 
 const crypto::PrivateKey& Key(uint32_t i) {
-  static const std::vector<crypto::PrivateKey> keys = [] {
-    std::vector<crypto::PrivateKey> k;
-    for (uint8_t j = 0; j < kN; ++j) {
-      Bytes seed(32, 0);
-      seed[0] = 0xd1;
-      seed[31] = j;
-      k.push_back(crypto::PrivateKey::FromSeed(seed).value());
-    }
-    return k;
-  }();
+  static const std::vector<crypto::PrivateKey> keys = MakeKeys(0xd1, kN);
   return keys[i];
 }
 
-// Verifies each distinct (key, domain, message, signature) once per run.
-class MemoChecker : public SignatureChecker {
- public:
-  bool Check(const PublicKey& key, std::string_view domain, ByteView message,
-             const Signature& signature) override {
-    crypto::Sha256 h;
-    h.Update(ByteView(key)).Update(domain).Update(message).Update(ByteView(signature));
-    const Hash32 d = h.Finish();
-    auto it = memo_.find(d);
-    if (it != memo_.end()) return it->second;
-    const bool ok = crypto::VerifyWithDomain(key, domain, message, signature);
-    memo_.emplace(d, ok);
-    return ok;
-  }
-
- private:
-  std::map<Hash32, bool> memo_;
-};
 
 class Table : public LeaderElection {
  public:

@@ -27,37 +27,10 @@ constexpr size_t kMaxQueue = 500000;
 constexpr uint64_t kTwinsEnd = 90000;  // virtual ms budget of a Twins run
 
 const std::vector<crypto::PrivateKey>& Keys() {
-  static const std::vector<crypto::PrivateKey> keys = [] {
-    std::vector<crypto::PrivateKey> k;
-    for (uint8_t i = 0; i < 16; ++i) {
-      Bytes seed(32, 0);
-      seed[0] = 0x5a;
-      seed[31] = i;
-      k.push_back(crypto::PrivateKey::FromSeed(seed).value());
-    }
-    return k;
-  }();
+  static const std::vector<crypto::PrivateKey> keys = MakeKeys(0x5a, 16);
   return keys;
 }
 
-// Verifies each distinct (key, domain, message, signature) once per run.
-class MemoChecker : public SignatureChecker {
- public:
-  bool Check(const PublicKey& key, std::string_view domain, ByteView message,
-             const Signature& signature) override {
-    crypto::Sha256 h;
-    h.Update(ByteView(key)).Update(domain).Update(message).Update(ByteView(signature));
-    const Hash32 d = h.Finish();
-    auto it = memo_.find(d);
-    if (it != memo_.end()) return it->second;
-    const bool ok = crypto::VerifyWithDomain(key, domain, message, signature);
-    memo_.emplace(d, ok);
-    return ok;
-  }
-
- private:
-  std::map<Hash32, bool> memo_;
-};
 
 class TableElection : public LeaderElection {
  public:
@@ -823,6 +796,29 @@ Outcome Run(const Scenario& s) {
   if (s.mode == "directed") return RunDirected(s);
   Cluster c(s);
   return c.Run();
+}
+
+bool MemoChecker::Check(const PublicKey& key, std::string_view domain, ByteView message,
+                        const Signature& signature) {
+  crypto::Sha256 h;
+  h.Update(ByteView(key)).Update(domain).Update(message).Update(ByteView(signature));
+  const Hash32 d = h.Finish();
+  auto it = memo_.find(d);
+  if (it != memo_.end()) return it->second;
+  const bool ok = crypto::VerifyWithDomain(key, domain, message, signature);
+  memo_.emplace(d, ok);
+  return ok;
+}
+
+std::vector<crypto::PrivateKey> MakeKeys(uint8_t tag, size_t n) {
+  std::vector<crypto::PrivateKey> k;
+  for (size_t i = 0; i < n; ++i) {
+    Bytes seed(32, 0);
+    seed[0] = tag;
+    seed[31] = static_cast<uint8_t>(i);
+    k.push_back(crypto::PrivateKey::FromSeed(seed).value());
+  }
+  return k;
 }
 
 }  // namespace laurel::sim

@@ -21,6 +21,10 @@
 #include <vector>
 
 #include "consensus/test_hooks.h"
+#include "consensus/validator_set.h"
+#include "crypto/ed25519.h"
+
+#include <map>
 
 namespace laurel::sim {
 
@@ -87,5 +91,19 @@ Outcome RunDirected(const Scenario& s);
 
 // The command line that replays `s` with laurel-sim.
 std::string ReplayCommand(const Scenario& s);
+
+// Verifies each distinct (key, domain, message, signature) once per run: a scenario checks
+// the same QC signatures many times.
+class MemoChecker : public consensus::SignatureChecker {
+ public:
+  bool Check(const consensus::PublicKey& key, std::string_view domain, ByteView message,
+             const consensus::Signature& signature) override;
+
+ private:
+  std::map<Hash32, bool> memo_;
+};
+
+// n deterministic keys from seeds (tag, 0, ..., 0, i).
+std::vector<crypto::PrivateKey> MakeKeys(uint8_t tag, size_t n);
 
 }  // namespace laurel::sim
