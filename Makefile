@@ -64,3 +64,9 @@ up: build
 
 down:
 	@testnet/testnet down
+
+# Benchmarks (issue 6; bench/run): the machine's ceiling and a 4-validator testnet's committed
+# tx/s and commit latency, in bench/results/. BENCH_MODE=quick (about a minute) or full.
+BENCH_MODE ?= quick
+bench: deps
+	BENCH_MODE=$(BENCH_MODE) BENCH_JOBS=$(JOBS) bench/run
