@@ -50,7 +50,7 @@ Result<std::string> ReadPrivateFile(const std::string& path) {
     return Status::PermissionDenied("key file " + path + " has mode " + mode +
                                     ": readable by group or others; run chmod 600");
   }
-  if (st.st_size > 64 * 1024) {
+  if (st.st_size > off_t{64} * 1024) {
     ::close(fd);
     return Status::InvalidArgument("key file " + path + " is too large");
   }

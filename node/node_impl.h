@@ -36,6 +36,7 @@ namespace detail {
 inline constexpr std::string_view kSafetyRecord = "safety";
 inline constexpr uint64_t kSyncGap = 4;            // blocks behind a peer before block sync starts
 inline constexpr uint32_t kSyncBatch = 64;         // blocks per sync request
+inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
 inline constexpr uint64_t kAttestationWindow = 256;  // heights kept for attestation aggregation
 inline constexpr int kExitStateMismatch = 70;
 
@@ -188,7 +189,7 @@ class Node::Impl final : public cs::PayloadSource {
   void AddAttestation(const StateAttestation& a);
   void CheckCertificate(uint64_t height);
   void AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
-                  std::function<void(AdmitResult)> done);
+                  const std::function<void(AdmitResult)>& done);
   void AdmitGossip(std::vector<std::pair<types::Tx, size_t>> txs);
   void PayloadMaybeReady();
   void FlushGossip();

@@ -373,7 +373,7 @@ void Node::Impl::SubmitTx(types::Tx tx, std::function<void(AdmitResult)> done) {
 }
 
 void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
-                            std::function<void(AdmitResult)> done) {
+                            const std::function<void(AdmitResult)>& done) {
   AdmitResult r;
   r.tx_id = tx_id;
   if (auto loc = store_->GetTxLocation(tx_id); loc && ledger::ConsumesTxId(loc->code)) {

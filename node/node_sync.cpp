@@ -82,7 +82,7 @@ void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
       break;
     }
     bytes += sb->block.payload.size() + 1024;
-    if (!resp.blocks.empty() && bytes + 64 * 1024 > config_.max_frame_bytes) break;
+    if (!resp.blocks.empty() && bytes + kSyncFrameSlack > config_.max_frame_bytes) break;
     resp.blocks.push_back(std::move(sb).value());
   }
   SendTo(from, resp);
@@ -100,7 +100,7 @@ void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
         auto sb = SyncBlockAt(i);
         if (!sb.ok()) break;
         bytes += sb->block.payload.size() + 1024;
-        if (!resp.blocks.empty() && bytes + 64 * 1024 > config_.max_frame_bytes) break;
+        if (!resp.blocks.empty() && bytes + kSyncFrameSlack > config_.max_frame_bytes) break;
         resp.blocks.push_back(std::move(sb->block));
       }
     }

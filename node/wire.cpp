@@ -1,6 +1,7 @@
 #include "node/wire.h"
 
 #include "consensus/codec.h"
+#include "types/tx.h"
 
 namespace laurel::node {
 
@@ -24,7 +25,7 @@ enum class Kind : uint8_t {
   kHello = 16,
 };
 
-constexpr size_t kMaxTxBytes = 64 * 1024;
+constexpr size_t kMaxTxBytes = types::kMaxTxBytes;
 
 void EncodeTimeoutVote(Writer& w, const cs::TimeoutVote& t) {
   w.U64(t.epoch);
