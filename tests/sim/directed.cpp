@@ -39,17 +39,6 @@ const crypto::PrivateKey& Key(uint32_t i) {
 }
 
 
-class Table : public LeaderElection {
- public:
-  explicit Table(std::vector<uint32_t> t) : t_(std::move(t)) {}
-  uint32_t Leader(Round round) const override {
-    if (round >= 1 && round <= t_.size()) return t_[round - 1];
-    return static_cast<uint32_t>(round % kN);
-  }
-
- private:
-  std::vector<uint32_t> t_;
-};
 
 class FixedClock : public Clock {
  public:
@@ -384,7 +373,7 @@ class Script {
   Canary canary_;
   Block genesis_;
   MemoChecker checker_;
-  Table election_;
+  TableElection election_;
   ValidatorSet validators_;
   TestHooks hooks_;
   FixedClock clock_;

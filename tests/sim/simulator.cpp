@@ -32,17 +32,6 @@ const std::vector<crypto::PrivateKey>& Keys() {
 }
 
 
-class TableElection : public LeaderElection {
- public:
-  explicit TableElection(std::vector<uint32_t> table) : table_(std::move(table)) {}
-  uint32_t Leader(Round round) const override {
-    if (round >= 1 && round <= table_.size()) return table_[round - 1];
-    return static_cast<uint32_t>(round);  // reduced mod n by the validator set
-  }
-
- private:
-  std::vector<uint32_t> table_;
-};
 
 class SimClock : public Clock {
  public:
@@ -819,6 +808,11 @@ std::vector<crypto::PrivateKey> MakeKeys(uint8_t tag, size_t n) {
     k.push_back(crypto::PrivateKey::FromSeed(seed).value());
   }
   return k;
+}
+
+uint32_t TableElection::Leader(consensus::Round round) const {
+  if (round >= 1 && round <= table_.size()) return table_[round - 1];
+  return static_cast<uint32_t>(round);  // reduced mod n by the validator set
 }
 
 }  // namespace laurel::sim

@@ -103,6 +103,17 @@ class MemoChecker : public consensus::SignatureChecker {
   std::map<Hash32, bool> memo_;
 };
 
+// Leaders from a table for rounds 1..size(), round-robin after it (the validator set reduces
+// the answer modulo n).
+class TableElection : public consensus::LeaderElection {
+ public:
+  explicit TableElection(std::vector<uint32_t> table) : table_(std::move(table)) {}
+  uint32_t Leader(consensus::Round round) const override;
+
+ private:
+  std::vector<uint32_t> table_;
+};
+
 // n deterministic keys from seeds (tag, 0, ..., 0, i).
 std::vector<crypto::PrivateKey> MakeKeys(uint8_t tag, size_t n);
 
