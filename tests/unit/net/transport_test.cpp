@@ -89,6 +89,11 @@ class Node {
     REQUIRE(st.ok());
     REQUIRE(transport_->listen_port() == port_);
   }
+  // The transport's I/O thread calls back into this object: stop it before any member dies.
+  ~Node() { Stop(); }
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
   void Stop() {
     if (transport_) transport_->Stop();
     transport_.reset();
