@@ -30,7 +30,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench/http_client.h"
+#include "cli/http_client.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
 #include "crypto/keyfile.h"
@@ -38,6 +38,10 @@
 #include "types/tx.h"
 
 namespace laurel::bench {
+using cli::HttpConn;
+using cli::ParseUrl;
+using cli::Url;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -11,13 +11,19 @@ namespace laurel::cli {
 void RegisterKeyCommands(CLI::App& app, CommandRun& run);      // keygen
 void RegisterGenesisCommands(CLI::App& app, CommandRun& run);  // genesis
 void RegisterTxCommands(CLI::App& app, CommandRun& run);       // tx build|sign|inspect
-void RegisterCardCommands(CLI::App& app, CommandRun& run);     // card inspect
+void RegisterCardCommands(CLI::App& app, CommandRun& run);     // card inspect|issue|renew|...
+void RegisterIssuerCommands(CLI::App& app, CommandRun& run);   // issuer register|rotate-key|...
+void RegisterQueryCommands(CLI::App& app, CommandRun& run);    // verify, history, status
+void RegisterAuditCommands(CLI::App& app, CommandRun& run);    // audit
 
 inline constexpr RegisterFn kCommandGroups[] = {
     RegisterKeyCommands,
     RegisterGenesisCommands,
     RegisterTxCommands,
     RegisterCardCommands,
+    RegisterIssuerCommands,
+    RegisterQueryCommands,
+    RegisterAuditCommands,
 };
 
 }  // namespace laurel::cli

@@ -200,6 +200,7 @@ bool Node::IsPending(const Hash32& tx_id) const { return impl_->IsPending(tx_id)
 NodeStatus Node::Status() const { return impl_->Status(); }
 const storage::Store& Node::store() const { return impl_->store(); }
 bool Node::Ready() const { return impl_->Ready(); }
+const ledger::Genesis& Node::genesis() const { return impl_->genesis(); }
 uint16_t Node::p2p_port() const { return impl_->p2p_port(); }
 
 }  // namespace laurel::node

@@ -45,6 +45,7 @@ class Node final : public NodeApi {
   NodeStatus Status() const override;
   const storage::Store& store() const override;
   bool Ready() const override;
+  const ledger::Genesis& genesis() const override;
 
   uint16_t p2p_port() const;
 

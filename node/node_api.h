@@ -15,6 +15,7 @@
 
 #include "common/bytes.h"
 #include "ledger/codes.h"
+#include "ledger/executor.h"
 #include "storage/store.h"
 #include "types/tx.h"
 
@@ -72,6 +73,8 @@ class NodeApi {
   virtual NodeStatus Status() const = 0;
   // Committed data (thread-safe reads).
   virtual const storage::Store& store() const = 0;
+  // The genesis this node was started with (immutable).
+  virtual const ledger::Genesis& genesis() const = 0;
   // True once the node has caught up with its peers and takes part in consensus.
   virtual bool Ready() const = 0;
 };

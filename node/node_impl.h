@@ -172,6 +172,7 @@ class Node::Impl final : public cs::PayloadSource {
   }
   const storage::Store& store() const { return *store_; }
   bool Ready() const { return ready_.load(); }
+  const ledger::Genesis& genesis() const { return genesis_; }
   uint16_t p2p_port() const { return transport_ ? transport_->listen_port() : 0; }
 
   // cs::PayloadSource, on the loop.

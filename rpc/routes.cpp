@@ -265,6 +265,7 @@ Router BuildRouter(node::NodeApi& node) {
       respond(ErrorResponse(503, "NOT_READY", "node is not ready (syncing)"));
     }
   });
+  AddChainRoutes(r, node);
   return r;
 }
 

@@ -20,6 +20,9 @@ inline constexpr uint64_t kMaxCommitWaitMs = 60'000;
 
 Router BuildRouter(node::NodeApi& node);
 
+// The auditors' routes (routes_chain.cpp): genesis and block ranges with proofs.
+void AddChainRoutes(Router& r, node::NodeApi& node);
+
 // "ACCEPTED", "ALREADY_KNOWN", ... (local to rpc/ so that it links without the node library).
 const char* AdmitName(node::AdmitCode c);
 

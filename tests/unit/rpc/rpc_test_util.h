@@ -199,6 +199,7 @@ class FakeNode : public node::NodeApi {
 
   const storage::Store& store() const override { return *store_; }
   bool Ready() const override { return ready.load(); }
+  const ledger::Genesis& genesis() const override { return genesis_; }
 
  private:
   static crypto::PrivateKey InitAndGenerate() {

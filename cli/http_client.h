@@ -1,4 +1,4 @@
-// A minimal blocking HTTP/1.1 keep-alive client for the benchmark tools: one request in flight
+// A minimal blocking HTTP/1.1 keep-alive client for the CLI and the benchmark tools: one request in flight
 // per connection, Content-Length bodies only (what laurel's RPC server sends). Loopback only
 // needs no TLS, no redirects and no chunked uploads. Not thread-safe: one Conn per thread.
 #pragma once
@@ -9,15 +9,15 @@
 
 #include "common/status.h"
 
-namespace laurel::bench {
+namespace laurel::cli {
 
 struct Url {
-  std::string host;  // dotted IPv4 (the benchmark runs on 127.0.0.1)
+  std::string host;  // dotted IPv4 (a host name is resolved by ParseUrl)
   int port = 0;
   std::string text;  // as given
 };
 
-// "http://127.0.0.1:19700" (an optional trailing '/').
+// "http://127.0.0.1:19700" or "http://localhost:8701" (an optional trailing '/').
 Result<Url> ParseUrl(std::string_view text);
 
 struct HttpResponse {
@@ -52,4 +52,4 @@ class HttpConn {
   std::string buf_;  // bytes read past the last response
 };
 
-}  // namespace laurel::bench
+}  // namespace laurel::cli

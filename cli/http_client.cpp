@@ -1,4 +1,6 @@
-#include "bench/http_client.h"
+#include "cli/http_client.h"
+
+#include <netdb.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,7 +12,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace laurel::bench {
+namespace laurel::cli {
 namespace {
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -56,7 +58,18 @@ Result<Url> ParseUrl(std::string_view text) {
   }
   in_addr addr{};
   if (inet_pton(AF_INET, u.host.c_str(), &addr) != 1) {
-    return Status::InvalidArgument("host must be a dotted IPv4 address in '" + u.text + "'");
+    // A host name ("localhost", "node1.example"): resolved once, to its first IPv4 address.
+    addrinfo hints{};
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (getaddrinfo(u.host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
+      return Status::InvalidArgument("cannot resolve host '" + u.host + "' in '" + u.text + "'");
+    }
+    char ip[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr, ip, sizeof ip);
+    freeaddrinfo(res);
+    u.host = ip;
   }
   return u;
 }
@@ -193,4 +206,4 @@ Result<HttpResponse> HttpConn::DoOnce(const std::string& request) {
   return resp;
 }
 
-}  // namespace laurel::bench
+}  // namespace laurel::cli

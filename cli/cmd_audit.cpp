@@ -1,0 +1,13 @@
+// laurel audit.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+namespace laurel::cli {
+
+void RegisterAuditCommands(CLI::App& app, CommandRun& run) {
+  (void)app;
+  (void)run;
+}
+
+}  // namespace laurel::cli
