@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -179,10 +180,19 @@ Result<uint64_t> Run::Height(HttpConn& c) {
   if (r.status != 200)
     return Status::Unavailable("GET /v1/status: HTTP " + std::to_string(r.status));
   auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_discarded() || !j.contains("height") || !j["height"].is_number_unsigned()) {
+  if (j.is_discarded() || !j.contains("height")) {
     return Status::Corruption("GET /v1/status: no height");
   }
-  return j["height"].get<uint64_t>();
+  // protobuf's JSON mapping prints uint64 as a decimal string; accept a number too.
+  const auto& h = j["height"];
+  if (h.is_number_unsigned()) return h.get<uint64_t>();
+  if (h.is_string()) {
+    const std::string s = h.get<std::string>();
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return v;
+  }
+  return Status::Corruption("GET /v1/status: height is not an unsigned integer");
 }
 
 void Run::Sender(int k) {
