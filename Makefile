@@ -65,8 +65,9 @@ up: build
 down:
 	@testnet/testnet down
 
-# Benchmarks (issue 6; bench/run): the machine's ceiling and a 4-validator testnet's committed
-# tx/s and commit latency, in bench/results/. BENCH_MODE=quick (about a minute) or full.
+# Benchmarks (issue 6; bench/run): the machine's ceiling, a 4-validator testnet's committed
+# tx/s, commit latency and gate verification, in bench/results/. BENCH_MODE=quick (a few
+# minutes), full (the record), or scale (1.5 M cards and an audit of them).
 BENCH_MODE ?= quick
 bench: deps
 	BENCH_MODE=$(BENCH_MODE) BENCH_JOBS=$(JOBS) bench/run
