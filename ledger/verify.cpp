@@ -1,0 +1,131 @@
+#include "ledger/verify.h"
+
+#include <utility>
+
+namespace laurel::ledger {
+namespace {
+
+VerifyResult Refuse(VerifyResult r, VerifyReason reason, std::string message) {
+  r.reason = reason;
+  r.message = std::move(message);
+  return r;
+}
+
+}  // namespace
+
+const char* VerifyReasonName(VerifyReason r) {
+  switch (r) {
+    case VerifyReason::kValid:
+      return "VALID";
+    case VerifyReason::kMalformed:
+      return "MALFORMED";
+    case VerifyReason::kWrongChain:
+      return "WRONG_CHAIN";
+    case VerifyReason::kUnknownIssuer:
+      return "UNKNOWN_ISSUER";
+    case VerifyReason::kBadSignature:
+      return "BAD_SIGNATURE";
+    case VerifyReason::kNotOnLedger:
+      return "NOT_ON_LEDGER";
+    case VerifyReason::kDigestMismatch:
+      return "DIGEST_MISMATCH";
+    case VerifyReason::kRevoked:
+      return "REVOKED";
+    case VerifyReason::kSuspended:
+      return "SUSPENDED";
+    case VerifyReason::kExpired:
+      return "EXPIRED";
+    case VerifyReason::kNotYetValid:
+      return "NOT_YET_VALID";
+    case VerifyReason::kIssuerSuspended:
+      return "ISSUER_SUSPENDED";
+  }
+  return "UNKNOWN";
+}
+
+VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
+                        std::string_view card_text, uint64_t now_unix_s) {
+  VerifyResult r;
+  auto card = types::CardFromText(card_text);
+  if (!card.ok()) {
+    return Refuse(std::move(r), VerifyReason::kMalformed, card.status().message());
+  }
+  auto body = types::DecodeCardBody(card->body);
+  if (!body.ok()) {
+    return Refuse(std::move(r), VerifyReason::kMalformed, body.status().message());
+  }
+  r.card = *body;
+  const types::CardBody& b = *r.card;
+
+  if (b.chain_id != chain_id) {
+    return Refuse(std::move(r), VerifyReason::kWrongChain,
+                  "card is for chain '" + b.chain_id + "', this ledger is '" +
+                      std::string(chain_id) + "'");
+  }
+  const auto issuer = ReadIssuer(state, b.issuer_id);
+  if (!issuer) {
+    return Refuse(std::move(r), VerifyReason::kUnknownIssuer,
+                  "issuer '" + b.issuer_id + "' is not on the ledger");
+  }
+  const IssuerKey* key = issuer->key(b.key_version);
+  if (key == nullptr) {
+    return Refuse(std::move(r), VerifyReason::kBadSignature,
+                  "issuer '" + b.issuer_id + "' has no key version " +
+                      std::to_string(b.key_version));
+  }
+  if (!types::VerifyCardSignature(*card, key->public_key)) {
+    return Refuse(std::move(r), VerifyReason::kBadSignature,
+                  "signature does not verify with key version " + std::to_string(b.key_version) +
+                      " of issuer '" + b.issuer_id + "'");
+  }
+
+  r.credential = ReadCredential(state, b.credential_id);
+  if (!r.credential || r.credential->issuer_id != b.issuer_id) {
+    const bool foreign = r.credential.has_value();
+    r.credential.reset();
+    return Refuse(std::move(r), VerifyReason::kNotOnLedger,
+                  foreign ? "credential '" + b.credential_id + "' belongs to another issuer"
+                          : "credential '" + b.credential_id + "' is not on the ledger");
+  }
+  const CredentialRecord& c = *r.credential;
+  const Hash32 digest = types::CardDigest(card->body);
+  if (c.card_digest != Bytes(digest.begin(), digest.end())) {
+    return Refuse(std::move(r), VerifyReason::kDigestMismatch,
+                  "card does not match the ledger record (replaced by a renewal, or altered)");
+  }
+  if (b.key_version != c.key_version) {
+    return Refuse(std::move(r), VerifyReason::kBadSignature,
+                  "card signed with key version " + std::to_string(b.key_version) +
+                      " but the record was written under key version " +
+                      std::to_string(c.key_version));
+  }
+  if (c.status == types::CredentialStatus::kRevoked) {
+    return Refuse(std::move(r), VerifyReason::kRevoked,
+                  "credential revoked" + (c.status_reason.empty() ? "" : ": " + c.status_reason));
+  }
+  if (c.status == types::CredentialStatus::kSuspended) {
+    return Refuse(std::move(r), VerifyReason::kSuspended,
+                  "credential suspended" +
+                      (c.status_reason.empty() ? "" : ": " + c.status_reason));
+  }
+  if (issuer->status != types::IssuerStatus::kActive) {
+    return Refuse(std::move(r), VerifyReason::kIssuerSuspended,
+                  "issuer '" + b.issuer_id + "' is " +
+                      (issuer->status == types::IssuerStatus::kRetired ? "retired" : "suspended"));
+  }
+  if (now_unix_s < c.valid_from) {
+    return Refuse(std::move(r), VerifyReason::kNotYetValid,
+                  "valid from " + std::to_string(c.valid_from) + ", now " +
+                      std::to_string(now_unix_s));
+  }
+  if (now_unix_s >= c.valid_until) {
+    return Refuse(std::move(r), VerifyReason::kExpired,
+                  "valid until " + std::to_string(c.valid_until) + ", now " +
+                      std::to_string(now_unix_s));
+  }
+  r.reason = VerifyReason::kValid;
+  r.message = "valid until " + std::to_string(c.valid_until);
+  return r;
+}
+
+}  // namespace laurel::ledger

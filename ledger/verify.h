@@ -1,0 +1,61 @@
+// The gate decision (DESIGN.md §5): is this card, shown now, valid on this ledger?
+//
+// A pure function over a StateView: no clock, no I/O; the caller supplies "now". Checks run in
+// a fixed order and the first that fails names the one reason:
+//   decode (kMalformed) -> card chain id (kWrongChain) -> issuer known (kUnknownIssuer) ->
+//   signature by the issuer key of the card's key_version (kBadSignature) -> record on the
+//   ledger for the card's credential id, of the card's issuer (kNotOnLedger) -> card digest ==
+//   record digest (kDigestMismatch) -> card key_version == record key_version (kBadSignature:
+//   a key version other than the one current when the record was written, i.e. an old key
+//   used after a rotation) -> record revoked (kRevoked) -> suspended (kSuspended) -> issuer
+//   not active, suspended or retired (kIssuerSuspended) -> now < valid_from (kNotYetValid) ->
+//   now >= valid_until (kExpired) -> kValid.
+// The validity window checked is the ledger record's (a renewal moves it); the card's own
+// window is reported in `card` for display.
+//
+// Thread safety: pure; safe on any thread given a StateView that is.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ledger/state.h"
+#include "types/card.h"
+
+namespace laurel::ledger {
+
+enum class VerifyReason : uint8_t {
+  kValid = 0,
+  kMalformed,
+  kWrongChain,
+  kUnknownIssuer,
+  kBadSignature,
+  kNotOnLedger,
+  kDigestMismatch,
+  kRevoked,
+  kSuspended,
+  kExpired,
+  kNotYetValid,
+  kIssuerSuspended,
+};
+inline constexpr uint8_t kMaxVerifyReason = static_cast<uint8_t>(VerifyReason::kIssuerSuspended);
+
+// "VALID", "MALFORMED", ... (the names of the API's VerifyResponse.Reason).
+const char* VerifyReasonName(VerifyReason r);
+
+struct VerifyResult {
+  VerifyReason reason = VerifyReason::kMalformed;
+  std::string message;                        // human detail
+  std::optional<types::CardBody> card;        // when the card decodes
+  std::optional<CredentialRecord> credential; // when the ledger holds the card's credential id
+  bool valid() const { return reason == VerifyReason::kValid; }
+};
+
+// Decides on `card_text` ("LC1:..." with optional surrounding whitespace) against `state`,
+// for chain `chain_id`, at `now_unix_s`.
+VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
+                        std::string_view card_text, uint64_t now_unix_s);
+
+}  // namespace laurel::ledger

@@ -1,0 +1,254 @@
+// The gate decision: one test per reason, on states built by the executor, plus key rotation
+// and the check order where two reasons could apply.
+#include "ledger/verify.h"
+
+#include "common/base45.h"
+#include "tests/unit/ledger/ledger_fixture.h"
+
+using namespace laurel;
+using namespace laurel::ledger;
+using namespace laurel::ledger::test;
+
+namespace {
+
+constexpr uint64_t kFrom = 1'700'000'000;
+constexpr uint64_t kUntil = 1'800'000'000;
+constexpr uint64_t kNow = 1'750'000'000;
+
+types::CardBody Body(const std::string& cred_id, uint32_t key_version = 1,
+                     const std::string& issuer = "city-fed",
+                     const std::string& chain = Chain::kChainId) {
+  types::CardBody b;
+  b.chain_id = chain;
+  b.credential_id = cred_id;
+  b.issuer_id = issuer;
+  b.key_version = key_version;
+  b.type = CredentialType::kModelWorker;
+  b.level = Level::kMunicipal;
+  b.holder_name = "Li Wei";
+  b.member_no = "MW-0001";
+  b.salt = Bytes(types::kCardSaltSize, 0x5a);
+  b.valid_from = kFrom;
+  b.valid_until = kUntil;
+  return b;
+}
+
+Bytes DigestOf(const types::CardBody& b) {
+  const Hash32 d = types::CardDigest(types::EncodeCardBody(b));
+  return Bytes(d.begin(), d.end());
+}
+
+std::string Text(const types::CardBody& b, const crypto::PrivateKey& key) {
+  return types::CardToText(types::SignCard(b, key));
+}
+
+// Records `b` on the ledger (issued by `key`, the issuer's current key) and returns its text
+// signed by `card_key`.
+std::string IssueCard(Chain& c, const types::CardBody& b, const crypto::PrivateKey& key,
+                      const crypto::PrivateKey& card_key, uint64_t from = kFrom,
+                      uint64_t until = kUntil) {
+  REQUIRE(c.Run(types::IssueCredential{b.credential_id, b.issuer_id, b.type, b.level,
+                                       DigestOf(b), from, until},
+                {&key}) == TxCode::kOk);
+  return Text(b, card_key);
+}
+
+VerifyResult Verify(Chain& c, const std::string& text, uint64_t now = kNow) {
+  return VerifyCard(c.state(), Chain::kChainId, text, now);
+}
+
+}  // namespace
+
+TEST_CASE("a card recorded on the ledger and shown within its validity is VALID", "[verify]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000001");
+  const std::string text = IssueCard(c, b, c.fed_, c.fed_);
+  const VerifyResult r = Verify(c, "  " + text + "\n");
+  CHECK(r.reason == VerifyReason::kValid);
+  CHECK(r.valid());
+  REQUIRE(r.card);
+  CHECK(r.card->holder_name == "Li Wei");
+  REQUIRE(r.credential);
+  CHECK(r.credential->credential_id == b.credential_id);
+  CHECK(r.credential->key_version == 1);
+}
+
+TEST_CASE("text that is not a card is MALFORMED", "[verify]") {
+  Chain c;
+  for (const std::string& text :
+       {std::string("hello"), std::string("LC1:"), std::string("LC1:%%%%"),
+        std::string("HC1:") + Base45Encode(ToBytes("x")),
+        std::string("LC1:") + Base45Encode(ToBytes("not a protobuf card \xff\xff"))}) {
+    INFO(text);
+    const VerifyResult r = Verify(c, text);
+    CHECK(r.reason == VerifyReason::kMalformed);
+    CHECK_FALSE(r.card);
+    CHECK_FALSE(r.message.empty());
+  }
+}
+
+TEST_CASE("a card whose body is not a CardBody is MALFORMED", "[verify]") {
+  Chain c;
+  types::Card card;
+  card.body = ToBytes(std::string("\x0a\x05hello\x4a\x01\x00", 10));  // salt of 1 byte
+  card.signature = Bytes(64, 1);
+  CHECK(Verify(c, types::CardToText(card)).reason == VerifyReason::kMalformed);
+}
+
+TEST_CASE("a card of another chain is WRONG_CHAIN before anything else", "[verify]") {
+  Chain c;
+  // Unknown issuer and a bad signature too: the chain is checked first.
+  const auto b = Body("nobody/M/1", 1, "nobody", "other-chain");
+  const VerifyResult r = Verify(c, Text(b, KeyFrom(99)));
+  CHECK(r.reason == VerifyReason::kWrongChain);
+  REQUIRE(r.card);
+  CHECK(r.card->chain_id == "other-chain");
+}
+
+TEST_CASE("a card of an issuer the ledger does not know is UNKNOWN_ISSUER", "[verify]") {
+  Chain c;
+  CHECK(Verify(c, Text(Body("ghost-union/M/1", 1, "ghost-union"), KeyFrom(50))).reason ==
+        VerifyReason::kUnknownIssuer);
+}
+
+TEST_CASE("a card not signed by the issuer's key of its version is BAD_SIGNATURE", "[verify]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000002");
+  IssueCard(c, b, c.fed_, c.fed_);
+  SECTION("another key") { CHECK(Verify(c, Text(b, KeyFrom(77))).reason == VerifyReason::kBadSignature); }
+  SECTION("a key version the issuer never had") {
+    auto b3 = b;
+    b3.key_version = 3;
+    CHECK(Verify(c, Text(b3, c.fed_)).reason == VerifyReason::kBadSignature);
+  }
+  SECTION("one flipped byte in the signature") {
+    types::Card card = types::SignCard(b, c.fed_);
+    card.signature[10] ^= 0x01;
+    CHECK(Verify(c, types::CardToText(card)).reason == VerifyReason::kBadSignature);
+  }
+}
+
+TEST_CASE("a well-signed card whose credential is not recorded is NOT_ON_LEDGER", "[verify]") {
+  Chain c;
+  const VerifyResult r = Verify(c, Text(Body("city-fed/MW/2026/424242"), c.fed_));
+  CHECK(r.reason == VerifyReason::kNotOnLedger);
+  CHECK_FALSE(r.credential);
+}
+
+TEST_CASE("a card whose credential id is recorded for another issuer is NOT_ON_LEDGER",
+          "[verify]") {
+  Chain c;
+  const auto dist = KeyFrom(21);
+  c.RegisterChild("jimo-district", "city-fed", c.fed_, dist, AllGrants());
+  const auto b = Body("city-fed/MW/2026/000009");
+  IssueCard(c, b, c.fed_, c.fed_);
+  auto forged = b;
+  forged.issuer_id = "jimo-district";
+  CHECK(Verify(c, Text(forged, dist)).reason == VerifyReason::kNotOnLedger);
+}
+
+TEST_CASE("a card replaced by a renewal, or with altered fields, is DIGEST_MISMATCH",
+          "[verify]") {
+  Chain c;
+  const auto old_body = Body("city-fed/MW/2026/000003");
+  const std::string old_text = IssueCard(c, old_body, c.fed_, c.fed_);
+  SECTION("altered display fields, re-signed by the issuer") {
+    auto altered = old_body;
+    altered.holder_name = "Someone Else";
+    CHECK(Verify(c, Text(altered, c.fed_)).reason == VerifyReason::kDigestMismatch);
+  }
+  SECTION("renewed: the old card is refused, the new one valid") {
+    auto new_body = old_body;
+    new_body.salt = Bytes(types::kCardSaltSize, 0x77);
+    new_body.valid_until = kUntil + 1000;
+    REQUIRE(c.Run(types::RenewCredential{old_body.credential_id, DigestOf(new_body), kFrom,
+                                         kUntil + 1000},
+                  {&c.fed_}) == TxCode::kOk);
+    CHECK(Verify(c, old_text).reason == VerifyReason::kDigestMismatch);
+    CHECK(Verify(c, Text(new_body, c.fed_)).reason == VerifyReason::kValid);
+  }
+}
+
+TEST_CASE("key rotation: a card signed before keeps verifying, the old key after is refused",
+          "[verify]") {
+  Chain c;
+  const auto before = Body("city-fed/MW/2026/000010");
+  const std::string before_text = IssueCard(c, before, c.fed_, c.fed_);
+  const auto k2 = KeyFrom(30);
+  REQUIRE(c.Run(types::RotateIssuerKey{"city-fed", Pub(k2)}, {&c.fed_}) == TxCode::kOk);
+  REQUIRE(c.Issuer("city-fed")->current_key().key_version == 2);
+
+  // Signed with v1 while v1 was current: still valid.
+  CHECK(Verify(c, before_text).reason == VerifyReason::kValid);
+
+  // Recorded after the rotation (record key_version 2), card signed with the old key v1.
+  const auto after_old = Body("city-fed/MW/2026/000011", 1);
+  const std::string after_old_text = IssueCard(c, after_old, k2, c.fed_);
+  REQUIRE(c.Credential(after_old.credential_id)->key_version == 2);
+  const VerifyResult r = Verify(c, after_old_text);
+  CHECK(r.reason == VerifyReason::kBadSignature);
+  CHECK(r.message.find("key version") != std::string::npos);
+
+  // Claiming version 2 but signed with the old key: the signature check refuses it.
+  const auto claims_v2 = Body("city-fed/MW/2026/000012", 2);
+  CHECK(Verify(c, IssueCard(c, claims_v2, k2, c.fed_)).reason == VerifyReason::kBadSignature);
+
+  // Signed with v2 after the rotation: valid.
+  const auto after_new = Body("city-fed/MW/2026/000013", 2);
+  CHECK(Verify(c, IssueCard(c, after_new, k2, k2)).reason == VerifyReason::kValid);
+}
+
+TEST_CASE("a revoked credential is REVOKED and a suspended one SUSPENDED until reinstated",
+          "[verify]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000004");
+  const std::string text = IssueCard(c, b, c.fed_, c.fed_);
+  REQUIRE(c.Run(types::SetCredentialStatus{b.credential_id, CredentialStatus::kSuspended, "lost"},
+                {&c.fed_}) == TxCode::kOk);
+  VerifyResult s = Verify(c, text);
+  CHECK(s.reason == VerifyReason::kSuspended);
+  CHECK(s.message.find("lost") != std::string::npos);
+  REQUIRE(c.Run(types::SetCredentialStatus{b.credential_id, CredentialStatus::kActive, "found"},
+                {&c.fed_}) == TxCode::kOk);
+  CHECK(Verify(c, text).reason == VerifyReason::kValid);
+  REQUIRE(c.Run(types::SetCredentialStatus{b.credential_id, CredentialStatus::kRevoked, "fraud"},
+                {&c.fed_}) == TxCode::kOk);
+  CHECK(Verify(c, text).reason == VerifyReason::kRevoked);
+  // Revoked wins over an expired window.
+  CHECK(Verify(c, text, kUntil + 10).reason == VerifyReason::kRevoked);
+}
+
+TEST_CASE("a card of a suspended or retired issuer is ISSUER_SUSPENDED", "[verify]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000005");
+  const std::string text = IssueCard(c, b, c.fed_, c.fed_);
+  REQUIRE(c.Run(types::SetIssuerStatus{"city-fed", IssuerStatus::kSuspended, "audit"},
+                {&c.admin1_, &c.admin2_}) == TxCode::kOk);
+  CHECK(Verify(c, text).reason == VerifyReason::kIssuerSuspended);
+  // Checked before the validity window.
+  CHECK(Verify(c, text, kFrom - 1).reason == VerifyReason::kIssuerSuspended);
+  REQUIRE(c.Run(types::SetIssuerStatus{"city-fed", IssuerStatus::kRetired, "merged"},
+                {&c.admin1_, &c.admin2_}) == TxCode::kOk);
+  const VerifyResult r = Verify(c, text);
+  CHECK(r.reason == VerifyReason::kIssuerSuspended);
+  CHECK(r.message.find("retired") != std::string::npos);
+}
+
+TEST_CASE("the ledger record's validity window decides NOT_YET_VALID and EXPIRED", "[verify]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000006");
+  const std::string text = IssueCard(c, b, c.fed_, c.fed_);
+  CHECK(Verify(c, text, kFrom - 1).reason == VerifyReason::kNotYetValid);
+  CHECK(Verify(c, text, kFrom).reason == VerifyReason::kValid);
+  CHECK(Verify(c, text, kUntil - 1).reason == VerifyReason::kValid);
+  CHECK(Verify(c, text, kUntil).reason == VerifyReason::kExpired);
+  CHECK(Verify(c, text, kUntil + 86400).reason == VerifyReason::kExpired);
+}
+
+TEST_CASE("every reason has its API name", "[verify]") {
+  CHECK(std::string(VerifyReasonName(VerifyReason::kValid)) == "VALID");
+  CHECK(std::string(VerifyReasonName(VerifyReason::kIssuerSuspended)) == "ISSUER_SUSPENDED");
+  for (uint8_t i = 0; i <= kMaxVerifyReason; ++i) {
+    CHECK(std::string(VerifyReasonName(static_cast<VerifyReason>(i))) != "UNKNOWN");
+  }
+}
