@@ -336,6 +336,41 @@ class KvStore final : public Store {
     return History(HistoryKind::kIssuer, issuer_id, page_token, limit);
   }
 
+  Result<IssuerPage> ListIssuers(std::string_view page_token, size_t limit) const override {
+    limit = std::clamp<size_t>(limit, 1, kMaxHistoryLimit);
+    const std::string prefix = ledger::IssuerKeyOf("");
+    std::string start = prefix;
+    if (!page_token.empty()) {
+      auto last = HexDecode(page_token);
+      if (!last || last->empty()) return Status::InvalidArgument("malformed page token");
+      // The smallest key after the last one returned.
+      start += ToString(*last);
+      start.push_back('\0');
+    }
+    IssuerPage page;
+    std::string last_id;
+    bool more = false;
+    Status decode_status;
+    LAUREL_RETURN_IF_ERROR(kv_->Scan(Cf::kState, start, [&](std::string_view k, std::string_view v) {
+      if (!k.starts_with(prefix)) return false;
+      if (page.issuers.size() == limit) {
+        more = true;
+        return false;
+      }
+      auto r = ledger::DecodeIssuer(v);
+      if (!r.ok()) {
+        decode_status = Corrupt("issuer record " + std::string(k) + " does not decode");
+        return false;
+      }
+      page.issuers.push_back(std::move(r).value());
+      last_id = std::string(k.substr(prefix.size()));
+      return true;
+    }));
+    LAUREL_RETURN_IF_ERROR(decode_status);
+    if (more) page.next_page_token = HexEncode(AsBytes(last_id));
+    return page;
+  }
+
   Status PutConsensusRecord(std::string_view name, ByteView value) override {
     if (name.empty()) return Status::InvalidArgument("consensus record name is empty");
     return kv_->Write({{Cf::kConsensus, std::string(name), ToString(value)}}, /*sync=*/true);

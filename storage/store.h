@@ -62,6 +62,11 @@ struct HistoryPage {
   std::string next_page_token;        // empty when there is no more
 };
 
+struct IssuerPage {
+  std::vector<ledger::IssuerRecord> issuers;  // in issuer id (byte) order
+  std::string next_page_token;                // empty when there is no more
+};
+
 class Store : public ledger::StateView {
  public:
   ~Store() override = default;
@@ -89,6 +94,11 @@ class Store : public ledger::StateView {
   virtual Result<HistoryPage> IssuerHistory(std::string_view issuer_id,
                                             std::string_view page_token,
                                             size_t limit) const = 0;
+
+  // Registered issuers in id order, at most `limit` (clamped to 1..1000) starting after
+  // `page_token` (empty: from the first). Holds one page in memory, whatever the number of
+  // issuers. A token is the hex of the last id returned; a malformed one is kInvalidArgument.
+  virtual Result<IssuerPage> ListIssuers(std::string_view page_token, size_t limit) const = 0;
 
   // Consensus persistence: one opaque record per name (e.g. "safety"), written synced.
   virtual Status PutConsensusRecord(std::string_view name, ByteView value) = 0;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
@@ -355,6 +356,75 @@ TEST_CASE("a malformed page token or an empty id is refused as an invalid argume
   REQUIRE(past.ok());
   CHECK(past->entries.empty());
   CHECK(past->next_page_token.empty());
+}
+
+TEST_CASE("issuers are listed in id order across pages, and only issuers", "[store][issuers]") {
+  AnyStore s(GENERATE(as<std::string>{}, "memory", "rocksdb"));
+  INFO("store " << s.kind);
+  // 23 issuers whose ids are prefixes of each other, among governance and credential keys.
+  std::map<std::string, std::string> writes = {{"g", "governance"}, {"c/a/1", "credential"},
+                                               {"h", "not an issuer"}};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 23; ++i) {
+    std::string id = "u" + std::to_string(i);
+    if (i % 4 == 0) id = "u" + std::to_string(i / 4);  // "u0", "u1", ... also plain
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) id += "-x";
+    ids.push_back(id);
+    ledger::IssuerRecord r;
+    r.issuer_id = id;
+    r.name = "Issuer " + id;
+    r.keys.push_back({1, Bytes(32, static_cast<uint8_t>(i)), 0, 0});
+    writes[ledger::IssuerKeyOf(id)] = ledger::EncodeIssuer(r);
+  }
+  std::sort(ids.begin(), ids.end());
+  REQUIRE(Commit(*s, MakeBlock(0, {}, writes)).ok());
+
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = s->ListIssuers(token, 10);
+    REQUIRE(page.ok());
+    ++pages;
+    CHECK(page->issuers.size() == (pages < 3 ? 10u : 3u));
+    for (const auto& r : page->issuers) {
+      seen.push_back(r.issuer_id);
+      CHECK(r.name == "Issuer " + r.issuer_id);
+    }
+    token = page->next_page_token;
+  } while (!token.empty() && pages < 10);
+  CHECK(pages == 3);
+  CHECK(seen == ids);
+
+  // Exactly one page: no token. Limit 0 is clamped to 1; over 1000 to 1000.
+  auto all = s->ListIssuers("", 23);
+  REQUIRE(all.ok());
+  CHECK(all->issuers.size() == 23);
+  CHECK(all->next_page_token.empty());
+  auto one = s->ListIssuers("", 0);
+  REQUIRE(one.ok());
+  CHECK(one->issuers.size() == 1);
+  CHECK(one->next_page_token == HexEncode(AsBytes(ids[0])));
+  auto big = s->ListIssuers("", 5000);
+  REQUIRE(big.ok());
+  CHECK(big->issuers.size() == 23);
+  // A token past the last id gives an empty last page; a malformed one is refused.
+  auto past = s->ListIssuers(HexEncode(AsBytes("zzz")), 10);
+  REQUIRE(past.ok());
+  CHECK(past->issuers.empty());
+  CHECK(past->next_page_token.empty());
+  for (const char* bad : {"zz", "abc", "0"}) {
+    INFO("token '" << bad << "'");
+    CHECK(s->ListIssuers(bad, 10).status().code() == StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("an empty store lists no issuers", "[store][issuers]") {
+  AnyStore s("memory");
+  auto page = s->ListIssuers("", 100);
+  REQUIRE(page.ok());
+  CHECK(page->issuers.empty());
+  CHECK(page->next_page_token.empty());
 }
 
 TEST_CASE("consensus records round-trip and overwrite", "[store]") {
