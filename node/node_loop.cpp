@@ -48,6 +48,12 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
       for (const Bytes& wire : std::get<TxBatchMsg>(*m).txs) {
         auto tx = types::DecodeTx(wire);
         if (!tx.ok()) continue;
+        // A copy of a transaction this node already holds or has committed (it came first from
+        // a client, another peer or a proposal) is dropped before its signatures are checked:
+        // each node verifies each transaction once.
+        const Hash32 id = types::TxId(*tx);
+        if (IsPending(id)) continue;
+        if (auto loc = store_->GetTxLocation(id); loc && ledger::ConsumesTxId(loc->code)) continue;
         if (checker_.CheckStateless(*tx, next) != ledger::TxCode::kOk) continue;
         good.emplace_back(std::move(tx).value(), wire.size());
       }

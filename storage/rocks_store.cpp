@@ -92,6 +92,10 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cac
   if (cf == Cf::kState || cf == Cf::kTxIndex || cf == Cf::kBlockIndex) {
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
     t.whole_key_filtering = true;
+    // The same for the memtable: most look-ups (a new transaction's id, a new credential's
+    // id) miss, and without a filter each miss walks the memtable's skip list.
+    o.memtable_prefix_bloom_size_ratio = 0.05;
+    o.memtable_whole_key_filtering = true;
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.compression = rocksdb::kLZ4Compression;
