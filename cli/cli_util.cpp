@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -211,5 +213,74 @@ std::string FormatUnixTime(uint64_t seconds) {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+Result<uint64_t> ParseTime(std::string_view text) {
+  auto bad = [&] {
+    return Status::InvalidArgument("not a date (YYYY-MM-DD) or unix seconds: \"" +
+                                   std::string(text.substr(0, 40)) + "\"");
+  };
+  if (text.empty()) return bad();
+  const bool digits_only = std::all_of(text.begin(), text.end(),
+                                       [](char c) { return c >= '0' && c <= '9'; });
+  if (digits_only) {
+    uint64_t v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size()) return bad();
+    return v;
+  }
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad();
+  auto num = [&](size_t pos, size_t len, int& out) {
+    auto [ptr, ec] = std::from_chars(text.data() + pos, text.data() + pos + len, out);
+    return ec == std::errc() && ptr == text.data() + pos + len;
+  };
+  int y = 0, m = 0, d = 0;
+  if (!num(0, 4, y) || !num(5, 2, m) || !num(8, 2, d)) return bad();
+  if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) return bad();
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = m - 1;
+  tm.tm_mday = d;
+  const std::time_t t = timegm(&tm);
+  // timegm normalises (Feb 30 -> Mar 2): a day that moved did not exist.
+  if (t < 0 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 || tm.tm_mday != d) return bad();
+  return static_cast<uint64_t>(t);
+}
+
+namespace {
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c == '-') c = '_';
+  }
+  return out;
+}
+}  // namespace
+
+Result<types::CredentialType> ParseCredentialType(std::string_view text) {
+  const std::string t = Lower(text);
+  if (t == "member") return types::CredentialType::kMember;
+  if (t == "model_worker") return types::CredentialType::kModelWorker;
+  return Status::InvalidArgument("unknown credential type \"" + std::string(text) +
+                                 "\" (member or model_worker)");
+}
+
+Result<types::Level> ParseLevel(std::string_view text) {
+  using L = types::Level;
+  const std::string t = Lower(text);
+  for (L l : {L::kNational, L::kProvincial, L::kMunicipal, L::kDistrict, L::kEnterprise}) {
+    if (t == Lower(types::LevelName(l))) return l;
+  }
+  return Status::InvalidArgument("unknown level \"" + std::string(text) +
+                                 "\" (national, provincial, municipal, district or enterprise)");
+}
+
+bool IsIoError(const Status& st) {
+  return st.code() == StatusCode::kNotFound || st.code() == StatusCode::kIoError ||
+         st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kAlreadyExists ||
+         st.code() == StatusCode::kUnavailable;
+}
+
+int FailFor(const Status& st) { return Fail(IsIoError(st) ? kExitUsage : kExitInvalid, st); }
 
 }  // namespace laurel::cli

@@ -14,6 +14,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
+#include "types/tx.h"
 
 namespace CLI {
 class App;
@@ -68,5 +69,22 @@ bool LooksLikeJson(std::string_view data);
 
 // "2024-01-01T00:00:00Z" for unix seconds (UTC).
 std::string FormatUnixTime(uint64_t seconds);
+
+// A date on the command line: "YYYY-MM-DD" (midnight UTC of that day, years 1970..9999) or unix
+// seconds (decimal digits only). kInvalidArgument for anything else, including impossible dates
+// ("2026-02-30").
+Result<uint64_t> ParseTime(std::string_view text);
+
+// Credential types and levels on the command line, case-insensitive: "member",
+// "model_worker" (also "model-worker"); "national" ... "enterprise". kInvalidArgument naming the
+// accepted values otherwise.
+Result<types::CredentialType> ParseCredentialType(std::string_view text);
+Result<types::Level> ParseLevel(std::string_view text);
+
+// Whether the status means the input could not be read or written (exit 2) rather than that it
+// was read and is wrong (exit 1).
+bool IsIoError(const Status& st);
+// Fail() with kExitUsage for IsIoError (and unreachable nodes), else kExitInvalid.
+int FailFor(const Status& st);
 
 }  // namespace laurel::cli

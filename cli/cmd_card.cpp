@@ -1,8 +1,17 @@
-// laurel card inspect (LC1:... | --file CARD.lc1) [--issuer-key PUBHEX] [--json]
+// laurel card issue | renew | suspend | reinstate | revoke | inspect.
 //
-// Offline look at a card: decode, show the body and digest, and with the issuer's public key
-// check the signature. Whether the card is on the ledger and active is `laurel verify`'s job.
+// issue/renew make a card (CardBody signed by the issuer's current key, a fresh random salt),
+// put its digest on the ledger in one transaction, and only once that committed OK write the
+// card file ("LC1:..." + "\n") and, with --qr, its QR code PNG. suspend/reinstate/revoke are
+// one SetCredentialStatus transaction each (cli/net_tx.h). inspect is offline: decode, show the
+// body and digest, and with the issuer's public key check the signature; whether the card is
+// on the ledger and active is `laurel verify`'s job.
+#include <sodium.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -10,6 +19,9 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/net_tx.h"
+#include "cli/qr.h"
+#include "ledger/rules.h"
 #include "types/card.h"
 
 namespace laurel::cli {
@@ -96,11 +108,399 @@ int RunCardInspect(const CardInspectOptions& o) {
   return kExitOk;
 }
 
+// ---- shared by issue and renew ----
+
+// Refuses (kAlreadyExists) before anything is submitted when an output file exists: a card
+// is never written over another, and a card on the ledger must not be left without its file.
+Status CheckFree(const std::string& flag, const std::optional<std::string>& path) {
+  if (!path || *path == "-") return Status::Ok();
+  std::error_code ec;
+  if (std::filesystem::symlink_status(*path, ec).type() !=
+      std::filesystem::file_type::not_found) {
+    return Status::AlreadyExists(flag + " " + *path + " already exists; not overwriting it");
+  }
+  return Status::Ok();
+}
+
+// Writes the card file and the QR code, never over an existing file. On failure the message
+// carries the card text, which is on the ledger already and must not be lost.
+Status WriteCardFiles(const std::string& text, const std::string& out,
+                      const std::optional<std::string>& qr) {
+  auto lost = [&](const Status& st) {
+    return Status(st.code(), st.message() + "; the card is on the ledger, its text is " + text);
+  };
+  if (Status st = WriteOutput(out, text + "\n", /*exclusive=*/true); !st.ok()) return lost(st);
+  if (qr) {
+    auto png = EncodeQrPng(text);
+    if (!png.ok()) return lost(png.status());
+    if (Status st = WriteOutput(*qr, *png, /*exclusive=*/true); !st.ok()) return lost(st);
+  }
+  return Status::Ok();
+}
+
+// The key version to put in a card of `issuer_id` signed by `key`: the issuer's current one,
+// after checking that `key` is that version's public key. With `override_version` (testing
+// refusals) that version is used unchecked.
+Result<uint32_t> KeyVersionFor(RpcClient& c, const std::string& issuer_id,
+                               const crypto::PrivateKey& key,
+                               std::optional<uint32_t> override_version) {
+  LAUREL_ASSIGN_OR_RETURN(nlohmann::json j, c.Get("/v1/issuers/" + UrlEscape(issuer_id)));
+  if (override_version) return *override_version;
+  const uint64_t current = JsonU64Or0(j, "current_key_version");
+  std::string current_pk;
+  if (j.contains("keys") && j["keys"].is_array()) {
+    for (const auto& k : j["keys"]) {
+      if (JsonU64Or0(k, "key_version") == current) current_pk = JsonStr(k, "public_key");
+    }
+  }
+  if (current == 0 || current > UINT32_MAX || current_pk.empty()) {
+    return Status::Unavailable("node at " + c.url() + ": issuer " + issuer_id +
+                               " has no current key in its answer");
+  }
+  const std::string mine = HexEncode(key.public_key());
+  if (current_pk != mine) {
+    return Status::InvalidArgument("--key " + mine.substr(0, 16) + "... is not the current key of issuer " +
+                                   issuer_id + " (key version " + std::to_string(current) + " is " +
+                                   current_pk.substr(0, 16) +
+                                   "...); a card signed by it would be refused");
+  }
+  return static_cast<uint32_t>(current);
+}
+
+// "<issuer>/<MW|M>/<year>/<6 random digits>".
+std::string DefaultCredentialId(const std::string& issuer, types::CredentialType type) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char digits[8];
+  std::snprintf(digits, sizeof digits, "%06u", randombytes_uniform(1000000));
+  return issuer + (type == types::CredentialType::kModelWorker ? "/MW/" : "/M/") +
+         std::to_string(tm.tm_year + 1900) + "/" + digits;
+}
+
+struct Validity {
+  uint64_t from = 0;
+  uint64_t until = 0;
+};
+
+Result<Validity> ParseValidity(const std::optional<std::string>& from, const std::string& until) {
+  Validity v;
+  if (from) {
+    auto t = ParseTime(*from);
+    if (!t.ok()) return Status::InvalidArgument("--valid-from: " + t.status().message());
+    v.from = *t;
+  } else {
+    v.from = static_cast<uint64_t>(std::time(nullptr));
+  }
+  auto t = ParseTime(until);
+  if (!t.ok()) return Status::InvalidArgument("--valid-until: " + t.status().message());
+  v.until = *t;
+  if (v.until <= v.from) {
+    return Status::InvalidArgument("--valid-until (" + FormatUnixTime(v.until) +
+                                   ") must be after --valid-from (" + FormatUnixTime(v.from) + ")");
+  }
+  return v;
+}
+
+// Signs the card; refuses one too large for a card (or a QR code).
+Result<std::string> MakeCardText(types::CardBody body, const crypto::PrivateKey& key) {
+  body.salt.resize(types::kCardSaltSize);
+  randombytes_buf(body.salt.data(), body.salt.size());
+  const types::Card card = types::SignCard(body, key);
+  std::string text = types::CardToText(card);
+  if (auto back = types::CardFromText(text); !back.ok()) {
+    return Status::InvalidArgument("cannot make this card: " + back.status().message());
+  }
+  return text;
+}
+
+// The single issuer key of issue/renew.
+struct IssuerKeyOptions {
+  std::string key;
+  std::optional<std::string> passphrase_file;
+  uint64_t expires_in = kDefaultExpiresIn;
+  std::optional<uint32_t> key_version;
+};
+
+void AddIssuerKeyOptions(CLI::App* cmd, IssuerKeyOptions& o) {
+  cmd->add_option("--key", o.key, "The issuer's current key file")->required();
+  cmd->add_option("--passphrase-file", o.passphrase_file, "Passphrase of an encrypted key");
+  cmd->add_option("--expires-in", o.expires_in, "Tx expiry in blocks after the current height")
+      ->capture_default_str();
+  cmd->add_option("--key-version", o.key_version,
+                  "Put this key version in the card unchecked (for testing refusals)");
+}
+
+// Submits the issuing/renewing tx; on OK writes the files.
+int SubmitCard(Node& node, const NetOptions& net, const IssuerKeyOptions& k,
+               const crypto::PrivateKey& key, const std::string& chain_id, uint64_t height,
+               types::Action action, const std::string& credential_id, const std::string& text,
+               const std::string& out, const std::optional<std::string>& qr) {
+  TxFrame frame{chain_id, height + k.expires_in};
+  auto tx = BuildSignedTx(frame, std::move(action), {key});
+  if (!tx.ok()) return Fail(kExitUsage, tx.status());
+  std::vector<std::pair<std::string, std::string>> extra = {{"credential_id", credential_id}};
+  nlohmann::json extra_json = {{"credential_id", credential_id}, {"card", text}, {"card_file", out}};
+  if (qr) extra_json["qr_file"] = *qr;
+  extra.emplace_back("card_file", out);
+  if (qr) extra.emplace_back("qr_file", *qr);
+  return SubmitAndReport(node, net, *tx, /*no_wait=*/false, extra, extra_json,
+                         [&] { return WriteCardFiles(text, out, qr); });
+}
+
+// ---- card issue ----
+
+struct CardIssueOptions {
+  NetOptions net;
+  IssuerKeyOptions k;
+  std::string issuer;
+  std::string type;
+  std::optional<std::string> level;
+  std::string holder_name;
+  std::string member_no;
+  std::optional<std::string> id;
+  std::optional<std::string> valid_from;
+  std::string valid_until;
+  std::string out;
+  std::optional<std::string> qr;
+};
+
+int RunCardIssue(const CardIssueOptions& o) {
+  if (!ledger::IsValidIssuerId(o.issuer)) {
+    return Fail(kExitUsage, "--issuer \"" + o.issuer + "\" is not an issuer id ([a-z0-9-]{2,64})");
+  }
+  auto type = ParseCredentialType(o.type);
+  if (!type.ok()) return Fail(kExitUsage, "--type: " + type.status().message());
+  types::Level level = types::Level::kUnspecified;
+  if (*type == types::CredentialType::kModelWorker) {
+    if (!o.level) return Fail(kExitUsage, "--level is required for model_worker cards");
+    auto l = ParseLevel(*o.level);
+    if (!l.ok()) return Fail(kExitUsage, "--level: " + l.status().message());
+    level = *l;
+  } else if (o.level) {
+    return Fail(kExitUsage, "member cards have no --level");
+  }
+  if (o.holder_name.empty() || o.member_no.empty()) {
+    return Fail(kExitUsage, "--holder-name and --member-no must not be empty");
+  }
+  auto validity = ParseValidity(o.valid_from, o.valid_until);
+  if (!validity.ok()) return Fail(kExitUsage, validity.status());
+  const std::string id = o.id ? *o.id : DefaultCredentialId(o.issuer, *type);
+  if (!ledger::IsValidCredentialId(id, o.issuer)) {
+    return Fail(kExitUsage, "--id \"" + id + "\" must be \"" + o.issuer +
+                                "/...\": printable ASCII without spaces, at most " +
+                                std::to_string(ledger::kMaxCredentialIdLength) + " bytes");
+  }
+  for (const Status& st : {CheckFree("--out", o.out), CheckFree("--qr", o.qr)}) {
+    if (!st.ok()) return Fail(kExitUsage, st);
+  }
+  if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
+  auto key = LoadKey(o.k.key, o.k.passphrase_file);
+  if (!key.ok()) return Fail(kExitUsage, key.status());
+
+  Node node(o.net.rpc);
+  auto status = node.Status();
+  if (!status.ok()) return FailFor(status.status());
+  auto client = node.Get();
+  if (!client.ok()) return FailFor(client.status());
+  auto version = KeyVersionFor(**client, o.issuer, *key, o.k.key_version);
+  if (!version.ok()) return FailFor(version.status());
+
+  types::CardBody body;
+  body.chain_id = JsonStr(*status, "chain_id");
+  body.credential_id = id;
+  body.issuer_id = o.issuer;
+  body.key_version = *version;
+  body.type = *type;
+  body.level = level;
+  body.holder_name = o.holder_name;
+  body.member_no = o.member_no;
+  body.valid_from = validity->from;
+  body.valid_until = validity->until;
+  auto text = MakeCardText(body, *key);
+  if (!text.ok()) return Fail(kExitUsage, text.status());
+  auto card = types::CardFromText(*text);
+  LAUREL_CHECK(card.ok(), "a card just made does not decode");
+
+  types::IssueCredential a;
+  a.credential_id = id;
+  a.issuer_id = o.issuer;
+  a.type = *type;
+  a.level = level;
+  const Hash32 digest = types::CardDigest(card->body);
+  a.card_digest.assign(digest.begin(), digest.end());
+  a.valid_from = validity->from;
+  a.valid_until = validity->until;
+  return SubmitCard(node, o.net, o.k, *key, body.chain_id, JsonU64Or0(*status, "height"),
+                    std::move(a), id, *text, o.out, o.qr);
+}
+
+// ---- card renew ----
+
+struct CardRenewOptions {
+  NetOptions net;
+  IssuerKeyOptions k;
+  std::string id;
+  std::optional<std::string> card;
+  std::optional<std::string> holder_name;
+  std::optional<std::string> member_no;
+  std::optional<std::string> valid_from;
+  std::string valid_until;
+  std::string out;
+  std::optional<std::string> qr;
+};
+
+int RunCardRenew(const CardRenewOptions& o) {
+  std::string holder_name = o.holder_name.value_or("");
+  std::string member_no = o.member_no.value_or("");
+  if (o.card) {
+    auto t = ReadInput(*o.card);
+    if (!t.ok()) return Fail(kExitUsage, t.status());
+    auto old = types::CardFromText(*t);
+    if (!old.ok()) return Fail(kExitInvalid, *o.card + ": malformed card: " + old.status().message());
+    auto b = types::DecodeCardBody(old->body);
+    if (!b.ok()) return Fail(kExitInvalid, *o.card + ": malformed card: " + b.status().message());
+    if (b->credential_id != o.id) {
+      return Fail(kExitUsage, "--card " + *o.card + " is the card of " + b->credential_id +
+                                  ", not of " + o.id);
+    }
+    if (!o.holder_name) holder_name = b->holder_name;
+    if (!o.member_no) member_no = b->member_no;
+  }
+  if (holder_name.empty() || member_no.empty()) {
+    return Fail(kExitUsage, "give the old card (--card) or --holder-name and --member-no");
+  }
+  auto validity = ParseValidity(o.valid_from, o.valid_until);
+  if (!validity.ok()) return Fail(kExitUsage, validity.status());
+  for (const Status& st : {CheckFree("--out", o.out), CheckFree("--qr", o.qr)}) {
+    if (!st.ok()) return Fail(kExitUsage, st);
+  }
+  if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
+  auto key = LoadKey(o.k.key, o.k.passphrase_file);
+  if (!key.ok()) return Fail(kExitUsage, key.status());
+
+  Node node(o.net.rpc);
+  auto status = node.Status();
+  if (!status.ok()) return FailFor(status.status());
+  auto client = node.Get();
+  if (!client.ok()) return FailFor(client.status());
+  auto record = (*client)->Get("/v1/credentials/" + UrlEscape(o.id));
+  if (!record.ok()) return FailFor(record.status());
+  types::CardBody body;
+  body.chain_id = JsonStr(*status, "chain_id");
+  body.credential_id = o.id;
+  body.issuer_id = JsonStr(*record, "issuer_id");
+  auto type = ParseCredentialType(JsonStr(*record, "type"));
+  if (!type.ok()) return Fail(kExitUsage, "the node's record: " + type.status().message());
+  body.type = *type;
+  if (body.type == types::CredentialType::kModelWorker) {
+    auto level = ParseLevel(JsonStr(*record, "level"));
+    if (!level.ok()) return Fail(kExitUsage, "the node's record: " + level.status().message());
+    body.level = *level;
+  }
+  auto version = KeyVersionFor(**client, body.issuer_id, *key, o.k.key_version);
+  if (!version.ok()) return FailFor(version.status());
+  body.key_version = *version;
+  body.holder_name = holder_name;
+  body.member_no = member_no;
+  body.valid_from = validity->from;
+  body.valid_until = validity->until;
+  auto text = MakeCardText(body, *key);
+  if (!text.ok()) return Fail(kExitUsage, text.status());
+  auto card = types::CardFromText(*text);
+  LAUREL_CHECK(card.ok(), "a card just made does not decode");
+
+  types::RenewCredential a;
+  a.credential_id = o.id;
+  const Hash32 digest = types::CardDigest(card->body);
+  a.card_digest.assign(digest.begin(), digest.end());
+  a.valid_from = validity->from;
+  a.valid_until = validity->until;
+  return SubmitCard(node, o.net, o.k, *key, body.chain_id, JsonU64Or0(*status, "height"),
+                    std::move(a), o.id, *text, o.out, o.qr);
+}
+
+// ---- card suspend | reinstate | revoke ----
+
+struct CardStatusOptions {
+  NetOptions net;
+  TxOptions tx;
+  std::string id;
+  std::string reason;
+};
+
+int RunCardStatus(const CardStatusOptions& o, types::CredentialStatus status) {
+  const std::string issuer = o.id.substr(0, o.id.find('/'));
+  if (!ledger::IsValidCredentialId(o.id, issuer)) {
+    return Fail(kExitUsage, "--id \"" + o.id + "\" is not a credential id (ISSUER/...)");
+  }
+  return RunTxCommand(o.net, o.tx, types::SetCredentialStatus{o.id, status, o.reason});
+}
+
 }  // namespace
 
 void RegisterCardCommands(CLI::App& app, CommandRun& run) {
-  auto* card = app.add_subcommand("card", "Work with LC1: cards");
+  auto* card = app.add_subcommand("card", "Issue, renew, suspend, reinstate, revoke and inspect cards");
   card->require_subcommand(1);
+
+  auto is = std::make_shared<CardIssueOptions>();
+  auto* issue = card->add_subcommand(
+      "issue", "Make a card signed by the issuer, put its digest on the ledger, write CARD.lc1");
+  issue->add_option("--issuer", is->issuer, "Issuer id")->required();
+  issue->add_option("--type", is->type, "member or model_worker")->required();
+  issue->add_option("--level", is->level,
+                    "model_worker: national, provincial, municipal, district or enterprise");
+  issue->add_option("--holder-name", is->holder_name, "Holder's name, printed on the card")
+      ->required();
+  issue->add_option("--member-no", is->member_no, "Holder's member number")->required();
+  issue->add_option("--id", is->id,
+                    "Credential id (default ISSUER/MW|M/YEAR/6 random digits)");
+  issue->add_option("--valid-from", is->valid_from, "YYYY-MM-DD (UTC) or unix seconds; default now");
+  issue->add_option("--valid-until", is->valid_until, "YYYY-MM-DD (UTC) or unix seconds")
+      ->required();
+  issue->add_option("--out", is->out, "Card file to write (never overwritten)")->required();
+  issue->add_option("--qr", is->qr, "Also write the card as a QR code PNG (never overwritten)");
+  AddIssuerKeyOptions(issue, is->k);
+  AddNetOptions(issue, is->net);
+  issue->callback([is, &run] { run = [is] { return RunCardIssue(*is); }; });
+
+  auto rn = std::make_shared<CardRenewOptions>();
+  auto* renew = card->add_subcommand(
+      "renew", "Make a new card for a credential (new validity, new salt) and record its digest");
+  renew->add_option("--id", rn->id, "Credential id")->required();
+  renew->add_option("--card", rn->card, "The old card file: holder name and member number");
+  renew->add_option("--holder-name", rn->holder_name, "Holder's name (instead of --card)");
+  renew->add_option("--member-no", rn->member_no, "Member number (instead of --card)");
+  renew->add_option("--valid-from", rn->valid_from, "YYYY-MM-DD (UTC) or unix seconds; default now");
+  renew->add_option("--valid-until", rn->valid_until, "YYYY-MM-DD (UTC) or unix seconds")
+      ->required();
+  renew->add_option("--out", rn->out, "New card file (never overwritten)")->required();
+  renew->add_option("--qr", rn->qr, "Also write the new card as a QR code PNG");
+  AddIssuerKeyOptions(renew, rn->k);
+  AddNetOptions(renew, rn->net);
+  renew->callback([rn, &run] { run = [rn] { return RunCardRenew(*rn); }; });
+
+  struct StatusCommand {
+    const char* name;
+    const char* help;
+    types::CredentialStatus status;
+  };
+  for (const StatusCommand& c : {
+           StatusCommand{"suspend", "Suspend a credential (reinstate undoes it)",
+                         types::CredentialStatus::kSuspended},
+           StatusCommand{"reinstate", "Make a suspended credential active again",
+                         types::CredentialStatus::kActive},
+           StatusCommand{"revoke", "Revoke a credential for good", types::CredentialStatus::kRevoked},
+       }) {
+    auto so = std::make_shared<CardStatusOptions>();
+    auto* sub = card->add_subcommand(c.name, c.help);
+    sub->add_option("--id", so->id, "Credential id")->required();
+    sub->add_option("--reason", so->reason, "Why (recorded on the ledger)");
+    AddTxOptions(sub, so->tx, "Signer: the issuer, its parent, or governance admin keys");
+    AddNetOptions(sub, so->net);
+    const types::CredentialStatus status = c.status;
+    sub->callback([so, status, &run] { run = [so, status] { return RunCardStatus(*so, status); }; });
+  }
 
   auto o = std::make_shared<CardInspectOptions>();
   auto* inspect = card->add_subcommand(

@@ -1,4 +1,5 @@
-// laurel tx build | sign | inspect: make, sign and look at transactions offline.
+// laurel tx build | sign | inspect: make, sign and look at transactions offline;
+// laurel tx submit: send a signed transaction to a node.
 //
 // Files hold a laurel.v1.Tx in the protobuf JSON mapping (body as base64) or, with --binary
 // on output / auto-detected on input, its wire encoding. The body bytes are made once, by
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/net_tx.h"
 #include "laurel/v1/tx.pb.h"
 #include "types/proto_util.h"
 #include "types/tx.h"
@@ -25,12 +27,6 @@ constexpr size_t kNonceSize = 16;
 constexpr size_t kMinNonceSize = 8;
 constexpr size_t kMaxNonceSize = 32;
 constexpr uint64_t kDefaultExpiresAtHeight = 1000000;
-
-bool IsIoError(const Status& st) {
-  return st.code() == StatusCode::kNotFound || st.code() == StatusCode::kIoError ||
-         st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kAlreadyExists;
-}
-int FailFor(const Status& st) { return Fail(IsIoError(st) ? kExitUsage : kExitInvalid, st); }
 
 // A Tx from JSON or wire bytes; the envelope limits of types::DecodeTx apply to both.
 Result<types::Tx> ParseTx(const std::string& data) {
@@ -176,10 +172,26 @@ int RunInspect(const InspectOptions& o) {
   return kExitOk;
 }
 
+// ---- tx submit ----
+
+struct SubmitOptions {
+  NetOptions net;
+  std::string in;
+  bool no_wait = false;
+};
+
+int RunSubmit(const SubmitOptions& o) {
+  auto tx = ReadTx(o.in);
+  if (!tx.ok()) return FailFor(tx.status());
+  if (tx->signatures.empty()) return Fail(kExitInvalid, o.in + ": the tx has no signatures");
+  Node node(o.net.rpc);
+  return SubmitAndReport(node, o.net, *tx, o.no_wait);
+}
+
 }  // namespace
 
 void RegisterTxCommands(CLI::App& app, CommandRun& run) {
-  auto* tx = app.add_subcommand("tx", "Build, sign and inspect transactions (offline)");
+  auto* tx = app.add_subcommand("tx", "Build, sign and inspect transactions (offline); submit them");
   tx->require_subcommand(1);
 
   auto b = std::make_shared<BuildOptions>();
@@ -210,6 +222,14 @@ void RegisterTxCommands(CLI::App& app, CommandRun& run) {
   inspect->add_option("--in", i->in, "Tx (JSON or wire), or - for stdin")->capture_default_str();
   inspect->add_flag("--json", i->compact, "One-line JSON");
   inspect->callback([i, &run] { run = [i] { return RunInspect(*i); }; });
+
+  auto u = std::make_shared<SubmitOptions>();
+  auto* submit = tx->add_subcommand(
+      "submit", "Send a signed tx to a node and wait until it is committed; print its result");
+  submit->add_option("--in", u->in, "Tx (JSON or wire), or - for stdin")->required();
+  submit->add_flag("--no-wait", u->no_wait, "Return once the node accepted it");
+  AddNetOptions(submit, u->net);
+  submit->callback([u, &run] { run = [u] { return RunSubmit(*u); }; });
 }
 
 }  // namespace laurel::cli
