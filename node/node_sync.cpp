@@ -1,6 +1,7 @@
 // Block sync: a node that is behind downloads committed blocks with their commit proofs from
 // a peer's store, verifies them (hash links, proposer signatures, QCs, the 2-chain commit
 // proof) and executes them; then it restarts its consensus engine from the new tip.
+#include "node/commit_proof.h"
 #include "node/node_impl.h"
 
 namespace laurel::node {
@@ -10,25 +11,7 @@ using namespace detail;
 Result<SyncBlock> Node::Impl::SyncBlockAt(uint64_t height) const {
   LAUREL_ASSIGN_OR_RETURN(auto rec, store_->GetBlock(height));
   if (!rec) return Status::NotFound("no block at height " + std::to_string(height));
-  bool kept = false;
-  LAUREL_ASSIGN_OR_RETURN(cs::Block block, DecodeStoredHeader(rec->header, &kept));
-  if (!kept) {
-    block.payload = EncodePayload(rec->txs);
-    block.id = cs::ComputeBlockId(block);
-  }
-  if (height == 0) block = genesis_block_;
-  if (block.id != rec->block_id) {
-    return Status::Corruption("stored block " + std::to_string(height) +
-                              " does not reproduce its id");
-  }
-  SyncBlock sb;
-  sb.block = std::move(block);
-  if (height == 0) {
-    sb.block_qc = sb.commit_qc = cs::GenesisQc(genesis_block_);
-  } else {
-    LAUREL_RETURN_IF_ERROR(DecodeCommitProof(rec->certificate, &sb.block_qc, &sb.commit_qc));
-  }
-  return sb;
+  return RebuildCommittedBlock(*rec, genesis_block_);
 }
 
 void Node::Impl::MaybeStartSync() {
@@ -124,12 +107,7 @@ void Node::Impl::ApplySync(uint32_t from, const SyncResponseMsg& resp) {
       sync_pending_.clear();
       break;
     }
-    laurel::Status st = validators_->VerifyBlock(sb.block);
-    if (st.ok() && sb.block_qc.block_id() != sb.block.id) {
-      st = Status::InvalidArgument("block QC certifies another block");
-    }
-    if (st.ok()) st = validators_->VerifyQc(sb.block_qc);
-    if (st.ok()) st = validators_->VerifyQc(sb.commit_qc);
+    const laurel::Status st = VerifyCommittedBlock(*validators_, sb);
     if (!st.ok()) {
       spdlog::warn("[sync] validator {} sent an unverifiable block at height {}: {}", from,
                    sb.block.height, st.ToString());
@@ -137,9 +115,7 @@ void Node::Impl::ApplySync(uint32_t from, const SyncResponseMsg& resp) {
       break;
     }
     sync_pending_.push_back(sb);
-    const auto& d = sb.commit_qc.data;
-    if (d.parent_id == sb.block.id && d.parent_round == sb.block.round &&
-        d.round == d.parent_round + 1) {
+    if (CommitQcCoversBlock(sb)) {
       // The 2-chain commit proof covers this block and every pending ancestor.
       for (const SyncBlock& p : sync_pending_) {
         ApplyBlock(p.block, p.block_qc, p.commit_qc);
