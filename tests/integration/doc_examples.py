@@ -42,7 +42,7 @@ class Example:
         out = []
         for line in self.output:
             words = []
-            for w in line.split():
+            for w in _words(line):
                 if not UPPER_WORD.match(w):
                     break
                 words.append(w)
@@ -138,9 +138,14 @@ class Runner:
         return None
 
 
+def _words(line):
+    """Whitespace-separated words without trailing punctuation ("REVOKED:" -> "REVOKED")."""
+    return [w.rstrip(":,;.") for w in line.split()]
+
+
 def _starts_with_words(line, words):
     w = words.split()
-    return line.split()[:len(w)] == w
+    return _words(line)[:len(w)] == w
 
 
 if __name__ == "__main__":
