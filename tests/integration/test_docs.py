@@ -8,6 +8,7 @@ Exported for the examples: RPC (node0; also LAUREL_RPC), RPC1..RPC3, KEYS (the t
 admin1..3, city-fed), LAUREL_TESTNET_DIR / LAUREL_BIN / LAUREL_RPC_BASE / LAUREL_P2P_BASE (so
 `testnet/testnet ...` acts on this testnet), and PATH starting with the build's bin folder. The
 working folder has symlinks `testnet` and `scripts` to the checkout's folders.
+LAUREL_DOCS_VERBOSE=1 prints every example's real output (for writing the guides).
 """
 
 import os
@@ -61,6 +62,8 @@ def test(args):
                 log(f"FAIL {ex.where()}: {problem}: $ {ex.command}")
             else:
                 log(f"ok   {ex.where()}: $ {ex.command.splitlines()[0][:90]}  -> {first}")
+            if os.environ.get("LAUREL_DOCS_VERBOSE"):  # the real output, for writing guides
+                print(f"$ {ex.command}\n{r.stdout}{r.stderr}-- exit {r.returncode}", flush=True)
         log(f"{len(plan)} examples run in {time.monotonic() - t0:.0f}s, "
             f"{len(failures)} failed")
         if failures:
