@@ -40,7 +40,10 @@ void AddTxOptions(CLI::App* cmd, TxOptions& o, const std::string& key_help) {
 
 Result<RpcClient*> Node::Get() {
   if (!client_) {
-    LAUREL_ASSIGN_OR_RETURN(client_, RpcClient::Open(url_));
+    auto c = RpcClient::Open(url_);
+    // A URL we cannot use is reported like a node we cannot reach (exit 2).
+    if (!c.ok()) return Status::Unavailable(c.status().message());
+    client_ = std::move(c).value();
   }
   return client_.get();
 }

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/genesis_io.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include "common/base45.h"
 #include "crypto/keyfile.h"
 #include "tests/support/vectors.h"
@@ -19,83 +20,10 @@
 #include "types/tx.h"
 
 using namespace laurel;
+using namespace laurel::cli_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/laurel-cli-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
-
-// Runs `laurel args...` in `dir`, with stdin from `stdin_path` (or /dev/null).
-RunResult Laurel(const TempDir& dir, const std::vector<std::string>& args,
-                 const std::string& stdin_path = "/dev/null") {
-  std::string cmd =
-      "cd " + Quote(dir.path.string()) + " && " + Quote(std::string(LAUREL_BIN_DIR) + "/laurel");
-  for (const auto& a : args) cmd += " " + Quote(a);
-  const std::string err_path = dir / ".stderr";
-  cmd += " <" + Quote(stdin_path) + " 2>" + Quote(err_path);
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  REQUIRE(WIFEXITED(status));
-  r.code = WEXITSTATUS(status);
-  r.err = ReadFile(err_path);
-  return r;
-}
-
-std::string Describe(const RunResult& r) {
-  return "exit " + std::to_string(r.code) + "\nstdout: " + r.out + "\nstderr: " + r.err;
-}
-
-// stderr of a failed command: exactly one line "laurel: ...".
-void CheckOneErrorLine(const RunResult& r) {
-  INFO(Describe(r));
-  CHECK(r.err.rfind("laurel: ", 0) == 0);
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-}
-
-std::string Keygen(const TempDir& dir, const std::string& name) {
-  const auto r = Laurel(dir, {"keygen", "--out", name});
-  INFO(Describe(r));
-  REQUIRE(r.code == 0);
-  REQUIRE(r.out.size() == 65);
-  return r.out.substr(0, 64);
-}
 
 std::string Base64Of(const std::string& hex) { return Base64Encode(*HexDecode(hex)); }
 

@@ -1,0 +1,64 @@
+// Command-line value parsing shared by the commands (cli/cli_util.h, cli/rpc_client.h).
+#include "cli/cli_util.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/rpc_client.h"
+
+using namespace laurel;
+
+TEST_CASE("dates are YYYY-MM-DD at midnight UTC or unix seconds", "[cli]") {
+  CHECK(*cli::ParseTime("1970-01-01") == 0);
+  CHECK(*cli::ParseTime("2026-01-01") == 1767225600);
+  CHECK(*cli::ParseTime("2028-02-29") == 1835395200);  // a leap day
+  CHECK(*cli::ParseTime("2030-12-31") == 1924905600);
+  CHECK(*cli::ParseTime("0") == 0);
+  CHECK(*cli::ParseTime("1767225600") == 1767225600);
+  CHECK(cli::FormatUnixTime(*cli::ParseTime("2027-06-15")) == "2027-06-15T00:00:00Z");
+}
+
+TEST_CASE("impossible dates and other text are refused", "[cli][badinput]") {
+  for (const char* bad :
+       {"", "2026-02-30", "2027-02-29", "2026-13-01", "2026-00-10", "2026-01-00", "1969-12-31",
+        "2026-1-1", "26-01-01", "2026/01/01", "2026-01-01T00:00:00Z", "-5", "12a",
+        "99999999999999999999999", "tomorrow", " 2026-01-01"}) {
+    INFO(bad);
+    auto r = cli::ParseTime(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().rfind("not a date (YYYY-MM-DD) or unix seconds", 0) == 0);
+  }
+}
+
+TEST_CASE("types and levels are read case-insensitively, with - for _", "[cli]") {
+  CHECK(*cli::ParseCredentialType("member") == types::CredentialType::kMember);
+  CHECK(*cli::ParseCredentialType("MODEL_WORKER") == types::CredentialType::kModelWorker);
+  CHECK(*cli::ParseCredentialType("model-worker") == types::CredentialType::kModelWorker);
+  CHECK_FALSE(cli::ParseCredentialType("worker").ok());
+  CHECK_FALSE(cli::ParseCredentialType("CREDENTIAL_TYPE_UNSPECIFIED").ok());
+  CHECK(*cli::ParseLevel("Municipal") == types::Level::kMunicipal);
+  CHECK(*cli::ParseLevel("ENTERPRISE") == types::Level::kEnterprise);
+  CHECK_FALSE(cli::ParseLevel("city").ok());
+  CHECK_FALSE(cli::ParseLevel("unspecified").ok());
+}
+
+TEST_CASE("uint64 JSON fields are read from decimal strings and from numbers", "[cli]") {
+  const auto j = nlohmann::json::parse(
+      R"({"a": "42", "b": 42, "c": "18446744073709551615", "d": -1, "e": "4x", "f": 1.5,
+          "g": "", "h": null, "i": "18446744073709551616"})");
+  CHECK(*cli::JsonU64(j, "a") == 42);
+  CHECK(*cli::JsonU64(j, "b") == 42);
+  CHECK(*cli::JsonU64(j, "c") == UINT64_MAX);
+  for (const char* k : {"d", "e", "f", "g", "h", "i", "missing"}) {
+    INFO(k);
+    CHECK_FALSE(cli::JsonU64(j, k).has_value());
+  }
+  CHECK(cli::JsonU64Or0(j, "missing") == 0);
+  CHECK_FALSE(cli::JsonU64(nlohmann::json::array(), "a").has_value());
+}
+
+TEST_CASE("ids are percent-encoded for one path segment", "[cli]") {
+  CHECK(cli::UrlEscape("city-fed/MW/2026/000001") == "city-fed%2FMW%2F2026%2F000001");
+  CHECK(cli::UrlEscape("a b?c&d%") == "a%20b%3Fc%26d%25");
+  CHECK(cli::UrlEscape("Az09-_.~") == "Az09-_.~");
+}
