@@ -479,6 +479,25 @@ def test(args):
                "--key", admin1, "--key", admin2)
         laurel.verify("VALID", "--file", "member.lc1")
 
+        # The parent and governance may act on a delegated union's card too.
+        laurel("card", "suspend", "--id", "harbour-north/M/2026/000001", "--key", harbour,
+               "--reason", "parent's check")
+        laurel.verify("SUSPENDED", "--file", "member.lc1")
+        laurel("card", "reinstate", "--id", "harbour-north/M/2026/000001",
+               "--key", admin1, "--key", admin3)
+        laurel.verify("VALID", "--file", "member.lc1")
+
+        # A retired issuer's cards are refused as ISSUER_SUSPENDED, and retiring is final.
+        laurel("card", "issue", "--issuer", "bay-fed", "--key", bay, "--type", "member",
+               "--holder-name", "He Ping", "--member-no", "BF-0001",
+               "--id", "bay-fed/M/2026/000001", "--valid-until", until, "--out", "bay.lc1")
+        laurel.verify("VALID", "--file", "bay.lc1")
+        laurel("issuer", "set-status", "--id", "bay-fed", "--status", "retired",
+               "--reason", "merged", "--key", admin1, "--key", admin2)
+        laurel.verify("ISSUER_SUSPENDED", "--file", "bay.lc1")
+        laurel.refused("ILLEGAL_TRANSITION", "issuer", "set-status", "--id", "bay-fed",
+                       "--status", "active", "--key", admin1, "--key", admin2)
+
         # -- key rotation -----------------------------------------------------------------------
         log("key rotation of harbour-fed")
         laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
@@ -604,6 +623,18 @@ def test(args):
         st, b = http("GET", net.url(0) + "/v1/issuers/harbour-fed/history?limit=2")
         check(st == 200 and len(history_entries(b)) == 2 and b.get("next_page_token"),
               f"issuer history page: HTTP {st} {b}")
+
+        # -- usage and I/O errors exit 2 ------------------------------------------------------
+        laurel("verify", "--qr", "no-such.png", expect=2)
+        laurel("verify", "--qr", "mw.lc1", expect=2)  # not a PNG
+        laurel("verify", "--file", "mw2.lc1", "--rpc", "http://127.0.0.1:1", expect=2)
+        laurel("verify", "--file", "mw2.lc1", "--code", "LC1:", expect=2)
+        laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour2, "--type", "member",
+               "--holder-name", "X", "--member-no", "1", "--valid-until", until,
+               "--out", "after.lc1", expect=2)  # never overwrites a card file
+        laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour2,
+               "--type", "model_worker", "--holder-name", "X", "--member-no", "1",
+               "--valid-until", until, "--out", "x.lc1", expect=2)  # no --level
 
         # -- bad requests ---------------------------------------------------------------------
         log("bad HTTP requests get 4xx; the testnet keeps committing")
