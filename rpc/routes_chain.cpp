@@ -1,11 +1,152 @@
 // Routes for auditors: the genesis document and committed blocks in ranges with their proofs.
+//
+// GET /v1/genesis          the genesis document, as the genesis file holds it (cli/genesis_io.h)
+// GET /v1/blocks?from=H&limit=N
+//     laurel.v1.BlockRange (proto/laurel/v1/chain.proto): blocks H.. (at most N, default 100,
+//     at most 1000, and at most kMaxRangeBytes of stored blocks but always at least one), each
+//     with its state certificate when the node has one, and the tip height. Binary protobuf
+//     when the client accepts application/x-protobuf, else protobuf's JSON mapping.
+#include <google/protobuf/util/json_util.h>
+
+#include <charconv>
+#include <optional>
+#include <string>
+
+#include "cli/genesis_io.h"
+#include "laurel/v1/chain.pb.h"
+#include "node/wire.h"
+#include "rpc/convert.h"
 #include "rpc/routes.h"
 
 namespace laurel::rpc {
+namespace {
+
+namespace pb = ::laurel::v1;
+
+constexpr std::string_view kProtobuf = "application/x-protobuf";
+constexpr uint64_t kDefaultRangeBlocks = 100;
+constexpr uint64_t kMaxRangeBlocks = 1000;
+constexpr size_t kMaxRangeBytes = size_t{8} << 20;
+
+std::optional<uint64_t> ParseU64(std::string_view s) {
+  uint64_t v = 0;
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+void FillCertificate(const node::StateCertificate& c, pb::StateCertificate* out) {
+  out->set_height(c.data.height);
+  out->set_block_id(HexEncode(c.data.block_id));
+  out->set_state_root(HexEncode(c.data.state_root));
+  out->set_tx_root(HexEncode(c.data.tx_root));
+  out->set_time_ms(c.data.time_ms);
+  for (const auto& [signer, sig] : c.signatures) {
+    auto* s = out->add_signatures();
+    s->set_signer(signer);
+    s->set_signature(HexEncode(sig));
+  }
+}
+
+void HandleGenesis(node::NodeApi& node, const HttpRequest&, const Responder& respond) {
+  auto json = cli::GenesisToJson(node.genesis());
+  if (!json.ok()) {
+    respond(ErrorResponse(500, "INTERNAL", json.status().ToString()));
+    return;
+  }
+  HttpResponse r;
+  r.body = std::move(json).value();
+  respond(std::move(r));
+}
+
+void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  uint64_t from = 0;
+  if (auto f = req.Query("from")) {
+    auto v = ParseU64(*f);
+    if (!v) {
+      respond(ErrorResponse(400, "BAD_REQUEST", "from must be a non-negative integer"));
+      return;
+    }
+    from = *v;
+  }
+  uint64_t limit = kDefaultRangeBlocks;
+  if (auto l = req.Query("limit")) {
+    auto v = ParseU64(*l);
+    if (!v || *v == 0) {
+      respond(ErrorResponse(400, "BAD_REQUEST", "limit must be a positive integer"));
+      return;
+    }
+    limit = std::min(*v, kMaxRangeBlocks);
+  }
+  const storage::Store& store = node.store();
+  if (store.Empty()) {
+    respond(ErrorResponse(404, "NOT_FOUND", "no block committed yet"));
+    return;
+  }
+  const uint64_t tip = store.Height();
+  pb::BlockRange range;
+  range.set_tip_height(tip);
+  size_t bytes = 0;
+  uint64_t h = from;
+  for (; h <= tip && static_cast<uint64_t>(range.blocks_size()) < limit; ++h) {
+    auto rec = store.GetBlock(h);
+    if (!rec.ok()) {
+      respond(ErrorResponse(500, "STORE_ERROR", rec.status().ToString()));
+      return;
+    }
+    if (!rec->has_value()) {
+      respond(ErrorResponse(500, "STORE_ERROR", "no block at height " + std::to_string(h) +
+                                                    " below the tip " + std::to_string(tip)));
+      return;
+    }
+    const std::string stored = BlockProtoBytes(**rec);
+    bytes += stored.size();
+    if (range.blocks_size() > 0 && bytes > kMaxRangeBytes) break;
+    pb::ChainBlock* cb = range.add_blocks();
+    if (!cb->mutable_block()->ParseFromString(stored)) {
+      respond(ErrorResponse(500, "INTERNAL", "stored block " + std::to_string(h) +
+                                                 " does not re-encode"));
+      return;
+    }
+    auto cert = store.GetStateCertificate(h);
+    if (!cert.ok()) {
+      respond(ErrorResponse(500, "STORE_ERROR", cert.status().ToString()));
+      return;
+    }
+    if (cert->has_value()) {
+      // A certificate that does not decode is served as absent: the auditor then reports the
+      // height as uncertified instead of trusting it.
+      auto c = node::DecodeStateCertificate(**cert);
+      if (c.ok()) FillCertificate(*c, cb->mutable_state_certificate());
+    }
+  }
+  range.set_next_height(h);
+  HttpResponse r;
+  if (req.Accepts(kProtobuf)) {
+    r.content_type = std::string(kProtobuf);
+    r.body = range.SerializeAsString();
+  } else {
+    google::protobuf::util::JsonPrintOptions print;
+    print.preserve_proto_field_names = true;
+    print.always_print_primitive_fields = true;
+    if (!google::protobuf::util::MessageToJsonString(range, &r.body, print).ok()) {
+      respond(ErrorResponse(500, "INTERNAL", "cannot print the block range as JSON"));
+      return;
+    }
+  }
+  respond(std::move(r));
+}
+
+}  // namespace
 
 void AddChainRoutes(Router& r, node::NodeApi& node) {
-  (void)r;
-  (void)node;
+  r.Add("GET", "/v1/genesis", [&node](const HttpRequest& req, const Responder& respond) {
+    HandleGenesis(node, req, respond);
+  });
+  r.Add("GET", "/v1/blocks", [&node](const HttpRequest& req, const Responder& respond) {
+    HandleBlockRange(node, req, respond);
+  });
 }
 
 }  // namespace laurel::rpc
