@@ -1,0 +1,368 @@
+#include "cli/audit.h"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "consensus/validator_set.h"
+#include "crypto/ed25519.h"
+#include "crypto/sha256.h"
+#include "laurel/v1/chain.pb.h"
+#include "ledger/codes.h"
+#include "node/commit_proof.h"
+#include "node/payload.h"
+
+namespace laurel::cli {
+namespace {
+
+namespace cs = laurel::consensus;
+
+std::string Hex(const Hash32& h) { return HexEncode(h); }
+
+// Remembers the signatures it has verified: the QC certifying block h is carried again as the
+// QC inside block h+1 and as the commit QC of block h-1, so each is checked once.
+class MemoChecker final : public cs::SignatureChecker {
+ public:
+  bool Check(const cs::PublicKey& key, std::string_view domain, ByteView message,
+             const cs::Signature& signature) override {
+    crypto::Sha256 h;
+    h.Update(domain).Update(key).Update(message).Update(signature);
+    const Hash32 digest = h.Finish();
+    if (verified_.count(digest) > 0) return true;
+    if (!crypto::VerifyWithDomain(key, domain, message, signature)) return false;
+    if (verified_.size() >= kMaxRemembered) verified_.clear();
+    verified_.insert(digest);
+    return true;
+  }
+
+ private:
+  static constexpr size_t kMaxRemembered = 4096;
+  std::set<Hash32> verified_;
+};
+
+// What the checks that need no state found about one block (computed in parallel).
+struct Prepared {
+  node::SyncBlock sb;
+  std::vector<uint8_t> sig_ok;  // per tx: every signature verified
+  std::string error;            // the first failure of the block's own checks
+  std::string cert_error;       // the state certificate's signatures
+};
+
+Result<Hash32> HashField(const std::string& bytes, const char* what) {
+  if (bytes.size() != 32) return Status::InvalidArgument(std::string(what) + " is not 32 bytes");
+  Hash32 h;
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+Result<Hash32> HexField(const std::string& hex, const char* what) {
+  auto h = HexDecode32(hex);
+  if (!h) return Status::InvalidArgument(std::string(what) + " is not 64 hex characters");
+  return *h;
+}
+
+}  // namespace
+
+Result<AuditBlock> AuditBlockFromProto(const v1::ChainBlock& m) {
+  AuditBlock out;
+  const v1::StoredBlock& b = m.block();
+  storage::BlockRecord& r = out.record;
+  r.height = b.meta().height();
+  r.time_ms = b.meta().time_ms();
+  LAUREL_ASSIGN_OR_RETURN(r.block_id, HashField(b.meta().block_id(), "block_id"));
+  LAUREL_ASSIGN_OR_RETURN(r.parent_id, HashField(b.meta().parent_id(), "parent_id"));
+  LAUREL_ASSIGN_OR_RETURN(r.state_root, HashField(b.meta().state_root(), "state_root"));
+  LAUREL_ASSIGN_OR_RETURN(r.tx_root, HashField(b.meta().tx_root(), "tx_root"));
+  if (b.meta().tx_count() != static_cast<uint32_t>(b.txs_size()) ||
+      b.results_size() != b.txs_size()) {
+    return Status::InvalidArgument("tx count, txs and results disagree");
+  }
+  r.txs.reserve(b.txs_size());
+  for (const auto& t : b.txs()) {
+    types::Tx tx;
+    tx.body = ToBytes(t.body());
+    tx.signatures.reserve(t.signatures_size());
+    for (const auto& s : t.signatures()) {
+      tx.signatures.push_back({ToBytes(s.public_key()), ToBytes(s.signature())});
+    }
+    r.txs.push_back(std::move(tx));
+  }
+  for (uint32_t code : b.results()) {
+    if (code > ledger::kMaxTxCode) return Status::InvalidArgument("unknown result code");
+    r.results.push_back(static_cast<ledger::TxCode>(code));
+  }
+  r.header = ToBytes(b.header());
+  r.certificate = ToBytes(b.certificate());
+  if (m.has_state_certificate()) {
+    const v1::StateCertificate& c = m.state_certificate();
+    node::StateCertificate cert;
+    cert.data.height = c.height();
+    cert.data.time_ms = c.time_ms();
+    LAUREL_ASSIGN_OR_RETURN(cert.data.block_id, HexField(c.block_id(), "certificate block_id"));
+    LAUREL_ASSIGN_OR_RETURN(cert.data.state_root,
+                            HexField(c.state_root(), "certificate state_root"));
+    LAUREL_ASSIGN_OR_RETURN(cert.data.tx_root, HexField(c.tx_root(), "certificate tx_root"));
+    for (const auto& s : c.signatures()) {
+      auto sig = HexDecode(s.signature());
+      if (!sig || sig->size() != crypto::kSignatureSize) {
+        return Status::InvalidArgument("certificate signature is not 128 hex characters");
+      }
+      crypto::Signature fixed;
+      std::copy(sig->begin(), sig->end(), fixed.begin());
+      cert.signatures.emplace_back(s.signer(), fixed);
+    }
+    out.certificate = std::move(cert);
+  }
+  return out;
+}
+
+class ChainAuditor::Impl {
+ public:
+  Impl(ledger::Genesis genesis, unsigned threads)
+      : genesis_(std::move(genesis)),
+        genesis_block_(cs::GenesisBlock(0, genesis_.chain_id)),
+        executor_(genesis_.chain_id,
+                  [this](const types::Tx& tx, const Hash32&) { return AlreadyVerified(tx); }),
+        store_(storage::NewMemoryStore()) {
+    for (const auto& v : genesis_.validators) {
+      cs::PublicKey k{};
+      std::copy_n(v.public_key.begin(), std::min(v.public_key.size(), k.size()), k.begin());
+      keys_.push_back(k);
+    }
+    threads_ = std::max(1u, threads);
+    for (unsigned i = 0; i < threads_; ++i) {
+      checkers_.push_back(std::make_unique<MemoChecker>());
+      sets_.push_back(
+          std::make_unique<cs::ValidatorSet>(0, keys_, genesis_block_.id, checkers_.back().get()));
+    }
+  }
+
+  std::optional<AuditFailure> Check(std::vector<AuditBlock> blocks,
+                                    const std::function<void(const AuditTotals&)>& progress) {
+    std::vector<Prepared> prepared(blocks.size());
+    const size_t n = blocks.size();
+    const size_t workers = std::min<size_t>(threads_, n < 4 ? 1 : n);
+    if (workers <= 1) {
+      Prepare(0, blocks, prepared, 0, n);
+    } else {
+      std::vector<std::thread> pool;
+      const size_t chunk = (n + workers - 1) / workers;
+      for (size_t w = 0; w < workers; ++w) {
+        const size_t begin = std::min(n, w * chunk), end = std::min(n, begin + chunk);
+        pool.emplace_back([&, w, begin, end] { Prepare(w, blocks, prepared, begin, end); });
+      }
+      for (auto& t : pool) t.join();
+    }
+    for (size_t k = 0; k < n; ++k) {
+      if (auto f = Apply(blocks[k], prepared[k])) return f;
+      if (progress) progress(totals_);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<AuditFailure> Finish() const {
+    if (pending_.empty()) return std::nullopt;
+    return AuditFailure{pending_.front(),
+                        "no commit proof: no QC of a child in the next round certifies block " +
+                            std::to_string(pending_.front()) + " or a descendant up to " +
+                            std::to_string(pending_.back())};
+  }
+
+  uint64_t next_height() const { return next_height_; }
+  bool proof_pending() const { return !pending_.empty(); }
+  const AuditTotals& totals() const { return totals_; }
+
+ private:
+  bool AlreadyVerified(const types::Tx& tx) const {
+    if (cur_sig_ok_ == nullptr || cur_txs_ == nullptr) return false;
+    const types::Tx* p = &tx;
+    if (std::less<>()(p, cur_txs_) || !std::less<>()(p, cur_txs_ + cur_sig_ok_->size())) {
+      return false;
+    }
+    return (*cur_sig_ok_)[static_cast<size_t>(p - cur_txs_)] != 0;
+  }
+
+  // The state-free checks of blocks [begin, end) with worker `w`'s validator set.
+  void Prepare(size_t w, const std::vector<AuditBlock>& blocks, std::vector<Prepared>& out,
+               size_t begin, size_t end) const {
+    for (size_t k = begin; k < end; ++k) {
+      const storage::BlockRecord& rec = blocks[k].record;
+      Prepared& p = out[k];
+      auto sb = node::RebuildCommittedBlock(rec, genesis_block_);
+      if (!sb.ok()) {
+        // The id is rebuilt from the header and the txs: a changed tx, header or id shows here.
+        p.error = rec.height == 0
+                      ? "the genesis block id differs from the one of the genesis document"
+                      : sb.status().message();
+        continue;
+      }
+      p.sb = std::move(sb).value();
+      if (rec.height > 0) {
+        const Status st = node::VerifyCommittedBlock(*sets_[w], p.sb);
+        if (!st.ok()) {
+          p.error = "commit proof: " + st.message();
+          continue;
+        }
+        // The node executes a non-canonical payload as a block without transactions and then
+        // stores none; a canonical one is exactly the stored txs (the id was rebuilt from them).
+        auto decoded = node::DecodePayload(p.sb.block.payload);
+        const size_t executed = decoded ? decoded->size() : 0;
+        if (executed != rec.txs.size()) {
+          p.error = "the block's payload holds " + std::to_string(executed) +
+                    " executable txs but the record " + std::to_string(rec.txs.size());
+          continue;
+        }
+      }
+      p.sig_ok.resize(rec.txs.size());
+      for (size_t i = 0; i < rec.txs.size(); ++i) {
+        const types::Tx& tx = rec.txs[i];
+        bool ok = !tx.signatures.empty();
+        for (const auto& s : tx.signatures) {
+          if (!ok) break;
+          ok = crypto::VerifyWithDomain(s.public_key, types::kTxSignDomain, tx.body, s.signature);
+        }
+        p.sig_ok[i] = ok ? 1 : 0;
+      }
+      if (blocks[k].certificate) p.cert_error = CertificateSignatureError(*blocks[k].certificate);
+    }
+  }
+
+  std::string CertificateSignatureError(const node::StateCertificate& c) const {
+    const size_t quorum = sets_.front()->quorum();
+    if (c.signatures.size() < quorum) {
+      return "state certificate has " + std::to_string(c.signatures.size()) +
+             " signatures, below the quorum of " + std::to_string(quorum);
+    }
+    const Bytes msg = node::AttestationSignBytes(genesis_.chain_id, c.data);
+    for (size_t i = 0; i < c.signatures.size(); ++i) {
+      const auto& [signer, sig] = c.signatures[i];
+      if (i > 0 && signer <= c.signatures[i - 1].first) {
+        return "state certificate signers are not strictly increasing";
+      }
+      if (signer >= keys_.size()) {
+        return "state certificate signer " + std::to_string(signer) + " is not a validator";
+      }
+      if (!crypto::Verify(keys_[signer], msg, sig)) {
+        return "state certificate: bad signature by validator " + std::to_string(signer);
+      }
+    }
+    return {};
+  }
+
+  std::optional<AuditFailure> Fail(uint64_t height, std::string what) const {
+    return AuditFailure{height, std::move(what)};
+  }
+
+  std::optional<AuditFailure> Apply(const AuditBlock& ab, const Prepared& p) {
+    const storage::BlockRecord& rec = ab.record;
+    const uint64_t h = rec.height;
+    if (h != next_height_) {
+      return Fail(next_height_, "the node sent height " + std::to_string(h) + " instead");
+    }
+    if (!p.error.empty()) return Fail(h, p.error);
+    const cs::Block& b = p.sb.block;
+    ledger::BlockResult result;
+    if (h == 0) {
+      if (!rec.txs.empty()) return Fail(h, "the genesis block has transactions");
+      result = ledger::ExecuteGenesis(genesis_);
+    } else {
+      if (b.height != h) {
+        return Fail(h, "the block header says height " + std::to_string(b.height));
+      }
+      if (b.parent_id != prev_id_ || rec.parent_id != b.parent_id) {
+        return Fail(h, "parent hash link broken: the block's parent is " + Hex(b.parent_id) +
+                           ", block " + std::to_string(h - 1) + " is " + Hex(prev_id_));
+      }
+      if (rec.time_ms != b.timestamp_ms) {
+        return Fail(h, "the stored time differs from the header's timestamp");
+      }
+      if (node::CommitQcCoversBlock(p.sb)) {
+        pending_.clear();  // the 2-chain proof commits this block and its pending ancestors
+      } else {
+        pending_.push_back(h);
+      }
+      cur_txs_ = rec.txs.data();
+      cur_sig_ok_ = &p.sig_ok;
+      const ledger::BlockContext ctx{h, b.timestamp_ms, store_->StateRoot()};
+      result = executor_.ExecuteBlock(*store_, ctx, rec.txs);
+      cur_txs_ = nullptr;
+      cur_sig_ok_ = nullptr;
+    }
+    if (rec.results.size() != result.outcomes.size()) {
+      return Fail(h, "the node records " + std::to_string(rec.results.size()) +
+                         " results for " + std::to_string(result.outcomes.size()) + " txs");
+    }
+    for (size_t i = 0; i < rec.results.size(); ++i) {
+      if (rec.results[i] != result.outcomes[i].code) {
+        return Fail(h, "tx " + std::to_string(i) + " (" + Hex(result.outcomes[i].tx_id) +
+                           ") result: the node records " + ledger::TxCodeName(rec.results[i]) +
+                           ", re-execution gives " +
+                           ledger::TxCodeName(result.outcomes[i].code));
+      }
+    }
+    if (rec.tx_root != result.tx_root) {
+      return Fail(h, "tx root: the node records " + Hex(rec.tx_root) + ", re-execution gives " +
+                         Hex(result.tx_root));
+    }
+    if (rec.state_root != result.state_root) {
+      return Fail(h, "state root: the node records " + Hex(rec.state_root) +
+                         ", re-execution gives " + Hex(result.state_root));
+    }
+    if (ab.certificate) {
+      if (!p.cert_error.empty()) return Fail(h, p.cert_error);
+      const node::StateAttestation& d = ab.certificate->data;
+      if (d.height != h || d.block_id != b.id || d.time_ms != b.timestamp_ms) {
+        return Fail(h, "the state certificate is for another block");
+      }
+      if (d.state_root != result.state_root || d.tx_root != result.tx_root) {
+        return Fail(h, "state certificate: certified state root " + Hex(d.state_root) +
+                           " and tx root " + Hex(d.tx_root) + ", re-execution gives " +
+                           Hex(result.state_root) + " and " + Hex(result.tx_root));
+      }
+      ++totals_.certified;
+      totals_.last_certified = h;
+    }
+    if (const Status st = store_->CommitBlock(rec, result); !st.ok()) {
+      return Fail(h, "cannot apply the block to the audit state: " + st.ToString());
+    }
+    prev_id_ = b.id;
+    ++next_height_;
+    ++totals_.blocks;
+    totals_.txs += rec.txs.size();
+    totals_.height = h;
+    totals_.block_id = b.id;
+    totals_.state_root = result.state_root;
+    return std::nullopt;
+  }
+
+  ledger::Genesis genesis_;
+  cs::Block genesis_block_;
+  std::vector<cs::PublicKey> keys_;
+  unsigned threads_ = 1;
+  std::vector<std::unique_ptr<MemoChecker>> checkers_;      // one per worker
+  std::vector<std::unique_ptr<cs::ValidatorSet>> sets_;     // one per worker
+  ledger::Executor executor_;
+  std::unique_ptr<storage::Store> store_;
+  // The block being executed: its txs and which of them have verified signatures.
+  const types::Tx* cur_txs_ = nullptr;
+  const std::vector<uint8_t>* cur_sig_ok_ = nullptr;
+  uint64_t next_height_ = 0;
+  Hash32 prev_id_{};
+  std::vector<uint64_t> pending_;  // heights waiting for a descendant's commit proof
+  AuditTotals totals_;
+};
+
+ChainAuditor::ChainAuditor(ledger::Genesis genesis, unsigned threads)
+    : impl_(std::make_unique<Impl>(std::move(genesis), threads)) {}
+ChainAuditor::~ChainAuditor() = default;
+
+std::optional<AuditFailure> ChainAuditor::Check(
+    std::vector<AuditBlock> blocks, const std::function<void(const AuditTotals&)>& progress) {
+  return impl_->Check(std::move(blocks), progress);
+}
+std::optional<AuditFailure> ChainAuditor::Finish() const { return impl_->Finish(); }
+uint64_t ChainAuditor::next_height() const { return impl_->next_height(); }
+bool ChainAuditor::proof_pending() const { return impl_->proof_pending(); }
+const AuditTotals& ChainAuditor::totals() const { return impl_->totals(); }
+
+}  // namespace laurel::cli
