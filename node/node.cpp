@@ -45,6 +45,14 @@ Status Node::Impl::Init() {
                                      " belongs to another chain (genesis block id differs)");
     }
   }
+  for (uint32_t c = 0; c <= ledger::kMaxTxCode; ++c) {
+    rejected_by_tx_code_[c] =
+        &node_metrics_.rejected.Get(ledger::TxCodeName(static_cast<ledger::TxCode>(c)));
+  }
+  for (AdmitCode c : {AdmitCode::kAlreadyKnown, AdmitCode::kCommitted, AdmitCode::kMempoolFull,
+                      AdmitCode::kTooLarge, AdmitCode::kNotReady}) {
+    rejected_by_admit_.at(static_cast<size_t>(c)) = &node_metrics_.rejected.Get(AdmitCodeName(c));
+  }
   auto gov = ledger::ReadGovernance(*store_);
   if (!gov) return Status::Corruption("store has no governance record");
   for (const auto& v : gov->validators) {
@@ -201,6 +209,22 @@ NodeStatus Node::Status() const { return impl_->Status(); }
 const storage::Store& Node::store() const { return impl_->store(); }
 bool Node::Ready() const { return impl_->Ready(); }
 const ledger::Genesis& Node::genesis() const { return impl_->genesis(); }
+metrics::Registry* Node::metrics() const { return impl_->metrics(); }
+
+void Node::Impl::CountAdmission(const AdmitResult& r) {
+  if (r.code == AdmitCode::kAccepted) {
+    node_metrics_.admitted.Inc();
+    return;
+  }
+  metrics::Counter* c = nullptr;
+  if (r.code == AdmitCode::kInvalid) {
+    const auto code = static_cast<size_t>(r.tx_code);
+    if (code < rejected_by_tx_code_.size()) c = rejected_by_tx_code_[code];
+  } else if (static_cast<size_t>(r.code) < rejected_by_admit_.size()) {
+    c = rejected_by_admit_[static_cast<size_t>(r.code)];
+  }
+  if (c != nullptr) c->Inc();
+}
 uint16_t Node::p2p_port() const { return impl_->p2p_port(); }
 
 }  // namespace laurel::node

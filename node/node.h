@@ -46,6 +46,7 @@ class Node final : public NodeApi {
   const storage::Store& store() const override;
   bool Ready() const override;
   const ledger::Genesis& genesis() const override;
+  metrics::Registry* metrics() const override;
 
   uint16_t p2p_port() const;
 

@@ -19,6 +19,10 @@
 #include "storage/store.h"
 #include "types/tx.h"
 
+namespace laurel::metrics {
+class Registry;
+}  // namespace laurel::metrics
+
 namespace laurel::node {
 
 // Why the mempool refused a transaction (or kAccepted).
@@ -77,6 +81,9 @@ class NodeApi {
   virtual const ledger::Genesis& genesis() const = 0;
   // True once the node has caught up with its peers and takes part in consensus.
   virtual bool Ready() const = 0;
+  // The node's metrics registry (see node/node_metrics.h), or nullptr when it keeps none; the
+  // RPC layer adds its own series to it and serves it at /metrics.
+  virtual metrics::Registry* metrics() const { return nullptr; }
 };
 
 }  // namespace laurel::node

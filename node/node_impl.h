@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,6 +23,7 @@
 #include "node/mempool.h"
 #include "node/net/transport.h"
 #include "node/node.h"
+#include "node/node_metrics.h"
 #include "node/payload.h"
 #include "node/wire.h"
 
@@ -277,6 +279,17 @@ class Node::Impl final : public cs::PayloadSource {
   mutable std::mutex pending_mu_;
   std::unordered_set<Hash32, HashKey> pending_ids_;
   bool stopped_ = false;
+
+  // Metrics: each event is one relaxed atomic add on a series resolved in advance (the
+  // rejection series in Init()).
+  metrics::Registry metrics_;
+  NodeMetrics node_metrics_ = NodeMetrics::Register(metrics_);
+  std::array<metrics::Counter*, ledger::kMaxTxCode + 1> rejected_by_tx_code_{};
+  std::array<metrics::Counter*, 8> rejected_by_admit_{};  // by AdmitCode value
+  void CountAdmission(const AdmitResult& r);
+
+ public:
+  metrics::Registry* metrics() { return &metrics_; }
 };
 
 }  // namespace laurel::node

@@ -158,6 +158,11 @@ void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
   timer.expires_after(milliseconds(t.at_ms > now ? t.at_ms - now : 0));
   timer.async_wait([this, kind = t.kind, round = t.round](const boost::system::error_code& ec) {
     if (ec || !engine_) return;
+    // A round timer that fires for the current round is a round timeout (a re-armed timer is
+    // cancelled, and one for a past round changes nothing).
+    if (kind == cs::TimerKind::kRound && round == engine_->current_round()) {
+      node_metrics_.timeouts.Inc();
+    }
     cs::Outputs out;
     (void)engine_->OnTimer(kind, round, out);
     Handle(out);
@@ -248,6 +253,7 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
   if (!st.ok()) Halt("cannot commit block at height " + std::to_string(block.height) + ": " +
                      st.ToString());
   height_ = block.height;
+  node_metrics_.commits.Inc();
   if (auto pst = block_store_.Prune(block.height); !pst.ok()) {
     spdlog::error("[node] cannot prune saved blocks: {}", pst.ToString());
   }
@@ -351,6 +357,10 @@ void Node::Impl::CheckCertificate(uint64_t height) {
 // Admission and gossip
 
 void Node::Impl::SubmitTx(types::Tx tx, std::function<void(AdmitResult)> done) {
+  done = [this, done = std::move(done)](AdmitResult r) {
+    CountAdmission(r);
+    done(std::move(r));
+  };
   AdmitResult r;
   r.tx_id = types::TxId(tx);
   const size_t wire_bytes = types::EncodeTx(tx).size();

@@ -1,0 +1,33 @@
+// The node's own metric series, registered in the registry NodeApi::metrics() returns. The
+// RPC layer registers the same families (registration is idempotent by name), so /metrics
+// shows them whatever NodeApi implementation serves it.
+#pragma once
+
+#include "common/metrics.h"
+
+namespace laurel::node {
+
+struct NodeMetrics {
+  metrics::Counter& commits;            // blocks committed and executed
+  metrics::Counter& timeouts;           // consensus round timeouts that fired
+  metrics::Counter& admitted;           // transactions accepted into the mempool via RPC
+  metrics::Family<metrics::Counter>& rejected;  // by code: ledger code or admission answer
+
+  static NodeMetrics Register(metrics::Registry& r) {
+    return NodeMetrics{
+        r.AddCounter("laurel_commits_total", "Blocks committed and executed by this node.")
+            .Get(),
+        r.AddCounter("laurel_timeouts_total", "Consensus round timeouts that fired.").Get(),
+        r.AddCounter("laurel_tx_admitted_total",
+                     "Transactions submitted to this node and accepted into its mempool.")
+            .Get(),
+        r.AddCounter("laurel_tx_rejected_total",
+                     "Transactions submitted to this node and not admitted, by code (the "
+                     "ledger code of a failed check, or MEMPOOL_FULL, TOO_LARGE, NOT_READY, "
+                     "ALREADY_KNOWN, COMMITTED).",
+                     "code"),
+    };
+  }
+};
+
+}  // namespace laurel::node
