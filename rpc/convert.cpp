@@ -11,12 +11,72 @@ namespace {
 
 namespace pb = ::laurel::v1;
 
-std::string B64(ByteView b) { return Base64Encode(b); }
-std::string HexOf(ByteView b) { return HexEncode(b); }
+google::protobuf::util::JsonPrintOptions PrintOptions() {
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  print.always_print_primitive_fields = true;
+  return print;
+}
+
+// The laurel enums share their numbering with the proto enums (types/tx.h mirrors tx.proto).
+pb::CredentialType PbType(types::CredentialType t) { return static_cast<pb::CredentialType>(t); }
+pb::Level PbLevel(types::Level l) { return static_cast<pb::Level>(l); }
 
 }  // namespace
 
 std::string HashHex(const Hash32& h) { return HexEncode(h); }
+
+std::string MessageJson(const google::protobuf::Message& m) {
+  std::string out;
+  const auto st = google::protobuf::util::MessageToJsonString(m, &out, PrintOptions());
+  // Printing a well-formed message only fails on invalid UTF-8 in a string field (e.g. a
+  // holder name read from a card): fall back to an error document rather than throwing.
+  if (!st.ok()) {
+    return R"({"code":"INTERNAL","message":"response is not printable as JSON"})";
+  }
+  return out;
+}
+
+HttpResponse MessageResponse(int status, const google::protobuf::Message& m,
+                             const HttpRequest& req) {
+  HttpResponse r;
+  r.status = status;
+  if (req.Accepts(kProtobufMediaType)) {
+    r.content_type = std::string(kProtobufMediaType);
+    r.body = m.SerializeAsString();
+  } else {
+    r.content_type = std::string(kJsonMediaType);
+    r.body = MessageJson(m);
+  }
+  return r;
+}
+
+std::optional<HttpResponse> ParseBody(const HttpRequest& req, google::protobuf::Message* m) {
+  if (!req.has_body_framing) {
+    return ErrorResponse(411, "LENGTH_REQUIRED", "a Content-Length is required");
+  }
+  if (req.content_type == kJsonMediaType) {
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    const auto st = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(req.body.data(), req.body.size()), m, options);
+    if (!st.ok()) {
+      return ErrorResponse(400, "MALFORMED_BODY",
+                           "body is not a " + m->GetDescriptor()->full_name() +
+                               " in JSON: " + std::string(st.message()));
+    }
+    return std::nullopt;
+  }
+  if (req.content_type == kProtobufMediaType) {
+    if (!m->ParseFromString(req.body)) {
+      return ErrorResponse(400, "MALFORMED_BODY",
+                           "body is not a binary " + m->GetDescriptor()->full_name());
+    }
+    return std::nullopt;
+  }
+  return ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE",
+                       "Content-Type must be application/json or application/x-protobuf");
+}
 
 Result<Bytes> TxWireFromJson(std::string_view json) {
   pb::Tx tx;
@@ -33,68 +93,179 @@ Result<Bytes> TxWireFromJson(std::string_view json) {
   return ToBytes(out);
 }
 
-nlohmann::json CommittedTxJson(const Hash32& tx_id, const storage::TxLocation& loc) {
-  return {{"tx_id", HashHex(tx_id)},
-          {"status", "committed"},
-          {"height", loc.height},
-          {"position", loc.position},
-          {"result", ledger::TxCodeName(loc.code)}};
+pb::TxStatusView CommittedTxView(const Hash32& tx_id, const storage::TxLocation& loc) {
+  pb::TxStatusView v;
+  v.set_tx_id(HashHex(tx_id));
+  v.set_status("committed");
+  v.set_height(loc.height);
+  v.set_position(loc.position);
+  v.set_result(ledger::TxCodeName(loc.code));
+  return v;
 }
 
-nlohmann::json StatusJson(const node::NodeStatus& s) {
-  return {{"chain_id", s.chain_id},
-          {"node_name", s.node_name},
-          {"public_key", HexOf(s.public_key)},
-          {"height", s.height},
-          {"last_block_id", HashHex(s.last_block_id)},
-          {"last_block_time_ms", s.last_block_time_ms},
-          {"state_root", HashHex(s.state_root)},
-          {"round", s.round},
-          {"epoch", s.epoch},
-          {"validators", s.validators},
-          {"peers_connected", s.peers_connected},
-          {"syncing", s.syncing},
-          {"mempool_txs", s.mempool_txs},
-          {"mempool_bytes", s.mempool_bytes},
-          {"certified_height", s.certified_height}};
+pb::TxStatusView PendingTxView(const Hash32& tx_id) {
+  pb::TxStatusView v;
+  v.set_tx_id(HashHex(tx_id));
+  v.set_status("pending");
+  return v;
 }
 
-nlohmann::json BlockJson(const storage::BlockRecord& b) {
-  nlohmann::json txs = nlohmann::json::array();
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
+pb::StatusView StatusViewOf(const node::NodeStatus& s, bool ready) {
+  pb::StatusView v;
+  v.set_chain_id(s.chain_id);
+  v.set_node_name(s.node_name);
+  v.set_public_key(HexEncode(s.public_key));
+  v.set_height(s.height);
+  v.set_last_block_id(HashHex(s.last_block_id));
+  v.set_last_block_time_ms(s.last_block_time_ms);
+  v.set_state_root(HashHex(s.state_root));
+  v.set_round(s.round);
+  v.set_epoch(s.epoch);
+  v.set_validators(s.validators);
+  v.set_peers_connected(s.peers_connected);
+  v.set_syncing(s.syncing);
+  v.set_ready(ready);
+  v.set_mempool_txs(s.mempool_txs);
+  v.set_mempool_bytes(s.mempool_bytes);
+  v.set_certified_height(s.certified_height);
+  return v;
+}
+
+pb::BlockView BlockViewOf(const storage::BlockRecord& b) {
+  pb::BlockView v;
+  v.set_height(b.height);
+  v.set_block_id(HashHex(b.block_id));
+  v.set_parent_id(HashHex(b.parent_id));
+  v.set_time_ms(b.time_ms);
+  v.set_state_root(HashHex(b.state_root));
+  v.set_tx_root(HashHex(b.tx_root));
+  v.set_tx_count(static_cast<uint32_t>(b.txs.size()));
   for (size_t i = 0; i < b.txs.size(); ++i) {
     const types::Tx& tx = b.txs[i];
-    nlohmann::json t;
-    t["tx_id"] = HashHex(types::TxId(tx));
-    t["position"] = i;
-    t["result"] = i < b.results.size() ? ledger::TxCodeName(b.results[i]) : nlohmann::json(nullptr);
-    t["body"] = B64(tx.body);
+    pb::BlockTxView* t = v.add_txs();
+    t->set_tx_id(HashHex(types::TxId(tx)));
+    t->set_position(static_cast<uint32_t>(i));
+    if (i < b.results.size()) t->set_result(ledger::TxCodeName(b.results[i]));
+    t->set_body(ToString(tx.body));
     pb::TxBody body;
     if (body.ParseFromArray(tx.body.data(), static_cast<int>(tx.body.size()))) {
-      std::string body_json;
-      if (google::protobuf::util::MessageToJsonString(body, &body_json, print).ok()) {
-        nlohmann::json parsed = nlohmann::json::parse(body_json, nullptr, false);
-        if (!parsed.is_discarded()) t["decoded_body"] = std::move(parsed);
-      }
+      *t->mutable_decoded_body() = std::move(body);
     }
-    nlohmann::json sigs = nlohmann::json::array();
     for (const auto& s : tx.signatures) {
-      sigs.push_back({{"public_key", B64(s.public_key)}, {"signature", B64(s.signature)}});
+      pb::Signature* sig = t->add_signatures();
+      sig->set_public_key(ToString(s.public_key));
+      sig->set_signature(ToString(s.signature));
     }
-    t["signatures"] = std::move(sigs);
-    txs.push_back(std::move(t));
   }
-  return {{"height", b.height},
-          {"block_id", HashHex(b.block_id)},
-          {"parent_id", HashHex(b.parent_id)},
-          {"time_ms", b.time_ms},
-          {"state_root", HashHex(b.state_root)},
-          {"tx_root", HashHex(b.tx_root)},
-          {"tx_count", b.txs.size()},
-          {"txs", std::move(txs)},
-          {"header", B64(b.header)},
-          {"certificate", B64(b.certificate)}};
+  v.set_header(ToString(b.header));
+  v.set_certificate(ToString(b.certificate));
+  return v;
+}
+
+pb::CredentialView CredentialViewOf(const ledger::CredentialRecord& c) {
+  pb::CredentialView v;
+  v.set_credential_id(c.credential_id);
+  v.set_type(PbType(c.type));
+  v.set_level(PbLevel(c.level));
+  v.set_issuer_id(c.issuer_id);
+  v.set_key_version(c.key_version);
+  v.set_card_digest(HexEncode(c.card_digest));
+  v.set_valid_from(c.valid_from);
+  v.set_valid_until(c.valid_until);
+  v.set_status(static_cast<pb::CredentialStatus>(c.status));
+  v.set_status_reason(c.status_reason);
+  v.set_status_index(c.status_index);
+  v.set_created_height(c.created_height);
+  v.set_updated_height(c.updated_height);
+  return v;
+}
+
+pb::CardView CardViewOf(const types::CardBody& b) {
+  pb::CardView v;
+  v.set_credential_id(b.credential_id);
+  v.set_issuer_id(b.issuer_id);
+  v.set_key_version(b.key_version);
+  v.set_type(PbType(b.type));
+  v.set_level(PbLevel(b.level));
+  v.set_holder_name(b.holder_name);
+  v.set_member_no(b.member_no);
+  v.set_valid_from(b.valid_from);
+  v.set_valid_until(b.valid_until);
+  v.set_chain_id(b.chain_id);
+  return v;
+}
+
+pb::IssuerView IssuerViewOf(const ledger::IssuerRecord& r) {
+  pb::IssuerView v;
+  v.set_issuer_id(r.issuer_id);
+  v.set_name(r.name);
+  v.set_parent_id(r.parent_id);
+  for (const auto& g : r.grants) {
+    pb::GrantView* gv = v.add_grants();
+    gv->set_type(PbType(g.type));
+    for (types::Level l : g.levels) gv->add_levels(PbLevel(l));
+  }
+  v.set_can_delegate(r.can_delegate);
+  v.set_status(static_cast<pb::IssuerStatus>(r.status));
+  v.set_status_reason(r.status_reason);
+  for (const auto& k : r.keys) {
+    pb::IssuerKeyView* kv = v.add_keys();
+    kv->set_key_version(k.key_version);
+    kv->set_public_key(HexEncode(k.public_key));
+    kv->set_from_height(k.from_height);
+    kv->set_to_height(k.to_height);
+  }
+  v.set_current_key_version(r.keys.empty() ? 0 : r.current_key().key_version);
+  v.set_created_height(r.created_height);
+  v.set_updated_height(r.updated_height);
+  return v;
+}
+
+pb::HistoryPage HistoryPageOf(const storage::HistoryPage& p) {
+  pb::HistoryPage v;
+  for (const auto& e : p.entries) {
+    pb::HistoryEntryView* ev = v.add_entries();
+    ev->set_height(e.height);
+    ev->set_position(e.position);
+    ev->set_time_ms(e.time_ms);
+    ev->set_tx_id(HashHex(e.tx_id));
+    ev->set_action(e.action);
+    ev->set_signer(HexEncode(e.signer));
+    ev->set_result(ledger::TxCodeName(e.code));
+  }
+  v.set_next_page_token(p.next_page_token);
+  return v;
+}
+
+pb::VerifyResponse::Reason ReasonOf(ledger::VerifyReason r) {
+  using R = pb::VerifyResponse;
+  switch (r) {
+    case ledger::VerifyReason::kValid:
+      return R::VALID;
+    case ledger::VerifyReason::kMalformed:
+      return R::MALFORMED;
+    case ledger::VerifyReason::kWrongChain:
+      return R::WRONG_CHAIN;
+    case ledger::VerifyReason::kUnknownIssuer:
+      return R::UNKNOWN_ISSUER;
+    case ledger::VerifyReason::kBadSignature:
+      return R::BAD_SIGNATURE;
+    case ledger::VerifyReason::kNotOnLedger:
+      return R::NOT_ON_LEDGER;
+    case ledger::VerifyReason::kDigestMismatch:
+      return R::DIGEST_MISMATCH;
+    case ledger::VerifyReason::kRevoked:
+      return R::REVOKED;
+    case ledger::VerifyReason::kSuspended:
+      return R::SUSPENDED;
+    case ledger::VerifyReason::kExpired:
+      return R::EXPIRED;
+    case ledger::VerifyReason::kNotYetValid:
+      return R::NOT_YET_VALID;
+    case ledger::VerifyReason::kIssuerSuspended:
+      return R::ISSUER_SUSPENDED;
+  }
+  return R::REASON_UNSPECIFIED;
 }
 
 std::string BlockProtoBytes(const storage::BlockRecord& b) {

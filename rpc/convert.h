@@ -1,41 +1,63 @@
-// Conversions between laurel's values and the RPC wire forms: JSON documents (snake_case keys,
-// hashes and keys in lower-case hex, opaque bytes in base64, tx bodies through protobuf's JSON
-// mapping) and binary protobuf. Internal to rpc/. Thread safety: pure functions.
+// Conversions between laurel's values and the RPC wire forms: the laurel.v1 API messages
+// (proto/laurel/v1/api.proto), sent as protobuf's JSON mapping (proto field names, defaults
+// printed, 64-bit integers as strings) or as binary protobuf; hashes, ids and keys in
+// lower-case hex. Internal to rpc/ (it pulls in generated protobuf headers).
+// Thread safety: pure functions.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <google/protobuf/message.h>
+
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "laurel/v1/api.pb.h"
+#include "ledger/state.h"
+#include "ledger/verify.h"
 #include "node/node_api.h"
+#include "rpc/router.h"
 #include "storage/store.h"
 
 namespace laurel::rpc {
 
+inline constexpr std::string_view kJsonMediaType = "application/json";
+inline constexpr std::string_view kProtobufMediaType = "application/x-protobuf";
+
 // Lower-case hex of a 32-byte hash.
 std::string HashHex(const Hash32& h);
+
+// `m` with `status`: binary protobuf when `req` accepts application/x-protobuf, else protobuf's
+// JSON mapping (proto field names, default values printed).
+HttpResponse MessageResponse(int status, const google::protobuf::Message& m,
+                             const HttpRequest& req);
+// The JSON form only (for answers that do not depend on Accept, and tests).
+std::string MessageJson(const google::protobuf::Message& m);
+
+// Parses a request body into `m`: protobuf's JSON mapping (either field name style; unknown
+// fields refused) for application/json, binary for application/x-protobuf. nullopt on success,
+// else the answer to send: 411 LENGTH_REQUIRED without body framing, 415
+// UNSUPPORTED_MEDIA_TYPE for another Content-Type, 400 MALFORMED_BODY when it does not parse.
+std::optional<HttpResponse> ParseBody(const HttpRequest& req, google::protobuf::Message* m);
 
 // The wire bytes of a laurel.v1.Tx given in protobuf's JSON mapping (camelCase or original
 // field names, bytes in base64). Unknown fields are refused. kInvalidArgument on bad JSON or
 // on a document that is not a Tx. The bytes are not checked against types::DecodeTx limits.
 Result<Bytes> TxWireFromJson(std::string_view json);
 
-// {"tx_id", "status": "committed", "height", "position", "result"}.
-nlohmann::json CommittedTxJson(const Hash32& tx_id, const storage::TxLocation& loc);
-
-// NodeStatus as a JSON object (hashes and keys in hex).
-nlohmann::json StatusJson(const node::NodeStatus& s);
-
-// A stored block as a JSON object: height, block_id, parent_id, time_ms, state_root, tx_root,
-// header and certificate (base64), and txs: each with tx_id, result, body (base64), the body
-// decoded through protobuf's JSON mapping as "decoded_body" when it parses, and signatures
-// ({public_key, signature} in base64).
-nlohmann::json BlockJson(const storage::BlockRecord& b);
+::laurel::v1::TxStatusView CommittedTxView(const Hash32& tx_id, const storage::TxLocation& loc);
+::laurel::v1::TxStatusView PendingTxView(const Hash32& tx_id);
+::laurel::v1::StatusView StatusViewOf(const node::NodeStatus& s, bool ready);
+::laurel::v1::BlockView BlockViewOf(const storage::BlockRecord& b);
+::laurel::v1::CredentialView CredentialViewOf(const ledger::CredentialRecord& c);
+::laurel::v1::CardView CardViewOf(const types::CardBody& b);
+::laurel::v1::IssuerView IssuerViewOf(const ledger::IssuerRecord& r);
+::laurel::v1::HistoryPage HistoryPageOf(const storage::HistoryPage& p);
+::laurel::v1::VerifyResponse::Reason ReasonOf(ledger::VerifyReason r);
 
 // A stored block as serialized laurel.v1.StoredBlock (meta without results_root, which the
-// BlockRecord does not carry).
+// BlockRecord does not carry): the bytes auditors re-verify.
 std::string BlockProtoBytes(const storage::BlockRecord& b);
 
 }  // namespace laurel::rpc

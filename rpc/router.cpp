@@ -1,8 +1,11 @@
 #include "rpc/router.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <exception>
+#include <memory>
 
 #include "common/check.h"
 #include "rpc/json_util.h"
@@ -113,7 +116,43 @@ void Router::Add(std::string method, std::string_view pattern, Handler handler) 
   routes_.push_back(std::move(route));
 }
 
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 void Router::Dispatch(HttpRequest req, const Responder& respond) const {
+  if (!observer_) {
+    DispatchMatched(std::move(req), respond, nullptr);
+    return;
+  }
+  struct Slot {
+    std::atomic<bool> answered{false};
+    std::string method;
+    std::string pattern;  // written before the handler runs, read when it answers
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  };
+  auto slot = std::make_shared<Slot>();
+  slot->method = req.method;
+  // The observer is copied: an answer may arrive from a node thread after the router is gone.
+  DispatchMatched(
+      std::move(req),
+      [slot, observer = observer_, respond](HttpResponse r) {
+        if (!slot->answered.exchange(true)) {
+          const double seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - slot->start)
+                  .count();
+          observer(slot->method, slot->pattern, r.status, seconds);
+        }
+        respond(std::move(r));
+      },
+      &slot->pattern);
+}
+
+void Router::DispatchMatched(HttpRequest req, const Responder& respond,
+                             std::string* matched_pattern) const {
   const std::string_view target = req.target;
   if (target.empty() || target.front() != '/') {
     respond(ErrorResponse(400, "BAD_REQUEST", "request target must be an absolute path"));
@@ -188,6 +227,7 @@ void Router::Dispatch(HttpRequest req, const Responder& respond) const {
     }
     req.params[s.substr(1, s.size() - 2)] = std::move(*decoded);
   }
+  if (matched_pattern != nullptr) *matched_pattern = best->pattern;
   try {
     best->handler(req, respond);
   } catch (const std::exception& e) {

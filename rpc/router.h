@@ -70,6 +70,11 @@ std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space)
 
 class Router {
  public:
+  // Told about every answered request: the method and pattern of the matched route ("" when
+  // none matched), the HTTP status, and the seconds from Dispatch to the answer.
+  using Observer = std::function<void(const std::string& method, const std::string& pattern,
+                                      int status, double seconds)>;
+
   // Adds a route. `pattern` is a path of '/'-separated segments, a segment "{name}" matching
   // any one non-empty segment. Aborts (LAUREL_CHECK) on a duplicate (method, pattern).
   void Add(std::string method, std::string_view pattern, Handler handler);
@@ -77,7 +82,17 @@ class Router {
   // Parses req.target into path and query, finds the route and calls its handler.
   void Dispatch(HttpRequest req, const Responder& respond) const;
 
+  // Sets the observer (before the router is shared between threads).
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
+  // Every registered route as (method, pattern), in registration order.
+  std::vector<std::pair<std::string, std::string>> Routes() const;
+
  private:
+  // Dispatch without the observer; stores the matched route's pattern in *matched_pattern.
+  void DispatchMatched(HttpRequest req, const Responder& respond,
+                       std::string* matched_pattern) const;
+
   struct Route {
     std::string method;
     std::string pattern;
@@ -85,6 +100,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  Observer observer_;
 };
 
 }  // namespace laurel::rpc

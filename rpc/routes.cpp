@@ -1,68 +1,54 @@
 #include "rpc/routes.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <exception>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "common/metrics.h"
+#include "ledger/codes.h"
+#include "node/node_metrics.h"
 #include "rpc/convert.h"
 #include "rpc/json_util.h"
+#include "rpc/routes_internal.h"
 #include "types/tx.h"
 
 namespace laurel::rpc {
 namespace {
 
-constexpr std::string_view kJson = "application/json";
-constexpr std::string_view kProtobuf = "application/x-protobuf";
+constexpr std::string_view kJson = kJsonMediaType;
+constexpr std::string_view kProtobuf = kProtobufMediaType;
 
-// Runs `fn`, turning an exception into a 500 so that none escapes into a node thread.
-template <class Fn>
-void Guarded(const Responder& respond, Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    respond(ErrorResponse(500, "INTERNAL", std::string("internal error: ") + e.what()));
-  } catch (...) {
-    respond(ErrorResponse(500, "INTERNAL", "internal error"));
-  }
-}
-
-// A decimal uint64 with nothing else around it.
-std::optional<uint64_t> ParseU64(std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-HttpResponse PendingResponse(int status, const Hash32& tx_id, node::AdmitCode admission) {
-  return JsonResponse(
-      status,
-      {{"tx_id", HashHex(tx_id)}, {"status", "pending"}, {"admission", AdmitName(admission)}});
+HttpResponse PendingResponse(int status, const Hash32& tx_id, node::AdmitCode admission,
+                             const HttpRequest& req) {
+  auto v = PendingTxView(tx_id);
+  v.set_admission(AdmitName(admission));
+  return MessageResponse(status, v, req);
 }
 
 // ---- POST /v1/txs ----------------------------------------------------------------------
 
-void RespondToAdmission(node::NodeApi& node, const Hash32& tx_id, bool wait,
-                        std::chrono::milliseconds timeout, const Responder& respond,
+void RespondToAdmission(node::NodeApi& node, const HttpRequest& req, const Hash32& tx_id,
+                        bool wait, std::chrono::milliseconds timeout, const Responder& respond,
                         const node::AdmitResult& r) {
   using node::AdmitCode;
   switch (r.code) {
     case AdmitCode::kAccepted:
     case AdmitCode::kAlreadyKnown: {
       if (!wait) {
-        respond(PendingResponse(202, tx_id, r.code));
+        respond(PendingResponse(202, tx_id, r.code, req));
         return;
       }
       node.WaitForCommit(
-          tx_id, timeout, [tx_id, timeout, respond](std::optional<storage::TxLocation> loc) {
+          tx_id, timeout,
+          [tx_id, timeout, respond, req](std::optional<storage::TxLocation> loc) {
             Guarded(respond, [&] {
               if (loc) {
-                respond(JsonResponse(200, CommittedTxJson(tx_id, *loc)));
+                respond(MessageResponse(200, CommittedTxView(tx_id, *loc), req));
                 return;
               }
               respond(JsonResponse(504, {{"code", "TIMEOUT"},
@@ -76,9 +62,11 @@ void RespondToAdmission(node::NodeApi& node, const Hash32& tx_id, bool wait,
     }
     case AdmitCode::kCommitted: {
       if (auto loc = node.store().GetTxLocation(tx_id)) {
-        respond(JsonResponse(200, CommittedTxJson(tx_id, *loc)));
+        respond(MessageResponse(200, CommittedTxView(tx_id, *loc), req));
       } else {
-        respond(JsonResponse(200, {{"tx_id", HashHex(tx_id)}, {"status", "committed"}}));
+        auto v = PendingTxView(tx_id);
+        v.set_status("committed");
+        respond(MessageResponse(200, v, req));
       }
       return;
     }
@@ -157,9 +145,16 @@ void HandleSubmitTx(node::NodeApi& node, const HttpRequest& req, const Responder
   }
   const Hash32 tx_id = types::TxId(*tx);
   const std::chrono::milliseconds timeout(timeout_ms);
-  node.SubmitTx(std::move(tx).value(), [&node, tx_id, wait, timeout, respond](node::AdmitResult r) {
-    Guarded(respond, [&] { RespondToAdmission(node, tx_id, wait, timeout, respond, r); });
-  });
+  // The request travels with the callbacks (its Accept header decides the answer's form); the
+  // body is not needed any more.
+  HttpRequest head = req;
+  head.body.clear();
+  node.SubmitTx(std::move(tx).value(),
+                [&node, head = std::move(head), tx_id, wait, timeout, respond](node::AdmitResult r) {
+                  Guarded(respond, [&] {
+                    RespondToAdmission(node, head, tx_id, wait, timeout, respond, r);
+                  });
+                });
 }
 
 // ---- GET /v1/txs/{tx_id} ---------------------------------------------------------------
@@ -171,9 +166,9 @@ void HandleGetTx(node::NodeApi& node, const HttpRequest& req, const Responder& r
     return;
   }
   if (auto loc = node.store().GetTxLocation(*tx_id)) {
-    respond(JsonResponse(200, CommittedTxJson(*tx_id, *loc)));
+    respond(MessageResponse(200, CommittedTxView(*tx_id, *loc), req));
   } else if (node.IsPending(*tx_id)) {
-    respond(JsonResponse(200, {{"tx_id", HashHex(*tx_id)}, {"status", "pending"}}));
+    respond(MessageResponse(200, PendingTxView(*tx_id), req));
   } else {
     respond(ErrorResponse(404, "NOT_FOUND", "unknown transaction " + HashHex(*tx_id)));
   }
@@ -192,14 +187,7 @@ void RespondWithBlock(node::NodeApi& node, uint64_t height, const HttpRequest& r
     respond(ErrorResponse(404, "NOT_FOUND", "no block at height " + std::to_string(height)));
     return;
   }
-  if (req.Accepts(kProtobuf)) {
-    HttpResponse r;
-    r.content_type = std::string(kProtobuf);
-    r.body = BlockProtoBytes(**block);
-    respond(std::move(r));
-    return;
-  }
-  respond(JsonResponse(200, BlockJson(**block)));
+  respond(MessageResponse(200, BlockViewOf(**block), req));
 }
 
 void HandleLatestBlock(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
@@ -242,8 +230,54 @@ const char* AdmitName(node::AdmitCode c) {
   return "UNKNOWN";
 }
 
+RpcMetrics RpcMetrics::Register(metrics::Registry& r) {
+  return RpcMetrics{
+      r.AddCounter("laurel_verify_total", "Gate decisions of POST /v1/verify, by reason.",
+                   "reason"),
+      r.AddHistogram("laurel_rpc_request_duration_seconds",
+                     "HTTP API requests from dispatch to answer, by route pattern.", "route"),
+      r.AddGauge("laurel_height", "Height of the last committed and executed block.").Get(),
+      r.AddGauge("laurel_round", "Current consensus round.").Get(),
+      r.AddGauge("laurel_mempool_txs", "Transactions pending in the mempool.").Get(),
+      r.AddGauge("laurel_mempool_bytes", "Bytes of the transactions pending in the mempool.")
+          .Get(),
+      r.AddGauge("laurel_peers_connected", "Validators connected over P2P.").Get(),
+      r.AddGauge("laurel_ready", "1 when the node is synced and takes part in consensus.").Get(),
+  };
+}
+
+namespace {
+
+void HandleStatus(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  respond(MessageResponse(200, StatusViewOf(node.Status(), node.Ready()), req));
+}
+
+void HandleReady(node::NodeApi& node, const HttpRequest&, const Responder& respond) {
+  const node::NodeStatus s = node.Status();
+  const std::string at = " at height " + std::to_string(s.height);
+  if (node.Ready()) {
+    respond(TextResponse(200, "ready: synced and in consensus" + at));
+  } else if (s.syncing) {
+    respond(ErrorResponse(503, "NOT_READY", "not ready: syncing with peers" + at));
+  } else {
+    respond(ErrorResponse(503, "NOT_READY", "not ready: not (yet) in consensus" + at));
+  }
+}
+
+}  // namespace
+
 Router BuildRouter(node::NodeApi& node) {
   Router r;
+  // The node's registry when it keeps one, else one owned by the router's handlers.
+  std::shared_ptr<metrics::Registry> own;
+  metrics::Registry* registry = node.metrics();
+  if (registry == nullptr) {
+    own = std::make_shared<metrics::Registry>();
+    registry = own.get();
+  }
+  (void)node::NodeMetrics::Register(*registry);  // present even before the node counts
+  const RpcMetrics m = RpcMetrics::Register(*registry);
+
   // Each handler gets the node by reference; BuildRouter's caller keeps it alive.
   auto bind = [&node](void (*fn)(node::NodeApi&, const HttpRequest&, const Responder&)) {
     return
@@ -253,19 +287,37 @@ Router BuildRouter(node::NodeApi& node) {
   r.Add("GET", "/v1/txs/{tx_id}", bind(&HandleGetTx));
   r.Add("GET", "/v1/blocks/latest", bind(&HandleLatestBlock));
   r.Add("GET", "/v1/blocks/{height}", bind(&HandleBlockAt));
-  r.Add("GET", "/v1/status", [&node](const HttpRequest&, const Responder& respond) {
-    respond(JsonResponse(200, StatusJson(node.Status())));
-  });
+  r.Add("GET", "/v1/status", bind(&HandleStatus));
+  AddLedgerRoutes(r, node, m);
   r.Add("GET", "/healthz",
         [](const HttpRequest&, const Responder& respond) { respond(TextResponse(200, "ok")); });
-  r.Add("GET", "/readyz", [&node](const HttpRequest&, const Responder& respond) {
-    if (node.Ready()) {
-      respond(TextResponse(200, "ready"));
-    } else {
-      respond(ErrorResponse(503, "NOT_READY", "node is not ready (syncing)"));
-    }
-  });
+  r.Add("GET", "/readyz", bind(&HandleReady));
+  r.Add("GET", "/metrics",
+        [&node, registry, own, m](const HttpRequest&, const Responder& respond) {
+          const node::NodeStatus s = node.Status();
+          m.height.Set(static_cast<double>(s.height));
+          m.round.Set(static_cast<double>(s.round));
+          m.mempool_txs.Set(static_cast<double>(s.mempool_txs));
+          m.mempool_bytes.Set(static_cast<double>(s.mempool_bytes));
+          m.peers.Set(s.peers_connected);
+          m.ready.Set(node.Ready() ? 1 : 0);
+          HttpResponse resp = TextResponse(200, registry->Render());
+          resp.content_type = "text/plain; version=0.0.4";
+          respond(std::move(resp));
+        });
   AddChainRoutes(r, node);
+
+  // One latency series per route pattern, looked up once here (no lock per request).
+  std::map<std::string, metrics::Histogram*> by_route;
+  for (const auto& [method, pattern] : r.Routes()) {
+    by_route[pattern] = &m.rpc_duration.Get(pattern);
+  }
+  metrics::Histogram* unmatched = &m.rpc_duration.Get("unmatched");
+  r.SetObserver([by_route = std::move(by_route), unmatched, own](
+                    const std::string&, const std::string& pattern, int, double seconds) {
+    auto it = by_route.find(pattern);
+    (it == by_route.end() ? unmatched : it->second)->Observe(seconds);
+  });
   return r;
 }
 

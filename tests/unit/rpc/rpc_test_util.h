@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/metrics.h"
 #include "crypto/ed25519.h"
 #include "ledger/executor.h"
 #include "node/node_api.h"
@@ -101,10 +102,14 @@ inline types::Tx MakeRegisterIssuerTx(const std::string& chain_id, const std::st
   return tx;
 }
 
-// A NodeApi whose store holds genesis and block 1 = {a valid register_issuer, a garbage tx}.
+// A NodeApi whose store holds genesis (with the top-level issuer "city-fed") and block 1 =
+// {a valid register_issuer of "acme-union", a garbage tx}. Tests add blocks with Commit.
 class FakeNode : public node::NodeApi {
  public:
-  FakeNode() : admin_(InitAndGenerate()), store_(storage::NewMemoryStore()) {
+  FakeNode()
+      : admin_(InitAndGenerate()),
+        fed_(crypto::PrivateKey::Generate()),
+        store_(storage::NewMemoryStore()) {
     genesis_.chain_id = "rpc-test-chain";
     genesis_.genesis_time_ms = 1'700'000'000'000;
     const auto validator = crypto::PrivateKey::Generate();
@@ -112,6 +117,12 @@ class FakeNode : public node::NodeApi {
         Bytes(validator.public_key().begin(), validator.public_key().end()), "v1", "127.0.0.1:1"});
     genesis_.admin_keys.push_back(Bytes(admin_.public_key().begin(), admin_.public_key().end()));
     genesis_.threshold = 1;
+    genesis_.issuers.push_back(types::RegisterIssuer{
+        "city-fed", "City Federation", "", Bytes(fed_.public_key().begin(), fed_.public_key().end()),
+        {types::TypeGrant{types::CredentialType::kMember, {}},
+         types::TypeGrant{types::CredentialType::kModelWorker,
+                          {types::Level::kMunicipal, types::Level::kDistrict}}},
+        true});
     LAUREL_CHECK(storage::test::CommitGenesis(*store_, genesis_).ok(), "genesis");
     auto g = store_->GetBlock(0);
     LAUREL_CHECK(g.ok() && g->has_value(), "genesis block");
@@ -125,6 +136,30 @@ class FakeNode : public node::NodeApi {
     auto r = storage::test::ExecuteAndCommit(*store_, exec, genesis_, genesis_id_, block_txs_,
                                              &block1_id_);
     LAUREL_CHECK(r.ok(), "block 1");
+    tip_id_ = block1_id_;
+  }
+
+  // A transaction for `action` with a fresh nonce, signed by each of `signers`.
+  types::Tx MakeTx(types::Action action, std::vector<const crypto::PrivateKey*> signers) {
+    types::TxBody body;
+    body.chain_id = genesis_.chain_id;
+    body.nonce = ToBytes("nonce-" + std::to_string(++nonce_) + "-fake-node");
+    body.expires_at_height = 1'000'000;
+    body.action = std::move(action);
+    types::Tx tx = types::MakeTx(body);
+    for (const auto* k : signers) types::SignTx(tx, *k);
+    return tx;
+  }
+  // Executes `txs` as the next block and commits it; returns each transaction's code. Call
+  // only while no request is being served (the memory store is single-threaded).
+  std::vector<ledger::TxCode> Commit(std::vector<types::Tx> txs) {
+    ledger::Executor exec(genesis_.chain_id);
+    auto r = storage::test::ExecuteAndCommit(*store_, exec, genesis_, tip_id_, std::move(txs),
+                                             &tip_id_);
+    LAUREL_CHECK(r.ok(), "commit");
+    std::vector<ledger::TxCode> codes;
+    for (const auto& o : r->outcomes) codes.push_back(o.code);
+    return codes;
   }
 
   // ---- configuration (set before the requests that use it) ----
@@ -140,6 +175,8 @@ class FakeNode : public node::NodeApi {
   std::atomic<int> wait_calls{0};
 
   const crypto::PrivateKey& admin() const { return admin_; }
+  const crypto::PrivateKey& fed() const { return fed_; }  // key v1 of issuer "city-fed"
+  metrics::Registry* registry = nullptr;                // what metrics() answers
   const std::string& chain_id() const { return genesis_.chain_id; }
   const std::vector<types::Tx>& block_txs() const { return block_txs_; }
   const Hash32& block1_id() const { return block1_id_; }
@@ -200,6 +237,7 @@ class FakeNode : public node::NodeApi {
   const storage::Store& store() const override { return *store_; }
   bool Ready() const override { return ready.load(); }
   const ledger::Genesis& genesis() const override { return genesis_; }
+  metrics::Registry* metrics() const override { return registry; }
 
  private:
   static crypto::PrivateKey InitAndGenerate() {
@@ -208,10 +246,13 @@ class FakeNode : public node::NodeApi {
   }
 
   crypto::PrivateKey admin_;
+  crypto::PrivateKey fed_;
   std::unique_ptr<storage::Store> store_;
   ledger::Genesis genesis_;
   Hash32 genesis_id_{};
   Hash32 block1_id_{};
+  Hash32 tip_id_{};
+  uint64_t nonce_ = 0;
   std::vector<types::Tx> block_txs_;
   DelayedRunner runner_;  // last: destroyed first, so no callback runs into a dead FakeNode
 };

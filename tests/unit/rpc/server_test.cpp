@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "laurel/v1/state.pb.h"
+#include "laurel/v1/api.pb.h"
 #include "ledger/codes.h"
 #include "tests/unit/rpc/rpc_test_util.h"
 
@@ -69,12 +69,16 @@ TEST_CASE("status reports the node status with hashes and keys in hex", "[rpc]")
   json j = Json(r);
   CHECK(j["chain_id"] == f.node.chain_id());
   CHECK(j["node_name"] == "node-a");
-  CHECK(j["height"] == 1);
-  CHECK(j["round"] == 7);
+  // 64-bit integers are strings in protobuf's JSON mapping.
+  CHECK(j["height"] == "1");
+  CHECK(j["round"] == "7");
+  CHECK(j["validators"] == 1);
+  CHECK(j["ready"] == true);
   CHECK(j["last_block_id"] == HexEncode(f.node.block1_id()));
   CHECK(j["public_key"] == HexEncode(Bytes(32, 0xab)));
   CHECK(j["syncing"] == false);
-  CHECK(j["mempool_txs"] == 3);
+  CHECK(j["mempool_txs"] == "3");
+  CHECK(j["certified_height"] == "1");
 }
 
 TEST_CASE("blocks are served as JSON with decoded bodies, by height and as latest", "[rpc]") {
@@ -82,7 +86,8 @@ TEST_CASE("blocks are served as JSON with decoded bodies, by height and as lates
   auto latest = Http(f.port(), "GET", "/v1/blocks/latest");
   REQUIRE(latest.status == 200);
   json j = Json(latest);
-  CHECK(j["height"] == 1);
+  CHECK(j["height"] == "1");
+  CHECK(j["tx_count"] == 2);
   CHECK(j["block_id"] == HexEncode(f.node.block1_id()));
   CHECK(j["parent_id"] == HexEncode(f.node.genesis_id()));
   CHECK(j["state_root"] == HexEncode(f.node.store().StateRoot()));
@@ -104,23 +109,25 @@ TEST_CASE("blocks are served as JSON with decoded bodies, by height and as lates
   CHECK(Json(at1) == j);
   auto at0 = Http(f.port(), "GET", "/v1/blocks/0");
   REQUIRE(at0.status == 200);
-  CHECK(Json(at0)["height"] == 0);
+  CHECK(Json(at0)["height"] == "0");
   CHECK(Json(at0)["txs"].empty());
 }
 
-TEST_CASE("a block is served as binary StoredBlock when the client accepts protobuf", "[rpc]") {
+TEST_CASE("a block is served as binary BlockView when the client accepts protobuf", "[rpc]") {
   Fixture f;
   auto r = Http(f.port(), "GET", "/v1/blocks/1", "", {{"Accept", "application/x-protobuf"}});
   REQUIRE(r.status == 200);
   CHECK(r.headers["content-type"] == "application/x-protobuf");
-  laurel::v1::StoredBlock b;
+  laurel::v1::BlockView b;
   REQUIRE(b.ParseFromString(r.body));
-  CHECK(b.meta().height() == 1);
-  CHECK(b.meta().block_id() == ToString(f.node.block1_id()));
+  CHECK(b.height() == 1);
+  CHECK(b.block_id() == HexEncode(f.node.block1_id()));
+  CHECK(b.tx_count() == 2);
   REQUIRE(b.txs_size() == 2);
   CHECK(b.txs(0).body() == ToString(f.node.block_txs()[0].body));
-  REQUIRE(b.results_size() == 2);
-  CHECK(b.results(1) == static_cast<uint32_t>(ledger::TxCode::kMalformed));
+  CHECK(b.txs(0).decoded_body().register_issuer().issuer_id() == "acme-union");
+  CHECK(b.txs(1).result() == "MALFORMED");
+  CHECK_FALSE(b.txs(1).has_decoded_body());
 }
 
 TEST_CASE("a missing block is 404 and a non-numeric height is 400", "[rpc]") {
@@ -140,7 +147,7 @@ TEST_CASE("a transaction is looked up as committed, pending or unknown", "[rpc]"
   json j = Json(c);
   CHECK(j["status"] == "committed");
   CHECK(j["tx_id"] == HexEncode(committed));
-  CHECK(j["height"] == 1);
+  CHECK(j["height"] == "1");
   CHECK(j["position"] == 0);
   CHECK(j["result"] == "OK");
 
@@ -153,6 +160,7 @@ TEST_CASE("a transaction is looked up as committed, pending or unknown", "[rpc]"
   auto p = Http(f.port(), "GET", "/v1/txs/" + HexEncode(pending));
   REQUIRE(p.status == 200);
   CHECK(Json(p)["status"] == "pending");
+  CHECK_FALSE(Json(p).contains("height"));
 
   Hash32 unknown{};
   unknown.fill(0x17);
@@ -250,7 +258,7 @@ TEST_CASE("an already known tx is 202 and an already committed one is 200 with i
   REQUIRE(committed.status == 200);
   json j = Json(committed);
   CHECK(j["status"] == "committed");
-  CHECK(j["height"] == 1);
+  CHECK(j["height"] == "1");
   CHECK(j["position"] == 0);
   CHECK(j["result"] == "OK");
 }
@@ -270,7 +278,7 @@ TEST_CASE("wait=commit answers 200 with the location once the node reports the c
   json j = Json(r);
   CHECK(j["tx_id"] == HexEncode(types::TxId(tx)));
   CHECK(j["status"] == "committed");
-  CHECK(j["height"] == 5);
+  CHECK(j["height"] == "5");
   CHECK(j["position"] == 3);
   CHECK(j["result"] == "UNAUTHORIZED");
   CHECK(f.node.wait_calls == 1);
