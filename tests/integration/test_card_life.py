@@ -29,6 +29,7 @@ keeps committing.
 import base64
 import datetime
 import hashlib
+import http.client as http_client
 import json
 import os
 import re
@@ -277,6 +278,26 @@ def abuse(net):
     st, b = http("POST", url + "/v1/verify", b'{"code": "LC1:NOT A CARD"}', j)
     check(st == 200 and b.get("valid") is False and b.get("reason") == "MALFORMED",
           f"POST /v1/verify of a malformed card: HTTP {st} {b}, expected 200 MALFORMED")
+
+
+def measure_verify(port, card_text, n=300):
+    """n sequential POST /v1/verify on one kept-alive connection (what a gate does); returns the
+    latencies in ms, sorted."""
+    body = json.dumps({"code": card_text}).encode()
+    conn = http_client.HTTPConnection("127.0.0.1", port, timeout=10)
+    out = []
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            conn.request("POST", "/v1/verify", body, {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            data = r.read()
+            out.append((time.perf_counter() - t0) * 1000)
+            check(r.status == 200 and json.loads(data).get("reason") == "VALID",
+                  f"verify during the latency run: HTTP {r.status} {data[:200]!r}")
+    finally:
+        conn.close()
+    return sorted(out)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -646,6 +667,11 @@ def test(args):
         r = laurel("status")
         log(f"  height {h0} -> {net.height(0)}; laurel status: {r.stdout.strip().splitlines()[:1]}")
 
+        lat = measure_verify(net.rpc_base, open(os.path.join(work, "after.lc1")).read().strip())
+        p50, p99 = lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1]
+        log(f"MEASURED gate verify, one keep-alive connection, {len(lat)} sequential calls on a "
+            f"loaded 2-core machine: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {lat[-1]:.2f} ms")
+        check(p99 < 500, f"verify p99 {p99:.1f} ms")
         log("verify output, valid card:   " + valid_line)
         log("verify output, revoked card: " + revoked_line)
         log(f"{len(laurel.calls)} laurel commands run")
