@@ -144,7 +144,7 @@ Status WriteCardFiles(const std::string& text, const std::string& out,
 Result<uint32_t> KeyVersionFor(RpcClient& c, const std::string& issuer_id,
                                const crypto::PrivateKey& key,
                                std::optional<uint32_t> override_version) {
-  LAUREL_ASSIGN_OR_RETURN(nlohmann::json j, c.Get("/v1/issuers/" + UrlEscape(issuer_id)));
+  LAUREL_ASSIGN_OR_RETURN(Json j, c.Get("/v1/issuers/" + UrlEscape(issuer_id)));
   if (override_version) return *override_version;
   const uint64_t current = JsonU64Or0(j, "current_key_version");
   std::string current_pk;
@@ -240,7 +240,7 @@ int SubmitCard(Node& node, const NetOptions& net, const IssuerKeyOptions& k,
   auto tx = BuildSignedTx(frame, std::move(action), {key});
   if (!tx.ok()) return Fail(kExitUsage, tx.status());
   std::vector<std::pair<std::string, std::string>> extra = {{"credential_id", credential_id}};
-  nlohmann::json extra_json = {{"credential_id", credential_id}, {"card", text}, {"card_file", out}};
+  Json extra_json = {{"credential_id", credential_id}, {"card", text}, {"card_file", out}};
   if (qr) extra_json["qr_file"] = *qr;
   extra.emplace_back("card_file", out);
   if (qr) extra.emplace_back("qr_file", *qr);

@@ -146,7 +146,7 @@ int RunSetStatus(const SetStatusOptions& o) {
 
 // ---- show / list ----
 
-std::string GrantsText(const nlohmann::json& issuer) {
+std::string GrantsText(const Json& issuer) {
   std::string out;
   if (!issuer.contains("grants") || !issuer["grants"].is_array()) return out;
   for (const auto& g : issuer["grants"]) {
@@ -164,7 +164,7 @@ std::string GrantsText(const nlohmann::json& issuer) {
   return out;
 }
 
-void PrintIssuer(const nlohmann::json& j) {
+void PrintIssuer(const Json& j) {
   std::ostringstream s;
   auto line = [&](const std::string& k, const std::string& v) {
     s << std::left << std::setw(15) << k << v << "\n";
@@ -223,7 +223,7 @@ int RunList(const ListOptions& o) {
   Node node(o.net.rpc);
   auto c = node.Get();
   if (!c.ok()) return FailFor(c.status());
-  nlohmann::json all = nlohmann::json::array();
+  Json all = Json::array();
   std::string token;
   do {
     std::string target = "/v1/issuers?limit=" + std::to_string(o.limit == 0 ? 1000 : o.limit);

@@ -43,18 +43,18 @@ Result<std::string> CardTextOf(const VerifyOptions& o) {
   return text;
 }
 
-std::string ValidityText(const nlohmann::json& card) {
+std::string ValidityText(const Json& card) {
   return FormatUnixTime(JsonU64Or0(card, "valid_from")) + " to " +
          FormatUnixTime(JsonU64Or0(card, "valid_until"));
 }
 
-void PrintVerdict(const nlohmann::json& j) {
+void PrintVerdict(const Json& j) {
   const bool valid = j.value("valid", false);
-  const nlohmann::json card = j.contains("card") && j["card"].is_object() ? j["card"]
-                                                                           : nlohmann::json::object();
-  const nlohmann::json cred = j.contains("credential") && j["credential"].is_object()
+  const Json card = j.contains("card") && j["card"].is_object() ? j["card"]
+                                                                           : Json::object();
+  const Json cred = j.contains("credential") && j["credential"].is_object()
                                   ? j["credential"]
-                                  : nlohmann::json::object();
+                                  : Json::object();
   std::string id = JsonStr(card, "credential_id");
   if (id.empty()) id = JsonStr(cred, "credential_id");
   std::ostringstream s;
@@ -76,9 +76,10 @@ void PrintVerdict(const nlohmann::json& j) {
   auto line = [&](const std::string& k, const std::string& v) {
     if (!v.empty()) s << "  " << std::left << std::setw(13) << k << v << "\n";
   };
-  if (!valid && !id.empty()) line("credential", id);
-  if (!valid) line("card", kind);
-  if (valid) line("card", kind);
+  if (!valid) {
+    line("credential", id);
+    line("card", kind);
+  }
   std::string issuer = JsonStr(card, "issuer_id");
   if (issuer.empty()) issuer = JsonStr(cred, "issuer_id");
   if (!issuer.empty()) {
@@ -136,7 +137,7 @@ struct HistoryOptions {
   bool all = false;
 };
 
-void PrintHistoryTable(const nlohmann::json& entries) {
+void PrintHistoryTable(const Json& entries) {
   std::ostringstream s;
   s << std::left << std::setw(8) << "HEIGHT" << std::setw(22) << "TIME (UTC)" << std::setw(23)
     << "ACTION" << std::setw(22) << "RESULT" << std::setw(18) << "TX" << "SIGNER\n";
@@ -161,10 +162,10 @@ int RunHistory(const HistoryOptions& o) {
   Node node(o.net.rpc);
   auto c = node.Get();
   if (!c.ok()) return FailFor(c.status());
-  nlohmann::json entries = nlohmann::json::array();
+  Json entries = Json::array();
   std::string token = o.page_token;
   std::string next;
-  nlohmann::json last_page;
+  Json last_page;
   for (;;) {
     std::string target = base;
     char sep = '?';

@@ -48,10 +48,10 @@ Result<RpcClient*> Node::Get() {
   return client_.get();
 }
 
-Result<nlohmann::json> Node::Status() {
+Result<Json> Node::Status() {
   if (!status_) {
     LAUREL_ASSIGN_OR_RETURN(RpcClient * c, Get());
-    LAUREL_ASSIGN_OR_RETURN(nlohmann::json s, c->Get("/v1/status"));
+    LAUREL_ASSIGN_OR_RETURN(Json s, c->Get("/v1/status"));
     if (JsonStr(s, "chain_id").empty() || !JsonU64(s, "height")) {
       return Status::Unavailable("node at " + url_ +
                                  ": /v1/status has no chain_id or height: " + s.dump());
@@ -93,7 +93,7 @@ Result<TxFrame> FrameFor(const TxOptions& o, Node& node) {
     f.expires_at_height = *o.expires_at_height;
     return f;
   }
-  LAUREL_ASSIGN_OR_RETURN(nlohmann::json s, node.Status());
+  LAUREL_ASSIGN_OR_RETURN(Json s, node.Status());
   f.chain_id = o.chain_id ? *o.chain_id : JsonStr(s, "chain_id");
   f.expires_at_height =
       o.expires_at_height ? *o.expires_at_height : JsonU64Or0(s, "height") + o.expires_in;
@@ -125,11 +125,11 @@ Status WriteTxFile(const std::string& path, const types::Tx& tx) {
   return WriteOutput(path, MessageToJson(m, /*pretty=*/true) + "\n");
 }
 
-void PrintJson(const nlohmann::json& j) { std::cout << j.dump() << "\n" << std::flush; }
+void PrintJson(const Json& j) { std::cout << j.dump() << "\n" << std::flush; }
 
 int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool no_wait,
                     const std::vector<std::pair<std::string, std::string>>& extra,
-                    const nlohmann::json& extra_json, const std::function<Status()>& on_ok) {
+                    const Json& extra_json, const std::function<Status()>& on_ok) {
   auto client = node.Get();
   if (!client.ok()) return FailFor(client.status());
   auto outcome = (*client)->SubmitTx(tx, !no_wait);
@@ -139,7 +139,7 @@ int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool
   if (o.ok() && on_ok) after = on_ok();
 
   if (net.json) {
-    nlohmann::json j = o.json.is_object() ? o.json : nlohmann::json::object();
+    Json j = o.json.is_object() ? o.json : Json::object();
     if (!j.contains("tx_id")) j["tx_id"] = o.tx_id;
     for (const auto& [k, v] : extra_json.items()) j[k] = v;
     PrintJson(j);

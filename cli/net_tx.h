@@ -51,12 +51,12 @@ class Node {
   explicit Node(std::string url) : url_(std::move(url)) {}
   Result<RpcClient*> Get();
   // GET /v1/status, fetched once.
-  Result<nlohmann::json> Status();
+  Result<Json> Status();
 
  private:
   std::string url_;
   std::unique_ptr<RpcClient> client_;
-  std::optional<nlohmann::json> status_;
+  std::optional<Json> status_;
 };
 
 // Loads every --key (a --passphrase-file is used for the encrypted ones). Fails on no keys, an
@@ -86,13 +86,13 @@ Status WriteTxFile(const std::string& path, const types::Tx& tx);
 // into exit 2 (the tx is on the ledger even so, and the output says so).
 int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool no_wait,
                     const std::vector<std::pair<std::string, std::string>>& extra = {},
-                    const nlohmann::json& extra_json = nlohmann::json::object(),
+                    const Json& extra_json = Json::object(),
                     const std::function<Status()>& on_ok = {});
 
 // The whole flow of a governance or issuer action: keys, frame, sign, then --out or submit.
 int RunTxCommand(const NetOptions& net, const TxOptions& o, types::Action action);
 
 // Prints `j` on stdout as one line of JSON.
-void PrintJson(const nlohmann::json& j);
+void PrintJson(const Json& j);
 
 }  // namespace laurel::cli

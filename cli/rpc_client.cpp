@@ -31,7 +31,7 @@ std::string UrlEscape(std::string_view s) {
   return out;
 }
 
-std::optional<uint64_t> JsonU64(const nlohmann::json& obj, std::string_view key) {
+std::optional<uint64_t> JsonU64(const Json& obj, std::string_view key) {
   if (!obj.is_object()) return std::nullopt;
   const auto it = obj.find(key);
   if (it == obj.end()) return std::nullopt;
@@ -51,11 +51,11 @@ std::optional<uint64_t> JsonU64(const nlohmann::json& obj, std::string_view key)
   return std::nullopt;
 }
 
-uint64_t JsonU64Or0(const nlohmann::json& obj, std::string_view key) {
+uint64_t JsonU64Or0(const Json& obj, std::string_view key) {
   return JsonU64(obj, key).value_or(0);
 }
 
-std::string JsonStr(const nlohmann::json& obj, std::string_view key) {
+std::string JsonStr(const Json& obj, std::string_view key) {
   if (!obj.is_object()) return "";
   const auto it = obj.find(key);
   if (it == obj.end() || !it->is_string()) return "";
@@ -78,7 +78,7 @@ Result<RpcClient::Answer> RpcClient::Request(std::string_view method, const std:
   Answer a;
   a.status = r->status;
   a.body = std::move(r->body);
-  a.json = nlohmann::json::parse(a.body, nullptr, /*allow_exceptions=*/false);
+  a.json = Json::parse(a.body, nullptr, /*allow_exceptions=*/false);
   return a;
 }
 
@@ -100,7 +100,7 @@ Status RpcClient::ErrorOf(std::string_view method, const std::string& target,
                              target + ": HTTP " + std::to_string(a.status) + ": " + detail);
 }
 
-Result<nlohmann::json> RpcClient::Get(const std::string& target) {
+Result<Json> RpcClient::Get(const std::string& target) {
   LAUREL_ASSIGN_OR_RETURN(Answer a, Request("GET", target, {}, {}));
   if (a.status < 200 || a.status >= 300) return ErrorOf("GET", target, a);
   if (!a.json.is_object()) {
@@ -110,7 +110,7 @@ Result<nlohmann::json> RpcClient::Get(const std::string& target) {
   return std::move(a.json);
 }
 
-Result<nlohmann::json> RpcClient::PostJson(const std::string& target, const nlohmann::json& body) {
+Result<Json> RpcClient::PostJson(const std::string& target, const Json& body) {
   LAUREL_ASSIGN_OR_RETURN(Answer a, Request("POST", target, "application/json", body.dump()));
   if (a.status < 200 || a.status >= 300) return ErrorOf("POST", target, a);
   if (!a.json.is_object()) {

@@ -23,6 +23,9 @@
 
 namespace laurel::cli {
 
+// JSON as the node sent it: fields keep their order, so --json prints the API's answer as is.
+using Json = nlohmann::ordered_json;
+
 // The --rpc default: $LAUREL_RPC when set and not empty, else http://127.0.0.1:8700.
 std::string DefaultRpcUrl();
 
@@ -32,11 +35,11 @@ std::string UrlEscape(std::string_view s);
 
 // A uint64 JSON field that the API prints as a decimal string ("42") or a number (42).
 // nullopt when absent, negative, fractional or not decimal.
-std::optional<uint64_t> JsonU64(const nlohmann::json& obj, std::string_view key);
+std::optional<uint64_t> JsonU64(const Json& obj, std::string_view key);
 // JsonU64 or 0.
-uint64_t JsonU64Or0(const nlohmann::json& obj, std::string_view key);
+uint64_t JsonU64Or0(const Json& obj, std::string_view key);
 // A string field, or "" when absent or not a string.
-std::string JsonStr(const nlohmann::json& obj, std::string_view key);
+std::string JsonStr(const Json& obj, std::string_view key);
 
 // What became of a submitted transaction.
 struct TxOutcome {
@@ -47,7 +50,7 @@ struct TxOutcome {
   uint64_t position = 0;
   std::string result;        // ledger code name: "OK", "UNAUTHORIZED", ...
   std::string message;       // detail of a refusal or of a still-pending tx
-  nlohmann::json json;       // the node's answer as received
+  Json json;       // the node's answer as received
 
   // Committed with result OK.
   bool ok() const { return committed && result == "OK"; }
@@ -59,9 +62,9 @@ class RpcClient {
   static Result<std::unique_ptr<RpcClient>> Open(const std::string& url);
 
   // GET `target` ("/v1/status"); the JSON object of a 2xx answer.
-  Result<nlohmann::json> Get(const std::string& target);
+  Result<Json> Get(const std::string& target);
   // POST a JSON document; the JSON object of a 2xx answer.
-  Result<nlohmann::json> PostJson(const std::string& target, const nlohmann::json& body);
+  Result<Json> PostJson(const std::string& target, const Json& body);
   // POST /v1/txs (protobuf wire), with ?wait=commit when `wait`. A refusal at admission or a
   // commit timeout is an outcome, not an error; errors are transport and unexpected answers.
   Result<TxOutcome> SubmitTx(const types::Tx& tx, bool wait);
@@ -72,7 +75,7 @@ class RpcClient {
   explicit RpcClient(Url url) : url_text_(url.text), conn_(std::move(url)) {}
   struct Answer {
     int status = 0;
-    nlohmann::json json;  // discarded when the body is not JSON
+    Json json;  // discarded when the body is not JSON
     std::string body;
   };
   Result<Answer> Request(std::string_view method, const std::string& target,

@@ -43,7 +43,7 @@ TEST_CASE("types and levels are read case-insensitively, with - for _", "[cli]")
 }
 
 TEST_CASE("uint64 JSON fields are read from decimal strings and from numbers", "[cli]") {
-  const auto j = nlohmann::json::parse(
+  const auto j = cli::Json::parse(
       R"({"a": "42", "b": 42, "c": "18446744073709551615", "d": -1, "e": "4x", "f": 1.5,
           "g": "", "h": null, "i": "18446744073709551616"})");
   CHECK(*cli::JsonU64(j, "a") == 42);
@@ -54,7 +54,7 @@ TEST_CASE("uint64 JSON fields are read from decimal strings and from numbers", "
     CHECK_FALSE(cli::JsonU64(j, k).has_value());
   }
   CHECK(cli::JsonU64Or0(j, "missing") == 0);
-  CHECK_FALSE(cli::JsonU64(nlohmann::json::array(), "a").has_value());
+  CHECK_FALSE(cli::JsonU64(cli::Json::array(), "a").has_value());
 }
 
 TEST_CASE("ids are percent-encoded for one path segment", "[cli]") {
