@@ -6,10 +6,6 @@
 //     at most 1000, and at most kMaxRangeBytes of stored blocks but always at least one), each
 //     with its state certificate when the node has one, and the tip height. Binary protobuf
 //     when the client accepts application/x-protobuf, else protobuf's JSON mapping.
-#include <google/protobuf/util/json_util.h>
-
-#include <charconv>
-#include <optional>
 #include <string>
 
 #include "cli/genesis_io.h"
@@ -17,24 +13,16 @@
 #include "node/wire.h"
 #include "rpc/convert.h"
 #include "rpc/routes.h"
+#include "rpc/routes_internal.h"
 
 namespace laurel::rpc {
 namespace {
 
 namespace pb = ::laurel::v1;
 
-constexpr std::string_view kProtobuf = "application/x-protobuf";
 constexpr uint64_t kDefaultRangeBlocks = 100;
 constexpr uint64_t kMaxRangeBlocks = 1000;
 constexpr size_t kMaxRangeBytes = size_t{8} << 20;
-
-std::optional<uint64_t> ParseU64(std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 void FillCertificate(const node::StateCertificate& c, pb::StateCertificate* out) {
   out->set_height(c.data.height);
@@ -122,20 +110,7 @@ void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Respond
     }
   }
   range.set_next_height(h);
-  HttpResponse r;
-  if (req.Accepts(kProtobuf)) {
-    r.content_type = std::string(kProtobuf);
-    r.body = range.SerializeAsString();
-  } else {
-    google::protobuf::util::JsonPrintOptions print;
-    print.preserve_proto_field_names = true;
-    print.always_print_primitive_fields = true;
-    if (!google::protobuf::util::MessageToJsonString(range, &r.body, print).ok()) {
-      respond(ErrorResponse(500, "INTERNAL", "cannot print the block range as JSON"));
-      return;
-    }
-  }
-  respond(std::move(r));
+  respond(MessageResponse(200, range, req));
 }
 
 }  // namespace
