@@ -35,7 +35,7 @@
 #include "common/status.h"
 #include "crypto/ed25519.h"
 #include "crypto/keyfile.h"
-#include "laurel/v1/state.pb.h"
+#include "laurel/v1/api.pb.h"
 #include "types/tx.h"
 
 namespace laurel::bench {
@@ -277,7 +277,7 @@ void Run::Poller() {
     }
     last = *h;
   }
-  laurel::v1::StoredBlock block;
+  laurel::v1::BlockView block;
   while (!stop_poll_) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     auto h = Height(status_conn);
@@ -293,11 +293,11 @@ void Run::Poller() {
         return;
       }
       uint64_t bad = 0;
-      for (uint32_t code : block.results()) bad += code != 0;
+      for (const auto& tx : block.txs()) bad += tx.result() != "OK";
       not_ok_.fetch_add(bad);
-      committed_.fetch_add(block.meta().tx_count());
+      committed_.fetch_add(block.tx_count());
       std::lock_guard<std::mutex> l(mu_);
-      blocks_.push_back({SecondsSince(start_), b, block.meta().tx_count()});
+      blocks_.push_back({SecondsSince(start_), b, block.tx_count()});
       last = b;
     }
   }

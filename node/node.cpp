@@ -45,7 +45,7 @@ Status Node::Impl::Init() {
                                      " belongs to another chain (genesis block id differs)");
     }
   }
-  for (uint32_t c = 0; c <= ledger::kMaxTxCode; ++c) {
+  for (uint32_t c = 1; c <= ledger::kMaxTxCode; ++c) {  // kOk (0) is never a rejection
     rejected_by_tx_code_[c] =
         &node_metrics_.rejected.Get(ledger::TxCodeName(static_cast<ledger::TxCode>(c)));
   }
