@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <tuple>
+#include <vector>
 
 namespace laurel::rpc {
 namespace {
@@ -86,6 +88,33 @@ TEST_CASE("a handler that throws is answered 500", "[rpc][router]") {
   auto resp = Run(r, "GET", "/v1/throws");
   CHECK(resp.status == 500);
   CHECK(Code(resp) == "INTERNAL");
+}
+
+TEST_CASE("the route table is listed in registration order", "[rpc][router]") {
+  const auto routes = Echo().Routes();
+  REQUIRE(routes.size() == 5);
+  CHECK(routes[0] == std::pair<std::string, std::string>{"GET", "/v1/blocks/{height}"});
+  CHECK(routes[3] == std::pair<std::string, std::string>{"POST", "/v1/txs"});
+}
+
+TEST_CASE("the observer sees each answer once with its route pattern and status",
+          "[rpc][router]") {
+  Router r = Echo();
+  std::vector<std::tuple<std::string, std::string, int>> seen;
+  r.SetObserver([&](const std::string& method, const std::string& pattern, int status,
+                    double seconds) {
+    CHECK(seconds >= 0);
+    seen.emplace_back(method, pattern, status);
+  });
+  Run(r, "GET", "/v1/blocks/7");
+  Run(r, "GET", "/v1/nope");
+  Run(r, "DELETE", "/v1/txs");
+  Run(r, "GET", "/v1/throws");
+  REQUIRE(seen.size() == 4);
+  CHECK(seen[0] == std::tuple<std::string, std::string, int>{"GET", "/v1/blocks/{height}", 200});
+  CHECK(seen[1] == std::tuple<std::string, std::string, int>{"GET", "", 404});
+  CHECK(seen[2] == std::tuple<std::string, std::string, int>{"DELETE", "", 405});
+  CHECK(seen[3] == std::tuple<std::string, std::string, int>{"GET", "/v1/throws", 500});
 }
 
 TEST_CASE("media types are compared without parameters or case", "[rpc][router]") {
