@@ -289,15 +289,14 @@ class ChainAuditor::Impl {
       cur_sig_ok_ = nullptr;
     }
     if (rec.results.size() != result.outcomes.size()) {
-      return Fail(h, "the node records " + std::to_string(rec.results.size()) +
-                         " results for " + std::to_string(result.outcomes.size()) + " txs");
+      return Fail(h, "the node records " + std::to_string(rec.results.size()) + " results for " +
+                         std::to_string(result.outcomes.size()) + " txs");
     }
     for (size_t i = 0; i < rec.results.size(); ++i) {
       if (rec.results[i] != result.outcomes[i].code) {
         return Fail(h, "tx " + std::to_string(i) + " (" + Hex(result.outcomes[i].tx_id) +
                            ") result: the node records " + ledger::TxCodeName(rec.results[i]) +
-                           ", re-execution gives " +
-                           ledger::TxCodeName(result.outcomes[i].code));
+                           ", re-execution gives " + ledger::TxCodeName(result.outcomes[i].code));
       }
     }
     if (rec.tx_root != result.tx_root) {
@@ -339,8 +338,8 @@ class ChainAuditor::Impl {
   cs::Block genesis_block_;
   std::vector<cs::PublicKey> keys_;
   unsigned threads_ = 1;
-  std::vector<std::unique_ptr<MemoChecker>> checkers_;      // one per worker
-  std::vector<std::unique_ptr<cs::ValidatorSet>> sets_;     // one per worker
+  std::vector<std::unique_ptr<MemoChecker>> checkers_;   // one per worker
+  std::vector<std::unique_ptr<cs::ValidatorSet>> sets_;  // one per worker
   ledger::Executor executor_;
   std::unique_ptr<storage::Store> store_;
   // The block being executed: its txs and which of them have verified signatures.

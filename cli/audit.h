@@ -46,13 +46,13 @@ struct AuditFailure {
 };
 
 struct AuditTotals {
-  uint64_t blocks = 0;        // heights checked, genesis included
-  uint64_t txs = 0;           // transactions re-executed
-  uint64_t certified = 0;     // heights whose state certificate was checked
+  uint64_t blocks = 0;     // heights checked, genesis included
+  uint64_t txs = 0;        // transactions re-executed
+  uint64_t certified = 0;  // heights whose state certificate was checked
   uint64_t last_certified = 0;
-  uint64_t height = 0;        // the last height checked
-  Hash32 block_id{};          // ... its id
-  Hash32 state_root{};        // ... and the state root after it
+  uint64_t height = 0;  // the last height checked
+  Hash32 block_id{};    // ... its id
+  Hash32 state_root{};  // ... and the state root after it
 };
 
 // The AuditBlock of a laurel.v1.ChainBlock. kInvalidArgument when the record is malformed

@@ -46,8 +46,7 @@ struct Fetched {
 Result<Fetched> FetchRange(HttpConn& conn, uint64_t from, uint32_t limit) {
   const std::string target =
       "/v1/blocks?from=" + std::to_string(from) + "&limit=" + std::to_string(limit);
-  LAUREL_ASSIGN_OR_RETURN(HttpResponse r,
-                          conn.Do("GET", target, {}, {}, "application/x-protobuf"));
+  LAUREL_ASSIGN_OR_RETURN(HttpResponse r, conn.Do("GET", target, {}, {}, "application/x-protobuf"));
   if (r.status != 200) {
     return Status::Unavailable(conn.url().text + target + ": HTTP " + std::to_string(r.status) +
                                ": " + r.body.substr(0, 300));
@@ -69,8 +68,7 @@ class Reporter {
     if (now - last_ < std::chrono::seconds(2)) return;
     const double dt = std::chrono::duration<double>(now - last_).count();
     std::fprintf(stderr, "audit: height %llu/%llu  %.0f blocks/s  %.0f tx/s\n",
-                 static_cast<unsigned long long>(t.height),
-                 static_cast<unsigned long long>(target),
+                 static_cast<unsigned long long>(t.height), static_cast<unsigned long long>(target),
                  static_cast<double>(t.blocks - last_blocks_) / dt,
                  static_cast<double>(t.txs - last_txs_) / dt);
     last_ = now;
@@ -156,9 +154,9 @@ int RunAudit(const AuditOptions& o) {
   AuditTotals none;
   auto node_genesis = ParseGenesisJson(doc->body);
   if (!node_genesis.ok()) {
-    return report.Failed({0, "the node's genesis document is invalid: " +
-                                 node_genesis.status().message()},
-                         none, "");
+    return report.Failed(
+        {0, "the node's genesis document is invalid: " + node_genesis.status().message()}, none,
+        "");
   }
   ledger::Genesis genesis = *node_genesis;
   if (!o.genesis_file.empty()) {
@@ -167,10 +165,10 @@ int RunAudit(const AuditOptions& o) {
     auto a = GenesisToJson(*pinned);
     auto b = GenesisToJson(*node_genesis);
     if (!a.ok() || !b.ok() || *a != *b) {
-      return report.Failed({0, "the node's genesis (chain " + node_genesis->chain_id +
-                                   ") differs from " + o.genesis_file + " (chain " +
-                                   pinned->chain_id + ")"},
-                           none, pinned->chain_id);
+      return report.Failed(
+          {0, "the node's genesis (chain " + node_genesis->chain_id + ") differs from " +
+                  o.genesis_file + " (chain " + pinned->chain_id + ")"},
+          none, pinned->chain_id);
     }
     genesis = std::move(pinned).value();
   }
@@ -200,9 +198,9 @@ int RunAudit(const AuditOptions& o) {
     }
     if (range.blocks_size() == 0) {
       if (from <= *target) {
-        return report.Failed({from, "the node serves no block at this height (tip " +
-                                        std::to_string(tip) + ")"},
-                             auditor.totals(), chain_id);
+        return report.Failed(
+            {from, "the node serves no block at this height (tip " + std::to_string(tip) + ")"},
+            auditor.totals(), chain_id);
       }
       if (auto f = auditor.Finish()) return report.Failed(*f, auditor.totals(), chain_id);
       break;
@@ -223,9 +221,8 @@ int RunAudit(const AuditOptions& o) {
     const uint64_t after = range.next_height();
     const bool more = after <= *target;
     if (more) next = std::async(std::launch::async, fetch, after);
-    auto failure = auditor.Check(std::move(blocks), [&](const AuditTotals& t) {
-      report.Progress(t, *target);
-    });
+    auto failure = auditor.Check(std::move(blocks),
+                                 [&](const AuditTotals& t) { report.Progress(t, *target); });
     if (failure) {
       if (next.valid()) (void)next.wait();
       return report.Failed(*failure, auditor.totals(), chain_id);
@@ -250,8 +247,7 @@ void RegisterAuditCommands(CLI::App& app, CommandRun& run) {
                   "the genesis file to trust; the node's must be identical (default: the "
                   "node's own genesis)");
   cmd->add_flag("--json", o->json, "print a JSON summary instead of the verdict line");
-  cmd->add_option("--batch", o->batch, "blocks per request (1-1000)")
-      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--batch", o->batch, "blocks per request (1-1000)")->check(CLI::Range(1, 1000));
   cmd->add_option("--to", o->to, "stop at this height (default: the node's tip at the start)");
   cmd->add_option("--threads", o->threads, "signature-checking threads (1-16)")
       ->check(CLI::Range(1, 16));

@@ -84,8 +84,9 @@ void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Respond
       return;
     }
     if (!rec->has_value()) {
-      respond(ErrorResponse(500, "STORE_ERROR", "no block at height " + std::to_string(h) +
-                                                    " below the tip " + std::to_string(tip)));
+      respond(ErrorResponse(
+          500, "STORE_ERROR",
+          "no block at height " + std::to_string(h) + " below the tip " + std::to_string(tip)));
       return;
     }
     const std::string stored = BlockProtoBytes(**rec);
@@ -93,8 +94,8 @@ void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Respond
     if (range.blocks_size() > 0 && bytes > kMaxRangeBytes) break;
     pb::ChainBlock* cb = range.add_blocks();
     if (!cb->mutable_block()->ParseFromString(stored)) {
-      respond(ErrorResponse(500, "INTERNAL", "stored block " + std::to_string(h) +
-                                                 " does not re-encode"));
+      respond(ErrorResponse(500, "INTERNAL",
+                            "stored block " + std::to_string(h) + " does not re-encode"));
       return;
     }
     auto cert = store.GetStateCertificate(h);

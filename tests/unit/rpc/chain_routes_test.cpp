@@ -70,8 +70,7 @@ TEST_CASE("genesis is served as the genesis document the node was started with",
   CHECK(*cli::GenesisToJson(*parsed) == *cli::GenesisToJson(node.genesis()));
 }
 
-TEST_CASE("a block range holds every stored block from the given height with the tip",
-          "[rpc]") {
+TEST_CASE("a block range holds every stored block from the given height with the tip", "[rpc]") {
   FakeNode node;
   const Router router = BuildRouter(node);
   const v1::BlockRange range = Range(Get(router, "/v1/blocks?from=0", true));
