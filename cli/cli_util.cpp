@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -220,8 +220,8 @@ Result<uint64_t> ParseTime(std::string_view text) {
                                    std::string(text.substr(0, 40)) + "\"");
   };
   if (text.empty()) return bad();
-  const bool digits_only = std::all_of(text.begin(), text.end(),
-                                       [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits_only =
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits_only) {
     uint64_t v = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

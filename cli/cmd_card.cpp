@@ -115,8 +115,7 @@ int RunCardInspect(const CardInspectOptions& o) {
 Status CheckFree(const std::string& flag, const std::optional<std::string>& path) {
   if (!path || *path == "-") return Status::Ok();
   std::error_code ec;
-  if (std::filesystem::symlink_status(*path, ec).type() !=
-      std::filesystem::file_type::not_found) {
+  if (std::filesystem::symlink_status(*path, ec).type() != std::filesystem::file_type::not_found) {
     return Status::AlreadyExists(flag + " " + *path + " already exists; not overwriting it");
   }
   return Status::Ok();
@@ -159,10 +158,10 @@ Result<uint32_t> KeyVersionFor(RpcClient& c, const std::string& issuer_id,
   }
   const std::string mine = HexEncode(key.public_key());
   if (current_pk != mine) {
-    return Status::InvalidArgument("--key " + mine.substr(0, 16) + "... is not the current key of issuer " +
-                                   issuer_id + " (key version " + std::to_string(current) + " is " +
-                                   current_pk.substr(0, 16) +
-                                   "...); a card signed by it would be refused");
+    return Status::InvalidArgument(
+        "--key " + mine.substr(0, 16) + "... is not the current key of issuer " + issuer_id +
+        " (key version " + std::to_string(current) + " is " + current_pk.substr(0, 16) +
+        "...); a card signed by it would be refused");
   }
   return static_cast<uint32_t>(current);
 }
@@ -357,12 +356,13 @@ int RunCardRenew(const CardRenewOptions& o) {
     auto t = ReadInput(*o.card);
     if (!t.ok()) return Fail(kExitUsage, t.status());
     auto old = types::CardFromText(*t);
-    if (!old.ok()) return Fail(kExitInvalid, *o.card + ": malformed card: " + old.status().message());
+    if (!old.ok())
+      return Fail(kExitInvalid, *o.card + ": malformed card: " + old.status().message());
     auto b = types::DecodeCardBody(old->body);
     if (!b.ok()) return Fail(kExitInvalid, *o.card + ": malformed card: " + b.status().message());
     if (b->credential_id != o.id) {
-      return Fail(kExitUsage, "--card " + *o.card + " is the card of " + b->credential_id +
-                                  ", not of " + o.id);
+      return Fail(kExitUsage,
+                  "--card " + *o.card + " is the card of " + b->credential_id + ", not of " + o.id);
     }
     if (!o.holder_name) holder_name = b->holder_name;
     if (!o.member_no) member_no = b->member_no;
@@ -440,7 +440,8 @@ int RunCardStatus(const CardStatusOptions& o, types::CredentialStatus status) {
 }  // namespace
 
 void RegisterCardCommands(CLI::App& app, CommandRun& run) {
-  auto* card = app.add_subcommand("card", "Issue, renew, suspend, reinstate, revoke and inspect cards");
+  auto* card =
+      app.add_subcommand("card", "Issue, renew, suspend, reinstate, revoke and inspect cards");
   card->require_subcommand(1);
 
   auto is = std::make_shared<CardIssueOptions>();
@@ -453,9 +454,9 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   issue->add_option("--holder-name", is->holder_name, "Holder's name, printed on the card")
       ->required();
   issue->add_option("--member-no", is->member_no, "Holder's member number")->required();
-  issue->add_option("--id", is->id,
-                    "Credential id (default ISSUER/MW|M/YEAR/6 random digits)");
-  issue->add_option("--valid-from", is->valid_from, "YYYY-MM-DD (UTC) or unix seconds; default now");
+  issue->add_option("--id", is->id, "Credential id (default ISSUER/MW|M/YEAR/6 random digits)");
+  issue->add_option("--valid-from", is->valid_from,
+                    "YYYY-MM-DD (UTC) or unix seconds; default now");
   issue->add_option("--valid-until", is->valid_until, "YYYY-MM-DD (UTC) or unix seconds")
       ->required();
   issue->add_option("--out", is->out, "Card file to write (never overwritten)")->required();
@@ -471,7 +472,8 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   renew->add_option("--card", rn->card, "The old card file: holder name and member number");
   renew->add_option("--holder-name", rn->holder_name, "Holder's name (instead of --card)");
   renew->add_option("--member-no", rn->member_no, "Member number (instead of --card)");
-  renew->add_option("--valid-from", rn->valid_from, "YYYY-MM-DD (UTC) or unix seconds; default now");
+  renew->add_option("--valid-from", rn->valid_from,
+                    "YYYY-MM-DD (UTC) or unix seconds; default now");
   renew->add_option("--valid-until", rn->valid_until, "YYYY-MM-DD (UTC) or unix seconds")
       ->required();
   renew->add_option("--out", rn->out, "New card file (never overwritten)")->required();
@@ -490,7 +492,8 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
                          types::CredentialStatus::kSuspended},
            StatusCommand{"reinstate", "Make a suspended credential active again",
                          types::CredentialStatus::kActive},
-           StatusCommand{"revoke", "Revoke a credential for good", types::CredentialStatus::kRevoked},
+           StatusCommand{"revoke", "Revoke a credential for good",
+                         types::CredentialStatus::kRevoked},
        }) {
     auto so = std::make_shared<CardStatusOptions>();
     auto* sub = card->add_subcommand(c.name, c.help);
@@ -499,7 +502,8 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
     AddTxOptions(sub, so->tx, "Signer: the issuer, its parent, or governance admin keys");
     AddNetOptions(sub, so->net);
     const types::CredentialStatus status = c.status;
-    sub->callback([so, status, &run] { run = [so, status] { return RunCardStatus(*so, status); }; });
+    sub->callback(
+        [so, status, &run] { run = [so, status] { return RunCardStatus(*so, status); }; });
   }
 
   auto o = std::make_shared<CardInspectOptions>();

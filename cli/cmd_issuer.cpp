@@ -243,13 +243,13 @@ int RunList(const ListOptions& o) {
   }
   std::ostringstream s;
   s << std::left << std::setw(24) << "ISSUER" << std::setw(18) << "STATUS" << std::setw(20)
-    << "PARENT" << std::setw(5) << "KEY" << "NAME\n";
+    << "PARENT" << std::setw(5) << "KEY"
+    << "NAME\n";
   for (const auto& i : all) {
     const std::string parent = JsonStr(i, "parent_id");
     s << std::left << std::setw(24) << JsonStr(i, "issuer_id") << std::setw(18)
       << JsonStr(i, "status") << std::setw(20) << (parent.empty() ? "-" : parent) << std::setw(5)
-      << ("v" + std::to_string(JsonU64Or0(i, "current_key_version"))) << JsonStr(i, "name")
-      << "\n";
+      << ("v" + std::to_string(JsonU64Or0(i, "current_key_version"))) << JsonStr(i, "name") << "\n";
   }
   std::cout << s.str();
   return kExitOk;

@@ -50,11 +50,9 @@ std::string ValidityText(const Json& card) {
 
 void PrintVerdict(const Json& j) {
   const bool valid = j.value("valid", false);
-  const Json card = j.contains("card") && j["card"].is_object() ? j["card"]
-                                                                           : Json::object();
-  const Json cred = j.contains("credential") && j["credential"].is_object()
-                                  ? j["credential"]
-                                  : Json::object();
+  const Json card = j.contains("card") && j["card"].is_object() ? j["card"] : Json::object();
+  const Json cred =
+      j.contains("credential") && j["credential"].is_object() ? j["credential"] : Json::object();
   std::string id = JsonStr(card, "credential_id");
   if (id.empty()) id = JsonStr(cred, "credential_id");
   std::ostringstream s;
@@ -140,7 +138,8 @@ struct HistoryOptions {
 void PrintHistoryTable(const Json& entries) {
   std::ostringstream s;
   s << std::left << std::setw(8) << "HEIGHT" << std::setw(22) << "TIME (UTC)" << std::setw(23)
-    << "ACTION" << std::setw(22) << "RESULT" << std::setw(18) << "TX" << "SIGNER\n";
+    << "ACTION" << std::setw(22) << "RESULT" << std::setw(18) << "TX"
+    << "SIGNER\n";
   for (const auto& e : entries) {
     std::string signer = JsonStr(e, "signer");
     s << std::left << std::setw(8) << JsonU64Or0(e, "height") << std::setw(22)

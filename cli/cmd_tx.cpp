@@ -191,7 +191,8 @@ int RunSubmit(const SubmitOptions& o) {
 }  // namespace
 
 void RegisterTxCommands(CLI::App& app, CommandRun& run) {
-  auto* tx = app.add_subcommand("tx", "Build, sign and inspect transactions (offline); submit them");
+  auto* tx =
+      app.add_subcommand("tx", "Build, sign and inspect transactions (offline); submit them");
   tx->require_subcommand(1);
 
   auto b = std::make_shared<BuildOptions>();

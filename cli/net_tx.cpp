@@ -35,7 +35,8 @@ void AddTxOptions(CLI::App* cmd, TxOptions& o, const std::string& key_help) {
   cmd->add_option("--out", o.out,
                   "Write the signed tx (JSON) to this file instead of submitting it; others "
                   "add signatures with `laurel tx sign`, then `laurel tx submit` sends it");
-  cmd->add_flag("--no-wait", o.no_wait, "Return once the node accepted the tx (do not wait for commit)");
+  cmd->add_flag("--no-wait", o.no_wait,
+                "Return once the node accepted the tx (do not wait for commit)");
 }
 
 Result<RpcClient*> Node::Get() {
@@ -80,8 +81,7 @@ Result<std::vector<crypto::PrivateKey>> LoadSigningKeys(const TxOptions& o) {
     keys.push_back(std::move(k));
   }
   if (keys.size() > types::kMaxSignatures) {
-    return Status::InvalidArgument("at most " + std::to_string(types::kMaxSignatures) +
-                                   " --key");
+    return Status::InvalidArgument("at most " + std::to_string(types::kMaxSignatures) + " --key");
   }
   return keys;
 }
@@ -167,8 +167,8 @@ int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool
   }
   if (!o.committed) {
     if (no_wait) return kExitOk;
-    return Fail(kExitUsage, "transaction " + o.tx_id + " was not committed in time: " +
-                                o.message + " (it may still commit)");
+    return Fail(kExitUsage, "transaction " + o.tx_id + " was not committed in time: " + o.message +
+                                " (it may still commit)");
   }
   if (!after.ok()) return Fail(kExitUsage, after);
   return kExitOk;

@@ -10,10 +10,11 @@
 #include <vector>
 
 namespace laurel::cli {
-namespace {
 
 // zbar.h puts its C API in namespace zbar when compiled as C++.
 using namespace zbar;  // NOLINT(google-build-using-namespace)
+
+namespace {
 
 struct QrFree {
   void operator()(QRcode* q) const { QRcode_free(q); }
@@ -30,12 +31,10 @@ struct ImageFree {
 
 }  // namespace
 
-using namespace zbar;  // NOLINT(google-build-using-namespace)
-
 Result<std::string> EncodeQrPng(std::string_view text) {
   if (text.empty()) return Status::InvalidArgument("no text to put in a QR code");
   const std::string s(text);  // NUL-terminated for libqrencode
-  if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
+  if (s.find('\0') != std::string::npos) {
     return Status::InvalidArgument("QR text contains a NUL byte");
   }
   // Hint QR_MODE_8 with case sensitivity: the encoder still picks alphanumeric (and numeric)
@@ -44,9 +43,9 @@ Result<std::string> EncodeQrPng(std::string_view text) {
   std::unique_ptr<QRcode, QrFree> qr(
       QRcode_encodeString(s.c_str(), /*version=*/0, QR_ECLEVEL_M, QR_MODE_8, /*casesensitive=*/1));
   if (!qr) {
-    return Status::InvalidArgument(std::string("cannot make a QR code of ") +
-                                   std::to_string(s.size()) + " characters: " +
-                                   (errno == ERANGE ? "too long" : std::strerror(errno)));
+    return Status::InvalidArgument(
+        std::string("cannot make a QR code of ") + std::to_string(s.size()) +
+        " characters: " + (errno == ERANGE ? "too long" : std::strerror(errno)));
   }
   const int modules = qr->width;
   const int side = (modules + 2 * kQrQuietZoneModules) * kQrPixelsPerModule;
@@ -90,8 +89,7 @@ Result<std::string> DecodeQrPng(std::string_view png) {
   std::unique_ptr<png_image, PngFree> guard(&image);
   // A code scanned from paper may be huge; a card's is a few hundred pixels square.
   constexpr png_uint_32 kMaxSide = 16384;
-  if (image.width == 0 || image.height == 0 || image.width > kMaxSide ||
-      image.height > kMaxSide) {
+  if (image.width == 0 || image.height == 0 || image.width > kMaxSide || image.height > kMaxSide) {
     return Status::InvalidArgument("PNG image of " + std::to_string(image.width) + "x" +
                                    std::to_string(image.height) + " pixels is not supported");
   }

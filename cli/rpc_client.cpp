@@ -51,9 +51,7 @@ std::optional<uint64_t> JsonU64(const Json& obj, std::string_view key) {
   return std::nullopt;
 }
 
-uint64_t JsonU64Or0(const Json& obj, std::string_view key) {
-  return JsonU64(obj, key).value_or(0);
-}
+uint64_t JsonU64Or0(const Json& obj, std::string_view key) { return JsonU64(obj, key).value_or(0); }
 
 std::string JsonStr(const Json& obj, std::string_view key) {
   if (!obj.is_object()) return "";
@@ -69,8 +67,7 @@ Result<std::unique_ptr<RpcClient>> RpcClient::Open(const std::string& url) {
 }
 
 Result<RpcClient::Answer> RpcClient::Request(std::string_view method, const std::string& target,
-                                             std::string_view content_type,
-                                             std::string_view body) {
+                                             std::string_view content_type, std::string_view body) {
   auto r = conn_.Do(method, target, content_type, body, "application/json");
   if (!r.ok()) {
     return Status::Unavailable("cannot reach node at " + url_text_ + ": " + r.status().message());
@@ -123,8 +120,8 @@ Result<Json> RpcClient::PostJson(const std::string& target, const Json& body) {
 Result<TxOutcome> RpcClient::SubmitTx(const types::Tx& tx, bool wait) {
   const std::string target = wait ? "/v1/txs?wait=commit&timeout_ms=60000" : "/v1/txs";
   const Bytes wire = types::EncodeTx(tx);
-  LAUREL_ASSIGN_OR_RETURN(
-      Answer a, Request("POST", target, "application/x-protobuf", AsStringView(wire)));
+  LAUREL_ASSIGN_OR_RETURN(Answer a,
+                          Request("POST", target, "application/x-protobuf", AsStringView(wire)));
   TxOutcome o;
   o.tx_id = HexEncode(types::TxId(tx));
   o.json = a.json;

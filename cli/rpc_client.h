@@ -43,14 +43,14 @@ std::string JsonStr(const Json& obj, std::string_view key);
 
 // What became of a submitted transaction.
 struct TxOutcome {
-  std::string tx_id;         // hex
-  bool committed = false;    // in a block (then height/position/result are set)
-  bool refused = false;      // refused at admission (400 INVALID_TX); result = its ledger code
+  std::string tx_id;       // hex
+  bool committed = false;  // in a block (then height/position/result are set)
+  bool refused = false;    // refused at admission (400 INVALID_TX); result = its ledger code
   uint64_t height = 0;
   uint64_t position = 0;
-  std::string result;        // ledger code name: "OK", "UNAUTHORIZED", ...
-  std::string message;       // detail of a refusal or of a still-pending tx
-  Json json;       // the node's answer as received
+  std::string result;   // ledger code name: "OK", "UNAUTHORIZED", ...
+  std::string message;  // detail of a refusal or of a still-pending tx
+  Json json;            // the node's answer as received
 
   // Committed with result OK.
   bool ok() const { return committed && result == "OK"; }

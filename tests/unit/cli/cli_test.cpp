@@ -12,10 +12,10 @@
 #include <sstream>
 
 #include "cli/genesis_io.h"
-#include "tests/unit/cli/cli_test_util.h"
 #include "common/base45.h"
 #include "crypto/keyfile.h"
 #include "tests/support/vectors.h"
+#include "tests/unit/cli/cli_test_util.h"
 #include "types/card.h"
 #include "types/tx.h"
 

@@ -54,7 +54,7 @@ inline void WriteFile(const std::string& path, const std::string& data) {
 
 // Runs `laurel args...` in `dir`, with stdin from `stdin_path` (or /dev/null).
 inline RunResult Laurel(const TempDir& dir, const std::vector<std::string>& args,
-                 const std::string& stdin_path = "/dev/null") {
+                        const std::string& stdin_path = "/dev/null") {
   std::string cmd =
       "cd " + Quote(dir.path.string()) + " && " + Quote(std::string(LAUREL_BIN_DIR) + "/laurel");
   for (const auto& a : args) cmd += " " + Quote(a);

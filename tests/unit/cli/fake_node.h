@@ -113,8 +113,8 @@ class FakeNode {
       size_t pos = head.find("\r\n");
       while (pos != std::string::npos && pos < head.size()) {
         const size_t next = head.find("\r\n", pos + 2);
-        std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                          : next - pos - 2);
+        std::string line =
+            head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
         std::string lower = line;
         for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (lower.rfind("content-length:", 0) == 0) length = std::stoul(line.substr(15));

@@ -30,19 +30,23 @@ namespace {
 struct FakeLedger {
   std::mutex mu;
   std::string chain_id = "laurel-test";
-  std::string issuer_pub_hex;       // city-fed's current key (version 1)
-  std::string tx_result = "OK";     // result of every committed tx
-  std::string refuse_code;          // non-empty: refuse txs at admission with this ledger code
+  std::string issuer_pub_hex;    // city-fed's current key (version 1)
+  std::string tx_result = "OK";  // result of every committed tx
+  std::string refuse_code;       // non-empty: refuse txs at admission with this ledger code
   std::string verify_reason = "VALID";
-  std::vector<types::Tx> txs;       // every tx submitted
+  std::vector<types::Tx> txs;         // every tx submitted
   std::vector<std::string> verified;  // every code sent to /v1/verify
 
   FakeResponse Handle(const FakeRequest& r) {
     std::lock_guard<std::mutex> lock(mu);
     if (r.method == "GET" && r.target == "/v1/status") {
       // uint64 fields as the API prints them: decimal strings.
-      return {200, json{{"chain_id", chain_id}, {"node_name", "fake"}, {"height", "41"},
-                        {"round", "50"}, {"syncing", false}, {"ready", true}}
+      return {200, json{{"chain_id", chain_id},
+                        {"node_name", "fake"},
+                        {"height", "41"},
+                        {"round", "50"},
+                        {"syncing", false},
+                        {"ready", true}}
                        .dump()};
     }
     if (r.method == "GET" && r.target == "/v1/issuers/city-fed") {
@@ -60,7 +64,8 @@ struct FakeLedger {
                         {"status", "ACTIVE"}}
                        .dump()};
     }
-    if (r.method == "GET" && r.target.rfind("/v1/credentials/city-fed%2FMW%2F2026%2F000001/history", 0) == 0) {
+    if (r.method == "GET" &&
+        r.target.rfind("/v1/credentials/city-fed%2FMW%2F2026%2F000001/history", 0) == 0) {
       return {200, HistoryPage(r.target).dump()};
     }
     if (r.method == "POST" && r.target.rfind("/v1/txs", 0) == 0) {
@@ -77,7 +82,10 @@ struct FakeLedger {
                           {"tx_id", id}}
                          .dump()};
       }
-      return {200, json{{"tx_id", id}, {"status", "committed"}, {"height", "42"}, {"position", 0},
+      return {200, json{{"tx_id", id},
+                        {"status", "committed"},
+                        {"height", "42"},
+                        {"position", 0},
                         {"result", tx_result}}
                        .dump()};
     }
@@ -118,13 +126,17 @@ struct FakeLedger {
     return {{"issuer_id", "city-fed"},
             {"name", "City Federation"},
             {"parent_id", ""},
-            {"grants", {{{"type", "MEMBER"}, {"levels", json::array()}},
-                        {{"type", "MODEL_WORKER"}, {"levels", {"MUNICIPAL", "DISTRICT"}}}}},
+            {"grants",
+             {{{"type", "MEMBER"}, {"levels", json::array()}},
+              {{"type", "MODEL_WORKER"}, {"levels", {"MUNICIPAL", "DISTRICT"}}}}},
             {"can_delegate", true},
             {"status", "ISSUER_ACTIVE"},
             {"status_reason", ""},
-            {"keys", {{{"key_version", 1}, {"public_key", issuer_pub_hex}, {"from_height", "0"},
-                       {"to_height", "0"}}}},
+            {"keys",
+             {{{"key_version", 1},
+               {"public_key", issuer_pub_hex},
+               {"from_height", "0"},
+               {"to_height", "0"}}}},
             {"current_key_version", 1},
             {"created_height", "0"},
             {"updated_height", "0"}};
@@ -133,17 +145,21 @@ struct FakeLedger {
   // Two pages: entries at heights 3 and 7, then 9.
   static json HistoryPage(const std::string& target) {
     auto entry = [](uint64_t h, const char* action, const char* result) {
-      return json{{"height", std::to_string(h)}, {"position", 0},
+      return json{{"height", std::to_string(h)},
+                  {"position", 0},
                   {"time_ms", std::to_string(1780000000000ULL + h * 1000)},
-                  {"tx_id", std::string(64, 'a')}, {"action", action},
-                  {"signer", std::string(64, 'b')}, {"result", result}};
+                  {"tx_id", std::string(64, 'a')},
+                  {"action", action},
+                  {"signer", std::string(64, 'b')},
+                  {"result", result}};
     };
     if (target.find("page_token=p2") != std::string::npos) {
       return {{"entries", {entry(9, "set_credential_status", "ILLEGAL_TRANSITION")}},
               {"next_page_token", ""}};
     }
-    return {{"entries", {entry(3, "issue_credential", "OK"), entry(7, "set_credential_status", "OK")}},
-            {"next_page_token", "p2"}};
+    return {
+        {"entries", {entry(3, "issue_credential", "OK"), entry(7, "set_credential_status", "OK")}},
+        {"next_page_token", "p2"}};
   }
 };
 
@@ -163,10 +179,17 @@ struct Fixture {
     return ledger.txs;
   }
   std::vector<std::string> IssueArgs(const std::string& out) const {
-    return {"card", "issue", "--rpc", node.url(), "--issuer", "city-fed", "--key", "fed.key",
-            "--type", "model_worker", "--level", "municipal", "--holder-name", "Li Wei",
-            "--member-no", "QD-0042", "--valid-from", "2026-01-01", "--valid-until", "2030-12-31",
-            "--out", out};
+    return {"card",          "issue",
+            "--rpc",         node.url(),
+            "--issuer",      "city-fed",
+            "--key",         "fed.key",
+            "--type",        "model_worker",
+            "--level",       "municipal",
+            "--holder-name", "Li Wei",
+            "--member-no",   "QD-0042",
+            "--valid-from",  "2026-01-01",
+            "--valid-until", "2030-12-31",
+            "--out",         out};
   }
 };
 
@@ -196,9 +219,10 @@ types::TxBody BodyOf(const types::Tx& tx) {
 
 }  // namespace
 
-TEST_CASE("card issue signs a card with the issuer's current key, records its digest, and "
-          "writes the card file and its QR code",
-          "[cli][net]") {
+TEST_CASE(
+    "card issue signs a card with the issuer's current key, records its digest, and "
+    "writes the card file and its QR code",
+    "[cli][net]") {
   Fixture f;
   const auto r = Laurel(f.dir, Plus(f.IssueArgs("card.lc1"), {"--qr", "card.png"}));
   INFO(Describe(r));
@@ -257,8 +281,8 @@ TEST_CASE("card issue signs a card with the issuer's current key, records its di
   CHECK(issue->valid_until == 1924905600);
   REQUIRE(txs[0].signatures.size() == 1);
   CHECK(HexEncode(txs[0].signatures[0].public_key) == f.fed_pub);
-  CHECK(crypto::VerifyWithDomain(txs[0].signatures[0].public_key, types::kTxSignDomain,
-                                 txs[0].body, txs[0].signatures[0].signature));
+  CHECK(crypto::VerifyWithDomain(txs[0].signatures[0].public_key, types::kTxSignDomain, txs[0].body,
+                                 txs[0].signatures[0].signature));
 
   // The QR code holds the card text.
   auto qr = cli::DecodeQrPng(ReadFile(f.dir / "card.png"));
@@ -299,12 +323,13 @@ TEST_CASE("card issue signs a card with the issuer's current key, records its di
 
   SECTION("card renew keeps the holder from the old card and records a new digest") {
     // The fake's record is city-fed/MW/2026/000001: make an old card for it first.
-    const auto old = Laurel(f.dir, Plus(f.IssueArgs("old.lc1"), {"--id", "city-fed/MW/2026/000001"}));
+    const auto old =
+        Laurel(f.dir, Plus(f.IssueArgs("old.lc1"), {"--id", "city-fed/MW/2026/000001"}));
     REQUIRE(old.code == 0);
-    const auto rn = Laurel(f.dir, {"card", "renew", "--rpc", f.node.url(), "--id",
-                                   "city-fed/MW/2026/000001", "--key", "fed.key", "--card",
-                                   "old.lc1", "--valid-until", "2032-01-01", "--out", "new.lc1",
-                                   "--json"});
+    const auto rn =
+        Laurel(f.dir, {"card", "renew", "--rpc", f.node.url(), "--id", "city-fed/MW/2026/000001",
+                       "--key", "fed.key", "--card", "old.lc1", "--valid-until", "2032-01-01",
+                       "--out", "new.lc1", "--json"});
     INFO(Describe(rn));
     REQUIRE(rn.code == 0);
     const auto j = json::parse(rn.out);
@@ -330,9 +355,9 @@ TEST_CASE("card issue signs a card with the issuer's current key, records its di
     const Hash32 d = types::CardDigest(nc->body);
     CHECK(renew->card_digest == Bytes(d.begin(), d.end()));
     // The old card of another credential is refused.
-    const auto wrong = Laurel(f.dir, {"card", "renew", "--rpc", f.node.url(), "--id",
-                                      "city-fed/MW/2026/000002", "--key", "fed.key", "--card",
-                                      "card.lc1", "--valid-until", "2032-01-01", "--out", "x.lc1"});
+    const auto wrong = Laurel(
+        f.dir, {"card", "renew", "--rpc", f.node.url(), "--id", "city-fed/MW/2026/000002", "--key",
+                "fed.key", "--card", "card.lc1", "--valid-until", "2032-01-01", "--out", "x.lc1"});
     CHECK(wrong.code == 2);
     CheckOneErrorLine(wrong);
   }
@@ -372,18 +397,19 @@ TEST_CASE("a refused or failed transaction exits 1 and leaves no card file", "[c
     INFO(Describe(r));
     CHECK(r.code == 1);
     CHECK(r.out.find("result         SCOPE_NOT_ALLOWED\n") != std::string::npos);
-    CHECK(r.err == "laurel: transaction committed at height 42 with result SCOPE_NOT_ALLOWED; it "
-                   "changed nothing\n");
+    CHECK(r.err ==
+          "laurel: transaction committed at height 42 with result SCOPE_NOT_ALLOWED; it "
+          "changed nothing\n");
     CHECK_FALSE(fs::exists(f.dir / "card.lc1"));
   }
   SECTION("refused at admission") {
     f.ledger.refuse_code = "UNAUTHORIZED";
-    const auto r = Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id",
-                                  "city-fed/MW/2026/000001", "--key", "fed.key", "--reason", "lost"});
+    const auto r =
+        Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id", "city-fed/MW/2026/000001",
+                       "--key", "fed.key", "--reason", "lost"});
     INFO(Describe(r));
     CHECK(r.code == 1);
-    CHECK(r.err ==
-          "laurel: transaction refused: UNAUTHORIZED: no signature by an allowed key\n");
+    CHECK(r.err == "laurel: transaction refused: UNAUTHORIZED: no signature by an allowed key\n");
     REQUIRE(f.Txs().size() == 1);
     const auto body = BodyOf(f.Txs()[0]);
     const auto* s = std::get_if<types::SetCredentialStatus>(&body.action);
@@ -437,18 +463,19 @@ TEST_CASE("bad flags of the network commands exit 2 with one error line", "[cli]
   TempDir dir;
   Keygen(dir, "k.key");
   const std::string url = "http://127.0.0.1:" + std::to_string(DeadPort());
-  const std::vector<std::string> issue = {"card", "issue", "--rpc", url, "--issuer", "fed",
-                                          "--key", "k.key", "--holder-name", "A",
-                                          "--member-no", "1", "--out", "c.lc1"};
+  const std::vector<std::string> issue = {
+      "card",  "issue",         "--rpc", url,           "--issuer", "fed",   "--key",
+      "k.key", "--holder-name", "A",     "--member-no", "1",        "--out", "c.lc1"};
   for (const auto& args : std::vector<std::vector<std::string>>{
            Plus(issue, {"--type", "member", "--valid-until", "2030-02-30"}),
            Plus(issue, {"--type", "member", "--valid-until", "next year"}),
            Plus(issue, {"--type", "member", "--level", "district", "--valid-until", "2030-01-01"}),
            Plus(issue, {"--type", "model_worker", "--valid-until", "2030-01-01"}),
-           Plus(issue, {"--type", "model_worker", "--level", "city", "--valid-until", "2030-01-01"}),
+           Plus(issue,
+                {"--type", "model_worker", "--level", "city", "--valid-until", "2030-01-01"}),
            Plus(issue, {"--type", "worker", "--valid-until", "2030-01-01"}),
-           Plus(issue, {"--type", "member", "--valid-from", "2030-01-01", "--valid-until",
-                        "2029-01-01"}),
+           Plus(issue,
+                {"--type", "member", "--valid-from", "2030-01-01", "--valid-until", "2029-01-01"}),
            Plus(issue, {"--type", "member", "--valid-until", "2030-01-01", "--id", "other/M/1"}),
            Plus(issue, {"--type", "member", "--valid-until", "2030-01-01", "--id", "fed/M 1"}),
            Plus(issue, {"--type", "member"}),  // no --valid-until
@@ -517,21 +544,42 @@ TEST_CASE("verify --qr of an image without a QR code, or of a file that is not a
   CHECK(text.err.rfind("laurel: card.lc1: not a PNG image", 0) == 0);
 }
 
-TEST_CASE("governance transactions are signed by every --key, written with --out, signed "
-          "further with tx sign and sent with tx submit",
-          "[cli][net]") {
+TEST_CASE(
+    "governance transactions are signed by every --key, written with --out, signed "
+    "further with tx sign and sent with tx submit",
+    "[cli][net]") {
   Fixture f;
   const std::string a1 = Keygen(f.dir, "admin1.key");
   const std::string a2 = Keygen(f.dir, "admin2.key");
   const std::string a3 = Keygen(f.dir, "admin3.key");
   const std::string d = Keygen(f.dir, "district.key");
   // Offline: no node is asked when --chain-id and --expires-at-height are given.
-  const auto r = Laurel(
-      f.dir, {"issuer", "register", "--rpc", "http://127.0.0.1:1", "--id", "jimo-district",
-              "--name", "Jimo District Union", "--issuer-key", "district.key", "--parent",
-              "city-fed", "--grant", "member", "--grant", "model_worker:municipal,district",
-              "--key", "admin1.key", "--key", "admin2.key", "--chain-id", "laurel-test",
-              "--expires-at-height", "77", "--out", "tx.json"});
+  const auto r = Laurel(f.dir, {"issuer",
+                                "register",
+                                "--rpc",
+                                "http://127.0.0.1:1",
+                                "--id",
+                                "jimo-district",
+                                "--name",
+                                "Jimo District Union",
+                                "--issuer-key",
+                                "district.key",
+                                "--parent",
+                                "city-fed",
+                                "--grant",
+                                "member",
+                                "--grant",
+                                "model_worker:municipal,district",
+                                "--key",
+                                "admin1.key",
+                                "--key",
+                                "admin2.key",
+                                "--chain-id",
+                                "laurel-test",
+                                "--expires-at-height",
+                                "77",
+                                "--out",
+                                "tx.json"});
   INFO(Describe(r));
   REQUIRE(r.code == 0);
   CHECK(r.out.find("(2 signatures)") != std::string::npos);
@@ -550,14 +598,13 @@ TEST_CASE("governance transactions are signed by every --key, written with --out
   CHECK(reg["issuer_id"] == "jimo-district");
   CHECK(reg["parent_id"] == "city-fed");
   CHECK(reg["public_key"] == Base64Encode(*HexDecode(d)));
-  CHECK(reg["grants"] ==
-        json::parse(R"([{"type":"MEMBER","levels":[]},
+  CHECK(reg["grants"] == json::parse(R"([{"type":"MEMBER","levels":[]},
                         {"type":"MODEL_WORKER","levels":["MUNICIPAL","DISTRICT"]}])"));
   CHECK(reg["can_delegate"] == false);
 
-  REQUIRE(Laurel(f.dir, {"tx", "sign", "--in", "tx.json", "--key", "admin3.key", "--out",
-                         "tx.json"})
-              .code == 0);
+  REQUIRE(
+      Laurel(f.dir, {"tx", "sign", "--in", "tx.json", "--key", "admin3.key", "--out", "tx.json"})
+          .code == 0);
   const auto sub = Laurel(f.dir, {"tx", "submit", "--rpc", f.node.url(), "--in", "tx.json"});
   INFO(Describe(sub));
   CHECK(sub.code == 0);
@@ -568,10 +615,10 @@ TEST_CASE("governance transactions are signed by every --key, written with --out
   CHECK(HexEncode(txs[0].signatures[2].public_key) == a3);
 
   // Online: chain id and expiry come from the node's status (height 41 + --expires-in).
-  const auto online = Laurel(
-      f.dir, {"issuer", "set-status", "--rpc", f.node.url(), "--id", "jimo-district", "--status",
-              "suspended", "--reason", "audit", "--key", "admin1.key", "--key", "admin2.key",
-              "--expires-in", "10", "--json"});
+  const auto online =
+      Laurel(f.dir, {"issuer", "set-status", "--rpc", f.node.url(), "--id", "jimo-district",
+                     "--status", "suspended", "--reason", "audit", "--key", "admin1.key", "--key",
+                     "admin2.key", "--expires-in", "10", "--json"});
   INFO(Describe(online));
   REQUIRE(online.code == 0);
   CHECK(json::parse(online.out)["result"] == "OK");
@@ -600,8 +647,8 @@ TEST_CASE("history prints a table, hints at the next page, and --all follows the
   REQUIRE(all.code == 0);
   CHECK(all.out.find("ILLEGAL_TRANSITION") != std::string::npos);
   CHECK(all.out.find("(more:") == std::string::npos);
-  const auto js = Laurel(f.dir, {"history", "--rpc", f.node.url(), "city-fed/MW/2026/000001",
-                                 "--all", "--json"});
+  const auto js = Laurel(
+      f.dir, {"history", "--rpc", f.node.url(), "city-fed/MW/2026/000001", "--all", "--json"});
   REQUIRE(js.code == 0);
   CHECK(json::parse(js.out)["entries"].size() == 3);
   const auto unknown = Laurel(f.dir, {"history", "--rpc", f.node.url(), "city-fed/M/9"});

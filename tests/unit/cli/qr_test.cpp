@@ -96,8 +96,8 @@ TEST_CASE("the QR PNG is grayscale with a white 4-module quiet zone at 4 pixels 
   for (png_uint_32 y = 0; y < g.height; ++y) {
     for (png_uint_32 x = 0; x < g.width; ++x) {
       const bool in_quiet = x < static_cast<png_uint_32>(quiet_px) ||
-                            y < static_cast<png_uint_32>(quiet_px) ||
-                            x >= g.width - quiet_px || y >= g.height - quiet_px;
+                            y < static_cast<png_uint_32>(quiet_px) || x >= g.width - quiet_px ||
+                            y >= g.height - quiet_px;
       if (in_quiet) REQUIRE(g.pixels[y * g.width + x] == 0xFF);
       // Only black and white.
       REQUIRE((g.pixels[y * g.width + x] == 0 || g.pixels[y * g.width + x] == 0xFF));
