@@ -294,6 +294,7 @@ int RunCardIssue(const CardIssueOptions& o) {
     if (!st.ok()) return Fail(kExitUsage, st);
   }
   if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
+  if (o.qr == o.out) return Fail(kExitUsage, "--qr and --out must be different files");
   auto key = LoadKey(o.k.key, o.k.passphrase_file);
   if (!key.ok()) return Fail(kExitUsage, key.status());
 
@@ -376,6 +377,7 @@ int RunCardRenew(const CardRenewOptions& o) {
     if (!st.ok()) return Fail(kExitUsage, st);
   }
   if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
+  if (o.qr == o.out) return Fail(kExitUsage, "--qr and --out must be different files");
   auto key = LoadKey(o.k.key, o.k.passphrase_file);
   if (!key.ok()) return Fail(kExitUsage, key.status());
 

@@ -479,6 +479,7 @@ TEST_CASE("bad flags of the network commands exit 2 with one error line", "[cli]
            Plus(issue, {"--type", "member", "--valid-until", "2030-01-01", "--id", "other/M/1"}),
            Plus(issue, {"--type", "member", "--valid-until", "2030-01-01", "--id", "fed/M 1"}),
            Plus(issue, {"--type", "member"}),  // no --valid-until
+           Plus(issue, {"--type", "member", "--valid-until", "2030-01-01", "--qr", "c.lc1"}),
            {"card", "issue", "--rpc", url, "--issuer", "Fed!", "--key", "k.key", "--type", "member",
             "--holder-name", "A", "--member-no", "1", "--valid-until", "2030-01-01", "--out", "c"},
            {"card", "suspend", "--rpc", url, "--id", "nobody", "--key", "k.key"},
