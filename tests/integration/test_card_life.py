@@ -672,6 +672,27 @@ def test(args):
         log(f"MEASURED gate verify, one keep-alive connection, {len(lat)} sequential calls on a "
             f"loaded 2-core machine: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {lat[-1]:.2f} ms")
         check(p99 < 500, f"verify p99 {p99:.1f} ms")
+        # -- metrics and readiness after all this -------------------------------------------
+        st, text = http("GET", net.url(0) + "/metrics")
+        check(st == 200 and isinstance(text, str), f"GET /metrics: HTTP {st}")
+        series = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                series[name] = float(value)
+        log("  /metrics: " + ", ".join(f"{k} {v:g}" for k, v in sorted(series.items())
+                                       if not k.startswith("laurel_rpc_request_duration")))
+        for name in ('laurel_verify_total{reason="VALID"}', 'laurel_verify_total{reason="REVOKED"}',
+                     'laurel_verify_total{reason="NOT_ON_LEDGER"}', "laurel_commits_total",
+                     "laurel_tx_admitted_total", "laurel_height"):
+            check(series.get(name, 0) > 0, f"/metrics: {name} is {series.get(name)}, expected > 0")
+        check(series.get("laurel_peers_connected") == net.n - 1 and series.get("laurel_ready") == 1,
+              "/metrics: peers/ready")
+        check(any(k.startswith("laurel_rpc_request_duration_seconds_bucket") for k in series),
+              "/metrics: no RPC latency histogram")
+        st, body = http("GET", net.url(0) + "/readyz")
+        check(st == 200, f"/readyz: HTTP {st} {body}")
+
         log("verify output, valid card:   " + valid_line)
         log("verify output, revoked card: " + revoked_line)
         log(f"{len(laurel.calls)} laurel commands run")
