@@ -238,13 +238,19 @@ int SubmitCard(Node& node, const NetOptions& net, const IssuerKeyOptions& k,
   TxFrame frame{chain_id, height + k.expires_in};
   auto tx = BuildSignedTx(frame, std::move(action), {key});
   if (!tx.ok()) return Fail(kExitUsage, tx.status());
-  std::vector<std::pair<std::string, std::string>> extra = {{"credential_id", credential_id}};
-  Json extra_json = {{"credential_id", credential_id}, {"card", text}, {"card_file", out}};
-  if (qr) extra_json["qr_file"] = *qr;
-  extra.emplace_back("card_file", out);
-  if (qr) extra.emplace_back("qr_file", *qr);
-  return SubmitAndReport(node, net, *tx, /*no_wait=*/false, extra, extra_json,
-                         [&] { return WriteCardFiles(text, out, qr); });
+  // The file names are printed only once the files exist (the tx committed OK).
+  const std::vector<std::pair<std::string, std::string>> extra = {
+      {"credential_id", credential_id}};
+  const Json extra_json = {{"credential_id", credential_id}};
+  std::vector<std::pair<std::string, std::string>> ok_extra = {{"card_file", out}};
+  Json ok_extra_json = {{"card", text}, {"card_file", out}};
+  if (qr) {
+    ok_extra.emplace_back("qr_file", *qr);
+    ok_extra_json["qr_file"] = *qr;
+  }
+  return SubmitAndReport(
+      node, net, *tx, /*no_wait=*/false, extra, extra_json,
+      [&] { return WriteCardFiles(text, out, qr); }, ok_extra, ok_extra_json);
 }
 
 // ---- card issue ----

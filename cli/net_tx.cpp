@@ -129,7 +129,9 @@ void PrintJson(const Json& j) { std::cout << j.dump() << "\n" << std::flush; }
 
 int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool no_wait,
                     const std::vector<std::pair<std::string, std::string>>& extra,
-                    const Json& extra_json, const std::function<Status()>& on_ok) {
+                    const Json& extra_json, const std::function<Status()>& on_ok,
+                    const std::vector<std::pair<std::string, std::string>>& ok_extra,
+                    const Json& ok_extra_json) {
   auto client = node.Get();
   if (!client.ok()) return FailFor(client.status());
   auto outcome = (*client)->SubmitTx(tx, !no_wait);
@@ -142,6 +144,9 @@ int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool
     Json j = o.json.is_object() ? o.json : Json::object();
     if (!j.contains("tx_id")) j["tx_id"] = o.tx_id;
     for (const auto& [k, v] : extra_json.items()) j[k] = v;
+    if (o.ok() && after.ok()) {
+      for (const auto& [k, v] : ok_extra_json.items()) j[k] = v;
+    }
     PrintJson(j);
   } else {
     std::ostringstream s;
@@ -149,6 +154,9 @@ int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool
       s << std::left << std::setw(15) << k << v << "\n";
     };
     for (const auto& [k, v] : extra) line(k, v);
+    if (o.ok() && after.ok()) {
+      for (const auto& [k, v] : ok_extra) line(k, v);
+    }
     line("tx_id", o.tx_id);
     if (o.committed) {
       line("height", std::to_string(o.height));

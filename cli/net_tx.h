@@ -83,11 +83,15 @@ Status WriteTxFile(const std::string& path, const types::Tx& tx);
 // answer plus `extra_json` fields). Returns the exit code: 0 committed OK (or accepted with
 // --no-wait), 1 refused at admission or committed with another result, 2 transport failure or
 // no answer in time. `on_ok` runs before printing when the tx committed OK; its failure turns
-// into exit 2 (the tx is on the ledger even so, and the output says so).
+// into exit 2 (the tx is on the ledger even so, and the output says so). `ok_extra` and
+// `ok_extra_json` are printed only when the tx committed OK and `on_ok` succeeded (e.g. the
+// names of the files `on_ok` wrote).
 int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool no_wait,
                     const std::vector<std::pair<std::string, std::string>>& extra = {},
                     const Json& extra_json = Json::object(),
-                    const std::function<Status()>& on_ok = {});
+                    const std::function<Status()>& on_ok = {},
+                    const std::vector<std::pair<std::string, std::string>>& ok_extra = {},
+                    const Json& ok_extra_json = Json::object());
 
 // The whole flow of a governance or issuer action: keys, frame, sign, then --out or submit.
 int RunTxCommand(const NetOptions& net, const TxOptions& o, types::Action action);
