@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "cli/http_client.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
@@ -45,12 +46,7 @@ using cli::Url;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr std::string_view kProtobuf = "application/x-protobuf";
-
-double SecondsSince(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 struct Options {
   std::vector<std::string> rpc;
@@ -104,14 +100,6 @@ Result<std::vector<std::string>> PreSign(const Options& o, const crypto::Private
   }
   for (auto& th : pool) th.join();
   return out;
-}
-
-// CPU seconds (user + system) this process has used so far.
-double CpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -436,18 +424,6 @@ int Run::Go() {
   return 0;
 }
 
-Result<std::string> ChainIdFromGenesis(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.contains("chain_id") || !j["chain_id"].is_string()) {
-    return Status::InvalidArgument(path + ": no chain_id");
-  }
-  return j["chain_id"].get<std::string>();
-}
-
 int Main(int argc, char** argv) {
   Options o;
   CLI::App app{"laurel-bench-load: committed tx/s and commit latency of a running testnet"};
@@ -479,50 +455,30 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   crypto::Init();
-  if (o.chain_id.empty()) {
-    if (o.genesis.empty()) {
-      std::fprintf(stderr, "load: give --genesis or --chain-id\n");
-      return 2;
-    }
-    auto c = ChainIdFromGenesis(o.genesis);
-    if (!c.ok()) {
-      std::fprintf(stderr, "load: %s\n", c.status().ToString().c_str());
-      return 2;
-    }
-    o.chain_id = *c;
+  auto target = LoadTarget(o.rpc, o.key_file, o.genesis, o.chain_id);
+  if (!target.ok()) {
+    std::fprintf(stderr, "load: %s\n", target.status().ToString().c_str());
+    return 2;
   }
+  o.chain_id = target->chain_id;
   if (o.tag.empty()) o.tag = std::to_string(std::time(nullptr));
   if (o.warmup >= o.duration) o.warmup = 0;
   if (o.txs == 0) {
     const double rate = o.mode == "open" ? o.rate : 12000;
     o.txs = static_cast<size_t>(rate * o.duration * 1.2) + o.window + 1000;
   }
-  std::vector<Url> urls;
-  for (const auto& s : o.rpc) {
-    auto u = ParseUrl(s);
-    if (!u.ok()) {
-      std::fprintf(stderr, "load: %s\n", u.status().ToString().c_str());
-      return 2;
-    }
-    urls.push_back(*u);
-  }
-  auto key = crypto::ReadKeyFile(o.key_file);
-  if (!key.ok()) {
-    std::fprintf(stderr, "load: %s: %s\n", o.key_file.c_str(), key.status().ToString().c_str());
-    return 2;
-  }
   std::printf("load: pre-signing %zu IssueCredential txs (%s, chain %s)...\n", o.txs,
               o.issuer.c_str(), o.chain_id.c_str());
   std::fflush(stdout);
   const auto t0 = Clock::now();
-  auto txs = PreSign(o, *key);
+  auto txs = PreSign(o, target->key);
   if (!txs.ok()) {
     std::fprintf(stderr, "load: %s\n", txs.status().ToString().c_str());
     return 1;
   }
   std::printf("load: signed in %.1f s; submitting for %.0f s\n", SecondsSince(t0), o.duration);
   std::fflush(stdout);
-  Run run(o, std::move(urls), std::move(txs).value());
+  Run run(o, std::move(target->urls), std::move(txs).value());
   return run.Go();
 }
 

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "cli/http_client.h"
 #include "common/bytes.h"
 #include "common/status.h"
@@ -41,19 +42,7 @@ namespace {
 using cli::HttpConn;
 using cli::ParseUrl;
 using cli::Url;
-using Clock = std::chrono::steady_clock;
 constexpr std::string_view kProtobuf = "application/x-protobuf";
-
-double SecondsSince(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double CpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -225,38 +214,20 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   crypto::Init();
-  if (o.chain_id.empty()) {
-    std::ifstream in(o.genesis);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-    if (o.genesis.empty() || j.is_discarded() || !j.contains("chain_id")) {
-      std::fprintf(stderr, "verify: give --chain-id or a readable --genesis\n");
-      return 2;
-    }
-    o.chain_id = j["chain_id"].get<std::string>();
-  }
-  if (o.tag.empty()) o.tag = std::to_string(std::time(nullptr));
-  if (o.warmup >= o.duration) o.warmup = 0;
-  std::vector<Url> urls;
-  for (const auto& s : o.rpc) {
-    auto u = ParseUrl(s);
-    if (!u.ok()) {
-      std::fprintf(stderr, "verify: %s\n", u.status().ToString().c_str());
-      return 2;
-    }
-    urls.push_back(*u);
-  }
-  auto key = crypto::ReadKeyFile(o.key_file);
-  if (!key.ok()) {
-    std::fprintf(stderr, "verify: %s: %s\n", o.key_file.c_str(), key.status().ToString().c_str());
+  auto target = LoadTarget(o.rpc, o.key_file, o.genesis, o.chain_id);
+  if (!target.ok()) {
+    std::fprintf(stderr, "verify: %s\n", target.status().ToString().c_str());
     return 2;
   }
+  o.chain_id = target->chain_id;
+  const std::vector<Url>& urls = target->urls;
+  if (o.tag.empty()) o.tag = std::to_string(std::time(nullptr));
+  if (o.warmup >= o.duration) o.warmup = 0;
 
   auto t0 = Clock::now();
   std::printf("verify: building %zu cards and their IssueCredential txs...\n", o.cards);
   std::fflush(stdout);
-  const Prepared p = Prepare(o, *key);
+  const Prepared p = Prepare(o, target->key);
   std::printf("verify: built in %.1f s; issuing them on the ledger...\n", SecondsSince(t0));
   std::fflush(stdout);
   t0 = Clock::now();

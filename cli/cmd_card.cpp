@@ -230,6 +230,16 @@ void AddIssuerKeyOptions(CLI::App* cmd, IssuerKeyOptions& o) {
                   "Put this key version in the card unchecked (for testing refusals)");
 }
 
+// The card file and the optional QR file: both new, and distinct.
+Status CheckCardOutputs(const std::string& out, const std::optional<std::string>& qr) {
+  for (const Status& st : {CheckFree("--out", out), CheckFree("--qr", qr)}) {
+    LAUREL_RETURN_IF_ERROR(st);
+  }
+  if (out == "-") return Status::InvalidArgument("--out must be a file");
+  if (qr == out) return Status::InvalidArgument("--qr and --out must be different files");
+  return Status::Ok();
+}
+
 // Submits the issuing/renewing tx; on OK writes the files.
 int SubmitCard(Node& node, const NetOptions& net, const IssuerKeyOptions& k,
                const crypto::PrivateKey& key, const std::string& chain_id, uint64_t height,
@@ -296,11 +306,7 @@ int RunCardIssue(const CardIssueOptions& o) {
                                 "/...\": printable ASCII without spaces, at most " +
                                 std::to_string(ledger::kMaxCredentialIdLength) + " bytes");
   }
-  for (const Status& st : {CheckFree("--out", o.out), CheckFree("--qr", o.qr)}) {
-    if (!st.ok()) return Fail(kExitUsage, st);
-  }
-  if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
-  if (o.qr == o.out) return Fail(kExitUsage, "--qr and --out must be different files");
+  if (Status st = CheckCardOutputs(o.out, o.qr); !st.ok()) return Fail(kExitUsage, st);
   auto key = LoadKey(o.k.key, o.k.passphrase_file);
   if (!key.ok()) return Fail(kExitUsage, key.status());
 
@@ -379,11 +385,7 @@ int RunCardRenew(const CardRenewOptions& o) {
   }
   auto validity = ParseValidity(o.valid_from, o.valid_until);
   if (!validity.ok()) return Fail(kExitUsage, validity.status());
-  for (const Status& st : {CheckFree("--out", o.out), CheckFree("--qr", o.qr)}) {
-    if (!st.ok()) return Fail(kExitUsage, st);
-  }
-  if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
-  if (o.qr == o.out) return Fail(kExitUsage, "--qr and --out must be different files");
+  if (Status st = CheckCardOutputs(o.out, o.qr); !st.ok()) return Fail(kExitUsage, st);
   auto key = LoadKey(o.k.key, o.k.passphrase_file);
   if (!key.ok()) return Fail(kExitUsage, key.status());
 
