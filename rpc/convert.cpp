@@ -37,11 +37,29 @@ std::string MessageJson(const google::protobuf::Message& m) {
   return out;
 }
 
+bool WantsProtobuf(const HttpRequest& req) {
+  if (req.Accepts(kProtobufMediaType)) return true;
+  // An Accept that names a media type decides; an absent one, or one that only says "*/*" (as
+  // curl and many libraries send), states no preference: the answer follows the request body.
+  std::string_view rest = req.accept;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view entry = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    entry = entry.substr(0, entry.find(';'));
+    const size_t first = entry.find_first_not_of(" \t");
+    if (first == std::string_view::npos) continue;
+    entry = entry.substr(first, entry.find_last_not_of(" \t") - first + 1);
+    if (entry != "*/*") return false;
+  }
+  return req.content_type == kProtobufMediaType;
+}
+
 HttpResponse MessageResponse(int status, const google::protobuf::Message& m,
                              const HttpRequest& req) {
   HttpResponse r;
   r.status = status;
-  if (req.Accepts(kProtobufMediaType)) {
+  if (WantsProtobuf(req)) {
     r.content_type = std::string(kProtobufMediaType);
     r.body = m.SerializeAsString();
   } else {

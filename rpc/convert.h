@@ -28,8 +28,11 @@ inline constexpr std::string_view kProtobufMediaType = "application/x-protobuf";
 // Lower-case hex of a 32-byte hash.
 std::string HashHex(const Hash32& h);
 
-// `m` with `status`: binary protobuf when `req` accepts application/x-protobuf, else protobuf's
-// JSON mapping (proto field names, default values printed).
+// Whether the answer to `req` is binary protobuf: its Accept names application/x-protobuf, or it
+// has no Accept (or only "*/*") and its body is application/x-protobuf. Any other Accept is JSON.
+bool WantsProtobuf(const HttpRequest& req);
+// `m` with `status`: binary protobuf when WantsProtobuf(req), else protobuf's JSON mapping
+// (proto field names, default values printed).
 HttpResponse MessageResponse(int status, const google::protobuf::Message& m,
                              const HttpRequest& req);
 // The JSON form only (for answers that do not depend on Accept, and tests).

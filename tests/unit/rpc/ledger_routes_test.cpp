@@ -171,9 +171,37 @@ TEST_CASE("verify takes and gives binary protobuf", "[rpc]") {
   CHECK(v.card().credential_id() == "city-fed/MW/2026/000003");
   CHECK(v.height() == 2);
   // A protobuf request with a JSON answer.
-  auto j = Http(f.port(), "POST", "/v1/verify", req.SerializeAsString(), kProtoType);
+  auto j = Http(f.port(), "POST", "/v1/verify", req.SerializeAsString(),
+                {{"Content-Type", "application/x-protobuf"}, {"Accept", "application/json"}});
   REQUIRE(j.status == 200);
+  CHECK(j.headers["content-type"] == "application/json");
   CHECK(Json(j)["reason"] == "VALID");
+}
+
+TEST_CASE("without an Accept that names a type the answer follows the request's Content-Type",
+          "[rpc]") {
+  Fixture f;
+  pb::VerifyRequest req;
+  req.set_code(f.Issue("city-fed/MW/2026/000004"));
+  for (const char* accept : {"", "*/*", " */* ; q=0.8"}) {
+    INFO("Accept: " << accept);
+    std::map<std::string, std::string> headers{{"Content-Type", "application/x-protobuf"}};
+    if (*accept != '\0') headers["Accept"] = accept;
+    auto r = Http(f.port(), "POST", "/v1/verify", req.SerializeAsString(), headers);
+    REQUIRE(r.status == 200);
+    CHECK(r.headers["content-type"] == "application/x-protobuf");
+    pb::VerifyResponse v;
+    REQUIRE(v.ParseFromString(r.body));
+    CHECK(v.reason() == pb::VerifyResponse::VALID);
+  }
+  // A JSON body without Accept is answered in JSON; an Accept naming JSON wins over a binary body.
+  auto j = Http(f.port(), "POST", "/v1/verify", json{{"code", req.code()}}.dump(), kJsonType);
+  REQUIRE(j.status == 200);
+  CHECK(j.headers["content-type"] == "application/json");
+  auto k = Http(f.port(), "POST", "/v1/verify", req.SerializeAsString(),
+                {{"Content-Type", "application/x-protobuf"}, {"Accept", "text/html, */*"}});
+  REQUIRE(k.status == 200);
+  CHECK(k.headers["content-type"] == "application/json");
 }
 
 TEST_CASE("a bad verify request document is 400 and another media type 415", "[rpc]") {

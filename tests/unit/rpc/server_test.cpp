@@ -200,12 +200,20 @@ TEST_CASE("a JSON transaction is submitted with camelCase or proto field names",
 TEST_CASE("a binary protobuf transaction is submitted", "[rpc]") {
   Fixture f;
   const types::Tx tx = MakeRegisterIssuerTx(f.node.chain_id(), "bin-union", f.node.admin());
+  // Without an Accept header the answer comes in the request's media type.
   auto r = Http(f.port(), "POST", "/v1/txs", ToString(types::EncodeTx(tx)),
                 {{"Content-Type", "application/x-protobuf"}});
   REQUIRE(r.status == 202);
-  CHECK(Json(r)["tx_id"] == HexEncode(types::TxId(tx)));
+  CHECK(r.headers["content-type"] == "application/x-protobuf");
+  ::laurel::v1::TxStatusView v;
+  REQUIRE(v.ParseFromString(r.body));
+  CHECK(v.tx_id() == HexEncode(types::TxId(tx)));
+  auto again = Http(f.port(), "POST", "/v1/txs", ToString(types::EncodeTx(tx)),
+                    {{"Content-Type", "application/x-protobuf"}, {"Accept", "application/json"}});
+  REQUIRE(again.status == 202);
+  CHECK(Json(again)["tx_id"] == HexEncode(types::TxId(tx)));
   std::lock_guard lock(f.node.mu);
-  REQUIRE(f.node.submitted.size() == 1);
+  REQUIRE(f.node.submitted.size() == 2);
   CHECK(f.node.submitted[0].body == tx.body);
 }
 
