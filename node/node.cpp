@@ -49,9 +49,12 @@ Status Node::Impl::Init() {
     rejected_by_tx_code_[c] =
         &node_metrics_.rejected.Get(ledger::TxCodeName(static_cast<ledger::TxCode>(c)));
   }
-  for (AdmitCode c : {AdmitCode::kAlreadyKnown, AdmitCode::kCommitted, AdmitCode::kMempoolFull,
-                      AdmitCode::kTooLarge, AdmitCode::kNotReady}) {
-    rejected_by_admit_.at(static_cast<size_t>(c)) = &node_metrics_.rejected.Get(AdmitCodeName(c));
+  for (AdmitCode c : {AdmitCode::kMempoolFull, AdmitCode::kTooLarge, AdmitCode::kNotReady}) {
+    by_admit_code_.at(static_cast<size_t>(c)) = &node_metrics_.rejected.Get(AdmitCodeName(c));
+  }
+  // A resubmission is answered as success (202 or 200), so it is not counted as a rejection.
+  for (AdmitCode c : {AdmitCode::kAlreadyKnown, AdmitCode::kCommitted}) {
+    by_admit_code_.at(static_cast<size_t>(c)) = &node_metrics_.resubmitted.Get(AdmitCodeName(c));
   }
   auto gov = ledger::ReadGovernance(*store_);
   if (!gov) return Status::Corruption("store has no governance record");
@@ -220,8 +223,8 @@ void Node::Impl::CountAdmission(const AdmitResult& r) {
   if (r.code == AdmitCode::kInvalid) {
     const auto code = static_cast<size_t>(r.tx_code);
     if (code < rejected_by_tx_code_.size()) c = rejected_by_tx_code_[code];
-  } else if (static_cast<size_t>(r.code) < rejected_by_admit_.size()) {
-    c = rejected_by_admit_[static_cast<size_t>(r.code)];
+  } else if (static_cast<size_t>(r.code) < by_admit_code_.size()) {
+    c = by_admit_code_[static_cast<size_t>(r.code)];
   }
   if (c != nullptr) c->Inc();
 }

@@ -285,7 +285,7 @@ class Node::Impl final : public cs::PayloadSource {
   metrics::Registry metrics_;
   NodeMetrics node_metrics_ = NodeMetrics::Register(metrics_);
   std::array<metrics::Counter*, ledger::kMaxTxCode + 1> rejected_by_tx_code_{};
-  std::array<metrics::Counter*, 8> rejected_by_admit_{};  // by AdmitCode value
+  std::array<metrics::Counter*, 8> by_admit_code_{};  // rejected or resubmitted, by AdmitCode
   void CountAdmission(const AdmitResult& r);
 
  public:

@@ -12,6 +12,7 @@ struct NodeMetrics {
   metrics::Counter& timeouts;           // consensus round timeouts that fired
   metrics::Counter& admitted;           // transactions accepted into the mempool via RPC
   metrics::Family<metrics::Counter>& rejected;  // by code: ledger code or admission answer
+  metrics::Family<metrics::Counter>& resubmitted;  // by kind: ALREADY_KNOWN, COMMITTED
 
   static NodeMetrics Register(metrics::Registry& r) {
     return NodeMetrics{
@@ -22,10 +23,13 @@ struct NodeMetrics {
                      "Transactions submitted to this node and accepted into its mempool.")
             .Get(),
         r.AddCounter("laurel_tx_rejected_total",
-                     "Transactions submitted to this node and not admitted, by code (the "
-                     "ledger code of a failed check, or MEMPOOL_FULL, TOO_LARGE, NOT_READY, "
-                     "ALREADY_KNOWN, COMMITTED).",
+                     "Transactions submitted to this node and refused, by code (the ledger "
+                     "code of a failed check, or MEMPOOL_FULL, TOO_LARGE, NOT_READY).",
                      "code"),
+        r.AddCounter("laurel_tx_resubmitted_total",
+                     "Transactions submitted to this node that it already held, answered as "
+                     "success: ALREADY_KNOWN (pending in the mempool) or COMMITTED.",
+                     "kind"),
     };
   }
 };
