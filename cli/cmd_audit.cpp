@@ -14,9 +14,9 @@
 
 #include "cli/audit.h"
 #include "cli/commands.h"
-#include "cli/genesis_io.h"
 #include "cli/http_client.h"
 #include "laurel/v1/chain.pb.h"
+#include "ledger/genesis_io.h"
 
 namespace laurel::cli {
 namespace {
@@ -152,7 +152,7 @@ int RunAudit(const AuditOptions& o) {
     return Fail(kExitUsage, url->text + "/v1/genesis: HTTP " + std::to_string(doc->status));
   }
   AuditTotals none;
-  auto node_genesis = ParseGenesisJson(doc->body);
+  auto node_genesis = ledger::ParseGenesisJson(doc->body);
   if (!node_genesis.ok()) {
     return report.Failed(
         {0, "the node's genesis document is invalid: " + node_genesis.status().message()}, none,
@@ -160,10 +160,10 @@ int RunAudit(const AuditOptions& o) {
   }
   ledger::Genesis genesis = *node_genesis;
   if (!o.genesis_file.empty()) {
-    auto pinned = LoadGenesis(o.genesis_file);
+    auto pinned = ledger::LoadGenesis(o.genesis_file);
     if (!pinned.ok()) return Fail(kExitUsage, pinned.status());
-    auto a = GenesisToJson(*pinned);
-    auto b = GenesisToJson(*node_genesis);
+    auto a = ledger::GenesisToJson(*pinned);
+    auto b = ledger::GenesisToJson(*node_genesis);
     if (!a.ok() || !b.ok() || *a != *b) {
       return report.Failed(
           {0, "the node's genesis (chain " + node_genesis->chain_id + ") differs from " +

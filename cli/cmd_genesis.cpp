@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/genesis_io.h"
+#include "ledger/genesis_io.h"
 
 namespace laurel::cli {
 namespace {
@@ -52,7 +52,7 @@ Result<types::Validator> ParseValidator(const std::string& spec, bool key_is_fil
 
 Result<std::vector<types::RegisterIssuer>> ReadIssuers(const std::string& path) {
   LAUREL_ASSIGN_OR_RETURN(std::string text, ReadInput(path));
-  auto issuers = ParseIssuersJson(text);
+  auto issuers = ledger::ParseIssuersJson(text);
   if (!issuers.ok())
     return Status(issuers.status().code(), path + ": " + issuers.status().message());
   return issuers;
@@ -99,7 +99,9 @@ int RunGenesis(const GenesisOptions& o) {
     }
     g.issuers = std::move(issuers).value();
   }
-  const Status st = WriteGenesis(o.out, g);
+  // GenesisToJson validates (kInvalidArgument); the write never replaces a file (kAlreadyExists).
+  auto json = ledger::GenesisToJson(g);
+  const Status st = json.ok() ? WriteOutput(o.out, *json, /*exclusive=*/true, 0644) : json.status();
   if (!st.ok()) {
     return Fail(st.code() == StatusCode::kInvalidArgument ? kExitInvalid : kExitUsage, st);
   }

@@ -5,8 +5,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "cli/genesis_io.h"
 #include "crypto/keyfile.h"
+#include "ledger/genesis_io.h"
 #include "node/node.h"
 #include "rpc/server.h"
 
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     spdlog::critical("key file: {}", key.status().ToString());
     return 2;
   }
-  auto genesis = cli::LoadGenesis(config->genesis);
+  auto genesis = ledger::LoadGenesis(config->genesis);
   if (!genesis.ok()) {
     spdlog::critical("genesis: {}", genesis.status().ToString());
     return 2;

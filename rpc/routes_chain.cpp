@@ -1,6 +1,6 @@
 // Routes for auditors: the genesis document and committed blocks in ranges with their proofs.
 //
-// GET /v1/genesis          the genesis document, as the genesis file holds it (cli/genesis_io.h)
+// GET /v1/genesis          the genesis document as the genesis file holds it (ledger/genesis_io.h)
 // GET /v1/blocks?from=H&limit=N
 //     laurel.v1.BlockRange (proto/laurel/v1/chain.proto): blocks H.. (at most N, default 100,
 //     at most 1000, and at most kMaxRangeBytes of stored blocks but always at least one), each
@@ -8,8 +8,8 @@
 //     when the client accepts application/x-protobuf, else protobuf's JSON mapping.
 #include <string>
 
-#include "cli/genesis_io.h"
 #include "laurel/v1/chain.pb.h"
+#include "ledger/genesis_io.h"
 #include "node/wire.h"
 #include "rpc/convert.h"
 #include "rpc/routes.h"
@@ -38,7 +38,7 @@ void FillCertificate(const node::StateCertificate& c, pb::StateCertificate* out)
 }
 
 void HandleGenesis(node::NodeApi& node, const HttpRequest&, const Responder& respond) {
-  auto json = cli::GenesisToJson(node.genesis());
+  auto json = ledger::GenesisToJson(node.genesis());
   if (!json.ok()) {
     respond(ErrorResponse(500, "INTERNAL", json.status().ToString()));
     return;

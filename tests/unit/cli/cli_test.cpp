@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/genesis_io.h"
 #include "common/base45.h"
 #include "crypto/keyfile.h"
+#include "ledger/genesis_io.h"
 #include "tests/support/vectors.h"
 #include "tests/unit/cli/cli_test_util.h"
 #include "types/card.h"
@@ -138,7 +138,7 @@ TEST_CASE("keygen, genesis, tx build, tx sign and tx inspect work together", "[c
                    "1700000000000", "--out", "genesis.json"});
   INFO(Describe(g));
   REQUIRE(g.code == 0);
-  auto genesis = cli::LoadGenesis(dir / "genesis.json");
+  auto genesis = ledger::LoadGenesis(dir / "genesis.json");
   REQUIRE(genesis.ok());
   CHECK(genesis->chain_id == "cli-test");
   CHECK(genesis->genesis_time_ms == 1700000000000ULL);

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cli/genesis_io.h"
 #include "laurel/v1/chain.pb.h"
+#include "ledger/genesis_io.h"
 #include "node/wire.h"
 #include "rpc/routes.h"
 #include "tests/unit/rpc/rpc_test_util.h"
@@ -64,10 +64,10 @@ TEST_CASE("genesis is served as the genesis document the node was started with",
   const HttpResponse r = Get(router, "/v1/genesis", false);
   REQUIRE(r.status == 200);
   CHECK(r.content_type == "application/json");
-  auto parsed = cli::ParseGenesisJson(r.body);
+  auto parsed = ledger::ParseGenesisJson(r.body);
   REQUIRE(parsed.ok());
   CHECK(parsed->chain_id == node.chain_id());
-  CHECK(*cli::GenesisToJson(*parsed) == *cli::GenesisToJson(node.genesis()));
+  CHECK(*ledger::GenesisToJson(*parsed) == *ledger::GenesisToJson(node.genesis()));
 }
 
 TEST_CASE("a block range holds every stored block from the given height with the tip", "[rpc]") {

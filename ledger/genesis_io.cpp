@@ -1,16 +1,49 @@
-#include "cli/genesis_io.h"
+#include "ledger/genesis_io.h"
 
+#include <google/protobuf/util/json_util.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_util.h"
+#include "common/check.h"
 #include "laurel/v1/genesis.pb.h"
 #include "laurel/v1/tx.pb.h"
 #include "types/proto_util.h"
 
-namespace laurel::cli {
+namespace laurel::ledger {
 namespace {
 
 namespace pb = ::laurel::v1;
+
+// The protobuf JSON mapping with the options of the CLI's other documents: unknown fields are
+// refused on input; output keeps proto field names, prints default values and is indented by
+// two spaces, so that a document written once reads back byte for byte the same.
+Status JsonToMessage(std::string_view json, google::protobuf::Message* m) {
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = false;
+  const auto st = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), m, opts);
+  if (!st.ok()) {
+    return Status::InvalidArgument("not a " + m->GetDescriptor()->full_name() +
+                                   " in JSON: " + std::string(st.message()));
+  }
+  return Status::Ok();
+}
+
+std::string MessageToPrettyJson(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = true;
+  opts.preserve_proto_field_names = true;
+  std::string out;
+  // Printing a valid message cannot fail (only unresolvable Any types can).
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  // protobuf indents by one space; re-indent by two (the order of fields is kept).
+  const auto j = nlohmann::ordered_json::parse(out, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? out : j.dump(2);
+}
 
 // The issuer conversions go through a TxBody so that they share the codec (and its enum
 // checks) of types/ instead of repeating it.
@@ -34,8 +67,8 @@ pb::RegisterIssuer IssuerToProto(const types::RegisterIssuer& issuer) {
   return body.register_issuer();
 }
 
-Result<ledger::Genesis> FromProto(const pb::Genesis& m) {
-  ledger::Genesis g;
+Result<Genesis> FromProto(const pb::Genesis& m) {
+  Genesis g;
   g.chain_id = m.chain_id();
   g.genesis_time_ms = m.genesis_time_ms();
   for (const auto& v : m.validators()) {
@@ -50,7 +83,7 @@ Result<ledger::Genesis> FromProto(const pb::Genesis& m) {
   return g;
 }
 
-pb::Genesis ToProto(const ledger::Genesis& g) {
+pb::Genesis ToProto(const Genesis& g) {
   pb::Genesis m;
   m.set_chain_id(g.chain_id);
   m.set_genesis_time_ms(g.genesis_time_ms);
@@ -66,8 +99,8 @@ pb::Genesis ToProto(const ledger::Genesis& g) {
   return m;
 }
 
-Status Validate(const ledger::Genesis& g) {
-  const Status st = ledger::ValidateGenesis(g);
+Status Validate(const Genesis& g) {
+  const Status st = ValidateGenesis(g);
   if (!st.ok()) {
     // ValidateGenesis messages already start with "genesis: ".
     const std::string_view m = st.message();
@@ -79,17 +112,17 @@ Status Validate(const ledger::Genesis& g) {
 
 }  // namespace
 
-Result<ledger::Genesis> ParseGenesisJson(std::string_view json) {
+Result<Genesis> ParseGenesisJson(std::string_view json) {
   pb::Genesis m;
   LAUREL_RETURN_IF_ERROR(JsonToMessage(json, &m));
-  LAUREL_ASSIGN_OR_RETURN(ledger::Genesis g, FromProto(m));
+  LAUREL_ASSIGN_OR_RETURN(Genesis g, FromProto(m));
   LAUREL_RETURN_IF_ERROR(Validate(g));
   return g;
 }
 
-Result<std::string> GenesisToJson(const ledger::Genesis& g) {
+Result<std::string> GenesisToJson(const Genesis& g) {
   LAUREL_RETURN_IF_ERROR(Validate(g));
-  return MessageToJson(ToProto(g), /*pretty=*/true) + "\n";
+  return MessageToPrettyJson(ToProto(g)) + "\n";
 }
 
 Result<std::vector<types::RegisterIssuer>> ParseIssuersJson(std::string_view json) {
@@ -109,16 +142,18 @@ Result<std::vector<types::RegisterIssuer>> ParseIssuersJson(std::string_view jso
   return out;
 }
 
-Result<ledger::Genesis> LoadGenesis(const std::string& path) {
-  LAUREL_ASSIGN_OR_RETURN(std::string text, ReadInput(path));
+Result<Genesis> LoadGenesis(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    if (err == ENOENT) return Status::NotFound(path + ": no such file");
+    return Status::IoError("cannot open " + path + ": " + std::strerror(err));
+  }
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return Status::IoError("cannot read " + path);
   auto g = ParseGenesisJson(text);
   if (!g.ok()) return Status(g.status().code(), path + ": " + g.status().message());
   return g;
 }
 
-Status WriteGenesis(const std::string& path, const ledger::Genesis& g) {
-  LAUREL_ASSIGN_OR_RETURN(std::string json, GenesisToJson(g));
-  return WriteOutput(path, json, /*exclusive=*/true, 0644);
-}
-
-}  // namespace laurel::cli
+}  // namespace laurel::ledger
