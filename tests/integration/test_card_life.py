@@ -44,7 +44,6 @@ from laurel_client import (Testnet, as_int, check, get_json, http, key_file_to_p
                            main_wrapper, parse_args, result_code)
 
 CHAIN = "laurel-local"
-HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 
 # ------------------------------------------------------------------------------------------------
 # Running the CLI
@@ -69,9 +68,10 @@ class Cli:
         return r
 
     def tx_id(self, r, what):
-        m = HEX64.search(r.stdout)
-        check(m is not None, f"{what}: no tx id (64 hex digits) in the output: {r.stdout!r}")
-        return m.group(0)
+        """The id on the "tx_id" line a submitting command prints (other lines may hold keys)."""
+        m = re.search(r"^tx_id\s+([0-9a-f]{64})\s*$", r.stdout, re.M)
+        check(m is not None, f"{what}: no tx_id line in the output: {r.stdout!r}")
+        return m.group(1)
 
     def verify(self, expected, *source, node=0):
         """`laurel verify` on a card; checks the first output line and the exit code."""
@@ -333,7 +333,12 @@ def test(args):
                "--grant", "member", "--grant",
                "model_worker:national,provincial,municipal,district,enterprise", "--can-delegate"]
         laurel.refused("INSUFFICIENT_SIGNATURES", *reg, "--key", admin1)
-        laurel(*reg, "--key", admin1, "--key", admin2)
+        # (action, tx id) of every OK transaction that concerns harbour-fed, in order: its
+        # registration and key rotation, its delegate's registration, the cards it issued and
+        # their status changes (checked against its history at the end).
+        fed_events = []
+        r = laurel(*reg, "--key", admin1, "--key", admin2)
+        fed_events.append(("register_issuer", laurel.tx_id(r, "issuer register harbour-fed")))
         laurel.refused("ISSUER_EXISTS", *reg, "--key", admin1, "--key", admin3)
         r = laurel("issuer", "show", "harbour-fed", "--json")
         iv = json.loads(r.stdout)
@@ -359,9 +364,10 @@ def test(args):
 
         # -- delegation ----------------------------------------------------------------------
         log("harbour-fed delegates MEMBER cards to harbour-north")
-        laurel("issuer", "register", "--id", "harbour-north", "--parent", "harbour-fed",
-               "--name", "Harbour North District Federation of Trade Unions",
-               "--issuer-key", north, "--grant", "member", "--key", harbour)
+        r = laurel("issuer", "register", "--id", "harbour-north", "--parent", "harbour-fed",
+                   "--name", "Harbour North District Federation of Trade Unions",
+                   "--issuer-key", north, "--grant", "member", "--key", harbour)
+        fed_events.append(("register_issuer", laurel.tx_id(r, "issuer register harbour-north")))
         laurel.refused("SCOPE_NOT_ALLOWED", "card", "issue", "--issuer", "harbour-north",
                        "--key", north, "--type", "model_worker", "--level", "district",
                        "--holder-name", "Li Wei", "--member-no", "HN-0001",
@@ -381,6 +387,7 @@ def test(args):
                    "--holder-name", "Wang Fang", "--member-no", "HF-2026-0001", "--id", cid,
                    "--valid-until", until, "--out", "mw.lc1", "--qr", "mw.png")
         events.append(laurel.tx_id(r, "card issue"))
+        fed_events.append(("issue_credential", events[-1]))
         check(cid in r.stdout, f"card issue does not print the credential id: {r.stdout}")
         with open(os.path.join(work, "mw.png"), "rb") as f:
             check(f.read(8) == b"\x89PNG\r\n\x1a\n", "mw.png is not a PNG")
@@ -403,22 +410,26 @@ def test(args):
         log("suspend, reinstate")
         r = laurel("card", "suspend", "--id", cid, "--key", harbour, "--reason", "under review")
         events.append(laurel.tx_id(r, "card suspend"))
+        fed_events.append(("set_credential_status", events[-1]))
         laurel.verify("SUSPENDED", "--qr", "mw.png")
         laurel.refused("ILLEGAL_TRANSITION", "card", "suspend", "--id", cid, "--key", harbour)
         r = laurel("card", "reinstate", "--id", cid, "--key", harbour, "--reason", "cleared")
         events.append(laurel.tx_id(r, "card reinstate"))
+        fed_events.append(("set_credential_status", events[-1]))
         laurel.verify("VALID", "--qr", "mw.png")
 
         log("renew: the old card is DIGEST_MISMATCH, the new one VALID")
         r = laurel("card", "renew", "--id", cid, "--key", harbour, "--card", "mw.lc1",
                    "--valid-until", day(3 * 365), "--out", "mw2.lc1", "--qr", "mw2.png")
         events.append(laurel.tx_id(r, "card renew"))
+        fed_events.append(("renew_credential", events[-1]))
         laurel.verify("DIGEST_MISMATCH", "--file", "mw.lc1")
         laurel.verify("VALID", "--qr", "mw2.png")
 
         log("revoke: REVOKED, and nothing after revoke is accepted")
         r = laurel("card", "revoke", "--id", cid, "--key", harbour, "--reason", "title withdrawn")
         events.append(laurel.tx_id(r, "card revoke"))
+        fed_events.append(("set_credential_status", events[-1]))
         revoked_line = laurel.verify("REVOKED", "--qr", "mw2.png")
         laurel.verify(("REVOKED", "DIGEST_MISMATCH"), "--file", "mw.lc1")
         laurel.refused("ILLEGAL_TRANSITION", "card", "reinstate", "--id", cid, "--key", harbour)
@@ -433,25 +444,28 @@ def test(args):
 
         # -- tampering, validity windows ---------------------------------------------------------
         log("one flipped character; past and future validity")
-        laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
-               "--type", "model_worker", "--level", "provincial", "--holder-name", "Chen Jie",
-               "--member-no", "HF-2026-0002", "--id", "harbour-fed/MW/2026/000002",
-               "--valid-until", until, "--out", "mw-b.lc1")
+        r = laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
+                   "--type", "model_worker", "--level", "provincial", "--holder-name", "Chen Jie",
+                   "--member-no", "HF-2026-0002", "--id", "harbour-fed/MW/2026/000002",
+                   "--valid-until", until, "--out", "mw-b.lc1")
+        fed_events.append(("issue_credential", laurel.tx_id(r, "card issue MW/2026/000002")))
         with open(os.path.join(work, "mw-b.lc1")) as f:
             b_text = f.read().strip()
         laurel.verify(("MALFORMED", "BAD_SIGNATURE"), "--code", flip_one_char(b_text))
         write(os.path.join(work, "flipped.lc1"), flip_one_char(b_text))
         laurel.verify(("MALFORMED", "BAD_SIGNATURE"), "--file", "flipped.lc1")
         laurel.verify("MALFORMED", "--code", "LC1:" + "A" * 40)
-        laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
-               "--type", "model_worker", "--level", "enterprise", "--holder-name", "Sun Lei",
-               "--member-no", "HF-2020-0009", "--id", "harbour-fed/MW/2020/000009",
-               "--valid-from", "2020-01-01", "--valid-until", "2021-01-01", "--out", "old.lc1")
+        r = laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
+                   "--type", "model_worker", "--level", "enterprise", "--holder-name", "Sun Lei",
+                   "--member-no", "HF-2020-0009", "--id", "harbour-fed/MW/2020/000009",
+                   "--valid-from", "2020-01-01", "--valid-until", "2021-01-01", "--out", "old.lc1")
+        fed_events.append(("issue_credential", laurel.tx_id(r, "card issue MW/2020/000009")))
         laurel.verify("EXPIRED", "--file", "old.lc1")
-        laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
-               "--type", "model_worker", "--level", "district", "--holder-name", "Zhou Yan",
-               "--member-no", "HF-2027-0001", "--id", "harbour-fed/MW/2027/000001",
-               "--valid-from", day(365), "--valid-until", day(3 * 365), "--out", "future.lc1")
+        r = laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
+                   "--type", "model_worker", "--level", "district", "--holder-name", "Zhou Yan",
+                   "--member-no", "HF-2027-0001", "--id", "harbour-fed/MW/2027/000001",
+                   "--valid-from", day(365), "--valid-until", day(3 * 365), "--out", "future.lc1")
+        fed_events.append(("issue_credential", laurel.tx_id(r, "card issue MW/2027/000001")))
         laurel.verify("NOT_YET_VALID", "--file", "future.lc1")
         # An empty validity window is a usage error the CLI catches before asking the ledger.
         laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour, "--type", "member",
@@ -521,13 +535,15 @@ def test(args):
 
         # -- key rotation -----------------------------------------------------------------------
         log("key rotation of harbour-fed")
-        laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
-               "--type", "model_worker", "--level", "national", "--holder-name", "Wu Gang",
-               "--member-no", "HF-2026-0003", "--id", "harbour-fed/MW/2026/000003",
-               "--valid-until", until, "--out", "before.lc1")
+        r = laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour,
+                   "--type", "model_worker", "--level", "national", "--holder-name", "Wu Gang",
+                   "--member-no", "HF-2026-0003", "--id", "harbour-fed/MW/2026/000003",
+                   "--valid-until", until, "--out", "before.lc1")
+        fed_events.append(("issue_credential", laurel.tx_id(r, "card issue MW/2026/000003")))
         harbour2, _ = keygen("harbour-fed-2")
-        laurel("issuer", "rotate-key", "--id", "harbour-fed", "--new-key", harbour2,
-               "--key", harbour)
+        r = laurel("issuer", "rotate-key", "--id", "harbour-fed", "--new-key", harbour2,
+                   "--key", harbour)
+        fed_events.append(("rotate_issuer_key", laurel.tx_id(r, "issuer rotate-key")))
         r = laurel("issuer", "show", "harbour-fed", "--json")
         iv = json.loads(r.stdout)
         check(as_int(iv.get("current_key_version")) == 2 and len(iv.get("keys") or []) == 2,
@@ -558,17 +574,19 @@ def test(args):
         laurel("tx", "build", "--in", body_file, "--out", "late.tx.json",
                "--expires-at-height", st + 1000)
         laurel("tx", "sign", "--in", "late.tx.json", "--key", harbour2, "--out", "late.tx.json")
-        laurel("tx", "submit", "--in", "late.tx.json")
+        r = laurel("tx", "submit", "--in", "late.tx.json")
+        fed_events.append(("issue_credential", laurel.tx_id(r, f"tx submit (issue {late_id})")))
         laurel.verify("BAD_SIGNATURE", "--code", late)
         # Claiming the new key version but signed with the old key: the signature fails.
         late2, _ = craft_card(harbour, work, chain_id=CHAIN, credential_id=late_id,
                               issuer_id="harbour-fed", **dict(common, key_version=2))
         laurel.verify("BAD_SIGNATURE", "--code", late2)
         # The new key issues normally.
-        laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour2,
-               "--type", "model_worker", "--level", "municipal", "--holder-name", "Ma Li",
-               "--member-no", "HF-2026-0004", "--id", "harbour-fed/MW/2026/000004",
-               "--valid-until", until, "--out", "after.lc1")
+        r = laurel("card", "issue", "--issuer", "harbour-fed", "--key", harbour2,
+                   "--type", "model_worker", "--level", "municipal", "--holder-name", "Ma Li",
+                   "--member-no", "HF-2026-0004", "--id", "harbour-fed/MW/2026/000004",
+                   "--valid-until", until, "--out", "after.lc1")
+        fed_events.append(("issue_credential", laurel.tx_id(r, "card issue MW/2026/000004")))
         laurel.verify("VALID", "--file", "after.lc1")
         r = laurel("card", "inspect", "--file", "after.lc1", "--json")
         check(as_int(json.loads(r.stdout).get("key_version")) == 2, f"after.lc1: {r.stdout}")
@@ -635,12 +653,22 @@ def test(args):
         for t in events:
             check(t in r.stdout or t[:16] in r.stdout,
                   f"laurel history --all lacks tx {t}: {r.stdout}")
-        r = laurel("history", "--issuer", "harbour-fed", "--limit", 3, "--all", "--json",
-                   expect=None)
-        if r.returncode != 0:  # --all with --json may be refused; page by hand then
-            r = laurel("history", "--issuer", "harbour-fed", "--limit", 1000, "--json")
-        ih = r.stdout
-        check("harbour-fed" in r.stdout or events[0] in ih, f"issuer history: {ih[:400]}")
+        log("history of harbour-fed: its OK transactions in order, across pages of 3")
+        r = laurel("history", "--issuer", "harbour-fed", "--limit", 3, "--all", "--json")
+        ih = json.loads(r.stdout)
+        check(ih.get("next_page_token") in ("", None), f"issuer history --all: {r.stdout[:300]}")
+        fed_entries = history_entries(ih)
+        fed_ok = [(e.get("action"), e.get("tx_id")) for e in fed_entries
+                  if result_code(e.get("result")) == "OK"]
+        check(fed_ok == fed_events, f"issuer history OK entries {fed_ok} != {fed_events}")
+        heights = [(as_int(e.get("height")), as_int(e.get("position"))) for e in fed_entries]
+        check(heights == sorted(heights) and len(set(heights)) == len(heights),
+              f"issuer history not oldest first: {heights}")
+        # The refused attempts that were committed are there too, each with its code.
+        refused = {result_code(e.get("result")) for e in fed_entries} - {"OK"}
+        check("ILLEGAL_TRANSITION" in refused, f"issuer history lacks the refused transitions: "
+              f"{sorted(refused)}")
+        log(f"  {len(fed_entries)} entries ({len(fed_ok)} OK, refused: {sorted(refused)})")
         st, b = http("GET", net.url(0) + "/v1/issuers/harbour-fed/history?limit=2")
         check(st == 200 and len(history_entries(b)) == 2 and b.get("next_page_token"),
               f"issuer history page: HTTP {st} {b}")
