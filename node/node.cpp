@@ -71,6 +71,7 @@ Status Node::Impl::Init() {
   }
   my_index_ = me->second;
   peer_heights_.assign(validator_keys_.size(), 0);
+  peer_heard_.assign(validator_keys_.size(), false);
   validators_ = std::make_unique<cs::ValidatorSet>(0, validator_keys_, genesis_block_.id,
                                                    &sig_checker_);
   height_ = store_->Height();
@@ -103,12 +104,13 @@ Status Node::Impl::Start() {
   };
   opts.on_connection = [this](const crypto::PublicKey& peer, bool up) {
     asio::post(loop_, [this, peer, up] {
+      auto it = index_of_.find(peer);
       if (up) {
         peers_connected_++;
-        auto it = index_of_.find(peer);
         if (it != index_of_.end()) SendTo(it->second, HelloMsg{store_->Height()});
-      } else if (peers_connected_ > 0) {
-        peers_connected_--;
+      } else {
+        if (peers_connected_ > 0) peers_connected_--;
+        if (it != index_of_.end()) peer_heard_[it->second] = false;
       }
       UpdateStatus();
     });
@@ -133,7 +135,7 @@ Status Node::Impl::Start() {
 void Node::Impl::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  ready_ = false;
+  running_ = false;
   if (transport_) transport_->Stop();
   verify_pool_.join();
   work_.reset();
@@ -165,8 +167,8 @@ Status Node::Impl::RestartEngine() {
                                          clock_, *this, std::move(rd));
   cs::Outputs out;
   LAUREL_RETURN_IF_ERROR(engine_->Start(out));
+  running_ = true;
   Handle(out);
-  ready_ = !syncing_;
   return Status::Ok();
 }
 
@@ -175,6 +177,21 @@ void Node::Impl::Halt(const std::string& why) {
   spdlog::default_logger()->flush();
   std::fflush(stderr);
   ::_exit(kExitStateMismatch);
+}
+
+NodeStatus Node::Impl::Status() const {
+  std::lock_guard lock(status_mu_);
+  NodeStatus s = status_;
+  ReadinessFacts f = readiness_facts_;
+  f.running = running_.load();
+  if (status_last_commit_at_) {
+    f.ms_since_commit = static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
+        std::chrono::steady_clock::now() - *status_last_commit_at_).count());
+  }
+  Readiness r = AssessReadiness(f);
+  s.ready = r.ready;
+  s.not_ready_reason = std::move(r.reason);
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -60,6 +60,10 @@ struct NodeStatus {
   uint64_t mempool_txs = 0;
   uint64_t mempool_bytes = 0;
   uint64_t certified_height = 0;  // highest height with a state certificate
+  // Whether the node is ready (node/readiness.h: synced, heard from a quorum of peers,
+  // committing), and if not, why ("syncing: height 12 of 80", "no commit for 45 s", ...).
+  bool ready = false;
+  std::string not_ready_reason;
 };
 
 class NodeApi {
@@ -79,7 +83,7 @@ class NodeApi {
   virtual const storage::Store& store() const = 0;
   // The genesis this node was started with (immutable).
   virtual const ledger::Genesis& genesis() const = 0;
-  // True once the node has caught up with its peers and takes part in consensus.
+  // Status().ready: the node has caught up with its peers and takes part in consensus.
   virtual bool Ready() const = 0;
   // The node's metrics registry (see node/node_metrics.h), or nullptr when it keeps none; the
   // RPC layer adds its own series to it and serves it at /metrics.

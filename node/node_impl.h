@@ -25,6 +25,7 @@
 #include "node/node.h"
 #include "node/node_metrics.h"
 #include "node/payload.h"
+#include "node/readiness.h"
 #include "node/wire.h"
 
 namespace laurel::node {
@@ -168,12 +169,9 @@ class Node::Impl final : public cs::PayloadSource {
     std::lock_guard lock(pending_mu_);
     return pending_ids_.count(tx_id) > 0;
   }
-  NodeStatus Status() const {
-    std::lock_guard lock(status_mu_);
-    return status_;
-  }
+  NodeStatus Status() const;
   const storage::Store& store() const { return *store_; }
-  bool Ready() const { return ready_.load(); }
+  bool Ready() const { return Status().ready; }
   const ledger::Genesis& genesis() const { return genesis_; }
   uint16_t p2p_port() const { return transport_ ? transport_->listen_port() : 0; }
 
@@ -265,17 +263,21 @@ class Node::Impl final : public cs::PayloadSource {
 
   // Sync.
   std::vector<uint64_t> peer_heights_;
+  std::vector<bool> peer_heard_;  // connected and has reported its height since connecting
   bool sync_inflight_ = false;
   std::atomic<bool> syncing_{false};
   std::vector<SyncBlock> sync_pending_;
 
   Hash32 last_block_id_{};
   uint64_t last_block_time_ms_ = 0;
-  std::atomic<bool> ready_{false};
+  std::atomic<bool> running_{false};  // consensus engine started and not stopped
+  std::optional<std::chrono::steady_clock::time_point> last_commit_at_;  // loop only
   std::atomic<uint64_t> height_{0};
   std::atomic<uint32_t> peers_connected_{0};
   mutable std::mutex status_mu_;
-  NodeStatus status_;
+  NodeStatus status_;               // as of the last UpdateStatus
+  ReadinessFacts readiness_facts_;  // as of the last UpdateStatus; judged at each Status()
+  std::optional<std::chrono::steady_clock::time_point> status_last_commit_at_;
   mutable std::mutex pending_mu_;
   std::unordered_set<Hash32, HashKey> pending_ids_;
   bool stopped_ = false;

@@ -117,7 +117,9 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
           },
           [&](const HelloMsg& h) {
             peer_heights_[from] = std::max(peer_heights_[from], h.height);
+            peer_heard_[from] = true;
             MaybeStartSync();
+            UpdateStatus();
           },
       },
       m);
@@ -253,6 +255,7 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
   if (!st.ok()) Halt("cannot commit block at height " + std::to_string(block.height) + ": " +
                      st.ToString());
   height_ = block.height;
+  last_commit_at_ = std::chrono::steady_clock::now();
   node_metrics_.commits.Inc();
   if (auto pst = block_store_.Prune(block.height); !pst.ok()) {
     spdlog::error("[node] cannot prune saved blocks: {}", pst.ToString());
@@ -509,8 +512,20 @@ void Node::Impl::UpdateStatus() {
   s.certified_height = certified_height_;
   s.last_block_id = last_block_id_;
   s.last_block_time_ms = last_block_time_ms_;
+  ReadinessFacts f;
+  f.syncing = s.syncing;
+  f.height = s.height;
+  f.sync_gap = kSyncGap;
+  for (uint32_t i = 0; i < peer_heights_.size(); ++i) {
+    if (i == my_index_) continue;
+    f.best_peer_height = std::max(f.best_peer_height, peer_heights_[i]);
+    if (peer_heard_[i]) ++f.peers_heard;
+  }
+  f.peers_needed = validators_ ? static_cast<uint32_t>(validators_->quorum()) - 1 : 0;
   std::lock_guard lock(status_mu_);
   status_ = std::move(s);
+  readiness_facts_ = f;
+  status_last_commit_at_ = last_commit_at_;
 }
 
 }  // namespace laurel::node

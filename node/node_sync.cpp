@@ -35,7 +35,6 @@ void Node::Impl::MaybeStartSync() {
     spdlog::info("[sync] behind: height {} while validator {} has {}; syncing", h, best,
                  peer_heights_[best]);
     syncing_ = true;
-    ready_ = false;
     UpdateStatus();
   }
   sync_inflight_ = true;
@@ -95,6 +94,7 @@ void Node::Impl::ApplySync(uint32_t from, const SyncResponseMsg& resp) {
   sync_inflight_ = false;
   sync_timer_.cancel();
   peer_heights_[from] = std::max(peer_heights_[from], resp.peer_height);
+  peer_heard_[from] = true;
   uint64_t applied = 0;
   for (const SyncBlock& sb : resp.blocks) {
     const uint64_t h = store_->Height();
@@ -129,6 +129,7 @@ void Node::Impl::ApplySync(uint32_t from, const SyncResponseMsg& resp) {
                  store_->Height(), peer_heights_[from]);
   }
   MaybeStartSync();
+  UpdateStatus();
 }
 
 }  // namespace laurel::node

@@ -242,26 +242,28 @@ RpcMetrics RpcMetrics::Register(metrics::Registry& r) {
       r.AddGauge("laurel_mempool_bytes", "Bytes of the transactions pending in the mempool.")
           .Get(),
       r.AddGauge("laurel_peers_connected", "Validators connected over P2P.").Get(),
-      r.AddGauge("laurel_ready", "1 when the node is synced and takes part in consensus.").Get(),
+      r.AddGauge("laurel_ready", "1 when the node is ready (as GET /readyz answers 200).").Get(),
   };
 }
 
 namespace {
 
 void HandleStatus(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
-  respond(MessageResponse(200, StatusViewOf(node.Status(), node.Ready()), req));
+  const node::NodeStatus s = node.Status();
+  respond(MessageResponse(200, StatusViewOf(s, s.ready), req));
 }
 
 void HandleReady(node::NodeApi& node, const HttpRequest&, const Responder& respond) {
   const node::NodeStatus s = node.Status();
-  const std::string at = " at height " + std::to_string(s.height);
-  if (node.Ready()) {
-    respond(TextResponse(200, "ready: synced and in consensus" + at));
-  } else if (s.syncing) {
-    respond(ErrorResponse(503, "NOT_READY", "not ready: syncing with peers" + at));
-  } else {
-    respond(ErrorResponse(503, "NOT_READY", "not ready: not (yet) in consensus" + at));
+  if (s.ready) {
+    respond(TextResponse(200, "ready: synced and in consensus at height " +
+                                  std::to_string(s.height)));
+    return;
   }
+  const std::string why = s.not_ready_reason.empty()
+                              ? "not in consensus at height " + std::to_string(s.height)
+                              : s.not_ready_reason;
+  respond(ErrorResponse(503, "NOT_READY", "not ready: " + why));
 }
 
 }  // namespace
@@ -300,7 +302,7 @@ Router BuildRouter(node::NodeApi& node) {
           m.mempool_txs.Set(static_cast<double>(s.mempool_txs));
           m.mempool_bytes.Set(static_cast<double>(s.mempool_bytes));
           m.peers.Set(s.peers_connected);
-          m.ready.Set(node.Ready() ? 1 : 0);
+          m.ready.Set(s.ready ? 1 : 0);
           HttpResponse resp = TextResponse(200, registry->Render());
           resp.content_type = "text/plain; version=0.0.4";
           respond(std::move(resp));

@@ -454,7 +454,11 @@ TEST_CASE("readyz says why the node is not ready", "[rpc]") {
   auto no = Http(f.port(), "GET", "/readyz");
   CHECK(no.status == 503);
   CHECK(Json(no)["code"] == "NOT_READY");
-  CHECK(Json(no)["message"].get<std::string>().find("consensus") != std::string::npos);
+  CHECK(Json(no)["message"] == "not ready: no peers: heard from 0 of the 2 needed");
+  auto status = Http(f.port(), "GET", "/v1/status");
+  CHECK(Json(status)["ready"] == false);
+  auto metrics = Http(f.port(), "GET", "/metrics");
+  CHECK(metrics.body.find("laurel_ready 0\n") != std::string::npos);
 }
 
 }  // namespace

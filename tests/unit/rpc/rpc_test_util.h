@@ -231,6 +231,8 @@ class FakeNode : public node::NodeApi {
     s.peers_connected = 0;
     s.mempool_txs = 3;
     s.certified_height = 1;
+    s.ready = ready.load();
+    if (!s.ready) s.not_ready_reason = "no peers: heard from 0 of the 2 needed";
     return s;
   }
 
