@@ -1,4 +1,5 @@
-"""The runnable examples of laurel's guides (docs/*.md): parsing and running them.
+"""The runnable examples of laurel's role guides (docs/issuer.md, gate.md, auditor.md,
+operator.md; see test_docs.py): parsing and running them.
 
 Only fenced blocks marked ```console are examples; other blocks are illustration. In a block:
 
