@@ -110,8 +110,9 @@ int RunVerify(const VerifyOptions& o) {
   auto c = node.Get();
   if (!c.ok()) return FailFor(c.status());
   auto j = (*c)->PostJson("/v1/verify", {{"code", code}});
-  // A 400 means the node could not read the request: ours was bad, not the card.
-  if (!j.ok()) return Fail(kExitUsage, j.status());
+  // As for every node error (docs/cli.md, exit codes): a 4xx answer is 1, an unreachable node
+  // or a 5xx is 2.
+  if (!j.ok()) return FailFor(j.status());
   if (!j->contains("valid") || !(*j)["valid"].is_boolean()) {
     return Fail(kExitUsage, "node at " + o.net.rpc + " answered /v1/verify without 'valid': " +
                                 j->dump().substr(0, 300));

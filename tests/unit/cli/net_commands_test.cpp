@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <tuple>
 
 #include "cli/cli_util.h"
 #include "cli/qr.h"
@@ -435,6 +436,22 @@ TEST_CASE("verify prints REFUSED with the reason first and exits 1; --json print
   const auto parsed = json::parse(j.out);
   CHECK(parsed["valid"] == false);
   CHECK(parsed["reason"] == "SUSPENDED");
+}
+
+TEST_CASE("verify exits 1 when the node answers 4xx and 2 when it answers 5xx", "[cli][net]") {
+  TempDir dir;
+  for (const auto& [status, code, exit_code] : std::vector<std::tuple<int, std::string, int>>{
+           {400, "MALFORMED_BODY", 1}, {429, "RATE_LIMITED", 1}, {503, "NOT_READY", 2}}) {
+    FakeNode node([&](const FakeRequest&) {
+      return FakeResponse{status, R"({"code": ")" + code + R"(", "message": "no"})"};
+    });
+    const auto r = Laurel(dir, {"verify", "--rpc", node.url(), "--code", "LC1:ABC"});
+    INFO(status << ": " << Describe(r));
+    CHECK(r.code == exit_code);
+    CHECK(r.out.empty());
+    CheckOneErrorLine(r);
+    CHECK(r.err.find(code) != std::string::npos);
+  }
 }
 
 TEST_CASE("network commands name the node they cannot reach and exit 2", "[cli][net][badinput]") {
