@@ -63,6 +63,11 @@ Result<Hash32> HexField(const std::string& hex, const char* what) {
 
 }  // namespace
 
+bool FewCertificates(const AuditTotals& t) {
+  const uint64_t certifiable = t.blocks > 0 ? t.blocks - 1 : 0;
+  return certifiable > 0 && t.certified * 2 < certifiable;
+}
+
 Result<AuditBlock> AuditBlockFromProto(const v1::ChainBlock& m) {
   AuditBlock out;
   const v1::StoredBlock& b = m.block();

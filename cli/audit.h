@@ -55,6 +55,12 @@ struct AuditTotals {
   Hash32 state_root{};  // ... and the state root after it
 };
 
+// Whether most of the audited chain lacks state certificates: fewer than half of the heights
+// after genesis (genesis never has one) carried a certificate, none at all included. Such an
+// audit still checked every block's commit proof and re-executed it, but for most heights no
+// quorum's signature confirms the state it computed (docs/auditor.md, "Limits").
+bool FewCertificates(const AuditTotals& t);
+
 // The AuditBlock of a laurel.v1.ChainBlock. kInvalidArgument when the record is malformed
 // (hash sizes, counts, unknown result codes, certificate fields).
 Result<AuditBlock> AuditBlockFromProto(const v1::ChainBlock& m);

@@ -1,6 +1,7 @@
 // laurel audit: download a node's chain and check all of it from genesis (cli/audit.h,
 // docs/auditor.md). Exit 0: AUDIT PASSED; 1: AUDIT FAILED at the first bad height (or the
-// node's genesis is not the pinned one); 2: usage, or the node cannot be reached.
+// node's genesis is not the pinned one, or too few state certificates with
+// --require-certificates); 2: usage, or the node cannot be reached.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -30,6 +31,7 @@ struct AuditOptions {
   uint32_t batch = 200;
   std::optional<uint64_t> to;
   unsigned threads = 2;
+  bool require_certificates = false;
 };
 
 double SecondsSince(Clock::time_point t0) {
@@ -76,23 +78,43 @@ class Reporter {
     last_txs_ = t.txs;
   }
 
+  // The verdict once every height passed its checks. Few state certificates (FewCertificates)
+  // add a warning, or fail the audit with --require-certificates.
   int Passed(const AuditTotals& t, const std::string& chain_id) const {
     const double secs = SecondsSince(start_);
     const double tps = secs > 0 ? static_cast<double>(t.txs) / secs : 0;
+    const bool few = FewCertificates(t);
+    const bool failed = few && o_.require_certificates;
+    const std::string certified = std::to_string(t.certified) + " of " +
+                                  std::to_string(t.blocks > 0 ? t.blocks - 1 : 0) +
+                                  " heights after genesis";
+    const std::string few_text =
+        "only " + certified +
+        " carry a state certificate; those without one were checked against their commit "
+        "proofs and re-executed, but no quorum signed the state they give";
     if (o_.json) {
       nlohmann::json j = Summary(t, chain_id, secs);
-      j["verdict"] = "PASSED";
+      j["verdict"] = failed ? "FAILED" : "PASSED";
+      if (failed) {
+        j["reason"] = few_text + " (--require-certificates)";
+      } else if (few) {
+        j["warning"] = few_text;
+      }
       std::cout << j.dump(2) << "\n";
+    } else if (failed) {
+      std::printf("AUDIT FAILED: %s (--require-certificates)\n", few_text.c_str());
     } else {
+      const std::string last =
+          t.certified > 0 ? " (last at height " + std::to_string(t.last_certified) + ")" : "";
       std::printf(
-          "AUDIT PASSED: %llu blocks (heights 0..%llu), %llu txs, %llu state certificates "
-          "checked (last at height %llu), block id %s, state root %s (%.1f s, %.0f tx/s)\n",
+          "AUDIT PASSED: %llu blocks (heights 0..%llu), %llu txs, %s certified%s, block id %s, "
+          "state root %s (%.1f s, %.0f tx/s)\n",
           static_cast<unsigned long long>(t.blocks), static_cast<unsigned long long>(t.height),
-          static_cast<unsigned long long>(t.txs), static_cast<unsigned long long>(t.certified),
-          static_cast<unsigned long long>(t.last_certified), HexEncode(t.block_id).c_str(),
-          HexEncode(t.state_root).c_str(), secs, tps);
+          static_cast<unsigned long long>(t.txs), certified.c_str(), last.c_str(),
+          HexEncode(t.block_id).c_str(), HexEncode(t.state_root).c_str(), secs, tps);
+      if (few) std::printf("WARNING: %s\n", few_text.c_str());
     }
-    return kExitOk;
+    return failed ? kExitInvalid : kExitOk;
   }
 
   int Failed(const AuditFailure& f, const AuditTotals& t, const std::string& chain_id) const {
@@ -251,6 +273,9 @@ void RegisterAuditCommands(CLI::App& app, CommandRun& run) {
   cmd->add_option("--to", o->to, "stop at this height (default: the node's tip at the start)");
   cmd->add_option("--threads", o->threads, "signature-checking threads (1-16)")
       ->check(CLI::Range(1, 16));
+  cmd->add_flag("--require-certificates", o->require_certificates,
+                "fail (exit 1) when fewer than half of the heights after genesis carry a state "
+                "certificate, instead of passing with a warning");
   cmd->callback([o, &run] { run = [o] { return RunAudit(*o); }; });
 }
 

@@ -1,5 +1,6 @@
 """A tampering HTTP proxy for `laurel audit` tests: forwards GET requests to a node and, in the
-binary laurel.v1.BlockRange answers of GET /v1/blocks, changes one thing at one height.
+binary laurel.v1.BlockRange answers of GET /v1/blocks, changes one thing at one height (or, in
+mode "drop_certificates", removes the state certificate of every height).
 
 The protobuf bytes are edited with a tiny hand-written wire-format codec (varint and
 length-delimited fields only, which is all chain.proto and state.proto use), so the proxy needs
@@ -129,6 +130,11 @@ def tamper_chain_block(cb_bytes, mode):
         def cert_fn(c):
             return encode(_with(parse(c), 3, lambda h: (b"0" if h[:1] != b"0" else b"1") + h[1:]))
         changed = _replace(cb, 2, cert_fn)
+    elif mode == "drop_certificates":
+        kept = [f for f in cb if f[0] != 2]
+        if len(kept) == len(cb):
+            return None
+        return encode(kept)
     else:
         raise ValueError(f"unknown tampering mode {mode}")
     if not changed:
@@ -149,7 +155,7 @@ def tamper_range(body, height, mode):
     for f, wt, v in parse(body):
         if f == 1 and wt == 2:
             meta = parse(first(parse(first(parse(v), 1, b"")), 1, b""))
-            if first(meta, 1, 0) == height:
+            if mode == "drop_certificates" or first(meta, 1, 0) == height:
                 t = tamper_chain_block(v, mode)
                 if t is not None:
                     v, hit = t, True

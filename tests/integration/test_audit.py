@@ -1,11 +1,13 @@
 """`laurel audit` against a real 4-validator testnet: the honest chain passes (also with the
-genesis file pinned), a different pinned genesis fails, and a proxy that changes one height's
+genesis file pinned), a node serving no state certificates passes with a warning (fails with
+--require-certificates), a different pinned genesis fails, and a proxy that changes one height's
 served block (a tx signature, a tx body, a result code, a stored state root, a state
 certificate's root) makes the audit fail naming that height. Logs the audit's throughput."""
 
 import concurrent.futures
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -72,10 +74,32 @@ def test(args):
         summary = json.loads(r.stdout)
         check(summary["verdict"] == "PASSED", f"summary {summary}")
         check(summary["txs"] >= TXS, f"audit re-executed {summary['txs']} txs, expected >= {TXS}")
-        check(summary["certified_heights"] >= 1, f"no state certificate checked: {summary}")
+        check(summary["certified_heights"] >= 1 and "warning" not in summary,
+              f"few state certificates checked: {summary}")
         log(f"MEASURED audit: {summary['blocks']} blocks, {summary['txs']} txs in "
             f"{summary['seconds']:.2f}s = {summary['txs_per_s']:.0f} tx/s, "
             f"{summary['blocks_per_s']:.0f} blocks/s")
+
+        # A node serving no state certificates: the audit passes with a WARNING that names the
+        # certified heights, and fails with --require-certificates. The honest node carries
+        # enough of them for --require-certificates.
+        r = audit(net, net.url(0), "--require-certificates")
+        check(r.returncode == 0 and r.stdout.startswith("AUDIT PASSED:") and
+              "WARNING" not in r.stdout, f"honest chain, --require-certificates: exit "
+              f"{r.returncode}: {r.stdout}{r.stderr}")
+        with TamperProxy(net.url(0), 0, "drop_certificates") as proxy:
+            r = audit(net, proxy.url)
+            strict = audit(net, proxy.url, "--require-certificates")
+            check(proxy.tampered >= 2, "drop_certificates: the proxy removed nothing")
+        lines = r.stdout.splitlines()
+        check(r.returncode == 0 and len(lines) == 2 and lines[0].startswith("AUDIT PASSED:") and
+              re.search(r", 0 of [1-9]\d* heights after genesis certified, ", lines[0]) and
+              lines[1].startswith("WARNING: only 0 of "),
+              f"no certificates: exit {r.returncode}: {r.stdout}{r.stderr}")
+        check(strict.returncode == 1 and strict.stdout.startswith("AUDIT FAILED: only 0 of ") and
+              "--require-certificates" in strict.stdout,
+              f"no certificates, --require-certificates: exit {strict.returncode}: "
+              f"{strict.stdout}{strict.stderr}")
 
         # A pinned genesis that is not the node's: failure at height 0.
         with open(genesis_file) as f:
