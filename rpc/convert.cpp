@@ -5,6 +5,7 @@
 #include "laurel/v1/state.pb.h"
 #include "laurel/v1/tx.pb.h"
 #include "ledger/codes.h"
+#include "rpc/json_print.h"
 
 namespace laurel::rpc {
 namespace {
@@ -28,6 +29,11 @@ std::string HashHex(const Hash32& h) { return HexEncode(h); }
 
 std::string MessageJson(const google::protobuf::Message& m) {
   std::string out;
+  // The fast printer writes the same JSON (tests/unit/rpc/json_print_test.cpp); what it does
+  // not handle goes to the library.
+  out.reserve(512);
+  if (AppendMessageJson(m, &out)) return out;
+  out.clear();
   const auto st = google::protobuf::util::MessageToJsonString(m, &out, PrintOptions());
   // Printing a well-formed message only fails on invalid UTF-8 in a string field (e.g. a
   // holder name read from a card): fall back to an error document rather than throwing.
