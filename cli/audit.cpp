@@ -1,6 +1,9 @@
 #include "cli/audit.h"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -142,27 +145,44 @@ class ChainAuditor::Impl {
     }
   }
 
+  // Pipelined: `threads_` workers run the state-free checks (certificates, signatures) of the
+  // blocks in order of height while this thread re-executes the blocks already checked, so
+  // that execution overlaps with the signature checks of the blocks after it.
   std::optional<AuditFailure> Check(std::vector<AuditBlock> blocks,
                                     const std::function<void(const AuditTotals&)>& progress) {
-    std::vector<Prepared> prepared(blocks.size());
     const size_t n = blocks.size();
-    const size_t workers = std::min<size_t>(threads_, n < 4 ? 1 : n);
-    if (workers <= 1) {
-      Prepare(0, blocks, prepared, 0, n);
-    } else {
-      std::vector<std::thread> pool;
-      const size_t chunk = (n + workers - 1) / workers;
-      for (size_t w = 0; w < workers; ++w) {
-        const size_t begin = std::min(n, w * chunk), end = std::min(n, begin + chunk);
-        pool.emplace_back([&, w, begin, end] { Prepare(w, blocks, prepared, begin, end); });
-      }
-      for (auto& t : pool) t.join();
+    std::vector<Prepared> prepared(n);
+    std::vector<uint8_t> ready(n, 0);  // guarded by mu
+    std::mutex mu;
+    std::condition_variable cv;
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> pool;
+    for (size_t w = 0; w < threads_; ++w) {
+      pool.emplace_back([&, w] {
+        for (size_t k; !stop.load() && (k = next.fetch_add(1)) < n;) {
+          Prepare(w, blocks, prepared, k, k + 1);
+          {
+            std::lock_guard lock(mu);
+            ready[k] = 1;
+          }
+          cv.notify_all();
+        }
+      });
     }
+    std::optional<AuditFailure> failure;
     for (size_t k = 0; k < n; ++k) {
-      if (auto f = Apply(blocks[k], prepared[k])) return f;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return ready[k] != 0; });
+      }
+      failure = Apply(blocks[k], prepared[k]);
+      if (failure) break;
       if (progress) progress(totals_);
     }
-    return std::nullopt;
+    stop = true;
+    for (auto& t : pool) t.join();
+    return failure;
   }
 
   std::optional<AuditFailure> Finish() const {
