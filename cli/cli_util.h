@@ -14,6 +14,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
+#include "types/proto_json.h"
 #include "types/tx.h"
 
 namespace CLI {
@@ -58,10 +59,9 @@ Result<Bytes> ReadPublicKeyOfKeyFile(const std::string& key_path);
 // 64 hex characters -> 32-byte Ed25519 public key.
 Result<Bytes> ParsePublicKeyHex(std::string_view hex);
 
-// Protobuf JSON mapping (proto field names, enums by name, bytes as base64).
-Status JsonToMessage(std::string_view json, google::protobuf::Message* m);
-// `pretty` indents by two spaces; otherwise one line. Default-valued fields are printed too.
-std::string MessageToJson(const google::protobuf::Message& m, bool pretty = true);
+// Protobuf JSON mapping (proto field names, enums by name, bytes as base64): types/proto_json.h.
+using types::JsonToMessage;
+using types::MessageToJson;
 
 // True when `data` looks like JSON (first non-blank character is '{'), as opposed to a binary
 // protobuf encoding (whose first byte is a field tag, never '{' for our messages).

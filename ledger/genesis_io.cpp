@@ -1,6 +1,5 @@
 #include "ledger/genesis_io.h"
 
-#include <google/protobuf/util/json_util.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,39 +10,13 @@
 #include "common/check.h"
 #include "laurel/v1/genesis.pb.h"
 #include "laurel/v1/tx.pb.h"
+#include "types/proto_json.h"
 #include "types/proto_util.h"
 
 namespace laurel::ledger {
 namespace {
 
 namespace pb = ::laurel::v1;
-
-// The protobuf JSON mapping with the options of the CLI's other documents: unknown fields are
-// refused on input; output keeps proto field names, prints default values and is indented by
-// two spaces, so that a document written once reads back byte for byte the same.
-Status JsonToMessage(std::string_view json, google::protobuf::Message* m) {
-  google::protobuf::util::JsonParseOptions opts;
-  opts.ignore_unknown_fields = false;
-  const auto st = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), m, opts);
-  if (!st.ok()) {
-    return Status::InvalidArgument("not a " + m->GetDescriptor()->full_name() +
-                                   " in JSON: " + std::string(st.message()));
-  }
-  return Status::Ok();
-}
-
-std::string MessageToPrettyJson(const google::protobuf::Message& m) {
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.always_print_primitive_fields = true;
-  opts.preserve_proto_field_names = true;
-  std::string out;
-  // Printing a valid message cannot fail (only unresolvable Any types can).
-  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
-  // protobuf indents by one space; re-indent by two (the order of fields is kept).
-  const auto j = nlohmann::ordered_json::parse(out, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? out : j.dump(2);
-}
 
 // The issuer conversions go through a TxBody so that they share the codec (and its enum
 // checks) of types/ instead of repeating it.
@@ -114,7 +87,7 @@ Status Validate(const Genesis& g) {
 
 Result<Genesis> ParseGenesisJson(std::string_view json) {
   pb::Genesis m;
-  LAUREL_RETURN_IF_ERROR(JsonToMessage(json, &m));
+  LAUREL_RETURN_IF_ERROR(types::JsonToMessage(json, &m));
   LAUREL_ASSIGN_OR_RETURN(Genesis g, FromProto(m));
   LAUREL_RETURN_IF_ERROR(Validate(g));
   return g;
@@ -122,7 +95,7 @@ Result<Genesis> ParseGenesisJson(std::string_view json) {
 
 Result<std::string> GenesisToJson(const Genesis& g) {
   LAUREL_RETURN_IF_ERROR(Validate(g));
-  return MessageToPrettyJson(ToProto(g)) + "\n";
+  return types::MessageToJson(ToProto(g)) + "\n";
 }
 
 Result<std::vector<types::RegisterIssuer>> ParseIssuersJson(std::string_view json) {
@@ -133,7 +106,7 @@ Result<std::vector<types::RegisterIssuer>> ParseIssuersJson(std::string_view jso
   std::vector<types::RegisterIssuer> out;
   for (size_t i = 0; i < j.size(); ++i) {
     pb::RegisterIssuer m;
-    const Status st = JsonToMessage(j[i].dump(), &m);
+    const Status st = types::JsonToMessage(j[i].dump(), &m);
     if (!st.ok())
       return Status::InvalidArgument("issuer #" + std::to_string(i) + ": " + st.message());
     LAUREL_ASSIGN_OR_RETURN(auto issuer, IssuerFromProto(m, i));
