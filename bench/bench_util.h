@@ -4,6 +4,7 @@
 
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -32,6 +33,27 @@ inline double CpuSeconds() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+// The flags that name a run's target, shared by the load generators.
+struct TargetOptions {
+  std::vector<std::string> rpc;
+  std::string key_file;
+  std::string genesis;
+  std::string chain_id;
+  std::string issuer = "city-fed";
+  std::string tag;
+};
+
+inline void AddTargetOptions(CLI::App& app, TargetOptions& o) {
+  app.add_option("--rpc", o.rpc, "RPC base URLs (repeat, or comma-separated)")
+      ->required()
+      ->delimiter(',');
+  app.add_option("--key", o.key_file, "the issuer's key file")->required();
+  app.add_option("--genesis", o.genesis, "genesis.json (for the chain id)");
+  app.add_option("--chain-id", o.chain_id, "chain id (instead of --genesis)");
+  app.add_option("--issuer", o.issuer, "issuer id the key belongs to");
+  app.add_option("--tag", o.tag, "credential id infix, unique per run (default: time)");
+}
+
 struct Target {
   std::vector<cli::Url> urls;
   std::string chain_id;
@@ -52,20 +74,19 @@ inline Result<std::string> ChainIdFromGenesis(const std::string& path) {
 }
 
 // Parses the URLs, reads the key, and takes the chain id from `chain_id` or else `genesis`.
-inline Result<Target> LoadTarget(const std::vector<std::string>& rpc, const std::string& key_file,
-                                 const std::string& genesis, const std::string& chain_id) {
+inline Result<Target> LoadTarget(const TargetOptions& o) {
   std::vector<cli::Url> urls;
-  for (const auto& s : rpc) {
+  for (const auto& s : o.rpc) {
     LAUREL_ASSIGN_OR_RETURN(cli::Url u, cli::ParseUrl(s));
     urls.push_back(std::move(u));
   }
-  std::string chain = chain_id;
+  std::string chain = o.chain_id;
   if (chain.empty()) {
-    if (genesis.empty()) return Status::InvalidArgument("give --genesis or --chain-id");
-    LAUREL_ASSIGN_OR_RETURN(chain, ChainIdFromGenesis(genesis));
+    if (o.genesis.empty()) return Status::InvalidArgument("give --genesis or --chain-id");
+    LAUREL_ASSIGN_OR_RETURN(chain, ChainIdFromGenesis(o.genesis));
   }
-  auto key = crypto::ReadKeyFile(key_file);
-  if (!key.ok()) return Status::InvalidArgument(key_file + ": " + key.status().ToString());
+  auto key = crypto::ReadKeyFile(o.key_file);
+  if (!key.ok()) return Status::InvalidArgument(o.key_file + ": " + key.status().ToString());
   return Target{std::move(urls), std::move(chain), std::move(key).value()};
 }
 

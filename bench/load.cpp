@@ -48,13 +48,7 @@ namespace {
 
 constexpr std::string_view kProtobuf = "application/x-protobuf";
 
-struct Options {
-  std::vector<std::string> rpc;
-  std::string key_file;
-  std::string genesis;
-  std::string chain_id;
-  std::string issuer = "city-fed";
-  std::string tag;
+struct Options : TargetOptions {
   std::string mode = "closed";
   double rate = 1000;
   size_t window = 20000;
@@ -427,14 +421,7 @@ int Run::Go() {
 int Main(int argc, char** argv) {
   Options o;
   CLI::App app{"laurel-bench-load: committed tx/s and commit latency of a running testnet"};
-  app.add_option("--rpc", o.rpc, "RPC base URLs (repeat, or comma-separated)")
-      ->required()
-      ->delimiter(',');
-  app.add_option("--key", o.key_file, "the issuer's key file")->required();
-  app.add_option("--genesis", o.genesis, "genesis.json (for the chain id)");
-  app.add_option("--chain-id", o.chain_id, "chain id (instead of --genesis)");
-  app.add_option("--issuer", o.issuer, "issuer id the key belongs to");
-  app.add_option("--tag", o.tag, "credential id infix, unique per run (default: time)");
+  AddTargetOptions(app, o);
   app.add_option("--mode", o.mode, "open (at --rate) or closed (--window)")
       ->check(CLI::IsMember({"open", "closed"}));
   app.add_option("--rate", o.rate, "open mode: total submit rate, tx/s")
@@ -455,7 +442,7 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   crypto::Init();
-  auto target = LoadTarget(o.rpc, o.key_file, o.genesis, o.chain_id);
+  auto target = LoadTarget(o);
   if (!target.ok()) {
     std::fprintf(stderr, "load: %s\n", target.status().ToString().c_str());
     return 2;

@@ -51,14 +51,8 @@ double Percentile(std::vector<double>& v, double p) {
   return v[idx];
 }
 
-struct Options {
-  std::vector<std::string> rpc;
-  std::string key_file;
-  std::string chain_id;
-  std::string genesis;
-  std::string issuer = "city-fed";
+struct Options : TargetOptions {
   uint32_t key_version = 1;
-  std::string tag;
   size_t cards = 20000;
   int connections = 16;
   double duration = 20;
@@ -194,15 +188,8 @@ Status LoadCards(const Options& o, const std::vector<Url>& urls, const Prepared&
 int Main(int argc, char** argv) {
   Options o;
   CLI::App app{"laurel-bench-verify: gate verification (POST /v1/verify) of a running testnet"};
-  app.add_option("--rpc", o.rpc, "RPC base URLs (repeat, or comma-separated)")
-      ->required()
-      ->delimiter(',');
-  app.add_option("--key", o.key_file, "the issuer's key file")->required();
-  app.add_option("--genesis", o.genesis, "genesis.json (for the chain id)");
-  app.add_option("--chain-id", o.chain_id, "chain id (instead of --genesis)");
-  app.add_option("--issuer", o.issuer, "issuer id the key belongs to");
+  AddTargetOptions(app, o);
   app.add_option("--key-version", o.key_version, "the issuer key's version");
-  app.add_option("--tag", o.tag, "credential id infix, unique per run (default: time)");
   app.add_option("--cards", o.cards, "distinct cards to issue and verify")
       ->check(CLI::Range(1, 10'000'000));
   app.add_option("--connections", o.connections, "keep-alive connections")
@@ -214,7 +201,7 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   crypto::Init();
-  auto target = LoadTarget(o.rpc, o.key_file, o.genesis, o.chain_id);
+  auto target = LoadTarget(o);
   if (!target.ok()) {
     std::fprintf(stderr, "verify: %s\n", target.status().ToString().c_str());
     return 2;
