@@ -230,6 +230,21 @@ void AddIssuerKeyOptions(CLI::App* cmd, IssuerKeyOptions& o) {
                   "Put this key version in the card unchecked (for testing refusals)");
 }
 
+// The validity and the files of a new card (issue, renew).
+struct CardFileOptions {
+  std::optional<std::string> valid_from;
+  std::string valid_until;
+  std::string out;
+  std::optional<std::string> qr;
+};
+
+void AddCardFileOptions(CLI::App* cmd, CardFileOptions& o) {
+  cmd->add_option("--valid-from", o.valid_from, "YYYY-MM-DD (UTC) or unix seconds; default now");
+  cmd->add_option("--valid-until", o.valid_until, "YYYY-MM-DD (UTC) or unix seconds")->required();
+  cmd->add_option("--out", o.out, "Card file to write (never overwritten)")->required();
+  cmd->add_option("--qr", o.qr, "Also write the card as a QR code PNG (never overwritten)");
+}
+
 // The card file and the optional QR file: both new, and distinct.
 Status CheckCardOutputs(const std::string& out, const std::optional<std::string>& qr) {
   for (const Status& st : {CheckFree("--out", out), CheckFree("--qr", qr)}) {
@@ -265,7 +280,7 @@ int SubmitCard(Node& node, const NetOptions& net, const IssuerKeyOptions& k,
 
 // ---- card issue ----
 
-struct CardIssueOptions {
+struct CardIssueOptions : CardFileOptions {
   NetOptions net;
   IssuerKeyOptions k;
   std::string issuer;
@@ -274,10 +289,6 @@ struct CardIssueOptions {
   std::string holder_name;
   std::string member_no;
   std::optional<std::string> id;
-  std::optional<std::string> valid_from;
-  std::string valid_until;
-  std::string out;
-  std::optional<std::string> qr;
 };
 
 int RunCardIssue(const CardIssueOptions& o) {
@@ -349,17 +360,13 @@ int RunCardIssue(const CardIssueOptions& o) {
 
 // ---- card renew ----
 
-struct CardRenewOptions {
+struct CardRenewOptions : CardFileOptions {
   NetOptions net;
   IssuerKeyOptions k;
   std::string id;
   std::optional<std::string> card;
   std::optional<std::string> holder_name;
   std::optional<std::string> member_no;
-  std::optional<std::string> valid_from;
-  std::string valid_until;
-  std::string out;
-  std::optional<std::string> qr;
 };
 
 int RunCardRenew(const CardRenewOptions& o) {
@@ -465,12 +472,7 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
       ->required();
   issue->add_option("--member-no", is->member_no, "Holder's member number")->required();
   issue->add_option("--id", is->id, "Credential id (default ISSUER/MW|M/YEAR/6 random digits)");
-  issue->add_option("--valid-from", is->valid_from,
-                    "YYYY-MM-DD (UTC) or unix seconds; default now");
-  issue->add_option("--valid-until", is->valid_until, "YYYY-MM-DD (UTC) or unix seconds")
-      ->required();
-  issue->add_option("--out", is->out, "Card file to write (never overwritten)")->required();
-  issue->add_option("--qr", is->qr, "Also write the card as a QR code PNG (never overwritten)");
+  AddCardFileOptions(issue, *is);
   AddIssuerKeyOptions(issue, is->k);
   AddNetOptions(issue, is->net);
   issue->callback([is, &run] { run = [is] { return RunCardIssue(*is); }; });
@@ -482,12 +484,7 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   renew->add_option("--card", rn->card, "The old card file: holder name and member number");
   renew->add_option("--holder-name", rn->holder_name, "Holder's name (instead of --card)");
   renew->add_option("--member-no", rn->member_no, "Member number (instead of --card)");
-  renew->add_option("--valid-from", rn->valid_from,
-                    "YYYY-MM-DD (UTC) or unix seconds; default now");
-  renew->add_option("--valid-until", rn->valid_until, "YYYY-MM-DD (UTC) or unix seconds")
-      ->required();
-  renew->add_option("--out", rn->out, "New card file (never overwritten)")->required();
-  renew->add_option("--qr", rn->qr, "Also write the new card as a QR code PNG");
+  AddCardFileOptions(renew, *rn);
   AddIssuerKeyOptions(renew, rn->k);
   AddNetOptions(renew, rn->net);
   renew->callback([rn, &run] { run = [rn] { return RunCardRenew(*rn); }; });
