@@ -171,6 +171,17 @@ Result<Bytes> ParsePublicKeyHex(std::string_view hex) {
   return *b;
 }
 
+std::string Printable(std::string_view text, size_t max) {
+  std::string out;
+  out.reserve(std::min(text.size(), max) + 3);
+  for (size_t i = 0; i < text.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 bool LooksLikeJson(std::string_view data) {
   for (char c : data) {
     if (std::isspace(static_cast<unsigned char>(c))) continue;

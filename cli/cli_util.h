@@ -67,6 +67,10 @@ using types::MessageToJson;
 // protobuf encoding (whose first byte is a field tag, never '{' for our messages).
 bool LooksLikeJson(std::string_view data);
 
+// `text` made safe to print and to put in JSON: bytes outside printable ASCII become '?', and
+// past `max` bytes it is cut with "...". For messages that may quote what a node sent.
+std::string Printable(std::string_view text, size_t max = 1000);
+
 // "2024-01-01T00:00:00Z" for unix seconds (UTC).
 std::string FormatUnixTime(uint64_t seconds);
 

@@ -122,11 +122,11 @@ class Reporter {
       nlohmann::json j = Summary(t, chain_id, SecondsSince(start_));
       j["verdict"] = "FAILED";
       j["failed_height"] = f.height;
-      j["reason"] = f.what;
+      j["reason"] = Printable(f.what);
       std::cout << j.dump(2) << "\n";
     } else {
       std::printf("AUDIT FAILED at height %llu: %s\n", static_cast<unsigned long long>(f.height),
-                  f.what.c_str());
+                  Printable(f.what).c_str());
     }
     return kExitInvalid;
   }

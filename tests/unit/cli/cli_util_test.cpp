@@ -62,3 +62,11 @@ TEST_CASE("ids are percent-encoded for one path segment", "[cli]") {
   CHECK(cli::UrlEscape("a b?c&d%") == "a%20b%3Fc%26d%25");
   CHECK(cli::UrlEscape("Az09-_.~") == "Az09-_.~");
 }
+
+TEST_CASE("what a node sent is printed only as printable ASCII, cut at a bound", "[cli][badinput]") {
+  using laurel::cli::Printable;
+  CHECK(Printable("state root: abc") == "state root: abc");
+  CHECK(Printable(std::string("a\0b\x01\xff\n", 6)) == "a?b???");
+  CHECK(Printable(std::string(20, 'x'), 8) == "xxxxxxxx...");
+  CHECK(Printable("") == "");
+}
