@@ -75,7 +75,7 @@ Result<std::vector<std::string>> PreSign(const Options& o, const crypto::Private
         body.chain_id = o.chain_id;
         body.nonce.resize(16);
         randombytes_buf(body.nonce.data(), body.nonce.size());
-        body.expires_at_height = uint64_t{1} << 40;
+        body.expires_at_height = 1'000'000;  // within the admission bound (node::kMaxExpiryDistance)
         types::IssueCredential ic;
         ic.credential_id = o.issuer + "/BENCH/" + o.tag + "/" + std::to_string(i);
         ic.issuer_id = o.issuer;

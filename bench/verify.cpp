@@ -97,7 +97,7 @@ Prepared Prepare(const Options& o, const crypto::PrivateKey& key) {
         body.chain_id = o.chain_id;
         body.nonce.resize(16);
         randombytes_buf(body.nonce.data(), body.nonce.size());
-        body.expires_at_height = uint64_t{1} << 40;
+        body.expires_at_height = 1'000'000;  // within the admission bound (node::kMaxExpiryDistance)
         types::IssueCredential ic;
         ic.credential_id = cb.credential_id;
         ic.issuer_id = o.issuer;

@@ -56,12 +56,17 @@ void PrintVerdict(const Json& j) {
   std::string id = JsonStr(card, "credential_id");
   if (id.empty()) id = JsonStr(cred, "credential_id");
   std::ostringstream s;
-  std::string type = JsonStr(card, "type");
-  if (type.empty()) type = JsonStr(cred, "type");
-  std::string level = JsonStr(card, "level");
-  if (level.empty()) level = JsonStr(cred, "level");
-  if (level == "LEVEL_UNSPECIFIED") level.clear();
-  const std::string kind = type + (level.empty() ? "" : " " + level);
+  // What the ledger records is what a gate acts on; the card's own claim is shown beside it
+  // only on a refusal (it may be the forgery).
+  auto kind_of = [](const Json& o) {
+    const std::string type = JsonStr(o, "type");
+    std::string level = JsonStr(o, "level");
+    if (level == "LEVEL_UNSPECIFIED") level.clear();
+    return type + (level.empty() ? "" : " " + level);
+  };
+  const std::string record_kind = kind_of(cred);
+  const std::string card_kind = kind_of(card);
+  const std::string kind = cred.empty() ? card_kind : record_kind;
   if (valid) {
     s << "VALID " << id;
     if (!kind.empty()) s << " (" << kind << ")";
@@ -76,7 +81,8 @@ void PrintVerdict(const Json& j) {
   };
   if (!valid) {
     line("credential", id);
-    line("card", kind);
+    line("card", card_kind);
+    if (!cred.empty()) line("record", record_kind);
   }
   std::string issuer = JsonStr(card, "issuer_id");
   if (issuer.empty()) issuer = JsonStr(cred, "issuer_id");
@@ -86,7 +92,11 @@ void PrintVerdict(const Json& j) {
   }
   line("holder", JsonStr(card, "holder_name"));
   line("member_no", JsonStr(card, "member_no"));
-  if (!card.empty() && card.contains("valid_until")) line("valid", ValidityText(card));
+  if (!cred.empty() && cred.contains("valid_until")) {
+    line("valid", ValidityText(cred));
+  } else if (!card.empty() && card.contains("valid_until")) {
+    line("valid", ValidityText(card));
+  }
   if (!cred.empty()) {
     const std::string reason = JsonStr(cred, "status_reason");
     line("status", JsonStr(cred, "status") + (reason.empty() ? "" : " (" + reason + ")"));

@@ -31,18 +31,24 @@ enum class TxCode : uint32_t {
   kBadIssuerId = 21,            // issuer id not [a-z0-9-]{2,64}
   kBadDigest = 22,              // card digest not 32 bytes
   kBadValidatorSet = 23,        // empty, duplicate or malformed validator keys
+  kHeldByHigherAuthority = 24,  // lifting a status set by a higher authority (see Authority)
 };
 
-inline constexpr uint32_t kMaxTxCode = 23;
+inline constexpr uint32_t kMaxTxCode = 24;
 
 // Whether a transaction recorded with this code spends its tx id (is entered in the tx
 // index, so that the same id is a duplicate forever). A tx that failed to decode or whose
-// signatures did not verify does not: its id stays free for the genuine transaction.
+// signatures did not verify does not: its id stays free for the genuine transaction. Nor does
+// one that failed only for want of authority (UNAUTHORIZED, INSUFFICIENT_SIGNATURES,
+// HELD_BY_HIGHER_AUTHORITY): otherwise a co-signer or relay holding a 1-of-k copy of a
+// governance action could kill it by getting that copy committed first.
 // Execution order of the checks: MALFORMED (decode, nonce) -> MISSING_SIGNATURE ->
 // BAD_SIGNATURE -> DUPLICATE_TX -> WRONG_CHAIN -> EXPIRED -> field forms -> state rules.
 inline bool ConsumesTxId(TxCode code) {
   return code != TxCode::kMalformed && code != TxCode::kMissingSignature &&
-         code != TxCode::kBadSignature && code != TxCode::kDuplicateTx;
+         code != TxCode::kBadSignature && code != TxCode::kDuplicateTx &&
+         code != TxCode::kUnauthorized && code != TxCode::kInsufficientSignatures &&
+         code != TxCode::kHeldByHigherAuthority;
 }
 
 // "OK", "MALFORMED", "WRONG_CHAIN", ... (stable names used by the API and CLI).

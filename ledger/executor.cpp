@@ -41,6 +41,7 @@ const char* TxCodeName(TxCode code) {
       "BAD_ISSUER_ID",
       "BAD_DIGEST",
       "BAD_VALIDATOR_SET",
+      "HELD_BY_HIGHER_AUTHORITY",
   };
   const auto i = static_cast<uint32_t>(code);
   return i <= kMaxTxCode ? kNames[i] : "UNKNOWN_CODE";
@@ -113,30 +114,50 @@ TxCode GovernanceAuth(const Signers& s, const GovernanceRecord& g) {
   return n == 0 ? TxCode::kUnauthorized : TxCode::kInsufficientSignatures;
 }
 
+// The depth of `issuer` (a root federation is 1), at most kMaxIssuerDepth + 1.
+size_t DepthOf(const StateView& state, const IssuerRecord& issuer) {
+  size_t depth = 1;
+  std::string parent = issuer.parent_id;
+  while (!parent.empty() && depth <= kMaxIssuerDepth) {
+    auto p = ReadIssuer(state, parent);
+    if (!p) break;
+    parent = p->parent_id;
+    ++depth;
+  }
+  return depth;
+}
+
 // One transaction's state transition. Holds the overlay and the block context.
+//
+// Authority (docs/issuer.md, "Who may change a status"): a signer acts as the highest of
+// governance (k-of-n admins), the issuer's parent (its current key) and the issuer itself (its
+// current key) that signed; a key of an issuer that is not active, or that has an inactive
+// ancestor, counts for nothing. A status set by one authority is lifted (back to ACTIVE) only
+// by it or a higher one.
 class TxApplier {
  public:
   TxApplier(OverlayView& view, const BlockContext& ctx, const GovernanceRecord& gov,
             const Signers& signers, TxOutcome& out)
       : view_(view), ctx_(ctx), gov_(gov), signers_(signers), out_(out) {}
 
+  // Whether the signer was shown to have authority over the records the tx names (history).
+  bool authorized() const { return authorized_; }
+
   TxCode operator()(const types::RegisterIssuer& a) {
-    out_.issuer_ids.push_back(a.issuer_id);
-    if (ReadIssuer(view_, a.issuer_id)) return TxCode::kIssuerExists;
     std::optional<IssuerRecord> parent;
     if (!a.parent_id.empty()) {
-      out_.issuer_ids.push_back(a.parent_id);
       parent = ReadIssuer(view_, a.parent_id);
       if (!parent) return TxCode::kUnknownIssuer;
     }
     const TxCode gov_auth = GovernanceAuth(signers_, gov_);
-    if (!parent) {
-      if (gov_auth != TxCode::kOk) return gov_auth;
-    } else {
-      const bool by_parent = SignedBy(signers_, parent->current_key().public_key);
-      if (!by_parent && gov_auth != TxCode::kOk) return gov_auth;
-      if (parent->status != IssuerStatus::kActive) return TxCode::kIssuerInactive;
+    const bool by_parent = parent && SignedBy(signers_, parent->current_key().public_key);
+    if (gov_auth != TxCode::kOk && !by_parent) return gov_auth;
+    Authorize({a.issuer_id, a.parent_id});
+    if (ReadIssuer(view_, a.issuer_id)) return TxCode::kIssuerExists;
+    if (parent) {
+      if (FirstInactiveOnChain(view_, *parent)) return TxCode::kIssuerInactive;
       if (gov_auth != TxCode::kOk && !parent->can_delegate) return TxCode::kCannotDelegate;
+      if (DepthOf(view_, *parent) >= kMaxIssuerDepth) return TxCode::kCannotDelegate;
       if (!GrantsWithin(a.grants, parent->grants)) return TxCode::kScopeNotAllowed;
     }
     view_.Put(IssuerKeyOf(a.issuer_id), EncodeIssuer(NewIssuer(a, ctx_.height)));
@@ -144,14 +165,18 @@ class TxApplier {
   }
 
   TxCode operator()(const types::RotateIssuerKey& a) {
-    out_.issuer_ids.push_back(a.issuer_id);
     auto issuer = ReadIssuer(view_, a.issuer_id);
     if (!issuer) return TxCode::kUnknownIssuer;
-    if (!SignedBy(signers_, issuer->current_key().public_key)) {
-      const TxCode gov_auth = GovernanceAuth(signers_, gov_);
-      if (gov_auth != TxCode::kOk) return gov_auth;
-    }
+    // The issuer's own key, or governance (e.g. after the key was compromised and the issuer
+    // suspended: the suspended key cannot rotate itself out of governance's reach).
+    const TxCode gov_auth = GovernanceAuth(signers_, gov_);
+    const bool by_self = SignedBy(signers_, issuer->current_key().public_key);
+    if (gov_auth != TxCode::kOk && !by_self) return gov_auth;
+    Authorize({a.issuer_id});
     if (issuer->status == IssuerStatus::kRetired) return TxCode::kIssuerInactive;
+    if (gov_auth != TxCode::kOk && FirstInactiveOnChain(view_, *issuer)) {
+      return TxCode::kIssuerInactive;
+    }
     for (const auto& k : issuer->keys) {
       if (k.public_key == a.new_public_key) return TxCode::kBadKey;
     }
@@ -164,27 +189,33 @@ class TxApplier {
   }
 
   TxCode operator()(const types::SetIssuerStatus& a) {
-    out_.issuer_ids.push_back(a.issuer_id);
     auto issuer = ReadIssuer(view_, a.issuer_id);
     if (!issuer) return TxCode::kUnknownIssuer;
-    if (TxCode auth = ParentOrGovernance(*issuer); auth != TxCode::kOk) return auth;
-    if (issuer->status == IssuerStatus::kRetired || issuer->status == a.status) {
-      return TxCode::kIllegalTransition;
+    auto who = AuthorityOver(*issuer, /*self_counts=*/false);
+    if (!who.ok()) return who.code;
+    Authorize({a.issuer_id, issuer->parent_id});
+    if (issuer->status == IssuerStatus::kRetired) return TxCode::kIllegalTransition;
+    if (TxCode c = CheckStatusChange(issuer->status == a.status, a.status == IssuerStatus::kActive,
+                                     issuer->status_authority, who.authority);
+        c != TxCode::kOk) {
+      return c;
     }
     issuer->status = a.status;
     issuer->status_reason = a.reason;
+    issuer->status_authority =
+        a.status == IssuerStatus::kActive ? Authority::kNone : who.authority;
     issuer->updated_height = ctx_.height;
     view_.Put(IssuerKeyOf(a.issuer_id), EncodeIssuer(*issuer));
     return TxCode::kOk;
   }
 
   TxCode operator()(const types::IssueCredential& a) {
-    out_.credential_ids.push_back(a.credential_id);
-    out_.issuer_ids.push_back(a.issuer_id);
     auto issuer = ReadIssuer(view_, a.issuer_id);
     if (!issuer) return TxCode::kUnknownIssuer;
     if (!SignedBy(signers_, issuer->current_key().public_key)) return TxCode::kUnauthorized;
-    if (issuer->status != IssuerStatus::kActive) return TxCode::kIssuerInactive;
+    Authorize({a.issuer_id});
+    out_.credential_ids.push_back(a.credential_id);
+    if (FirstInactiveOnChain(view_, *issuer)) return TxCode::kIssuerInactive;
     if (!issuer->Allows(a.type, a.level)) return TxCode::kScopeNotAllowed;
     if (view_.GetState(CredentialKeyOf(a.credential_id))) return TxCode::kCredentialExists;
     CredentialRecord c;
@@ -208,17 +239,26 @@ class TxApplier {
     std::optional<CredentialRecord> cred;
     std::optional<IssuerRecord> issuer;
     if (!LoadCredential(a.credential_id, cred, issuer)) return TxCode::kUnknownCredential;
-    if (!SignedBy(signers_, issuer->current_key().public_key)) {
-      if (TxCode auth = ParentOrGovernance(*issuer); auth != TxCode::kOk) return auth;
+    auto who = AuthorityOver(*issuer, /*self_counts=*/true);
+    if (!who.ok()) return who.code;
+    Authorize({cred->issuer_id});
+    out_.credential_ids.push_back(a.credential_id);
+    if (cred->status == CredentialStatus::kRevoked) return TxCode::kIllegalTransition;
+    if (TxCode c = CheckStatusChange(cred->status == a.status,
+                                     a.status == CredentialStatus::kActive,
+                                     cred->status_authority, who.authority);
+        c != TxCode::kOk) {
+      return c;
     }
-    if (cred->status == CredentialStatus::kRevoked || cred->status == a.status) {
-      return TxCode::kIllegalTransition;
-    }
-    if (a.status == CredentialStatus::kActive && issuer->status != IssuerStatus::kActive) {
+    // A card of an inactive issuer is refused at the gate whatever its status; reinstating it
+    // would only look like a repair.
+    if (a.status == CredentialStatus::kActive && FirstInactiveOnChain(view_, *issuer)) {
       return TxCode::kIssuerInactive;
     }
     cred->status = a.status;
     cred->status_reason = a.reason;
+    cred->status_authority =
+        a.status == CredentialStatus::kActive ? Authority::kNone : who.authority;
     cred->updated_height = ctx_.height;
     view_.Put(CredentialKeyOf(a.credential_id), EncodeCredential(*cred));
     return TxCode::kOk;
@@ -229,7 +269,9 @@ class TxApplier {
     std::optional<IssuerRecord> issuer;
     if (!LoadCredential(a.credential_id, cred, issuer)) return TxCode::kUnknownCredential;
     if (!SignedBy(signers_, issuer->current_key().public_key)) return TxCode::kUnauthorized;
-    if (issuer->status != IssuerStatus::kActive) return TxCode::kIssuerInactive;
+    Authorize({cred->issuer_id});
+    out_.credential_ids.push_back(a.credential_id);
+    if (FirstInactiveOnChain(view_, *issuer)) return TxCode::kIssuerInactive;
     if (cred->status == CredentialStatus::kRevoked) return TxCode::kIllegalTransition;
     cred->card_digest = a.card_digest;
     cred->valid_from = a.valid_from;
@@ -242,6 +284,7 @@ class TxApplier {
 
   TxCode operator()(const types::UpdateGovernance& a) {
     if (TxCode auth = GovernanceAuth(signers_, gov_); auth != TxCode::kOk) return auth;
+    authorized_ = true;
     GovernanceRecord g = gov_;
     g.admin_keys = a.admin_keys;
     g.threshold = a.threshold;
@@ -251,6 +294,7 @@ class TxApplier {
 
   TxCode operator()(const types::UpdateValidatorSet& a) {
     if (TxCode auth = GovernanceAuth(signers_, gov_); auth != TxCode::kOk) return auth;
+    authorized_ = true;
     GovernanceRecord g = gov_;
     g.validators = a.validators;
     g.validators_from_height = ctx_.height + 1;
@@ -259,25 +303,62 @@ class TxApplier {
   }
 
  private:
-  // Reads a credential and its issuer, noting both for the history indexes.
+  struct Who {
+    Authority authority = Authority::kNone;
+    TxCode code = TxCode::kUnauthorized;  // why not, when authority is kNone
+    bool ok() const { return authority != Authority::kNone; }
+  };
+
+  // The highest authority over `issuer` (and its credentials, when `self_counts`) among the
+  // signers. A key of an inactive issuer (or one below an inactive ancestor) counts for
+  // nothing; when such a key is all there is, the answer is ISSUER_INACTIVE.
+  Who AuthorityOver(const IssuerRecord& issuer, bool self_counts) {
+    const TxCode gov_auth = GovernanceAuth(signers_, gov_);
+    if (gov_auth == TxCode::kOk) return {Authority::kGovernance, TxCode::kOk};
+    bool inactive_signer = false;
+    if (!issuer.parent_id.empty()) {
+      auto parent = ReadIssuer(view_, issuer.parent_id);
+      if (parent && SignedBy(signers_, parent->current_key().public_key)) {
+        if (!FirstInactiveOnChain(view_, *parent)) return {Authority::kParent, TxCode::kOk};
+        inactive_signer = true;
+      }
+    }
+    if (self_counts && SignedBy(signers_, issuer.current_key().public_key)) {
+      if (!FirstInactiveOnChain(view_, issuer)) return {Authority::kIssuer, TxCode::kOk};
+      inactive_signer = true;
+    }
+    return {Authority::kNone, inactive_signer ? TxCode::kIssuerInactive : gov_auth};
+  }
+
+  // A status change by `by` of a status held by `held`. Lifting a status (to ACTIVE) needs an
+  // authority at least as high as the one that set it. Setting the status a record already has
+  // is illegal, except that a higher authority may take over a status (so that the lower one
+  // can no longer lift it).
+  static TxCode CheckStatusChange(bool same_status, bool to_active, Authority held, Authority by) {
+    if (same_status) {
+      return !to_active && by > held ? TxCode::kOk : TxCode::kIllegalTransition;
+    }
+    if (to_active && by < held) return TxCode::kHeldByHigherAuthority;
+    return TxCode::kOk;
+  }
+
+  // The signer has authority over these issuers: the tx enters their histories even when it
+  // is rejected later (e.g. an illegal transition by the issuer itself).
+  void Authorize(std::initializer_list<std::string_view> issuer_ids) {
+    authorized_ = true;
+    for (auto id : issuer_ids) {
+      if (!id.empty()) out_.issuer_ids.emplace_back(id);
+    }
+  }
+
+  // Reads a credential and its issuer.
   bool LoadCredential(const std::string& id, std::optional<CredentialRecord>& cred,
                       std::optional<IssuerRecord>& issuer) {
-    out_.credential_ids.push_back(id);
     cred = ReadCredential(view_, id);
     if (!cred) return false;
-    out_.issuer_ids.push_back(cred->issuer_id);
     issuer = ReadIssuer(view_, cred->issuer_id);
     LAUREL_CHECK(issuer.has_value(), "credential without its issuer in state");
     return true;
-  }
-
-  // Authorised by the issuer's parent's current key or by governance.
-  TxCode ParentOrGovernance(const IssuerRecord& issuer) {
-    if (!issuer.parent_id.empty()) {
-      auto parent = ReadIssuer(view_, issuer.parent_id);
-      if (parent && SignedBy(signers_, parent->current_key().public_key)) return TxCode::kOk;
-    }
-    return GovernanceAuth(signers_, gov_);
   }
 
   OverlayView& view_;
@@ -285,9 +366,23 @@ class TxApplier {
   const GovernanceRecord& gov_;
   const Signers& signers_;
   TxOutcome& out_;
+  bool authorized_ = false;
 };
 
 }  // namespace
+
+std::optional<IssuerRecord> FirstInactiveOnChain(const StateView& state,
+                                                 const IssuerRecord& issuer) {
+  if (issuer.status != IssuerStatus::kActive) return issuer;
+  std::string parent = issuer.parent_id;
+  for (size_t depth = 1; !parent.empty() && depth <= kMaxIssuerDepth; ++depth) {
+    auto p = ReadIssuer(state, parent);
+    LAUREL_CHECK(p.has_value(), "issuer whose parent is not in state");
+    if (p->status != IssuerStatus::kActive) return p;
+    parent = p->parent_id;
+  }
+  return std::nullopt;
+}
 
 Hash32 ComputeStateRoot(const Hash32& prev_root, uint64_t height,
                         const std::map<std::string, std::string>& writes) {
@@ -349,6 +444,24 @@ TxCode Executor::CheckStateless(const types::Tx& tx, uint64_t height,
   return code;
 }
 
+TxCode Executor::CheckAdmission(const StateView& state, const types::Tx& tx,
+                                uint64_t next_height, types::TxBody* body_out) const {
+  types::TxBody body;
+  TxCode code = CheckStateless(tx, next_height, &body);
+  if (code != TxCode::kOk) return code;
+  OverlayView view(state);  // the writes are discarded with it
+  auto gov = ReadGovernance(view);
+  LAUREL_CHECK(gov.has_value(), "admission on a state without genesis");
+  Signers signers;
+  for (const auto& s : tx.signatures) signers.insert(s.public_key);
+  TxOutcome out;
+  const BlockContext ctx{next_height, 0, Hash32{}};
+  TxApplier apply(view, ctx, *gov, signers, out);
+  code = std::visit(apply, body.action);
+  if (code == TxCode::kOk && body_out) *body_out = std::move(body);
+  return code;
+}
+
 BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& ctx,
                                    std::span<const types::Tx> txs) const {
   BlockResult result;
@@ -377,7 +490,9 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
       for (const auto& s : tx.signatures) signers.insert(s.public_key);
       // Each action returns before its first Put on any failure, so a rejected
       // transaction changes nothing.
-      out.code = std::visit(TxApplier(view, ctx, *gov, signers, out), body.action);
+      TxApplier apply(view, ctx, *gov, signers, out);
+      out.code = std::visit(apply, body.action);
+      LAUREL_CHECK(out.code != TxCode::kOk || apply.authorized(), "OK without authority");
     }
     leaves.push_back(crypto::MerkleLeafHash(TxRootLeaf(out.tx_id, out.code)));
     result.outcomes.push_back(std::move(out));

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,9 +34,22 @@ struct TxOutcome {
   TxCode code = TxCode::kOk;
   std::string action;                      // "issue_credential", ... or "" if malformed
   Bytes signer;                            // first signature's key, or empty
-  std::vector<std::string> credential_ids;  // credentials it concerns (history)
-  std::vector<std::string> issuer_ids;      // issuers it concerns (history)
+  // Credentials and issuers it concerns, for their histories. A rejected transaction is
+  // entered only where its signer had authority (an issuer's own key, its parent's, or
+  // governance): a stranger cannot write into the history of records it has no power over.
+  std::vector<std::string> credential_ids;
+  std::vector<std::string> issuer_ids;
 };
+
+// The longest chain of parents an issuer may have (registration refuses deeper ones); also
+// bounds every walk up the hierarchy.
+inline constexpr size_t kMaxIssuerDepth = 16;
+
+// The first issuer on the chain from `issuer` up to its root federation (itself included) that
+// is not active, or nullopt when all are. A card or a key of an issuer below a suspended or
+// retired union acts as that union's would: not at all.
+std::optional<IssuerRecord> FirstInactiveOnChain(const StateView& state,
+                                                 const IssuerRecord& issuer);
 
 struct BlockResult {
   std::map<std::string, std::string> writes;  // state key -> final value, sorted
@@ -83,6 +97,14 @@ class Executor {
   // ExecuteBlock applies them; used by the mempool. Returns the code and, when OK, the
   // decoded body. `next_height` is the height the tx would be executed at.
   TxCode CheckStateless(const types::Tx& tx, uint64_t next_height,
+                        types::TxBody* body_out = nullptr) const;
+
+  // CheckStateless, then the state rules against `state` (authority, issuer status, scope,
+  // existence), with the transaction's writes discarded: what ExecuteBlock would answer if the
+  // transaction were executed alone on `state` at `next_height`, except that a spent tx id is
+  // not checked (the caller answers a resubmission itself). Used by mempool admission so that
+  // what cannot succeed is refused before it is gossiped; execution re-checks everything.
+  TxCode CheckAdmission(const StateView& state, const types::Tx& tx, uint64_t next_height,
                         types::TxBody* body_out = nullptr) const;
 
   const std::string& chain_id() const { return chain_id_; }

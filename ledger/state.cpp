@@ -27,6 +27,20 @@ bool IssuerRecord::Allows(CredentialType type, Level level) const {
   return false;
 }
 
+const char* AuthorityName(Authority a) {
+  switch (a) {
+    case Authority::kNone:
+      return "none";
+    case Authority::kIssuer:
+      return "issuer";
+    case Authority::kParent:
+      return "parent";
+    case Authority::kGovernance:
+      return "governance";
+  }
+  return "unknown";
+}
+
 std::string IssuerKeyOf(std::string_view issuer_id) { return "i/" + std::string(issuer_id); }
 std::string CredentialKeyOf(std::string_view credential_id) {
   return "c/" + std::string(credential_id);
@@ -107,6 +121,7 @@ std::string EncodeIssuer(const IssuerRecord& r) {
   m.set_can_delegate(r.can_delegate);
   m.set_status(static_cast<pb::IssuerStatus>(r.status));
   m.set_status_reason(r.status_reason);
+  m.set_status_authority(static_cast<uint32_t>(r.status_authority));
   for (const auto& k : r.keys) {
     auto* pk = m.add_keys();
     pk->set_key_version(k.key_version);
@@ -131,6 +146,10 @@ Result<IssuerRecord> DecodeIssuer(std::string_view bytes) {
   r.can_delegate = m.can_delegate();
   r.status = static_cast<types::IssuerStatus>(m.status());
   r.status_reason = m.status_reason();
+  if (m.status_authority() > static_cast<uint32_t>(Authority::kGovernance)) {
+    return Status::Corruption("stored record has an unknown status authority");
+  }
+  r.status_authority = static_cast<Authority>(m.status_authority());
   for (const auto& pk : m.keys()) {
     r.keys.push_back(
         IssuerKey{pk.key_version(), ToBytes(pk.public_key()), pk.from_height(), pk.to_height()});
@@ -154,6 +173,7 @@ std::string EncodeCredential(const CredentialRecord& r) {
   m.set_valid_until(r.valid_until);
   m.set_status(static_cast<pb::CredentialStatus>(r.status));
   m.set_status_reason(r.status_reason);
+  m.set_status_authority(static_cast<uint32_t>(r.status_authority));
   m.set_status_index(r.status_index);
   m.set_created_height(r.created_height);
   m.set_updated_height(r.updated_height);
@@ -174,6 +194,10 @@ Result<CredentialRecord> DecodeCredential(std::string_view bytes) {
   r.valid_until = m.valid_until();
   r.status = static_cast<types::CredentialStatus>(m.status());
   r.status_reason = m.status_reason();
+  if (m.status_authority() > static_cast<uint32_t>(Authority::kGovernance)) {
+    return Status::Corruption("stored record has an unknown status authority");
+  }
+  r.status_authority = static_cast<Authority>(m.status_authority());
   r.status_index = m.status_index();
   r.created_height = m.created_height();
   r.updated_height = m.updated_height();

@@ -24,6 +24,11 @@ struct GovernanceRecord {
   uint64_t validators_from_height = 0;
 };
 
+// Who set a status, in rank order: a status set by one authority may be lifted only by it or
+// a higher one (governance > the issuer's parent > the issuer itself). Stored in records.
+enum class Authority : uint32_t { kNone = 0, kIssuer = 1, kParent = 2, kGovernance = 3 };
+const char* AuthorityName(Authority a);  // "none", "issuer", "parent", "governance"
+
 struct IssuerKey {
   uint32_t key_version = 0;
   Bytes public_key;
@@ -39,6 +44,7 @@ struct IssuerRecord {
   bool can_delegate = false;
   types::IssuerStatus status = types::IssuerStatus::kActive;
   std::string status_reason;
+  Authority status_authority = Authority::kNone;  // who set `status` (kNone while active)
   std::vector<IssuerKey> keys;  // oldest first; back() is current
   uint64_t next_status_index = 0;
   uint64_t created_height = 0;
@@ -62,6 +68,7 @@ struct CredentialRecord {
   uint64_t valid_until = 0;
   types::CredentialStatus status = types::CredentialStatus::kActive;
   std::string status_reason;
+  Authority status_authority = Authority::kNone;  // who set `status` (kNone while active)
   uint64_t status_index = 0;
   uint64_t created_height = 0;
   uint64_t updated_height = 0;

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "ledger/executor.h"
+
 namespace laurel::ledger {
 namespace {
 
@@ -9,6 +11,22 @@ VerifyResult Refuse(VerifyResult r, VerifyReason reason, std::string message) {
   r.reason = reason;
   r.message = std::move(message);
   return r;
+}
+
+std::string TypeAndLevel(const CredentialRecord& c) {
+  std::string s = types::CredentialTypeName(c.type);
+  if (c.level != types::Level::kUnspecified) s += std::string(" ") + types::LevelName(c.level);
+  return s;
+}
+
+// The first field the record holds that the card states differently ("" when all agree).
+// Credential id, issuer and key version are compared before (they choose the record and key).
+std::string MismatchedField(const types::CardBody& b, const CredentialRecord& c) {
+  if (b.type != c.type) return "type";
+  if (b.level != c.level) return "level";
+  if (b.valid_from != c.valid_from) return "valid_from";
+  if (b.valid_until != c.valid_until) return "valid_until";
+  return "";
 }
 
 }  // namespace
@@ -39,6 +57,10 @@ const char* VerifyReasonName(VerifyReason r) {
       return "NOT_YET_VALID";
     case VerifyReason::kIssuerSuspended:
       return "ISSUER_SUSPENDED";
+    case VerifyReason::kRecordMismatch:
+      return "RECORD_MISMATCH";
+    case VerifyReason::kOutOfScope:
+      return "OUT_OF_SCOPE";
   }
   return "UNKNOWN";
 }
@@ -99,6 +121,27 @@ VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
                       " but the record was written under key version " +
                       std::to_string(c.key_version));
   }
+  if (std::string field = MismatchedField(b, c); !field.empty()) {
+    return Refuse(std::move(r), VerifyReason::kRecordMismatch,
+                  "the card's " + field + " differs from the ledger record's");
+  }
+  if (!issuer->Allows(c.type, c.level)) {
+    return Refuse(std::move(r), VerifyReason::kOutOfScope,
+                  "issuer '" + b.issuer_id + "' may not issue " + TypeAndLevel(c));
+  }
+  {
+    std::string parent = issuer->parent_id;
+    for (size_t depth = 1; !parent.empty() && depth <= kMaxIssuerDepth; ++depth) {
+      const auto p = ReadIssuer(state, parent);
+      if (!p) break;
+      if (!p->Allows(c.type, c.level)) {
+        return Refuse(std::move(r), VerifyReason::kOutOfScope,
+                      "ancestor '" + p->issuer_id + "' of issuer '" + b.issuer_id +
+                          "' may not issue " + TypeAndLevel(c));
+      }
+      parent = p->parent_id;
+    }
+  }
   if (c.status == types::CredentialStatus::kRevoked) {
     return Refuse(std::move(r), VerifyReason::kRevoked,
                   "credential revoked" + (c.status_reason.empty() ? "" : ": " + c.status_reason));
@@ -108,10 +151,14 @@ VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
                   "credential suspended" +
                       (c.status_reason.empty() ? "" : ": " + c.status_reason));
   }
-  if (issuer->status != types::IssuerStatus::kActive) {
+  if (const auto inactive = FirstInactiveOnChain(state, *issuer)) {
+    const std::string state_word =
+        inactive->status == types::IssuerStatus::kRetired ? "retired" : "suspended";
     return Refuse(std::move(r), VerifyReason::kIssuerSuspended,
-                  "issuer '" + b.issuer_id + "' is " +
-                      (issuer->status == types::IssuerStatus::kRetired ? "retired" : "suspended"));
+                  inactive->issuer_id == b.issuer_id
+                      ? "issuer '" + b.issuer_id + "' is " + state_word
+                      : "issuer '" + b.issuer_id + "' is under '" + inactive->issuer_id +
+                            "', which is " + state_word);
   }
   if (now_unix_s < c.valid_from) {
     return Refuse(std::move(r), VerifyReason::kNotYetValid,

@@ -7,11 +7,16 @@
 //   ledger for the card's credential id, of the card's issuer (kNotOnLedger) -> card digest ==
 //   record digest (kDigestMismatch) -> card key_version == record key_version (kBadSignature:
 //   a key version other than the one current when the record was written, i.e. an old key
-//   used after a rotation) -> record revoked (kRevoked) -> suspended (kSuspended) -> issuer
-//   not active, suspended or retired (kIssuerSuspended) -> now < valid_from (kNotYetValid) ->
-//   now >= valid_until (kExpired) -> kValid.
-// The validity window checked is the ledger record's (a renewal moves it); the card's own
-// window is reported in `card` for display.
+//   used after a rotation) -> every other field the record holds equals the card's: type,
+//   level, valid_from, valid_until (kRecordMismatch: a digest match alone does not bind them,
+//   since an issuer could record a MEMBER credential over a card body saying MODEL_WORKER) ->
+//   the record's type and level within the grants of its issuer and of every ancestor
+//   (kOutOfScope) -> record revoked (kRevoked) -> suspended (kSuspended) -> the issuer or any
+//   ancestor up to the root federation not active, suspended or retired (kIssuerSuspended,
+//   naming which) -> now < valid_from (kNotYetValid) -> now >= valid_until (kExpired) -> kValid.
+// What a gate shows is the ledger record's type and level (`credential`), never only the
+// card's. `state` must be one consistent height (a Store snapshot), so that the issuer and
+// the credential are read as of the same block.
 //
 // Thread safety: pure; safe on any thread given a StateView that is.
 #pragma once
@@ -39,8 +44,10 @@ enum class VerifyReason : uint8_t {
   kExpired,
   kNotYetValid,
   kIssuerSuspended,
+  kRecordMismatch,
+  kOutOfScope,
 };
-inline constexpr uint8_t kMaxVerifyReason = static_cast<uint8_t>(VerifyReason::kIssuerSuspended);
+inline constexpr uint8_t kMaxVerifyReason = static_cast<uint8_t>(VerifyReason::kOutOfScope);
 
 // "VALID", "MALFORMED", ... (the names of the API's VerifyResponse.Reason).
 const char* VerifyReasonName(VerifyReason r);

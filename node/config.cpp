@@ -102,6 +102,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       const auto& mp = toml::find(root, "mempool");
       Get(mp, "max_txs", c.mempool_max_txs);
       Get(mp, "max_bytes", c.mempool_max_bytes);
+      Get(mp, "max_txs_per_signer", c.mempool_max_txs_per_signer);
+      Get(mp, "max_bytes_per_signer", c.mempool_max_bytes_per_signer);
     }
     if (root.contains("block")) {
       const auto& b = toml::find(root, "block");

@@ -40,6 +40,8 @@ struct NodeConfig {
 
   size_t mempool_max_txs = 200000;
   size_t mempool_max_bytes = 256u << 20;
+  size_t mempool_max_txs_per_signer = 50000;      // fair share of one signing key
+  size_t mempool_max_bytes_per_signer = 64u << 20;
   size_t block_max_txs = 4000;
   size_t block_max_bytes = 3u << 20;
 

@@ -1,5 +1,11 @@
 // The pending transactions of one node: admitted (checked and signature-verified) but not yet
-// committed. FIFO by admission; capped by count and bytes.
+// committed. FIFO by admission; capped by count and bytes in total and per signer.
+//
+// Fair share: each transaction is charged to every distinct key that signed it, and no key may
+// hold more than `max_txs_per_signer` transactions or `max_bytes_per_signer` bytes here, so one
+// issuer (admission lets only registered issuers and admins in) cannot take the whole pool; a
+// key over its share gets kSignerQuota while others still get in. Expiry: a transaction whose
+// `expires_at_height` has passed can never commit, and is evicted (EvictExpired).
 //
 // A transaction seen in a proposal is "in flight": it is not reaped into this node's own
 // proposals until that proposal's round is `kInFlightRounds` behind, so consecutive leaders do
@@ -10,6 +16,8 @@
 
 #include <cstdint>
 #include <list>
+#include <map>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -18,6 +26,11 @@
 #include "types/tx.h"
 
 namespace laurel::node {
+
+// How far ahead of the current height a transaction's `expires_at_height` may lie to be
+// admitted (about 11 days at one block a second): past that, a pending transaction could
+// occupy the mempool for as long as its signer likes.
+inline constexpr uint64_t kMaxExpiryDistance = 1'000'000;
 
 struct HashKey {
   size_t operator()(const Hash32& h) const {
@@ -34,13 +47,19 @@ class Mempool {
   struct Limits {
     size_t max_txs = 200000;
     size_t max_bytes = 256u << 20;
+    size_t max_txs_per_signer = 50000;
+    size_t max_bytes_per_signer = 64u << 20;
   };
-  enum class AddResult { kAdded, kKnown, kFull };
+  enum class AddResult { kAdded, kKnown, kFull, kSignerQuota };
 
   explicit Mempool(Limits limits) : limits_(limits) {}
 
-  AddResult Add(const Hash32& tx_id, types::Tx tx, size_t wire_bytes);
+  // Adds a transaction that expires after height `expires_at_height`.
+  AddResult Add(const Hash32& tx_id, types::Tx tx, size_t wire_bytes,
+                uint64_t expires_at_height);
   bool Contains(const Hash32& tx_id) const { return by_id_.count(tx_id) > 0; }
+  // The pending transaction with this id, or nullptr.
+  const types::Tx* Find(const Hash32& tx_id) const;
 
   // Up to max_txs transactions and max_bytes wire bytes, oldest first, skipping those in
   // flight; marks them in flight at `round`.
@@ -52,25 +71,39 @@ class Mempool {
   // Whether any pending transaction is in flight (proposed, not yet committed).
   bool AnyInFlight() const;
   void Remove(const std::vector<Hash32>& ids);
+  // Removes every transaction that can no longer commit at `next_height` or later
+  // (expires_at_height < next_height); returns their ids.
+  std::vector<Hash32> EvictExpired(uint64_t next_height);
 
   size_t size() const { return by_id_.size(); }
   size_t bytes() const { return bytes_; }
+  // Transactions charged to this key (0 when none).
+  size_t SignerCount(const Bytes& public_key) const;
   const Limits& limits() const { return limits_; }
 
  private:
+  struct Usage {
+    size_t txs = 0;
+    size_t bytes = 0;
+  };
   struct Entry {
     Hash32 id;
     types::Tx tx;
     size_t wire_bytes;
-    uint64_t in_flight_round = 0;  // 0: not in flight
+    uint64_t expires_at_height;
+    std::vector<std::string> signers;  // distinct signing keys, charged for this entry
+    uint64_t in_flight_round = 0;      // 0: not in flight
   };
   bool InFlight(const Entry& e) const {
     return e.in_flight_round != 0 && e.in_flight_round + kInFlightRounds > round_;
   }
+  void Erase(std::list<Entry>::iterator it);
 
   Limits limits_;
   std::list<Entry> fifo_;
   std::unordered_map<Hash32, std::list<Entry>::iterator, HashKey> by_id_;
+  std::unordered_map<std::string, Usage> by_signer_;
+  std::multimap<uint64_t, Hash32> by_expiry_;
   size_t bytes_ = 0;
   uint64_t round_ = 0;
   uint64_t newest_mark_ = 0;

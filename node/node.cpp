@@ -20,6 +20,8 @@ const char* AdmitCodeName(AdmitCode c) {
     case AdmitCode::kMempoolFull: return "MEMPOOL_FULL";
     case AdmitCode::kTooLarge: return "TOO_LARGE";
     case AdmitCode::kNotReady: return "NOT_READY";
+    case AdmitCode::kSignerQuota: return "SIGNER_QUOTA";
+    case AdmitCode::kExpiryTooFar: return "EXPIRY_TOO_FAR";
   }
   return "UNKNOWN";
 }
@@ -49,7 +51,8 @@ Status Node::Impl::Init() {
     rejected_by_tx_code_[c] =
         &node_metrics_.rejected.Get(ledger::TxCodeName(static_cast<ledger::TxCode>(c)));
   }
-  for (AdmitCode c : {AdmitCode::kMempoolFull, AdmitCode::kTooLarge, AdmitCode::kNotReady}) {
+  for (AdmitCode c : {AdmitCode::kMempoolFull, AdmitCode::kTooLarge, AdmitCode::kNotReady,
+                      AdmitCode::kSignerQuota, AdmitCode::kExpiryTooFar}) {
     by_admit_code_.at(static_cast<size_t>(c)) = &node_metrics_.rejected.Get(AdmitCodeName(c));
   }
   // A resubmission is answered as success (202 or 200), so it is not counted as a rejection.

@@ -30,10 +30,12 @@ enum class AdmitCode : uint8_t {
   kAccepted = 0,
   kAlreadyKnown,    // already pending: accepted earlier (idempotent resubmission)
   kCommitted,       // already committed (see the tx index)
-  kInvalid,         // failed a stateless check; `tx_code` says which
+  kInvalid,         // fails a check (stateless, or the state rules); `tx_code` says which
   kMempoolFull,     // count or byte cap reached; try again later
   kTooLarge,        // over the per-transaction size limit
   kNotReady,        // the node is still syncing
+  kSignerQuota,     // a signing key already holds its fair share of the mempool; retry later
+  kExpiryTooFar,    // expires_at_height more than kMaxExpiryDistance ahead
 };
 const char* AdmitCodeName(AdmitCode c);  // "ACCEPTED", "ALREADY_KNOWN", ...
 

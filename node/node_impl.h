@@ -147,7 +147,8 @@ class Node::Impl final : public cs::PayloadSource {
         checker_(genesis_.chain_id),
         safety_store_(*store_),
         block_store_(*store_),
-        mempool_({config_.mempool_max_txs, config_.mempool_max_bytes}),
+        mempool_({config_.mempool_max_txs, config_.mempool_max_bytes,
+                  config_.mempool_max_txs_per_signer, config_.mempool_max_bytes_per_signer}),
         genesis_block_(cs::GenesisBlock(0, genesis_.chain_id)),
         work_(asio::make_work_guard(loop_)),
         round_timer_(loop_),
@@ -189,9 +190,17 @@ class Node::Impl final : public cs::PayloadSource {
                   const cs::QuorumCert& commit_qc);
   void AddAttestation(const StateAttestation& a);
   void CheckCertificate(uint64_t height);
-  void AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
+  // Off the loop (verify pool): signatures and state rules of a client's tx, then AdmitLocal.
+  void CheckAndAdmit(types::Tx tx, AdmitResult r, size_t wire_bytes,
+                     std::function<void(AdmitResult)> done);
+  void AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes, uint64_t expires_at_height,
                   const std::function<void(AdmitResult)>& done);
-  void AdmitGossip(std::vector<std::pair<types::Tx, size_t>> txs);
+  struct GossipedTx {
+    types::Tx tx;
+    size_t wire_bytes = 0;
+    uint64_t expires_at_height = 0;
+  };
+  void AdmitGossip(std::vector<GossipedTx> txs);
   void PayloadMaybeReady();
   void FlushGossip();
   void ScheduleHello();
@@ -287,7 +296,7 @@ class Node::Impl final : public cs::PayloadSource {
   metrics::Registry metrics_;
   NodeMetrics node_metrics_ = NodeMetrics::Register(metrics_);
   std::array<metrics::Counter*, ledger::kMaxTxCode + 1> rejected_by_tx_code_{};
-  std::array<metrics::Counter*, 8> by_admit_code_{};  // rejected or resubmitted, by AdmitCode
+  std::array<metrics::Counter*, 10> by_admit_code_{};  // rejected or resubmitted, by AdmitCode
   void CountAdmission(const AdmitResult& r);
 
  public:

@@ -43,7 +43,7 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
     asio::post(verify_pool_, [this, frame = std::move(frame)] {
       auto m = DecodeWire(frame);
       if (!m.ok() || !std::holds_alternative<TxBatchMsg>(*m)) return;
-      std::vector<std::pair<types::Tx, size_t>> good;
+      std::vector<GossipedTx> good;
       const uint64_t next = height_.load() + 1;
       for (const Bytes& wire : std::get<TxBatchMsg>(*m).txs) {
         auto tx = types::DecodeTx(wire);
@@ -54,8 +54,12 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
         const Hash32 id = types::TxId(*tx);
         if (IsPending(id)) continue;
         if (auto loc = store_->GetTxLocation(id); loc && ledger::ConsumesTxId(loc->code)) continue;
-        if (checker_.CheckStateless(*tx, next) != ledger::TxCode::kOk) continue;
-        good.emplace_back(std::move(tx).value(), wire.size());
+        // What could not succeed on the current state is not admitted (nor gossiped further):
+        // a Byzantine validator cannot fill honest mempools with unauthorised transactions.
+        types::TxBody body;
+        if (checker_.CheckAdmission(*store_, *tx, next, &body) != ledger::TxCode::kOk) continue;
+        if (body.expires_at_height > next + kMaxExpiryDistance) continue;
+        good.push_back({std::move(tx).value(), wire.size(), body.expires_at_height});
       }
       if (!good.empty()) {
         asio::post(loop_, [this, good = std::move(good)]() mutable { AdmitGossip(std::move(good)); });
@@ -267,20 +271,31 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
   ids.reserve(result.outcomes.size());
   for (size_t i = 0; i < result.outcomes.size(); ++i) {
     const auto& o = result.outcomes[i];
-    ids.push_back(o.tx_id);
+    // A pending transaction leaves the mempool when its id is spent, or when this very copy
+    // (same signatures) was executed. A copy with other signatures (a forged one that failed
+    // BAD_SIGNATURE, a Byzantine proposer's) must not take the genuine one out of the pool.
+    const types::Tx* pending = mempool_.Find(o.tx_id);
+    if (pending == nullptr || ledger::ConsumesTxId(o.code) ||
+        pending->signatures == rec.txs[i].signatures) {
+      ids.push_back(o.tx_id);
+    }
     verified_.erase(SigDigest(rec.txs[i], o.tx_id));
   }
+  for (const Hash32& id : mempool_.EvictExpired(block.height + 1)) ids.push_back(id);
   mempool_.Remove(ids);
   for (const auto& id : ids) proposed_ids_.erase(id);
   {
     std::lock_guard lock(pending_mu_);
     for (const auto& id : ids) pending_ids_.erase(id);
   }
-  for (const auto& id : ids) {
+  for (const auto& o : result.outcomes) {
+    const Hash32& id = o.tx_id;
     auto w = waiters_.find(id);
     if (w == waiters_.end()) continue;
     auto loc = store_->GetTxLocation(id);
-    if (!loc || !ledger::ConsumesTxId(loc->code)) continue;
+    // Spent, or executed in this block and refused without spending its id: either way the
+    // waiter has its answer.
+    if (!loc || (!ledger::ConsumesTxId(loc->code) && loc->height != block.height)) continue;
     for (auto& waiter : w->second) {
       if (waiter->fired) continue;
       waiter->fired = true;
@@ -377,21 +392,50 @@ void Node::Impl::SubmitTx(types::Tx tx, std::function<void(AdmitResult)> done) {
     r.message = "the node is catching up with its peers";
     return done(r);
   }
-  // Signatures are verified here, on the caller's thread, once per transaction per node.
-  const ledger::TxCode code = checker_.CheckStateless(tx, height_.load() + 1);
+  // Signatures and the state rules are checked on the verify pool, not on the caller's (an
+  // RPC I/O) thread: a flood of submissions must not hold up the threads that answer gates.
+  asio::post(verify_pool_, [this, tx = std::move(tx), r, wire_bytes,
+                            done = std::move(done)]() mutable {
+    CheckAndAdmit(std::move(tx), std::move(r), wire_bytes, std::move(done));
+  });
+}
+
+void Node::Impl::CheckAndAdmit(types::Tx tx, AdmitResult r, size_t wire_bytes,
+                               std::function<void(AdmitResult)> done) {
+  // A resubmission of a committed transaction is answered as such before the state rules,
+  // which it would now fail (its own effects are in the state: CREDENTIAL_EXISTS, ...).
+  if (auto loc = store_->GetTxLocation(r.tx_id); loc && ledger::ConsumesTxId(loc->code)) {
+    r.code = AdmitCode::kCommitted;
+    r.message = "already committed at height " + std::to_string(loc->height);
+    return done(r);
+  }
+  // Signatures are verified once per transaction per node; then the state rules (signer
+  // authorised, issuer active, scope, ...): what cannot succeed is refused here and never
+  // gossiped or proposed. Execution checks everything again.
+  const uint64_t next = height_.load() + 1;
+  types::TxBody body;
+  const ledger::TxCode code = checker_.CheckAdmission(*store_, tx, next, &body);
   if (code != ledger::TxCode::kOk) {
     r.code = AdmitCode::kInvalid;
     r.tx_code = code;
     r.message = std::string("transaction rejected: ") + ledger::TxCodeName(code);
     return done(r);
   }
+  if (body.expires_at_height > next + kMaxExpiryDistance) {
+    r.code = AdmitCode::kExpiryTooFar;
+    r.message = "expires_at_height " + std::to_string(body.expires_at_height) +
+                " is more than " + std::to_string(kMaxExpiryDistance) +
+                " blocks after the next height " + std::to_string(next);
+    return done(r);
+  }
   asio::post(loop_, [this, tx = std::move(tx), id = r.tx_id, wire_bytes,
-                     done = std::move(done)]() mutable {
-    AdmitLocal(std::move(tx), id, wire_bytes, std::move(done));
+                     expires = body.expires_at_height, done = std::move(done)]() mutable {
+    AdmitLocal(std::move(tx), id, wire_bytes, expires, std::move(done));
   });
 }
 
 void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
+                            uint64_t expires_at_height,
                             const std::function<void(AdmitResult)>& done) {
   AdmitResult r;
   r.tx_id = tx_id;
@@ -402,7 +446,8 @@ void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
   }
   const Hash32 digest = SigDigest(tx, tx_id);
   Bytes wire = types::EncodeTx(tx);
-  switch (mempool_.Add(tx_id, std::move(tx), wire_bytes)) {
+  const Bytes first_signer = tx.signatures.front().public_key;
+  switch (mempool_.Add(tx_id, std::move(tx), wire_bytes, expires_at_height)) {
     case Mempool::AddResult::kKnown:
       r.code = AdmitCode::kAlreadyKnown;
       r.message = "already pending";
@@ -410,6 +455,14 @@ void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
     case Mempool::AddResult::kFull:
       r.code = AdmitCode::kMempoolFull;
       r.message = "mempool full (" + std::to_string(mempool_.size()) + " transactions)";
+      return done(r);
+    case Mempool::AddResult::kSignerQuota:
+      r.code = AdmitCode::kSignerQuota;
+      r.message = "a signing key of this transaction already has its share of the mempool (" +
+                  std::to_string(mempool_.limits().max_txs_per_signer) + " transactions, " +
+                  std::to_string(mempool_.limits().max_bytes_per_signer) +
+                  " bytes; this key holds " + std::to_string(mempool_.SignerCount(first_signer)) +
+                  "); retry once some have committed";
       return done(r);
     case Mempool::AddResult::kAdded:
       break;
@@ -446,13 +499,16 @@ void Node::Impl::FlushGossip() {
   transport_->Broadcast(EncodeWire(batch));
 }
 
-void Node::Impl::AdmitGossip(std::vector<std::pair<types::Tx, size_t>> txs) {
-  for (auto& [tx, wire_bytes] : txs) {
-    const Hash32 id = types::TxId(tx);
+void Node::Impl::AdmitGossip(std::vector<GossipedTx> txs) {
+  for (auto& g : txs) {
+    const Hash32 id = types::TxId(g.tx);
     if (mempool_.Contains(id)) continue;
     if (auto loc = store_->GetTxLocation(id); loc && ledger::ConsumesTxId(loc->code)) continue;
-    const Hash32 digest = SigDigest(tx, id);
-    if (mempool_.Add(id, std::move(tx), wire_bytes) != Mempool::AddResult::kAdded) continue;
+    const Hash32 digest = SigDigest(g.tx, id);
+    if (mempool_.Add(id, std::move(g.tx), g.wire_bytes, g.expires_at_height) !=
+        Mempool::AddResult::kAdded) {
+      continue;
+    }
     verified_.insert(digest);
     if (auto p = proposed_ids_.find(id); p != proposed_ids_.end()) {
       mempool_.MarkInFlight({id}, p->second);

@@ -198,6 +198,9 @@ pb::CredentialView CredentialViewOf(const ledger::CredentialRecord& c) {
   v.set_valid_until(c.valid_until);
   v.set_status(static_cast<pb::CredentialStatus>(c.status));
   v.set_status_reason(c.status_reason);
+  if (c.status_authority != ledger::Authority::kNone) {
+    v.set_status_set_by(ledger::AuthorityName(c.status_authority));
+  }
   v.set_status_index(c.status_index);
   v.set_created_height(c.created_height);
   v.set_updated_height(c.updated_height);
@@ -232,6 +235,9 @@ pb::IssuerView IssuerViewOf(const ledger::IssuerRecord& r) {
   v.set_can_delegate(r.can_delegate);
   v.set_status(static_cast<pb::IssuerStatus>(r.status));
   v.set_status_reason(r.status_reason);
+  if (r.status_authority != ledger::Authority::kNone) {
+    v.set_status_set_by(ledger::AuthorityName(r.status_authority));
+  }
   for (const auto& k : r.keys) {
     pb::IssuerKeyView* kv = v.add_keys();
     kv->set_key_version(k.key_version);
@@ -288,6 +294,10 @@ pb::VerifyResponse::Reason ReasonOf(ledger::VerifyReason r) {
       return R::NOT_YET_VALID;
     case ledger::VerifyReason::kIssuerSuspended:
       return R::ISSUER_SUSPENDED;
+    case ledger::VerifyReason::kRecordMismatch:
+      return R::RECORD_MISMATCH;
+    case ledger::VerifyReason::kOutOfScope:
+      return R::OUT_OF_SCOPE;
   }
   return R::REASON_UNSPECIFIED;
 }

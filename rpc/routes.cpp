@@ -83,6 +83,15 @@ void RespondToAdmission(node::NodeApi& node, const HttpRequest& req, const Hash3
       respond(std::move(resp));
       return;
     }
+    case AdmitCode::kSignerQuota: {
+      HttpResponse resp = ErrorResponse(429, "SIGNER_QUOTA", r.message);
+      resp.headers.emplace_back("Retry-After", "1");
+      respond(std::move(resp));
+      return;
+    }
+    case AdmitCode::kExpiryTooFar:
+      respond(ErrorResponse(400, "EXPIRY_TOO_FAR", r.message));
+      return;
     case AdmitCode::kTooLarge:
       respond(ErrorResponse(413, "TX_TOO_LARGE", r.message));
       return;
@@ -226,6 +235,10 @@ const char* AdmitName(node::AdmitCode c) {
       return "TOO_LARGE";
     case node::AdmitCode::kNotReady:
       return "NOT_READY";
+    case node::AdmitCode::kSignerQuota:
+      return "SIGNER_QUOTA";
+    case node::AdmitCode::kExpiryTooFar:
+      return "EXPIRY_TOO_FAR";
   }
   return "UNKNOWN";
 }

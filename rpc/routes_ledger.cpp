@@ -53,12 +53,13 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
     respond(std::move(*error));
     return;
   }
-  const storage::Store& store = node.store();
-  // The height is read before the state: the decision uses that state or a later one.
-  const uint64_t height = store.Empty() ? 0 : store.Height();
+  // One snapshot: the issuer chain and the credential are read as of the same committed
+  // height, the one the answer names.
+  const auto snapshot = node.store().Snapshot();
+  const uint64_t height = snapshot->Height();
   const uint64_t now = NowUnixSeconds();
   const std::string& chain_id = node.genesis().chain_id;
-  const ledger::VerifyResult r = ledger::VerifyCard(store, chain_id, in.code(), now);
+  const ledger::VerifyResult r = ledger::VerifyCard(*snapshot, chain_id, in.code(), now);
 
   pb::VerifyResponse out;
   out.set_valid(r.valid());

@@ -170,6 +170,47 @@ Result<HistoryEntry> DecodeHistory(std::string_view bytes) {
   return e;
 }
 
+std::optional<TxLocation> ReadTxLocation(const Kv& kv, const Hash32& tx_id) {
+  auto r = kv.Get(Cf::kTxIndex, HashString(tx_id));
+  if (!r.ok()) FatalRead("tx index", r.status());
+  if (!r->has_value()) return std::nullopt;
+  pb::TxLocation m;
+  const std::string& v = **r;
+  if (!m.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
+      m.result() > ledger::kMaxTxCode) {
+    FatalRead("tx index", Corrupt("a tx index value does not decode"));
+  }
+  return TxLocation{m.height(), m.position(), static_cast<ledger::TxCode>(m.result())};
+}
+
+// Store::Snapshot over a pinned engine view.
+class KvSnapshot final : public StateSnapshot {
+ public:
+  explicit KvSnapshot(std::unique_ptr<Kv> kv) : kv_(std::move(kv)) {
+    auto raw_tip = kv_->Get(Cf::kMeta, keys::kTipKey);
+    if (!raw_tip.ok()) FatalRead("tip", raw_tip.status());
+    if (raw_tip->has_value()) {
+      auto tip = DecodeTip(**raw_tip);
+      if (!tip.ok()) FatalRead("tip", tip.status());
+      height_ = tip->height;
+    }
+  }
+  std::optional<std::string> GetState(std::string_view key) const override {
+    auto r = kv_->Get(Cf::kState, key);
+    if (!r.ok()) FatalRead("state", r.status());
+    return std::move(r).value();
+  }
+  bool HasTx(const Hash32& tx_id) const override {
+    const auto loc = ReadTxLocation(*kv_, tx_id);
+    return loc && SpendsId(loc->code);
+  }
+  uint64_t Height() const override { return height_; }
+
+ private:
+  std::unique_ptr<Kv> kv_;
+  uint64_t height_ = 0;
+};
+
 class KvStore final : public Store {
  public:
   explicit KvStore(std::unique_ptr<Kv> kv) : kv_(std::move(kv)) {}
@@ -225,6 +266,9 @@ class KvStore final : public Store {
   Hash32 StateRoot() const override {
     std::lock_guard lock(tip_mu_);
     return tip_.state_root;
+  }
+  std::unique_ptr<StateSnapshot> Snapshot() const override {
+    return std::make_unique<KvSnapshot>(kv_->Snapshot());
   }
 
   Status CommitBlock(const BlockRecord& block, const ledger::BlockResult& result) override {
@@ -315,16 +359,7 @@ class KvStore final : public Store {
   }
 
   std::optional<TxLocation> GetTxLocation(const Hash32& tx_id) const override {
-    auto r = kv_->Get(Cf::kTxIndex, HashString(tx_id));
-    if (!r.ok()) FatalRead("tx index", r.status());
-    if (!r->has_value()) return std::nullopt;
-    pb::TxLocation m;
-    const std::string& v = **r;
-    if (!m.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
-        m.result() > ledger::kMaxTxCode) {
-      FatalRead("tx index", Corrupt("a tx index value does not decode"));
-    }
-    return TxLocation{m.height(), m.position(), static_cast<ledger::TxCode>(m.result())};
+    return ReadTxLocation(*kv_, tx_id);
   }
 
   Result<HistoryPage> CredentialHistory(std::string_view credential_id, std::string_view page_token,

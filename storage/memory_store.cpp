@@ -26,6 +26,7 @@ class MemoryKv final : public Kv {
   }
 
   Status Write(const std::vector<KvOp>& batch, bool /*sync*/) override {
+    if (read_only_) return Status::InvalidArgument("write to a read-only snapshot");
     for (const auto& op : batch) {
       auto& cf = cfs_[static_cast<size_t>(op.cf)];
       if (op.erase) {
@@ -37,7 +38,16 @@ class MemoryKv final : public Kv {
     return Status::Ok();
   }
 
+  // A copy: the memory store serves tests and simulations, where states are small.
+  std::unique_ptr<Kv> Snapshot() const override {
+    auto copy = std::make_unique<MemoryKv>();
+    copy->cfs_ = cfs_;
+    copy->read_only_ = true;
+    return copy;
+  }
+
  private:
+  bool read_only_ = false;
   std::array<std::map<std::string, std::string, std::less<>>, keys::kNumCfs> cfs_;
 };
 

@@ -28,6 +28,49 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return Status::IoError(msg);
 }
 
+// A RocksDB snapshot: reads at one sequence number; released with this object.
+class RocksSnapshotKv final : public Kv {
+ public:
+  RocksSnapshotKv(rocksdb::DB* db, std::array<rocksdb::ColumnFamilyHandle*, keys::kNumCfs> cf)
+      : db_(db), cf_(cf), snapshot_(db->GetSnapshot()) {}
+  ~RocksSnapshotKv() override { db_->ReleaseSnapshot(snapshot_); }
+  RocksSnapshotKv(const RocksSnapshotKv&) = delete;
+  RocksSnapshotKv& operator=(const RocksSnapshotKv&) = delete;
+
+  Result<std::optional<std::string>> Get(Cf cf, std::string_view key) const override {
+    rocksdb::PinnableSlice value;
+    const auto s = db_->Get(Options(), cf_[static_cast<size_t>(cf)],
+                            rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, std::string("read from ") + keys::CfName(cf));
+    return std::optional<std::string>(value.ToString());
+  }
+  Status Scan(Cf cf, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(Options(), cf_[static_cast<size_t>(cf)]));
+    for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
+      if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+    }
+    return FromRocks(it->status(), std::string("scan of ") + keys::CfName(cf));
+  }
+  Status Write(const std::vector<KvOp>&, bool) override {
+    return Status::InvalidArgument("write to a read-only snapshot");
+  }
+  std::unique_ptr<Kv> Snapshot() const override {
+    return std::make_unique<RocksSnapshotKv>(db_, cf_);
+  }
+
+ private:
+  rocksdb::ReadOptions Options() const {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    return ro;
+  }
+  rocksdb::DB* db_;
+  std::array<rocksdb::ColumnFamilyHandle*, keys::kNumCfs> cf_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
 class RocksKv final : public Kv {
  public:
   RocksKv(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
@@ -70,6 +113,10 @@ class RocksKv final : public Kv {
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     return FromRocks(db_->Write(wo, &wb), "write");
+  }
+
+  std::unique_ptr<Kv> Snapshot() const override {
+    return std::make_unique<RocksSnapshotKv>(db_, cf_);
   }
 
  private:

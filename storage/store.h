@@ -67,6 +67,16 @@ struct IssuerPage {
   std::string next_page_token;                // empty when there is no more
 };
 
+// A read-only view of committed state pinned at one moment: everything read through it (state
+// records, spent tx ids, the height) belongs to the same committed height, whatever commits
+// meanwhile. For answers that combine several records (a gate decision reads an issuer chain
+// and a credential). Thread safety: as the store; must not outlive it.
+class StateSnapshot : public ledger::StateView {
+ public:
+  // The committed height the view is at; 0 after genesis only, and on an empty store.
+  virtual uint64_t Height() const = 0;
+};
+
 class Store : public ledger::StateView {
  public:
   ~Store() override = default;
@@ -77,6 +87,8 @@ class Store : public ledger::StateView {
   virtual uint64_t Height() const = 0;
   // State root after the last committed block (zeros when Empty()).
   virtual Hash32 StateRoot() const = 0;
+  // A consistent view of the committed state as of now.
+  virtual std::unique_ptr<StateSnapshot> Snapshot() const = 0;
 
   // Applies block + result atomically (see the contract above). `block.state_root`,
   // `tx_root` and `results` are taken from `result`.

@@ -114,6 +114,7 @@ struct TxBody {
 struct TxSignature {
   Bytes public_key;  // as received; validity is checked by the ledger
   Bytes signature;
+  bool operator==(const TxSignature&) const = default;
 };
 
 struct Tx {

@@ -6,6 +6,7 @@
 
 #include "crypto/ed25519.h"
 #include "crypto/sha256.h"
+#include "ledger/state.h"
 
 namespace laurel::test {
 namespace {
@@ -69,6 +70,7 @@ struct IssuerM {
   std::vector<TypeGrant> grants;
   bool can_delegate = false;
   IssuerStatus status = IssuerStatus::kActive;
+  ledger::Authority auth = ledger::Authority::kNone;  // who set `status`
   uint32_t key_version = 1;
   KeyPtr key;
   KeyPtr old_key;  // the previous key, if any
@@ -80,6 +82,7 @@ struct CredM {
   CredentialType type = CredentialType::kMember;
   Level level = Level::kUnspecified;
   CredentialStatus status = CredentialStatus::kActive;
+  ledger::Authority auth = ledger::Authority::kNone;  // who set `status`
 };
 
 // The generator's picture of the ledger state. While a block is generated, every change is
@@ -249,6 +252,14 @@ struct TxGen::Impl {
 
   // A random issuer id from the model satisfying `pred`, or "" (a few random tries, then a
   // scan from a random start so the choice stays deterministic and cheap).
+  // Active, and so is every ancestor (the ledger's FirstInactiveOnChain finds none).
+  static bool EffActive(const Model& w, const std::string& id) {
+    for (std::string cur = id; !cur.empty(); cur = w.issuers.at(cur).parent) {
+      if (w.issuers.at(cur).status != IssuerStatus::kActive) return false;
+    }
+    return true;
+  }
+
   std::string PickIssuer(const Model& w, const std::function<bool(const IssuerM&)>& pred) {
     const size_t n = w.issuer_ids.size();
     const size_t start = rng.Below(n);
@@ -309,8 +320,7 @@ struct TxGen::Impl {
   // ---- valid drafts (expected kOk against the working model) ----
 
   std::optional<Draft> ValidIssue(const Model& w) {
-    const auto id =
-        PickIssuer(w, [](const IssuerM& m) { return m.status == IssuerStatus::kActive; });
+    const auto id = PickIssuer(w, [&](const IssuerM& m) { return EffActive(w, m.id); });
     if (id.empty()) return std::nullopt;
     const auto& is = w.issuers.at(id);
     auto a = IssueAction(is);
@@ -334,12 +344,18 @@ struct TxGen::Impl {
     std::vector<KeyPtr> signers;
     const uint64_t who = rng.Below(100);
     std::string by = "issuer";
+    ledger::Authority auth = ledger::Authority::kIssuer;
+    bool signer_active = EffActive(w, c.issuer);
     if (who < 15 && !is.parent.empty()) {
       signers = {w.issuers.at(is.parent).key};
       by = "parent";
+      auth = ledger::Authority::kParent;
+      signer_active = EffActive(w, is.parent);
     } else if (who < 30) {
       signers = GovernanceSigners(opt.threshold);
       by = "governance";
+      auth = ledger::Authority::kGovernance;
+      signer_active = true;
     } else {
       signers = {is.key};
     }
@@ -347,18 +363,29 @@ struct TxGen::Impl {
             signers, nullptr, TxCode::kOk,
             std::string("set ") + id + " " + StatusName(c.status) + "->" + StatusName(to) + " by " +
                 by};
-    if (to == CredentialStatus::kActive && is.status != IssuerStatus::kActive) {
+    if (!signer_active) {  // a key of an inactive issuer (or below one) acts on nothing
       d.expected = TxCode::kIssuerInactive;
       return d;
     }
-    d.effect = [id, to](Model& m) { m.MutCred(id).status = to; };
+    if (to == CredentialStatus::kActive && auth < c.auth) {
+      d.expected = TxCode::kHeldByHigherAuthority;
+      return d;
+    }
+    if (to == CredentialStatus::kActive && !EffActive(w, c.issuer)) {
+      d.expected = TxCode::kIssuerInactive;
+      return d;
+    }
+    d.effect = [id, to, auth](Model& m) {
+      auto& x = m.MutCred(id);
+      x.status = to;
+      x.auth = to == CredentialStatus::kActive ? ledger::Authority::kNone : auth;
+    };
     return d;
   }
 
   std::optional<Draft> ValidRenew(const Model& w) {
     const auto id = PickCred(w, [&](const CredM& c) {
-      return c.status != CredentialStatus::kRevoked &&
-             w.issuers.at(c.issuer).status == IssuerStatus::kActive;
+      return c.status != CredentialStatus::kRevoked && EffActive(w, c.issuer);
     });
     if (id.empty()) return std::nullopt;
     const auto& is = w.issuers.at(w.creds.at(id).issuer);
@@ -384,8 +411,8 @@ struct TxGen::Impl {
   }
 
   std::optional<Draft> RegisterDelegated(const Model& w) {
-    const auto pid = PickIssuer(w, [](const IssuerM& m) {
-      return m.status == IssuerStatus::kActive && m.can_delegate && m.depth < kMaxDepth;
+    const auto pid = PickIssuer(w, [&](const IssuerM& m) {
+      return EffActive(w, m.id) && m.can_delegate && m.depth < kMaxDepth;
     });
     if (pid.empty()) return std::nullopt;
     const auto& p = w.issuers.at(pid);
@@ -413,6 +440,10 @@ struct TxGen::Impl {
     Draft d{Body(types::RotateIssuerKey{id, PublicOf(nk)}),
             by_gov ? GovernanceSigners(opt.threshold) : std::vector<KeyPtr>{is.key}, nullptr,
             TxCode::kOk, "rotate " + id + " to v" + std::to_string(v)};
+    if (!by_gov && !EffActive(w, id)) {  // a suspended issuer's key cannot rotate itself
+      d.expected = TxCode::kIssuerInactive;
+      return d;
+    }
     d.effect = [id, nk, v](Model& m) {
       auto& x = m.MutIssuer(id);
       x.old_key = x.key;
@@ -431,10 +462,27 @@ struct TxGen::Impl {
         is.status == IssuerStatus::kActive ? IssuerStatus::kSuspended : IssuerStatus::kActive;
     if (rng.Chance(0.05)) to = IssuerStatus::kRetired;
     std::vector<KeyPtr> signers = GovernanceSigners(opt.threshold);
-    if (!is.parent.empty() && rng.Chance(0.5)) signers = {w.issuers.at(is.parent).key};
+    ledger::Authority auth = ledger::Authority::kGovernance;
+    if (!is.parent.empty() && rng.Chance(0.5)) {
+      signers = {w.issuers.at(is.parent).key};
+      auth = ledger::Authority::kParent;
+    }
     Draft d{Body(types::SetIssuerStatus{id, to, "review"}), signers, nullptr, TxCode::kOk,
-            std::string("issuer ") + id + " -> " + types::IssuerStatusName(to)};
-    d.effect = [id, to](Model& m) { m.MutIssuer(id).status = to; };
+            std::string("issuer ") + id + " -> " + types::IssuerStatusName(to) + " by " +
+                ledger::AuthorityName(auth)};
+    if (auth == ledger::Authority::kParent && !EffActive(w, is.parent)) {
+      d.expected = TxCode::kIssuerInactive;
+      return d;
+    }
+    if (to == IssuerStatus::kActive && auth < is.auth) {
+      d.expected = TxCode::kHeldByHigherAuthority;
+      return d;
+    }
+    d.effect = [id, to, auth](Model& m) {
+      auto& x = m.MutIssuer(id);
+      x.status = to;
+      x.auth = to == IssuerStatus::kActive ? ledger::Authority::kNone : auth;
+    };
     return d;
   }
 
@@ -477,7 +525,7 @@ struct TxGen::Impl {
 
   // A draft of `kind`, or nullopt when the model has nothing to build it from.
   std::optional<Draft> Invalid(const Model& w, int kind) {
-    auto active = [](const IssuerM& m) { return m.status == IssuerStatus::kActive; };
+    auto active = [&](const IssuerM& m) { return EffActive(w, m.id); };
     switch (kind) {
       case 0: {  // wrong chain
         Draft d = Valid(w);
@@ -544,16 +592,13 @@ struct TxGen::Impl {
                      "suspend " + cid};
       }
       case 9: {  // illegal transition: same status, or anything after REVOKED
-        const auto cid = PickCred(w, [](const CredM&) { return true; });
+        // By the issuer itself (the lowest authority: it can take over no status).
+        const auto cid = PickCred(w, [&](const CredM& c) { return EffActive(w, c.issuer); });
         if (cid.empty()) return std::nullopt;
         const auto& c = w.creds.at(cid);
         CredentialStatus to = c.status;
         if (c.status == CredentialStatus::kRevoked && rng.Chance(0.5))
           to = CredentialStatus::kActive;
-        if (to == CredentialStatus::kActive && c.status == CredentialStatus::kRevoked &&
-            w.issuers.at(c.issuer).status != IssuerStatus::kActive) {
-          to = CredentialStatus::kRevoked;
-        }
         return Draft{
             Body(types::SetCredentialStatus{cid, to, "again"}),
             {w.issuers.at(c.issuer).key},
@@ -590,9 +635,7 @@ struct TxGen::Impl {
             Body(a), {is.key}, nullptr, TxCode::kScopeNotAllowed, "issue out of scope by " + id};
       }
       case 11: {  // an id that already exists
-        const auto cid = PickCred(w, [&](const CredM& c) {
-          return w.issuers.at(c.issuer).status == IssuerStatus::kActive;
-        });
+        const auto cid = PickCred(w, [&](const CredM& c) { return EffActive(w, c.issuer); });
         if (cid.empty()) return std::nullopt;
         const auto& c = w.creds.at(cid);
         const auto& is = w.issuers.at(c.issuer);
@@ -659,8 +702,7 @@ struct TxGen::Impl {
                      "issue by suspended " + id};
       }
       case 18: {  // rotate to the key already in use
-        const auto id =
-            PickIssuer(w, [](const IssuerM& m) { return m.status != IssuerStatus::kRetired; });
+        const auto id = PickIssuer(w, active);
         if (id.empty()) return std::nullopt;
         const auto& is = w.issuers.at(id);
         return Draft{Body(types::RotateIssuerKey{id, PublicOf(is.key)}),

@@ -12,25 +12,76 @@ Hash32 Id(uint8_t n) {
   return h;
 }
 types::Tx Tx(uint8_t n) { return types::Tx{Bytes(10, n), {}}; }
+constexpr uint64_t kNever = UINT64_MAX;
+// A tx signed by the keys with these first bytes (signatures are not checked here).
+types::Tx SignedTx(uint8_t n, std::initializer_list<uint8_t> keys) {
+  types::Tx tx{Bytes(10, n), {}};
+  for (uint8_t k : keys) tx.signatures.push_back({Bytes(32, k), Bytes(64, 0)});
+  return tx;
+}
 }  // namespace
+
+TEST_CASE("one signing key cannot take more than its share of the mempool", "[mempool]") {
+  Mempool::Limits limits;
+  limits.max_txs = 100;
+  limits.max_txs_per_signer = 3;
+  limits.max_bytes_per_signer = 1000;
+  Mempool m(limits);
+  for (uint8_t i = 1; i <= 3; ++i) {
+    REQUIRE(m.Add(Id(i), SignedTx(i, {7}), 10, kNever) == Mempool::AddResult::kAdded);
+  }
+  CHECK(m.Add(Id(4), SignedTx(4, {7}), 10, kNever) == Mempool::AddResult::kSignerQuota);
+  // Another key still gets in, and so does key 7 once one of its transactions left.
+  CHECK(m.Add(Id(5), SignedTx(5, {8}), 10, kNever) == Mempool::AddResult::kAdded);
+  // Extra signatures do not dodge the quota: every signing key is charged.
+  CHECK(m.Add(Id(6), SignedTx(6, {9, 7}), 10, kNever) == Mempool::AddResult::kSignerQuota);
+  CHECK(m.SignerCount(Bytes(32, 7)) == 3);
+  m.Remove({Id(1)});
+  CHECK(m.SignerCount(Bytes(32, 7)) == 2);
+  CHECK(m.Add(Id(4), SignedTx(4, {7}), 10, kNever) == Mempool::AddResult::kAdded);
+  // The byte share too.
+  CHECK(m.Add(Id(7), SignedTx(7, {10}), 1001, kNever) == Mempool::AddResult::kSignerQuota);
+  CHECK(m.Add(Id(8), SignedTx(8, {10}), 600, kNever) == Mempool::AddResult::kAdded);
+  CHECK(m.Add(Id(9), SignedTx(9, {10}), 600, kNever) == Mempool::AddResult::kSignerQuota);
+  CHECK(m.size() == 5);
+}
+
+TEST_CASE("expired transactions are evicted, and only those", "[mempool]") {
+  Mempool m({100, 100000});
+  REQUIRE(m.Add(Id(1), SignedTx(1, {1}), 10, 5) == Mempool::AddResult::kAdded);
+  REQUIRE(m.Add(Id(2), SignedTx(2, {1}), 10, 7) == Mempool::AddResult::kAdded);
+  REQUIRE(m.Add(Id(3), SignedTx(3, {1}), 10, 5) == Mempool::AddResult::kAdded);
+  REQUIRE(m.Add(Id(4), SignedTx(4, {1}), 10, kNever) == Mempool::AddResult::kAdded);
+  CHECK(m.EvictExpired(5).empty());  // expires_at_height 5 may still commit at height 5
+  auto gone = m.EvictExpired(6);
+  CHECK(gone.size() == 2);
+  CHECK_FALSE(m.Contains(Id(1)));
+  CHECK_FALSE(m.Contains(Id(3)));
+  CHECK(m.Contains(Id(2)));
+  CHECK(m.bytes() == 20);
+  CHECK(m.SignerCount(Bytes(32, 1)) == 2);
+  m.Remove({Id(2)});
+  CHECK(m.EvictExpired(100).empty());  // removed ones leave the expiry index too
+  CHECK(m.size() == 1);
+}
 
 TEST_CASE("the mempool admits once, in order, within its caps", "[mempool]") {
   Mempool m({3, 1000});
-  CHECK(m.Add(Id(1), Tx(1), 100) == Mempool::AddResult::kAdded);
-  CHECK(m.Add(Id(1), Tx(1), 100) == Mempool::AddResult::kKnown);
-  CHECK(m.Add(Id(2), Tx(2), 100) == Mempool::AddResult::kAdded);
-  CHECK(m.Add(Id(3), Tx(3), 100) == Mempool::AddResult::kAdded);
-  CHECK(m.Add(Id(4), Tx(4), 100) == Mempool::AddResult::kFull);  // count cap
+  CHECK(m.Add(Id(1), Tx(1), 100, kNever) == Mempool::AddResult::kAdded);
+  CHECK(m.Add(Id(1), Tx(1), 100, kNever) == Mempool::AddResult::kKnown);
+  CHECK(m.Add(Id(2), Tx(2), 100, kNever) == Mempool::AddResult::kAdded);
+  CHECK(m.Add(Id(3), Tx(3), 100, kNever) == Mempool::AddResult::kAdded);
+  CHECK(m.Add(Id(4), Tx(4), 100, kNever) == Mempool::AddResult::kFull);  // count cap
   CHECK(m.size() == 3);
   CHECK(m.bytes() == 300);
   Mempool small({10, 250});
-  CHECK(small.Add(Id(1), Tx(1), 200) == Mempool::AddResult::kAdded);
-  CHECK(small.Add(Id(2), Tx(2), 100) == Mempool::AddResult::kFull);  // byte cap
+  CHECK(small.Add(Id(1), Tx(1), 200, kNever) == Mempool::AddResult::kAdded);
+  CHECK(small.Add(Id(2), Tx(2), 100, kNever) == Mempool::AddResult::kFull);  // byte cap
 }
 
 TEST_CASE("reaping takes the oldest first and skips transactions in flight", "[mempool]") {
   Mempool m({100, 1 << 20});
-  for (uint8_t i = 1; i <= 5; ++i) REQUIRE(m.Add(Id(i), Tx(i), 10) == Mempool::AddResult::kAdded);
+  for (uint8_t i = 1; i <= 5; ++i) REQUIRE(m.Add(Id(i), Tx(i), 10, kNever) == Mempool::AddResult::kAdded);
   m.SetRound(10);
   auto first = m.Reap(2, 1 << 20, 10);
   REQUIRE(first.size() == 2);
@@ -52,6 +103,6 @@ TEST_CASE("reaping takes the oldest first and skips transactions in flight", "[m
 
 TEST_CASE("reaping respects the block byte limit", "[mempool]") {
   Mempool m({100, 1 << 20});
-  for (uint8_t i = 1; i <= 5; ++i) REQUIRE(m.Add(Id(i), Tx(i), 100) == Mempool::AddResult::kAdded);
+  for (uint8_t i = 1; i <= 5; ++i) REQUIRE(m.Add(Id(i), Tx(i), 100, kNever) == Mempool::AddResult::kAdded);
   CHECK(m.Reap(10, 250, 1).size() == 2);  // 104 bytes each with the length prefix
 }
