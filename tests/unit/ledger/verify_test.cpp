@@ -252,3 +252,131 @@ TEST_CASE("every reason has its API name", "[verify]") {
     CHECK(std::string(VerifyReasonName(static_cast<VerifyReason>(i))) != "UNKNOWN");
   }
 }
+
+// ---- the card bound to every field of its record -----------------------------------------
+
+TEST_CASE("a priority card recorded as a MEMBER credential is RECORD_MISMATCH, not VALID",
+          "[verify][forgery]") {
+  // A grassroots union allowed MEMBER cards only signs a card saying MODEL_WORKER NATIONAL and
+  // records a MEMBER credential over that card's digest: the digest matches, the signature is
+  // the union's own, yet the card claims a priority lane the union may never grant.
+  Chain c;
+  const auto union_key = KeyFrom(31);
+  c.RegisterChild("grassroots", "city-fed", c.fed_, union_key, MemberOnly());
+  auto b = Body("grassroots/M/2026/000001", 1, "grassroots");
+  b.type = CredentialType::kModelWorker;
+  b.level = Level::kNational;
+  REQUIRE(c.Run(types::IssueCredential{b.credential_id, "grassroots", CredentialType::kMember,
+                                       Level::kUnspecified, DigestOf(b), kFrom, kUntil},
+                {&union_key}) == TxCode::kOk);
+  const VerifyResult r = Verify(c, Text(b, union_key));
+  CHECK_FALSE(r.valid());
+  CHECK(r.reason == VerifyReason::kRecordMismatch);
+  CHECK(r.message.find("type") != std::string::npos);
+  REQUIRE(r.credential.has_value());  // what the gate shows is the record's type
+  CHECK(r.credential->type == CredentialType::kMember);
+  CHECK(std::string(VerifyReasonName(r.reason)) == "RECORD_MISMATCH");
+}
+
+TEST_CASE("a card whose level or validity differs from its record is RECORD_MISMATCH",
+          "[verify][forgery]") {
+  Chain c;
+  SECTION("level") {
+    auto b = Body("city-fed/MW/2026/000101");
+    b.level = Level::kNational;  // recorded as MUNICIPAL below
+    REQUIRE(c.Run(types::IssueCredential{b.credential_id, "city-fed", b.type, Level::kMunicipal,
+                                         DigestOf(b), kFrom, kUntil},
+                  {&c.fed_}) == TxCode::kOk);
+    const VerifyResult r = Verify(c, Text(b, c.fed_));
+    CHECK(r.reason == VerifyReason::kRecordMismatch);
+    CHECK(r.message.find("level") != std::string::npos);
+  }
+  SECTION("valid_until later on the card") {
+    auto b = Body("city-fed/MW/2026/000102");
+    b.valid_until = kUntil + 10 * 365 * 86400ULL;
+    const std::string text = IssueCard(c, b, c.fed_, c.fed_, kFrom, kUntil);
+    const VerifyResult r = Verify(c, text);
+    CHECK(r.reason == VerifyReason::kRecordMismatch);
+    CHECK(r.message.find("valid_until") != std::string::npos);
+  }
+  SECTION("valid_from earlier on the card") {
+    auto b = Body("city-fed/MW/2026/000103");
+    b.valid_from = kFrom - 1;
+    const std::string text = IssueCard(c, b, c.fed_, c.fed_, kFrom, kUntil);
+    CHECK(Verify(c, text).reason == VerifyReason::kRecordMismatch);
+  }
+}
+
+TEST_CASE("a card under a suspended or retired ancestor union is ISSUER_SUSPENDED, naming it",
+          "[verify]") {
+  Chain c;
+  const auto district = KeyFrom(41);
+  const auto grassroots = KeyFrom(42);
+  c.RegisterChild("district", "city-fed", c.fed_, district, AllGrants(), true);
+  c.RegisterChild("grassroots", "district", district, grassroots, AllGrants());
+  const auto b = Body("grassroots/MW/2026/000001", 1, "grassroots");
+  const std::string text = IssueCard(c, b, grassroots, grassroots);
+  REQUIRE(Verify(c, text).valid());
+
+  REQUIRE(c.Run(types::SetIssuerStatus{"city-fed", IssuerStatus::kSuspended, "audit"},
+                {&c.admin1_, &c.admin2_}) == TxCode::kOk);
+  VerifyResult r = Verify(c, text);
+  CHECK(r.reason == VerifyReason::kIssuerSuspended);
+  CHECK(r.message.find("'city-fed'") != std::string::npos);
+  CHECK(r.message.find("suspended") != std::string::npos);
+  REQUIRE(c.Run(types::SetIssuerStatus{"city-fed", IssuerStatus::kActive, "cleared"},
+                {&c.admin1_, &c.admin2_}) == TxCode::kOk);
+  CHECK(Verify(c, text).valid());
+
+  REQUIRE(c.Run(types::SetIssuerStatus{"district", IssuerStatus::kRetired, "merged"},
+                {&c.admin1_, &c.admin2_}) == TxCode::kOk);
+  r = Verify(c, text);
+  CHECK(r.reason == VerifyReason::kIssuerSuspended);
+  CHECK(r.message.find("'district'") != std::string::npos);
+  CHECK(r.message.find("retired") != std::string::npos);
+}
+
+namespace {
+// A state whose issuer records have narrower grants than when the credential was recorded
+// (as a future grant change could leave them): the record is then outside its issuer's scope.
+class NarrowedGrants final : public StateView {
+ public:
+  NarrowedGrants(const StateView& base, std::string issuer_id)
+      : base_(base), issuer_id_(std::move(issuer_id)) {}
+  std::optional<std::string> GetState(std::string_view key) const override {
+    auto v = base_.GetState(key);
+    if (v && key == IssuerKeyOf(issuer_id_)) {
+      auto r = DecodeIssuer(*v);
+      REQUIRE(r.ok());
+      r->grants = MemberOnly();
+      return EncodeIssuer(*r);
+    }
+    return v;
+  }
+  bool HasTx(const Hash32& id) const override { return base_.HasTx(id); }
+
+ private:
+  const StateView& base_;
+  std::string issuer_id_;
+};
+}  // namespace
+
+TEST_CASE("a record outside the grants of its issuer or of an ancestor is OUT_OF_SCOPE",
+          "[verify]") {
+  Chain c;
+  const auto district = KeyFrom(51);
+  c.RegisterChild("district", "city-fed", c.fed_, district, AllGrants());
+  const auto b = Body("district/MW/2026/000001", 1, "district");
+  const std::string text = IssueCard(c, b, district, district);
+  REQUIRE(Verify(c, text).valid());
+
+  const NarrowedGrants own(c.state(), "district");
+  VerifyResult r = VerifyCard(own, Chain::kChainId, text, kNow);
+  CHECK(r.reason == VerifyReason::kOutOfScope);
+  CHECK(r.message.find("MODEL_WORKER MUNICIPAL") != std::string::npos);
+
+  const NarrowedGrants ancestor(c.state(), "city-fed");
+  r = VerifyCard(ancestor, Chain::kChainId, text, kNow);
+  CHECK(r.reason == VerifyReason::kOutOfScope);
+  CHECK(r.message.find("ancestor 'city-fed'") != std::string::npos);
+}

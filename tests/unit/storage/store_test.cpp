@@ -537,3 +537,37 @@ TEST_CASE("a RocksDB store that cannot be opened gives an IoError, not an except
   REQUIRE_FALSE(on_file.ok());
   CHECK(on_file.status().code() == StatusCode::kIoError);
 }
+
+TEST_CASE("a snapshot keeps reading the height it was taken at while blocks commit", "[store]") {
+  AnyStore s(GENERATE(as<std::string>{}, "memory", "rocksdb"));
+  INFO("store " << s.kind);
+  {
+    auto empty = s->Snapshot();
+    CHECK(empty->Height() == 0);
+    CHECK_FALSE(empty->GetState("c/x").has_value());
+  }
+  REQUIRE(Commit(*s, MakeBlock(0, {}, {{"c/x", "v0"}, {"i/a", "a0"}})).ok());
+  auto at0 = s->Snapshot();
+  REQUIRE(Commit(*s, MakeBlock(1, {{"spend me", ledger::TxCode::kOk, {}, {}}},
+                               {{"c/x", "v1"}, {"i/a", "a1"}, {"c/y", "y1"}}))
+              .ok());
+  auto at1 = s->Snapshot();
+  REQUIRE(Commit(*s, MakeBlock(2, {}, {{"c/x", "v2"}})).ok());
+
+  CHECK(at0->Height() == 0);
+  CHECK(at0->GetState("c/x") == "v0");
+  CHECK(at0->GetState("i/a") == "a0");
+  CHECK_FALSE(at0->GetState("c/y").has_value());
+  types::Tx spent;
+  spent.body = ToBytes("spend me");
+  spent.signatures.push_back({Bytes(32, 1), Bytes(64, 0xab)});
+  CHECK_FALSE(at0->HasTx(types::TxId(spent)));
+
+  CHECK(at1->Height() == 1);
+  CHECK(at1->GetState("c/x") == "v1");
+  CHECK(at1->GetState("c/y") == "y1");
+  CHECK(at1->HasTx(types::TxId(spent)));
+
+  CHECK(s->GetState("c/x") == "v2");
+  CHECK(s->Snapshot()->Height() == 2);
+}
