@@ -193,7 +193,7 @@ class TxApplier {
     if (!issuer) return TxCode::kUnknownIssuer;
     auto who = AuthorityOver(*issuer, /*self_counts=*/false);
     if (!who.ok()) return who.code;
-    Authorize({a.issuer_id, issuer->parent_id});
+    Authorize({a.issuer_id});
     if (issuer->status == IssuerStatus::kRetired) return TxCode::kIllegalTransition;
     if (TxCode c = CheckStatusChange(issuer->status == a.status, a.status == IssuerStatus::kActive,
                                      issuer->status_authority, who.authority);
