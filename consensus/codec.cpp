@@ -38,6 +38,8 @@ Status Reader::Fixed(uint8_t* dst, size_t n) {
 Result<Bytes> Reader::Var(size_t max_len) {
   LAUREL_ASSIGN_OR_RETURN(uint32_t n, U32());
   if (n > max_len) return Status::Corruption("byte string too long");
+  // The bytes must be there before anything is allocated for them.
+  if (in_.size() - pos_ < n) return Status::Corruption("truncated field");
   Bytes b(n);
   LAUREL_RETURN_IF_ERROR(Fixed(b.data(), n));
   return b;

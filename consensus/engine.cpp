@@ -91,7 +91,15 @@ Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
   LAUREL_RETURN_IF_ERROR(safety_.FlushDeferred());
   Status first_error;
   const Block* lowest_orphan = nullptr;
-  for (const Block& b : blocks) {
+  // A reply lists a block and then its ancestors: taken lowest first, each parent is in the
+  // tree before its child's QC is looked at, so nothing in the batch is fetched again.
+  std::vector<const Block*> ordered;
+  ordered.reserve(blocks.size());
+  for (const Block& b : blocks) ordered.push_back(&b);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const Block* x, const Block* y) { return x->height < y->height; });
+  for (const Block* bp : ordered) {
+    const Block& b = *bp;
     requested_.erase(b.id);
     if (tree_.Contains(b.id) || orphan_ids_.count(b.id) != 0 || b.height <= tree_.root().height) {
       continue;
@@ -242,10 +250,22 @@ Status Engine::ProcessProposal(uint32_t from, const ProposalMsg& m, Outputs& out
     return MaybeVote(*tree_.Get(b.id), out);
   }
   LAUREL_RETURN_IF_ERROR(validators_.VerifyBlock(b));
-  NoteProposal(b, out);
+  const bool first_of_round = NoteProposal(b, out);
   InsertQc(b.qc, from, out);
   TryCommit(out);
   LAUREL_RETURN_IF_ERROR(SyncRound(out));
+  const bool our_vote = safety_.record().last_vote &&
+                        safety_.record().last_vote->data.block_id == b.id;
+  if (!first_of_round && !our_vote) {
+    // An honest leader sends one block per round; an equivocating one's pair is evidence, and
+    // both are kept (either may be certified). Beyond that a variant is not a block to save
+    // (each save is a synced write): a leader streaming variants must not stall this loop.
+    // Should one gain a QC, the QC names it and it is fetched like any block. (The block this
+    // node voted for is always let through, so its stored vote can be re-sent.)
+    return Status::InvalidArgument("another proposal by validator " +
+                                    std::to_string(b.proposer) + " in round " +
+                                    std::to_string(b.round) + ": kept as evidence only");
+  }
   if (!tree_.Contains(b.parent_id)) {
     AddOrphan(b);
     return Status::Ok();  // InsertQc asked for the parent
@@ -255,11 +275,17 @@ Status Engine::ProcessProposal(uint32_t from, const ProposalMsg& m, Outputs& out
   return TryPropose(out);
 }
 
-void Engine::NoteProposal(const Block& b, Outputs& out) {
-  auto [it, fresh] = proposals_seen_.emplace(std::make_pair(b.round, b.proposer), b.id);
-  if (!fresh && it->second != b.id) {
-    out.evidence.push_back({Evidence::Kind::kProposal, b.proposer, b.round, it->second, b.id});
+bool Engine::NoteProposal(const Block& b, Outputs& out) {
+  auto [it, fresh] =
+      proposals_seen_.emplace(std::make_pair(b.round, b.proposer), ProposalSeen{b.id, {}, false});
+  if (fresh || it->second.id == b.id) return true;
+  if (!it->second.equivocated) {  // one piece of evidence per leader and round is enough
+    it->second.equivocated = true;
+    it->second.second_id = b.id;
+    out.evidence.push_back({Evidence::Kind::kProposal, b.proposer, b.round, it->second.id, b.id});
+    return true;
   }
+  return it->second.second_id == b.id;
 }
 
 Status Engine::ProcessVote(uint32_t from, const VoteMsg& m, Outputs& out) {
@@ -280,9 +306,20 @@ Status Engine::ProcessTimeout(uint32_t from, const TimeoutMsg& m, Outputs& out) 
 
 Status Engine::AddVote(const Vote& v, Outputs& out) {
   const Round r = v.data.round;
-  auto [it, fresh] = votes_seen_.emplace(std::make_pair(r, v.signer), v.data.block_id);
-  if (!fresh && it->second != v.data.block_id) {
-    out.evidence.push_back({Evidence::Kind::kVote, v.signer, r, it->second, v.data.block_id});
+  // Memory is bounded per signer: nothing is kept for rounds beyond the window ahead of ours,
+  // and at most two blocks per signer and round are counted (an equivocating signer's pair is
+  // evidence, reported once; a third block and beyond are dropped).
+  if (r > current_round_ + kFutureRounds) return Status::Ok();
+  auto [it, fresh] =
+      votes_seen_.emplace(std::make_pair(r, v.signer), VoteSeen{v.data.block_id, {}, false});
+  if (!fresh && it->second.id != v.data.block_id) {
+    if (!it->second.equivocated) {
+      it->second.equivocated = true;
+      it->second.second_id = v.data.block_id;
+      out.evidence.push_back({Evidence::Kind::kVote, v.signer, r, it->second.id, v.data.block_id});
+    } else if (it->second.second_id != v.data.block_id) {
+      return Status::Ok();
+    }
   }
   if (r <= high_qc_.round() || r + 1 < current_round_) return Status::Ok();
   VoteAggregate& agg = votes_[r][VoteSignBytes(v.data)];
@@ -296,7 +333,7 @@ Status Engine::AddVote(const Vote& v, Outputs& out) {
 }
 
 Status Engine::AddTimeout(const TimeoutVote& t, Outputs& out) {
-  if (t.round < current_round_) return Status::Ok();
+  if (t.round < current_round_ || t.round > current_round_ + kFutureRounds) return Status::Ok();
   auto& m = timeouts_[t.round];
   m.emplace(t.signer, t);
   if (m.size() >= validators_.quorum() && (!high_tc_ || high_tc_->round < t.round)) {
@@ -329,6 +366,11 @@ Status Engine::RouteVote(const Vote& v, Outputs& out) {
 
 Status Engine::MaybeVote(const Block& b, Outputs& out) {
   if (b.round != current_round_) return Status::Ok();
+  // A leader cannot push block time ahead: no vote for a block stamped more than
+  // kMaxBlockTimeAheadMs after this node's clock (docs/spec/consensus.md). A block others
+  // certified is still inserted and committed: the bound is on voting only, so a node with a
+  // slow clock never stalls on certified blocks.
+  if (b.timestamp_ms > clock_.NowMs() + kMaxBlockTimeAheadMs) return Status::Ok();
   auto v = safety_.VoteOn(b, TcForRound(b.round));
   if (!v.ok()) {
     if (v.status().code() == StatusCode::kIoError) return v.status();

@@ -60,8 +60,11 @@ class MemoryBlockStore : public BlockStore {
  public:
   Status Save(const Block& b) override {
     blocks_.emplace(b.id, b);
+    ++saves_;
     return Status::Ok();
   }
+  // How many Save calls there were (each is one synced write in the node's store).
+  uint64_t saves() const { return saves_; }
   // The saved blocks above `height`, dropping the others.
   std::vector<Block> Above(uint64_t height) {
     std::vector<Block> res;
@@ -78,6 +81,7 @@ class MemoryBlockStore : public BlockStore {
 
  private:
   std::map<BlockId, Block> blocks_;
+  uint64_t saves_ = 0;
 };
 
 struct EngineConfig {
@@ -199,7 +203,9 @@ class Engine {
   Status CheckExtends(const Block& b, const Block& parent) const;
   void TryCommit(Outputs& out);
   void Fetch(const BlockId& id, std::vector<uint32_t> peers, Outputs& out);
-  void NoteProposal(const Block& b, Outputs& out);
+  // Records b as a block of its proposer's round: true for the first and (with evidence,
+  // reported once) for a second, different one; false for any further variant.
+  bool NoteProposal(const Block& b, Outputs& out);
   void AddOrphan(const Block& b);
   const TimeoutCert* TcForRound(Round round) const;
   void SendSyncIfBehind(uint32_t from, const SyncInfo& theirs, Outputs& out);
@@ -228,8 +234,27 @@ class Engine {
 
   std::map<Round, std::map<Bytes, VoteAggregate>> votes_;
   std::map<Round, std::map<uint32_t, TimeoutVote>> timeouts_;
-  std::map<std::pair<Round, uint32_t>, BlockId> proposals_seen_;
-  std::map<std::pair<Round, uint32_t>, BlockId> votes_seen_;
+  struct ProposalSeen {
+    BlockId id;
+    BlockId second_id;         // the other block of an equivocation, once seen
+    bool equivocated = false;  // evidence already reported
+  };
+  std::map<std::pair<Round, uint32_t>, ProposalSeen> proposals_seen_;
+  struct VoteSeen {
+    BlockId id;
+    BlockId second_id;         // the other block of an equivocation, once seen
+    bool equivocated = false;  // evidence already reported
+  };
+  std::map<std::pair<Round, uint32_t>, VoteSeen> votes_seen_;
+  // Votes and timeouts for rounds further ahead of the current one are not kept: a signer
+  // cannot grow this node's memory with far-future rounds.
+  static constexpr Round kFutureRounds = 64;
+
+ public:
+  // How far ahead of the local clock a block's time may be for this node to vote for it.
+  static constexpr uint64_t kMaxBlockTimeAheadMs = 30'000;
+
+ private:
   static constexpr size_t kMaxOrphans = 4096;
   std::map<BlockId, std::vector<Block>> orphans_;  // by missing parent id
   std::set<BlockId> orphan_ids_;

@@ -75,12 +75,15 @@ Status SafetyRules::Load(const QuorumCert& genesis_qc) {
   return store_.Put(EncodeSafetyRecord(record_), /*sync=*/true);
 }
 
-Status SafetyRules::Persist() {
+Status SafetyRules::Commit(SafetyRecord next) {
   if (hooks_.break_persist_before_send) {
     dirty_ = true;
-    return store_.Put(EncodeSafetyRecord(record_), /*sync=*/false);
+    LAUREL_RETURN_IF_ERROR(store_.Put(EncodeSafetyRecord(next), /*sync=*/false));
+  } else {
+    LAUREL_RETURN_IF_ERROR(store_.Put(EncodeSafetyRecord(next), /*sync=*/true));
   }
-  return store_.Put(EncodeSafetyRecord(record_), /*sync=*/true);
+  record_ = std::move(next);
+  return Status::Ok();
 }
 
 Status SafetyRules::FlushDeferred() {
@@ -89,16 +92,16 @@ Status SafetyRules::FlushDeferred() {
   return store_.Put(EncodeSafetyRecord(record_), /*sync=*/true);
 }
 
-void SafetyRules::ObserveQc(const QuorumCert& qc) {
-  if (qc.round() > record_.one_chain_round) {
-    record_.one_chain_round = qc.round();
-    record_.one_chain_qc = qc;
+void SafetyRules::ObserveQc(SafetyRecord& rec, const QuorumCert& qc) {
+  if (qc.round() > rec.one_chain_round) {
+    rec.one_chain_round = qc.round();
+    rec.one_chain_qc = qc;
   }
 }
 
-void SafetyRules::ObserveTc(const TimeoutCert* tc, Round round) {
+void SafetyRules::ObserveTc(SafetyRecord& rec, const TimeoutCert* tc, Round round) {
   if (tc == nullptr || tc->round + 1 != round) return;
-  if (!record_.last_tc || record_.last_tc->round < tc->round) record_.last_tc = *tc;
+  if (!rec.last_tc || rec.last_tc->round < tc->round) rec.last_tc = *tc;
 }
 
 Result<Vote> SafetyRules::VoteOn(const Block& b, const TimeoutCert* tc) {
@@ -118,12 +121,16 @@ Result<Vote> SafetyRules::VoteOn(const Block& b, const TimeoutCert* tc) {
   if (!extends_qc && !justified_by_tc) {
     return Status::PermissionDenied("block neither extends QC(r-1) nor is justified by TC(r-1)");
   }
-  ObserveQc(b.qc);
-  if (!extends_qc) ObserveTc(tc, b.round);
-  record_.last_voted_round = std::max(record_.last_voted_round, b.round);
+  // The next record is built aside and becomes the record only once it is durable: after a
+  // failed write, the record in memory is the one on disk, so nothing signed under the
+  // unwritten one (not even a re-sent vote) can ever leave.
+  SafetyRecord next = record_;
+  ObserveQc(next, b.qc);
+  if (!extends_qc) ObserveTc(next, tc, b.round);
+  next.last_voted_round = std::max(next.last_voted_round, b.round);
   Vote v = SignVote(VoteDataFor(b), my_index_, key_);
-  record_.last_vote = v;
-  LAUREL_RETURN_IF_ERROR(Persist());
+  next.last_vote = v;
+  LAUREL_RETURN_IF_ERROR(Commit(std::move(next)));
   return v;
 }
 
@@ -137,12 +144,13 @@ Result<TimeoutVote> SafetyRules::SignTimeout(Round round, const QuorumCert& hqc,
   if (hqc.round() < record_.one_chain_round) {
     return Status::PermissionDenied("hqc below one_chain_round");
   }
-  const SafetyRecord before = record_;
-  ObserveQc(hqc);
-  if (round != hqc.round() + 1) ObserveTc(tc, round);
-  record_.last_voted_round = std::max(record_.last_voted_round, round);
-  record_.highest_timeout_round = std::max(record_.highest_timeout_round, round);
-  if (!(record_ == before)) LAUREL_RETURN_IF_ERROR(Persist());
+  SafetyRecord next = record_;
+  ObserveQc(next, hqc);
+  if (round != hqc.round() + 1) ObserveTc(next, tc, round);
+  next.last_voted_round = std::max(next.last_voted_round, round);
+  next.highest_timeout_round = std::max(next.highest_timeout_round, round);
+  // Unchanged: the record that allows this timeout is already durable.
+  if (!(next == record_)) LAUREL_RETURN_IF_ERROR(Commit(std::move(next)));
   return consensus::SignTimeout(epoch_, round, hqc, my_index_, key_);
 }
 

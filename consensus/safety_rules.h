@@ -81,7 +81,9 @@ class SafetyRules {
   Status Load(const QuorumCert& genesis_qc);
 
   // Vote for `b` (already verified: id, signature, QC). `tc` is the highest TC known, or null.
-  // PermissionDenied when a rule forbids the vote; IoError when the record cannot be persisted.
+  // PermissionDenied when a rule forbids the vote; IoError when the record cannot be persisted,
+  // in which case the record is unchanged and no vote exists (the caller must stop: a node
+  // whose safety record cannot be written must not sign anything).
   Result<Vote> VoteOn(const Block& b, const TimeoutCert* tc);
   Result<TimeoutVote> SignTimeout(Round round, const QuorumCert& hqc, const TimeoutCert* tc);
 
@@ -91,9 +93,11 @@ class SafetyRules {
   const SafetyRecord& record() const { return record_; }
 
  private:
-  Status Persist();
-  void ObserveQc(const QuorumCert& qc);
-  void ObserveTc(const TimeoutCert* tc, Round round);
+  // Persists `next` (synced) and only then makes it the record; on an error the record is
+  // left as it was.
+  Status Commit(SafetyRecord next);
+  static void ObserveQc(SafetyRecord& rec, const QuorumCert& qc);
+  static void ObserveTc(SafetyRecord& rec, const TimeoutCert* tc, Round round);
 
   const crypto::PrivateKey& key_;
   uint32_t my_index_;

@@ -62,6 +62,9 @@ std::vector<types::Tx> Mempool::Reap(size_t max_txs, size_t max_bytes, uint64_t 
 }
 
 void Mempool::MarkInFlight(const std::vector<Hash32>& ids, uint64_t round) {
+  // A mark beyond the rounds this node has reached would not expire until the rounds got
+  // there: ignored.
+  if (round > round_ + kInFlightRounds) return;
   for (const auto& id : ids) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) continue;

@@ -64,7 +64,8 @@ class Mempool {
   // Up to max_txs transactions and max_bytes wire bytes, oldest first, skipping those in
   // flight; marks them in flight at `round`.
   std::vector<types::Tx> Reap(size_t max_txs, size_t max_bytes, uint64_t round);
-  // Marks transactions of a proposal seen at `round` as in flight.
+  // Marks transactions of a proposal seen at `round` as in flight; a round more than
+  // kInFlightRounds beyond SetRound's is ignored (its mark could not expire).
   void MarkInFlight(const std::vector<Hash32>& ids, uint64_t round);
   // Called as rounds advance: in-flight marks older than kInFlightRounds expire.
   void SetRound(uint64_t round) { round_ = round; }

@@ -75,6 +75,7 @@ Status Node::Impl::Init() {
   my_index_ = me->second;
   peer_heights_.assign(validator_keys_.size(), 0);
   peer_heard_.assign(validator_keys_.size(), false);
+  demoted_until_.assign(validator_keys_.size(), std::chrono::steady_clock::time_point{});
   validators_ = std::make_unique<cs::ValidatorSet>(0, validator_keys_, genesis_block_.id,
                                                    &sig_checker_);
   height_ = store_->Height();
@@ -175,11 +176,19 @@ Status Node::Impl::RestartEngine() {
   return Status::Ok();
 }
 
-void Node::Impl::Halt(const std::string& why) {
+void Node::Impl::Halt(const std::string& why, int exit_code) {
   spdlog::critical("[node] HALT: {}", why);
   spdlog::default_logger()->flush();
   std::fflush(stderr);
-  ::_exit(kExitStateMismatch);
+  ::_exit(exit_code);
+}
+
+void Node::Impl::HaltOnStorageError(const laurel::Status& st, const char* during) {
+  if (st.code() != StatusCode::kIoError) return;
+  Halt(std::string("the consensus store cannot be written (") + during + "): " + st.ToString() +
+           "; stopping before anything unwritten is signed. Fix the disk, then restart: the "
+           "safety record on disk is intact.",
+       kExitStorageFailure);
 }
 
 NodeStatus Node::Impl::Status() const {

@@ -38,10 +38,15 @@ namespace detail {
 
 inline constexpr std::string_view kSafetyRecord = "safety";
 inline constexpr uint64_t kSyncGap = 4;            // blocks behind a peer before block sync starts
+// How long the height claims of a peer that failed to deliver what it claimed are ignored.
+inline constexpr std::chrono::seconds kDemotion{30};
 inline constexpr uint32_t kSyncBatch = 64;         // blocks per sync request
 inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
 inline constexpr uint64_t kAttestationWindow = 256;  // heights kept for attestation aggregation
 inline constexpr int kExitStateMismatch = 70;
+// The exit code when the consensus store (safety record, saved blocks) cannot be written: the
+// node stops rather than sign anything its disk does not hold.
+inline constexpr int kExitStorageFailure = 74;
 
 class SystemClock final : public cs::Clock {
  public:
@@ -52,14 +57,14 @@ class SystemClock final : public cs::Clock {
   }
 };
 
-// The consensus safety record, kept in the store's consensus column family. Every Put is
-// synced (the store writes consensus records with sync=true), whatever `sync` says.
+// The consensus safety record, kept in the store's consensus column family; a Put is synced
+// when `sync` says so (always, except under the canary that breaks persist-before-send).
 class StoreSafetyStore final : public cs::SafetyStore {
  public:
   explicit StoreSafetyStore(storage::Store& store) : store_(store) {}
   Result<std::optional<Bytes>> Get() override { return store_.GetConsensusRecord(kSafetyRecord); }
-  Status Put(ByteView record, bool /*sync*/) override {
-    return store_.PutConsensusRecord(kSafetyRecord, record);
+  Status Put(ByteView record, bool sync) override {
+    return store_.PutConsensusRecord(kSafetyRecord, record, sync);
   }
 
  private:
@@ -213,7 +218,10 @@ class Node::Impl final : public cs::PayloadSource {
   Result<cs::RecoveryData> RecoveryFromStore();
   void SendTo(uint32_t index, const WireMessage& m);
   void UpdateStatus();
-  [[noreturn]] void Halt(const std::string& why);
+  [[noreturn]] void Halt(const std::string& why, int exit_code = detail::kExitStateMismatch);
+  // Halts on an I/O error of the consensus store (kExitStorageFailure); other errors are the
+  // peer's or the engine's refusal, logged (rate-limited) by the caller.
+  void HaltOnStorageError(const laurel::Status& st, const char* during);
 
   NodeConfig config_;
   ledger::Genesis genesis_;
@@ -270,12 +278,22 @@ class Node::Impl final : public cs::PayloadSource {
   std::map<uint64_t, StateCertificate> certificates_;  // formed, waiting for our own result
   uint64_t certified_height_ = 0;
 
-  // Sync.
+  // Sync (node_sync.cpp). A peer's height is a claim: it only chooses whom to ask for blocks.
+  // What changes the node's state - "syncing" (admission answers NOT_READY, /readyz 503), an
+  // engine restart - is what a peer proves: blocks verified with their commit proofs. A peer
+  // that claims more than it delivers is demoted: its claims are ignored for kDemotion.
   std::vector<uint64_t> peer_heights_;
   std::vector<bool> peer_heard_;  // connected and has reported its height since connecting
-  bool sync_inflight_ = false;
-  std::atomic<bool> syncing_{false};
+  std::vector<std::chrono::steady_clock::time_point> demoted_until_;
+  bool sync_active_ = false;    // asking peers for blocks (driven by claims)
+  bool sync_inflight_ = false;  // a request to sync_peer_ is outstanding
+  uint32_t sync_peer_ = 0;
+  uint64_t sync_applied_ = 0;   // verified blocks applied since sync_active_ became true
+  uint64_t proven_height_ = 0;  // highest height of a block verified with its commit proof
+  std::atomic<bool> syncing_{false};  // behind by proof (see above)
   std::vector<SyncBlock> sync_pending_;
+  void Demote(uint32_t peer, const std::string& why);
+  bool Demoted(uint32_t peer) const;
 
   Hash32 last_block_id_{};
   uint64_t last_block_time_ms_ = 0;

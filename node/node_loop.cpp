@@ -31,7 +31,15 @@ constexpr uint8_t kTxBatchKind = 12;
 
 void Node::Impl::SendTo(uint32_t index, const WireMessage& m) {
   if (index >= validator_keys_.size() || index == my_index_) return;
-  (void)transport_->Send(validator_keys_[index], EncodeWire(m));
+  Bytes frame = EncodeWire(m);
+  if (frame.size() > config_.max_frame_bytes) {
+    // Never dropped silently: replies are sized to fit, so this is a bug worth a log line.
+    spdlog::error("[p2p] a {}-byte message to validator {} is over the frame limit ({} bytes); "
+                  "not sent",
+                  frame.size(), index, config_.max_frame_bytes);
+    return;
+  }
+  (void)transport_->Send(validator_keys_[index], std::move(frame));
 }
 
 void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
@@ -85,21 +93,27 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
       Overloaded{
           [&](const cs::Message& msg) {
             if (!engine_) return;
-            if (const auto* p = std::get_if<cs::ProposalMsg>(&msg)) {
-              if (!p->block.payload.empty()) {
-                nonempty_round_ = std::max(nonempty_round_, p->block.round);
-                if (auto txs = DecodePayload(p->block.payload)) {
-                  std::vector<Hash32> ids;
-                  ids.reserve(txs->size());
-                  for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
-                  NoteProposed(ids, p->block.round);
-                }
-              }
-            }
             cs::Outputs out;
             laurel::Status st = engine_->OnMessage(from, msg, out);
+            HaltOnStorageError(st, "handling a consensus message");
             if (!st.ok() && RateLimit(g_engine_err_log)) {
               spdlog::debug("[consensus] message from {} refused: {}", from, st.ToString());
+            }
+            // Only a proposal the engine verified (signed by the round's leader, valid QC), of a
+            // round the engine has reached, may touch the mempool: an unverified or far-future
+            // one could otherwise mark pending transactions "in flight" for good and keep them
+            // out of every honest proposal.
+            const auto* p = std::get_if<cs::ProposalMsg>(&msg);
+            if (st.ok() && p != nullptr && !p->block.payload.empty() &&
+                p->block.round <= engine_->current_round()) {
+              nonempty_round_ = std::max(nonempty_round_, p->block.round);
+              mempool_.SetRound(engine_->current_round());
+              if (auto txs = DecodePayload(p->block.payload)) {
+                std::vector<Hash32> ids;
+                ids.reserve(txs->size());
+                for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
+                NoteProposed(ids, p->block.round);
+              }
             }
             Handle(out);
           },
@@ -107,7 +121,7 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
           [&](const FetchResponseMsg& f) {
             if (!engine_) return;
             cs::Outputs out;
-            (void)engine_->OnFetchedBlocks(f.blocks, out);
+            HaltOnStorageError(engine_->OnFetchedBlocks(f.blocks, out), "saving fetched blocks");
             Handle(out);
           },
           [&](const TxBatchMsg&) {},  // handled off the loop
@@ -120,7 +134,8 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             AddAttestation(a.attestation);
           },
           [&](const HelloMsg& h) {
-            peer_heights_[from] = std::max(peer_heights_[from], h.height);
+            // A claim: it may start a sync request, nothing more (node_sync.cpp).
+            if (!Demoted(from)) peer_heights_[from] = std::max(peer_heights_[from], h.height);
             peer_heard_[from] = true;
             MaybeStartSync();
             UpdateStatus();
@@ -170,7 +185,7 @@ void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
       node_metrics_.timeouts.Inc();
     }
     cs::Outputs out;
-    (void)engine_->OnTimer(kind, round, out);
+    HaltOnStorageError(engine_->OnTimer(kind, round, out), "signing a timeout");
     Handle(out);
   });
 }
@@ -208,7 +223,7 @@ void Node::Impl::PayloadMaybeReady() {
   const cs::Round r = waiting_payload_round_;
   waiting_payload_round_ = 0;
   cs::Outputs out;
-  (void)engine_->OnPayloadReady(r, out);
+  HaltOnStorageError(engine_->OnPayloadReady(r, out), "proposing");
   Handle(out);
 }
 
@@ -335,7 +350,13 @@ void Node::Impl::AddAttestation(const StateAttestation& a) {
     return;  // already certified and settled
   }
   auto& by_content = attestations_[a.height];
-  auto& sigs = by_content[AttestationSignBytes(genesis_.chain_id, a)];
+  Bytes sign_bytes = AttestationSignBytes(genesis_.chain_id, a);
+  // One attestation per signer and height counts: a signer attesting many contents for one
+  // height cannot grow this map.
+  for (const auto& [content, signers] : by_content) {
+    if (content != sign_bytes && signers.count(a.signer)) return;
+  }
+  auto& sigs = by_content[std::move(sign_bytes)];
   sigs[a.signer] = a.signature;
   if (sigs.size() >= validators_->quorum() && !certificates_.count(a.height)) {
     StateCertificate cert;
@@ -572,9 +593,10 @@ void Node::Impl::UpdateStatus() {
   f.syncing = s.syncing;
   f.height = s.height;
   f.sync_gap = kSyncGap;
-  for (uint32_t i = 0; i < peer_heights_.size(); ++i) {
+  // "Behind" by proof only: a peer's claimed height cannot make this node unready.
+  f.best_peer_height = std::max(s.height, proven_height_);
+  for (uint32_t i = 0; i < peer_heard_.size(); ++i) {
     if (i == my_index_) continue;
-    f.best_peer_height = std::max(f.best_peer_height, peer_heights_[i]);
     if (peer_heard_[i]) ++f.peers_heard;
   }
   f.peers_needed = validators_ ? static_cast<uint32_t>(validators_->quorum()) - 1 : 0;

@@ -14,38 +14,62 @@ Result<SyncBlock> Node::Impl::SyncBlockAt(uint64_t height) const {
   return RebuildCommittedBlock(*rec, genesis_block_);
 }
 
+void Node::Impl::Demote(uint32_t peer, const std::string& why) {
+  peer_heights_[peer] = 0;
+  demoted_until_[peer] = std::chrono::steady_clock::now() + kDemotion;
+  spdlog::warn("[sync] validator {} demoted for {} s: {}", peer, kDemotion.count(), why);
+}
+
+bool Node::Impl::Demoted(uint32_t peer) const {
+  return std::chrono::steady_clock::now() < demoted_until_[peer];
+}
+
 void Node::Impl::MaybeStartSync() {
   const uint64_t h = store_->Height();
-  uint32_t best = 0;
+  uint32_t best = my_index_;
+  uint64_t best_height = h;
   for (uint32_t i = 0; i < peer_heights_.size(); ++i) {
-    if (peer_heights_[i] > peer_heights_[best]) best = i;
+    if (i == my_index_ || Demoted(i)) continue;
+    if (peer_heights_[i] > best_height) {
+      best = i;
+      best_height = peer_heights_[i];
+    }
   }
-  if (peer_heights_[best] <= h + kSyncGap || best == my_index_) {
-    if (syncing_ && !sync_inflight_ && peer_heights_[best] <= h + kSyncGap) {
-      syncing_ = false;
+  if (best == my_index_ || best_height <= h + kSyncGap) {
+    if (sync_active_ && !sync_inflight_) {
+      sync_active_ = false;
       sync_pending_.clear();
-      spdlog::info("[sync] caught up at height {}", h);
-      const laurel::Status st = RestartEngine();
-      if (!st.ok()) Halt("cannot restart consensus after sync: " + st.ToString());
+      const bool applied = sync_applied_ > 0;
+      sync_applied_ = 0;
+      syncing_ = false;
+      // Only a sync that changed the store restarts the engine: a claim that came to nothing
+      // leaves consensus alone.
+      if (applied) {
+        spdlog::info("[sync] caught up at height {}", h);
+        const laurel::Status st = RestartEngine();
+        if (!st.ok()) Halt("cannot restart consensus after sync: " + st.ToString());
+      }
+      UpdateStatus();
     }
     return;
   }
   if (sync_inflight_) return;
-  if (!syncing_) {
-    spdlog::info("[sync] behind: height {} while validator {} has {}; syncing", h, best,
-                 peer_heights_[best]);
-    syncing_ = true;
-    UpdateStatus();
+  if (!sync_active_) {
+    spdlog::info("[sync] validator {} says it has height {} (we have {}); asking for blocks",
+                 best, best_height, h);
+    sync_active_ = true;
+    sync_applied_ = 0;
   }
   sync_inflight_ = true;
+  sync_peer_ = best;
   const uint64_t from = h + 1 + sync_pending_.size();
   SendTo(best, SyncRequestMsg{from, kSyncBatch});
-  // A peer that does not answer in time is asked again (maybe another one).
+  // A peer that does not answer in time is demoted (maybe another one is asked).
   sync_timer_.expires_after(milliseconds(3000));
   sync_timer_.async_wait([this, best](const boost::system::error_code& ec) {
-    if (ec || !sync_inflight_) return;
+    if (ec || !sync_inflight_ || sync_peer_ != best) return;
     sync_inflight_ = false;
-    peer_heights_[best] = 0;  // forget its height until it says hello again
+    Demote(best, "no answer to a sync request within 3 s");
     MaybeStartSync();
   });
 }
@@ -73,7 +97,19 @@ void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
 void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
   FetchResponseMsg resp;
   const uint32_t count = std::min<uint32_t>(req.count, kMaxFetchBlocks);
-  if (engine_) resp.blocks = engine_->GetBlocks(req.id, count);
+  if (engine_) {
+    resp.blocks = engine_->GetBlocks(req.id, count);
+    // The reply must fit one frame (a larger one would not be sent): as many blocks as fit,
+    // always the first (one block is within block.max_bytes, below the frame limit).
+    size_t bytes = 0;
+    for (size_t i = 0; i < resp.blocks.size(); ++i) {
+      bytes += resp.blocks[i].payload.size() + 1024;
+      if (i > 0 && bytes + kSyncFrameSlack > config_.max_frame_bytes) {
+        resp.blocks.resize(i);
+        break;
+      }
+    }
+  }
   if (resp.blocks.empty()) {
     // A committed block pruned from the engine's tree: serve it from the store.
     if (auto h = store_->HeightOfBlock(req.id)) {
@@ -91,40 +127,56 @@ void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
 }
 
 void Node::Impl::ApplySync(uint32_t from, const SyncResponseMsg& resp) {
+  // Only the answer to our outstanding request counts; anything else is ignored.
+  if (!sync_inflight_ || from != sync_peer_) return;
   sync_inflight_ = false;
   sync_timer_.cancel();
-  peer_heights_[from] = std::max(peer_heights_[from], resp.peer_height);
   peer_heard_[from] = true;
   uint64_t applied = 0;
+  uint64_t verified = 0;
+  bool bad = false;
   for (const SyncBlock& sb : resp.blocks) {
     const uint64_t h = store_->Height();
     const uint64_t want = h + 1 + sync_pending_.size();
     const cs::BlockId& parent = sync_pending_.empty() ? last_block_id_ : sync_pending_.back().block.id;
     if (sb.block.height < want) continue;
     if (sb.block.height != want || sb.block.parent_id != parent) {
-      spdlog::warn("[sync] validator {} sent height {} (want {}) not linked to our chain", from,
-                   sb.block.height, want);
+      Demote(from, "sent height " + std::to_string(sb.block.height) + " (want " +
+                       std::to_string(want) + ") not linked to our chain");
       sync_pending_.clear();
+      bad = true;
       break;
     }
     const laurel::Status st = VerifyCommittedBlock(*validators_, sb);
     if (!st.ok()) {
-      spdlog::warn("[sync] validator {} sent an unverifiable block at height {}: {}", from,
-                   sb.block.height, st.ToString());
+      Demote(from, "sent an unverifiable block at height " + std::to_string(sb.block.height) +
+                       ": " + st.ToString());
       sync_pending_.clear();
+      bad = true;
       break;
     }
+    ++verified;
     sync_pending_.push_back(sb);
     if (CommitQcCoversBlock(sb)) {
-      // The 2-chain commit proof covers this block and every pending ancestor.
+      // The 2-chain commit proof covers this block and every pending ancestor: proven.
       for (const SyncBlock& p : sync_pending_) {
         ApplyBlock(p.block, p.block_qc, p.commit_qc);
         ++applied;
       }
+      proven_height_ = std::max(proven_height_, store_->Height());
       sync_pending_.clear();
     }
   }
+  if (!bad) {
+    if (!Demoted(from)) peer_heights_[from] = resp.peer_height;
+    // Claimed more than we have but delivered nothing new: the claim is not believed.
+    if (verified == 0 && resp.peer_height > store_->Height() + kSyncGap) {
+      Demote(from, "claims height " + std::to_string(resp.peer_height) + " but sent no block");
+    }
+  }
   if (applied > 0) {
+    sync_applied_ += applied;
+    syncing_ = true;  // behind by proof until caught up
     spdlog::info("[sync] applied {} blocks from validator {}; height {} of {}", applied, from,
                  store_->Height(), peer_heights_[from]);
   }

@@ -406,9 +406,9 @@ class KvStore final : public Store {
     return page;
   }
 
-  Status PutConsensusRecord(std::string_view name, ByteView value) override {
+  Status PutConsensusRecord(std::string_view name, ByteView value, bool sync) override {
     if (name.empty()) return Status::InvalidArgument("consensus record name is empty");
-    return kv_->Write({{Cf::kConsensus, std::string(name), ToString(value)}}, /*sync=*/true);
+    return kv_->Write({{Cf::kConsensus, std::string(name), ToString(value)}}, sync);
   }
   Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const override {
     if (name.empty()) return Status::InvalidArgument("consensus record name is empty");

@@ -113,7 +113,8 @@ class Store : public ledger::StateView {
   virtual Result<IssuerPage> ListIssuers(std::string_view page_token, size_t limit) const = 0;
 
   // Consensus persistence: one opaque record per name (e.g. "safety"), written synced.
-  virtual Status PutConsensusRecord(std::string_view name, ByteView value) = 0;
+  // `sync` = false only for tests that model a lost write (the consensus canaries).
+  virtual Status PutConsensusRecord(std::string_view name, ByteView value, bool sync = true) = 0;
   virtual Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const = 0;
   // Deletes records (synced); absent names are ignored.
   virtual Status DeleteConsensusRecords(const std::vector<std::string>& names) = 0;

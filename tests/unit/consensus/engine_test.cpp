@@ -110,13 +110,26 @@ TEST_CASE("the engine votes once, to the next leader, and records equivocating p
   CHECK(votes[0]->vote.data.block_id == a.id);
   CHECK(n.engine->safety_record().last_voted_round == 1);
   Outputs out2;
+  // The second block of the round is evidence (and kept, since either may be certified); no
+  // vote.
   REQUIRE(n.engine->OnMessage(1, ProposalMsg{b, n.Sync(fx.GQc())}, out2).ok());
   CHECK(VotesIn(out2, &to).empty());
+  const uint64_t saved = n.blocks.saves();
   REQUIRE(out2.evidence.size() == 1);
   CHECK(out2.evidence[0].kind == Evidence::Kind::kProposal);
   CHECK(out2.evidence[0].signer == 1);
   CHECK(out2.evidence[0].first == a.id);
   CHECK(out2.evidence[0].second == b.id);
+  // Further variants are refused and not saved (each save is a synced write a leader could
+  // otherwise multiply), and the evidence is not repeated.
+  for (uint8_t i = 3; i < 40; ++i) {
+    Outputs more;
+    const Block v = fx.MakeBlock(1, fx.genesis, fx.GQc(), i);
+    CHECK(n.engine->OnMessage(1, ProposalMsg{v, n.Sync(fx.GQc())}, more).code() ==
+          StatusCode::kInvalidArgument);
+    CHECK(more.evidence.empty());
+  }
+  CHECK(n.blocks.saves() == saved);
 }
 
 TEST_CASE("a restarted engine re-sends its stored vote and never votes for another block",

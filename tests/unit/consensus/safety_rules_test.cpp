@@ -175,3 +175,52 @@ TEST_CASE("the safety record round-trips and every truncation is rejected", "[sa
   bad_version[0] = 9;
   CHECK_FALSE(DecodeSafetyRecord(bad_version).ok());
 }
+
+namespace {
+// A safety store whose writes can be made to fail, as a full or failing disk would.
+class FailingSafetyStore final : public SafetyStore {
+ public:
+  Result<std::optional<Bytes>> Get() override { return inner.Get(); }
+  Status Put(ByteView record, bool sync) override {
+    if (fail) return Status::IoError("injected: no space left on device");
+    return inner.Put(record, sync);
+  }
+  MemorySafetyStore inner;
+  bool fail = false;
+};
+}  // namespace
+
+TEST_CASE("a failed write of the safety record leaves it unchanged: no re-sent vote, no double "
+          "vote after a crash",
+          "[safety]") {
+  // The sequence that led to a double vote: the write of the vote's record fails, the same
+  // proposal arrives again (the re-send path must not hand out a vote the disk never held),
+  // the node crashes and restarts, and the equivocating leader's other block arrives.
+  Fixture fx;
+  FailingSafetyStore store;
+  const Block a = fx.MakeBlock(1, fx.genesis, fx.GQc(), 1);
+  const Block b = fx.MakeBlock(1, fx.genesis, fx.GQc(), 2);
+  {
+    SafetyRules rules{TestKeys()[3], 3, 1, store};
+    REQUIRE(rules.Load(fx.GQc()).ok());
+    store.fail = true;
+    auto va = rules.VoteOn(a, nullptr);
+    CHECK(va.status().code() == StatusCode::kIoError);
+    CHECK(rules.record().last_voted_round == 0);
+    CHECK_FALSE(rules.record().last_vote.has_value());
+    auto again = rules.VoteOn(a, nullptr);  // the duplicate proposal
+    CHECK(again.status().code() == StatusCode::kIoError);
+    // Timeouts too: nothing is signed under a record that was not written.
+    CHECK(rules.SignTimeout(1, fx.GQc(), nullptr).status().code() == StatusCode::kIoError);
+    CHECK(rules.record().highest_timeout_round == 0);
+  }
+  store.fail = false;
+  store.inner.Crash();
+  SafetyRules restarted{TestKeys()[3], 3, 1, store};
+  REQUIRE(restarted.Load(fx.GQc()).ok());
+  // No vote ever left for round 1, so voting for b now is not a double vote; and once voted,
+  // a is refused.
+  auto vb = restarted.VoteOn(b, nullptr);
+  REQUIRE(vb.ok());
+  CHECK(restarted.VoteOn(a, nullptr).status().code() == StatusCode::kPermissionDenied);
+}

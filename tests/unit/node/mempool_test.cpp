@@ -106,3 +106,20 @@ TEST_CASE("reaping respects the block byte limit", "[mempool]") {
   for (uint8_t i = 1; i <= 5; ++i) REQUIRE(m.Add(Id(i), Tx(i), 100, kNever) == Mempool::AddResult::kAdded);
   CHECK(m.Reap(10, 250, 1).size() == 2);  // 104 bytes each with the length prefix
 }
+
+TEST_CASE("a far-future proposal round cannot mark pending transactions in flight for good",
+          "[mempool]") {
+  // A validator broadcasting a proposal at round ~2^62 naming pending tx ids must not keep them
+  // out of every honest proposal: such a mark would only expire once rounds reached it.
+  Mempool m({100, 100000});
+  for (uint8_t i = 1; i <= 3; ++i) REQUIRE(m.Add(Id(i), Tx(i), 10, kNever) == Mempool::AddResult::kAdded);
+  m.SetRound(5);
+  m.MarkInFlight({Id(1), Id(2)}, uint64_t{1} << 62);
+  CHECK(m.Reap(10, 100000, 6).size() == 3);
+  // A mark at a round the node has reached does hold (until it expires).
+  Mempool n({100, 100000});
+  for (uint8_t i = 1; i <= 3; ++i) REQUIRE(n.Add(Id(i), Tx(i), 10, kNever) == Mempool::AddResult::kAdded);
+  n.SetRound(5);
+  n.MarkInFlight({Id(1)}, 5);
+  CHECK(n.Reap(10, 100000, 6).size() == 2);
+}
