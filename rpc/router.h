@@ -35,6 +35,7 @@ struct HttpRequest {
   std::string accept;                         // raw Accept header
   bool has_body_framing = false;              // Content-Length or Transfer-Encoding was present
   std::string body;
+  std::string remote_address;  // the client's IP address as text; empty when not known
 
   // The query value for `key`, if present.
   std::optional<std::string> Query(const std::string& key) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <map>
 #include <memory>
@@ -102,7 +103,50 @@ void RespondToAdmission(node::NodeApi& node, const HttpRequest& req, const Hash3
   respond(ErrorResponse(500, "INTERNAL", "unknown admission result"));
 }
 
-void HandleSubmitTx(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+// Decodes the body and hands the tx to the node; runs on the work pool (signature checks are
+// done inside SubmitTx, on this thread). `slot` is held until the answer is given.
+void DecodeAndSubmit(node::NodeApi& node, const HttpRequest& req, bool wait,
+                     std::chrono::milliseconds timeout, const Responder& respond,
+                     std::shared_ptr<WaitSlot> slot) {
+  Bytes wire;
+  if (req.content_type == kJson) {
+    auto r = TxWireFromJson(req.body);
+    if (!r.ok()) {
+      respond(ErrorResponse(400, "MALFORMED_BODY", r.status().message()));
+      return;
+    }
+    wire = std::move(r).value();
+  } else {
+    wire = ToBytes(req.body);
+  }
+  if (wire.size() > types::kMaxTxBytes) {
+    respond(
+        ErrorResponse(413, "TX_TOO_LARGE",
+                      "a transaction is at most " + std::to_string(types::kMaxTxBytes) + " bytes"));
+    return;
+  }
+  auto tx = types::DecodeTx(wire);
+  if (!tx.ok()) {
+    respond(ErrorResponse(400, "MALFORMED_BODY", tx.status().message()));
+    return;
+  }
+  const Hash32 tx_id = types::TxId(*tx);
+  // The request travels with the callbacks (its Accept header decides the answer's form); the
+  // body is not needed any more.
+  HttpRequest head = req;
+  head.body.clear();
+  node.SubmitTx(std::move(tx).value(), [&node, head = std::move(head), tx_id, wait, timeout,
+                                        respond, slot = std::move(slot)](node::AdmitResult r) {
+    Guarded(respond, [&] {
+      // The wait slot goes with the commit wait, or is released when this callback goes.
+      const Responder answer = [respond, slot](HttpResponse resp) { respond(std::move(resp)); };
+      RespondToAdmission(node, head, tx_id, wait, timeout, answer, r);
+    });
+  });
+}
+
+void HandleSubmitTx(node::NodeApi& node, const RouteLimits& limits, const HttpRequest& req,
+                    const Responder& respond) {
   bool wait = false;
   if (auto w = req.Query("wait")) {
     if (*w == "commit") {
@@ -125,45 +169,27 @@ void HandleSubmitTx(node::NodeApi& node, const HttpRequest& req, const Responder
     respond(ErrorResponse(411, "LENGTH_REQUIRED", "a Content-Length is required"));
     return;
   }
-
-  Bytes wire;
-  if (req.content_type == kJson) {
-    auto r = TxWireFromJson(req.body);
-    if (!r.ok()) {
-      respond(ErrorResponse(400, "MALFORMED_BODY", r.status().message()));
-      return;
-    }
-    wire = std::move(r).value();
-  } else if (req.content_type == kProtobuf) {
-    wire = ToBytes(req.body);
-  } else {
+  if (req.content_type != kJson && req.content_type != kProtobuf) {
     respond(ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE",
                           "Content-Type must be application/json or application/x-protobuf"));
     return;
   }
-  if (wire.size() > types::kMaxTxBytes) {
-    respond(
-        ErrorResponse(413, "TX_TOO_LARGE",
-                      "a transaction is at most " + std::to_string(types::kMaxTxBytes) + " bytes"));
-    return;
+  if (!SpendOrRefuse(limits, req, Expense::kSubmitTx, respond)) return;
+  std::shared_ptr<WaitSlot> slot;
+  if (wait) {
+    slot = WaitSlot::Acquire(limits, req, respond);
+    if (!slot) return;
   }
-  auto tx = types::DecodeTx(wire);
-  if (!tx.ok()) {
-    respond(ErrorResponse(400, "MALFORMED_BODY", tx.status().message()));
-    return;
-  }
-  const Hash32 tx_id = types::TxId(*tx);
   const std::chrono::milliseconds timeout(timeout_ms);
-  // The request travels with the callbacks (its Accept header decides the answer's form); the
-  // body is not needed any more.
-  HttpRequest head = req;
-  head.body.clear();
-  node.SubmitTx(std::move(tx).value(),
-                [&node, head = std::move(head), tx_id, wait, timeout, respond](node::AdmitResult r) {
-                  Guarded(respond, [&] {
-                    RespondToAdmission(node, head, tx_id, wait, timeout, respond, r);
-                  });
-                });
+  auto shared_req = std::make_shared<const HttpRequest>(req);
+  RunExpensive(
+      limits,
+      [&node, shared_req, wait, timeout, respond, slot]() mutable {
+        Guarded(respond, [&] {
+          DecodeAndSubmit(node, *shared_req, wait, timeout, respond, std::move(slot));
+        });
+      },
+      respond);
 }
 
 // ---- GET /v1/txs/{tx_id} ---------------------------------------------------------------
@@ -218,6 +244,77 @@ void HandleBlockAt(node::NodeApi& node, const HttpRequest& req, const Responder&
 }
 
 }  // namespace
+
+// ---- limits -------------------------------------------------------------------------------------
+
+HttpResponse TooManyRequests(std::string_view code, std::string_view message,
+                             uint32_t retry_after_s) {
+  HttpResponse r = ErrorResponse(429, code, message);
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  return r;
+}
+
+namespace {
+
+// 1000 -> "1000", 0.5 -> "0.5".
+std::string FormatRate(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// The client the request came from, when limits apply to it.
+std::optional<IpKey> ClientOfRequest(const RouteLimits& limits, const HttpRequest& req) {
+  if (!limits.clients) return std::nullopt;
+  auto ip = ParseIp(req.remote_address);
+  if (!ip) return std::nullopt;
+  return ClientOf(*ip);
+}
+
+}  // namespace
+
+bool SpendOrRefuse(const RouteLimits& limits, const HttpRequest& req, Expense e,
+                   const Responder& respond) {
+  const auto client = ClientOfRequest(limits, req);
+  if (!client) return true;
+  const auto wait = limits.clients->Take(*client, e, LimitClock::now());
+  if (!wait) return true;
+  const RateLimitConfig& c = limits.clients->config();
+  const std::string what = e == Expense::kSubmitTx
+                               ? "POST /v1/txs is limited to " + FormatRate(c.tx_per_s) +
+                                     " requests/s (burst " + FormatRate(c.tx_burst) + ")"
+                               : "GET /v1/blocks ranges are limited to " +
+                                     FormatRate(c.block_ranges_per_s) + " requests/s (burst " +
+                                     FormatRate(c.block_ranges_burst) + ")";
+  respond(TooManyRequests(
+      "RATE_LIMITED", what + " per client; retry after " + std::to_string(*wait) + " s", *wait));
+  return false;
+}
+
+bool RunExpensive(const RouteLimits& limits, std::function<void()> fn, const Responder& respond) {
+  if (!limits.work) {
+    fn();
+    return true;
+  }
+  if (limits.work->TryPost(std::move(fn))) return true;
+  respond(TooManyRequests("BUSY", "the node is busy with other requests; retry later", 1));
+  return false;
+}
+
+std::shared_ptr<WaitSlot> WaitSlot::Acquire(const RouteLimits& limits, const HttpRequest& req,
+                                            const Responder& respond) {
+  const auto client = ClientOfRequest(limits, req);
+  if (!client) return std::make_shared<WaitSlot>(nullptr, IpKey{});
+  if (!limits.clients->AcquireWait(*client)) {
+    respond(TooManyRequests("TOO_MANY_WAITS",
+                            "at most " +
+                                std::to_string(limits.clients->config().commit_waits_per_client) +
+                                " ?wait=commit requests per client at once",
+                            1));
+    return nullptr;
+  }
+  return std::make_shared<WaitSlot>(limits.clients, *client);
+}
 
 const char* AdmitName(node::AdmitCode c) {
   switch (c) {
@@ -281,7 +378,7 @@ void HandleReady(node::NodeApi& node, const HttpRequest&, const Responder& respo
 
 }  // namespace
 
-Router BuildRouter(node::NodeApi& node) {
+Router BuildRouter(node::NodeApi& node, RouteLimits limits) {
   Router r;
   // The node's registry when it keeps one, else one owned by the router's handlers.
   std::shared_ptr<metrics::Registry> own;
@@ -298,7 +395,9 @@ Router BuildRouter(node::NodeApi& node) {
     return
         [&node, fn](const HttpRequest& req, const Responder& respond) { fn(node, req, respond); };
   };
-  r.Add("POST", "/v1/txs", bind(&HandleSubmitTx));
+  r.Add("POST", "/v1/txs", [&node, limits](const HttpRequest& req, const Responder& respond) {
+    HandleSubmitTx(node, limits, req, respond);
+  });
   r.Add("GET", "/v1/txs/{tx_id}", bind(&HandleGetTx));
   r.Add("GET", "/v1/blocks/latest", bind(&HandleLatestBlock));
   r.Add("GET", "/v1/blocks/{height}", bind(&HandleBlockAt));
@@ -320,7 +419,7 @@ Router BuildRouter(node::NodeApi& node) {
           resp.content_type = "text/plain; version=0.0.4";
           respond(std::move(resp));
         });
-  AddChainRoutes(r, node);
+  AddChainRoutes(r, node, limits);
 
   // One latency series per route pattern, looked up once here (no lock per request).
   std::map<std::string, metrics::Histogram*> by_route;

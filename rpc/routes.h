@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "node/node_api.h"
+#include "rpc/limits.h"
 #include "rpc/router.h"
 
 namespace laurel::rpc {
@@ -18,10 +20,18 @@ namespace laurel::rpc {
 inline constexpr uint64_t kDefaultCommitWaitMs = 10'000;
 inline constexpr uint64_t kMaxCommitWaitMs = 60'000;
 
-Router BuildRouter(node::NodeApi& node);
+// What the expensive routes (POST /v1/txs, GET /v1/blocks ranges) are limited by. Either may be
+// null: without `clients` nothing is rate-limited, without `work` the work runs on the calling
+// thread. Limits apply to requests whose remote_address is an IP address.
+struct RouteLimits {
+  std::shared_ptr<ClientLimiter> clients;  // token buckets and commit waits per client
+  std::shared_ptr<WorkPool> work;          // runs the expensive work off the I/O threads
+};
+
+Router BuildRouter(node::NodeApi& node, RouteLimits limits = {});
 
 // The auditors' routes (routes_chain.cpp): genesis and block ranges with proofs.
-void AddChainRoutes(Router& r, node::NodeApi& node);
+void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits = {});
 
 // "ACCEPTED", "ALREADY_KNOWN", ... (local to rpc/ so that it links without the node library).
 const char* AdmitName(node::AdmitCode c);

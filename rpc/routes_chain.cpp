@@ -116,12 +116,18 @@ void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Respond
 
 }  // namespace
 
-void AddChainRoutes(Router& r, node::NodeApi& node) {
+void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits) {
   r.Add("GET", "/v1/genesis", [&node](const HttpRequest& req, const Responder& respond) {
     HandleGenesis(node, req, respond);
   });
-  r.Add("GET", "/v1/blocks", [&node](const HttpRequest& req, const Responder& respond) {
-    HandleBlockRange(node, req, respond);
+  // A range reads and encodes up to kMaxRangeBytes: rate-limited per client, and run on the
+  // work pool so that it does not hold an I/O thread.
+  r.Add("GET", "/v1/blocks", [&node, limits](const HttpRequest& req, const Responder& respond) {
+    if (!SpendOrRefuse(limits, req, Expense::kBlockRange, respond)) return;
+    RunExpensive(
+        limits,
+        [&node, req, respond] { Guarded(respond, [&] { HandleBlockRange(node, req, respond); }); },
+        respond);
   });
 }
 

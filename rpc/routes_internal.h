@@ -4,13 +4,17 @@
 #include <charconv>
 #include <cstdint>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/metrics.h"
 #include "node/node_api.h"
+#include "rpc/limits.h"
 #include "rpc/router.h"
+#include "rpc/routes.h"
 
 namespace laurel::rpc {
 
@@ -29,6 +33,38 @@ void Guarded(const Responder& respond, Fn&& fn) {
     respond(ErrorResponse(500, "INTERNAL", "internal error"));
   }
 }
+
+// ---- limits (rpc/limits.h) ----
+
+// 429 with Retry-After: `retry_after_s`.
+HttpResponse TooManyRequests(std::string_view code, std::string_view message,
+                             uint32_t retry_after_s);
+// Spends one `e` of the request's client. False after answering 429 RATE_LIMITED.
+bool SpendOrRefuse(const RouteLimits& limits, const HttpRequest& req, Expense e,
+                   const Responder& respond);
+// Runs `fn` on the work pool (at once, on this thread, without one). False after answering 429
+// BUSY when the pool's queue is full (or 503 when it is stopped).
+bool RunExpensive(const RouteLimits& limits, std::function<void()> fn, const Responder& respond);
+
+// One counted commit wait of a client, released when the last copy goes away.
+class WaitSlot {
+ public:
+  // A slot for the request's client; nullptr after answering 429 TOO_MANY_WAITS. Without a
+  // limiter or a client address, a slot that counts nothing.
+  static std::shared_ptr<WaitSlot> Acquire(const RouteLimits& limits, const HttpRequest& req,
+                                           const Responder& respond);
+  WaitSlot(std::shared_ptr<ClientLimiter> limiter, IpKey client)
+      : limiter_(std::move(limiter)), client_(client) {}
+  ~WaitSlot() {
+    if (limiter_) limiter_->ReleaseWait(client_);
+  }
+  WaitSlot(const WaitSlot&) = delete;
+  WaitSlot& operator=(const WaitSlot&) = delete;
+
+ private:
+  std::shared_ptr<ClientLimiter> limiter_;
+  IpKey client_;
+};
 
 // A decimal uint64 with nothing else around it.
 inline std::optional<uint64_t> ParseU64(std::string_view s) {

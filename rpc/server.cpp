@@ -12,7 +12,6 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <exception>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "node/node_api.h"
+#include "rpc/limits.h"
 #include "rpc/router.h"
 #include "rpc/routes.h"
 
@@ -43,50 +43,26 @@ struct Gate {
   bool open = true;
 };
 
-// Counts connections per client address and in total.
-class ConnectionLimiter {
- public:
-  ConnectionLimiter(size_t per_ip, size_t total) : per_ip_(per_ip), total_cap_(total) {}
-
-  bool TryAcquire(const net::ip::address& a) {
-    std::lock_guard lock(mu_);
-    size_t& n = counts_[a];
-    if (n >= per_ip_ || total_ >= total_cap_) {
-      if (n == 0) counts_.erase(a);
-      return false;
-    }
-    ++n;
-    ++total_;
-    return true;
-  }
-  void Release(const net::ip::address& a) {
-    std::lock_guard lock(mu_);
-    auto it = counts_.find(a);
-    if (it == counts_.end()) return;
-    if (--it->second == 0) counts_.erase(it);
-    --total_;
-  }
-
- private:
-  const size_t per_ip_;
-  const size_t total_cap_;
-  std::mutex mu_;
-  std::map<net::ip::address, size_t> counts_;
-  size_t total_ = 0;
-};
+// The address a connection comes from, as the limits key it.
+IpKey KeyOf(const net::ip::address& a) {
+  if (a.is_v4()) return IpKeyFromV4(a.to_v4().to_bytes());
+  return IpKeyFromV6(a.to_v6().to_bytes());
+}
 
 // One counted connection; released when the session goes away.
 class ConnectionTicket {
  public:
-  ConnectionTicket(std::shared_ptr<ConnectionLimiter> limiter, net::ip::address a)
-      : limiter_(std::move(limiter)), address_(std::move(a)) {}
-  ~ConnectionTicket() { limiter_->Release(address_); }
+  ConnectionTicket(std::shared_ptr<ConnectionCaps> caps, IpKey a)
+      : caps_(std::move(caps)), address_(a) {}
+  ~ConnectionTicket() { caps_->Release(address_); }
   ConnectionTicket(const ConnectionTicket&) = delete;
   ConnectionTicket& operator=(const ConnectionTicket&) = delete;
 
+  const IpKey& address() const { return address_; }
+
  private:
-  std::shared_ptr<ConnectionLimiter> limiter_;
-  net::ip::address address_;
+  std::shared_ptr<ConnectionCaps> caps_;
+  IpKey address_;
 };
 
 // What every session shares; immutable after start.
@@ -96,15 +72,28 @@ struct Shared {
   std::shared_ptr<Gate> gate;
 };
 
-// The answer to a connection over the caps, written before closing it.
-const std::string& OverCapacityAnswer() {
-  static const std::string kAnswer = [] {
-    const std::string body = R"({"code":"TOO_MANY_CONNECTIONS","message":"too many connections"})";
+// The answer to a connection over a cap, written before closing it.
+const std::string& OverCapacityAnswer(CapVerdict why) {
+  static const auto kMake = [](std::string_view message) {
+    const std::string body =
+        R"({"code":"TOO_MANY_CONNECTIONS","message":")" + std::string(message) + R"("})";
     return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-           "Content-Length: " +
+           "Retry-After: 1\r\nContent-Length: " +
            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  }();
-  return kAnswer;
+  };
+  static const std::string kPerAddress = kMake("too many connections from this address");
+  static const std::string kPerPrefix = kMake("too many connections from this IPv6 /64");
+  static const std::string kTotal = kMake("too many connections");
+  switch (why) {
+    case CapVerdict::kPerAddress:
+      return kPerAddress;
+    case CapVerdict::kPerIpv6Prefix:
+      return kPerPrefix;
+    case CapVerdict::kAdmitted:
+    case CapVerdict::kTotal:
+      break;
+  }
+  return kTotal;
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -114,7 +103,8 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)),
         guard_(stream_.get_executor()),
         shared_(std::move(shared)),
-        ticket_(std::move(ticket)) {}
+        ticket_(std::move(ticket)),
+        remote_address_(AddressText(ticket_->address())) {}
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
@@ -157,6 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
       req.accept = std::string(msg[http::field::accept]);
       req.has_body_framing = msg.find(http::field::content_length) != msg.end() || msg.chunked();
       req.body = parser_->release().body();
+      req.remote_address = remote_address_;
 
       auto state = std::make_shared<ReplyState>();
       state->session = weak_from_this();
@@ -280,6 +271,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::steady_timer guard_;
   std::shared_ptr<const Shared> shared_;
   std::unique_ptr<ConnectionTicket> ticket_;
+  const std::string remote_address_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::vector<char> drain_buffer_;
@@ -299,8 +291,19 @@ Status ValidateConfig(const RpcConfig& c) {
   if (c.read_timeout_ms < 1 || c.write_timeout_ms < 1 || c.handler_timeout_ms < 1) {
     return Status::InvalidArgument("rpc: timeouts must be > 0");
   }
-  if (c.max_connections_per_ip < 1 || c.max_connections < 1) {
+  if (c.max_connections_per_ip < 1 || c.max_connections_per_ipv6_64 < 1 || c.max_connections < 1) {
     return Status::InvalidArgument("rpc: connection caps must be > 0");
+  }
+  // NaN fails every comparison, so the checks are written to refuse it.
+  if (!(c.tx_rate > 0) || !(c.tx_burst >= 1) || !(c.block_range_rate > 0) ||
+      !(c.block_range_burst >= 1)) {
+    return Status::InvalidArgument("rpc: rates must be > 0 and bursts >= 1");
+  }
+  if (c.max_commit_waits_per_client < 1) {
+    return Status::InvalidArgument("rpc: max_commit_waits_per_client must be > 0");
+  }
+  if (c.work_threads < 1 || c.work_threads > 64 || c.work_queue < 1) {
+    return Status::InvalidArgument("rpc: work_threads must be 1..64 and work_queue > 0");
   }
   return Status::Ok();
 }
@@ -312,7 +315,8 @@ struct RpcServer::Impl {
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   tcp::acceptor acceptor{net::make_strand(ioc)};
   std::shared_ptr<Shared> shared;
-  std::shared_ptr<ConnectionLimiter> limiter;
+  std::shared_ptr<ConnectionCaps> caps;
+  RouteLimits limits;
   std::vector<std::thread> threads;
   uint16_t port = 0;
   std::mutex stop_mu;
@@ -340,15 +344,16 @@ struct RpcServer::Impl {
     beast::error_code ec;
     const tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;
-    if (!limiter->TryAcquire(peer.address())) {
+    const IpKey address = KeyOf(peer.address());
+    if (const CapVerdict v = caps->TryAcquire(address); v != CapVerdict::kAdmitted) {
       // Best effort and never blocking: the socket buffer takes this small answer at once.
       socket.non_blocking(true, ec);
-      socket.write_some(net::buffer(OverCapacityAnswer()), ec);
+      socket.write_some(net::buffer(OverCapacityAnswer(v)), ec);
       socket.shutdown(tcp::socket::shutdown_both, ec);
       socket.close(ec);
       return;
     }
-    auto ticket = std::make_unique<ConnectionTicket>(limiter, peer.address());
+    auto ticket = std::make_unique<ConnectionTicket>(caps, address);
     std::make_shared<Session>(std::move(socket), shared, std::move(ticket))->Start();
   }
 
@@ -401,13 +406,22 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcConfig& config, nod
   impl->port = acc.local_endpoint(ec).port();
   if (ec) return Status::IoError("rpc: " + ec.message());
 
+  RateLimitConfig rates;
+  rates.tx_per_s = config.tx_rate;
+  rates.tx_burst = config.tx_burst;
+  rates.block_ranges_per_s = config.block_range_rate;
+  rates.block_ranges_burst = config.block_range_burst;
+  rates.commit_waits_per_client = config.max_commit_waits_per_client;
+  impl->limits.clients = std::make_shared<ClientLimiter>(rates);
+  impl->limits.work = std::make_shared<WorkPool>(config.work_threads, config.work_queue);
+  impl->caps = std::make_shared<ConnectionCaps>(ConnectionCapsConfig{
+      config.max_connections_per_ip, config.max_connections_per_ipv6_64, config.max_connections});
+
   auto shared = std::make_shared<Shared>();
   shared->config = config;
-  shared->router = BuildRouter(node);
+  shared->router = BuildRouter(node, impl->limits);
   shared->gate = std::make_shared<Gate>();
   impl->shared = std::move(shared);
-  impl->limiter =
-      std::make_shared<ConnectionLimiter>(config.max_connections_per_ip, config.max_connections);
 
   impl->DoAccept();
   Impl* raw = impl.get();
@@ -427,6 +441,9 @@ void RpcServer::Stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // After the I/O threads: nothing queues work any more. A function still running finishes
+  // (its answer is dropped at the closed gate); queued ones are dropped.
+  impl_->limits.work->Stop();
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
 }

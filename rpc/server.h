@@ -10,7 +10,12 @@
 //   header block over max_header_bytes, 431; a request that does not arrive completely within
 //   read_timeout_ms (or an idle keep-alive connection) is closed; bytes that are not HTTP are
 //   answered 400 and the connection closed. Connections beyond max_connections_per_ip from one
-//   address, or beyond max_connections in total, are answered 503 and closed at once.
+//   address, max_connections_per_ipv6_64 from one IPv6 /64, or max_connections in total, are
+//   answered 503 with Retry-After and closed at once (rpc/limits.h).
+// - Expensive requests (POST /v1/txs, GET /v1/blocks ranges) spend per-client tokens and run
+//   on a bounded pool of work_threads, so the I/O threads stay free for cheap requests such as
+//   POST /v1/verify; over a client's rate, its commit-wait cap or the pool's queue, the answer
+//   is 429 with Retry-After (docs/api.md, "Limits").
 // - No exception leaves a handler: one that escapes is answered 500.
 //
 // Thread safety: port() may be called from any thread. Stop() (also run by the destructor)
@@ -42,8 +47,19 @@ struct RpcConfig {
   // How long a session waits for a handler's answer before answering 500 itself; above the
   // longest ?wait=commit (60 s) so that the handler's own 504 arrives first.
   uint32_t handler_timeout_ms = 70'000;
-  size_t max_connections_per_ip = 64;
+  size_t max_connections_per_ip = 64;        // one IPv4 or IPv6 address
+  size_t max_connections_per_ipv6_64 = 256;  // all addresses of one IPv6 /64
   size_t max_connections = 1024;
+  // Per client (an IPv4 address or an IPv6 /64): POST /v1/txs requests per second and burst,
+  // GET /v1/blocks ranges per second and burst, and ?wait=commit answers held at once.
+  double tx_rate = 1000;
+  double tx_burst = 2000;
+  double block_range_rate = 20;
+  double block_range_burst = 40;
+  size_t max_commit_waits_per_client = 32;
+  // Threads that run the expensive requests, and how many such requests may wait for them.
+  size_t work_threads = 2;
+  size_t work_queue = 256;
 };
 
 class RpcServer {

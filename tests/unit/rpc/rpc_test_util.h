@@ -169,10 +169,13 @@ class FakeNode : public node::NodeApi {
   std::chrono::milliseconds commit_delay{100};   // ...after this; nullopt: times out
   std::set<Hash32> pending;
   std::atomic<bool> ready{true};
+  // SubmitTx works this long on the caller's thread, as the node's signature checks do.
+  std::atomic<int> submit_work_ms{0};
 
   // ---- observations ----
   std::vector<types::Tx> submitted;
   std::atomic<int> wait_calls{0};
+  std::atomic<int> submit_calls{0};  // SubmitTx entered (before its work)
 
   const crypto::PrivateKey& admin() const { return admin_; }
   const crypto::PrivateKey& fed() const { return fed_; }  // key v1 of issuer "city-fed"
@@ -183,6 +186,10 @@ class FakeNode : public node::NodeApi {
   const Hash32& genesis_id() const { return genesis_id_; }
 
   void SubmitTx(types::Tx tx, std::function<void(node::AdmitResult)> done) override {
+    ++submit_calls;
+    if (const int ms = submit_work_ms.load(); ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
     node::AdmitResult r;
     {
       std::lock_guard lock(mu);

@@ -467,7 +467,8 @@ TEST_CASE("garbage bytes close that connection and the server keeps serving", "[
   CHECK(Http(f.port(), "GET", "/v1/status").status == 200);
 }
 
-TEST_CASE("connections over the per-IP cap are refused with 503 until one closes", "[rpc]") {
+TEST_CASE("connections over the per-IP cap are refused with 503 and Retry-After until one closes",
+          "[rpc]") {
   RpcConfig config;
   config.max_connections_per_ip = 2;
   Fixture f(config);
@@ -481,7 +482,9 @@ TEST_CASE("connections over the per-IP cap are refused with 503 until one closes
   auto r = third.Read();
   REQUIRE(r);
   CHECK(r->status == 503);
+  CHECK(r->headers["retry-after"] == "1");
   CHECK(Json(*r)["code"] == "TOO_MANY_CONNECTIONS");
+  CHECK(Json(*r)["message"] == "too many connections from this address");
   a.reset();  // the server sees EOF and releases the slot
   int status = 0;
   for (int i = 0; i < 100 && status != 200; ++i) {
@@ -500,6 +503,128 @@ TEST_CASE("a total connection cap refuses connections from any address", "[rpc]"
   REQUIRE(a.Read().value_or(HttpResult{}).status == 200);
   Conn b(f.port());
   CHECK(b.Read().value_or(HttpResult{}).status == 503);
+}
+
+TEST_CASE("POST /v1/txs over the client's rate is 429 RATE_LIMITED with Retry-After",
+          "[rpc][limits]") {
+  RpcConfig config;
+  config.tx_rate = 0.2;  // a token every 5 s
+  config.tx_burst = 2;
+  Fixture f(config);
+  f.node.admit.code = node::AdmitCode::kAccepted;
+  Conn c(f.port());
+  for (int i = 0; i < 2; ++i) {
+    const types::Tx tx =
+        MakeRegisterIssuerTx(f.node.chain_id(), "r-union-" + std::to_string(i), f.node.admin());
+    REQUIRE(c.Send(BuildRequest("POST", "/v1/txs", TxJson(tx, true), kJsonType)));
+    REQUIRE(c.Read().value_or(HttpResult{}).status == 202);
+  }
+  const types::Tx tx = MakeRegisterIssuerTx(f.node.chain_id(), "r-union-x", f.node.admin());
+  REQUIRE(c.Send(BuildRequest("POST", "/v1/txs?wait=commit", TxJson(tx, true), kJsonType)));
+  auto r = c.Read();
+  REQUIRE(r);
+  CHECK(r->status == 429);
+  const int retry_after = std::stoi(r->headers["retry-after"]);
+  CHECK(retry_after >= 1);
+  CHECK(retry_after <= 5);
+  const json j = Json(*r);
+  CHECK(j["code"] == "RATE_LIMITED");
+  CHECK(j["message"].get<std::string>().find("retry after") != std::string::npos);
+  CHECK(f.node.submit_calls == 2);  // the refused one never reached the node
+  CHECK(f.node.wait_calls == 0);
+  // Other routes are not limited by it, on the same connection.
+  REQUIRE(c.Send(BuildRequest("GET", "/v1/status")));
+  CHECK(c.Read().value_or(HttpResult{}).status == 200);
+}
+
+TEST_CASE("GET /v1/blocks ranges over the client's rate are 429 RATE_LIMITED", "[rpc][limits]") {
+  RpcConfig config;
+  config.block_range_rate = 0.1;
+  config.block_range_burst = 1;
+  Fixture f(config);
+  CHECK(Http(f.port(), "GET", "/v1/blocks?from=0&limit=2").status == 200);
+  auto r = Http(f.port(), "GET", "/v1/blocks?from=0&limit=2");
+  CHECK(r.status == 429);
+  CHECK(r.headers.count("retry-after") == 1);
+  CHECK(Json(r)["code"] == "RATE_LIMITED");
+  // Single blocks are cheap and not limited.
+  CHECK(Http(f.port(), "GET", "/v1/blocks/1").status == 200);
+}
+
+TEST_CASE("commit waits beyond the client's cap are 429 TOO_MANY_WAITS until one ends",
+          "[rpc][limits]") {
+  RpcConfig config;
+  config.max_commit_waits_per_client = 1;
+  Fixture f(config);
+  f.node.admit.code = node::AdmitCode::kAccepted;
+  {
+    std::lock_guard lock(f.node.mu);
+    f.node.commit_at.reset();  // waits time out
+  }
+  const types::Tx tx1 = MakeRegisterIssuerTx(f.node.chain_id(), "w-union-1", f.node.admin());
+  Conn waiter(f.port());
+  REQUIRE(waiter.Send(
+      BuildRequest("POST", "/v1/txs?wait=commit&timeout_ms=600", TxJson(tx1, true), kJsonType)));
+  for (int i = 0; i < 200 && f.node.wait_calls == 0; ++i) std::this_thread::sleep_for(5ms);
+  REQUIRE(f.node.wait_calls == 1);
+  const types::Tx tx2 = MakeRegisterIssuerTx(f.node.chain_id(), "w-union-2", f.node.admin());
+  auto refused =
+      Http(f.port(), "POST", "/v1/txs?wait=commit&timeout_ms=600", TxJson(tx2, true), kJsonType);
+  CHECK(refused.status == 429);
+  CHECK(refused.headers["retry-after"] == "1");
+  CHECK(Json(refused)["code"] == "TOO_MANY_WAITS");
+  // Without a wait the same client is served.
+  CHECK(Http(f.port(), "POST", "/v1/txs", TxJson(tx2, true), kJsonType).status == 202);
+  REQUIRE(waiter.Read().value_or(HttpResult{}).status == 504);
+  // The first wait ended: its slot is free again.
+  auto again =
+      Http(f.port(), "POST", "/v1/txs?wait=commit&timeout_ms=100", TxJson(tx2, true), kJsonType);
+  CHECK(again.status == 504);
+}
+
+TEST_CASE("a transaction check that takes long holds no I/O thread: verify answers meanwhile",
+          "[rpc][limits]") {
+  RpcConfig config;
+  config.threads = 1;
+  config.work_threads = 1;
+  Fixture f(config);
+  f.node.admit.code = node::AdmitCode::kAccepted;
+  f.node.submit_work_ms = 1500;
+  const types::Tx tx = MakeRegisterIssuerTx(f.node.chain_id(), "slow-union", f.node.admin());
+  Conn slow(f.port());
+  REQUIRE(slow.Send(BuildRequest("POST", "/v1/txs", TxJson(tx, true), kJsonType)));
+  for (int i = 0; i < 200 && f.node.submit_calls == 0; ++i) std::this_thread::sleep_for(5ms);
+  REQUIRE(f.node.submit_calls == 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto v = Http(f.port(), "POST", "/v1/verify", R"({"code": "not a card"})", kJsonType);
+  CHECK(v.status == 200);
+  CHECK(MsSince(t0) < 700);
+  CHECK(slow.Read().value_or(HttpResult{}).status == 202);
+}
+
+TEST_CASE("expensive requests beyond the work queue are 429 BUSY", "[rpc][limits]") {
+  RpcConfig config;
+  config.work_threads = 1;
+  config.work_queue = 1;
+  Fixture f(config);
+  f.node.admit.code = node::AdmitCode::kAccepted;
+  f.node.submit_work_ms = 800;
+  std::vector<std::unique_ptr<Conn>> conns;
+  for (int i = 0; i < 2; ++i) {
+    const types::Tx tx =
+        MakeRegisterIssuerTx(f.node.chain_id(), "q-union-" + std::to_string(i), f.node.admin());
+    conns.push_back(std::make_unique<Conn>(f.port()));
+    REQUIRE(conns.back()->Send(BuildRequest("POST", "/v1/txs", TxJson(tx, true), kJsonType)));
+    // The first is running before the second is sent; the second then waits in the queue.
+    for (int k = 0; k < 200 && f.node.submit_calls == 0; ++k) std::this_thread::sleep_for(5ms);
+  }
+  std::this_thread::sleep_for(100ms);
+  const types::Tx tx = MakeRegisterIssuerTx(f.node.chain_id(), "q-union-x", f.node.admin());
+  auto busy = Http(f.port(), "POST", "/v1/txs", TxJson(tx, true), kJsonType);
+  CHECK(busy.status == 429);
+  CHECK(busy.headers["retry-after"] == "1");
+  CHECK(Json(busy)["code"] == "BUSY");
+  for (auto& c : conns) CHECK(c->Read().value_or(HttpResult{}).status == 202);
 }
 
 TEST_CASE("stopping with a commit wait outstanding drops the late answer safely", "[rpc]") {
@@ -521,6 +646,12 @@ TEST_CASE("Start refuses a bad config and an address in use", "[rpc]") {
   RpcConfig zero_threads;
   zero_threads.threads = 0;
   CHECK(RpcServer::Start(zero_threads, node).status().code() == StatusCode::kInvalidArgument);
+  RpcConfig no_rate;
+  no_rate.tx_rate = 0;
+  CHECK(RpcServer::Start(no_rate, node).status().code() == StatusCode::kInvalidArgument);
+  RpcConfig no_workers;
+  no_workers.work_threads = 0;
+  CHECK(RpcServer::Start(no_workers, node).status().code() == StatusCode::kInvalidArgument);
   RpcConfig bad_host;
   bad_host.host = "no-such-host.invalid";
   CHECK_FALSE(RpcServer::Start(bad_host, node).ok());
