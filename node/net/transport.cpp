@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "node/net/frame_codec.h"
+#include "node/net/handshake_slots.h"
 #include "node/net/tls.h"
 
 namespace laurel::net {
@@ -40,6 +41,14 @@ constexpr auto kLogInterval = std::chrono::seconds(1);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 std::string ShortKey(const crypto::PublicKey& k) { return HexEncode(ByteView(k).first(4)); }
+
+// An address as the handshake slots key it: IPv4-mapped IPv6 as IPv4.
+std::string AddressKey(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
 
 // At most one log line per interval for one kind of peer-triggered event; counts the rest.
 // Used on the I/O thread only.
@@ -87,6 +96,9 @@ struct Connection {
   SharedPayload out_payload;
   Clock::time_point established_at;
   std::string remote = "?";
+  // Inbound, until the handshake ends: the source address and the slot it holds.
+  std::string source;
+  HandshakeSlots::Slot slot = HandshakeSlots::Slot::kNone;
 };
 using ConnPtr = std::shared_ptr<Connection>;
 
@@ -120,6 +132,8 @@ class Transport::Impl {
         acceptor_(io_),
         accept_retry_(io_),
         resolver_(io_),
+        slots_(HandshakeLimits{opts_.max_pending_handshakes, opts_.max_pending_handshakes_per_ip,
+                               opts_.reserved_peer_handshakes}),
         rng_(std::random_device{}()) {
     const crypto::PublicKey& own = key_.public_key();
     for (const auto& [pk, addr] : opts_.peers) {
@@ -148,7 +162,8 @@ class Transport::Impl {
       return Status::InvalidArgument("send_queue_bytes must hold one max-size frame");
     }
     if (opts_.backoff_min.count() <= 0 || opts_.backoff_max < opts_.backoff_min ||
-        opts_.handshake_timeout.count() <= 0 || opts_.max_pending_handshakes == 0) {
+        opts_.handshake_timeout.count() <= 0 || opts_.max_pending_handshakes == 0 ||
+        opts_.max_pending_handshakes_per_ip == 0) {
       return Status::InvalidArgument("bad back-off, handshake timeout or pending limit");
     }
     LAUREL_ASSIGN_OR_RETURN(tls_, MakeTlsContext(key_));
@@ -171,6 +186,7 @@ class Transport::Impl {
 
     work_.emplace(io_.get_executor());
     asio::post(io_, [this] {
+      NotePeerAddresses();
       Accept();
       for (auto& [pk, ps] : peers_) {
         if (ps->we_dial && ps->address) Dial(*ps);
@@ -252,6 +268,7 @@ class Transport::Impl {
     s.handshake_failures = handshake_failures_;
     s.frame_errors = frame_errors_;
     s.connections_established = established_;
+    s.handshakes_refused = handshakes_refused_;
     return s;
   }
 
@@ -312,23 +329,61 @@ class Transport::Impl {
         });
         return;
       }
-      error_code ignored;
-      const auto remote = conn->stream.next_layer().remote_endpoint(ignored);
+      error_code remote_ec;
+      const auto remote = conn->stream.next_layer().remote_endpoint(remote_ec);
+      if (remote_ec) {  // the client already went away
+        error_code ignored;
+        conn->stream.next_layer().close(ignored);
+        Accept();
+        return;
+      }
       conn->remote = remote.address().to_string() + ":" + std::to_string(remote.port());
-      if (pending_inbound_ >= opts_.max_pending_handshakes) {
+      conn->source = AddressKey(remote.address());
+      const bool from_peer = peer_addresses_.count(conn->source) != 0;
+      conn->slot = slots_.TryAcquire(conn->source, from_peer);
+      if (conn->slot == HandshakeSlots::Slot::kNone) {
+        ++handshakes_refused_;
         uint64_t suppressed = 0;
         if (accept_log_.Allow(suppressed)) {
-          spdlog::warn("net: too many pending handshakes, closing remote={} suppressed={}",
-                       conn->remote, suppressed);
+          spdlog::warn(
+              "net: too many pending handshakes, closing remote={} from_this_address={} "
+              "shared_in_use={} suppressed={}",
+              conn->remote, slots_.shared_from(conn->source), slots_.shared_in_use(), suppressed);
         }
+        error_code ignored;
         conn->stream.next_layer().close(ignored);
       } else {
         pending_.insert(conn);
-        ++pending_inbound_;
         Handshake(conn);
       }
       Accept();
     });
+  }
+
+  // The configured peers' addresses, for the reserved handshake slots: IP literals at once,
+  // names when they resolve (a dial adds what it resolved as well).
+  void NotePeerAddresses() {
+    for (const auto& [pk, ps] : peers_) {
+      if (!ps->address) continue;
+      error_code ec;
+      const auto a = asio::ip::make_address(ps->address->host, ec);
+      if (!ec) {
+        peer_addresses_.insert(AddressKey(a));
+        continue;
+      }
+      resolver_.async_resolve(ps->address->host, std::to_string(ps->address->port),
+                              [this](error_code rec, const tcp::resolver::results_type& results) {
+                                if (rec || stopping_) return;
+                                for (const auto& r : results) {
+                                  peer_addresses_.insert(AddressKey(r.endpoint().address()));
+                                }
+                              });
+    }
+  }
+
+  void ReleaseSlot(Connection& conn) {
+    slots_.Release(conn.source, conn.slot);
+    conn.slot = HandshakeSlots::Slot::kNone;
   }
 
   void Dial(PeerState& ps) {
@@ -347,6 +402,7 @@ class Transport::Impl {
             Close(conn, "resolve failed: " + ec.message());
             return;
           }
+          for (const auto& r : results) peer_addresses_.insert(AddressKey(r.endpoint().address()));
           asio::async_connect(conn->stream.next_layer(), results,
                               [this, conn](error_code cec, const tcp::endpoint&) {
                                 if (conn->closed) return;
@@ -447,7 +503,8 @@ class Transport::Impl {
 
   void Admit(const ConnPtr& conn) {
     conn->timer.cancel();
-    if (pending_.erase(conn) > 0 && !conn->we_dialed) --pending_inbound_;
+    pending_.erase(conn);
+    ReleaseSlot(*conn);
     PeerState& ps = *Find(conn->peer_key);
     if (conn->we_dialed) ps.dial_in_flight = false;
     conn->established = true;
@@ -557,7 +614,7 @@ class Transport::Impl {
     conn->stream.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
     conn->stream.next_layer().close(ignored);
     const bool was_pending = pending_.erase(conn) > 0;
-    if (was_pending && !conn->we_dialed) --pending_inbound_;
+    ReleaseSlot(*conn);
     if (!conn->we_dialed && !conn->established) return;  // an unidentified inbound connection
     PeerState& ps = *Find(conn->peer_key);
     if (was_pending && conn->we_dialed) ps.dial_in_flight = false;
@@ -629,7 +686,8 @@ class Transport::Impl {
 
   // I/O thread only.
   std::set<ConnPtr> pending_;  // connecting or handshaking
-  size_t pending_inbound_ = 0;
+  HandshakeSlots slots_;       // inbound connections in their handshake
+  std::set<std::string> peer_addresses_;
   std::mt19937_64 rng_;
   LogLimiter accept_log_, handshake_log_, frame_log_, conn_log_;
 
@@ -644,6 +702,7 @@ class Transport::Impl {
   std::atomic<uint64_t> frames_in_{0}, frames_out_{0}, bytes_in_{0}, bytes_out_{0};
   std::atomic<uint64_t> queue_full_drops_{0}, disconnected_drops_{0};
   std::atomic<uint64_t> handshake_failures_{0}, frame_errors_{0}, established_{0};
+  std::atomic<uint64_t> handshakes_refused_{0};
 };
 
 Transport::Transport(const crypto::PrivateKey& key, TransportOptions options)

@@ -37,8 +37,13 @@
 //
 // Limits. A frame whose declared length exceeds max_frame_size, or any TLS or socket error,
 // closes that connection only; peer-triggered log lines are rate-limited. Connections that
-// have not completed the handshake within handshake_timeout are closed, and at most
-// max_pending_handshakes inbound handshakes run at once (more are closed on accept).
+// have not completed the handshake within handshake_timeout are closed. Inbound connections
+// are admitted to the handshake by source address (node/net/handshake_slots.h): addresses of
+// configured peers (their hosts, resolved at Start and on each dial) share
+// reserved_peer_handshakes slots that no other address can take; any other address takes one
+// of max_pending_handshakes shared slots, at most max_pending_handshakes_per_ip of them. A
+// connection that finds no slot is closed on accept (counted in handshakes_refused), so an
+// idle-connection flood from other addresses never keeps a validator out.
 #pragma once
 
 #include <chrono>
@@ -74,7 +79,9 @@ struct TransportOptions {
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5000};
   std::chrono::milliseconds handshake_timeout{5000};  // TCP connect plus TLS handshake
-  size_t max_pending_handshakes = 64;
+  size_t max_pending_handshakes = 64;        // inbound, from addresses that are not a peer's
+  size_t max_pending_handshakes_per_ip = 4;  // of those, from one source address
+  size_t reserved_peer_handshakes = 16;      // inbound, from configured peers' addresses
 
   // Called on the I/O thread for every frame received, with the sender's key.
   std::function<void(const crypto::PublicKey& peer, Bytes payload)> on_receive;
@@ -94,6 +101,7 @@ struct TransportStats {
   uint64_t handshake_failures = 0;       // TLS handshakes that failed or timed out, both roles
   uint64_t frame_errors = 0;             // connections closed for an oversized frame
   uint64_t connections_established = 0;  // handshakes completed and admitted
+  uint64_t handshakes_refused = 0;       // inbound connections closed on accept: no free slot
 };
 
 class Transport {

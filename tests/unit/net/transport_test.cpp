@@ -213,6 +213,39 @@ class RawTlsClient {
   std::unique_ptr<asio::ssl::stream<tcp::socket>> stream_;
 };
 
+// Idle TCP connections that send nothing, from chosen loopback source addresses, as an
+// idle-connection flood holds them.
+class IdleFlood {
+ public:
+  void Open(const std::string& source, uint16_t port, int n) {
+    for (int i = 0; i < n; ++i) {
+      auto s = std::make_unique<tcp::socket>(io_);
+      s->open(tcp::v4());
+      s->bind(tcp::endpoint(asio::ip::make_address(source), 0));
+      boost::system::error_code ec;
+      s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+      REQUIRE_FALSE(ec);
+      sockets_.push_back(std::move(s));
+    }
+  }
+  // How many of the connections the server has not closed (a read would block).
+  size_t StillOpen() {
+    size_t open = 0;
+    for (auto& s : sockets_) {
+      s->non_blocking(true);
+      std::array<uint8_t, 64> buf{};
+      boost::system::error_code ec;
+      s->read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::would_block) ++open;
+    }
+    return open;
+  }
+
+ private:
+  asio::io_context io_;
+  std::vector<std::unique_ptr<tcp::socket>> sockets_;
+};
+
 // Keeps the noise of expected handshake failures out of the test output.
 struct QuietLogs {
   QuietLogs() { spdlog::set_level(spdlog::level::err); }
@@ -576,5 +609,55 @@ TEST_CASE("the listener speaks only TLS 1.3 and demands an allowed client certif
   REQUIRE(WaitFor([&] { return a.t().stats().handshake_failures >= failures_before + 2; }));
   CHECK(a.t().stats().connections_established == 1);
   CHECK(a.t().stats().frames_in == 0);
+  a.Stop();
+}
+
+TEST_CASE("an idle-connection flood from other addresses does not keep a validator out",
+          "[transport][dos]") {
+  QuietLogs quiet;
+  Node n1(Key(1), FreePort()), n2(Key(2), FreePort());
+  Node& dialer = n1.pk() < n2.pk() ? n1 : n2;  // the smaller key dials
+  Node& server = &dialer == &n1 ? n2 : n1;
+  Mesh({&n1, &n2});
+  server.options().max_pending_handshakes = 8;
+  server.options().max_pending_handshakes_per_ip = 2;
+  server.options().reserved_peer_handshakes = 2;
+  // Long enough that a flood holding every slot would outlast the test.
+  server.options().handshake_timeout = 30s;
+  server.Start();
+
+  // 20 addresses x 3 idle connections: 2 per address admitted until the 8 shared slots are
+  // taken, every other one closed on accept.
+  IdleFlood flood;
+  for (int a = 2; a < 22; ++a) flood.Open("127.0.0." + std::to_string(a), server.port(), 3);
+  REQUIRE(WaitFor([&] { return server.t().stats().handshakes_refused >= 52; }));
+  CHECK(server.t().stats().handshakes_refused == 52);
+
+  // The validator dials from 127.0.0.1, a configured peer's address: a reserved slot.
+  dialer.Start();
+  REQUIRE(WaitFor([&] { return Connected(n1, n2); }, 5s));
+  CHECK(LinkWorks(dialer, server, "during the flood"));
+  CHECK(flood.StillOpen() == 8);  // the flood still holds every shared slot
+  n1.Stop();
+  n2.Stop();
+}
+
+TEST_CASE("connections from one address beyond its pending-handshake cap are closed at once",
+          "[transport][dos]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort());
+  a.options().max_pending_handshakes_per_ip = 2;
+  a.options().handshake_timeout = 30s;
+  a.Start();
+  IdleFlood one;
+  one.Open("127.0.0.2", a.port(), 5);
+  REQUIRE(WaitFor([&] { return a.t().stats().handshakes_refused == 3; }));
+  REQUIRE(WaitFor([&] { return one.StillOpen() == 2; }, 2s));
+  // Another address is not affected by the first one's flood.
+  IdleFlood other;
+  other.Open("127.0.0.3", a.port(), 2);
+  std::this_thread::sleep_for(200ms);
+  CHECK(other.StillOpen() == 2);
+  CHECK(a.t().stats().handshakes_refused == 3);
   a.Stop();
 }
