@@ -35,6 +35,71 @@ void Get(const toml::value& table, const char* key, T& out) {
   if (table.is_table() && table.contains(key)) out = toml::find<T>(table, key);
 }
 
+// ---- Limits on the ports ([rpc.limits], [p2p.limits]) ---------------------------------------
+
+// A number of the table as a double (TOML writes 1000 and 1000.0 differently).
+Status GetNumber(const toml::value& table, const char* key, double& out, const std::string& path) {
+  if (!table.is_table() || !table.contains(key)) return Status::Ok();
+  const toml::value& v = toml::find(table, key);
+  if (v.is_integer()) {
+    out = static_cast<double>(v.as_integer());
+  } else if (v.is_floating()) {
+    out = v.as_floating();
+  } else {
+    return Status::InvalidArgument(path + ": rpc.limits." + key + " must be a number");
+  }
+  return Status::Ok();
+}
+
+const toml::value* SubTable(const toml::value& root, const char* section) {
+  if (!root.contains(section)) return nullptr;
+  const toml::value& s = toml::find(root, section);
+  if (!s.is_table() || !s.contains("limits")) return nullptr;
+  return &toml::find(s, "limits");
+}
+
+// Reads the limits blocks; toml11 throws on a value of the wrong type (caught by the caller).
+Status LoadPortLimits(const toml::value& root, const std::string& path, NodeConfig& c) {
+  if (const toml::value* t = SubTable(root, "rpc")) {
+    RpcLimitsConfig& l = c.rpc_limits;
+    Get(*t, "max_connections", l.max_connections);
+    Get(*t, "max_connections_per_ip", l.max_connections_per_ip);
+    Get(*t, "max_connections_per_ipv6_64", l.max_connections_per_ipv6_64);
+    LAUREL_RETURN_IF_ERROR(GetNumber(*t, "tx_rate", l.tx_rate, path));
+    LAUREL_RETURN_IF_ERROR(GetNumber(*t, "tx_burst", l.tx_burst, path));
+    LAUREL_RETURN_IF_ERROR(GetNumber(*t, "block_range_rate", l.block_range_rate, path));
+    LAUREL_RETURN_IF_ERROR(GetNumber(*t, "block_range_burst", l.block_range_burst, path));
+    Get(*t, "max_commit_waits_per_client", l.max_commit_waits_per_client);
+    Get(*t, "work_threads", l.work_threads);
+    Get(*t, "work_queue", l.work_queue);
+    if (l.max_connections == 0 || l.max_connections_per_ip == 0 ||
+        l.max_connections_per_ipv6_64 == 0 || l.max_commit_waits_per_client == 0 ||
+        l.work_queue == 0) {
+      return Status::InvalidArgument(path + ": rpc.limits: caps must be > 0");
+    }
+    if (!(l.tx_rate > 0) || !(l.tx_burst >= 1) || !(l.block_range_rate > 0) ||
+        !(l.block_range_burst >= 1)) {
+      return Status::InvalidArgument(path + ": rpc.limits: rates must be > 0 and bursts >= 1");
+    }
+    if (l.work_threads == 0 || l.work_threads > 64) {
+      return Status::InvalidArgument(path + ": rpc.limits.work_threads must be 1..64");
+    }
+  }
+  if (const toml::value* t = SubTable(root, "p2p")) {
+    P2pLimitsConfig& l = c.p2p_limits;
+    Get(*t, "handshake_timeout_ms", l.handshake_timeout_ms);
+    Get(*t, "max_pending_handshakes", l.max_pending_handshakes);
+    Get(*t, "max_pending_handshakes_per_ip", l.max_pending_handshakes_per_ip);
+    Get(*t, "reserved_peer_handshakes", l.reserved_peer_handshakes);
+    if (l.handshake_timeout_ms == 0 || l.max_pending_handshakes == 0 ||
+        l.max_pending_handshakes_per_ip == 0) {
+      return Status::InvalidArgument(
+          path + ": p2p.limits: handshake_timeout_ms and the pending caps must be > 0");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<NodeConfig> LoadNodeConfig(const std::string& path) {
@@ -111,6 +176,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(b, "max_bytes", c.block_max_bytes);
     }
     if (root.contains("log")) Get(toml::find(root, "log"), "level", c.log_level);
+    LAUREL_RETURN_IF_ERROR(LoadPortLimits(root, path, c));
   } catch (const std::exception& e) {
     // toml11 reports syntax and type errors as exceptions: this is the process edge.
     return Status::InvalidArgument(std::string("config ") + path + ": " + e.what());

@@ -1,6 +1,7 @@
 // The node's configuration (docs/operator.md), read from one TOML file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +20,32 @@ struct PeerConfig {
   Bytes public_key;
   HostPort address;
 };
+
+// ---- Limits on the ports ([rpc.limits], [p2p.limits]; docs/operator.md, "Limits") ----------
+// Kept apart from the other settings; the defaults are those of rpc::RpcConfig and
+// net::TransportOptions.
+
+struct RpcLimitsConfig {
+  size_t max_connections = 1024;
+  size_t max_connections_per_ip = 64;
+  size_t max_connections_per_ipv6_64 = 256;
+  double tx_rate = 1000;  // POST /v1/txs per second per client
+  double tx_burst = 2000;
+  double block_range_rate = 20;  // GET /v1/blocks ranges per second per client
+  double block_range_burst = 40;
+  size_t max_commit_waits_per_client = 32;
+  size_t work_threads = 2;
+  size_t work_queue = 256;
+};
+
+struct P2pLimitsConfig {
+  uint32_t handshake_timeout_ms = 5000;
+  size_t max_pending_handshakes = 64;
+  size_t max_pending_handshakes_per_ip = 4;
+  size_t reserved_peer_handshakes = 16;
+};
+
+// ---------------------------------------------------------------------------------------------
 
 struct NodeConfig {
   std::string name = "node";
@@ -46,6 +73,9 @@ struct NodeConfig {
   size_t block_max_bytes = 3u << 20;
 
   std::string log_level = "info";
+
+  RpcLimitsConfig rpc_limits;
+  P2pLimitsConfig p2p_limits;
 };
 
 // Parses "host:port" (host may be an IPv4 literal or a name).

@@ -86,6 +86,17 @@ int main(int argc, char** argv) {
   rc.port = cfg.rpc_listen.port;
   rc.threads = cfg.rpc_threads;
   rc.max_body_bytes = cfg.rpc_max_body_bytes;
+  const node::RpcLimitsConfig& limits = cfg.rpc_limits;
+  rc.max_connections = limits.max_connections;
+  rc.max_connections_per_ip = limits.max_connections_per_ip;
+  rc.max_connections_per_ipv6_64 = limits.max_connections_per_ipv6_64;
+  rc.tx_rate = limits.tx_rate;
+  rc.tx_burst = limits.tx_burst;
+  rc.block_range_rate = limits.block_range_rate;
+  rc.block_range_burst = limits.block_range_burst;
+  rc.max_commit_waits_per_client = limits.max_commit_waits_per_client;
+  rc.work_threads = limits.work_threads;
+  rc.work_queue = limits.work_queue;
   auto server = rpc::RpcServer::Start(rc, **n);
   if (!server.ok()) {
     spdlog::critical("cannot start the HTTP API: {}", server.status().ToString());

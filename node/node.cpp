@@ -93,6 +93,11 @@ Status Node::Impl::Start() {
   opts.listen_port = config_.p2p_listen.port;
   opts.max_frame_size = config_.max_frame_bytes;
   opts.send_queue_bytes = std::max<size_t>(64u << 20, config_.max_frame_bytes + 4);
+  const P2pLimitsConfig& limits = config_.p2p_limits;
+  opts.handshake_timeout = std::chrono::milliseconds(limits.handshake_timeout_ms);
+  opts.max_pending_handshakes = limits.max_pending_handshakes;
+  opts.max_pending_handshakes_per_ip = limits.max_pending_handshakes_per_ip;
+  opts.reserved_peer_handshakes = limits.reserved_peer_handshakes;
   for (const auto& p : config_.peers) {
     crypto::PublicKey k;
     if (p.public_key.size() != k.size()) return Status::InvalidArgument("bad peer key");

@@ -65,3 +65,51 @@ TEST_CASE("a bad node config names what is wrong", "[config][badinput]") {
   CHECK_FALSE(ParseHostPort("h:99999").ok());
   CHECK(ParseHostPort("h:80")->port == 80);
 }
+
+TEST_CASE("limits on the ports are read from [rpc.limits] and [p2p.limits]", "[config]") {
+  const std::string base = "data_dir = \"d\"\ngenesis = \"g\"\nkey_file = \"k\"\n";
+  {
+    TempFile f(base);
+    auto c = LoadNodeConfig(f.path.string());
+    REQUIRE(c.ok());
+    CHECK(c->rpc_limits.tx_rate == 1000);
+    CHECK(c->rpc_limits.max_connections_per_ip == 64);
+    CHECK(c->p2p_limits.max_pending_handshakes_per_ip == 4);
+  }
+  {
+    TempFile f(base +
+               "[rpc]\nthreads = 2\n"
+               "[rpc.limits]\nmax_connections_per_ip = 8\nmax_connections_per_ipv6_64 = 16\n"
+               "tx_rate = 50\ntx_burst = 75.5\nblock_range_rate = 0.5\n"
+               "max_commit_waits_per_client = 3\nwork_threads = 1\nwork_queue = 10\n"
+               "[p2p.limits]\nhandshake_timeout_ms = 2000\nmax_pending_handshakes = 20\n"
+               "max_pending_handshakes_per_ip = 2\nreserved_peer_handshakes = 6\n");
+    auto c = LoadNodeConfig(f.path.string());
+    INFO(c.status().ToString());
+    REQUIRE(c.ok());
+    CHECK(c->rpc_threads == 2);
+    CHECK(c->rpc_limits.max_connections_per_ip == 8);
+    CHECK(c->rpc_limits.max_connections_per_ipv6_64 == 16);
+    CHECK(c->rpc_limits.max_connections == 1024);
+    CHECK(c->rpc_limits.tx_rate == 50);
+    CHECK(c->rpc_limits.tx_burst == 75.5);
+    CHECK(c->rpc_limits.block_range_rate == 0.5);
+    CHECK(c->rpc_limits.max_commit_waits_per_client == 3);
+    CHECK(c->rpc_limits.work_threads == 1);
+    CHECK(c->rpc_limits.work_queue == 10);
+    CHECK(c->p2p_limits.handshake_timeout_ms == 2000);
+    CHECK(c->p2p_limits.max_pending_handshakes == 20);
+    CHECK(c->p2p_limits.max_pending_handshakes_per_ip == 2);
+    CHECK(c->p2p_limits.reserved_peer_handshakes == 6);
+  }
+  for (const char* bad :
+       {"[rpc.limits]\ntx_rate = 0\n", "[rpc.limits]\nmax_connections_per_ip = 0\n",
+        "[rpc.limits]\nwork_threads = 0\n", "[p2p.limits]\nmax_pending_handshakes_per_ip = 0\n",
+        "[rpc.limits]\ntx_rate = \"fast\"\n"}) {
+    TempFile f(base + bad);
+    auto c = LoadNodeConfig(f.path.string());
+    INFO(bad);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message().find("limits") != std::string::npos);
+  }
+}
