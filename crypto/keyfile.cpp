@@ -8,14 +8,56 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 namespace laurel::crypto {
 namespace {
 
 constexpr const char* kType = "laurel-ed25519-v1";
 
+// Wipes a buffer of secrets when it goes out of scope, whichever way the function returns.
+template <typename Buffer>
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(Buffer& b) : b_(b) {}
+  ~WipeOnExit() {
+    if constexpr (std::is_same_v<Buffer, std::string>) {
+      WipeSecret(b_);
+    } else {
+      sodium_memzero(b_.data(), b_.size());
+    }
+  }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  Buffer& b_;
+};
+
+// The seed text of a parsed plain key file, wiped with the JSON document's other secrets.
+std::string* SeedText(nlohmann::json& j) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find("seed");
+  if (it == j.end() || !it->is_string()) return nullptr;
+  return &it->get_ref<std::string&>();
+}
+
+// Wipes the seed text held in a JSON document when it goes out of scope.
+class WipeSeedTextOnExit {
+ public:
+  explicit WipeSeedTextOnExit(nlohmann::json& j) : j_(j) {}
+  ~WipeSeedTextOnExit() {
+    if (std::string* seed = SeedText(j_)) WipeSecret(*seed);
+  }
+  WipeSeedTextOnExit(const WipeSeedTextOnExit&) = delete;
+  WipeSeedTextOnExit& operator=(const WipeSeedTextOnExit&) = delete;
+
+ private:
+  nlohmann::json& j_;
+};
+
 Status WriteAllSynced(const std::string& path, const std::string& data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return Status::AlreadyExists("key file exists, not overwriting: " + path);
     return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
@@ -36,8 +78,17 @@ Status WriteAllSynced(const std::string& path, const std::string& data) {
 }
 
 Result<std::string> ReadPrivateFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
+  // O_NOFOLLOW: a symbolic link put where the key file should be (pointing at another user's
+  // key, or at a file an attacker controls) is refused instead of followed.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      return Status::PermissionDenied("key file " + path +
+                                      " is a symbolic link; refusing to follow it (name the file "
+                                      "itself)");
+    }
+    return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
+  }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     ::close(fd);
@@ -61,26 +112,35 @@ Result<std::string> ReadPrivateFile(const std::string& path) {
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
       ::close(fd);
+      WipeSecret(data);
       return Status::IoError("read " + path);
     }
     off += static_cast<size_t>(n);
   }
   ::close(fd);
-  return data;
+  return data;  // moved out: the caller wipes it
 }
 
 Result<Bytes> HexField(const nlohmann::json& j, const char* name, size_t want) {
   if (!j.contains(name) || !j[name].is_string()) {
     return Status::InvalidArgument(std::string("key file: missing field ") + name);
   }
-  auto b = HexDecode(j[name].get<std::string>());
+  // By reference and moved out: the seed is neither copied as text nor as bytes.
+  auto b = HexDecode(j[name].get_ref<const std::string&>());
   if (!b || (want != 0 && b->size() != want)) {
+    if (b) sodium_memzero(b->data(), b->size());
     return Status::InvalidArgument(std::string("key file: bad field ") + name);
   }
-  return *b;
+  return std::move(*b);
 }
 
 }  // namespace
+
+void WipeSecret(std::string& s) {
+  s.resize(s.capacity());
+  sodium_memzero(s.data(), s.size());
+  s.clear();
+}
 
 Status WriteKeyFile(const std::string& path, const PrivateKey& key,
                     const std::optional<std::string>& passphrase) {
@@ -88,6 +148,7 @@ Status WriteKeyFile(const std::string& path, const PrivateKey& key,
   nlohmann::json j;
   j["type"] = kType;
   j["public_key"] = HexEncode(key.public_key());
+  WipeSeedTextOnExit wipe_seed_text(j);
   if (!passphrase) {
     j["seed"] = HexEncode(key.seed());
   } else {
@@ -112,12 +173,16 @@ Status WriteKeyFile(const std::string& path, const PrivateKey& key,
     j["nonce"] = HexEncode(ByteView(nonce, sizeof nonce));
     j["ciphertext"] = HexEncode(ct);
   }
-  return WriteAllSynced(path, j.dump(2) + "\n");
+  std::string text = j.dump(2) + "\n";
+  WipeOnExit wipe_text(text);
+  return WriteAllSynced(path, text);
 }
 
 Result<bool> KeyFileIsEncrypted(const std::string& path) {
   LAUREL_ASSIGN_OR_RETURN(std::string data, ReadPrivateFile(path));
+  WipeOnExit wipe_data(data);
   auto j = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+  WipeSeedTextOnExit wipe_seed_text(j);
   if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("key file: not JSON");
   return j.contains("ciphertext");
 }
@@ -126,7 +191,9 @@ Result<PrivateKey> ReadKeyFile(const std::string& path,
                                const std::optional<std::string>& passphrase) {
   Init();
   LAUREL_ASSIGN_OR_RETURN(std::string data, ReadPrivateFile(path));
+  WipeOnExit wipe_data(data);
   auto j = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+  WipeSeedTextOnExit wipe_seed_text(j);
   if (j.is_discarded() || !j.is_object()) {
     return Status::InvalidArgument("key file " + path + ": not a JSON object");
   }
@@ -135,6 +202,7 @@ Result<PrivateKey> ReadKeyFile(const std::string& path,
   }
   LAUREL_ASSIGN_OR_RETURN(Bytes pub, HexField(j, "public_key", kPublicKeySize));
   Bytes seed;
+  WipeOnExit wipe_seed(seed);
   if (j.contains("seed")) {
     LAUREL_ASSIGN_OR_RETURN(seed, HexField(j, "seed", kSeedSize));
   } else {
@@ -166,7 +234,6 @@ Result<PrivateKey> ReadKeyFile(const std::string& path,
     if (rc != 0) return Status::PermissionDenied("key file " + path + ": wrong passphrase");
   }
   LAUREL_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::FromSeed(seed));
-  sodium_memzero(seed.data(), seed.size());
   if (!std::equal(pub.begin(), pub.end(), key.public_key().begin())) {
     return Status::Corruption("key file " + path + ": public key does not match the seed");
   }

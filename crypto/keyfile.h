@@ -6,8 +6,13 @@
 //
 // Encryption: key = crypto_pwhash(passphrase, salt) (Argon2id), seed sealed with
 // crypto_secretbox (XSalsa20-Poly1305). Reading refuses a file readable by group or others
-// (kPermissionDenied), a wrong passphrase (kPermissionDenied), and a public key that does not
-// match the seed (kCorruption).
+// (kPermissionDenied), a symbolic link (kPermissionDenied: key files are opened with
+// O_NOFOLLOW, so a link planted in their place is not followed), a wrong passphrase
+// (kPermissionDenied), and a public key that does not match the seed (kCorruption).
+//
+// Secrets in memory: the file text, the seed (hex and bytes) and the derived box key are wiped
+// (sodium_memzero) before these functions return; the caller wipes its passphrase with
+// WipeSecret once done with it.
 #pragma once
 
 #include <optional>
@@ -25,5 +30,9 @@ Result<PrivateKey> ReadKeyFile(const std::string& path,
                                const std::optional<std::string>& passphrase = std::nullopt);
 // True when the file at `path` is encrypted (needs a passphrase).
 Result<bool> KeyFileIsEncrypted(const std::string& path);
+
+// Zeroes every byte `s` holds (its whole capacity), then empties it: for passphrases and seed
+// text once they are no longer needed.
+void WipeSecret(std::string& s);
 
 }  // namespace laurel::crypto

@@ -54,14 +54,18 @@ int main(int argc, char** argv) {
       spdlog::critical("cannot read {}", passphrase_file);
       return 2;
     }
-    char buf[1024];
-    const size_t n = std::fread(buf, 1, sizeof buf, f);
+    // Read straight into the string that is wiped below, unbuffered: stdio's own buffer would
+    // keep a copy of the passphrase.
+    std::setvbuf(f, nullptr, _IONBF, 0);
+    passphrase.emplace(1024, '\0');
+    passphrase->resize(std::fread(passphrase->data(), 1, passphrase->size(), f));
     std::fclose(f);
-    std::string p(buf, n);
-    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
-    passphrase = p;
+    while (!passphrase->empty() && (passphrase->back() == '\n' || passphrase->back() == '\r')) {
+      passphrase->pop_back();
+    }
   }
   auto key = crypto::ReadKeyFile(config->key_file, passphrase);
+  if (passphrase) crypto::WipeSecret(*passphrase);
   if (!key.ok()) {
     spdlog::critical("key file: {}", key.status().ToString());
     return 2;

@@ -85,3 +85,38 @@ TEST_CASE("a corrupted key file gives a clear error", "[keyfile][badinput]") {
   CHECK(ReadKeyFile(path).status().code() == StatusCode::kInvalidArgument);
   CHECK(ReadKeyFile((dir.path / "missing").string()).status().code() == StatusCode::kIoError);
 }
+
+TEST_CASE("a key file that is a symbolic link is refused, not followed", "[keyfile]") {
+  TempDir dir;
+  const auto real = (dir.path / "real.json").string();
+  const auto link = (dir.path / "link.json").string();
+  const PrivateKey key = PrivateKey::Generate();
+  REQUIRE(WriteKeyFile(real, key).ok());
+  fs::create_symlink(real, link);
+  auto r = ReadKeyFile(link);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kPermissionDenied);
+  CHECK(r.status().message().find("symbolic link") != std::string::npos);
+  CHECK(KeyFileIsEncrypted(link).status().code() == StatusCode::kPermissionDenied);
+  // The file itself still reads.
+  REQUIRE(ReadKeyFile(real).ok());
+  CHECK(ReadKeyFile(real)->public_key() == key.public_key());
+}
+
+TEST_CASE("a key is never written through a symbolic link", "[keyfile]") {
+  TempDir dir;
+  const auto target = (dir.path / "elsewhere.json").string();
+  const auto link = (dir.path / "k.json").string();
+  fs::create_symlink(target, link);  // dangling: writing through it would create `target`
+  CHECK_FALSE(WriteKeyFile(link, PrivateKey::Generate()).ok());
+  CHECK_FALSE(fs::exists(target));
+}
+
+TEST_CASE("WipeSecret empties the string it wipes", "[keyfile]") {
+  std::string secret = "correct horse battery staple, long enough to live on the heap";
+  WipeSecret(secret);
+  CHECK(secret.empty());
+  std::string short_secret = "pw";
+  WipeSecret(short_secret);
+  CHECK(short_secret.empty());
+}
