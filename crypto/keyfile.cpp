@@ -47,7 +47,11 @@ class WipeSeedTextOnExit {
  public:
   explicit WipeSeedTextOnExit(nlohmann::json& j) : j_(j) {}
   ~WipeSeedTextOnExit() {
-    if (std::string* seed = SeedText(j_)) WipeSecret(*seed);
+    try {
+      if (std::string* seed = SeedText(j_)) WipeSecret(*seed);
+    } catch (...) {
+      // The lookups throw only for a document of another shape, which holds no seed text.
+    }
   }
   WipeSeedTextOnExit(const WipeSeedTextOnExit&) = delete;
   WipeSeedTextOnExit& operator=(const WipeSeedTextOnExit&) = delete;

@@ -94,8 +94,8 @@ size_t ConnectionCaps::total() const {
 
 // ---- TokenBucket ------------------------------------------------------------------------------
 
-TokenBucket::TokenBucket(double rate_per_s, double burst, LimitClock::time_point now)
-    : rate_(rate_per_s), burst_(burst), tokens_(burst), last_(now) {}
+TokenBucket::TokenBucket(BucketRate rate, LimitClock::time_point now)
+    : rate_(rate.per_s), burst_(rate.burst), tokens_(rate.burst), last_(now) {}
 
 void TokenBucket::Refill(LimitClock::time_point now) {
   if (now <= last_) return;  // a clock read on another thread may be a little older
@@ -129,9 +129,10 @@ ClientLimiter::Client& ClientLimiter::Find(const IpKey& client, LimitClock::time
   if (it != clients_.end()) return it->second;
   if (clients_.size() >= sweep_at_) Sweep(now);
   return clients_
-      .emplace(client,
-               Client{TokenBucket(config_.tx_per_s, config_.tx_burst, now),
-                      TokenBucket(config_.block_ranges_per_s, config_.block_ranges_burst, now), 0})
+      .emplace(
+          client,
+          Client{TokenBucket({config_.tx_per_s, config_.tx_burst}, now),
+                 TokenBucket({config_.block_ranges_per_s, config_.block_ranges_burst}, now), 0})
       .first->second;
 }
 
@@ -180,9 +181,9 @@ size_t ClientLimiter::tracked() const {
 
 // ---- WorkPool -----------------------------------------------------------------------------------
 
-WorkPool::WorkPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-  threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+WorkPool::WorkPool(WorkPoolConfig config) : max_queued_(config.max_queued) {
+  threads_.reserve(config.threads);
+  for (size_t i = 0; i < config.threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
 WorkPool::~WorkPool() { Stop(); }

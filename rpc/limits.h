@@ -82,10 +82,17 @@ class ConnectionCaps {
 
 // ---- request rates ----------------------------------------------------------------------------
 
-// A token bucket: holds up to `burst` tokens, refilled at `rate` tokens per second; starts full.
+// How fast a token bucket refills and how many tokens it holds.
+struct BucketRate {
+  double per_s = 1;
+  double burst = 1;
+};
+
+// A token bucket: holds up to `rate.burst` tokens, refilled at `rate.per_s` tokens per second;
+// starts full.
 class TokenBucket {
  public:
-  TokenBucket(double rate_per_s, double burst, LimitClock::time_point now);
+  TokenBucket(BucketRate rate, LimitClock::time_point now);
 
   // Takes `cost` tokens and returns zero, or takes nothing and returns how long until `cost`
   // tokens will be there. A cost above the burst can never be paid: returns the time to fill
@@ -155,9 +162,14 @@ class ClientLimiter {
 // It keeps CPU-heavy handlers (signature checks of submitted transactions, block ranges) off
 // the server's I/O threads, so that cheap requests (POST /v1/verify) are answered while they
 // run, and it refuses work beyond its queue instead of letting it pile up.
+struct WorkPoolConfig {
+  size_t threads = 2;
+  size_t max_queued = 256;
+};
+
 class WorkPool {
  public:
-  WorkPool(size_t threads, size_t max_queued);
+  explicit WorkPool(WorkPoolConfig config);
   ~WorkPool();  // Stop()
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;

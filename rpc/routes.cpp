@@ -378,7 +378,7 @@ void HandleReady(node::NodeApi& node, const HttpRequest&, const Responder& respo
 
 }  // namespace
 
-Router BuildRouter(node::NodeApi& node, RouteLimits limits) {
+Router BuildRouter(node::NodeApi& node, const RouteLimits& limits) {
   Router r;
   // The node's registry when it keeps one, else one owned by the router's handlers.
   std::shared_ptr<metrics::Registry> own;

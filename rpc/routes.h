@@ -28,7 +28,7 @@ struct RouteLimits {
   std::shared_ptr<WorkPool> work;          // runs the expensive work off the I/O threads
 };
 
-Router BuildRouter(node::NodeApi& node, RouteLimits limits = {});
+Router BuildRouter(node::NodeApi& node, const RouteLimits& limits = {});
 
 // The auditors' routes (routes_chain.cpp): genesis and block ranges with proofs.
 void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits = {});

@@ -413,7 +413,8 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcConfig& config, nod
   rates.block_ranges_burst = config.block_range_burst;
   rates.commit_waits_per_client = config.max_commit_waits_per_client;
   impl->limits.clients = std::make_shared<ClientLimiter>(rates);
-  impl->limits.work = std::make_shared<WorkPool>(config.work_threads, config.work_queue);
+  impl->limits.work =
+      std::make_shared<WorkPool>(WorkPoolConfig{config.work_threads, config.work_queue});
   impl->caps = std::make_shared<ConnectionCaps>(ConnectionCapsConfig{
       config.max_connections_per_ip, config.max_connections_per_ipv6_64, config.max_connections});
 

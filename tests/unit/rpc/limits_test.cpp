@@ -84,7 +84,7 @@ TEST_CASE("the total connection cap refuses every address until one is released"
 
 TEST_CASE("a token bucket gives its burst at once, then tokens at its rate", "[rpc][limits]") {
   const auto t0 = LimitClock::time_point{} + 1000s;
-  TokenBucket b(/*rate_per_s=*/10, /*burst=*/3, t0);
+  TokenBucket b({/*per_s=*/10, /*burst=*/3}, t0);
   CHECK(b.Take(t0) == LimitClock::duration::zero());
   CHECK(b.Take(t0) == LimitClock::duration::zero());
   CHECK(b.Take(t0) == LimitClock::duration::zero());
@@ -105,7 +105,7 @@ TEST_CASE("a token bucket gives its burst at once, then tokens at its rate", "[r
 
 TEST_CASE("a cost above the burst is never paid and waits for a full bucket", "[rpc][limits]") {
   const auto t0 = LimitClock::time_point{} + 1000s;
-  TokenBucket b(/*rate_per_s=*/2, /*burst=*/4, t0);
+  TokenBucket b({/*per_s=*/2, /*burst=*/4}, t0);
   const auto wait = b.Take(t0, 5);
   CHECK(wait > LimitClock::duration::zero());
   CHECK(b.Full(t0));  // nothing was taken
@@ -182,7 +182,7 @@ TEST_CASE("idle clients are forgotten, busy ones and ones holding waits are kept
 }
 
 TEST_CASE("the work pool runs queued work and refuses work beyond its queue", "[rpc][limits]") {
-  WorkPool pool(/*threads=*/1, /*max_queued=*/2);
+  WorkPool pool({/*threads=*/1, /*max_queued=*/2});
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> started{0}, done{0};
