@@ -125,6 +125,7 @@ Status WriteOutput(const std::string& path, std::string_view data, bool exclusiv
 
 Result<std::string> ReadPassphraseFile(const std::string& path) {
   LAUREL_ASSIGN_OR_RETURN(std::string p, ReadInput(path));
+  // Trimmed in place (pop_back keeps the buffer), so the caller's wipe covers every byte read.
   if (!p.empty() && p.back() == '\n') p.pop_back();
   if (!p.empty() && p.back() == '\r') p.pop_back();
   if (p.empty()) return Status::InvalidArgument("passphrase file " + path + " is empty");
@@ -144,6 +145,7 @@ Result<crypto::PrivateKey> LoadKey(const std::string& key_path,
     }
   }
   auto key = crypto::ReadKeyFile(key_path, passphrase);
+  if (passphrase) crypto::WipeSecret(*passphrase);  // not kept in memory once used
   if (!key.ok()) {
     return Status(key.status().code(), "key file " + key_path + ": " + key.status().message());
   }
