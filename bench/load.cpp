@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -149,6 +150,7 @@ class Run {
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> committed_{0};
   std::atomic<uint64_t> not_ok_{0};  // committed with a result other than OK
+  std::map<std::string, uint64_t> not_ok_by_code_;  // under mu_
   std::atomic<bool> poll_failed_{false};
   std::mutex mu_;
   std::string first_error_;
@@ -275,7 +277,12 @@ void Run::Poller() {
         return;
       }
       uint64_t bad = 0;
-      for (const auto& tx : block.txs()) bad += tx.result() != "OK";
+      for (const auto& tx : block.txs()) {
+        if (tx.result() == "OK") continue;
+        ++bad;
+        std::lock_guard<std::mutex> l(mu_);
+        ++not_ok_by_code_[tx.result()];
+      }
       not_ok_.fetch_add(bad);
       committed_.fetch_add(block.tx_count());
       std::lock_guard<std::mutex> l(mu_);
@@ -411,8 +418,12 @@ int Run::Go() {
   }
   if (poll_failed_) return 1;
   if (not_ok_.load() > 0) {
-    std::fprintf(stderr, "load: %llu committed txs have a result other than OK\n",
+    std::fprintf(stderr, "load: %llu committed txs have a result other than OK:",
                  static_cast<unsigned long long>(not_ok_.load()));
+    for (const auto& [code, n] : not_ok_by_code_) {
+      std::fprintf(stderr, " %s %llu", code.c_str(), static_cast<unsigned long long>(n));
+    }
+    std::fprintf(stderr, "\n");
     return 1;
   }
   return 0;

@@ -129,6 +129,16 @@ Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
   return first_error;
 }
 
+std::vector<BlockId> Engine::UncommittedBranch(const BlockId& id) const {
+  std::vector<BlockId> res;
+  const Block* b = tree_.Get(id);
+  while (b != nullptr && b->id != tree_.root().id) {
+    res.push_back(b->id);
+    b = tree_.Get(b->parent_id);
+  }
+  return res;
+}
+
 std::vector<Block> Engine::GetBlocks(const BlockId& id, uint32_t count) const {
   std::vector<Block> res;
   const Block* b = tree_.Get(id);
@@ -248,6 +258,15 @@ Status Engine::ProcessProposal(uint32_t from, const ProposalMsg& m, Outputs& out
   if (tree_.Contains(b.id)) {
     LAUREL_RETURN_IF_ERROR(SyncRound(out));
     return MaybeVote(*tree_.Get(b.id), out);
+  }
+  // A proposer already proven to equivocate in this round (two verified blocks) gets no more
+  // signature checks there: a stream of variants costs a map lookup each, not a verification.
+  if (auto seen = proposals_seen_.find({b.round, b.proposer});
+      seen != proposals_seen_.end() && seen->second.equivocated && b.id != seen->second.id &&
+      b.id != seen->second.second_id) {
+    return Status::InvalidArgument("another proposal by validator " + std::to_string(b.proposer) +
+                                   " in round " + std::to_string(b.round) +
+                                   ", which already equivocated there: dropped unverified");
   }
   LAUREL_RETURN_IF_ERROR(validators_.VerifyBlock(b));
   const bool first_of_round = NoteProposal(b, out);

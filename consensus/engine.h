@@ -166,8 +166,13 @@ class Engine {
 
   // Serves a peer's fetch: `id` and up to count-1 ancestors from the tree (newest first).
   std::vector<Block> GetBlocks(const BlockId& id, uint32_t count) const;
+  // The ids of the blocks from `id` down to (not including) the last committed block: the
+  // uncommitted branch a proposal extending `id` builds on. Empty when `id` is not in the tree.
+  std::vector<BlockId> UncommittedBranch(const BlockId& id) const;
 
   Round current_round() const { return current_round_; }
+  // Whether the block is in the tree of uncommitted blocks (verified and inserted).
+  bool HasBlock(const BlockId& id) const { return tree_.Contains(id); }
   const QuorumCert& high_qc() const { return high_qc_; }
   const QuorumCert& high_commit_qc() const { return high_commit_qc_; }
   const Block& committed_root() const { return tree_.root(); }

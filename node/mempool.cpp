@@ -46,17 +46,21 @@ const types::Tx* Mempool::Find(const Hash32& tx_id) const {
   return it == by_id_.end() ? nullptr : &it->second->tx;
 }
 
-std::vector<types::Tx> Mempool::Reap(size_t max_txs, size_t max_bytes, uint64_t round) {
+std::vector<types::Tx> Mempool::Reap(size_t max_txs, size_t max_bytes, uint64_t round,
+                                     const std::function<bool(const Hash32&)>& skip,
+                                     std::vector<Hash32>* reaped_ids) {
   std::vector<types::Tx> out;
   size_t total = 0;
   for (auto& e : fifo_) {
     if (out.size() >= max_txs) break;
     if (InFlight(e)) continue;
+    if (skip && skip(e.id)) continue;
     if (total + e.wire_bytes + 4 > max_bytes) break;
     total += e.wire_bytes + 4;
     e.in_flight_round = round;
     newest_mark_ = std::max(newest_mark_, round);
     out.push_back(e.tx);
+    if (reaped_ids) reaped_ids->push_back(e.id);
   }
   return out;
 }

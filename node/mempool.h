@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <string>
@@ -62,8 +63,11 @@ class Mempool {
   const types::Tx* Find(const Hash32& tx_id) const;
 
   // Up to max_txs transactions and max_bytes wire bytes, oldest first, skipping those in
-  // flight; marks them in flight at `round`.
-  std::vector<types::Tx> Reap(size_t max_txs, size_t max_bytes, uint64_t round);
+  // flight and those `skip` names (e.g. already in the branch the proposal extends); marks
+  // them in flight at `round`. `reaped_ids`, when given, receives their ids.
+  std::vector<types::Tx> Reap(size_t max_txs, size_t max_bytes, uint64_t round,
+                              const std::function<bool(const Hash32&)>& skip = nullptr,
+                              std::vector<Hash32>* reaped_ids = nullptr);
   // Marks transactions of a proposal seen at `round` as in flight; a round more than
   // kInFlightRounds beyond SetRound's is ignored (its mark could not expire).
   void MarkInFlight(const std::vector<Hash32>& ids, uint64_t round);

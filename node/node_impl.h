@@ -40,6 +40,9 @@ inline constexpr std::string_view kSafetyRecord = "safety";
 inline constexpr uint64_t kSyncGap = 4;            // blocks behind a peer before block sync starts
 // How long the height claims of a peer that failed to deliver what it claimed are ignored.
 inline constexpr std::chrono::seconds kDemotion{30};
+// Proposals are noted (tx ids by block id) only up to this many heights above the committed one.
+inline constexpr uint64_t kMaxNotedHeightsAhead = 64;
+inline constexpr size_t kMaxNotedBlocks = 256;  // beyond it, noted blocks not in the tree go
 inline constexpr uint32_t kSyncBatch = 64;         // blocks per sync request
 inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
 inline constexpr uint64_t kAttestationWindow = 256;  // heights kept for attestation aggregation
@@ -195,7 +198,7 @@ class Node::Impl final : public cs::PayloadSource {
                   const cs::QuorumCert& commit_qc);
   void AddAttestation(const StateAttestation& a);
   void CheckCertificate(uint64_t height);
-  // Off the loop (verify pool): signatures and state rules of a client's tx, then AdmitLocal.
+  // On the caller's thread: signatures and state rules of a client's tx, then AdmitLocal.
   void CheckAndAdmit(types::Tx tx, AdmitResult r, size_t wire_bytes,
                      std::function<void(AdmitResult)> done);
   void AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes, uint64_t expires_at_height,
@@ -257,6 +260,14 @@ class Node::Impl final : public cs::PayloadSource {
   // Payload and gossip.
   cs::Round waiting_payload_round_ = 0;
   cs::Round nonempty_round_ = 0;
+  // The tx ids of each uncommitted block this node proposed or verified, so that a proposal
+  // never carries again a transaction already in the branch it extends (pruned at commit).
+  struct BlockTxIds {
+    uint64_t height = 0;
+    std::vector<Hash32> ids;
+  };
+  std::unordered_map<Hash32, BlockTxIds, HashKey> block_tx_ids_;
+  std::vector<Hash32> last_reaped_ids_;  // of our own proposal being built (Pull -> Handle)
   // Transactions seen in recent proposals, by id, with the round: a copy that arrives by
   // gossip after the proposal is marked in flight at once, so it is not proposed again.
   std::unordered_map<Hash32, cs::Round, HashKey> proposed_ids_;

@@ -93,27 +93,41 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
       Overloaded{
           [&](const cs::Message& msg) {
             if (!engine_) return;
+            // The transactions of a proposal are noted by block id before the engine sees it:
+            // if the engine inserts the block and, within this very call, completes a QC and
+            // proposes the next block (this node leading the next round), that proposal must
+            // already skip them (Pull skips what the branch it extends carries; only blocks the
+            // engine verified are ever in that branch, so noting an unverified one is harmless).
+            const auto* p = std::get_if<cs::ProposalMsg>(&msg);
+            std::vector<Hash32> ids;
+            if (p != nullptr && !p->block.payload.empty() &&
+                p->block.height <= height_.load() + kMaxNotedHeightsAhead) {
+              if (auto txs = DecodePayload(p->block.payload)) {
+                ids.reserve(txs->size());
+                for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
+                block_tx_ids_[p->block.id] = BlockTxIds{p->block.height, ids};
+              }
+            }
             cs::Outputs out;
             laurel::Status st = engine_->OnMessage(from, msg, out);
             HaltOnStorageError(st, "handling a consensus message");
+            if (block_tx_ids_.size() > kMaxNotedBlocks) {  // what the engine did not take goes
+              for (auto it = block_tx_ids_.begin(); it != block_tx_ids_.end();) {
+                it = engine_->HasBlock(it->first) ? std::next(it) : block_tx_ids_.erase(it);
+              }
+            }
             if (!st.ok() && RateLimit(g_engine_err_log)) {
               spdlog::debug("[consensus] message from {} refused: {}", from, st.ToString());
             }
             // Only a proposal the engine verified (signed by the round's leader, valid QC), of a
-            // round the engine has reached, may touch the mempool: an unverified or far-future
-            // one could otherwise mark pending transactions "in flight" for good and keep them
-            // out of every honest proposal.
-            const auto* p = std::get_if<cs::ProposalMsg>(&msg);
-            if (st.ok() && p != nullptr && !p->block.payload.empty() &&
-                p->block.round <= engine_->current_round()) {
+            // round the engine has reached, may mark mempool transactions in flight: an
+            // unverified or far-future one could otherwise keep pending transactions out of
+            // every honest proposal for good.
+            if (p != nullptr && !ids.empty() && p->block.round <= engine_->current_round() &&
+                (st.ok() || engine_->HasBlock(p->block.id))) {
               nonempty_round_ = std::max(nonempty_round_, p->block.round);
               mempool_.SetRound(engine_->current_round());
-              if (auto txs = DecodePayload(p->block.payload)) {
-                std::vector<Hash32> ids;
-                ids.reserve(txs->size());
-                for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
-                NoteProposed(ids, p->block.round);
-              }
+              NoteProposed(ids, p->block.round);
             }
             Handle(out);
           },
@@ -146,6 +160,12 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
 
 void Node::Impl::Handle(cs::Outputs& out) {
   for (const auto& s : out.sends) {
+    // Our own proposal: remember its transactions for the proposals that will extend it.
+    if (const auto* p = std::get_if<cs::ProposalMsg>(&s.message);
+        p != nullptr && p->block.proposer == my_index_ && !last_reaped_ids_.empty()) {
+      block_tx_ids_[p->block.id] = BlockTxIds{p->block.height, std::move(last_reaped_ids_)};
+      last_reaped_ids_.clear();
+    }
     const Bytes wire = EncodeWire(WireMessage(s.message));
     if (s.to == cs::kBroadcast) {
       transport_->Broadcast(wire);
@@ -205,7 +225,21 @@ std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
   // Our pending gossip goes out before the proposal (one ordered connection per peer), so
   // peers know its transactions as proposed ones, not as new ones to propose again.
   FlushGossip();
-  auto txs = mempool_.Reap(config_.block_max_txs, config_.block_max_bytes, round);
+  // Never propose again what the branch this proposal extends (the highest QC's block down to
+  // the last committed one) already carries: it would only commit as DUPLICATE_TX.
+  std::unordered_set<Hash32, HashKey> in_branch;
+  if (engine_) {
+    for (const auto& id : engine_->UncommittedBranch(engine_->high_qc().block_id())) {
+      auto it = block_tx_ids_.find(id);
+      if (it != block_tx_ids_.end()) in_branch.insert(it->second.ids.begin(), it->second.ids.end());
+    }
+  }
+  last_reaped_ids_.clear();
+  auto txs = mempool_.Reap(
+      config_.block_max_txs, config_.block_max_bytes, round,
+      in_branch.empty() ? std::function<bool(const Hash32&)>()
+                        : [&in_branch](const Hash32& id) { return in_branch.count(id) > 0; },
+      &last_reaped_ids_);
   if (!txs.empty()) {
     nonempty_round_ = std::max(nonempty_round_, round);
     waiting_payload_round_ = 0;
@@ -297,6 +331,9 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
     verified_.erase(SigDigest(rec.txs[i], o.tx_id));
   }
   for (const Hash32& id : mempool_.EvictExpired(block.height + 1)) ids.push_back(id);
+  for (auto it = block_tx_ids_.begin(); it != block_tx_ids_.end();) {
+    it = it->second.height <= block.height ? block_tx_ids_.erase(it) : std::next(it);
+  }
   mempool_.Remove(ids);
   for (const auto& id : ids) proposed_ids_.erase(id);
   {
@@ -413,12 +450,11 @@ void Node::Impl::SubmitTx(types::Tx tx, std::function<void(AdmitResult)> done) {
     r.message = "the node is catching up with its peers";
     return done(r);
   }
-  // Signatures and the state rules are checked on the verify pool, not on the caller's (an
-  // RPC I/O) thread: a flood of submissions must not hold up the threads that answer gates.
-  asio::post(verify_pool_, [this, tx = std::move(tx), r, wire_bytes,
-                            done = std::move(done)]() mutable {
-    CheckAndAdmit(std::move(tx), std::move(r), wire_bytes, std::move(done));
-  });
+  // Signatures and the state rules are checked on the caller's thread: the RPC server runs
+  // submissions on its bounded work pool, off the I/O threads that answer gates. (Not on
+  // verify_pool_: that would queue peers' gossip behind a client's flood, and gossip that
+  // arrives after its proposal's in-flight window would be proposed again.)
+  CheckAndAdmit(std::move(tx), std::move(r), wire_bytes, std::move(done));
 }
 
 void Node::Impl::CheckAndAdmit(types::Tx tx, AdmitResult r, size_t wire_bytes,
