@@ -125,7 +125,7 @@ Result<Vote> SafetyRules::VoteOn(const Block& b, const TimeoutCert* tc) {
   // failed write, the record in memory is the one on disk, so nothing signed under the
   // unwritten one (not even a re-sent vote) can ever leave.
   SafetyRecord next = record_;
-  ObserveQc(next, b.qc);
+  if (!hooks_.break_observe_qc_on_vote) ObserveQc(next, b.qc);
   if (!extends_qc) ObserveTc(next, tc, b.round);
   next.last_voted_round = std::max(next.last_voted_round, b.round);
   Vote v = SignVote(VoteDataFor(b), my_index_, key_);
@@ -141,13 +141,15 @@ Result<TimeoutVote> SafetyRules::SignTimeout(Round round, const QuorumCert& hqc,
   }
   const bool follows = round == hqc.round() + 1 || (tc != nullptr && round == tc->round + 1);
   if (!follows) return Status::PermissionDenied("timeout round does not follow hqc or TC");
-  if (hqc.round() < record_.one_chain_round) {
+  if (hqc.round() < record_.one_chain_round && !hooks_.break_timeout_one_chain_round) {
     return Status::PermissionDenied("hqc below one_chain_round");
   }
   SafetyRecord next = record_;
   ObserveQc(next, hqc);
   if (round != hqc.round() + 1) ObserveTc(next, tc, round);
-  next.last_voted_round = std::max(next.last_voted_round, round);
+  if (!hooks_.break_timeout_last_voted_round) {
+    next.last_voted_round = std::max(next.last_voted_round, round);
+  }
   next.highest_timeout_round = std::max(next.highest_timeout_round, round);
   // Unchanged: the record that allows this timeout is already durable.
   if (!(next == record_)) LAUREL_RETURN_IF_ERROR(Commit(std::move(next)));

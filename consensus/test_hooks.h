@@ -16,10 +16,19 @@ struct TestHooks {
   // (d) Drop the TC condition of the voting rule (B.qc.round >= TC.max_hqc_round): any TC(r-1)
   //     justifies a block, whatever QC it extends.
   bool break_tc_condition = false;
+  // (e) Vote without raising one_chain_round to the block's QC round: the vote no longer locks
+  //     the QC it extends, so a later timeout may report a lower QC.
+  bool break_observe_qc_on_vote = false;
+  // (f) Sign a timeout without raising last_voted_round: the node may still vote in the round
+  //     it timed out in.
+  bool break_timeout_last_voted_round = false;
+  // (g) Sign a timeout whatever its hqc: drop the check hqc.round >= one_chain_round.
+  bool break_timeout_one_chain_round = false;
 
   bool any() const {
     return break_commit_consecutive || break_last_voted_round || break_persist_before_send ||
-           break_tc_condition;
+           break_tc_condition || break_observe_qc_on_vote || break_timeout_last_voted_round ||
+           break_timeout_one_chain_round;
   }
 };
 

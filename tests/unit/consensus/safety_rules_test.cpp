@@ -155,6 +155,83 @@ TEST_CASE("the persist canary leaves a vote unsynced until the next input", "[sa
   CHECK(good2.record().last_voted_round == 1);
 }
 
+namespace {
+// Safety rules for validator 3 with `hooks`, loaded from a fresh store.
+struct HookedRules {
+  explicit HookedRules(TestHooks hooks) : rules(TestKeys()[3], 3, 1, store, hooks) {
+    REQUIRE(rules.Load(fx.GQc()).ok());
+  }
+  Fixture fx;
+  MemorySafetyStore store;
+  SafetyRules rules;
+};
+TestHooks ObserveQcCanary() {
+  TestHooks h;
+  h.break_observe_qc_on_vote = true;
+  return h;
+}
+TestHooks TimeoutLastVotedCanary() {
+  TestHooks h;
+  h.break_timeout_last_voted_round = true;
+  return h;
+}
+TestHooks TimeoutOneChainCanary() {
+  TestHooks h;
+  h.break_timeout_one_chain_round = true;
+  return h;
+}
+}  // namespace
+
+TEST_CASE("with the observe-QC canary a vote does not lock its QC, so a lower hqc may time out",
+          "[safety][canary]") {
+  for (const bool canary : {false, true}) {
+    HookedRules t(canary ? ObserveQcCanary() : TestHooks{});
+    const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
+    const Block b2 = t.fx.MakeBlock(2, b1, t.fx.MakeQc(b1));
+    REQUIRE(t.rules.VoteOn(b2, nullptr).ok());
+    CHECK(t.rules.record().one_chain_round == (canary ? 0 : 1));
+    // Timing out in round 3 with the genesis QC (through a TC(2) of genesis QCs) reports a QC
+    // below the one the vote extended.
+    const TimeoutCert tc2 = t.fx.MakeTc(2, {t.fx.GQc(), t.fx.GQc(), t.fx.GQc()});
+    auto to = t.rules.SignTimeout(3, t.fx.GQc(), &tc2);
+    INFO("canary " << canary);
+    CHECK(to.ok() == canary);
+    if (!canary) CHECK(to.status().code() == StatusCode::kPermissionDenied);
+  }
+}
+
+TEST_CASE("with the timeout last_voted_round canary a node votes in the round it timed out in",
+          "[safety][canary]") {
+  for (const bool canary : {false, true}) {
+    HookedRules t(canary ? TimeoutLastVotedCanary() : TestHooks{});
+    REQUIRE(t.rules.SignTimeout(1, t.fx.GQc(), nullptr).ok());
+    CHECK(t.rules.record().highest_timeout_round == 1);
+    CHECK(t.rules.record().last_voted_round == (canary ? 0 : 1));
+    const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
+    auto v = t.rules.VoteOn(b1, nullptr);
+    INFO("canary " << canary);
+    CHECK(v.ok() == canary);
+    if (!canary) CHECK(v.status().code() == StatusCode::kPermissionDenied);
+  }
+}
+
+TEST_CASE("with the timeout one_chain_round canary a timeout reports a QC below the lock",
+          "[safety][canary]") {
+  for (const bool canary : {false, true}) {
+    HookedRules t(canary ? TimeoutOneChainCanary() : TestHooks{});
+    const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
+    const Block b2 = t.fx.MakeBlock(2, b1, t.fx.MakeQc(b1));
+    REQUIRE(t.rules.VoteOn(b2, nullptr).ok());
+    CHECK(t.rules.record().one_chain_round == 1);  // the lock is still recorded ...
+    const TimeoutCert tc2 = t.fx.MakeTc(2, {t.fx.GQc(), t.fx.GQc(), t.fx.GQc()});
+    auto to = t.rules.SignTimeout(3, t.fx.GQc(), &tc2);  // ... but no longer checked
+    INFO("canary " << canary);
+    CHECK(to.ok() == canary);
+    if (!canary) CHECK(to.status().code() == StatusCode::kPermissionDenied);
+    if (canary) CHECK(to->high_qc.round() == 0);
+  }
+}
+
 TEST_CASE("the safety record round-trips and every truncation is rejected", "[safety]") {
   Rules t;
   const Block b1 = t.fx.MakeBlock(1, t.fx.genesis, t.fx.GQc());
@@ -190,9 +267,10 @@ class FailingSafetyStore final : public SafetyStore {
 };
 }  // namespace
 
-TEST_CASE("a failed write of the safety record leaves it unchanged: no re-sent vote, no double "
-          "vote after a crash",
-          "[safety]") {
+TEST_CASE(
+    "a failed write of the safety record leaves it unchanged: no re-sent vote, no double "
+    "vote after a crash",
+    "[safety]") {
   // The sequence that led to a double vote: the write of the vote's record fails, the same
   // proposal arrives again (the re-send path must not hand out a vote the disk never held),
   // the node crashes and restarts, and the equivocating leader's other block arrives.
