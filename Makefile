@@ -26,9 +26,10 @@ asan: deps
 	cmake -S . -B build-asan -G Ninja -DLAUREL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
 
-# Consensus mutation canaries: each breaks one safety rule at run time (TestHooks) and hunts
-# for a safety violation in the simulator; prints how many scenarios each needed. Exit 1 if
-# one is not caught within CANARY_MAX scenarios.
+# Consensus mutation canaries (a)-(g): each breaks one safety rule at run time (TestHooks) and
+# searches for a safety violation — adversarial, random and Twins scenarios in turn — then runs
+# the directed scenarios and reports them apart; prints how many scenarios the search needed.
+# Exit 1 if the search misses one within CANARY_MAX scenarios.
 CANARY_MAX ?= 5000
 canaries: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target laurel-sim

@@ -1,11 +1,13 @@
 // laurel-sim: runs simulator scenarios from the command line (soak runs, canaries, replays).
 //
-//   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--canary a|b|c|d] [--verbose]
+//   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--canary a..g|NAME] [--verbose]
 //   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...]
+//   laurel-sim --adversarial [--seed S] [--seeds N] [--canary ...]
 //   laurel-sim --directed [--seed K] [--seeds N] [--canary ...]   scripted scenarios 1..3
-//   laurel-sim --canaries [--max M]   each canary in turn; exit 1 if one is not caught
-//     (first the directed scenarios, the one built for that canary first, then random and
-//     Twins scenarios alternately; every scenario run counts)
+//   laurel-sim --canaries [--max M] [--modes adversarial,random,twins] [--canary ...]
+//     each canary (or the one given) in turn: first the search — the listed modes in turn,
+//     scenario after scenario, until a safety violation or M scenarios (every scenario run
+//     counts) — then, reported apart, the directed scenarios. Exit 1 if the search misses one.
 //
 // --seeds N runs scenarios S, S+1, ..., S+N-1 (LAUREL_SIM_SEEDS sets the default N). Without a
 // canary a run fails (exit 1) on the first violation, printing the scenario and its replay.
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,56 +27,147 @@ using namespace laurel::sim;
 namespace {
 
 struct Options {
-  bool twins = false;
-  bool directed = false;
+  std::string mode = "random";
   bool canaries = false;
   uint64_t seed = 1;
   uint64_t seeds = 100;
   uint32_t n = 0;
   uint64_t max = 20000;
+  std::vector<std::string> modes = {"adversarial", "random", "twins"};
   Canary canary = Canary::kNone;
   bool verbose = false;
 };
 
-Scenario Make(const Options& o, uint64_t k, Canary c) {
-  if (o.directed) return DirectedScenario(k, c);
-  if (o.twins) return TwinsScenario(k, c);
-  return RandomScenario(k, o.n, c);
+Scenario Make(const std::string& mode, uint64_t k, uint32_t n, Canary c) {
+  if (mode == "directed") return DirectedScenario(k, c);
+  if (mode == "twins") return TwinsScenario(k, c);
+  if (mode == "adversarial") return AdversarialScenario(k, c);
+  return RandomScenario(k, n, c);
 }
 
-// Runs scenarios until one fails; returns how many ran (0 if none failed within `limit`).
-uint64_t HuntCanary(const Options& o, Canary c, uint64_t limit, std::string* found) {
-  // Directed scenarios first, the ones built for this canary before the others.
-  std::vector<uint64_t> directed;
-  for (uint64_t d = 1; d <= DirectedCount(); ++d) {
-    if (DirectedTarget(d) == c) directed.push_back(d);
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+struct Hunt {
+  uint64_t ran = 0;                // scenarios run, all modes
+  std::vector<uint64_t> per_mode;  // scenarios run per mode
+  bool caught = false;
+  std::string mode;         // the mode that caught it
+  uint64_t mode_count = 0;  // scenarios of that mode run, the catching one included
+  std::string found;        // scenario, violation, replay
+  double secs = 0;
+};
+
+std::string Report(const Scenario& s, const Outcome& out) {
+  return Describe(s) + "\n      " + out.violation + "\n      replay: " + ReplayCommand(s);
+}
+
+// The search: the modes in turn (scenario k of the hunt is scenario seed + k / modes of mode
+// k % modes) until a safety violation or `limit` scenarios.
+Hunt Search(const Options& o, Canary c, uint64_t limit) {
+  Hunt h;
+  h.per_mode.assign(o.modes.size(), 0);
+  const double t0 = Now();
+  for (uint64_t k = 0; k < limit; ++k) {
+    const size_t m = k % o.modes.size();
+    const Scenario s = Make(o.modes[m], o.seed + k / o.modes.size(), o.n, c);
+    const Outcome out = Run(s);
+    ++h.ran;
+    ++h.per_mode[m];
+    if (!out.ok && out.safety_violation) {
+      h.caught = true;
+      h.mode = o.modes[m];
+      h.mode_count = h.per_mode[m];
+      h.found = Report(s, out);
+      break;
+    }
   }
+  h.secs = Now() - t0;
+  return h;
+}
+
+// The directed scenarios that end in a safety violation with canary c.
+std::vector<std::string> DirectedCatches(Canary c, std::string* detail) {
+  std::vector<std::string> names;
   for (uint64_t d = 1; d <= DirectedCount(); ++d) {
-    if (DirectedTarget(d) != c) directed.push_back(d);
-  }
-  uint64_t ran = 0;
-  for (uint64_t d : directed) {
-    if (ran == limit) return 0;
-    ++ran;
     const Scenario s = DirectedScenario(d, c);
     const Outcome out = Run(s);
     if (!out.ok && out.safety_violation) {
-      *found = Describe(s) + "\n    " + out.violation + "\n    replay: " + ReplayCommand(s);
-      return ran;
+      names.push_back(DirectedName(d));
+      if (detail->empty()) *detail = Report(s, out);
     }
   }
-  for (uint64_t k = 0; ran < limit; ++k) {
-    ++ran;
-    // Alternate random and Twins scenarios so both kinds of adversary get a chance.
-    Scenario s =
-        (k % 2 == 0) ? RandomScenario(o.seed + k / 2, o.n, c) : TwinsScenario(o.seed + k / 2, c);
-    Outcome out = Run(s);
-    if (!out.ok && out.safety_violation) {
-      *found = Describe(s) + "\n    " + out.violation + "\n    replay: " + ReplayCommand(s);
-      return ran;
+  return names;
+}
+
+int RunCanaries(const Options& o) {
+  std::vector<Canary> list = AllCanaries();
+  if (o.canary != Canary::kNone) list = {o.canary};
+  std::printf(
+      "canaries: search = %s in turn, at most %llu scenarios per canary; directed "
+      "scenarios reported apart\n",
+      [&] {
+        std::string m;
+        for (const auto& x : o.modes) m += (m.empty() ? "" : ",") + x;
+        return m;
+      }()
+          .c_str(),
+      static_cast<unsigned long long>(o.max));
+  int missed = 0;
+  int directed_caught = 0;
+  uint64_t total = 0;
+  const double t0 = Now();
+  for (Canary c : list) {
+    const Hunt h = Search(o, c, o.max);
+    total += h.ran;
+    std::string detail;
+    const std::vector<std::string> directed = DirectedCatches(c, &detail);
+    std::string dnames;
+    for (const auto& n : directed) dnames += (dnames.empty() ? "" : ", ") + n;
+    if (!directed.empty()) ++directed_caught;
+    std::ostringstream counts;
+    for (size_t m = 0; m < o.modes.size(); ++m) {
+      counts << (m ? " " : "") << o.modes[m] << "=" << h.per_mode[m];
+    }
+    if (h.caught) {
+      std::printf(
+          "canary (%c) %-20s caught by search after %5llu scenarios (%s #%llu; %s) in "
+          "%.1fs; directed: %s\n      %s\n",
+          CanaryLetter(c), CanaryName(c), static_cast<unsigned long long>(h.ran), h.mode.c_str(),
+          static_cast<unsigned long long>(h.mode_count), counts.str().c_str(), h.secs,
+          dnames.empty() ? "not caught" : dnames.c_str(), h.found.c_str());
+    } else {
+      ++missed;
+      std::printf(
+          "canary (%c) %-20s NOT CAUGHT by search in %llu scenarios (%s) in %.1fs; "
+          "directed: %s\n",
+          CanaryLetter(c), CanaryName(c), static_cast<unsigned long long>(h.ran),
+          counts.str().c_str(), h.secs, dnames.empty() ? "not caught" : dnames.c_str());
+    }
+    std::fflush(stdout);
+  }
+  const double secs = Now() - t0;
+  std::printf(
+      "%zu canaries: %zu caught by search, %d by directed scenarios; %llu search "
+      "scenarios in %.1fs (%.1f scenarios/s)\n",
+      list.size(), list.size() - missed, directed_caught, static_cast<unsigned long long>(total),
+      secs, static_cast<double>(total) / secs);
+  return missed == 0 ? 0 : 1;
+}
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : s + ",") {
+    if (ch == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += ch;
     }
   }
-  return 0;
+  return out;
 }
 
 }  // namespace
@@ -90,12 +184,8 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--twins")
-      o.twins = true;
-    else if (a == "--directed")
-      o.directed = true;
-    else if (a == "--random")
-      o.twins = false;
+    if (a == "--twins" || a == "--directed" || a == "--random" || a == "--adversarial")
+      o.mode = a.substr(2);
     else if (a == "--canaries")
       o.canaries = true;
     else if (a == "--verbose")
@@ -108,7 +198,19 @@ int main(int argc, char** argv) {
       o.n = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--max")
       o.max = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--canary") {
+    else if (a == "--modes") {
+      o.modes = Split(next());
+      for (const auto& m : o.modes) {
+        if (m != "adversarial" && m != "random" && m != "twins") {
+          std::fprintf(stderr, "unknown search mode %s\n", m.c_str());
+          return 2;
+        }
+      }
+      if (o.modes.empty()) {
+        std::fprintf(stderr, "no search mode\n");
+        return 2;
+      }
+    } else if (a == "--canary") {
       if (!ParseCanary(next(), &o.canary)) {
         std::fprintf(stderr, "unknown canary\n");
         return 2;
@@ -118,40 +220,18 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  auto secs = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
+  if (o.canaries) return RunCanaries(o);
 
-  if (o.canaries) {
-    int missed = 0;
-    for (Canary c :
-         {Canary::kCommitRule, Canary::kLastVotedRound, Canary::kPersist, Canary::kTcCondition}) {
-      const double start = secs();
-      std::string found;
-      const uint64_t k = HuntCanary(o, c, o.max, &found);
-      if (k == 0) {
-        ++missed;
-        std::printf("canary %-20s NOT CAUGHT in %llu scenarios (%.1fs)\n", CanaryName(c),
-                    static_cast<unsigned long long>(o.max), secs() - start);
-      } else {
-        std::printf("canary %-20s caught after %llu scenarios (%.1fs)\n    %s\n", CanaryName(c),
-                    static_cast<unsigned long long>(k), secs() - start, found.c_str());
-      }
-      std::fflush(stdout);
-    }
-    return missed == 0 ? 0 : 1;
-  }
-
+  const double t0 = Now();
   uint64_t failures = 0;
   uint64_t events = 0;
   uint64_t crashes = 0;
-  if (o.directed) {
+  if (o.mode == "directed") {
     o.seed = std::max<uint64_t>(o.seed, 1);
     o.seeds = std::min(o.seeds, DirectedCount() + 1 - std::min(o.seed, DirectedCount() + 1));
   }
   for (uint64_t k = o.seed; k < o.seed + o.seeds; ++k) {
-    Scenario s = Make(o, k, o.canary);
+    Scenario s = Make(o.mode, k, o.n, o.canary);
     Outcome out = Run(s);
     events += out.events;
     crashes += out.crashes;
@@ -171,13 +251,11 @@ int main(int argc, char** argv) {
       if (o.canary == Canary::kNone) break;
     }
   }
+  const double secs = Now() - t0;
   std::printf(
       "%llu scenarios (%s), %llu failed, %llu events, %llu crashes, %.1fs, %.1f scenarios/s\n",
-      static_cast<unsigned long long>(o.seeds),
-      o.directed ? "directed"
-      : o.twins  ? "twins"
-                 : "random",
+      static_cast<unsigned long long>(o.seeds), o.mode.c_str(),
       static_cast<unsigned long long>(failures), static_cast<unsigned long long>(events),
-      static_cast<unsigned long long>(crashes), secs(), o.seeds / secs());
+      static_cast<unsigned long long>(crashes), secs, static_cast<double>(o.seeds) / secs);
   return failures == 0 ? 0 : 1;
 }

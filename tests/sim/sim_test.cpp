@@ -1,8 +1,10 @@
-// The simulator suites run by ctest: random fault schedules, the Twins enumeration, replay
-// determinism, and a check that the simulator can fail (a broken rule is caught).
+// The simulator suites run by ctest: random fault schedules, the Twins enumeration, adversarial
+// scenarios, replay determinism, and checks that the simulator can fail (broken rules are
+// caught).
 //
 // Volume (measured on the 2-core machine, see docs/spec/consensus.md): 4,000 random schedules
-// in 8 test cases and 10,000 Twins scenarios in 4, so that ctest -j2 spreads them.
+// in 8 test cases, 10,000 Twins scenarios in 4 and 2,000 adversarial scenarios in 2, so that
+// ctest -j2 spreads them.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -13,13 +15,26 @@ using namespace laurel::sim;
 
 namespace {
 
+enum class Mode { kRandom, kTwins, kAdversarial };
+
+Scenario Make(Mode mode, uint64_t k) {
+  switch (mode) {
+    case Mode::kTwins:
+      return TwinsScenario(k, Canary::kNone);
+    case Mode::kAdversarial:
+      return AdversarialScenario(k, Canary::kNone);
+    case Mode::kRandom:
+      break;
+  }
+  return RandomScenario(k, 0, Canary::kNone);
+}
+
 // Runs scenarios [first, first + count); fails on the first violation, printing its replay.
-void RunRange(bool twins, uint64_t first, uint64_t count) {
+void RunRange(Mode mode, uint64_t first, uint64_t count) {
   uint64_t max_height = 0;
   uint64_t crashes = 0;
   for (uint64_t k = first; k < first + count; ++k) {
-    const Scenario s =
-        twins ? TwinsScenario(k, Canary::kNone) : RandomScenario(k, 0, Canary::kNone);
+    const Scenario s = Make(mode, k);
     const Outcome out = Run(s);
     max_height = std::max(max_height, out.max_height);
     crashes += out.crashes;
@@ -30,54 +45,81 @@ void RunRange(bool twins, uint64_t first, uint64_t count) {
       return;
     }
   }
-  std::printf(
-      "%s scenarios %llu..%llu ok (max height %llu, %llu crashes)\n", twins ? "twins" : "random",
-      static_cast<unsigned long long>(first), static_cast<unsigned long long>(first + count - 1),
-      static_cast<unsigned long long>(max_height), static_cast<unsigned long long>(crashes));
+  std::printf("%s scenarios %llu..%llu ok (max height %llu, %llu crashes)\n",
+              Make(mode, first).mode.c_str(), static_cast<unsigned long long>(first),
+              static_cast<unsigned long long>(first + count - 1),
+              static_cast<unsigned long long>(max_height),
+              static_cast<unsigned long long>(crashes));
   CHECK(max_height > 0);
 }
 
 }  // namespace
 
 TEST_CASE("random fault schedules 1-500 keep agreement, certificates and liveness", "[sim]") {
-  RunRange(false, 1, 500);
+  RunRange(Mode::kRandom, 1, 500);
 }
 TEST_CASE("random fault schedules 501-1000 keep agreement, certificates and liveness", "[sim]") {
-  RunRange(false, 501, 500);
+  RunRange(Mode::kRandom, 501, 500);
 }
 TEST_CASE("random fault schedules 1001-1500 keep agreement, certificates and liveness", "[sim]") {
-  RunRange(false, 1001, 500);
+  RunRange(Mode::kRandom, 1001, 500);
 }
 TEST_CASE("random fault schedules 1501-2000 keep agreement, certificates and liveness", "[sim]") {
-  RunRange(false, 1501, 500);
+  RunRange(Mode::kRandom, 1501, 500);
 }
 TEST_CASE("random fault schedules 2001-2500 keep agreement, certificates and liveness", "[sim]") {
-  RunRange(false, 2001, 500);
+  RunRange(Mode::kRandom, 2001, 500);
 }
 TEST_CASE("random fault schedules 2501-3000 keep agreement, certificates and liveness", "[sim]") {
-  RunRange(false, 2501, 500);
+  RunRange(Mode::kRandom, 2501, 500);
 }
 TEST_CASE("random fault schedules 3001-3500 keep agreement, certificates and liveness", "[sim]") {
-  RunRange(false, 3001, 500);
+  RunRange(Mode::kRandom, 3001, 500);
 }
 TEST_CASE("random fault schedules 3501-4000 keep agreement, certificates and liveness", "[sim]") {
-  RunRange(false, 3501, 500);
+  RunRange(Mode::kRandom, 3501, 500);
 }
 
 TEST_CASE("twins enumeration 0-2499 (n=4 plus a twin, 6 rounds) stays safe and live", "[twins]") {
-  RunRange(true, 0, 2500);
+  RunRange(Mode::kTwins, 0, 2500);
 }
 TEST_CASE("twins enumeration 2500-4999 (n=4 plus a twin, 6 rounds) stays safe and live",
           "[twins]") {
-  RunRange(true, 2500, 2500);
+  RunRange(Mode::kTwins, 2500, 2500);
 }
 TEST_CASE("twins enumeration 5000-7499 (n=4 plus a twin, 6 rounds) stays safe and live",
           "[twins]") {
-  RunRange(true, 5000, 2500);
+  RunRange(Mode::kTwins, 5000, 2500);
 }
 TEST_CASE("twins enumeration 7500-9999 (n=4 plus a twin, 6 rounds) stays safe and live",
           "[twins]") {
-  RunRange(true, 7500, 2500);
+  RunRange(Mode::kTwins, 7500, 2500);
+}
+
+// Adversarial scenarios: with every rule in place none may end in a safety violation, and
+// those without a compromised host must heal (every honest node commits two more blocks).
+TEST_CASE("adversarial scenarios 1-1000 keep agreement, and liveness where it is owed",
+          "[sim][adversarial]") {
+  RunRange(Mode::kAdversarial, 1, 1000);
+}
+TEST_CASE("adversarial scenarios 1001-2000 keep agreement, and liveness where it is owed",
+          "[sim][adversarial]") {
+  RunRange(Mode::kAdversarial, 1001, 1000);
+}
+
+TEST_CASE("the adversarial search catches every canary within 1000 scenarios",
+          "[sim][adversarial][canary]") {
+  for (Canary c : AllCanaries()) {
+    uint64_t caught_after = 0;
+    for (uint64_t k = 1; k <= 1000 && caught_after == 0; ++k) {
+      const Outcome out = Run(AdversarialScenario(k, c));
+      if (!out.ok && out.safety_violation) caught_after = k;
+    }
+    std::printf("canary %s caught by adversarial scenario %llu\n", CanaryName(c),
+                static_cast<unsigned long long>(caught_after));
+    INFO("canary " << CanaryName(c));
+    CHECK(caught_after > 0);
+  }
 }
 
 TEST_CASE("a scenario replays exactly from its seed", "[sim]") {
@@ -94,6 +136,13 @@ TEST_CASE("a scenario replays exactly from its seed", "[sim]") {
   const Outcome t1 = Run(TwinsScenario(12345, Canary::kNone));
   const Outcome t2 = Run(TwinsScenario(12345, Canary::kNone));
   CHECK(t1.events == t2.events);
+  for (uint64_t seed : {3ULL, 35ULL}) {
+    const Outcome a1 = Run(AdversarialScenario(seed, Canary::kNone));
+    const Outcome a2 = Run(AdversarialScenario(seed, Canary::kNone));
+    CHECK(a1.events == a2.events);
+    CHECK(a1.crashes == a2.crashes);
+    CHECK(a1.max_height == a2.max_height);
+  }
 }
 
 TEST_CASE("the twins enumeration covers partitions into 2 and 3 groups over 6 rounds", "[twins]") {

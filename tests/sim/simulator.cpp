@@ -31,8 +31,6 @@ const std::vector<crypto::PrivateKey>& Keys() {
   return keys;
 }
 
-
-
 class SimClock : public Clock {
  public:
   uint64_t NowMs() const override { return now; }
@@ -632,26 +630,41 @@ const char* CanaryName(Canary c) {
       return "persist-before-send";
     case Canary::kTcCondition:
       return "tc-condition";
+    case Canary::kObserveQc:
+      return "observe-qc-on-vote";
+    case Canary::kTimeoutLastVoted:
+      return "timeout-last-voted";
+    case Canary::kTimeoutOneChain:
+      return "timeout-one-chain";
   }
   return "?";
 }
 
+const std::vector<Canary>& AllCanaries() {
+  static const std::vector<Canary> all = {
+      Canary::kCommitRule, Canary::kLastVotedRound,   Canary::kPersist,        Canary::kTcCondition,
+      Canary::kObserveQc,  Canary::kTimeoutLastVoted, Canary::kTimeoutOneChain};
+  return all;
+}
+
+char CanaryLetter(Canary c) {
+  const auto& all = AllCanaries();
+  const auto it = std::find(all.begin(), all.end(), c);
+  return it == all.end() ? '-' : static_cast<char>('a' + (it - all.begin()));
+}
+
 bool ParseCanary(const std::string& s, Canary* out) {
-  for (Canary c : {Canary::kNone, Canary::kCommitRule, Canary::kLastVotedRound, Canary::kPersist,
-                   Canary::kTcCondition}) {
-    if (s == CanaryName(c)) {
+  if (s == CanaryName(Canary::kNone)) {
+    *out = Canary::kNone;
+    return true;
+  }
+  for (Canary c : AllCanaries()) {
+    if (s == CanaryName(c) || (s.size() == 1 && s[0] == CanaryLetter(c))) {
       *out = c;
       return true;
     }
   }
-  static const std::map<std::string, Canary> kLetters = {{"a", Canary::kCommitRule},
-                                                         {"b", Canary::kLastVotedRound},
-                                                         {"c", Canary::kPersist},
-                                                         {"d", Canary::kTcCondition}};
-  auto it = kLetters.find(s);
-  if (it == kLetters.end()) return false;
-  *out = it->second;
-  return true;
+  return false;
 }
 
 TestHooks HooksFor(Canary c) {
@@ -660,6 +673,9 @@ TestHooks HooksFor(Canary c) {
   h.break_last_voted_round = c == Canary::kLastVotedRound;
   h.break_persist_before_send = c == Canary::kPersist;
   h.break_tc_condition = c == Canary::kTcCondition;
+  h.break_observe_qc_on_vote = c == Canary::kObserveQc;
+  h.break_timeout_last_voted_round = c == Canary::kTimeoutLastVoted;
+  h.break_timeout_one_chain_round = c == Canary::kTimeoutOneChain;
   return h;
 }
 
@@ -668,6 +684,11 @@ std::string Describe(const Scenario& s) {
   if (s.mode == "directed") {
     os << "mode=directed seed=" << s.seed << " (" << DirectedName(s.seed) << ") n=" << s.n
        << " canary=" << CanaryName(s.canary);
+    return os.str();
+  }
+  if (s.mode == "adversarial") {
+    os << "mode=adversarial seed=" << s.seed << " n=" << s.n << " canary=" << CanaryName(s.canary)
+       << " " << DescribeAdversarialPlan(s.seed);
     return os.str();
   }
   os << "mode=" << s.mode << " seed=" << s.seed << " n=" << s.n << " twins=" << s.twins
@@ -783,6 +804,7 @@ Scenario TwinsScenario(uint64_t index, Canary canary) {
 
 Outcome Run(const Scenario& s) {
   if (s.mode == "directed") return RunDirected(s);
+  if (s.mode == "adversarial") return RunAdversarial(s);
   Cluster c(s);
   return c.Run();
 }

@@ -1,5 +1,7 @@
 // A deterministic whole-cluster simulator for the consensus engine.
 //
+// (The "directed" and "adversarial" modes run a scripted cluster instead: script.h.)
+//
 // N engines (plus Twins: a second engine for each Byzantine key, sharing its private key but
 // not its safety store) run in one thread against a virtual clock. The network delays, drops,
 // duplicates and reorders messages and can be partitioned, by time (random scenarios) or by
@@ -17,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,17 +27,28 @@
 #include "consensus/validator_set.h"
 #include "crypto/ed25519.h"
 
-#include <map>
-
 namespace laurel::sim {
 
-enum class Canary : uint8_t { kNone, kCommitRule, kLastVotedRound, kPersist, kTcCondition };
+// The mutation canaries, (a)..(g) in consensus/test_hooks.h.
+enum class Canary : uint8_t {
+  kNone,
+  kCommitRule,        // (a)
+  kLastVotedRound,    // (b)
+  kPersist,           // (c)
+  kTcCondition,       // (d)
+  kObserveQc,         // (e)
+  kTimeoutLastVoted,  // (f)
+  kTimeoutOneChain,   // (g)
+};
 const char* CanaryName(Canary c);
+char CanaryLetter(Canary c);               // 'a'..'g'
+const std::vector<Canary>& AllCanaries();  // (a)..(g) in order
+// Accepts a name or a letter.
 bool ParseCanary(const std::string& s, Canary* out);
 consensus::TestHooks HooksFor(Canary c);
 
 struct Scenario {
-  std::string mode = "random";  // "random", "twins" or "directed"
+  std::string mode = "random";  // "random", "twins", "directed" or "adversarial"
   uint64_t seed = 1;  // random: the seed; twins: the enumeration index; directed: the number
   uint32_t n = 4;
   uint32_t twins = 0;  // Byzantine keys 0..twins-1, each run by two engines
@@ -75,6 +89,15 @@ const char* DirectedName(uint64_t index);
 Canary DirectedTarget(uint64_t index);  // the canary the scenario is built to catch
 Scenario DirectedScenario(uint64_t index, Canary canary);
 
+// Adversarial scenarios (adversarial.cpp): a randomized adversary with full control of the
+// network and of Byzantine key 0 (which leads most rounds, equivocates, proposes on stale QCs,
+// delays its blocks past the round's timeouts, withholds and reveals the QCs and TCs it
+// assembles) drives real engines for keys 1..3, with crash points; in most plans key 1 is a
+// compromised host whose votes and timeouts are signed only through its SafetyRules (those
+// plans check safety only). Scenario `seed` is a pure function of the seed.
+Scenario AdversarialScenario(uint64_t seed, Canary canary);
+std::string DescribeAdversarialPlan(uint64_t seed);
+
 struct Outcome {
   bool ok = true;
   std::string violation;  // empty when ok
@@ -88,6 +111,7 @@ struct Outcome {
 
 Outcome Run(const Scenario& s);  // any mode
 Outcome RunDirected(const Scenario& s);
+Outcome RunAdversarial(const Scenario& s);
 
 // The command line that replays `s` with laurel-sim.
 std::string ReplayCommand(const Scenario& s);
