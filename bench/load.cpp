@@ -13,7 +13,13 @@
 // 4. A poller follows the chain on the first URL (GET /v1/status, then each new block as
 //    protobuf) and counts the committed transactions and their results. committed tx/s is the
 //    count in blocks first seen between --warmup and the end of the submission, over that time.
+// 5. --fault-pid: the process is paused (SIGSTOP) at --fault-at seconds for --fault-for seconds
+//    (or killed with SIGKILL under --fault-kill, and then not resumed). The figures are then
+//    also given by phase: before the fault, its first 5 s, the rest of it, the first 5 s after
+//    it, and the rest (latency by submission time, committed tx/s by the time each block was
+//    seen, and the longest gap between blocks). The URLs should not name the faulty node.
 // Prints the figures; --json writes them.
+#include <signal.h>
 #include <sodium.h>
 #include <sys/resource.h>
 
@@ -62,6 +68,17 @@ struct Options : TargetOptions {
   size_t txs = 0;
   int sign_threads = 2;
   std::string json_path;
+  int fault_pid = 0;
+  double fault_at = 10;
+  double fault_for = 15;
+  bool fault_kill = false;
+};
+
+// A stretch of the run, for the fault figures.
+struct Phase {
+  std::string name;
+  double from_s;
+  double to_s;
 };
 
 // Pre-signed transactions: the binary Tx bytes, ready to post.
@@ -136,6 +153,9 @@ class Run {
   void Sampler(int k);
   void Poller();
   Result<uint64_t> Height(HttpConn& c);
+  // Pauses (or kills) --fault-pid on schedule; records when it did.
+  void Faulter();
+  nlohmann::json PhaseFigures(const std::vector<Phase>& phases, double submit_end);
 
   Options o_;
   std::vector<Url> urls_;
@@ -151,13 +171,84 @@ class Run {
   std::atomic<uint64_t> committed_{0};
   std::atomic<uint64_t> not_ok_{0};  // committed with a result other than OK
   std::map<std::string, uint64_t> not_ok_by_code_;  // under mu_
+  std::vector<std::string> not_ok_heights_;         // under mu_: the first blocks with any
   std::atomic<bool> poll_failed_{false};
   std::mutex mu_;
   std::string first_error_;
   std::vector<std::pair<double, double>> samples_;  // (submitted at s, latency ms)
   std::vector<BlockSeen> blocks_;
   std::vector<HttpConn*> sampler_conns_;
+  double fault_began_s_ = -1;  // under mu_
+  double fault_ended_s_ = -1;  // under mu_
 };
+
+void Run::Faulter() {
+  auto sleep_until_s = [this](double s) {
+    while (!stop_send_ && SecondsSince(start_) < s) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return !stop_send_;
+  };
+  if (!sleep_until_s(o_.fault_at)) return;
+  if (kill(o_.fault_pid, o_.fault_kill ? SIGKILL : SIGSTOP) != 0) {
+    NoteError("fault: cannot signal pid " + std::to_string(o_.fault_pid));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    fault_began_s_ = SecondsSince(start_);
+  }
+  std::printf("load: t=%.1fs validator pid %d %s\n", SecondsSince(start_), o_.fault_pid,
+              o_.fault_kill ? "killed" : "paused");
+  std::fflush(stdout);
+  const double end = o_.fault_at + o_.fault_for;
+  while (SecondsSince(start_) < end) {
+    // Resumed even when the run stops early: a paused validator is never left behind.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (o_.fault_kill) return;
+  kill(o_.fault_pid, SIGCONT);
+  std::lock_guard<std::mutex> l(mu_);
+  fault_ended_s_ = SecondsSince(start_);
+  std::printf("load: t=%.1fs validator pid %d resumed\n", fault_ended_s_, o_.fault_pid);
+  std::fflush(stdout);
+}
+
+nlohmann::json Run::PhaseFigures(const std::vector<Phase>& phases, double submit_end) {
+  nlohmann::json out = nlohmann::json::array();
+  std::printf("\n| phase | seconds | committed tx/s | commit latency p50 / p99 | samples | "
+              "longest gap between blocks |\n|---|---|---|---|---|---|\n");
+  for (const Phase& ph : phases) {
+    const double to = std::min(ph.to_s, submit_end);
+    if (to <= ph.from_s) continue;
+    std::vector<double> lat;
+    for (const auto& [at, ms] : samples_) {
+      if (at >= ph.from_s && at < to) lat.push_back(ms);
+    }
+    uint64_t txs = 0;
+    double prev = ph.from_s, gap = 0;
+    for (const auto& b : blocks_) {
+      if (b.at_s < ph.from_s || b.at_s >= to) continue;
+      txs += b.txs;
+      gap = std::max(gap, b.at_s - prev);
+      prev = b.at_s;
+    }
+    gap = std::max(gap, to - prev);
+    const double secs = to - ph.from_s;
+    const double p50 = Percentile(lat, 0.50), p99 = Percentile(lat, 0.99);
+    std::printf("| %s | %.1f .. %.1f | %.0f | %.0f / %.0f ms | %zu | %.0f ms |\n",
+                ph.name.c_str(), ph.from_s, to, txs / secs, p50, p99, lat.size(), gap * 1000);
+    out.push_back({{"phase", ph.name},
+                   {"from_s", ph.from_s},
+                   {"to_s", to},
+                   {"committed_tps", txs / secs},
+                   {"latency_ms_p50", p50},
+                   {"latency_ms_p99", p99},
+                   {"latency_samples", lat.size()},
+                   {"max_block_gap_ms", gap * 1000}});
+  }
+  return out;
+}
 
 Result<uint64_t> Run::Height(HttpConn& c) {
   LAUREL_ASSIGN_OR_RETURN(auto r, c.Do("GET", "/v1/status", {}, {}));
@@ -286,6 +377,11 @@ void Run::Poller() {
       not_ok_.fetch_add(bad);
       committed_.fetch_add(block.tx_count());
       std::lock_guard<std::mutex> l(mu_);
+      if (bad > 0 && not_ok_heights_.size() < 20) {
+        not_ok_heights_.push_back(std::to_string(b) + " (" + std::to_string(bad) + " of " +
+                                  std::to_string(block.tx_count()) + ", seen at " +
+                                  std::to_string(SecondsSince(start_)).substr(0, 5) + " s)");
+      }
       blocks_.push_back({SecondsSince(start_), b, block.tx_count()});
       last = b;
     }
@@ -304,6 +400,8 @@ int Run::Go() {
   std::vector<std::thread> threads;
   for (int k = 0; k < o_.connections; ++k) threads.emplace_back([this, k] { Sender(k); });
   for (int k = 0; k < o_.samplers; ++k) threads.emplace_back([this, k] { Sampler(k); });
+  std::thread faulter;
+  if (o_.fault_pid > 0) faulter = std::thread([this] { Faulter(); });
 
   // Progress once a second; stop at the end of the duration (or when the pool runs out).
   double next_report = 1;
@@ -333,6 +431,7 @@ int Run::Go() {
   }
   for (auto* c : sampler_conns_) c->Interrupt();
   for (auto& th : threads) th.join();
+  if (faulter.joinable()) faulter.join();
   stop_poll_ = true;
   poller.join();
   const double total_s = SecondsSince(start_);
@@ -379,6 +478,19 @@ int Run::Go() {
   std::printf("| commit latency p50 / p90 / p99 (%zu samples) | %.0f / %.0f / %.0f ms |\n",
               lat.size(), p50, p90, p99);
   std::printf("| load client CPU | %.2f cores |\n", client_cores);
+  nlohmann::json phases_json;
+  if (o_.fault_pid > 0 && fault_began_s_ >= 0) {
+    const double fb = fault_began_s_;
+    const double fe = fault_ended_s_ >= 0 ? fault_ended_s_ : submit_end;
+    const char* what = o_.fault_kill ? "killed" : "paused";
+    phases_json = PhaseFigures(
+        {{"no fault", o_.warmup, fb},
+         {std::string("one validator ") + what + ", first 5 s", fb, std::min(fb + 5, fe)},
+         {std::string("one validator ") + what + ", after 5 s", fb + 5, fe},
+         {"resumed, first 5 s", fe, fe + 5},
+         {"resumed, after 5 s", fe + 5, submit_end}},
+        submit_end);
+  }
   if (!first_error_.empty()) std::printf("first error: %s\n", first_error_.c_str());
   if (exhausted_) std::printf("note: the pool of %zu pre-signed txs ran out\n", txs_.size());
 
@@ -409,6 +521,13 @@ int Run::Go() {
         {"pool_exhausted", exhausted_.load()},
         {"client_cpu_cores", client_cores},
     };
+    if (!phases_json.is_null()) {
+      j["fault"] = {{"pid", o_.fault_pid},
+                    {"kind", o_.fault_kill ? "kill" : "pause"},
+                    {"began_s", fault_began_s_},
+                    {"ended_s", fault_ended_s_},
+                    {"phases", phases_json}};
+    }
     std::ofstream out(o_.json_path);
     out << j.dump(2) << "\n";
     if (!out) {
@@ -423,6 +542,8 @@ int Run::Go() {
     for (const auto& [code, n] : not_ok_by_code_) {
       std::fprintf(stderr, " %s %llu", code.c_str(), static_cast<unsigned long long>(n));
     }
+    std::fprintf(stderr, "\nload: in blocks at height");
+    for (const auto& h : not_ok_heights_) std::fprintf(stderr, " %s", h.c_str());
     std::fprintf(stderr, "\n");
     return 1;
   }
@@ -450,6 +571,10 @@ int Main(int argc, char** argv) {
   app.add_option("--sign-threads", o.sign_threads, "threads that pre-sign")
       ->check(CLI::Range(1, 64));
   app.add_option("--json", o.json_path, "write the figures as JSON to this file");
+  app.add_option("--fault-pid", o.fault_pid, "a validator process to pause during the run");
+  app.add_option("--fault-at", o.fault_at, "seconds into the run when it is paused");
+  app.add_option("--fault-for", o.fault_for, "seconds it stays paused");
+  app.add_flag("--fault-kill", o.fault_kill, "kill it (SIGKILL) instead of pausing it");
   CLI11_PARSE(app, argc, argv);
 
   crypto::Init();
