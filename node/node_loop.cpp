@@ -185,6 +185,11 @@ void Node::Impl::Handle(cs::Outputs& out) {
   for (const auto& t : out.timers) ArmTimer(t);
   for (const auto& c : out.commits) CommitFromConsensus(c);
   for (const auto& e : out.evidence) {
+    if (e.kind == cs::Evidence::Kind::kWrongLeader) {
+      spdlog::warn("[consensus] PROPOSAL OUT OF TURN by validator {} in round {}: block {}",
+                   e.signer, e.round, Hex8(e.first));
+      continue;
+    }
     spdlog::warn("[consensus] EQUIVOCATION by validator {} in round {}: {} vs {} ({})", e.signer,
                  e.round, Hex8(e.first), Hex8(e.second),
                  e.kind == cs::Evidence::Kind::kProposal ? "proposals" : "votes");
@@ -229,9 +234,43 @@ std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
   // the last committed one) already carries: it would only commit as DUPLICATE_TX.
   std::unordered_set<Hash32, HashKey> in_branch;
   if (engine_) {
-    for (const auto& id : engine_->UncommittedBranch(engine_->high_qc().block_id())) {
+    // The tx ids of a block of the tree: as noted, or else read from its payload (a block
+    // fetched or recovered from disk was never noted).
+    auto add_block = [&](const cs::BlockId& id) {
       auto it = block_tx_ids_.find(id);
-      if (it != block_tx_ids_.end()) in_branch.insert(it->second.ids.begin(), it->second.ids.end());
+      if (it == block_tx_ids_.end()) {
+        auto blocks = engine_->GetBlocks(id, 1);
+        if (blocks.empty()) return;
+        BlockTxIds noted{blocks[0].height, {}};
+        if (auto txs = DecodePayload(blocks[0].payload)) {
+          for (const auto& tx : *txs) noted.ids.push_back(types::TxId(tx));
+        }
+        it = block_tx_ids_.emplace(id, std::move(noted)).first;
+      }
+      in_branch.insert(it->second.ids.begin(), it->second.ids.end());
+    };
+    for (const auto& id : engine_->UncommittedBranch(engine_->high_qc().block_id())) add_block(id);
+    // Nor what the engine committed but the node has not executed yet: commits are applied
+    // after the engine returns (this Pull may run inside the very input that committed them),
+    // or, after a pause, while the node catches up. Those blocks are at or below the engine's
+    // root, their transactions still in the mempool.
+    const uint64_t root_height = engine_->committed_root().height;
+    const uint64_t executed = store_->Height();
+    if (root_height > executed) {
+      add_block(engine_->committed_root().id);
+      std::unordered_set<uint64_t> known{root_height};
+      for (const auto& [id, noted] : block_tx_ids_) {
+        if (noted.height > executed && noted.height <= root_height) {
+          in_branch.insert(noted.ids.begin(), noted.ids.end());
+          known.insert(noted.height);
+        }
+      }
+      if (known.size() < root_height - executed) {
+        // A committed block this node has not seen the transactions of: propose an empty
+        // block rather than risk proposing them again.
+        last_reaped_ids_.clear();
+        return Bytes{};
+      }
     }
   }
   last_reaped_ids_.clear();
