@@ -26,7 +26,6 @@ Engine::Engine(const EngineConfig& config, const ValidatorSet& validators,
       high_qc_(recovery.root_qc),
       high_commit_qc_(recovery.commit_qc),
       root_qc_(std::move(recovery.root_qc)) {
-  last_commit_round_ = tree_.root().round;
 }
 
 Status Engine::Start(Outputs& out) {
@@ -39,7 +38,8 @@ Status Engine::Start(Outputs& out) {
             [](const Block& a, const Block& b) { return a.height < b.height; });
   for (const Block& b : recovered_blocks_) {
     const Block* parent = tree_.Get(b.parent_id);
-    if (parent != nullptr && !tree_.Contains(b.id) && CheckExtends(b, *parent).ok()) {
+    if (parent != nullptr && !tree_.Contains(b.id) && CheckExtends(b, *parent).ok() &&
+        validators_.LeadsRound(b, *parent)) {
       tree_.Insert(b);
       InsertQc(b.qc, config_.my_index, out);
     }
@@ -212,12 +212,15 @@ void Engine::SendSyncIfBehind(uint32_t from, const SyncInfo& theirs, Outputs& ou
 Status Engine::SyncRound(Outputs& out) {
   Round r = high_qc_.round() + 1;
   if (high_tc_) r = std::max(r, high_tc_->round + 1);
-  return AdvanceRound(r, out);
+  // Entered through a timeout certificate: no QC of the round before.
+  const bool by_tc = high_tc_ && high_tc_->round + 1 == r && high_qc_.round() + 1 < r;
+  return AdvanceRound(r, by_tc, out);
 }
 
-Status Engine::AdvanceRound(Round round, Outputs& out) {
+Status Engine::AdvanceRound(Round round, bool by_tc, Outputs& out) {
   if (round <= current_round_) return Status::Ok();
   current_round_ = round;
+  tc_streak_ = by_tc ? tc_streak_ + 1 : 0;
   timed_out_current_ = false;
   ScheduleRoundTimer(out);
   // Votes and timeouts below the previous round can no longer form anything we need.
@@ -227,15 +230,16 @@ Status Engine::AdvanceRound(Round round, Outputs& out) {
 }
 
 void Engine::ScheduleRoundTimer(Outputs& out) {
-  // Steady state commits round r-2 on entering r; back off for every round beyond that.
-  const Round since = current_round_ - std::min(current_round_, last_commit_round_);
-  const uint64_t exp = since > 2 ? std::min<uint64_t>(since - 2, 16) : 0;
+  // The base for a round entered through a QC and for the first round after a timeout; doubled
+  // for each further round in a row that was entered through a TC (docs/spec/consensus.md §4).
+  const uint64_t exp = tc_streak_ > 1 ? std::min<uint64_t>(tc_streak_ - 1, 16) : 0;
   const uint64_t ms = std::min(config_.round_timeout_base_ms << exp, config_.round_timeout_max_ms);
   out.timers.push_back({TimerKind::kRound, current_round_, clock_.NowMs() + ms});
 }
 
 Status Engine::LocalTimeout(Outputs& out) {
-  requested_.clear();  // let fetches that went unanswered be asked again
+  requested_.clear();  // let fetches that went unanswered be asked again ...
+  RefetchMissing(out);  // ... and ask them now: a lost reply must not strand an orphan chain
   ScheduleRoundTimer(out);
   auto t = safety_.SignTimeout(current_round_, high_qc_, TcForRound(current_round_));
   if (!t.ok()) {
@@ -376,8 +380,9 @@ Status Engine::AddTimeout(const TimeoutVote& t, Outputs& out) {
   return Status::Ok();
 }
 
-Status Engine::RouteVote(const Vote& v, Outputs& out) {
-  const uint32_t next = validators_.Leader(v.data.round + 1);
+Status Engine::RouteVote(const Vote& v, const Block& b, Outputs& out) {
+  // Were b certified in its round, the next round's leader would be elected with b as prev.
+  const uint32_t next = validators_.Leader(v.data.round + 1, &b);
   if (next == config_.my_index) return AddVote(v, out);
   out.sends.push_back({next, VoteMsg{v, CurrentSyncInfo()}});
   return Status::Ok();
@@ -395,17 +400,18 @@ Status Engine::MaybeVote(const Block& b, Outputs& out) {
     if (v.status().code() == StatusCode::kIoError) return v.status();
     return Status::Ok();  // a safety rule forbids this vote
   }
-  return RouteVote(*v, out);
+  return RouteVote(*v, b, out);
 }
 
 Status Engine::TryPropose(Outputs& out) {
   const Round r = current_round_;
-  if (validators_.Leader(r) != config_.my_index || proposed_round_ >= r) return Status::Ok();
+  if (proposed_round_ >= r) return Status::Ok();
   if (!hooks_.break_last_voted_round && r <= safety_.record().last_voted_round) {
     return Status::Ok();  // we already voted or timed out in r
   }
   const Block* parent = tree_.Get(high_qc_.block_id());
   if (parent == nullptr) return Status::Ok();  // fetching; retried when blocks arrive
+  if (validators_.Leader(r, parent) != config_.my_index) return Status::Ok();
   Bytes payload;
   if (payload_deadline_round_ != r) {
     std::optional<Bytes> p = payload_.Pull(r, parent->height + 1);
@@ -439,7 +445,7 @@ Status Engine::TryPropose(Outputs& out) {
   LAUREL_RETURN_IF_ERROR(block_store_.Save(b));
   out.sends.push_back({kBroadcast, ProposalMsg{b, CurrentSyncInfo()}});
   tree_.Insert(b);
-  return RouteVote(*v, out);
+  return RouteVote(*v, b, out);
 }
 
 // ---- Blocks ----
@@ -471,6 +477,16 @@ Status Engine::InsertBlocks(Block first, Outputs& out) {
       if (result.ok()) result = st;
       continue;
     }
+    // Canary (h) elects with this node's own round instead of the block's: nodes in different
+    // rounds (one catching up, one on time) then disagree on who led the block's round.
+    const Round round = hooks_.break_leader_determinism ? current_round_ : b.round;
+    if (b.proposer != validators_.Leader(round, parent)) {
+      // A signed block from a validator that does not lead its round: no honest node sends
+      // one (the election is a function of the block's parent), so it is evidence.
+      out.evidence.push_back({Evidence::Kind::kWrongLeader, b.proposer, b.round, b.id, {}});
+      if (result.ok()) result = Status::InvalidArgument("proposer does not lead round");
+      continue;
+    }
     const BlockId id = b.id;
     LAUREL_RETURN_IF_ERROR(block_store_.Save(b));
     tree_.Insert(std::move(b));
@@ -490,6 +506,38 @@ Status Engine::InsertBlocks(Block first, Outputs& out) {
     if (b != nullptr) LAUREL_RETURN_IF_ERROR(MaybeVote(*b, out));
   }
   return result;
+}
+
+void Engine::RefetchMissing(Outputs& out) {
+  auto missing = [&](const BlockId& id) {
+    return !tree_.Contains(id) && orphan_ids_.count(id) == 0;
+  };
+  auto signers = [](const QuorumCert& qc) {
+    std::vector<uint32_t> peers;
+    for (const auto& [signer, sig] : qc.signatures) peers.push_back(signer);
+    return peers;
+  };
+  if (high_qc_.round() > tree_.root().round && missing(high_qc_.block_id())) {
+    Fetch(high_qc_.block_id(), signers(high_qc_), out);
+  }
+  if (!high_commit_qc_.signatures.empty() && high_commit_qc_.round() > tree_.root().round &&
+      missing(high_commit_qc_.block_id())) {
+    Fetch(high_commit_qc_.block_id(), signers(high_commit_qc_), out);
+  }
+  // The missing parents of waiting blocks, lowest first (the one that connects to the tree),
+  // a few per timeout.
+  std::vector<std::pair<uint64_t, const Block*>> roots;
+  for (const auto& [parent_id, children] : orphans_) {
+    if (children.empty() || !missing(parent_id)) continue;
+    roots.emplace_back(children.front().height, &children.front());
+  }
+  std::sort(roots.begin(), roots.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t k = 0; k < roots.size() && k < kRefetchPerTimeout; ++k) {
+    const Block& child = *roots[k].second;
+    if (child.height <= tree_.root().height + 1) continue;
+    Fetch(child.parent_id, signers(child.qc), out);
+  }
 }
 
 void Engine::AddOrphan(const Block& b) {
@@ -537,7 +585,6 @@ void Engine::TryCommit(Outputs& out) {
     out.commits.push_back({*(*path)[i], block_qc, commit_qc});
   }
   const Block& b0 = *path->back();
-  last_commit_round_ = b0.round;
   const uint64_t root_height = b0.height;
   const Round root_round = b0.round;
   root_qc_ = b0_qc;

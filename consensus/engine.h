@@ -86,7 +86,7 @@ class MemoryBlockStore : public BlockStore {
 
 struct EngineConfig {
   uint32_t my_index = 0;
-  uint64_t round_timeout_base_ms = 1000;  // doubled per round without commit ...
+  uint64_t round_timeout_base_ms = 1000;  // doubled per further round in a row after a TC ...
   uint64_t round_timeout_max_ms = 8000;   // ... up to this cap
   uint64_t payload_wait_ms = 100;
   uint32_t fetch_batch = 64;  // ancestors asked for per fetch
@@ -133,13 +133,27 @@ struct CommittedBlock {
 };
 
 struct Evidence {
-  enum class Kind : uint8_t { kProposal, kVote };
+  // kProposal, kVote: two blocks signed by one validator in one round (first, second).
+  // kWrongLeader: a signed block (first) from a validator that does not lead its round.
+  enum class Kind : uint8_t { kProposal, kVote, kWrongLeader };
   Kind kind;
   uint32_t signer;
   Round round;
   BlockId first;
   BlockId second;
 };
+
+inline const char* EvidenceKindName(Evidence::Kind k) {
+  switch (k) {
+    case Evidence::Kind::kProposal:
+      return "two proposals";
+    case Evidence::Kind::kVote:
+      return "two votes";
+    case Evidence::Kind::kWrongLeader:
+      return "proposal out of turn";
+  }
+  return "?";
+}
 
 struct Outputs {
   std::vector<Outbound> sends;
@@ -194,12 +208,13 @@ class Engine {
   void InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out);
   void InsertTc(const TimeoutCert& tc, Outputs& out);
   Status SyncRound(Outputs& out);
-  Status AdvanceRound(Round round, Outputs& out);
+  Status AdvanceRound(Round round, bool by_tc, Outputs& out);
   void ScheduleRoundTimer(Outputs& out);
   Status LocalTimeout(Outputs& out);
   Status AddVote(const Vote& v, Outputs& out);
   Status AddTimeout(const TimeoutVote& t, Outputs& out);
-  Status RouteVote(const Vote& v, Outputs& out);
+  // Sends a vote for block b to the next round's leader (or aggregates it, if that is us).
+  Status RouteVote(const Vote& v, const Block& b, Outputs& out);
   Status MaybeVote(const Block& b, Outputs& out);
   Status TryPropose(Outputs& out);
   // Inserts `b` (verified, parent in tree) and every waiting descendant; votes on waiting
@@ -212,6 +227,9 @@ class Engine {
   // reported once) for a second, different one; false for any further variant.
   bool NoteProposal(const Block& b, Outputs& out);
   void AddOrphan(const Block& b);
+  // At a local timeout: fetches again the blocks still missing (the highest QC's and commit
+  // QC's blocks, and the parents of waiting blocks), whose first request may have been lost.
+  void RefetchMissing(Outputs& out);
   const TimeoutCert* TcForRound(Round round) const;
   void SendSyncIfBehind(uint32_t from, const SyncInfo& theirs, Outputs& out);
 
@@ -231,11 +249,11 @@ class Engine {
   std::optional<TimeoutCert> high_tc_;
   QuorumCert root_qc_;
   Round current_round_ = 0;
-  Round last_commit_round_ = 0;
   Round proposed_round_ = 0;
   Round payload_timer_round_ = 0;     // round whose payload wait timer is armed
   Round payload_deadline_round_ = 0;  // round whose payload wait has expired
   bool timed_out_current_ = false;
+  uint32_t tc_streak_ = 0;  // rounds in a row, up to the current one, entered through a TC
 
   std::map<Round, std::map<Bytes, VoteAggregate>> votes_;
   std::map<Round, std::map<uint32_t, TimeoutVote>> timeouts_;
@@ -261,6 +279,7 @@ class Engine {
 
  private:
   static constexpr size_t kMaxOrphans = 4096;
+  static constexpr size_t kRefetchPerTimeout = 4;
   std::map<BlockId, std::vector<Block>> orphans_;  // by missing parent id
   std::set<BlockId> orphan_ids_;
   std::set<BlockId> requested_;

@@ -25,10 +25,15 @@ struct TestHooks {
   // (g) Sign a timeout whatever its hqc: drop the check hqc.round >= one_chain_round.
   bool break_timeout_one_chain_round = false;
 
+  // (h) Check a block's proposer against the leader of this node's current round instead of
+  //     the block's round: the election reads node-local state, and a node that is behind or
+  //     ahead (fetching blocks, a late proposal) disagrees with the others on who led.
+  bool break_leader_determinism = false;
+
   bool any() const {
     return break_commit_consecutive || break_last_voted_round || break_persist_before_send ||
            break_tc_condition || break_observe_qc_on_vote || break_timeout_last_voted_round ||
-           break_timeout_one_chain_round;
+           break_timeout_one_chain_round || break_leader_determinism;
   }
 };
 

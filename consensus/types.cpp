@@ -35,12 +35,16 @@ Round MessageRound(const Message& m) {
 
 Bytes BlockHeaderBytes(const Block& b) {
   Bytes out;
-  out.reserve(8 * 5 + 32 * 2 + 4 + 8);
+  out.reserve(8 * 5 + 32 * 2 + 4 + 8 + 4 * (1 + b.qc.signatures.size()));
   PutU64(out, b.epoch);
   PutU64(out, b.round);
   PutU64(out, b.height);
   PutFixed(out, b.parent_id);
   PutU64(out, b.qc.round());
+  // The signers of the embedded QC: the leader of the next round is elected among them
+  // (ValidatorSet::Leader), so every node must see the same set for a given block id.
+  PutU32(out, static_cast<uint32_t>(b.qc.signatures.size()));
+  for (const auto& entry : b.qc.signatures) PutU32(out, entry.first);
   PutFixed(out, crypto::Sha256Of(ByteView(b.payload)));
   PutU64(out, b.timestamp_ms);
   PutU32(out, b.proposer);

@@ -26,7 +26,7 @@ using BlockId = Hash32;
 using crypto::PublicKey;
 using crypto::Signature;
 
-inline constexpr std::string_view kBlockIdDomain{"laurel/block/v1\0", 16};
+inline constexpr std::string_view kBlockIdDomain{"laurel/block/v2\0", 16};
 inline constexpr std::string_view kProposalDomain{"laurel/proposal/v1\0", 19};
 inline constexpr std::string_view kVoteDomain{"laurel/vote/v1\0", 15};
 inline constexpr std::string_view kTimeoutDomain{"laurel/timeout/v1\0", 18};

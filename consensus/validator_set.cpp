@@ -20,9 +20,25 @@ ValidatorSet::ValidatorSet(uint64_t epoch, std::vector<PublicKey> keys, BlockId 
   LAUREL_CHECK(checker_ != nullptr, "no signature checker");
 }
 
-uint32_t ValidatorSet::Leader(Round round) const {
-  if (election_ != nullptr) return election_->Leader(round) % keys_.size();
-  return static_cast<uint32_t>(round % keys_.size());
+uint32_t ValidatorSet::Leader(Round round, const Block* prev) const {
+  const auto n = static_cast<uint32_t>(keys_.size());
+  if (election_ != nullptr) return election_->Leader(round, prev) % n;
+  const bool steady = prev != nullptr && prev->round + 1 == round && !prev->qc.signatures.empty() &&
+                      prev->qc.data.round + 1 == prev->round;
+  if (steady) {
+    // The signers of prev's QC (strictly increasing in a valid QC) but prev's proposer.
+    auto eligible = [&](uint32_t signer) { return signer < n && signer != prev->proposer; };
+    uint64_t count = 0;
+    for (const auto& entry : prev->qc.signatures) count += eligible(entry.first) ? 1 : 0;
+    if (count > 0) {
+      uint64_t pick = round % count;
+      for (const auto& entry : prev->qc.signatures) {
+        if (!eligible(entry.first)) continue;
+        if (pick-- == 0) return entry.first;
+      }
+    }
+  }
+  return static_cast<uint32_t>(round % n);
 }
 
 bool ValidatorSet::CheckSig(uint32_t signer, std::string_view domain, ByteView msg,
@@ -101,7 +117,7 @@ Status ValidatorSet::VerifyBlock(const Block& b) const {
   if (b.epoch != epoch_) return Status::InvalidArgument("block for another epoch");
   if (b.height == 0 || b.round == 0) return Status::InvalidArgument("block at height/round 0");
   if (ComputeBlockId(b) != b.id) return Status::InvalidArgument("block id mismatch");
-  if (b.proposer != Leader(b.round)) return Status::InvalidArgument("proposer does not lead round");
+  if (b.proposer >= keys_.size()) return Status::InvalidArgument("proposer out of range");
   if (b.qc.block_id() != b.parent_id) return Status::InvalidArgument("QC does not certify parent");
   if (b.qc.round() >= b.round) return Status::InvalidArgument("block round not above its QC");
   if (!CheckSig(b.proposer, kProposalDomain, ProposalSignBytes(b.epoch, b.round, b.id),

@@ -32,11 +32,12 @@ class DirectSignatureChecker : public SignatureChecker {
              const Signature& signature) override;
 };
 
-// Which validator leads a round. The default is round-robin: validators[round % n].
+// Which validator leads a round, when a host replaces the built-in rule (the simulator's
+// scripted leader tables). `prev` is as for ValidatorSet::Leader.
 class LeaderElection {
  public:
   virtual ~LeaderElection() = default;
-  virtual uint32_t Leader(Round round) const = 0;
+  virtual uint32_t Leader(Round round, const Block* prev) const = 0;
 };
 
 class ValidatorSet {
@@ -52,13 +53,26 @@ class ValidatorSet {
   size_t quorum() const { return keys_.size() - max_faulty(); }
   const PublicKey& key(uint32_t index) const { return keys_.at(index); }
   const BlockId& genesis_id() const { return genesis_id_; }
-  uint32_t Leader(Round round) const;
+  // The leader of `round` (docs/spec/consensus.md §4a). `prev` is the block a proposal for
+  // `round` extends: the parent named by its QC, or nullptr when unknown. The rule is a pure
+  // function of (round, prev), so every node that checks a proposal computes the same leader:
+  //  - steady state: prev was proposed in round-1 and certifies its own parent from round-2
+  //    (prev.qc.round == prev.round-1). The leader is among the signers of prev.qc (who voted
+  //    one round earlier) other than prev's proposer: signers[round mod count]. A validator that
+  //    stopped voting is not elected, and no validator leads two rounds in a row.
+  //  - otherwise (after a timeout, at genesis, or prev unknown): round-robin, round mod n.
+  uint32_t Leader(Round round, const Block* prev = nullptr) const;
+  // Whether `b` was proposed by the leader of its round, given its parent.
+  bool LeadsRound(const Block& b, const Block& parent) const {
+    return b.proposer == Leader(b.round, &parent);
+  }
 
   Status VerifyVote(const Vote& v) const;
   Status VerifyTimeout(const TimeoutVote& t) const;  // also verifies t.high_qc
   Status VerifyQc(const QuorumCert& qc) const;       // the genesis QC is valid without signatures
   Status VerifyTc(const TimeoutCert& tc) const;      // also verifies tc.high_qc
-  // Checks the id, the proposer's signature, that the proposer leads the round, and the QC.
+  // Checks the id, the proposer's signature and the QC. Whether the proposer leads the round
+  // depends on the parent (Leader): the engine checks it when the parent is known (LeadsRound).
   Status VerifyBlock(const Block& b) const;
   Status VerifySyncInfo(const SyncInfo& s) const;
 

@@ -75,7 +75,7 @@ Hunt Search(const Options& o, Canary c, uint64_t limit) {
     const Outcome out = Run(s);
     ++h.ran;
     ++h.per_mode[m];
-    if (!out.ok && out.safety_violation) {
+    if (CatchesCanary(c, out)) {
       h.caught = true;
       h.mode = o.modes[m];
       h.mode_count = h.per_mode[m];
@@ -93,7 +93,7 @@ std::vector<std::string> DirectedCatches(Canary c, std::string* detail) {
   for (uint64_t d = 1; d <= DirectedCount(); ++d) {
     const Scenario s = DirectedScenario(d, c);
     const Outcome out = Run(s);
-    if (!out.ok && out.safety_violation) {
+    if (CatchesCanary(c, out)) {
       names.push_back(DirectedName(d));
       if (detail->empty()) *detail = Report(s, out);
     }

@@ -265,7 +265,7 @@ void Cluster::Send(int i, const Outbound& o) {
     if (p != nullptr && voted_by_adversary_.insert(p->block.id).second) {
       for (uint32_t k = 0; k < s_.twins; ++k) {
         const Vote v = SignVote(VoteDataFor(p->block), k, Keys()[k]);
-        Send(i, Outbound{validators_.Leader(p->block.round + 1), VoteMsg{v, p->sync}});
+        Send(i, Outbound{validators_.Leader(p->block.round + 1, &p->block), VoteMsg{v, p->sync}});
       }
     }
   }
@@ -405,7 +405,7 @@ void Cluster::CraftStaleProposal(int i, const ProposalMsg& original) {
       Uniform() < 0.5 ? original.sync : SyncInfo{pqc, pqc, original.sync.highest_tc};
   Send(i, Outbound{kBroadcast, ProposalMsg{b, sync}});
   const Vote v = SignVote(VoteDataFor(b), ob.proposer, Keys()[ob.proposer]);
-  Send(i, Outbound{validators_.Leader(b.round + 1), VoteMsg{v, sync}});
+  Send(i, Outbound{validators_.Leader(b.round + 1, &b), VoteMsg{v, sync}});
 }
 
 // The network adversary reads every vote in flight, assembles each QC as soon as a quorum of
@@ -430,6 +430,16 @@ void Cluster::ObserveVote(const Vote& v) {
 
 void Cluster::HandleOutputs(int i, Outputs& out) {
   outcome_.evidence += out.evidence.size();
+  // Evidence names a validator that signed what no honest one signs: never an honest key.
+  for (const auto& e : out.evidence) {
+    if (e.signer >= s_.twins) {
+      if (outcome_.ok) outcome_.election_violation = true;
+      Violation(false, std::string("evidence (") + EvidenceKindName(e.kind) +
+                           ") against honest validator " + std::to_string(e.signer) +
+                           " in round " + std::to_string(e.round) + ", reported by instance " +
+                           std::to_string(i));
+    }
+  }
   if (!out.commits.empty()) CheckCommit(i, out.commits);
   bool signed_something = false;
   for (const Outbound& o : out.sends) {
@@ -636,6 +646,8 @@ const char* CanaryName(Canary c) {
       return "timeout-last-voted";
     case Canary::kTimeoutOneChain:
       return "timeout-one-chain";
+    case Canary::kLeaderDeterminism:
+      return "leader-determinism";
   }
   return "?";
 }
@@ -643,7 +655,8 @@ const char* CanaryName(Canary c) {
 const std::vector<Canary>& AllCanaries() {
   static const std::vector<Canary> all = {
       Canary::kCommitRule, Canary::kLastVotedRound,   Canary::kPersist,        Canary::kTcCondition,
-      Canary::kObserveQc,  Canary::kTimeoutLastVoted, Canary::kTimeoutOneChain};
+      Canary::kObserveQc,  Canary::kTimeoutLastVoted, Canary::kTimeoutOneChain,
+      Canary::kLeaderDeterminism};
   return all;
 }
 
@@ -667,6 +680,11 @@ bool ParseCanary(const std::string& s, Canary* out) {
   return false;
 }
 
+bool CatchesCanary(Canary c, const Outcome& out) {
+  if (out.ok) return false;
+  return out.safety_violation || (c == Canary::kLeaderDeterminism && out.election_violation);
+}
+
 TestHooks HooksFor(Canary c) {
   TestHooks h;
   h.break_commit_consecutive = c == Canary::kCommitRule;
@@ -676,6 +694,7 @@ TestHooks HooksFor(Canary c) {
   h.break_observe_qc_on_vote = c == Canary::kObserveQc;
   h.break_timeout_last_voted_round = c == Canary::kTimeoutLastVoted;
   h.break_timeout_one_chain_round = c == Canary::kTimeoutOneChain;
+  h.break_leader_determinism = c == Canary::kLeaderDeterminism;
   return h;
 }
 
@@ -832,7 +851,7 @@ std::vector<crypto::PrivateKey> MakeKeys(uint8_t tag, size_t n) {
   return k;
 }
 
-uint32_t TableElection::Leader(consensus::Round round) const {
+uint32_t TableElection::Leader(consensus::Round round, const consensus::Block* /*prev*/) const {
   if (round >= 1 && round <= table_.size()) return table_[round - 1];
   return static_cast<uint32_t>(round);  // reduced mod n by the validator set
 }

@@ -29,7 +29,7 @@
 
 namespace laurel::sim {
 
-// The mutation canaries, (a)..(g) in consensus/test_hooks.h.
+// The mutation canaries, (a)..(h) in consensus/test_hooks.h.
 enum class Canary : uint8_t {
   kNone,
   kCommitRule,        // (a)
@@ -39,9 +39,10 @@ enum class Canary : uint8_t {
   kObserveQc,         // (e)
   kTimeoutLastVoted,  // (f)
   kTimeoutOneChain,   // (g)
+  kLeaderDeterminism, // (h)
 };
 const char* CanaryName(Canary c);
-char CanaryLetter(Canary c);               // 'a'..'g'
+char CanaryLetter(Canary c);               // 'a'..'h'
 const std::vector<Canary>& AllCanaries();  // (a)..(g) in order
 // Accepts a name or a letter.
 bool ParseCanary(const std::string& s, Canary* out);
@@ -102,6 +103,8 @@ struct Outcome {
   bool ok = true;
   std::string violation;  // empty when ok
   bool safety_violation = false;
+  // Evidence named an honest validator (e.g. honest nodes disagreed on a round's leader).
+  bool election_violation = false;
   uint64_t events = 0;
   uint64_t virtual_ms = 0;
   uint64_t max_height = 0;  // highest honest committed height
@@ -110,6 +113,10 @@ struct Outcome {
 };
 
 Outcome Run(const Scenario& s);  // any mode
+// Whether `out` shows canary c: a violation of the invariant c breaks. Safety for (a)-(g); for
+// (h) also an election that is not a function of the proposal (evidence against an honest
+// validator: honest nodes disagreed on who led a round).
+bool CatchesCanary(Canary c, const Outcome& out);
 Outcome RunDirected(const Scenario& s);
 Outcome RunAdversarial(const Scenario& s);
 
@@ -132,7 +139,7 @@ class MemoChecker : public consensus::SignatureChecker {
 class TableElection : public consensus::LeaderElection {
  public:
   explicit TableElection(std::vector<uint32_t> table) : table_(std::move(table)) {}
-  uint32_t Leader(consensus::Round round) const override;
+  uint32_t Leader(consensus::Round round, const consensus::Block* prev) const override;
 
  private:
   std::vector<uint32_t> table_;

@@ -106,7 +106,7 @@ TEST_CASE("the engine votes once, to the next leader, and records equivocating p
   uint32_t to = 99;
   auto votes = VotesIn(out, &to);
   REQUIRE(votes.size() == 1);
-  CHECK(to == fx.vs.Leader(2));
+  CHECK(to == fx.vs.Leader(2, &a));
   CHECK(votes[0]->vote.data.block_id == a.id);
   CHECK(n.engine->safety_record().last_voted_round == 1);
   Outputs out2;
@@ -183,4 +183,71 @@ TEST_CASE("the engine rejects a proposal with a forged QC", "[engine]") {
   CHECK(n.engine->OnMessage(2, ProposalMsg{b2, n.Sync(fx.GQc())}, out).code() ==
         StatusCode::kInvalidArgument);
   CHECK(n.engine->current_round() == 1);
+}
+
+TEST_CASE("a block from a validator that does not lead its round gets no vote and is evidence",
+          "[engine][leader]") {
+  Node n;  // validator 3
+  const Fixture& fx = n.fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  Outputs out;
+  REQUIRE(n.engine->OnMessage(1, ProposalMsg{b1, n.Sync(fx.GQc())}, out).ok());
+  // Round 2: b2 extends b1 (genesis QC inside, so round-robin): validator 2 leads. A block of
+  // validator 0 instead is signed correctly but out of turn.
+  Block wrong = fx.MakeBlock(2, b1, fx.MakeQc(b1), 5);
+  REQUIRE(wrong.proposer == 2);
+  wrong.proposer = 0;
+  SignBlock(wrong, TestKeys()[0]);
+  Outputs out2;
+  CHECK_FALSE(n.engine->OnMessage(0, ProposalMsg{wrong, n.Sync(fx.MakeQc(b1))}, out2).ok());
+  uint32_t to = 99;
+  CHECK(VotesIn(out2, &to).empty());
+  REQUIRE(out2.evidence.size() == 1);
+  CHECK(out2.evidence[0].kind == Evidence::Kind::kWrongLeader);
+  CHECK(out2.evidence[0].signer == 0);
+  CHECK_FALSE(n.engine->HasBlock(wrong.id));
+  // The leader's own block of that round still gets the vote.
+  const Block right = fx.MakeBlock(2, b1, fx.MakeQc(b1), 6);
+  Outputs out3;
+  REQUIRE(n.engine->OnMessage(2, ProposalMsg{right, n.Sync(fx.MakeQc(b1))}, out3).ok());
+  CHECK(VotesIn(out3, &to).size() == 1);
+  // Its vote goes to the leader of round 3 elected from `right` (round-robin: b1 carries the
+  // genesis QC), not to a fixed schedule.
+  CHECK(to == fx.vs.Leader(3, &right));
+}
+
+TEST_CASE("the round timer doubles only for rounds in a row entered through a timeout",
+          "[engine][pacemaker]") {
+  Node n;  // base 1000 ms, cap 8000 ms; the clock stands at 5000
+  const Fixture& fx = n.fx;
+  auto round_timer = [](const Outputs& out) -> std::optional<uint64_t> {
+    for (const auto& t : out.timers) {
+      if (t.kind == TimerKind::kRound) return t.at_ms - 5000;
+    }
+    return std::nullopt;
+  };
+  // Round 1 entered at start: base.
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  // TC(1) -> round 2, the first round after a timeout: still the base.
+  Outputs o1;
+  REQUIRE(n.engine->OnMessage(0, SyncMsg{SyncInfo{fx.GQc(), fx.GQc(), fx.MakeTc(1, {fx.GQc(), fx.GQc(), fx.GQc()})}}, o1).ok());
+  CHECK(n.engine->current_round() == 2);
+  CHECK(round_timer(o1) == 1000);
+  // TC(2) -> round 3, the second in a row: doubled.
+  Outputs o2;
+  REQUIRE(n.engine->OnMessage(0, SyncMsg{SyncInfo{fx.GQc(), fx.GQc(), fx.MakeTc(2, {fx.GQc(), fx.GQc(), fx.GQc()})}}, o2).ok());
+  CHECK(n.engine->current_round() == 3);
+  CHECK(round_timer(o2) == 2000);
+  Outputs o3;
+  REQUIRE(n.engine->OnMessage(0, SyncMsg{SyncInfo{fx.GQc(), fx.GQc(), fx.MakeTc(3, {fx.GQc(), fx.GQc(), fx.GQc()})}}, o3).ok());
+  CHECK(round_timer(o3) == 4000);
+  // A QC of round 4 resets it: round 5 is entered through a QC.
+  Block b4 = fx.MakeBlock(4, fx.genesis, fx.GQc());
+  Outputs o4;
+  REQUIRE(n.engine->OnFetchedBlocks({b4}, o4).ok());
+  Outputs o5;
+  REQUIRE(n.engine->OnMessage(0, SyncMsg{SyncInfo{fx.MakeQc(b4), fx.GQc(), std::nullopt}}, o5).ok());
+  CHECK(n.engine->current_round() == 5);
+  CHECK(round_timer(o5) == 1000);
+  (void)b1;
 }

@@ -40,7 +40,7 @@ struct Fixture {
     b.qc = qc;
     b.payload = {tag};
     b.timestamp_ms = 1000 + round;
-    b.proposer = vs.Leader(round);
+    b.proposer = vs.Leader(round, &parent);
     SignBlock(b, TestKeys()[b.proposer]);
     return b;
   }

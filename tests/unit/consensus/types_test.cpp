@@ -53,24 +53,31 @@ TEST_CASE("block id and proposal sign-bytes match the golden vector", "[types][g
   b.height = 5;
   b.parent_id = Filled(0xbb);
   b.qc.data = VoteData{1, 6, Filled(0xbb), 5, Filled(0xcc)};
+  // The QC's signers are part of the id (not their signatures).
+  b.qc.signatures = {{0, Signature{}}, {1, Signature{}}, {3, Signature{}}};
   b.payload = {'h', 'i'};
   b.timestamp_ms = 1700000000000;
   b.proposer = 3;
   CHECK(WithDomain(kBlockIdDomain, BlockHeaderBytes(b)) ==
-        "6c617572656c2f626c6f636b2f76310000000000000000010000000000000007"
+        "6c617572656c2f626c6f636b2f76320000000000000000010000000000000007"
         "0000000000000005bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-        "bbbbbbbbbbbbbbbb00000000000000068f434346648f6b96df89dda901c5176b"
-        "10a6d83961dd3c1ac88b59b2dc327aa40000018bcfe5680000000003");
+        "bbbbbbbbbbbbbbbb000000000000000600000003000000000000000100000003"
+        "8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4"
+        "0000018bcfe5680000000003");
   CHECK(HexEncode(ComputeBlockId(b)) ==
-        "b6bbcb25e03ec7e38b7234e364c2aa7142fe2e7217f4c5cf9b5ba2a1e85c8582");
+        "f6cef7b024ca9a6892b182d910b8551ce364aff0f4ce77741512122ddd89a6d0");
   SignBlock(b, GoldenKey());
   CHECK(WithDomain(kProposalDomain, ProposalSignBytes(1, 7, b.id)) ==
         "6c617572656c2f70726f706f73616c2f76310000000000000000010000000000"
-        "000007b6bbcb25e03ec7e38b7234e364c2aa7142fe2e7217f4c5cf9b5ba2a1e8"
-        "5c8582");
+        "000007f6cef7b024ca9a6892b182d910b8551ce364aff0f4ce77741512122ddd"
+        "89a6d0");
   CHECK(HexEncode(b.signature) ==
-        "f6d7cff5e253c02ed1d052a6b7ab8cce9d17f80c6144c5aa4f8d8b70ca826454"
-        "b17a0870d124ef12ad48bb8bfec7ee2b14800aefe0fdb34218fae1ce136ccd04");
+        "5c5ec90b1e95d4911bd7067a87cdd5608196f20429dcf8e1b5976e7fbd671150"
+        "f8791a91ac202851916bb97c75fb4716748f0a2562fd5ec3d915b116fae1850b");
+  // Another signer set is another block.
+  Block other = b;
+  other.qc.signatures = {{0, Signature{}}, {1, Signature{}}, {2, Signature{}}};
+  CHECK(ComputeBlockId(other) != b.id);
 }
 
 TEST_CASE("the genesis id is the tagged hash of the chain id", "[types][golden]") {
@@ -143,10 +150,20 @@ TEST_CASE("blocks from the wrong proposer or with a bad id are rejected", "[type
   Fixture fx;
   Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
   CHECK(fx.vs.VerifyBlock(b1).ok());
+  CHECK(fx.vs.LeadsRound(b1, fx.genesis));
+  // Signed by a validator that does not lead round 1: a well-formed block (VerifyBlock), but
+  // not the leader's (LeadsRound, checked by the engine once the parent is known).
   Block wrong = b1;
   wrong.proposer = 2;
   SignBlock(wrong, TestKeys()[2]);
-  CHECK_FALSE(fx.vs.VerifyBlock(wrong).ok());
+  CHECK(fx.vs.VerifyBlock(wrong).ok());
+  CHECK_FALSE(fx.vs.LeadsRound(wrong, fx.genesis));
+  Block forged = b1;
+  forged.proposer = 2;  // claims validator 2, signed by 1's key
+  forged.id = ComputeBlockId(forged);
+  forged.signature = crypto::SignWithDomain(TestKeys()[1], kProposalDomain,
+                                            ProposalSignBytes(1, 1, forged.id));
+  CHECK_FALSE(fx.vs.VerifyBlock(forged).ok());
   Block tampered = b1;
   tampered.payload.push_back(7);
   CHECK_FALSE(fx.vs.VerifyBlock(tampered).ok());
@@ -170,4 +187,43 @@ TEST_CASE("block encoding round-trips and rejects every truncation", "[types][co
     Reader rr(ByteView(enc.data(), len));
     CHECK_FALSE(DecodeBlock(rr).ok());
   }
+}
+
+TEST_CASE("the leader of a round is a function of the block it extends", "[types][leader]") {
+  Fixture fx;  // four validators, 0..3
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  // Round-robin while there is no steady chain: at genesis, and without prev.
+  CHECK(fx.vs.Leader(1, &fx.genesis) == 1);
+  CHECK(fx.vs.Leader(2, &b1) == 2);  // b1 carries the genesis QC (no signers)
+  CHECK(fx.vs.Leader(7, nullptr) == 3);
+
+  // b2 (round 2) certifies b1 (round 1) with signers {0, 2, 3}: the leader of round 3 is one of
+  // them but b2's proposer, chosen by the round; validator 1, absent, is not elected.
+  const Block b2 = fx.MakeBlock(2, b1, fx.MakeQc(b1, {0, 2, 3}));
+  const uint32_t l3 = fx.vs.Leader(3, &b2);
+  CHECK(l3 != b2.proposer);
+  CHECK(l3 != 1);
+  // signers but b2's proposer (2), in index order: {0, 3}; round 3 mod 2 = 1 -> 3.
+  CHECK(b2.proposer == 2);
+  CHECK(l3 == 3);
+  for (Round r = 3; r < 3 + 40; ++r) {
+    Block prev = b2;
+    prev.round = r - 1;
+    prev.qc.data.round = r - 2;
+    const uint32_t l = fx.vs.Leader(r, &prev);
+    CHECK(l != 1);
+    CHECK(l != prev.proposer);
+  }
+  // Not steady: prev is not of the round before (a timeout came between) -> round-robin.
+  CHECK(fx.vs.Leader(4, &b2) == 0);
+  // Not steady: prev's QC is not of the round before prev -> round-robin.
+  const Block b4 = fx.MakeBlock(4, b2, fx.MakeQc(b2, {0, 1, 2}));  // round 3 timed out
+  CHECK(fx.vs.Leader(5, &b4) == 1);
+  // Same inputs, same answer: the election reads nothing but (round, prev).
+  for (int i = 0; i < 3; ++i) CHECK(fx.vs.Leader(3, &b2) == l3);
+  // The signers are part of prev's id: another set is another block, not another leader for
+  // the same block.
+  Block other = b2;
+  other.qc = fx.MakeQc(b1, {0, 1, 3});
+  CHECK(ComputeBlockId(other) != b2.id);
 }
