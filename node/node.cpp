@@ -78,6 +78,7 @@ Status Node::Impl::Init() {
   demoted_until_.assign(validator_keys_.size(), std::chrono::steady_clock::time_point{});
   validators_ = std::make_unique<cs::ValidatorSet>(0, validator_keys_, genesis_block_.id,
                                                    &sig_checker_);
+  attestations_ = std::make_unique<AttestationBook>(genesis_.chain_id, validators_->quorum());
   height_ = store_->Height();
   LAUREL_ASSIGN_OR_RETURN(auto tip, store_->GetBlock(store_->Height()));
   if (!tip) return Status::Corruption("the store's tip block is missing");

@@ -20,6 +20,7 @@
 #include "consensus/codec.h"
 #include "consensus/engine.h"
 #include "crypto/sha256.h"
+#include "node/attestation_book.h"
 #include "node/mempool.h"
 #include "node/net/transport.h"
 #include "node/node.h"
@@ -45,7 +46,6 @@ inline constexpr uint64_t kMaxNotedHeightsAhead = 64;
 inline constexpr size_t kMaxNotedBlocks = 256;  // beyond it, noted blocks not in the tree go
 inline constexpr uint32_t kSyncBatch = 64;         // blocks per sync request
 inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
-inline constexpr uint64_t kAttestationWindow = 256;  // heights kept for attestation aggregation
 inline constexpr int kExitStateMismatch = 70;
 // The exit code when the consensus store (safety record, saved blocks) cannot be written: the
 // node stops rather than sign anything its disk does not hold.
@@ -196,8 +196,8 @@ class Node::Impl final : public cs::PayloadSource {
   void CommitFromConsensus(const cs::CommittedBlock& cb);
   void ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
                   const cs::QuorumCert& commit_qc);
-  void AddAttestation(const StateAttestation& a);
-  void CheckCertificate(uint64_t height);
+  // Stores the certificates the attestation book formed; halts on a mismatch.
+  void OnAttestationOutputs(AttestationBook::Outputs& out);
   // On the caller's thread: signatures and state rules of a client's tx, then AdmitLocal.
   void CheckAndAdmit(types::Tx tx, AdmitResult r, size_t wire_bytes,
                      std::function<void(AdmitResult)> done);
@@ -283,11 +283,8 @@ class Node::Impl final : public cs::PayloadSource {
   };
   std::unordered_map<Hash32, std::vector<std::shared_ptr<Waiter>>, HashKey> waiters_;
 
-  // Attestations: height -> sign bytes -> signer -> signature.
-  std::map<uint64_t, std::map<Bytes, std::map<uint32_t, crypto::Signature>>> attestations_;
-  std::map<uint64_t, StateAttestation> own_results_;
-  std::map<uint64_t, StateCertificate> certificates_;  // formed, waiting for our own result
-  uint64_t certified_height_ = 0;
+  // State attestations and certificates (attestation_book.h).
+  std::unique_ptr<AttestationBook> attestations_;  // from Init on
 
   // Sync (node_sync.cpp). A peer's height is a claim: it only chooses whom to ask for blocks.
   // What changes the node's state - "syncing" (admission answers NOT_READY, /readyz 503), an

@@ -145,7 +145,9 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             if (a.attestation.signer != from) return;
             const Bytes msg = AttestationSignBytes(genesis_.chain_id, a.attestation);
             if (!crypto::Verify(validator_keys_[from], msg, a.attestation.signature)) return;
-            AddAttestation(a.attestation);
+            AttestationBook::Outputs out;
+            attestations_->Add(a.attestation, store_->Height(), out);
+            OnAttestationOutputs(out);
           },
           [&](const HelloMsg& h) {
             // A claim: it may start a sync request, nothing more (node_sync.cpp).
@@ -369,64 +371,22 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
   a.time_ms = block.timestamp_ms;
   a.signer = my_index_;
   a.signature = key_.Sign(AttestationSignBytes(genesis_.chain_id, a));
-  own_results_[a.height] = a;
   transport_->Broadcast(EncodeWire(AttestationMsg{a}));
-  AddAttestation(a);
-  CheckCertificate(a.height);
-  while (!own_results_.empty() && own_results_.begin()->first + kAttestationWindow < a.height) {
-    own_results_.erase(own_results_.begin());
-  }
+  AttestationBook::Outputs certified;
+  attestations_->AddOwn(a, store_->Height(), certified);
+  OnAttestationOutputs(certified);
   PayloadMaybeReady();
 }
 
-void Node::Impl::AddAttestation(const StateAttestation& a) {
-  const uint64_t h = store_->Height();
-  if (a.height + kAttestationWindow < h || a.height > h + 4 * kAttestationWindow) return;
-  if (a.height <= certified_height_ && !certificates_.count(a.height) &&
-      !attestations_.count(a.height)) {
-    return;  // already certified and settled
+void Node::Impl::OnAttestationOutputs(AttestationBook::Outputs& out) {
+  if (out.mismatch) Halt(*out.mismatch);
+  for (const StateCertificate& c : out.certified) {
+    const uint64_t height = c.data.height;
+    const laurel::Status st = store_->PutStateCertificate(height, EncodeStateCertificate(c));
+    if (!st.ok()) {
+      spdlog::error("[node] cannot store state certificate {}: {}", height, st.ToString());
+    }
   }
-  auto& by_content = attestations_[a.height];
-  Bytes sign_bytes = AttestationSignBytes(genesis_.chain_id, a);
-  // One attestation per signer and height counts: a signer attesting many contents for one
-  // height cannot grow this map.
-  for (const auto& [content, signers] : by_content) {
-    if (content != sign_bytes && signers.count(a.signer)) return;
-  }
-  auto& sigs = by_content[std::move(sign_bytes)];
-  sigs[a.signer] = a.signature;
-  if (sigs.size() >= validators_->quorum() && !certificates_.count(a.height)) {
-    StateCertificate cert;
-    cert.data = a;
-    cert.data.signer = 0;
-    cert.data.signature = {};
-    for (const auto& [signer, sig] : sigs) cert.signatures.emplace_back(signer, sig);
-    certificates_[a.height] = std::move(cert);
-    CheckCertificate(a.height);
-  }
-  while (!attestations_.empty() && attestations_.begin()->first + kAttestationWindow < h) {
-    attestations_.erase(attestations_.begin());
-  }
-}
-
-void Node::Impl::CheckCertificate(uint64_t height) {
-  auto c = certificates_.find(height);
-  auto own = own_results_.find(height);
-  if (c == certificates_.end() || own == own_results_.end()) return;
-  const StateAttestation& d = c->second.data;
-  const StateAttestation& o = own->second;
-  if (d.block_id != o.block_id || d.state_root != o.state_root || d.tx_root != o.tx_root ||
-      d.time_ms != o.time_ms) {
-    Halt("state root mismatch at height " + std::to_string(height) + ": ours " +
-         HexEncode(o.state_root) + ", certified by " + std::to_string(c->second.signatures.size()) +
-         " validators " + HexEncode(d.state_root));
-  }
-  const laurel::Status st =
-      store_->PutStateCertificate(height, EncodeStateCertificate(c->second));
-  if (!st.ok()) spdlog::error("[node] cannot store state certificate {}: {}", height, st.ToString());
-  certified_height_ = std::max(certified_height_, height);
-  certificates_.erase(c);
-  attestations_.erase(height);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -622,7 +582,7 @@ void Node::Impl::UpdateStatus() {
   s.syncing = syncing_.load();
   s.mempool_txs = mempool_.size();
   s.mempool_bytes = mempool_.bytes();
-  s.certified_height = certified_height_;
+  s.certified_height = attestations_ ? attestations_->certified_height() : 0;
   s.last_block_id = last_block_id_;
   s.last_block_time_ms = last_block_time_ms_;
   ReadinessFacts f;
