@@ -26,6 +26,7 @@
 #include "node/node.h"
 #include "node/node_metrics.h"
 #include "node/payload.h"
+#include "node/payload_book.h"
 #include "node/readiness.h"
 #include "node/wire.h"
 
@@ -41,9 +42,6 @@ inline constexpr std::string_view kSafetyRecord = "safety";
 inline constexpr uint64_t kSyncGap = 4;            // blocks behind a peer before block sync starts
 // How long the height claims of a peer that failed to deliver what it claimed are ignored.
 inline constexpr std::chrono::seconds kDemotion{30};
-// Proposals are noted (tx ids by block id) only up to this many heights above the committed one.
-inline constexpr uint64_t kMaxNotedHeightsAhead = 64;
-inline constexpr size_t kMaxNotedBlocks = 256;  // beyond it, noted blocks not in the tree go
 inline constexpr uint32_t kSyncBatch = 64;         // blocks per sync request
 inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
 inline constexpr int kExitStateMismatch = 70;
@@ -157,6 +155,7 @@ class Node::Impl final : public cs::PayloadSource {
         block_store_(*store_),
         mempool_({config_.mempool_max_txs, config_.mempool_max_bytes,
                   config_.mempool_max_txs_per_signer, config_.mempool_max_bytes_per_signer}),
+        payload_(mempool_, {config_.block_max_txs, config_.block_max_bytes}),
         genesis_block_(cs::GenesisBlock(0, genesis_.chain_id)),
         work_(asio::make_work_guard(loop_)),
         round_timer_(loop_),
@@ -236,6 +235,7 @@ class Node::Impl final : public cs::PayloadSource {
   StoreBlockStore block_store_;
   SystemClock clock_;
   Mempool mempool_;
+  PayloadBook payload_;  // uses mempool_
   std::unordered_set<Hash32, HashKey> verified_;
 
   cs::Block genesis_block_;
@@ -257,21 +257,7 @@ class Node::Impl final : public cs::PayloadSource {
   asio::steady_timer sync_timer_;
   asio::thread_pool verify_pool_;
 
-  // Payload and gossip.
-  cs::Round waiting_payload_round_ = 0;
-  cs::Round nonempty_round_ = 0;
-  // The tx ids of each uncommitted block this node proposed or verified, so that a proposal
-  // never carries again a transaction already in the branch it extends (pruned at commit).
-  struct BlockTxIds {
-    uint64_t height = 0;
-    std::vector<Hash32> ids;
-  };
-  std::unordered_map<Hash32, BlockTxIds, HashKey> block_tx_ids_;
-  std::vector<Hash32> last_reaped_ids_;  // of our own proposal being built (Pull -> Handle)
-  // Transactions seen in recent proposals, by id, with the round: a copy that arrives by
-  // gossip after the proposal is marked in flight at once, so it is not proposed again.
-  std::unordered_map<Hash32, cs::Round, HashKey> proposed_ids_;
-  void NoteProposed(const std::vector<Hash32>& ids, cs::Round round);
+  // Gossip.
   std::vector<Bytes> gossip_out_;
   bool gossip_scheduled_ = false;
 

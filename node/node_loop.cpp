@@ -93,41 +93,22 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
       Overloaded{
           [&](const cs::Message& msg) {
             if (!engine_) return;
-            // The transactions of a proposal are noted by block id before the engine sees it:
-            // if the engine inserts the block and, within this very call, completes a QC and
-            // proposes the next block (this node leading the next round), that proposal must
-            // already skip them (Pull skips what the branch it extends carries; only blocks the
-            // engine verified are ever in that branch, so noting an unverified one is harmless).
+            // A proposal's transactions are noted before the engine sees it (payload_book.h).
             const auto* p = std::get_if<cs::ProposalMsg>(&msg);
-            std::vector<Hash32> ids;
-            if (p != nullptr && !p->block.payload.empty() &&
-                p->block.height <= height_.load() + kMaxNotedHeightsAhead) {
-              if (auto txs = DecodePayload(p->block.payload)) {
-                ids.reserve(txs->size());
-                for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
-                block_tx_ids_[p->block.id] = BlockTxIds{p->block.height, ids};
-              }
-            }
+            const std::vector<Hash32> ids = p != nullptr
+                                                ? payload_.NoteProposal(p->block, height_.load())
+                                                : std::vector<Hash32>{};
             cs::Outputs out;
             laurel::Status st = engine_->OnMessage(from, msg, out);
             HaltOnStorageError(st, "handling a consensus message");
-            if (block_tx_ids_.size() > kMaxNotedBlocks) {  // what the engine did not take goes
-              for (auto it = block_tx_ids_.begin(); it != block_tx_ids_.end();) {
-                it = engine_->HasBlock(it->first) ? std::next(it) : block_tx_ids_.erase(it);
-              }
-            }
+            payload_.PruneNoted([this](const cs::BlockId& id) { return engine_->HasBlock(id); });
             if (!st.ok() && RateLimit(g_engine_err_log)) {
               spdlog::debug("[consensus] message from {} refused: {}", from, st.ToString());
             }
-            // Only a proposal the engine verified (signed by the round's leader, valid QC), of a
-            // round the engine has reached, may mark mempool transactions in flight: an
-            // unverified or far-future one could otherwise keep pending transactions out of
-            // every honest proposal for good.
-            if (p != nullptr && !ids.empty() && p->block.round <= engine_->current_round() &&
-                (st.ok() || engine_->HasBlock(p->block.id))) {
-              nonempty_round_ = std::max(nonempty_round_, p->block.round);
-              mempool_.SetRound(engine_->current_round());
-              NoteProposed(ids, p->block.round);
+            // Verified: signed by the round's leader with a valid QC (or already in the tree).
+            if (p != nullptr) {
+              payload_.OnProposalHandled(p->block, ids, st.ok() || engine_->HasBlock(p->block.id),
+                                         engine_->current_round());
             }
             Handle(out);
           },
@@ -164,9 +145,8 @@ void Node::Impl::Handle(cs::Outputs& out) {
   for (const auto& s : out.sends) {
     // Our own proposal: remember its transactions for the proposals that will extend it.
     if (const auto* p = std::get_if<cs::ProposalMsg>(&s.message);
-        p != nullptr && p->block.proposer == my_index_ && !last_reaped_ids_.empty()) {
-      block_tx_ids_[p->block.id] = BlockTxIds{p->block.height, std::move(last_reaped_ids_)};
-      last_reaped_ids_.clear();
+        p != nullptr && p->block.proposer == my_index_) {
+      payload_.NoteOwnProposal(p->block);
     }
     const Bytes wire = EncodeWire(WireMessage(s.message));
     if (s.to == cs::kBroadcast) {
@@ -212,54 +192,22 @@ void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
   });
 }
 
-void Node::Impl::NoteProposed(const std::vector<Hash32>& ids, cs::Round round) {
-  mempool_.MarkInFlight(ids, round);
-  for (const auto& id : ids) proposed_ids_[id] = round;
-  if (proposed_ids_.size() > 4 * config_.block_max_txs) {
-    for (auto it = proposed_ids_.begin(); it != proposed_ids_.end();) {
-      it = it->second + Mempool::kInFlightRounds <= round ? proposed_ids_.erase(it) : std::next(it);
-    }
-  }
-}
-
 std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
-  mempool_.SetRound(round);
   // Our pending gossip goes out before the proposal (one ordered connection per peer), so
   // peers know its transactions as proposed ones, not as new ones to propose again.
   FlushGossip();
-  // Never propose again what the branch this proposal extends (the highest QC's block down to
-  // the last committed one) already carries: it would only commit as DUPLICATE_TX.
-  std::unordered_set<Hash32, HashKey> in_branch;
-  if (engine_) {
-    for (const auto& id : engine_->UncommittedBranch(engine_->high_qc().block_id())) {
-      auto it = block_tx_ids_.find(id);
-      if (it != block_tx_ids_.end()) in_branch.insert(it->second.ids.begin(), it->second.ids.end());
-    }
-  }
-  last_reaped_ids_.clear();
-  auto txs = mempool_.Reap(
-      config_.block_max_txs, config_.block_max_bytes, round,
-      in_branch.empty() ? std::function<bool(const Hash32&)>()
-                        : [&in_branch](const Hash32& id) { return in_branch.count(id) > 0; },
-      &last_reaped_ids_);
-  if (!txs.empty()) {
-    nonempty_round_ = std::max(nonempty_round_, round);
-    waiting_payload_round_ = 0;
-    return EncodePayload(txs);
-  }
-  // Transactions proposed in the last two rounds commit only once two more blocks follow:
-  // propose at once, even empty, rather than wait for new transactions.
-  if (round <= nonempty_round_ + 2) return Bytes{};
-  waiting_payload_round_ = round;
-  return std::nullopt;
+  // The branch this proposal extends: the highest QC's block down to the last committed one.
+  std::vector<cs::BlockId> branch;
+  if (engine_) branch = engine_->UncommittedBranch(engine_->high_qc().block_id());
+  return payload_.Pull(round, branch);
 }
 
 void Node::Impl::PayloadMaybeReady() {
-  if (waiting_payload_round_ == 0 || !engine_ || mempool_.size() == 0) return;
-  const cs::Round r = waiting_payload_round_;
-  waiting_payload_round_ = 0;
+  if (!engine_) return;
+  const std::optional<cs::Round> r = payload_.TakeReadyRound();
+  if (!r) return;
   cs::Outputs out;
-  HaltOnStorageError(engine_->OnPayloadReady(r, out), "proposing");
+  HaltOnStorageError(engine_->OnPayloadReady(*r, out), "proposing");
   Handle(out);
 }
 
@@ -333,11 +281,8 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
     verified_.erase(SigDigest(rec.txs[i], o.tx_id));
   }
   for (const Hash32& id : mempool_.EvictExpired(block.height + 1)) ids.push_back(id);
-  for (auto it = block_tx_ids_.begin(); it != block_tx_ids_.end();) {
-    it = it->second.height <= block.height ? block_tx_ids_.erase(it) : std::next(it);
-  }
   mempool_.Remove(ids);
-  for (const auto& id : ids) proposed_ids_.erase(id);
+  payload_.OnCommitted(block.height, ids);
   {
     std::lock_guard lock(pending_mu_);
     for (const auto& id : ids) pending_ids_.erase(id);
@@ -485,9 +430,7 @@ void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
       break;
   }
   verified_.insert(digest);
-  if (auto p = proposed_ids_.find(tx_id); p != proposed_ids_.end()) {
-    mempool_.MarkInFlight({tx_id}, p->second);
-  }
+  payload_.OnAdmitted(tx_id);
   {
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(tx_id);
@@ -527,9 +470,7 @@ void Node::Impl::AdmitGossip(std::vector<GossipedTx> txs) {
       continue;
     }
     verified_.insert(digest);
-    if (auto p = proposed_ids_.find(id); p != proposed_ids_.end()) {
-      mempool_.MarkInFlight({id}, p->second);
-    }
+    payload_.OnAdmitted(id);
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(id);
   }
