@@ -121,7 +121,11 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
           },
           [&](const TxBatchMsg&) {},  // handled off the loop
           [&](const SyncRequestMsg& s) { ServeSync(from, s); },
-          [&](const SyncResponseMsg& s) { ApplySync(from, s); },
+          [&](const SyncResponseMsg& s) {
+            SyncTracker::Outputs out;
+            sync_->OnSyncResponse(from, s, LocalTip(), SteadyNowMs(), out);
+            OnSyncOutputs(out, from);
+          },
           [&](const AttestationMsg& a) {
             if (a.attestation.signer != from) return;
             const Bytes msg = AttestationSignBytes(genesis_.chain_id, a.attestation);
@@ -131,11 +135,10 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             OnAttestationOutputs(out);
           },
           [&](const HelloMsg& h) {
-            // A claim: it may start a sync request, nothing more (node_sync.cpp).
-            if (!Demoted(from)) peer_heights_[from] = std::max(peer_heights_[from], h.height);
-            peer_heard_[from] = true;
-            MaybeStartSync();
-            UpdateStatus();
+            // A claim: it may start a sync request, nothing more (sync_tracker.h).
+            SyncTracker::Outputs out;
+            sync_->OnHello(from, h.height, LocalTip(), SteadyNowMs(), out);
+            OnSyncOutputs(out, from);
           },
       },
       m);
@@ -228,7 +231,9 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
   if (cb.block.height != h + 1) {
     spdlog::warn("[node] commit of height {} while the store is at {}: syncing", cb.block.height,
                  h);
-    MaybeStartSync();
+    SyncTracker::Outputs out;
+    sync_->Poll(LocalTip(), SteadyNowMs(), out);
+    OnSyncOutputs(out, my_index_);
     return;
   }
   ApplyBlock(cb.block, cb.block_qc, cb.commit_qc);
@@ -531,11 +536,8 @@ void Node::Impl::UpdateStatus() {
   f.height = s.height;
   f.sync_gap = kSyncGap;
   // "Behind" by proof only: a peer's claimed height cannot make this node unready.
-  f.best_peer_height = std::max(s.height, proven_height_);
-  for (uint32_t i = 0; i < peer_heard_.size(); ++i) {
-    if (i == my_index_) continue;
-    if (peer_heard_[i]) ++f.peers_heard;
-  }
+  f.best_peer_height = std::max(s.height, sync_ ? sync_->proven_height() : 0);
+  f.peers_heard = sync_ ? sync_->peers_heard() : 0;
   f.peers_needed = validators_ ? static_cast<uint32_t>(validators_->quorum()) - 1 : 0;
   std::lock_guard lock(status_mu_);
   status_ = std::move(s);
