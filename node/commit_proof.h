@@ -1,7 +1,7 @@
 // Committed blocks and their commit proofs as the store keeps them: rebuilding the consensus
 // block of a stored record, and checking the proof against a validator set. Shared by block
-// sync (node_sync.cpp), which serves and checks peers' blocks, and by `laurel audit`, which
-// checks a node's whole chain from genesis.
+// sync (node_sync.cpp serves blocks; the SyncTracker checks peers' blocks with it), and by
+// `laurel audit`, which checks a node's whole chain from genesis.
 //
 // Thread safety: pure functions; VerifyCommittedBlock is as thread-safe as the set's checker.
 #pragma once

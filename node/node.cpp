@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <future>
 
+#include "node/commit_proof.h"
 #include "node/node_impl.h"
 
 namespace laurel::node {
@@ -73,11 +74,15 @@ Status Node::Impl::Init() {
                                     " is not in the validator set");
   }
   my_index_ = me->second;
-  peer_heights_.assign(validator_keys_.size(), 0);
-  peer_heard_.assign(validator_keys_.size(), false);
-  demoted_until_.assign(validator_keys_.size(), std::chrono::steady_clock::time_point{});
   validators_ = std::make_unique<cs::ValidatorSet>(0, validator_keys_, genesis_block_.id,
                                                    &sig_checker_);
+  sync_ = std::make_unique<SyncTracker>(
+      SyncTracker::Validators{.count = static_cast<uint32_t>(validator_keys_.size()),
+                              .my_index = my_index_},
+      SyncTracker::Verifier{
+          [this](const SyncBlock& sb) { return VerifyCommittedBlock(*validators_, sb); },
+          CommitQcCoversBlock});
+  attestations_ = std::make_unique<AttestationBook>(genesis_.chain_id, validators_->quorum());
   height_ = store_->Height();
   LAUREL_ASSIGN_OR_RETURN(auto tip, store_->GetBlock(store_->Height()));
   if (!tip) return Status::Corruption("the store's tip block is missing");
@@ -119,7 +124,7 @@ Status Node::Impl::Start() {
         if (it != index_of_.end()) SendTo(it->second, HelloMsg{store_->Height()});
       } else {
         if (peers_connected_ > 0) peers_connected_--;
-        if (it != index_of_.end()) peer_heard_[it->second] = false;
+        if (it != index_of_.end()) sync_->OnPeerDisconnected(it->second);
       }
       UpdateStatus();
     });

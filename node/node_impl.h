@@ -1,5 +1,8 @@
 // Internal to node/: the Node's implementation class, shared by node.cpp (start-up and
 // NodeApi), node_loop.cpp (consensus, execution, attestations, admission) and node_sync.cpp.
+// It is the wiring: sockets, timers, the store and the executor. What to decide is left to the
+// state machines it feeds - PayloadBook, SyncTracker, AttestationBook (and the Mempool) - whose
+// outputs it carries out.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -20,12 +23,15 @@
 #include "consensus/codec.h"
 #include "consensus/engine.h"
 #include "crypto/sha256.h"
+#include "node/attestation_book.h"
 #include "node/mempool.h"
 #include "node/net/transport.h"
 #include "node/node.h"
 #include "node/node_metrics.h"
 #include "node/payload.h"
+#include "node/payload_book.h"
 #include "node/readiness.h"
+#include "node/sync_tracker.h"
 #include "node/wire.h"
 
 namespace laurel::node {
@@ -37,15 +43,7 @@ using std::chrono::milliseconds;
 namespace detail {
 
 inline constexpr std::string_view kSafetyRecord = "safety";
-inline constexpr uint64_t kSyncGap = 4;            // blocks behind a peer before block sync starts
-// How long the height claims of a peer that failed to deliver what it claimed are ignored.
-inline constexpr std::chrono::seconds kDemotion{30};
-// Proposals are noted (tx ids by block id) only up to this many heights above the committed one.
-inline constexpr uint64_t kMaxNotedHeightsAhead = 64;
-inline constexpr size_t kMaxNotedBlocks = 256;  // beyond it, noted blocks not in the tree go
-inline constexpr uint32_t kSyncBatch = 64;         // blocks per sync request
 inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
-inline constexpr uint64_t kAttestationWindow = 256;  // heights kept for attestation aggregation
 inline constexpr int kExitStateMismatch = 70;
 // The exit code when the consensus store (safety record, saved blocks) cannot be written: the
 // node stops rather than sign anything its disk does not hold.
@@ -132,10 +130,18 @@ inline Hash32 SigDigest(const types::Tx& tx, const Hash32& tx_id) {
 
 inline std::string Hex8(const Hash32& h) { return HexEncode(ByteView(h.data(), 4)); }
 
+// Milliseconds of the steady clock: the time the node's state machines are given.
+inline uint64_t SteadyNowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
 }  // namespace detail
 
-using detail::SigDigest;
 using detail::Hex8;
+using detail::SigDigest;
+using detail::SteadyNowMs;
 using detail::StoreBlockStore;
 using detail::StoreSafetyStore;
 using detail::SystemClock;
@@ -157,6 +163,7 @@ class Node::Impl final : public cs::PayloadSource {
         block_store_(*store_),
         mempool_({config_.mempool_max_txs, config_.mempool_max_bytes,
                   config_.mempool_max_txs_per_signer, config_.mempool_max_bytes_per_signer}),
+        payload_(mempool_, {config_.block_max_txs, config_.block_max_bytes}),
         genesis_block_(cs::GenesisBlock(0, genesis_.chain_id)),
         work_(asio::make_work_guard(loop_)),
         round_timer_(loop_),
@@ -196,8 +203,8 @@ class Node::Impl final : public cs::PayloadSource {
   void CommitFromConsensus(const cs::CommittedBlock& cb);
   void ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
                   const cs::QuorumCert& commit_qc);
-  void AddAttestation(const StateAttestation& a);
-  void CheckCertificate(uint64_t height);
+  // Stores the certificates the attestation book formed; halts on a mismatch.
+  void OnAttestationOutputs(AttestationBook::Outputs& out);
   // On the caller's thread: signatures and state rules of a client's tx, then AdmitLocal.
   void CheckAndAdmit(types::Tx tx, AdmitResult r, size_t wire_bytes,
                      std::function<void(AdmitResult)> done);
@@ -212,10 +219,12 @@ class Node::Impl final : public cs::PayloadSource {
   void PayloadMaybeReady();
   void FlushGossip();
   void ScheduleHello();
-  void MaybeStartSync();
+  SyncTracker::Tip LocalTip() const { return {store_->Height(), last_block_id_}; }
+  // Executes what the sync tracker decided: logs demotions, applies blocks, sends the request
+  // and arms its timer, restarts consensus. `source`: the peer whose answer `out` is (logs).
+  void OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source);
   void ServeSync(uint32_t from, const SyncRequestMsg& req);
   void ServeFetch(uint32_t from, const FetchRequestMsg& req);
-  void ApplySync(uint32_t from, const SyncResponseMsg& resp);
   Result<SyncBlock> SyncBlockAt(uint64_t height) const;
   laurel::Status RestartEngine();
   Result<cs::RecoveryData> RecoveryFromStore();
@@ -236,6 +245,7 @@ class Node::Impl final : public cs::PayloadSource {
   StoreBlockStore block_store_;
   SystemClock clock_;
   Mempool mempool_;
+  PayloadBook payload_;  // uses mempool_
   std::unordered_set<Hash32, HashKey> verified_;
 
   cs::Block genesis_block_;
@@ -257,21 +267,7 @@ class Node::Impl final : public cs::PayloadSource {
   asio::steady_timer sync_timer_;
   asio::thread_pool verify_pool_;
 
-  // Payload and gossip.
-  cs::Round waiting_payload_round_ = 0;
-  cs::Round nonempty_round_ = 0;
-  // The tx ids of each uncommitted block this node proposed or verified, so that a proposal
-  // never carries again a transaction already in the branch it extends (pruned at commit).
-  struct BlockTxIds {
-    uint64_t height = 0;
-    std::vector<Hash32> ids;
-  };
-  std::unordered_map<Hash32, BlockTxIds, HashKey> block_tx_ids_;
-  std::vector<Hash32> last_reaped_ids_;  // of our own proposal being built (Pull -> Handle)
-  // Transactions seen in recent proposals, by id, with the round: a copy that arrives by
-  // gossip after the proposal is marked in flight at once, so it is not proposed again.
-  std::unordered_map<Hash32, cs::Round, HashKey> proposed_ids_;
-  void NoteProposed(const std::vector<Hash32>& ids, cs::Round round);
+  // Gossip.
   std::vector<Bytes> gossip_out_;
   bool gossip_scheduled_ = false;
 
@@ -283,28 +279,13 @@ class Node::Impl final : public cs::PayloadSource {
   };
   std::unordered_map<Hash32, std::vector<std::shared_ptr<Waiter>>, HashKey> waiters_;
 
-  // Attestations: height -> sign bytes -> signer -> signature.
-  std::map<uint64_t, std::map<Bytes, std::map<uint32_t, crypto::Signature>>> attestations_;
-  std::map<uint64_t, StateAttestation> own_results_;
-  std::map<uint64_t, StateCertificate> certificates_;  // formed, waiting for our own result
-  uint64_t certified_height_ = 0;
+  // State attestations and certificates (attestation_book.h).
+  std::unique_ptr<AttestationBook> attestations_;  // from Init on
 
-  // Sync (node_sync.cpp). A peer's height is a claim: it only chooses whom to ask for blocks.
-  // What changes the node's state - "syncing" (admission answers NOT_READY, /readyz 503), an
-  // engine restart - is what a peer proves: blocks verified with their commit proofs. A peer
-  // that claims more than it delivers is demoted: its claims are ignored for kDemotion.
-  std::vector<uint64_t> peer_heights_;
-  std::vector<bool> peer_heard_;  // connected and has reported its height since connecting
-  std::vector<std::chrono::steady_clock::time_point> demoted_until_;
-  bool sync_active_ = false;    // asking peers for blocks (driven by claims)
-  bool sync_inflight_ = false;  // a request to sync_peer_ is outstanding
-  uint32_t sync_peer_ = 0;
-  uint64_t sync_applied_ = 0;   // verified blocks applied since sync_active_ became true
-  uint64_t proven_height_ = 0;  // highest height of a block verified with its commit proof
-  std::atomic<bool> syncing_{false};  // behind by proof (see above)
-  std::vector<SyncBlock> sync_pending_;
-  void Demote(uint32_t peer, const std::string& why);
-  bool Demoted(uint32_t peer) const;
+  // Block sync (node_sync.cpp); the decisions are the tracker's (sync_tracker.h). syncing_
+  // mirrors sync_->syncing() for other threads (admission answers NOT_READY while it holds).
+  std::unique_ptr<SyncTracker> sync_;  // from Init on
+  std::atomic<bool> syncing_{false};
 
   Hash32 last_block_id_{};
   uint64_t last_block_time_ms_ = 0;

@@ -93,41 +93,22 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
       Overloaded{
           [&](const cs::Message& msg) {
             if (!engine_) return;
-            // The transactions of a proposal are noted by block id before the engine sees it:
-            // if the engine inserts the block and, within this very call, completes a QC and
-            // proposes the next block (this node leading the next round), that proposal must
-            // already skip them (Pull skips what the branch it extends carries; only blocks the
-            // engine verified are ever in that branch, so noting an unverified one is harmless).
+            // A proposal's transactions are noted before the engine sees it (payload_book.h).
             const auto* p = std::get_if<cs::ProposalMsg>(&msg);
-            std::vector<Hash32> ids;
-            if (p != nullptr && !p->block.payload.empty() &&
-                p->block.height <= height_.load() + kMaxNotedHeightsAhead) {
-              if (auto txs = DecodePayload(p->block.payload)) {
-                ids.reserve(txs->size());
-                for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
-                block_tx_ids_[p->block.id] = BlockTxIds{p->block.height, ids};
-              }
-            }
+            const std::vector<Hash32> ids = p != nullptr
+                                                ? payload_.NoteProposal(p->block, height_.load())
+                                                : std::vector<Hash32>{};
             cs::Outputs out;
             laurel::Status st = engine_->OnMessage(from, msg, out);
             HaltOnStorageError(st, "handling a consensus message");
-            if (block_tx_ids_.size() > kMaxNotedBlocks) {  // what the engine did not take goes
-              for (auto it = block_tx_ids_.begin(); it != block_tx_ids_.end();) {
-                it = engine_->HasBlock(it->first) ? std::next(it) : block_tx_ids_.erase(it);
-              }
-            }
+            payload_.PruneNoted([this](const cs::BlockId& id) { return engine_->HasBlock(id); });
             if (!st.ok() && RateLimit(g_engine_err_log)) {
               spdlog::debug("[consensus] message from {} refused: {}", from, st.ToString());
             }
-            // Only a proposal the engine verified (signed by the round's leader, valid QC), of a
-            // round the engine has reached, may mark mempool transactions in flight: an
-            // unverified or far-future one could otherwise keep pending transactions out of
-            // every honest proposal for good.
-            if (p != nullptr && !ids.empty() && p->block.round <= engine_->current_round() &&
-                (st.ok() || engine_->HasBlock(p->block.id))) {
-              nonempty_round_ = std::max(nonempty_round_, p->block.round);
-              mempool_.SetRound(engine_->current_round());
-              NoteProposed(ids, p->block.round);
+            // Verified: signed by the round's leader with a valid QC (or already in the tree).
+            if (p != nullptr) {
+              payload_.OnProposalHandled(p->block, ids, st.ok() || engine_->HasBlock(p->block.id),
+                                         engine_->current_round());
             }
             Handle(out);
           },
@@ -140,19 +121,24 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
           },
           [&](const TxBatchMsg&) {},  // handled off the loop
           [&](const SyncRequestMsg& s) { ServeSync(from, s); },
-          [&](const SyncResponseMsg& s) { ApplySync(from, s); },
+          [&](const SyncResponseMsg& s) {
+            SyncTracker::Outputs out;
+            sync_->OnSyncResponse(from, s, LocalTip(), SteadyNowMs(), out);
+            OnSyncOutputs(out, from);
+          },
           [&](const AttestationMsg& a) {
             if (a.attestation.signer != from) return;
             const Bytes msg = AttestationSignBytes(genesis_.chain_id, a.attestation);
             if (!crypto::Verify(validator_keys_[from], msg, a.attestation.signature)) return;
-            AddAttestation(a.attestation);
+            AttestationBook::Outputs out;
+            attestations_->Add(a.attestation, store_->Height(), out);
+            OnAttestationOutputs(out);
           },
           [&](const HelloMsg& h) {
-            // A claim: it may start a sync request, nothing more (node_sync.cpp).
-            if (!Demoted(from)) peer_heights_[from] = std::max(peer_heights_[from], h.height);
-            peer_heard_[from] = true;
-            MaybeStartSync();
-            UpdateStatus();
+            // A claim: it may start a sync request, nothing more (sync_tracker.h).
+            SyncTracker::Outputs out;
+            sync_->OnHello(from, h.height, LocalTip(), SteadyNowMs(), out);
+            OnSyncOutputs(out, from);
           },
       },
       m);
@@ -162,9 +148,8 @@ void Node::Impl::Handle(cs::Outputs& out) {
   for (const auto& s : out.sends) {
     // Our own proposal: remember its transactions for the proposals that will extend it.
     if (const auto* p = std::get_if<cs::ProposalMsg>(&s.message);
-        p != nullptr && p->block.proposer == my_index_ && !last_reaped_ids_.empty()) {
-      block_tx_ids_[p->block.id] = BlockTxIds{p->block.height, std::move(last_reaped_ids_)};
-      last_reaped_ids_.clear();
+        p != nullptr && p->block.proposer == my_index_) {
+      payload_.NoteOwnProposal(p->block);
     }
     const Bytes wire = EncodeWire(WireMessage(s.message));
     if (s.to == cs::kBroadcast) {
@@ -215,88 +200,31 @@ void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
   });
 }
 
-void Node::Impl::NoteProposed(const std::vector<Hash32>& ids, cs::Round round) {
-  mempool_.MarkInFlight(ids, round);
-  for (const auto& id : ids) proposed_ids_[id] = round;
-  if (proposed_ids_.size() > 4 * config_.block_max_txs) {
-    for (auto it = proposed_ids_.begin(); it != proposed_ids_.end();) {
-      it = it->second + Mempool::kInFlightRounds <= round ? proposed_ids_.erase(it) : std::next(it);
-    }
-  }
-}
-
 std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
-  mempool_.SetRound(round);
   // Our pending gossip goes out before the proposal (one ordered connection per peer), so
   // peers know its transactions as proposed ones, not as new ones to propose again.
   FlushGossip();
-  // Never propose again what the branch this proposal extends (the highest QC's block down to
-  // the last committed one) already carries: it would only commit as DUPLICATE_TX.
-  std::unordered_set<Hash32, HashKey> in_branch;
-  if (engine_) {
-    // The tx ids of a block of the tree: as noted, or else read from its payload (a block
-    // fetched or recovered from disk was never noted).
-    auto add_block = [&](const cs::BlockId& id) {
-      auto it = block_tx_ids_.find(id);
-      if (it == block_tx_ids_.end()) {
-        auto blocks = engine_->GetBlocks(id, 1);
-        if (blocks.empty()) return;
-        BlockTxIds noted{blocks[0].height, {}};
-        if (auto txs = DecodePayload(blocks[0].payload)) {
-          for (const auto& tx : *txs) noted.ids.push_back(types::TxId(tx));
-        }
-        it = block_tx_ids_.emplace(id, std::move(noted)).first;
-      }
-      in_branch.insert(it->second.ids.begin(), it->second.ids.end());
-    };
-    for (const auto& id : engine_->UncommittedBranch(engine_->high_qc().block_id())) add_block(id);
-    // Nor what the engine committed but the node has not executed yet: commits are applied
-    // after the engine returns (this Pull may run inside the very input that committed them),
-    // or, after a pause, while the node catches up. Those blocks are at or below the engine's
-    // root, their transactions still in the mempool.
-    const uint64_t root_height = engine_->committed_root().height;
-    const uint64_t executed = store_->Height();
-    if (root_height > executed) {
-      add_block(engine_->committed_root().id);
-      std::unordered_set<uint64_t> known{root_height};
-      for (const auto& [id, noted] : block_tx_ids_) {
-        if (noted.height > executed && noted.height <= root_height) {
-          in_branch.insert(noted.ids.begin(), noted.ids.end());
-          known.insert(noted.height);
-        }
-      }
-      if (known.size() < root_height - executed) {
-        // A committed block this node has not seen the transactions of: propose an empty
-        // block rather than risk proposing them again.
-        last_reaped_ids_.clear();
-        return Bytes{};
-      }
-    }
-  }
-  last_reaped_ids_.clear();
-  auto txs = mempool_.Reap(
-      config_.block_max_txs, config_.block_max_bytes, round,
-      in_branch.empty() ? std::function<bool(const Hash32&)>()
-                        : [&in_branch](const Hash32& id) { return in_branch.count(id) > 0; },
-      &last_reaped_ids_);
-  if (!txs.empty()) {
-    nonempty_round_ = std::max(nonempty_round_, round);
-    waiting_payload_round_ = 0;
-    return EncodePayload(txs);
-  }
-  // Transactions proposed in the last two rounds commit only once two more blocks follow:
-  // propose at once, even empty, rather than wait for new transactions.
-  if (round <= nonempty_round_ + 2) return Bytes{};
-  waiting_payload_round_ = round;
-  return std::nullopt;
+  // The branch this proposal extends: the highest QC's block down to the last committed one;
+  // and what the engine committed that this node has not executed yet.
+  if (!engine_) return payload_.Pull(round, {});
+  PayloadBook::ChainView view;
+  view.root_id = engine_->committed_root().id;
+  view.root_height = engine_->committed_root().height;
+  view.executed_height = store_->Height();
+  view.block = [this](const cs::BlockId& id) -> std::optional<cs::Block> {
+    auto blocks = engine_->GetBlocks(id, 1);
+    if (blocks.empty()) return std::nullopt;
+    return std::move(blocks.front());
+  };
+  return payload_.Pull(round, engine_->UncommittedBranch(engine_->high_qc().block_id()), view);
 }
 
 void Node::Impl::PayloadMaybeReady() {
-  if (waiting_payload_round_ == 0 || !engine_ || mempool_.size() == 0) return;
-  const cs::Round r = waiting_payload_round_;
-  waiting_payload_round_ = 0;
+  if (!engine_) return;
+  const std::optional<cs::Round> r = payload_.TakeReadyRound();
+  if (!r) return;
   cs::Outputs out;
-  HaltOnStorageError(engine_->OnPayloadReady(r, out), "proposing");
+  HaltOnStorageError(engine_->OnPayloadReady(*r, out), "proposing");
   Handle(out);
 }
 
@@ -317,7 +245,9 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
   if (cb.block.height != h + 1) {
     spdlog::warn("[node] commit of height {} while the store is at {}: syncing", cb.block.height,
                  h);
-    MaybeStartSync();
+    SyncTracker::Outputs out;
+    sync_->Poll(LocalTip(), SteadyNowMs(), out);
+    OnSyncOutputs(out, my_index_);
     return;
   }
   ApplyBlock(cb.block, cb.block_qc, cb.commit_qc);
@@ -370,11 +300,8 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
     verified_.erase(SigDigest(rec.txs[i], o.tx_id));
   }
   for (const Hash32& id : mempool_.EvictExpired(block.height + 1)) ids.push_back(id);
-  for (auto it = block_tx_ids_.begin(); it != block_tx_ids_.end();) {
-    it = it->second.height <= block.height ? block_tx_ids_.erase(it) : std::next(it);
-  }
   mempool_.Remove(ids);
-  for (const auto& id : ids) proposed_ids_.erase(id);
+  payload_.OnCommitted(block.height, ids);
   {
     std::lock_guard lock(pending_mu_);
     for (const auto& id : ids) pending_ids_.erase(id);
@@ -408,64 +335,22 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
   a.time_ms = block.timestamp_ms;
   a.signer = my_index_;
   a.signature = key_.Sign(AttestationSignBytes(genesis_.chain_id, a));
-  own_results_[a.height] = a;
   transport_->Broadcast(EncodeWire(AttestationMsg{a}));
-  AddAttestation(a);
-  CheckCertificate(a.height);
-  while (!own_results_.empty() && own_results_.begin()->first + kAttestationWindow < a.height) {
-    own_results_.erase(own_results_.begin());
-  }
+  AttestationBook::Outputs certified;
+  attestations_->AddOwn(a, store_->Height(), certified);
+  OnAttestationOutputs(certified);
   PayloadMaybeReady();
 }
 
-void Node::Impl::AddAttestation(const StateAttestation& a) {
-  const uint64_t h = store_->Height();
-  if (a.height + kAttestationWindow < h || a.height > h + 4 * kAttestationWindow) return;
-  if (a.height <= certified_height_ && !certificates_.count(a.height) &&
-      !attestations_.count(a.height)) {
-    return;  // already certified and settled
+void Node::Impl::OnAttestationOutputs(AttestationBook::Outputs& out) {
+  if (out.mismatch) Halt(*out.mismatch);
+  for (const StateCertificate& c : out.certified) {
+    const uint64_t height = c.data.height;
+    const laurel::Status st = store_->PutStateCertificate(height, EncodeStateCertificate(c));
+    if (!st.ok()) {
+      spdlog::error("[node] cannot store state certificate {}: {}", height, st.ToString());
+    }
   }
-  auto& by_content = attestations_[a.height];
-  Bytes sign_bytes = AttestationSignBytes(genesis_.chain_id, a);
-  // One attestation per signer and height counts: a signer attesting many contents for one
-  // height cannot grow this map.
-  for (const auto& [content, signers] : by_content) {
-    if (content != sign_bytes && signers.count(a.signer)) return;
-  }
-  auto& sigs = by_content[std::move(sign_bytes)];
-  sigs[a.signer] = a.signature;
-  if (sigs.size() >= validators_->quorum() && !certificates_.count(a.height)) {
-    StateCertificate cert;
-    cert.data = a;
-    cert.data.signer = 0;
-    cert.data.signature = {};
-    for (const auto& [signer, sig] : sigs) cert.signatures.emplace_back(signer, sig);
-    certificates_[a.height] = std::move(cert);
-    CheckCertificate(a.height);
-  }
-  while (!attestations_.empty() && attestations_.begin()->first + kAttestationWindow < h) {
-    attestations_.erase(attestations_.begin());
-  }
-}
-
-void Node::Impl::CheckCertificate(uint64_t height) {
-  auto c = certificates_.find(height);
-  auto own = own_results_.find(height);
-  if (c == certificates_.end() || own == own_results_.end()) return;
-  const StateAttestation& d = c->second.data;
-  const StateAttestation& o = own->second;
-  if (d.block_id != o.block_id || d.state_root != o.state_root || d.tx_root != o.tx_root ||
-      d.time_ms != o.time_ms) {
-    Halt("state root mismatch at height " + std::to_string(height) + ": ours " +
-         HexEncode(o.state_root) + ", certified by " + std::to_string(c->second.signatures.size()) +
-         " validators " + HexEncode(d.state_root));
-  }
-  const laurel::Status st =
-      store_->PutStateCertificate(height, EncodeStateCertificate(c->second));
-  if (!st.ok()) spdlog::error("[node] cannot store state certificate {}: {}", height, st.ToString());
-  certified_height_ = std::max(certified_height_, height);
-  certificates_.erase(c);
-  attestations_.erase(height);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -564,9 +449,7 @@ void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
       break;
   }
   verified_.insert(digest);
-  if (auto p = proposed_ids_.find(tx_id); p != proposed_ids_.end()) {
-    mempool_.MarkInFlight({tx_id}, p->second);
-  }
+  payload_.OnAdmitted(tx_id);
   {
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(tx_id);
@@ -606,9 +489,7 @@ void Node::Impl::AdmitGossip(std::vector<GossipedTx> txs) {
       continue;
     }
     verified_.insert(digest);
-    if (auto p = proposed_ids_.find(id); p != proposed_ids_.end()) {
-      mempool_.MarkInFlight({id}, p->second);
-    }
+    payload_.OnAdmitted(id);
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(id);
   }
@@ -661,7 +542,7 @@ void Node::Impl::UpdateStatus() {
   s.syncing = syncing_.load();
   s.mempool_txs = mempool_.size();
   s.mempool_bytes = mempool_.bytes();
-  s.certified_height = certified_height_;
+  s.certified_height = attestations_ ? attestations_->certified_height() : 0;
   s.last_block_id = last_block_id_;
   s.last_block_time_ms = last_block_time_ms_;
   ReadinessFacts f;
@@ -669,11 +550,8 @@ void Node::Impl::UpdateStatus() {
   f.height = s.height;
   f.sync_gap = kSyncGap;
   // "Behind" by proof only: a peer's claimed height cannot make this node unready.
-  f.best_peer_height = std::max(s.height, proven_height_);
-  for (uint32_t i = 0; i < peer_heard_.size(); ++i) {
-    if (i == my_index_) continue;
-    if (peer_heard_[i]) ++f.peers_heard;
-  }
+  f.best_peer_height = std::max(s.height, sync_ ? sync_->proven_height() : 0);
+  f.peers_heard = sync_ ? sync_->peers_heard() : 0;
   f.peers_needed = validators_ ? static_cast<uint32_t>(validators_->quorum()) - 1 : 0;
   std::lock_guard lock(status_mu_);
   status_ = std::move(s);

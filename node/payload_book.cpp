@@ -1,0 +1,153 @@
+#include "node/payload_book.h"
+
+#include <algorithm>
+#include <iterator>
+#include <unordered_set>
+
+#include "node/payload.h"
+
+namespace laurel::node {
+
+namespace cs = laurel::consensus;
+
+std::vector<Hash32> PayloadBook::NoteProposal(const cs::Block& block, uint64_t committed_height) {
+  std::vector<Hash32> ids;
+  if (block.payload.empty() || block.height > committed_height + kMaxNotedHeightsAhead) {
+    return ids;
+  }
+  auto txs = DecodePayload(block.payload);
+  if (!txs) return ids;
+  ids.reserve(txs->size());
+  for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
+  block_tx_ids_[block.id] = BlockTxIds{block.height, ids};
+  return ids;
+}
+
+void PayloadBook::PruneNoted(const std::function<bool(const cs::BlockId&)>& has_block) {
+  if (block_tx_ids_.size() <= kMaxNotedBlocks) return;
+  for (auto it = block_tx_ids_.begin(); it != block_tx_ids_.end();) {
+    it = has_block(it->first) ? std::next(it) : block_tx_ids_.erase(it);
+  }
+}
+
+void PayloadBook::OnProposalHandled(const cs::Block& block, const std::vector<Hash32>& ids,
+                                    bool verified, cs::Round current_round) {
+  if (ids.empty() || !verified || block.round > current_round) return;
+  nonempty_round_ = std::max(nonempty_round_, block.round);
+  mempool_.SetRound(current_round);
+  NoteProposed(ids, block.round);
+}
+
+void PayloadBook::NoteProposed(const std::vector<Hash32>& ids, cs::Round round) {
+  mempool_.MarkInFlight(ids, round);
+  for (const auto& id : ids) proposed_ids_[id] = round;
+  if (proposed_ids_.size() > 4 * limits_.block_max_txs) {
+    for (auto it = proposed_ids_.begin(); it != proposed_ids_.end();) {
+      it = it->second + Mempool::kInFlightRounds <= round ? proposed_ids_.erase(it) : std::next(it);
+    }
+  }
+}
+
+std::optional<Bytes> PayloadBook::Pull(cs::Round round, const std::vector<cs::BlockId>& branch) {
+  // Never propose again what the branch this proposal extends already carries: it would only
+  // commit as DUPLICATE_TX.
+  std::unordered_set<Hash32, HashKey> in_branch;
+  for (const auto& id : branch) {
+    if (const auto* ids = IdsOf(id, nullptr)) in_branch.insert(ids->begin(), ids->end());
+  }
+  return Reap(round, in_branch);
+}
+
+std::optional<Bytes> PayloadBook::Pull(cs::Round round, const std::vector<cs::BlockId>& branch,
+                                       const ChainView& view) {
+  std::unordered_set<Hash32, HashKey> exclude;
+  for (const auto& id : branch) {
+    if (const auto* ids = IdsOf(id, &view)) exclude.insert(ids->begin(), ids->end());
+  }
+  if (view.root_height > view.executed_height) {
+    // Committed by the engine, not yet executed: the root (still in the engine's tree) and the
+    // noted blocks down to the executed height.
+    std::unordered_set<uint64_t> known;
+    if (const auto* ids = IdsOf(view.root_id, &view)) {
+      exclude.insert(ids->begin(), ids->end());
+      known.insert(view.root_height);
+    }
+    for (const auto& [id, noted] : block_tx_ids_) {
+      if (noted.height > view.executed_height && noted.height <= view.root_height) {
+        exclude.insert(noted.ids.begin(), noted.ids.end());
+        known.insert(noted.height);
+      }
+    }
+    if (known.size() < view.root_height - view.executed_height) {
+      // A committed block whose transactions this node never saw: an empty block rather than
+      // the risk of proposing them again.
+      mempool_.SetRound(round);
+      last_reaped_ids_.clear();
+      return Bytes{};
+    }
+  }
+  return Reap(round, exclude);
+}
+
+const std::vector<Hash32>* PayloadBook::IdsOf(const cs::BlockId& id, const ChainView* view) {
+  auto it = block_tx_ids_.find(id);
+  if (it != block_tx_ids_.end()) return &it->second.ids;
+  if (view == nullptr || !view->block) return nullptr;
+  const std::optional<cs::Block> b = view->block(id);
+  if (!b) return nullptr;
+  BlockTxIds noted{b->height, {}};
+  if (auto txs = DecodePayload(b->payload)) {
+    noted.ids.reserve(txs->size());
+    for (const auto& tx : *txs) noted.ids.push_back(types::TxId(tx));
+  }
+  return &block_tx_ids_.emplace(id, std::move(noted)).first->second.ids;
+}
+
+std::optional<Bytes> PayloadBook::Reap(cs::Round round,
+                                       const std::unordered_set<Hash32, HashKey>& exclude) {
+  mempool_.SetRound(round);
+  last_reaped_ids_.clear();
+  auto txs = mempool_.Reap(
+      limits_.block_max_txs, limits_.block_max_bytes, round,
+      exclude.empty() ? std::function<bool(const Hash32&)>()
+                      : [&exclude](const Hash32& id) { return exclude.count(id) > 0; },
+      &last_reaped_ids_);
+  if (!txs.empty()) {
+    nonempty_round_ = std::max(nonempty_round_, round);
+    waiting_payload_round_ = 0;
+    return EncodePayload(txs);
+  }
+  // Transactions proposed in the last two rounds commit only once two more blocks follow:
+  // propose at once, even empty, rather than wait for new transactions.
+  if (round <= nonempty_round_ + 2) return Bytes{};
+  waiting_payload_round_ = round;
+  return std::nullopt;
+}
+
+void PayloadBook::NoteOwnProposal(const cs::Block& block) {
+  if (last_reaped_ids_.empty()) return;
+  block_tx_ids_[block.id] = BlockTxIds{block.height, std::move(last_reaped_ids_)};
+  last_reaped_ids_.clear();
+}
+
+std::optional<cs::Round> PayloadBook::TakeReadyRound() {
+  if (waiting_payload_round_ == 0 || mempool_.size() == 0) return std::nullopt;
+  const cs::Round r = waiting_payload_round_;
+  waiting_payload_round_ = 0;
+  return r;
+}
+
+void PayloadBook::OnAdmitted(const Hash32& tx_id) {
+  if (auto p = proposed_ids_.find(tx_id); p != proposed_ids_.end()) {
+    mempool_.MarkInFlight({tx_id}, p->second);
+  }
+}
+
+void PayloadBook::OnCommitted(uint64_t height, const std::vector<Hash32>& removed) {
+  for (auto it = block_tx_ids_.begin(); it != block_tx_ids_.end();) {
+    it = it->second.height <= height ? block_tx_ids_.erase(it) : std::next(it);
+  }
+  for (const auto& id : removed) proposed_ids_.erase(id);
+}
+
+}  // namespace laurel::node
