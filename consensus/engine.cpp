@@ -117,7 +117,12 @@ Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
       if (lowest_orphan == nullptr || b.height < lowest_orphan->height) lowest_orphan = &b;
     }
   }
-  if (lowest_orphan != nullptr && !tree_.Contains(lowest_orphan->parent_id) &&
+  // Ancestors are fetched batch after batch down to the tree, unless the gap is over
+  // max_fetch_gap blocks: then the host's block sync (committed blocks with their proofs, in
+  // order) is the cheaper way back, and peers are not asked for long chains they must rebuild.
+  const bool gap_ok = config_.max_fetch_gap == 0 || lowest_orphan == nullptr ||
+                      lowest_orphan->height <= tree_.root().height + config_.max_fetch_gap;
+  if (lowest_orphan != nullptr && gap_ok && !tree_.Contains(lowest_orphan->parent_id) &&
       lowest_orphan->height > tree_.root().height + 1) {
     std::vector<uint32_t> peers;
     for (const auto& [signer, sig] : lowest_orphan->qc.signatures) peers.push_back(signer);
@@ -536,6 +541,9 @@ void Engine::RefetchMissing(Outputs& out) {
   for (size_t k = 0; k < roots.size() && k < kRefetchPerTimeout; ++k) {
     const Block& child = *roots[k].second;
     if (child.height <= tree_.root().height + 1) continue;
+    if (config_.max_fetch_gap != 0 && child.height > tree_.root().height + config_.max_fetch_gap) {
+      continue;  // left to the host's block sync
+    }
     Fetch(child.parent_id, signers(child.qc), out);
   }
 }

@@ -90,6 +90,9 @@ struct EngineConfig {
   uint64_t round_timeout_max_ms = 8000;   // ... up to this cap
   uint64_t payload_wait_ms = 100;
   uint32_t fetch_batch = 64;  // ancestors asked for per fetch
+  // Waiting blocks more than this many heights above the committed root get no more ancestor
+  // fetches (0: no limit): the host's block sync brings the node back (laureld: 128).
+  uint64_t max_fetch_gap = 0;
 };
 
 // Where a restarted engine begins: the last committed block (or genesis), the QC that

@@ -177,6 +177,8 @@ Status Node::Impl::RestartEngine() {
   ec.round_timeout_base_ms = config_.round_timeout_ms;
   ec.round_timeout_max_ms = config_.max_round_timeout_ms;
   ec.payload_wait_ms = config_.payload_wait_ms;
+  // A node further behind catches up by block sync, not by fetching ancestor chains.
+  ec.max_fetch_gap = 2 * ec.fetch_batch;
   engine_ = std::make_unique<cs::Engine>(ec, *validators_, key_, safety_store_, block_store_,
                                          clock_, *this, std::move(rd));
   cs::Outputs out;
