@@ -47,12 +47,22 @@ Status Engine::Start(Outputs& out) {
   recovered_blocks_.clear();
   // The record's QC may be above what the recovery data knows (blocks are not persisted).
   InsertQc(safety_.record().one_chain_qc, config_.my_index, out);
-  if (safety_.record().last_tc) InsertTc(*safety_.record().last_tc, out);
+  if (const auto& tc = safety_.record().last_tc) {
+    // A record written before the timeout sign-bytes covered the genesis id holds a TC that no
+    // longer verifies. It is this node's own (verified when it was stored), so the node still
+    // resumes in the round it justifies, but it is never sent: peers would refuse every message
+    // carrying it. The next TC this node learns replaces it.
+    InsertTc(*tc, out);
+    high_tc_unverified_ = !validators_.VerifyTc(*tc).ok();
+  }
   TryCommit(out);
   return SyncRound(out);
 }
 
-SyncInfo Engine::CurrentSyncInfo() const { return SyncInfo{high_qc_, high_commit_qc_, high_tc_}; }
+SyncInfo Engine::CurrentSyncInfo() const {
+  if (high_tc_unverified_) return SyncInfo{high_qc_, high_commit_qc_, std::nullopt};
+  return SyncInfo{high_qc_, high_commit_qc_, high_tc_};
+}
 
 const TimeoutCert* Engine::TcForRound(Round round) const {
   if (high_tc_ && high_tc_->round + 1 == round) return &*high_tc_;
@@ -176,7 +186,10 @@ void Engine::InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out) {
 }
 
 void Engine::InsertTc(const TimeoutCert& tc, Outputs& out) {
-  if (!high_tc_ || tc.round > high_tc_->round) high_tc_ = tc;
+  if (!high_tc_ || tc.round > high_tc_->round) {
+    high_tc_ = tc;
+    high_tc_unverified_ = false;
+  }
   InsertQc(tc.high_qc, config_.my_index, out);
 }
 

@@ -191,6 +191,9 @@ class Engine {
   const QuorumCert& high_commit_qc() const { return high_commit_qc_; }
   const Block& committed_root() const { return tree_.root(); }
   const SafetyRecord& safety_record() const { return safety_.record(); }
+  // Whether the highest TC is the safety record's own and does not verify (see high_tc_).
+  bool record_tc_unverified() const { return high_tc_unverified_; }
+  // The SyncInfo sent with every message (without a TC that does not verify).
   SyncInfo CurrentSyncInfo() const;
 
  private:
@@ -247,6 +250,9 @@ class Engine {
   QuorumCert high_qc_;
   QuorumCert high_commit_qc_;
   std::optional<TimeoutCert> high_tc_;
+  // high_tc_ is the safety record's TC and does not verify (a record of an older version): used
+  // to resume, never sent (docs/spec/consensus.md §7).
+  bool high_tc_unverified_ = false;
   QuorumCert root_qc_;
   Round current_round_ = 0;
   Round proposed_round_ = 0;

@@ -181,6 +181,13 @@ Status Node::Impl::RestartEngine() {
                                          clock_, *this, std::move(rd));
   cs::Outputs out;
   LAUREL_RETURN_IF_ERROR(engine_->Start(out));
+  if (engine_->record_tc_unverified()) {
+    spdlog::warn(
+        "[consensus] the safety record's TC (round {}) does not verify: written by an "
+        "older version (timeout sign-bytes v1). Resuming in round {} from it; it is not "
+        "sent to peers",
+        engine_->safety_record().last_tc->round, engine_->current_round());
+  }
   running_ = true;
   Handle(out);
   return Status::Ok();

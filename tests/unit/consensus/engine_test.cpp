@@ -250,4 +250,66 @@ TEST_CASE("the round timer doubles only for rounds in a row entered through a ti
   CHECK(n.engine->current_round() == 5);
   CHECK(round_timer(o5) == 1000);
   (void)b1;
+
+TEST_CASE(
+    "a safety record whose TC no longer verifies (timeout sign-bytes v1) is resumed from but "
+    "never sent",
+    "[engine][upgrade]") {
+  Node n;
+  const Fixture& fx = n.fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  const QuorumCert q1 = fx.MakeQc(b1);
+  // TC(2) as a version before the genesis id was signed made it: "laurel/timeout/v1\0" over
+  // epoch u64 | round u64 | hqc_round u64.
+  TimeoutCert legacy;
+  legacy.epoch = 1;
+  legacy.round = 2;
+  legacy.high_qc = q1;
+  Bytes v1_bytes;
+  for (uint64_t v : {uint64_t{1}, uint64_t{2}, uint64_t{1}}) {
+    for (int i = 7; i >= 0; --i) v1_bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  for (uint32_t s = 0; s < 3; ++s) {
+    legacy.entries.push_back(
+        {s, 1,
+         crypto::SignWithDomain(TestKeys()[s], std::string_view("laurel/timeout/v1\0", 18),
+                                v1_bytes)});
+  }
+  REQUIRE_FALSE(fx.vs.VerifyTc(legacy).ok());
+  // The record of a node that timed out in round 3, entered through that TC.
+  SafetyRecord rec;
+  rec.epoch = 1;
+  rec.last_voted_round = 3;
+  rec.highest_timeout_round = 3;
+  rec.one_chain_round = 1;
+  rec.one_chain_qc = q1;
+  rec.last_tc = legacy;
+  REQUIRE(n.store.Put(EncodeSafetyRecord(rec), /*sync=*/true).ok());
+
+  n.Restart();  // starts (REQUIRE inside)
+  CHECK(n.engine->record_tc_unverified());
+  CHECK(n.engine->current_round() == 3);  // where its record says it signed last
+  CHECK_FALSE(n.engine->CurrentSyncInfo().highest_tc.has_value());
+  // Its own TC still lets it time out in round 3, and all it sends verifies.
+  Outputs out;
+  REQUIRE(n.engine->OnTimer(TimerKind::kRound, 3, out).ok());
+  const TimeoutMsg* sent = nullptr;
+  for (const auto& o : out.sends) {
+    if (const auto* t = std::get_if<TimeoutMsg>(&o.message)) sent = t;
+  }
+  REQUIRE(sent != nullptr);
+  CHECK(sent->timeout.round == 3);
+  CHECK(fx.vs.VerifyTimeout(sent->timeout).ok());
+  CHECK(fx.vs.VerifySyncInfo(sent->sync).ok());
+  CHECK(n.engine->safety_record().last_tc == legacy);  // the record is left as it was
+
+  // The next TC it learns replaces it, and is sent from then on.
+  const TimeoutCert tc3 = fx.MakeTc(3, {q1, q1, q1});
+  Outputs out2;
+  REQUIRE(n.engine->OnMessage(0, SyncMsg{SyncInfo{q1, fx.GQc(), tc3}}, out2).ok());
+  CHECK(n.engine->current_round() == 4);
+  CHECK_FALSE(n.engine->record_tc_unverified());
+  const SyncInfo now = n.engine->CurrentSyncInfo();
+  REQUIRE(now.highest_tc.has_value());
+  CHECK(now.highest_tc->round == 3);
 }
