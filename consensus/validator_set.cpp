@@ -86,8 +86,8 @@ Status ValidatorSet::VerifyQc(const QuorumCert& qc) const {
 Status ValidatorSet::VerifyTimeout(const TimeoutVote& t) const {
   if (t.epoch != epoch_) return Status::InvalidArgument("timeout for another epoch");
   if (t.high_qc.round() >= t.round) return Status::InvalidArgument("timeout hqc not below round");
-  if (!CheckSig(t.signer, kTimeoutDomain, TimeoutSignBytes(t.epoch, t.round, t.high_qc.round()),
-                t.signature)) {
+  if (!CheckSig(t.signer, kTimeoutDomain,
+                TimeoutSignBytes(genesis_id_, t.epoch, t.round, t.high_qc.round()), t.signature)) {
     return Status::InvalidArgument("bad timeout signature");
   }
   return VerifyQc(t.high_qc);
@@ -102,8 +102,8 @@ Status ValidatorSet::VerifyTc(const TimeoutCert& tc) const {
       return Status::InvalidArgument("TC signers not strictly increasing");
     }
     if (e.hqc_round >= tc.round) return Status::InvalidArgument("TC entry hqc not below round");
-    if (!CheckSig(e.signer, kTimeoutDomain, TimeoutSignBytes(tc.epoch, tc.round, e.hqc_round),
-                  e.signature)) {
+    if (!CheckSig(e.signer, kTimeoutDomain,
+                  TimeoutSignBytes(genesis_id_, tc.epoch, tc.round, e.hqc_round), e.signature)) {
       return Status::InvalidArgument("bad TC signature by " + std::to_string(e.signer));
     }
   }

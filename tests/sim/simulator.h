@@ -7,7 +7,8 @@
 // duplicates and reorders messages and can be partitioned, by time (random scenarios) or by
 // message round (Twins scenarios). Nodes crash and restart from their synced safety record and
 // their durable committed ledger; "crash points" crash a node right after it sent a vote,
-// timeout or proposal. A Byzantine key may also craft proposals that extend a stale QC.
+// timeout or proposal; a write to a node's disk may fail (I/O error), which halts the node. A
+// Byzantine key may also craft proposals that extend a stale QC.
 //
 // Invariants are checked on every commit: honest nodes never commit different blocks at one
 // height, each node commits exactly once and in order, and every commit carries a valid
@@ -65,6 +66,10 @@ struct Scenario {
   double crash_after_send = 0;  // probability of a crash point after a vote/timeout/proposal
   uint32_t max_down = 1;        // nodes down at once
   uint64_t gst_ms = 5000;
+  // Random mode: the probability that a write to a node's disk (a Put of its safety record, a
+  // block Save) fails with IoError, before GST and while fewer than max_down nodes are down.
+  // The engine must return the error; the node then halts, and restarts like a crashed one.
+  double io_error_rate = 0;
   // Twins mode: per round 1..R, the group of each instance and the leading key.
   std::vector<std::vector<uint8_t>> round_groups;
   std::vector<uint32_t> round_leaders;
@@ -74,7 +79,8 @@ struct Scenario {
 
 std::string Describe(const Scenario& s);
 
-// The random scenario of `seed`. n_override: 0 = pick 4 or 7 from the seed.
+// The random scenario of `seed`. n_override: 0 = pick 4 or 7 from the seed. io_error_rate is
+// drawn last (a quarter of the seeds get one), so the other draws of a seed never depend on it.
 Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary);
 // Number of Twins scenarios in the enumeration space, and scenario number `index` of it
 // (n = 4 plus one twin; per round 1..6: a partition of the 5 instances into 2 or 3 groups that
@@ -110,6 +116,7 @@ struct Outcome {
   uint64_t max_height = 0;  // highest honest committed height
   uint64_t crashes = 0;
   uint64_t evidence = 0;
+  uint64_t io_errors = 0;  // failed writes injected (io_error_rate)
 };
 
 Outcome Run(const Scenario& s);  // any mode
