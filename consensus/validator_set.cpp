@@ -20,9 +20,7 @@ ValidatorSet::ValidatorSet(uint64_t epoch, std::vector<PublicKey> keys, BlockId 
   LAUREL_CHECK(checker_ != nullptr, "no signature checker");
 }
 
-uint32_t ValidatorSet::Leader(Round round, const Block* prev) const {
-  const auto n = static_cast<uint32_t>(keys_.size());
-  if (election_ != nullptr) return election_->Leader(round, prev) % n;
+uint32_t ElectLeader(Round round, const Block* prev, uint32_t n) {
   const bool steady = prev != nullptr && prev->round + 1 == round && !prev->qc.signatures.empty() &&
                       prev->qc.data.round + 1 == prev->round;
   if (steady) {
@@ -39,6 +37,12 @@ uint32_t ValidatorSet::Leader(Round round, const Block* prev) const {
     }
   }
   return static_cast<uint32_t>(round % n);
+}
+
+uint32_t ValidatorSet::Leader(Round round, const Block* prev) const {
+  const auto n = static_cast<uint32_t>(keys_.size());
+  if (election_ != nullptr) return election_->Leader(round, prev) % n;
+  return ElectLeader(round, prev, n);
 }
 
 bool ValidatorSet::CheckSig(uint32_t signer, std::string_view domain, ByteView msg,

@@ -135,7 +135,8 @@ class Cluster {
       : s_(s),
         rng_(s.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(s.canary) + 17),
         genesis_(GenesisBlock(kEpoch, kChainId)),
-        election_(s.round_leaders),
+        // Twins: the scripted leaders of rounds 1-6, then the built-in election.
+        election_(s.round_leaders, s.n),
         validators_(kEpoch, PublicKeys(s.n), genesis_.id, &checker_,
                     s.round_leaders.empty() ? nullptr : &election_),
         hooks_(HooksFor(s.canary)) {
@@ -980,8 +981,9 @@ std::vector<crypto::PrivateKey> MakeKeys(uint8_t tag, size_t n) {
   return k;
 }
 
-uint32_t TableElection::Leader(consensus::Round round, const consensus::Block* /*prev*/) const {
+uint32_t TableElection::Leader(consensus::Round round, const consensus::Block* prev) const {
   if (round >= 1 && round <= table_.size()) return table_[round - 1];
+  if (elect_after_n_ > 0) return consensus::ElectLeader(round, prev, elect_after_n_);
   return static_cast<uint32_t>(round);  // reduced mod n by the validator set
 }
 

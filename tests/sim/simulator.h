@@ -141,15 +141,17 @@ class MemoChecker : public consensus::SignatureChecker {
   std::map<Hash32, bool> memo_;
 };
 
-// Leaders from a table for rounds 1..size(), round-robin after it (the validator set reduces
-// the answer modulo n).
+// Leaders from a table for rounds 1..size(); after it round-robin (the validator set reduces
+// the answer modulo n) or, given n, the built-in election (consensus::ElectLeader).
 class TableElection : public consensus::LeaderElection {
  public:
-  explicit TableElection(std::vector<uint32_t> table) : table_(std::move(table)) {}
+  explicit TableElection(std::vector<uint32_t> table, uint32_t elect_after_n = 0)
+      : table_(std::move(table)), elect_after_n_(elect_after_n) {}
   uint32_t Leader(consensus::Round round, const consensus::Block* prev) const override;
 
  private:
   std::vector<uint32_t> table_;
+  uint32_t elect_after_n_;
 };
 
 // n deterministic keys from seeds (tag, 0, ..., 0, i).
