@@ -304,6 +304,21 @@ size_t Signed(const Outputs& out) {
   return n;
 }
 
+// With the disk working, validator 3 (n) votes for b2 of round 2, whose QC q1 (signers
+// {1, 2, 3}) makes it the leader of round 3 once b2 is certified. Returns QC(b2).
+QuorumCert VoteForB2LeadingRound3(DiskNode& n, const Block& b1) {
+  const Fixture& fx = n.fx;
+  const QuorumCert q1 = fx.MakeQc(b1, {1, 2, 3});
+  const Block b2 = fx.MakeBlock(2, b1, q1);
+  REQUIRE(fx.vs.Leader(3, &b2) == 3);
+  Outputs fetched;
+  REQUIRE(n.engine->OnFetchedBlocks({b1}, fetched).ok());
+  Outputs voted;
+  REQUIRE(n.engine->OnMessage(2, ProposalMsg{b2, n.Sync(q1)}, voted).ok());
+  REQUIRE(n.engine->safety_record().last_voted_round == 2);
+  return fx.MakeQc(b2);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -327,15 +342,7 @@ TEST_CASE(
   // makes it the leader of round 3 (one of b2's QC signers but b2's proposer). Its own vote
   // cannot be persisted: no proposal.
   n.store.fail = false;
-  const QuorumCert q1 = fx.MakeQc(b1, {1, 2, 3});
-  const Block b2 = fx.MakeBlock(2, b1, q1);
-  REQUIRE(fx.vs.Leader(3, &b2) == 3);
-  const QuorumCert q2 = fx.MakeQc(b2);
-  Outputs fetched;
-  REQUIRE(n.engine->OnFetchedBlocks({b1}, fetched).ok());
-  Outputs voted;
-  REQUIRE(n.engine->OnMessage(2, ProposalMsg{b2, n.Sync(q1)}, voted).ok());
-  REQUIRE(n.engine->safety_record().last_voted_round == 2);
+  const QuorumCert q2 = VoteForB2LeadingRound3(n, b1);
   n.store.fail = true;
   Outputs lead_out;
   CHECK(n.engine->OnMessage(0, SyncMsg{n.Sync(q2)}, lead_out).code() == StatusCode::kIoError);
@@ -370,15 +377,7 @@ TEST_CASE(
   CHECK(n.engine->safety_record().last_voted_round == 0);
 
   n.blocks.fail = false;
-  const QuorumCert q1 = fx.MakeQc(b1, {1, 2, 3});
-  const Block b2 = fx.MakeBlock(2, b1, q1);
-  REQUIRE(fx.vs.Leader(3, &b2) == 3);  // validator 3 leads round 3
-  const QuorumCert q2 = fx.MakeQc(b2);
-  Outputs fetched;
-  REQUIRE(n.engine->OnFetchedBlocks({b1}, fetched).ok());
-  Outputs voted;
-  REQUIRE(n.engine->OnMessage(2, ProposalMsg{b2, n.Sync(q1)}, voted).ok());
-  REQUIRE(n.engine->safety_record().last_voted_round == 2);
+  const QuorumCert q2 = VoteForB2LeadingRound3(n, b1);
   n.blocks.fail = true;
   Outputs lead_out;
   CHECK(n.engine->OnMessage(0, SyncMsg{n.Sync(q2)}, lead_out).code() == StatusCode::kIoError);
