@@ -1,6 +1,8 @@
 // laurel-sim: runs simulator scenarios from the command line (soak runs, canaries, replays).
 //
 //   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--canary a..g|NAME] [--verbose]
+//              [--node] [--txs-per-s R]   with the node layer (mempools, payload books, sync
+//                                         trackers, client transactions): NodeScenario
 //   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...]
 //   laurel-sim --adversarial [--seed S] [--seeds N] [--canary ...]
 //   laurel-sim --directed [--seed K] [--seeds N] [--canary ...]   scripted scenarios 1..3
@@ -36,6 +38,8 @@ struct Options {
   std::vector<std::string> modes = {"adversarial", "random", "twins"};
   Canary canary = Canary::kNone;
   bool verbose = false;
+  bool node = false;       // random mode with the node layer (NodeScenario)
+  uint32_t txs_per_s = 0;  // overrides the node layer's drawn rate (random mode)
 };
 
 Scenario Make(const std::string& mode, uint64_t k, uint32_t n, Canary c) {
@@ -188,6 +192,10 @@ int main(int argc, char** argv) {
       o.mode = a.substr(2);
     else if (a == "--canaries")
       o.canaries = true;
+    else if (a == "--node")
+      o.node = true;
+    else if (a == "--txs-per-s")
+      o.txs_per_s = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--verbose")
       o.verbose = true;
     else if (a == "--seed")
@@ -232,6 +240,11 @@ int main(int argc, char** argv) {
   }
   for (uint64_t k = o.seed; k < o.seed + o.seeds; ++k) {
     Scenario s = Make(o.mode, k, o.n, o.canary);
+    if (o.mode == "random" && (o.node || o.txs_per_s > 0)) {
+      s = NodeScenario(k, o.n);
+      s.canary = o.canary;
+      if (o.txs_per_s > 0) s.txs_per_s = o.txs_per_s;
+    }
     Outcome out = Run(s);
     events += out.events;
     crashes += out.crashes;
@@ -244,6 +257,7 @@ int main(int argc, char** argv) {
           static_cast<unsigned long long>(out.virtual_ms),
           static_cast<unsigned long long>(out.crashes),
           static_cast<unsigned long long>(out.evidence));
+      if (!out.node_summary.empty()) std::printf("    %s\n", out.node_summary.c_str());
     }
     if (!out.ok) {
       std::printf("    %s\n    replay: %s\n", out.violation.c_str(), ReplayCommand(s).c_str());
