@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "node/commit_proof.h"
@@ -70,7 +71,7 @@ struct NodeLayer::Impl {
     std::unique_ptr<PayloadBook> book;
     std::unique_ptr<SyncTracker> tracker;
     std::unordered_set<Hash32, HashKey> pool;  // mirror of the mempool's ids
-    std::unordered_set<Hash32, HashKey> committed;
+    std::unordered_map<Hash32, uint64_t, HashKey> committed;  // tx id -> height
     uint64_t incarnation = 0;
   };
 
@@ -214,13 +215,13 @@ struct NodeLayer::Impl {
       for (const types::Tx& tx : *decoded) {
         const Hash32 id = types::TxId(tx);
         ids.push_back(id);
-        if (!n.committed.insert(id).second) {
+        if (const auto [at, fresh] = n.committed.emplace(id, b.height); !fresh) {
           if (b.proposer >= byzantine_keys) {
             std::ostringstream os;
             os << "DUPLICATE: node " << i << " (key " << host.HostKey(i) << ") committed tx "
                << HexEncode(ByteView(id.data(), 8)) << " again at height " << b.height
                << " in a block proposed by honest key " << b.proposer << " (round " << b.round
-               << ")";
+               << "), first committed at height " << at->second;
             host.HostViolation(true, os.str());
           } else {
             ++byzantine_duplicates;  // executed as a refused duplicate, like any node would
