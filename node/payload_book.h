@@ -123,6 +123,7 @@ class PayloadBook {
   struct BlockTxIds {
     uint64_t height = 0;
     std::vector<Hash32> ids;
+    consensus::BlockId parent_id{};  // links committed blocks from the root down (Pull)
   };
   std::unordered_map<Hash32, BlockTxIds, HashKey> block_tx_ids_;
   std::vector<Hash32> last_reaped_ids_;  // of our own proposal being built (Pull -> sent)
