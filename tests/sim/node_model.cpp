@@ -31,6 +31,9 @@ constexpr Round kFakeRound = Round{1} << 40;
 constexpr size_t kFakeTxs = 20;     // pending transactions listed by a fake proposal
 constexpr size_t kVariants = 6;     // block variants per Byzantine proposal
 constexpr size_t kVariantTxs = 10;  // pending transactions per variant
+// Scenario::node_mutation.
+constexpr uint8_t kPullIgnoresBranch = 1;
+constexpr uint8_t kSyncTrustsAnswers = 2;
 }  // namespace
 
 struct NodeEvent {
@@ -70,7 +73,7 @@ struct NodeLayer::Impl {
     std::unique_ptr<Mempool> mempool;
     std::unique_ptr<PayloadBook> book;
     std::unique_ptr<SyncTracker> tracker;
-    std::unordered_set<Hash32, HashKey> pool;  // mirror of the mempool's ids
+    std::unordered_set<Hash32, HashKey> pool;                 // mirror of the mempool's ids
     std::unordered_map<Hash32, uint64_t, HashKey> committed;  // tx id -> height
     uint64_t incarnation = 0;
   };
@@ -85,8 +88,12 @@ struct NodeLayer::Impl {
     uint32_t committed_by = 0;  // honest instances
   };
 
-  Impl(NodeHost& h, uint32_t rate, uint32_t byz_keys, bool byz_node)
-      : host(h), txs_per_s(rate), byzantine_keys(byz_keys), byzantine_node(byz_node) {
+  Impl(NodeHost& h, uint32_t rate, uint32_t byz_keys, bool byz_node, uint8_t mut)
+      : host(h),
+        txs_per_s(rate),
+        byzantine_keys(byz_keys),
+        byzantine_node(byz_node),
+        mutation(mut) {
     nodes.resize(host.HostInstances());
     for (int i = 0; i < static_cast<int>(nodes.size()); ++i) {
       if (host.HostByzantine(i)) {
@@ -110,8 +117,13 @@ struct NodeLayer::Impl {
                                            PayloadBook::Limits{kBlockMaxTxs, size_t{1} << 20});
     const ValidatorSet& vs = host.HostValidators();
     SyncTracker::Verifier verifier;
-    verifier.verify = [&vs](const node::SyncBlock& sb) { return node::VerifyCommittedBlock(vs, sb); };
-    verifier.proves_commit = [](const node::SyncBlock& sb) { return node::CommitQcCoversBlock(sb); };
+    const bool trusting = mutation == kSyncTrustsAnswers;
+    verifier.verify = [&vs, trusting](const node::SyncBlock& sb) {
+      return trusting ? Status::Ok() : node::VerifyCommittedBlock(vs, sb);
+    };
+    verifier.proves_commit = [trusting](const node::SyncBlock& sb) {
+      return trusting || node::CommitQcCoversBlock(sb);
+    };
     n.tracker = std::make_unique<SyncTracker>(
         SyncTracker::Validators{static_cast<uint32_t>(vs.size()), host.HostKey(i)}, verifier);
     n.pool.clear();
@@ -131,7 +143,7 @@ struct NodeLayer::Impl {
   std::optional<Bytes> Pull(int i, Round round) {
     NodeState& n = nodes[i];
     Engine* engine = host.HostEngine(i);
-    if (engine == nullptr) return n.book->Pull(round, {});
+    if (engine == nullptr || mutation == kPullIgnoresBranch) return n.book->Pull(round, {});
     PayloadBook::ChainView view;
     view.root_id = engine->committed_root().id;
     view.root_height = engine->committed_root().height;
@@ -269,7 +281,8 @@ struct NodeLayer::Impl {
                                    std::to_string(out.apply.size()) +
                                    " blocks to apply by a lying peer");
     }
-    if (out.restart_engine) host.HostViolation(false, "SYNC: " + who.str() + " restarts its engine");
+    if (out.restart_engine)
+      host.HostViolation(false, "SYNC: " + who.str() + " restarts its engine");
     if (n.tracker->syncing()) host.HostViolation(false, "SYNC: " + who.str() + " is syncing");
     if (!out.request) return;
     const SyncTracker::Request& r = *out.request;
@@ -338,8 +351,9 @@ struct NodeLayer::Impl {
     b.proposer = key;
     SignBlock(b, host.HostSigningKey(key));
     ++fake_proposals;
-    host.HostSend(byzantine_inst,
-                  Outbound{kBroadcast, ProposalMsg{b, SyncInfo{last.block_qc, last.commit_qc, {}}}});
+    host.HostSend(
+        byzantine_inst,
+        Outbound{kBroadcast, ProposalMsg{b, SyncInfo{last.block_qc, last.commit_qc, {}}}});
   }
 
   void Variants(int i, const ProposalMsg& p) {
@@ -357,6 +371,7 @@ struct NodeLayer::Impl {
   uint32_t txs_per_s;
   uint32_t byzantine_keys;
   bool byzantine_node;
+  uint8_t mutation;
   int byzantine_inst = -1;
   uint32_t honest = 0;
   std::vector<NodeState> nodes;
@@ -370,8 +385,8 @@ struct NodeLayer::Impl {
 };
 
 NodeLayer::NodeLayer(NodeHost& host, uint32_t txs_per_s, uint32_t byzantine_keys,
-                     bool byzantine_node)
-    : impl_(std::make_unique<Impl>(host, txs_per_s, byzantine_keys, byzantine_node)) {}
+                     bool byzantine_node, uint8_t mutation)
+    : impl_(std::make_unique<Impl>(host, txs_per_s, byzantine_keys, byzantine_node, mutation)) {}
 NodeLayer::~NodeLayer() = default;
 
 void NodeLayer::Begin() {
@@ -439,7 +454,8 @@ void NodeLayer::OnOutputs(int inst, const Outputs& out) {
   Impl::NodeState& n = m.nodes[inst];
   for (const Outbound& o : out.sends) {
     const auto* p = std::get_if<ProposalMsg>(&o.message);
-    if (p != nullptr && p->block.proposer == m.host.HostKey(inst)) n.book->NoteOwnProposal(p->block);
+    if (p != nullptr && p->block.proposer == m.host.HostKey(inst))
+      n.book->NoteOwnProposal(p->block);
   }
   // The cluster has appended the commits it accepted to the ledger: execute those.
   const uint64_t ledger = m.host.HostLedgerHeight(inst);
@@ -523,8 +539,7 @@ void NodeLayer::OnEvent(int inst, const NodeEvent& ev) {
 }
 
 bool NodeLayer::Done() const {
-  return impl_->owed_open == 0 &&
-         impl_->host.HostNow() >= impl_->host.HostGstMs() + kAdmitWindowMs;
+  return impl_->owed_open == 0 && impl_->host.HostNow() >= impl_->host.HostGstMs() + kAdmitWindowMs;
 }
 
 std::string NodeLayer::Summary() const {

@@ -77,7 +77,9 @@ class NodeLayer {
   // Transactions admitted from clients before GST + this must commit.
   static constexpr uint64_t kAdmitWindowMs = 2000;
 
-  NodeLayer(NodeHost& host, uint32_t txs_per_s, uint32_t byzantine_keys, bool byzantine_node);
+  // mutation: Scenario::node_mutation (0 = none).
+  NodeLayer(NodeHost& host, uint32_t txs_per_s, uint32_t byzantine_keys, bool byzantine_node,
+            uint8_t mutation);
   ~NodeLayer();
 
   // Schedules client submissions, Hellos and the Byzantine behaviours. Call once at start.

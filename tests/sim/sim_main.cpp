@@ -1,7 +1,8 @@
 // laurel-sim: runs simulator scenarios from the command line (soak runs, canaries, replays).
 //
 //   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--canary a..g|NAME] [--verbose]
-//              [--node] [--txs-per-s R]   with the node layer (mempools, payload books, sync
+//              [--node] [--txs-per-s R] [--node-mutation 1|2]   with the node layer (mempools,
+//              payload books, sync
 //                                         trackers, client transactions): NodeScenario
 //   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...]
 //   laurel-sim --adversarial [--seed S] [--seeds N] [--canary ...]
@@ -40,6 +41,7 @@ struct Options {
   bool verbose = false;
   bool node = false;       // random mode with the node layer (NodeScenario)
   uint32_t txs_per_s = 0;  // overrides the node layer's drawn rate (random mode)
+  uint8_t node_mutation = 0;
 };
 
 Scenario Make(const std::string& mode, uint64_t k, uint32_t n, Canary c) {
@@ -196,6 +198,8 @@ int main(int argc, char** argv) {
       o.node = true;
     else if (a == "--txs-per-s")
       o.txs_per_s = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
+    else if (a == "--node-mutation")
+      o.node_mutation = static_cast<uint8_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--verbose")
       o.verbose = true;
     else if (a == "--seed")
@@ -244,6 +248,7 @@ int main(int argc, char** argv) {
       s = NodeScenario(k, o.n);
       s.canary = o.canary;
       if (o.txs_per_s > 0) s.txs_per_s = o.txs_per_s;
+      s.node_mutation = o.node_mutation;
     }
     Outcome out = Run(s);
     events += out.events;

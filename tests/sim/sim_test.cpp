@@ -85,15 +85,42 @@ TEST_CASE("random fault schedules 3501-4000 keep agreement, certificates and liv
 // The node layer (node_model.h): mempools, payload books and sync trackers around each honest
 // engine, client transactions, and (with byzantine_node) Byzantine key 0's lying Hellos and
 // sync answers, far-future fake proposals listing pending transactions, and block variants.
-TEST_CASE("node-level random schedules 1-300: no duplicate commits, admitted transactions "
-          "commit, lying heights and fake proposals change nothing",
-          "[sim][node]") {
+TEST_CASE(
+    "node-level random schedules 1-300: no duplicate commits, admitted transactions "
+    "commit, lying heights and fake proposals change nothing",
+    "[sim][node]") {
   RunRange(Mode::kNode, 1, 300);
 }
-TEST_CASE("node-level random schedules 301-600: no duplicate commits, admitted transactions "
-          "commit, lying heights and fake proposals change nothing",
-          "[sim][node]") {
+TEST_CASE(
+    "node-level random schedules 301-600: no duplicate commits, admitted transactions "
+    "commit, lying heights and fake proposals change nothing",
+    "[sim][node]") {
   RunRange(Mode::kNode, 301, 300);
+}
+
+// The node layer's invariants can fail: with the payload source blind to the branch it extends,
+// a transaction commits twice; with sync answers believed unverified, a lying peer's forged
+// block is applied.
+TEST_CASE(
+    "the node layer catches a payload source that ignores the branch, and a sync that "
+    "believes forged answers",
+    "[sim][node][canary]") {
+  struct Check {
+    uint8_t mutation;
+    const char* expect;
+  };
+  for (const Check& c : {Check{1, "DUPLICATE"}, Check{2, "SYNC"}}) {
+    uint64_t caught = 0;
+    for (uint64_t k = 1; k <= 60 && caught == 0; ++k) {
+      Scenario s = NodeScenario(k, 0);
+      s.node_mutation = c.mutation;
+      const Outcome out = Run(s);
+      if (!out.ok && out.violation.rfind(c.expect, 0) == 0) caught = k;
+    }
+    std::printf("node mutation %d caught (%s) by node scenario %llu\n", c.mutation, c.expect,
+                static_cast<unsigned long long>(caught));
+    CHECK(caught > 0);
+  }
 }
 
 TEST_CASE("twins enumeration 0-2499 (n=4 plus a twin, 6 rounds) stays safe and live", "[twins]") {

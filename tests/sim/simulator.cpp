@@ -107,7 +107,8 @@ class Cluster : public NodeHost {
     for (uint32_t i = 0; i < s.twins; ++i) AddInstance(i, true);
     groups_.assign(instances_.size(), 0);
     if (s.txs_per_s > 0 && !TwinsMode()) {
-      node_ = std::make_unique<NodeLayer>(*this, s.txs_per_s, s.twins, s.byzantine_node);
+      node_ = std::make_unique<NodeLayer>(*this, s.txs_per_s, s.twins, s.byzantine_node,
+                                          s.node_mutation);
     }
   }
 
@@ -589,7 +590,8 @@ void Cluster::Handle(const Event& e) {
   Status st;
   switch (e.kind) {
     case EvKind::kDeliver: {
-      const std::vector<Hash32> ids = node_ ? node_->BeforeMessage(e.inst, *e.msg) : std::vector<Hash32>{};
+      const std::vector<Hash32> ids =
+          node_ ? node_->BeforeMessage(e.inst, *e.msg) : std::vector<Hash32>{};
       st = in.engine->OnMessage(e.from, *e.msg, out);
       if (node_) node_->AfterMessage(e.inst, *e.msg, ids, st);
       break;
@@ -779,7 +781,10 @@ std::string Describe(const Scenario& s) {
     os << " partition_changes=" << s.partition_changes << " random_crashes=" << s.random_crashes
        << " crash_after_send=" << s.crash_after_send << " max_down=" << s.max_down
        << " gst_ms=" << s.gst_ms;
-    if (s.txs_per_s > 0) os << " txs_per_s=" << s.txs_per_s << " byzantine_node=" << s.byzantine_node;
+    if (s.txs_per_s > 0) {
+      os << " txs_per_s=" << s.txs_per_s << " byzantine_node=" << s.byzantine_node;
+      if (s.node_mutation != 0) os << " node_mutation=" << int{s.node_mutation};
+    }
   } else {
     os << " rounds=[";
     for (size_t r = 0; r < s.round_groups.size(); ++r) {
@@ -796,6 +801,7 @@ std::string ReplayCommand(const Scenario& s) {
   os << "build/bin/laurel-sim --" << s.mode << " --seed " << s.seed;
   if (s.mode == "random") os << " --n " << s.n;  // the drawn n, so the replay is exact
   if (s.mode == "random" && s.txs_per_s > 0) os << " --txs-per-s " << s.txs_per_s;
+  if (s.mode == "random" && s.node_mutation != 0) os << " --node-mutation " << int{s.node_mutation};
   if (s.canary != Canary::kNone) os << " --canary " << CanaryName(s.canary);
   os << " --seeds 1 --verbose";
   return os.str();

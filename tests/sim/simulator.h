@@ -76,6 +76,9 @@ struct Scenario {
   // With the node layer and twins > 0: Byzantine key 0 also lies about its height, forges
   // far-future proposals listing pending transactions, and streams block variants.
   bool byzantine_node = false;
+  // Checks that the node layer's invariants can fail: 1 = the payload source ignores the branch
+  // and the chain view (DUPLICATE), 2 = sync answers are believed unverified (SYNC).
+  uint8_t node_mutation = 0;
 };
 
 std::string Describe(const Scenario& s);

@@ -256,9 +256,10 @@ TEST_CASE("a node catching up proposes an empty block rather than risk a duplica
   CHECK(Carried(b.book.Pull(14, {}, view)) == std::vector<uint8_t>{1, 2, 3});
 }
 
-TEST_CASE("a block noted at a committed height on another branch does not stand for the one "
-          "that committed there",
-          "[payload]") {
+TEST_CASE(
+    "a block noted at a committed height on another branch does not stand for the one "
+    "that committed there",
+    "[payload]") {
   // Heights 5 and 6 committed (the node executed 4). This node never saw the proposal of the
   // committed 5 (it was fetched); it noted another block of height 5 instead: a fork, or a
   // Byzantine validator's far-future proposal listing pending transactions. The committed 5's
