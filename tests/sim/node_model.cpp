@@ -88,12 +88,12 @@ struct NodeLayer::Impl {
     uint32_t committed_by = 0;  // honest instances
   };
 
-  Impl(NodeHost& h, uint32_t rate, uint32_t byz_keys, bool byz_node, uint8_t mut)
+  Impl(NodeHost& h, const Options& o)
       : host(h),
-        txs_per_s(rate),
-        byzantine_keys(byz_keys),
-        byzantine_node(byz_node),
-        mutation(mut) {
+        txs_per_s(o.txs_per_s),
+        byzantine_keys(o.byzantine_keys),
+        byzantine_node(o.byzantine_node),
+        mutation(o.mutation) {
     nodes.resize(host.HostInstances());
     for (int i = 0; i < static_cast<int>(nodes.size()); ++i) {
       if (host.HostByzantine(i)) {
@@ -384,9 +384,8 @@ struct NodeLayer::Impl {
   uint64_t sync_requests = 0;
 };
 
-NodeLayer::NodeLayer(NodeHost& host, uint32_t txs_per_s, uint32_t byzantine_keys,
-                     bool byzantine_node, uint8_t mutation)
-    : impl_(std::make_unique<Impl>(host, txs_per_s, byzantine_keys, byzantine_node, mutation)) {}
+NodeLayer::NodeLayer(NodeHost& host, const Options& options)
+    : impl_(std::make_unique<Impl>(host, options)) {}
 NodeLayer::~NodeLayer() = default;
 
 void NodeLayer::Begin() {

@@ -77,9 +77,13 @@ class NodeLayer {
   // Transactions admitted from clients before GST + this must commit.
   static constexpr uint64_t kAdmitWindowMs = 2000;
 
-  // mutation: Scenario::node_mutation (0 = none).
-  NodeLayer(NodeHost& host, uint32_t txs_per_s, uint32_t byzantine_keys, bool byzantine_node,
-            uint8_t mutation);
+  struct Options {
+    uint32_t txs_per_s = 0;
+    uint32_t byzantine_keys = 0;  // keys 0..byzantine_keys-1 (Scenario::twins)
+    bool byzantine_node = false;
+    uint8_t mutation = 0;  // Scenario::node_mutation (0 = none)
+  };
+  NodeLayer(NodeHost& host, const Options& options);
   ~NodeLayer();
 
   // Schedules client submissions, Hellos and the Byzantine behaviours. Call once at start.

@@ -107,8 +107,8 @@ class Cluster : public NodeHost {
     for (uint32_t i = 0; i < s.twins; ++i) AddInstance(i, true);
     groups_.assign(instances_.size(), 0);
     if (s.txs_per_s > 0 && !TwinsMode()) {
-      node_ = std::make_unique<NodeLayer>(*this, s.txs_per_s, s.twins, s.byzantine_node,
-                                          s.node_mutation);
+      node_ = std::make_unique<NodeLayer>(
+          *this, NodeLayer::Options{s.txs_per_s, s.twins, s.byzantine_node, s.node_mutation});
     }
   }
 
