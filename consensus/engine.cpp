@@ -21,7 +21,7 @@ Engine::Engine(const EngineConfig& config, const ValidatorSet& validators,
       block_store_(blocks),
       recovered_blocks_(std::move(recovery.blocks)),
       hooks_(hooks),
-      safety_(key, config.my_index, validators.epoch(), store, hooks),
+      safety_(key, config.my_index, validators.epoch(), validators.genesis_id(), store, hooks),
       tree_(std::move(recovery.root)),
       high_qc_(recovery.root_qc),
       high_commit_qc_(recovery.commit_qc),
@@ -47,12 +47,22 @@ Status Engine::Start(Outputs& out) {
   recovered_blocks_.clear();
   // The record's QC may be above what the recovery data knows (blocks are not persisted).
   InsertQc(safety_.record().one_chain_qc, config_.my_index, out);
-  if (safety_.record().last_tc) InsertTc(*safety_.record().last_tc, out);
+  if (const auto& tc = safety_.record().last_tc) {
+    // A record written before the timeout sign-bytes covered the genesis id holds a TC that no
+    // longer verifies. It is this node's own (verified when it was stored), so the node still
+    // resumes in the round it justifies, but it is never sent: peers would refuse every message
+    // carrying it. The next TC this node learns replaces it.
+    InsertTc(*tc, out);
+    high_tc_unverified_ = !validators_.VerifyTc(*tc).ok();
+  }
   TryCommit(out);
   return SyncRound(out);
 }
 
-SyncInfo Engine::CurrentSyncInfo() const { return SyncInfo{high_qc_, high_commit_qc_, high_tc_}; }
+SyncInfo Engine::CurrentSyncInfo() const {
+  if (high_tc_unverified_) return SyncInfo{high_qc_, high_commit_qc_, std::nullopt};
+  return SyncInfo{high_qc_, high_commit_qc_, high_tc_};
+}
 
 const TimeoutCert* Engine::TcForRound(Round round) const {
   if (high_tc_ && high_tc_->round + 1 == round) return &*high_tc_;
@@ -181,7 +191,10 @@ void Engine::InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out) {
 }
 
 void Engine::InsertTc(const TimeoutCert& tc, Outputs& out) {
-  if (!high_tc_ || tc.round > high_tc_->round) high_tc_ = tc;
+  if (!high_tc_ || tc.round > high_tc_->round) {
+    high_tc_ = tc;
+    high_tc_unverified_ = false;
+  }
   InsertQc(tc.high_qc, config_.my_index, out);
 }
 
@@ -226,6 +239,12 @@ Status Engine::AdvanceRound(Round round, bool by_tc, Outputs& out) {
   if (round <= current_round_) return Status::Ok();
   current_round_ = round;
   tc_streak_ = by_tc ? tc_streak_ + 1 : 0;
+  // A node that follows the rounds through QCs never times out: it asks again now and then
+  // for what it still misses (a fetch reply lost across a partition must not strand it).
+  if (round % kRefetchEveryRounds == 0) {
+    requested_.clear();
+    RefetchMissing(out);
+  }
   timed_out_current_ = false;
   ScheduleRoundTimer(out);
   // Votes and timeouts below the previous round can no longer form anything we need.

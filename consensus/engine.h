@@ -194,6 +194,9 @@ class Engine {
   const QuorumCert& high_commit_qc() const { return high_commit_qc_; }
   const Block& committed_root() const { return tree_.root(); }
   const SafetyRecord& safety_record() const { return safety_.record(); }
+  // Whether the highest TC is the safety record's own and does not verify (see high_tc_).
+  bool record_tc_unverified() const { return high_tc_unverified_; }
+  // The SyncInfo sent with every message (without a TC that does not verify).
   SyncInfo CurrentSyncInfo() const;
 
  private:
@@ -250,6 +253,9 @@ class Engine {
   QuorumCert high_qc_;
   QuorumCert high_commit_qc_;
   std::optional<TimeoutCert> high_tc_;
+  // high_tc_ is the safety record's TC and does not verify (a record of an older version): used
+  // to resume, never sent (docs/spec/consensus.md §7).
+  bool high_tc_unverified_ = false;
   QuorumCert root_qc_;
   Round current_round_ = 0;
   Round proposed_round_ = 0;
@@ -283,6 +289,7 @@ class Engine {
  private:
   static constexpr size_t kMaxOrphans = 4096;
   static constexpr size_t kRefetchPerTimeout = 4;
+  static constexpr Round kRefetchEveryRounds = 16;
   std::map<BlockId, std::vector<Block>> orphans_;  // by missing parent id
   std::set<BlockId> orphan_ids_;
   std::set<BlockId> requested_;

@@ -59,8 +59,13 @@ Status MemorySafetyStore::Put(ByteView record, bool sync) {
 }
 
 SafetyRules::SafetyRules(const crypto::PrivateKey& key, uint32_t my_index, uint64_t epoch,
-                         SafetyStore& store, TestHooks hooks)
-    : key_(key), my_index_(my_index), epoch_(epoch), store_(store), hooks_(hooks) {}
+                         const BlockId& genesis_id, SafetyStore& store, TestHooks hooks)
+    : key_(key),
+      my_index_(my_index),
+      epoch_(epoch),
+      genesis_id_(genesis_id),
+      store_(store),
+      hooks_(hooks) {}
 
 Status SafetyRules::Load(const QuorumCert& genesis_qc) {
   LAUREL_ASSIGN_OR_RETURN(std::optional<Bytes> stored, store_.Get());
@@ -153,7 +158,7 @@ Result<TimeoutVote> SafetyRules::SignTimeout(Round round, const QuorumCert& hqc,
   next.highest_timeout_round = std::max(next.highest_timeout_round, round);
   // Unchanged: the record that allows this timeout is already durable.
   if (!(next == record_)) LAUREL_RETURN_IF_ERROR(Commit(std::move(next)));
-  return consensus::SignTimeout(epoch_, round, hqc, my_index_, key_);
+  return consensus::SignTimeout(genesis_id_, epoch_, round, hqc, my_index_, key_);
 }
 
 }  // namespace laurel::consensus

@@ -73,9 +73,10 @@ class MemorySafetyStore : public SafetyStore {
 
 class SafetyRules {
  public:
-  // `key` and `store` must outlive the rules.
-  SafetyRules(const crypto::PrivateKey& key, uint32_t my_index, uint64_t epoch, SafetyStore& store,
-              TestHooks hooks = {});
+  // `key` and `store` must outlive the rules. Timeouts are signed for the chain of `genesis_id`
+  // (ValidatorSet::genesis_id()) in `epoch`.
+  SafetyRules(const crypto::PrivateKey& key, uint32_t my_index, uint64_t epoch,
+              const BlockId& genesis_id, SafetyStore& store, TestHooks hooks = {});
 
   // Loads the record, or creates and persists a fresh one whose one_chain_qc is `genesis_qc`.
   Status Load(const QuorumCert& genesis_qc);
@@ -102,6 +103,7 @@ class SafetyRules {
   const crypto::PrivateKey& key_;
   uint32_t my_index_;
   uint64_t epoch_;
+  BlockId genesis_id_;
   SafetyStore& store_;
   TestHooks hooks_;
   SafetyRecord record_;

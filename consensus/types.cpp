@@ -74,8 +74,10 @@ Bytes VoteSignBytes(const VoteData& d) {
   return out;
 }
 
-Bytes TimeoutSignBytes(uint64_t epoch, Round round, Round hqc_round) {
+Bytes TimeoutSignBytes(const BlockId& genesis_id, uint64_t epoch, Round round, Round hqc_round) {
   Bytes out;
+  out.reserve(32 + 8 * 3);
+  PutFixed(out, genesis_id);
   PutU64(out, epoch);
   PutU64(out, round);
   PutU64(out, hqc_round);
@@ -96,15 +98,15 @@ Vote SignVote(const VoteData& d, uint32_t signer, const crypto::PrivateKey& key)
   return v;
 }
 
-TimeoutVote SignTimeout(uint64_t epoch, Round round, const QuorumCert& hqc, uint32_t signer,
-                        const crypto::PrivateKey& key) {
+TimeoutVote SignTimeout(const BlockId& genesis_id, uint64_t epoch, Round round,
+                        const QuorumCert& hqc, uint32_t signer, const crypto::PrivateKey& key) {
   TimeoutVote t;
   t.epoch = epoch;
   t.round = round;
   t.high_qc = hqc;
   t.signer = signer;
-  t.signature =
-      crypto::SignWithDomain(key, kTimeoutDomain, TimeoutSignBytes(epoch, round, hqc.round()));
+  t.signature = crypto::SignWithDomain(key, kTimeoutDomain,
+                                       TimeoutSignBytes(genesis_id, epoch, round, hqc.round()));
   return t;
 }
 

@@ -29,7 +29,7 @@ using crypto::Signature;
 inline constexpr std::string_view kBlockIdDomain{"laurel/block/v2\0", 16};
 inline constexpr std::string_view kProposalDomain{"laurel/proposal/v1\0", 19};
 inline constexpr std::string_view kVoteDomain{"laurel/vote/v1\0", 15};
-inline constexpr std::string_view kTimeoutDomain{"laurel/timeout/v1\0", 18};
+inline constexpr std::string_view kTimeoutDomain{"laurel/timeout/v2\0", 18};
 inline constexpr std::string_view kGenesisDomain{"laurel/genesis/v1\0", 18};
 
 // What a vote signs: the voted block and its parent (the block its QC certifies). Because the
@@ -77,8 +77,10 @@ struct Vote {
   bool operator==(const Vote&) const = default;
 };
 
-// A timeout for `round`, carrying the signer's highest QC. Only (epoch, round, high_qc.round)
-// is signed, so timeouts with equal rounds aggregate into one TC.
+// A timeout for `round`, carrying the signer's highest QC. Only (genesis id, epoch, round,
+// high_qc.round) is signed, so timeouts with equal rounds aggregate into one TC. The genesis id
+// (which the chain id determines) binds the signature to one chain; the epoch and genesis id are
+// not carried: the verifier supplies its own.
 struct TimeoutVote {
   uint64_t epoch = 0;
   Round round = 0;
@@ -144,14 +146,15 @@ BlockId ComputeBlockId(const Block& b);
 Bytes ProposalSignBytes(uint64_t epoch, Round round, const BlockId& id);
 // epoch u64 | round u64 | block_id [32] | parent_round u64 | parent_id [32]
 Bytes VoteSignBytes(const VoteData& d);
-// epoch u64 | round u64 | hqc_round u64
-Bytes TimeoutSignBytes(uint64_t epoch, Round round, Round hqc_round);
+// genesis_id [32] | epoch u64 | round u64 | hqc_round u64. Votes and proposals need no genesis
+// id: they sign block ids, which chain back to it through parent ids.
+Bytes TimeoutSignBytes(const BlockId& genesis_id, uint64_t epoch, Round round, Round hqc_round);
 
 // Fills b.id and b.signature for the given proposer key.
 void SignBlock(Block& b, const crypto::PrivateKey& key);
 Vote SignVote(const VoteData& d, uint32_t signer, const crypto::PrivateKey& key);
-TimeoutVote SignTimeout(uint64_t epoch, Round round, const QuorumCert& hqc, uint32_t signer,
-                        const crypto::PrivateKey& key);
+TimeoutVote SignTimeout(const BlockId& genesis_id, uint64_t epoch, Round round,
+                        const QuorumCert& hqc, uint32_t signer, const crypto::PrivateKey& key);
 
 // The VoteData a vote for `b` signs.
 VoteData VoteDataFor(const Block& b);

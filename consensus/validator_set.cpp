@@ -20,9 +20,7 @@ ValidatorSet::ValidatorSet(uint64_t epoch, std::vector<PublicKey> keys, BlockId 
   LAUREL_CHECK(checker_ != nullptr, "no signature checker");
 }
 
-uint32_t ValidatorSet::Leader(Round round, const Block* prev) const {
-  const auto n = static_cast<uint32_t>(keys_.size());
-  if (election_ != nullptr) return election_->Leader(round, prev) % n;
+uint32_t ElectLeader(Round round, const Block* prev, uint32_t n) {
   const bool steady = prev != nullptr && prev->round + 1 == round && !prev->qc.signatures.empty() &&
                       prev->qc.data.round + 1 == prev->round;
   if (steady) {
@@ -39,6 +37,12 @@ uint32_t ValidatorSet::Leader(Round round, const Block* prev) const {
     }
   }
   return static_cast<uint32_t>(round % n);
+}
+
+uint32_t ValidatorSet::Leader(Round round, const Block* prev) const {
+  const auto n = static_cast<uint32_t>(keys_.size());
+  if (election_ != nullptr) return election_->Leader(round, prev) % n;
+  return ElectLeader(round, prev, n);
 }
 
 bool ValidatorSet::CheckSig(uint32_t signer, std::string_view domain, ByteView msg,
@@ -86,8 +90,8 @@ Status ValidatorSet::VerifyQc(const QuorumCert& qc) const {
 Status ValidatorSet::VerifyTimeout(const TimeoutVote& t) const {
   if (t.epoch != epoch_) return Status::InvalidArgument("timeout for another epoch");
   if (t.high_qc.round() >= t.round) return Status::InvalidArgument("timeout hqc not below round");
-  if (!CheckSig(t.signer, kTimeoutDomain, TimeoutSignBytes(t.epoch, t.round, t.high_qc.round()),
-                t.signature)) {
+  if (!CheckSig(t.signer, kTimeoutDomain,
+                TimeoutSignBytes(genesis_id_, t.epoch, t.round, t.high_qc.round()), t.signature)) {
     return Status::InvalidArgument("bad timeout signature");
   }
   return VerifyQc(t.high_qc);
@@ -102,8 +106,8 @@ Status ValidatorSet::VerifyTc(const TimeoutCert& tc) const {
       return Status::InvalidArgument("TC signers not strictly increasing");
     }
     if (e.hqc_round >= tc.round) return Status::InvalidArgument("TC entry hqc not below round");
-    if (!CheckSig(e.signer, kTimeoutDomain, TimeoutSignBytes(tc.epoch, tc.round, e.hqc_round),
-                  e.signature)) {
+    if (!CheckSig(e.signer, kTimeoutDomain,
+                  TimeoutSignBytes(genesis_id_, tc.epoch, tc.round, e.hqc_round), e.signature)) {
       return Status::InvalidArgument("bad TC signature by " + std::to_string(e.signer));
     }
   }

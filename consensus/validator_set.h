@@ -40,6 +40,10 @@ class LeaderElection {
   virtual uint32_t Leader(Round round, const Block* prev) const = 0;
 };
 
+// The built-in election of ValidatorSet::Leader for n validators (a pure function; exposed so
+// that a scripted election can fall back to it).
+uint32_t ElectLeader(Round round, const Block* prev, uint32_t n);
+
 class ValidatorSet {
  public:
   // `checker` and `election` (optional; round-robin when null) must outlive the set.

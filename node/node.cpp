@@ -183,6 +183,13 @@ Status Node::Impl::RestartEngine() {
                                          clock_, *this, std::move(rd));
   cs::Outputs out;
   LAUREL_RETURN_IF_ERROR(engine_->Start(out));
+  if (engine_->record_tc_unverified()) {
+    spdlog::warn(
+        "[consensus] the safety record's TC (round {}) does not verify: written by an "
+        "older version (timeout sign-bytes v1). Resuming in round {} from it; it is not "
+        "sent to peers",
+        engine_->safety_record().last_tc->round, engine_->current_round());
+  }
   running_ = true;
   Handle(out);
   return Status::Ok();
@@ -195,11 +202,13 @@ void Node::Impl::Halt(const std::string& why, int exit_code) {
   ::_exit(exit_code);
 }
 
-void Node::Impl::HaltOnStorageError(const laurel::Status& st, const char* during) {
+void Node::Impl::HaltOnStorageError(const laurel::Status& st, const std::string& during) {
   if (st.code() != StatusCode::kIoError) return;
-  Halt(std::string("the consensus store cannot be written (") + during + "): " + st.ToString() +
-           "; stopping before anything unwritten is signed. Fix the disk, then restart: the "
-           "safety record on disk is intact.",
+  Halt("cannot write to the store at " + config_.data_dir + "/db (" + during +
+           "): " + st.ToString() +
+           "; stopping before anything the disk does not hold is signed or applied. Fix the disk "
+           "(free space, or replace it), then restart: the safety record and the committed "
+           "blocks on disk are intact.",
        kExitStorageFailure);
 }
 

@@ -45,8 +45,9 @@ namespace detail {
 inline constexpr std::string_view kSafetyRecord = "safety";
 inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
 inline constexpr int kExitStateMismatch = 70;
-// The exit code when the consensus store (safety record, saved blocks) cannot be written: the
-// node stops rather than sign anything its disk does not hold.
+// The exit code when the store cannot be written (an I/O error: a full or failing disk), be it
+// the consensus store (safety record, saved blocks) or a committed block: the node stops rather
+// than sign or apply anything its disk does not hold.
 inline constexpr int kExitStorageFailure = 74;
 
 class SystemClock final : public cs::Clock {
@@ -231,9 +232,10 @@ class Node::Impl final : public cs::PayloadSource {
   void SendTo(uint32_t index, const WireMessage& m);
   void UpdateStatus();
   [[noreturn]] void Halt(const std::string& why, int exit_code = detail::kExitStateMismatch);
-  // Halts on an I/O error of the consensus store (kExitStorageFailure); other errors are the
-  // peer's or the engine's refusal, logged (rate-limited) by the caller.
-  void HaltOnStorageError(const laurel::Status& st, const char* during);
+  // Halts on an I/O error of the store (kExitStorageFailure), naming its path and what was being
+  // written: the consensus store (safety record, saved blocks) or a committed block. Other
+  // errors are the peer's or the engine's refusal, logged (rate-limited) by the caller.
+  void HaltOnStorageError(const laurel::Status& st, const std::string& during);
 
   NodeConfig config_;
   ledger::Genesis genesis_;

@@ -274,12 +274,17 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
   rec.certificate = EncodeCommitProof(block_qc, commit_qc);
   rec.txs = std::move(txs);
   const laurel::Status st = store_->CommitBlock(rec, result);
-  if (!st.ok()) Halt("cannot commit block at height " + std::to_string(block.height) + ": " +
-                     st.ToString());
+  if (!st.ok()) {
+    // A disk that fails is not a state this node cannot vouch for: exit 74, not 70.
+    HaltOnStorageError(
+        st, "committing block " + Hex8(block.id) + " at height " + std::to_string(block.height));
+    Halt("cannot commit block at height " + std::to_string(block.height) + ": " + st.ToString());
+  }
   height_ = block.height;
   last_commit_at_ = std::chrono::steady_clock::now();
   node_metrics_.commits.Inc();
   if (auto pst = block_store_.Prune(block.height); !pst.ok()) {
+    HaltOnStorageError(pst, "pruning saved blocks");
     spdlog::error("[node] cannot prune saved blocks: {}", pst.ToString());
   }
   last_block_id_ = block.id;

@@ -47,7 +47,10 @@ void Node::Impl::OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source) {
   if (out.restart_engine) {
     spdlog::info("[sync] caught up at height {}", store_->Height());
     const laurel::Status st = RestartEngine();
-    if (!st.ok()) Halt("cannot restart consensus after sync: " + st.ToString());
+    if (!st.ok()) {
+      HaltOnStorageError(st, "restarting consensus after sync");
+      Halt("cannot restart consensus after sync: " + st.ToString());
+    }
   }
   UpdateStatus();
 }

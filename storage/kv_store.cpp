@@ -421,7 +421,9 @@ class KvStore final : public Store {
     std::vector<KvOp> ops;
     for (const auto& n : names) ops.push_back({Cf::kConsensus, n, "", /*erase=*/true});
     if (ops.empty()) return Status::Ok();
-    return kv_->Write(ops, /*sync=*/true);
+    // Not synced: the records deleted are saved blocks at or below the committed height; a
+    // delete lost in a crash leaves stale records, which the next load deletes again.
+    return kv_->Write(ops, /*sync=*/false);
   }
   Result<std::vector<std::pair<std::string, Bytes>>> ListConsensusRecords(
       std::string_view prefix) const override {

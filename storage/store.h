@@ -116,7 +116,8 @@ class Store : public ledger::StateView {
   // `sync` = false only for tests that model a lost write (the consensus canaries).
   virtual Status PutConsensusRecord(std::string_view name, ByteView value, bool sync = true) = 0;
   virtual Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const = 0;
-  // Deletes records (synced); absent names are ignored.
+  // Deletes records, unsynced: only for records a later load deletes again (saved blocks at or
+  // below the committed height); absent names are ignored.
   virtual Status DeleteConsensusRecords(const std::vector<std::string>& names) = 0;
   // Every record whose name starts with `prefix`, in name order.
   virtual Result<std::vector<std::pair<std::string, Bytes>>> ListConsensusRecords(

@@ -245,6 +245,9 @@ class Testnet:
                         LAUREL_UP_TIMEOUT="90")
         self.failed = False
         self._cleaned = False
+        # Called once every node is stopped, before the folder goes (e.g. to unmount a test's
+        # file system inside it); run on every way out, signals included.
+        self.after_stop = []
         for exe in ("laurel", "laureld"):
             check(os.access(os.path.join(self.bin, exe), os.X_OK),
                   f"{os.path.join(self.bin, exe)} is missing: build it first")
@@ -388,6 +391,11 @@ class Testnet:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+        for fn in self.after_stop:
+            try:
+                fn()
+            except Exception as e:
+                log(f"clean-up step failed: {e}")
         if self.keep or self.failed:
             log(f"testnet folder kept: {self.dir}")
         else:

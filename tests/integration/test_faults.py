@@ -4,8 +4,19 @@
   - wipe one node's data: it resyncs from its peers and agrees with them;
   - nothing lost: every tx acknowledged as committed (200 from ?wait=commit) is, at the end,
     committed at the same height and position with the same result on every node.
-Measures tx/s under the load and the time a wiped node takes to resync."""
+Measures tx/s under the load and the time a wiped node takes to resync.
 
+Then, on a second testnet, a full disk (test_disk_full; needs root to mount a tmpfs, skipped
+otherwise; `--disk-only` runs it alone): one validator's data folder is a small tmpfs that is
+filled up while it commits. It must stop by itself with exit code 74 and a HALT line naming its
+store and the error; the other three keep committing and admitting; with space freed it restarts,
+catches up, and no validator ever logs EQUIVOCATION."""
+
+import ctypes
+import errno
+import os
+import subprocess
+import sys
 import time
 
 from laurel_client import (Load, Testnet, build_tx_pool, check, log, main_wrapper, parse_args,
@@ -125,6 +136,169 @@ def run(net, load, all_nodes):
         f"({compared} heights)")
 
 
+# ------------------------------------------------------------------------------------------------
+# A full disk
+
+DISK_RATE = 8.0     # tx/s offered
+DISK_POOL = 400     # enough for the ~45 s of load
+TMPFS_SIZE = "32m"  # below RocksDB's WAL preallocation (~70 MB), so appends need new pages
+PR_SET_CHILD_SUBREAPER = 36
+EXIT_STORAGE_FAILURE = 74  # node/node_impl.h, docs/operator.md
+
+
+def fill(path):
+    """Appends zeros to `path` until the file system is full (ENOSPC); returns the bytes written."""
+    written = 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for size in (1 << 20, 1 << 12, 1):
+            buf = bytes(size)
+            while True:
+                try:
+                    n = os.write(fd, buf)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+                written += n
+    finally:
+        os.close(fd)
+    return written
+
+
+def unmount(path):
+    """Unmounts `path` if it is a mount point: retried while busy, then lazily."""
+    for _ in range(50):
+        if not os.path.ismount(path):
+            return
+        if subprocess.run(["umount", path], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
+    subprocess.run(["umount", "-l", path], capture_output=True)
+    if os.path.ismount(path):
+        log(f"could not unmount {path}")
+
+
+def exit_code(pid):
+    """The exit code of child `pid` once it has exited (it is reaped), else None."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return None
+    if done == 0:
+        return None
+    return os.waitstatus_to_exitcode(status)
+
+
+def test_disk_full(args):
+    if os.geteuid() != 0:
+        log("SKIP test_disk_full: mounting a tmpfs needs root")
+        return
+    # Nodes are started in the background by testnet/testnet and outlive it: as their subreaper
+    # this process becomes their parent, and so learns the exit code of the one that halts.
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        log(f"SKIP test_disk_full: prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(ctypes.get_errno())}")
+        return
+    with Testnet(args, "diskfull") as net:
+        net.init()
+        victim = 3
+        data = os.path.join(net.dir, f"node{victim}", "data")
+        os.makedirs(data)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE},mode=0700", "tmpfs",
+                            data], capture_output=True, text=True)
+        if r.returncode != 0:
+            log(f"SKIP test_disk_full: cannot mount a tmpfs on {data}: "
+                f"{(r.stderr or r.stdout).strip()}")
+            return
+        net.after_stop.append(lambda: unmount(data))
+        try:
+            run_disk_full(net, victim, data)
+        finally:
+            pid = net.pids().get(victim)
+            if pid is not None and net.running(victim):
+                net.kill(victim)
+                exit_code(pid)
+            unmount(data)
+
+
+def run_disk_full(net, victim, data):
+    pool = build_tx_pool(net.laurel, net.key("city-fed"), DISK_POOL)
+    net.up()
+    all_nodes = list(range(net.n))
+    others = [i for i in all_nodes if i != victim]
+    load = Load(net, pool, all_nodes, rate=DISK_RATE, wait_timeout=10).start()
+    try:
+        net.wait_progress(all_nodes, 2, 30)
+        pid = net.pids()[victim]
+        filler = os.path.join(data, "filler")
+        t0 = time.monotonic()
+        filled = fill(filler)
+        load.set_live(others)
+        log(f"filled node{victim}'s {TMPFS_SIZE} tmpfs: {filled} bytes more, at height "
+            f"{net.height(0)}")
+
+        # It stops by itself: the space RocksDB frees (an old WAL) is taken again at once.
+        def halted():
+            code = exit_code(pid)
+            if code is None:
+                fill(filler)
+            return code is not None and (code,)
+        (code,) = wait_for(halted, 30, f"node{victim} to stop on its full disk", interval=0.1)
+        dt = time.monotonic() - t0
+        with open(net.log_path(victim), errors="replace") as f:
+            halts = [line.strip() for line in f if "HALT:" in line]
+        check(code == EXIT_STORAGE_FAILURE,
+              f"node{victim} exited with code {code}, not {EXIT_STORAGE_FAILURE}; HALT lines: "
+              f"{halts}")
+        store = os.path.join(data, "db")
+        check(any(f"cannot write to the store at {store}" in h and "No space left" in h
+                  for h in halts),
+              f"node{victim}'s HALT line does not name its store ({store}) and the error: {halts}")
+        log(f"MEASURED node{victim} stopped with exit code {code} {dt:.1f}s after its disk "
+            f"filled: {halts[-1][:300]}")
+
+        # The other three keep committing and admitting.
+        net.wait_progress(others, 3, 30)
+        a0 = len(load.snapshot())
+        wait_for(lambda: len(load.snapshot()) >= a0 + 3, 30,
+                 f"txs to be acknowledged by nodes {others} with node{victim} stopped")
+        log(f"nodes {others} committed 3 blocks and acknowledged txs with node{victim} stopped")
+
+        # Space freed: it restarts, catches up and takes part again.
+        os.remove(filler)
+        target = max(h for h in net.heights(others).values())
+        t0 = time.monotonic()
+        net.start(victim)
+        net.wait_height([victim], target, 60, f"node{victim} to catch up to height {target}")
+        log(f"MEASURED node{victim} restarted on a freed disk and reached height {target} in "
+            f"{time.monotonic() - t0:.1f}s")
+        load.set_live(all_nodes)
+        net.wait_progress(all_nodes, 3, 30)
+    finally:
+        load.stop()
+
+    acked = load.snapshot()
+    check(acked, "no tx was acknowledged")
+    top = max(loc[0] for loc in acked.values())
+    net.wait_height(all_nodes, top, 30)
+    net.assert_txs_everywhere(all_nodes, acked)
+    upto = min(net.heights(all_nodes).values())
+    compared = net.assert_same_blocks(all_nodes, upto)
+    for i in all_nodes:
+        with open(net.log_path(i), errors="replace") as f:
+            bad = [line.strip() for line in f if "EQUIVOCATION" in line]
+        check(not bad, f"node{i} logged equivocation: {bad[:3]}")
+    log(f"all {len(acked)} acknowledged txs are on every node; block_id and state_root agree on "
+        f"all {net.n} nodes at heights 1..{upto} ({compared} heights); no EQUIVOCATION logged")
+
+
 if __name__ == "__main__":
+    disk_only = "--disk-only" in sys.argv
+    if disk_only:
+        sys.argv.remove("--disk-only")
     a = parse_args(default_offset=10)
-    main_wrapper(lambda: test(a))
+    if disk_only:
+        main_wrapper(lambda: test_disk_full(a))
+    else:
+        main_wrapper(lambda: (test(a), test_disk_full(a)))

@@ -484,7 +484,7 @@ class Adversary {
   void TimeoutMove(Round r) {
     const TimeoutCert* tc = Tc(r - 1);
     const QuorumCert& hqc = LowQc(r);
-    const TimeoutVote t = SignTimeout(kEpoch, r, hqc, kByz, Key(kByz));
+    const TimeoutVote t = SignTimeout(s_.genesis().id, kEpoch, r, hqc, kByz, Key(kByz));
     AddTimeout(t);
     Trace("byz timeout r%llu hqc%llu", U(r), U(hqc.round()));
     const SyncInfo sync = SyncFor(hqc, tc);

@@ -162,8 +162,8 @@ struct NodeLayer::Impl {
     const std::optional<Round> r = nodes[i].book->TakeReadyRound();
     if (!r) return;
     Outputs out;
-    (void)engine->OnPayloadReady(*r, out);
-    host.HostOutputs(i, out);
+    const Status st = engine->OnPayloadReady(*r, out);
+    host.HostOutputs(i, st, out);
   }
 
   // --- admission and gossip ---

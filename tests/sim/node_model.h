@@ -60,8 +60,9 @@ class NodeHost {
   virtual uint64_t HostDelay() = 0;
   // Sends a consensus message from instance `from` through the simulated network.
   virtual void HostSend(int from, const consensus::Outbound& o) = 0;
-  // Carries out an engine's outputs for instance `inst` (as after any engine input).
-  virtual void HostOutputs(int inst, consensus::Outputs& out) = 0;
+  // Carries out what an engine input of instance `inst` returned, as after any other input (a
+  // failed write halts the node instead).
+  virtual void HostOutputs(int inst, const Status& st, consensus::Outputs& out) = 0;
   // Schedules NodeLayer::OnEvent(inst, event) at virtual time `at`.
   virtual void HostSchedule(uint64_t at, int inst, std::shared_ptr<const struct NodeEvent> ev) = 0;
   virtual void HostViolation(bool safety, const std::string& what) = 0;

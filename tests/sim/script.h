@@ -147,7 +147,7 @@ class Script {
   void MakeSignerOnly(uint32_t i) {
     Node& n = *nodes_[i];
     n.faulty = true;
-    n.signer = std::make_unique<SafetyRules>(Key(i), i, kEpoch, n.store, hooks_);
+    n.signer = std::make_unique<SafetyRules>(Key(i), i, kEpoch, genesis_.id, n.store, hooks_);
     if (!n.signer->Load(genesis_qc()).ok()) Fail(false, "signer load failed");
   }
   SafetyRules* Signer(uint32_t i) { return nodes_[i]->signer.get(); }
@@ -155,7 +155,7 @@ class Script {
   void CrashSigner(uint32_t i) {
     Node& n = *nodes_[i];
     n.store.Crash();
-    n.signer = std::make_unique<SafetyRules>(Key(i), i, kEpoch, n.store, hooks_);
+    n.signer = std::make_unique<SafetyRules>(Key(i), i, kEpoch, genesis_.id, n.store, hooks_);
     if (!n.signer->Load(genesis_qc()).ok()) Fail(false, "signer reload failed");
     ++outcome_.crashes;
   }
@@ -239,7 +239,7 @@ class Script {
   }
   Vote ByzVote(const Block& b) const { return SignVote(VoteDataFor(b), kByz, Key(kByz)); }
   TimeoutVote ByzTimeout(Round r, const QuorumCert& hqc) const {
-    return SignTimeout(kEpoch, r, hqc, kByz, Key(kByz));
+    return SignTimeout(genesis_.id, kEpoch, r, hqc, kByz, Key(kByz));
   }
   // The QC of `b` from the votes in the Byzantine inbox plus its own, if they reach a quorum.
   std::optional<QuorumCert> AssembleQc(const Block& b) const {

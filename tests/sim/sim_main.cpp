@@ -1,9 +1,10 @@
 // laurel-sim: runs simulator scenarios from the command line (soak runs, canaries, replays).
 //
-//   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--canary a..g|NAME] [--verbose]
-//              [--node] [--txs-per-s R] [--node-mutation 1|2]   with the node layer (mempools,
-//              payload books, sync
-//                                         trackers, client transactions): NodeScenario
+//   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--io-errors RATE] [--canary a..g|NAME]
+//              [--verbose] [--node] [--txs-per-s R] [--node-mutation 1|2]
+//     --io-errors sets every scenario's io_error_rate (otherwise drawn from the seed; 0: none)
+//     --node adds the node layer (mempools, payload books, sync trackers, client transactions):
+//     NodeScenario; --txs-per-s and --node-mutation set its rate and mutation
 //   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...]
 //   laurel-sim --adversarial [--seed S] [--seeds N] [--canary ...]
 //   laurel-sim --directed [--seed K] [--seeds N] [--canary ...]   scripted scenarios 1..3
@@ -39,16 +40,19 @@ struct Options {
   std::vector<std::string> modes = {"adversarial", "random", "twins"};
   Canary canary = Canary::kNone;
   bool verbose = false;
+  double io_errors = -1;   // random mode: < 0 = as drawn from the seed
   bool node = false;       // random mode with the node layer (NodeScenario)
   uint32_t txs_per_s = 0;  // overrides the node layer's drawn rate (random mode)
   uint8_t node_mutation = 0;
 };
 
-Scenario Make(const std::string& mode, uint64_t k, uint32_t n, Canary c) {
+Scenario Make(const std::string& mode, uint64_t k, uint32_t n, Canary c, double io_errors = -1) {
   if (mode == "directed") return DirectedScenario(k, c);
   if (mode == "twins") return TwinsScenario(k, c);
   if (mode == "adversarial") return AdversarialScenario(k, c);
-  return RandomScenario(k, n, c);
+  Scenario s = RandomScenario(k, n, c);
+  if (io_errors >= 0) s.io_error_rate = io_errors;
+  return s;
 }
 
 double Now() {
@@ -208,6 +212,8 @@ int main(int argc, char** argv) {
       o.seeds = std::strtoull(next().c_str(), nullptr, 10);
     else if (a == "--n")
       o.n = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
+    else if (a == "--io-errors")
+      o.io_errors = std::strtod(next().c_str(), nullptr);
     else if (a == "--max")
       o.max = std::strtoull(next().c_str(), nullptr, 10);
     else if (a == "--modes") {
@@ -238,31 +244,38 @@ int main(int argc, char** argv) {
   uint64_t failures = 0;
   uint64_t events = 0;
   uint64_t crashes = 0;
+  uint64_t io_errors = 0;
   if (o.mode == "directed") {
     o.seed = std::max<uint64_t>(o.seed, 1);
     o.seeds = std::min(o.seeds, DirectedCount() + 1 - std::min(o.seed, DirectedCount() + 1));
   }
   for (uint64_t k = o.seed; k < o.seed + o.seeds; ++k) {
-    Scenario s = Make(o.mode, k, o.n, o.canary);
+    Scenario s = Make(o.mode, k, o.n, o.canary, o.io_errors);
     if (o.mode == "random" && (o.node || o.txs_per_s > 0)) {
       s = NodeScenario(k, o.n);
       s.canary = o.canary;
+      if (o.io_errors >= 0) s.io_error_rate = o.io_errors;
       if (o.txs_per_s > 0) s.txs_per_s = o.txs_per_s;
       s.node_mutation = o.node_mutation;
     }
     Outcome out = Run(s);
     events += out.events;
     crashes += out.crashes;
+    io_errors += out.io_errors;
     if (o.verbose || !out.ok) {
       std::printf(
-          "%s: %s\n    height=%llu events=%llu virtual_ms=%llu crashes=%llu evidence=%llu\n",
+          "%s: %s\n    height=%llu events=%llu virtual_ms=%llu crashes=%llu evidence=%llu "
+          "io_errors=%llu\n",
           out.ok ? "ok" : "FAIL", Describe(s).c_str(),
           static_cast<unsigned long long>(out.max_height),
           static_cast<unsigned long long>(out.events),
           static_cast<unsigned long long>(out.virtual_ms),
           static_cast<unsigned long long>(out.crashes),
-          static_cast<unsigned long long>(out.evidence));
-      if (!out.node_summary.empty()) std::printf("    %s\n", out.node_summary.c_str());
+          static_cast<unsigned long long>(out.evidence),
+          static_cast<unsigned long long>(out.io_errors));
+    }
+    if (!out.node_summary.empty() && (o.verbose || !out.ok)) {
+      std::printf("    %s\n", out.node_summary.c_str());
     }
     if (!out.ok) {
       std::printf("    %s\n    replay: %s\n", out.violation.c_str(), ReplayCommand(s).c_str());
@@ -272,9 +285,11 @@ int main(int argc, char** argv) {
   }
   const double secs = Now() - t0;
   std::printf(
-      "%llu scenarios (%s), %llu failed, %llu events, %llu crashes, %.1fs, %.1f scenarios/s\n",
+      "%llu scenarios (%s), %llu failed, %llu events, %llu crashes, %llu injected I/O errors, "
+      "%.1fs, %.1f scenarios/s\n",
       static_cast<unsigned long long>(o.seeds), o.mode.c_str(),
       static_cast<unsigned long long>(failures), static_cast<unsigned long long>(events),
-      static_cast<unsigned long long>(crashes), secs, static_cast<double>(o.seeds) / secs);
+      static_cast<unsigned long long>(crashes), static_cast<unsigned long long>(io_errors), secs,
+      static_cast<double>(o.seeds) / secs);
   return failures == 0 ? 0 : 1;
 }

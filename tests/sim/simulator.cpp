@@ -51,11 +51,53 @@ class SimPayload : public PayloadSource {
   std::map<Round, bool> pending_;
 };
 
+// A node's disk with fault injection (Scenario::io_error_rate). A write may fail with IoError,
+// as on a full or failing disk: the failed write is lost or, half the time, reached the disk
+// anyway (a sync can report an error after the data was written). Either way the engine must
+// return the error, and the node halts (Cluster::HaltAfterIoError).
+enum class IoFault : uint8_t { kNone, kLost, kWritten };
+
+class FaultySafetyStore : public SafetyStore {
+ public:
+  void Attach(Cluster* c, int inst) {
+    cluster_ = c;
+    inst_ = inst;
+  }
+  Result<std::optional<Bytes>> Get() override { return mem_.Get(); }
+  Status Put(ByteView record, bool sync) override;
+  // Forgets every write not synced, as MemorySafetyStore::Crash.
+  void Crash() { mem_.Crash(); }
+  // The record a crash now would leave (the last synced one).
+  const std::optional<Bytes>& durable() const { return durable_; }
+
+ private:
+  Cluster* cluster_ = nullptr;
+  int inst_ = 0;
+  MemorySafetyStore mem_;
+  std::optional<Bytes> durable_;
+};
+
+class FaultyBlockStore : public BlockStore {
+ public:
+  void Attach(Cluster* c, int inst) {
+    cluster_ = c;
+    inst_ = inst;
+  }
+  Status Save(const Block& b) override;
+  std::vector<Block> Above(uint64_t height) { return mem_.Above(height); }
+
+ private:
+  Cluster* cluster_ = nullptr;
+  int inst_ = 0;
+  MemoryBlockStore mem_;
+};
+
 struct Instance {
   uint32_t index = 0;
   bool byzantine = false;
-  MemorySafetyStore store;
-  MemoryBlockStore blocks;
+  FaultySafetyStore store;
+  FaultyBlockStore blocks;
+  bool io_failed = false;  // a write failed during the current input
   std::vector<CommittedBlock> ledger;
   std::map<BlockId, size_t> ledger_pos;
   std::unique_ptr<SimPayload> payload;
@@ -96,7 +138,8 @@ class Cluster : public NodeHost {
       : s_(s),
         rng_(s.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(s.canary) + 17),
         genesis_(GenesisBlock(kEpoch, kChainId)),
-        election_(s.round_leaders),
+        // Twins: the scripted leaders of rounds 1-6, then the built-in election.
+        election_(s.round_leaders, s.n),
         validators_(kEpoch, PublicKeys(s.n), genesis_.id, &checker_,
                     s.round_leaders.empty() ? nullptr : &election_),
         hooks_(HooksFor(s.canary)) {
@@ -143,7 +186,13 @@ class Cluster : public NodeHost {
   }
   uint64_t HostDelay() override { return Delay(); }
   void HostSend(int from, const Outbound& o) override { Send(from, o); }
-  void HostOutputs(int i, Outputs& out) override { HandleOutputs(i, out); }
+  void HostOutputs(int i, const Status& st, Outputs& out) override {
+    if (HaltAfterIoError(i, st, out)) return;
+    if (!st.ok() && st.code() != StatusCode::kInvalidArgument) {
+      Violation(false, "engine error: " + st.ToString());
+    }
+    HandleOutputs(i, out);
+  }
   void HostSchedule(uint64_t at, int i, std::shared_ptr<const NodeEvent> ev) override {
     Event e;
     e.kind = EvKind::kNode;
@@ -159,6 +208,8 @@ class Cluster : public NodeHost {
   uint64_t Rand(uint64_t n) { return n == 0 ? 0 : rng_() % n; }
   double Uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
   uint64_t now() const { return clock_.now; }
+  // Whether this write of instance i fails (Scenario::io_error_rate), and how.
+  IoFault InjectIoFault(int i);
   void Push(Event e) {
     e.seq = seq_++;
     queue_.push(std::move(e));
@@ -175,6 +226,8 @@ class Cluster : public NodeHost {
     inst->index = index;
     inst->byzantine = byzantine;
     inst->payload = std::make_unique<SimPayload>(this, static_cast<int>(instances_.size()));
+    inst->store.Attach(this, static_cast<int>(instances_.size()));
+    inst->blocks.Attach(this, static_cast<int>(instances_.size()));
     instances_.push_back(std::move(inst));
   }
   bool TwinsMode() const { return !s_.round_groups.empty(); }
@@ -182,6 +235,7 @@ class Cluster : public NodeHost {
 
   void StartEngine(int i);
   void Crash(int i);
+  bool HaltAfterIoError(int i, const Status& st, const Outputs& out);
   void Handle(const Event& e);
   void HandleOutputs(int i, Outputs& out);
   void Send(int i, const Outbound& o);
@@ -256,6 +310,79 @@ std::optional<Bytes> SimPayload::Pull(Round round, uint64_t height) {
   return p;
 }
 
+Status FaultySafetyStore::Put(ByteView record, bool sync) {
+  const IoFault f = cluster_ != nullptr ? cluster_->InjectIoFault(inst_) : IoFault::kNone;
+  if (f != IoFault::kLost) {
+    LAUREL_RETURN_IF_ERROR(mem_.Put(record, sync));
+    if (sync) durable_ = Bytes(record.begin(), record.end());
+  }
+  if (f != IoFault::kNone) return Status::IoError("injected: no space left on device");
+  return Status::Ok();
+}
+
+Status FaultyBlockStore::Save(const Block& b) {
+  const IoFault f = cluster_ != nullptr ? cluster_->InjectIoFault(inst_) : IoFault::kNone;
+  if (f != IoFault::kLost) LAUREL_RETURN_IF_ERROR(mem_.Save(b));
+  if (f != IoFault::kNone) return Status::IoError("injected: no space left on device");
+  return Status::Ok();
+}
+
+IoFault Cluster::InjectIoFault(int i) {
+  // Like crashes: before GST only, and never more nodes down than the scenario allows.
+  if (s_.io_error_rate <= 0 || AfterGst() || down_ >= s_.max_down) return IoFault::kNone;
+  if (Uniform() >= s_.io_error_rate) return IoFault::kNone;
+  ++outcome_.io_errors;
+  instances_[i]->io_failed = true;
+  return Uniform() < 0.5 ? IoFault::kLost : IoFault::kWritten;
+}
+
+// A write failed during this input. The engine must return the IoError, and nothing it put out
+// may be signed beyond what the durable safety record holds; the node halts (its outputs never
+// leave, as laureld exits with code 74) and restarts later from what is durable.
+bool Cluster::HaltAfterIoError(int i, const Status& st, const Outputs& out) {
+  Instance& in = *instances_[i];
+  if (!in.io_failed) return false;
+  in.io_failed = false;
+  std::ostringstream who;
+  who << "node " << i << " (key " << in.index << ") ";
+  if (st.code() != StatusCode::kIoError) {
+    Violation(false, who.str() + "returned '" + st.ToString() + "' after a failed write");
+    return true;
+  }
+  SafetyRecord durable;  // none durable yet: no signature may have left
+  if (in.store.durable()) {
+    auto rec = DecodeSafetyRecord(*in.store.durable());
+    if (!rec.ok()) {
+      Violation(true, who.str() + "durable safety record unreadable: " + rec.status().ToString());
+      return true;
+    }
+    durable = *rec;
+  }
+  for (const Outbound& o : out.sends) {
+    const char* what = nullptr;
+    Round r = 0;
+    Round held = durable.last_voted_round;
+    if (const auto* v = std::get_if<VoteMsg>(&o.message)) {
+      what = "vote";
+      r = v->vote.data.round;
+    } else if (const auto* t = std::get_if<TimeoutMsg>(&o.message)) {
+      what = "timeout";
+      r = t->timeout.round;
+      held = durable.highest_timeout_round;
+    } else if (const auto* p = std::get_if<ProposalMsg>(&o.message)) {
+      what = "proposal";  // the leader's own vote is persisted before its proposal leaves
+      r = p->block.round;
+    }
+    if (what != nullptr && r > held) {
+      Violation(true, who.str() + "put out a " + what + " for round " + std::to_string(r) +
+                          " that its durable safety record does not hold (a write failed)");
+      return true;
+    }
+  }
+  Crash(i);
+  return true;
+}
+
 void Cluster::StartEngine(int i) {
   Instance& in = *instances_[i];
   RecoveryData rec = GenesisRecovery(genesis_);
@@ -273,6 +400,7 @@ void Cluster::StartEngine(int i) {
   in.up = true;
   Outputs out;
   Status st = in.engine->Start(out);
+  if (HaltAfterIoError(i, st, out)) return;
   if (!st.ok()) Violation(false, "engine start failed: " + st.ToString());
   HandleOutputs(i, out);
 }
@@ -608,6 +736,7 @@ void Cluster::Handle(const Event& e) {
     default:
       break;
   }
+  if (HaltAfterIoError(e.inst, st, out)) return;
   // Honest engines only send valid messages; stale-proposal forgeries are rejected silently.
   if (!st.ok() && st.code() != StatusCode::kInvalidArgument) {
     Violation(false, "engine error: " + st.ToString());
@@ -780,7 +909,7 @@ std::string Describe(const Scenario& s) {
   if (s.mode == "random") {
     os << " partition_changes=" << s.partition_changes << " random_crashes=" << s.random_crashes
        << " crash_after_send=" << s.crash_after_send << " max_down=" << s.max_down
-       << " gst_ms=" << s.gst_ms;
+       << " gst_ms=" << s.gst_ms << " io_error_rate=" << s.io_error_rate;
     if (s.txs_per_s > 0) {
       os << " txs_per_s=" << s.txs_per_s << " byzantine_node=" << s.byzantine_node;
       if (s.node_mutation != 0) os << " node_mutation=" << int{s.node_mutation};
@@ -800,6 +929,8 @@ std::string ReplayCommand(const Scenario& s) {
   std::ostringstream os;
   os << "build/bin/laurel-sim --" << s.mode << " --seed " << s.seed;
   if (s.mode == "random") os << " --n " << s.n;  // the drawn n, so the replay is exact
+  // The rate is drawn from the seed, but a test may set another one.
+  if (s.mode == "random" && s.io_error_rate > 0) os << " --io-errors " << s.io_error_rate;
   if (s.mode == "random" && s.txs_per_s > 0) os << " --txs-per-s " << s.txs_per_s;
   if (s.mode == "random" && s.node_mutation != 0) os << " --node-mutation " << int{s.node_mutation};
   if (s.canary != Canary::kNone) os << " --canary " << CanaryName(s.canary);
@@ -831,6 +962,11 @@ Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary) {
     s.crash_after_send = crash_rates[r() % 4];
   }
   s.max_down = s.n == 4 ? 1 : 2;
+  // Drawn last: the draws above are the same for a seed with or without this one.
+  const bool io_errors = u() < 0.25;
+  const double io_rates[] = {0.005, 0.02, 0.1};
+  const double io_rate = io_rates[r() % 3];
+  if (io_errors) s.io_error_rate = io_rate;
   // Drawn from a stream of its own, so that the draws above stay those of earlier versions.
   std::mt19937_64 rn(seed ^ 0x6e6f64656c617972ULL);
   s.byzantine_node = s.twins > 0 && rn() % 3 != 0;
@@ -931,8 +1067,9 @@ std::vector<crypto::PrivateKey> MakeKeys(uint8_t tag, size_t n) {
   return k;
 }
 
-uint32_t TableElection::Leader(consensus::Round round, const consensus::Block* /*prev*/) const {
+uint32_t TableElection::Leader(consensus::Round round, const consensus::Block* prev) const {
   if (round >= 1 && round <= table_.size()) return table_[round - 1];
+  if (elect_after_n_ > 0) return consensus::ElectLeader(round, prev, elect_after_n_);
   return static_cast<uint32_t>(round);  // reduced mod n by the validator set
 }
 

@@ -7,7 +7,8 @@
 // duplicates and reorders messages and can be partitioned, by time (random scenarios) or by
 // message round (Twins scenarios). Nodes crash and restart from their synced safety record and
 // their durable committed ledger; "crash points" crash a node right after it sent a vote,
-// timeout or proposal. A Byzantine key may also craft proposals that extend a stale QC.
+// timeout or proposal; a write to a node's disk may fail (I/O error), which halts the node. A
+// Byzantine key may also craft proposals that extend a stale QC.
 //
 // Invariants are checked on every commit: honest nodes never commit different blocks at one
 // height, each node commits exactly once and in order, and every commit carries a valid
@@ -65,6 +66,10 @@ struct Scenario {
   double crash_after_send = 0;  // probability of a crash point after a vote/timeout/proposal
   uint32_t max_down = 1;        // nodes down at once
   uint64_t gst_ms = 5000;
+  // Random mode: the probability that a write to a node's disk (a Put of its safety record, a
+  // block Save) fails with IoError, before GST and while fewer than max_down nodes are down.
+  // The engine must return the error; the node then halts, and restarts like a crashed one.
+  double io_error_rate = 0;
   // Twins mode: per round 1..R, the group of each instance and the leading key.
   std::vector<std::vector<uint8_t>> round_groups;
   std::vector<uint32_t> round_leaders;
@@ -83,7 +88,8 @@ struct Scenario {
 
 std::string Describe(const Scenario& s);
 
-// The random scenario of `seed`. n_override: 0 = pick 4 or 7 from the seed.
+// The random scenario of `seed`. n_override: 0 = pick 4 or 7 from the seed. io_error_rate is
+// drawn last (a quarter of the seeds get one), so the other draws of a seed never depend on it.
 Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary);
 // The random scenario of `seed` with the node layer: txs_per_s drawn from the seed (25, 100 or
 // 250: at 250 a partition before GST fills the mempools).
@@ -122,6 +128,7 @@ struct Outcome {
   uint64_t max_height = 0;  // highest honest committed height
   uint64_t crashes = 0;
   uint64_t evidence = 0;
+  uint64_t io_errors = 0;    // failed writes injected (io_error_rate)
   std::string node_summary;  // the node layer's counters, when it ran
 };
 
@@ -147,15 +154,17 @@ class MemoChecker : public consensus::SignatureChecker {
   std::map<Hash32, bool> memo_;
 };
 
-// Leaders from a table for rounds 1..size(), round-robin after it (the validator set reduces
-// the answer modulo n).
+// Leaders from a table for rounds 1..size(); after it round-robin (the validator set reduces
+// the answer modulo n) or, given n, the built-in election (consensus::ElectLeader).
 class TableElection : public consensus::LeaderElection {
  public:
-  explicit TableElection(std::vector<uint32_t> table) : table_(std::move(table)) {}
+  explicit TableElection(std::vector<uint32_t> table, uint32_t elect_after_n = 0)
+      : table_(std::move(table)), elect_after_n_(elect_after_n) {}
   uint32_t Leader(consensus::Round round, const consensus::Block* prev) const override;
 
  private:
   std::vector<uint32_t> table_;
+  uint32_t elect_after_n_;
 };
 
 // n deterministic keys from seeds (tag, 0, ..., 0, i).

@@ -251,3 +251,201 @@ TEST_CASE("the round timer doubles only for rounds in a row entered through a ti
   CHECK(round_timer(o5) == 1000);
   (void)b1;
 }
+
+namespace {
+
+// Stores whose writes fail on demand, as on a full or failing disk.
+struct FailingSafetyStore final : SafetyStore {
+  Result<std::optional<Bytes>> Get() override { return mem.Get(); }
+  Status Put(ByteView record, bool sync) override {
+    if (fail) return Status::IoError("injected: no space left on device");
+    return mem.Put(record, sync);
+  }
+  MemorySafetyStore mem;
+  bool fail = false;
+};
+struct FailingBlockStore final : BlockStore {
+  Status Save(const Block& b) override {
+    if (fail) return Status::IoError("injected: no space left on device");
+    return mem.Save(b);
+  }
+  MemoryBlockStore mem;
+  bool fail = false;
+};
+
+// Validator 3 on a disk that can fail.
+struct DiskNode {
+  Fixture fx;
+  FailingSafetyStore store;
+  FailingBlockStore blocks;
+  FixedClock clock;
+  FixedPayload payload;
+  std::unique_ptr<Engine> engine;
+
+  DiskNode() { Restart(); }
+  void Restart() {
+    store.mem.Crash();
+    EngineConfig cfg;
+    cfg.my_index = 3;
+    RecoveryData rd = GenesisRecovery(fx.genesis);
+    rd.blocks = blocks.mem.Above(0);
+    engine = std::make_unique<Engine>(cfg, fx.vs, TestKeys()[3], store, blocks, clock, payload,
+                                      std::move(rd));
+    Outputs out;
+    REQUIRE(engine->Start(out).ok());
+  }
+  SyncInfo Sync(const QuorumCert& hqc) const { return SyncInfo{hqc, fx.GQc(), std::nullopt}; }
+};
+
+// The signed messages (votes, timeouts, proposals) among the outputs.
+size_t Signed(const Outputs& out) {
+  size_t n = 0;
+  for (const auto& o : out.sends) n += std::holds_alternative<SyncMsg>(o.message) ? 0 : 1;
+  return n;
+}
+
+// With the disk working, validator 3 (n) votes for b2 of round 2, whose QC q1 (signers
+// {1, 2, 3}) makes it the leader of round 3 once b2 is certified. Returns QC(b2).
+QuorumCert VoteForB2LeadingRound3(DiskNode& n, const Block& b1) {
+  const Fixture& fx = n.fx;
+  const QuorumCert q1 = fx.MakeQc(b1, {1, 2, 3});
+  const Block b2 = fx.MakeBlock(2, b1, q1);
+  REQUIRE(fx.vs.Leader(3, &b2) == 3);
+  Outputs fetched;
+  REQUIRE(n.engine->OnFetchedBlocks({b1}, fetched).ok());
+  Outputs voted;
+  REQUIRE(n.engine->OnMessage(2, ProposalMsg{b2, n.Sync(q1)}, voted).ok());
+  REQUIRE(n.engine->safety_record().last_voted_round == 2);
+  return fx.MakeQc(b2);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an engine whose safety record cannot be written returns IoError and puts out no vote, "
+    "timeout or proposal",
+    "[engine][io]") {
+  DiskNode n;
+  const Fixture& fx = n.fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  n.store.fail = true;
+  Outputs vote_out;
+  CHECK(n.engine->OnMessage(1, ProposalMsg{b1, n.Sync(fx.GQc())}, vote_out).code() ==
+        StatusCode::kIoError);
+  CHECK(Signed(vote_out) == 0);
+  Outputs timeout_out;
+  CHECK(n.engine->OnTimer(TimerKind::kRound, 1, timeout_out).code() == StatusCode::kIoError);
+  CHECK(Signed(timeout_out) == 0);
+  CHECK(n.engine->safety_record().last_voted_round == 0);
+
+  // With the disk working validator 3 votes for b2 (round 2), then the disk fails as QC(b2)
+  // makes it the leader of round 3 (one of b2's QC signers but b2's proposer). Its own vote
+  // cannot be persisted: no proposal.
+  n.store.fail = false;
+  const QuorumCert q2 = VoteForB2LeadingRound3(n, b1);
+  n.store.fail = true;
+  Outputs lead_out;
+  CHECK(n.engine->OnMessage(0, SyncMsg{n.Sync(q2)}, lead_out).code() == StatusCode::kIoError);
+  CHECK(n.engine->current_round() == 3);
+  CHECK(Signed(lead_out) == 0);
+  CHECK(n.engine->safety_record().last_voted_round == 2);
+
+  // The host halts; restarted on a working disk, the node leads round 3 after all.
+  n.store.fail = false;
+  n.Restart();
+  Outputs again;
+  REQUIRE(n.engine->OnMessage(0, SyncMsg{n.Sync(q2)}, again).ok());
+  bool proposed = false;
+  for (const auto& o : again.sends) {
+    if (const auto* p = std::get_if<ProposalMsg>(&o.message)) proposed = p->block.round == 3;
+  }
+  CHECK(proposed);
+}
+
+TEST_CASE(
+    "an engine whose block store fails returns IoError and neither votes for nor proposes the "
+    "block it could not save",
+    "[engine][io]") {
+  DiskNode n;
+  const Fixture& fx = n.fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  n.blocks.fail = true;
+  Outputs vote_out;
+  CHECK(n.engine->OnMessage(1, ProposalMsg{b1, n.Sync(fx.GQc())}, vote_out).code() ==
+        StatusCode::kIoError);
+  CHECK(Signed(vote_out) == 0);
+  CHECK(n.engine->safety_record().last_voted_round == 0);
+
+  n.blocks.fail = false;
+  const QuorumCert q2 = VoteForB2LeadingRound3(n, b1);
+  n.blocks.fail = true;
+  Outputs lead_out;
+  CHECK(n.engine->OnMessage(0, SyncMsg{n.Sync(q2)}, lead_out).code() == StatusCode::kIoError);
+  CHECK(Signed(lead_out) == 0);
+  // The leader's vote was persisted before the save failed: the record holds more than what
+  // left, never less, and the restarted leader does not propose a second block in round 3.
+  CHECK(n.engine->safety_record().last_voted_round == 3);
+}
+
+TEST_CASE(
+    "a safety record whose TC no longer verifies (timeout sign-bytes v1) is resumed from but "
+    "never sent",
+    "[engine][upgrade]") {
+  Node n;
+  const Fixture& fx = n.fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  const QuorumCert q1 = fx.MakeQc(b1);
+  // TC(2) as a version before the genesis id was signed made it: "laurel/timeout/v1\0" over
+  // epoch u64 | round u64 | hqc_round u64.
+  TimeoutCert legacy;
+  legacy.epoch = 1;
+  legacy.round = 2;
+  legacy.high_qc = q1;
+  Bytes v1_bytes;
+  for (uint64_t v : {uint64_t{1}, uint64_t{2}, uint64_t{1}}) {
+    for (int i = 7; i >= 0; --i) v1_bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  for (uint32_t s = 0; s < 3; ++s) {
+    legacy.entries.push_back(
+        {s, 1,
+         crypto::SignWithDomain(TestKeys()[s], std::string_view("laurel/timeout/v1\0", 18),
+                                v1_bytes)});
+  }
+  REQUIRE_FALSE(fx.vs.VerifyTc(legacy).ok());
+  // The record of a node that timed out in round 3, entered through that TC.
+  SafetyRecord rec;
+  rec.epoch = 1;
+  rec.last_voted_round = 3;
+  rec.highest_timeout_round = 3;
+  rec.one_chain_round = 1;
+  rec.one_chain_qc = q1;
+  rec.last_tc = legacy;
+  REQUIRE(n.store.Put(EncodeSafetyRecord(rec), /*sync=*/true).ok());
+
+  n.Restart();  // starts (REQUIRE inside)
+  CHECK(n.engine->record_tc_unverified());
+  CHECK(n.engine->current_round() == 3);  // where its record says it signed last
+  CHECK_FALSE(n.engine->CurrentSyncInfo().highest_tc.has_value());
+  // Its own TC still lets it time out in round 3, and all it sends verifies.
+  Outputs out;
+  REQUIRE(n.engine->OnTimer(TimerKind::kRound, 3, out).ok());
+  const TimeoutMsg* sent = nullptr;
+  for (const auto& o : out.sends) {
+    if (const auto* t = std::get_if<TimeoutMsg>(&o.message)) sent = t;
+  }
+  REQUIRE(sent != nullptr);
+  CHECK(sent->timeout.round == 3);
+  CHECK(fx.vs.VerifyTimeout(sent->timeout).ok());
+  CHECK(fx.vs.VerifySyncInfo(sent->sync).ok());
+  CHECK(n.engine->safety_record().last_tc == legacy);  // the record is left as it was
+
+  // The next TC it learns replaces it, and is sent from then on.
+  const TimeoutCert tc3 = fx.MakeTc(3, {q1, q1, q1});
+  Outputs out2;
+  REQUIRE(n.engine->OnMessage(0, SyncMsg{SyncInfo{q1, fx.GQc(), tc3}}, out2).ok());
+  CHECK(n.engine->current_round() == 4);
+  CHECK_FALSE(n.engine->record_tc_unverified());
+  const SyncInfo now = n.engine->CurrentSyncInfo();
+  REQUIRE(now.highest_tc.has_value());
+  CHECK(now.highest_tc->round == 3);
+}

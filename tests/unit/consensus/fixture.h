@@ -56,7 +56,7 @@ struct Fixture {
     tc.epoch = 1;
     tc.round = round;
     for (uint32_t s = 0; s < hqcs.size(); ++s) {
-      const TimeoutVote t = SignTimeout(1, round, hqcs[s], s, TestKeys()[s]);
+      const TimeoutVote t = SignTimeout(genesis.id, 1, round, hqcs[s], s, TestKeys()[s]);
       tc.entries.push_back({s, hqcs[s].round(), t.signature});
       if (s == 0 || hqcs[s].round() > tc.high_qc.round()) tc.high_qc = hqcs[s];
     }

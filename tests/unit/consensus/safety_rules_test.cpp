@@ -12,7 +12,7 @@ namespace {
 struct Rules {
   Fixture fx;
   MemorySafetyStore store;
-  SafetyRules rules{TestKeys()[3], 3, 1, store};
+  SafetyRules rules{TestKeys()[3], 3, 1, fx.genesis.id, store};
   Rules() { REQUIRE(rules.Load(fx.GQc()).ok()); }
 };
 }  // namespace
@@ -90,7 +90,7 @@ TEST_CASE("with the TC-condition canary the rules vote on a stale QC", "[safety]
   MemorySafetyStore store;
   TestHooks hooks;
   hooks.break_tc_condition = true;
-  SafetyRules rules(TestKeys()[3], 3, 1, store, hooks);
+  SafetyRules rules(TestKeys()[3], 3, 1, fx.genesis.id, store, hooks);
   REQUIRE(rules.Load(fx.GQc()).ok());
   const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
   const QuorumCert q1 = fx.MakeQc(b1);
@@ -136,21 +136,21 @@ TEST_CASE("the persist canary leaves a vote unsynced until the next input", "[sa
   MemorySafetyStore store;
   TestHooks hooks;
   hooks.break_persist_before_send = true;
-  SafetyRules rules(TestKeys()[3], 3, 1, store, hooks);
+  SafetyRules rules(TestKeys()[3], 3, 1, fx.genesis.id, store, hooks);
   REQUIRE(rules.Load(fx.GQc()).ok());
   const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
   REQUIRE(rules.VoteOn(b1, nullptr).ok());
   store.Crash();
-  SafetyRules reloaded(TestKeys()[3], 3, 1, store, hooks);
+  SafetyRules reloaded(TestKeys()[3], 3, 1, fx.genesis.id, store, hooks);
   REQUIRE(reloaded.Load(fx.GQc()).ok());
   CHECK(reloaded.record().last_voted_round == 0);  // the vote was lost
   // Without the canary, the same sequence keeps the vote.
   MemorySafetyStore store2;
-  SafetyRules good(TestKeys()[3], 3, 1, store2);
+  SafetyRules good(TestKeys()[3], 3, 1, fx.genesis.id, store2);
   REQUIRE(good.Load(fx.GQc()).ok());
   REQUIRE(good.VoteOn(b1, nullptr).ok());
   store2.Crash();
-  SafetyRules good2(TestKeys()[3], 3, 1, store2);
+  SafetyRules good2(TestKeys()[3], 3, 1, fx.genesis.id, store2);
   REQUIRE(good2.Load(fx.GQc()).ok());
   CHECK(good2.record().last_voted_round == 1);
 }
@@ -158,7 +158,7 @@ TEST_CASE("the persist canary leaves a vote unsynced until the next input", "[sa
 namespace {
 // Safety rules for validator 3 with `hooks`, loaded from a fresh store.
 struct HookedRules {
-  explicit HookedRules(TestHooks hooks) : rules(TestKeys()[3], 3, 1, store, hooks) {
+  explicit HookedRules(TestHooks hooks) : rules(TestKeys()[3], 3, 1, fx.genesis.id, store, hooks) {
     REQUIRE(rules.Load(fx.GQc()).ok());
   }
   Fixture fx;
@@ -279,7 +279,7 @@ TEST_CASE(
   const Block a = fx.MakeBlock(1, fx.genesis, fx.GQc(), 1);
   const Block b = fx.MakeBlock(1, fx.genesis, fx.GQc(), 2);
   {
-    SafetyRules rules{TestKeys()[3], 3, 1, store};
+    SafetyRules rules{TestKeys()[3], 3, 1, fx.genesis.id, store};
     REQUIRE(rules.Load(fx.GQc()).ok());
     store.fail = true;
     auto va = rules.VoteOn(a, nullptr);
@@ -294,7 +294,7 @@ TEST_CASE(
   }
   store.fail = false;
   store.inner.Crash();
-  SafetyRules restarted{TestKeys()[3], 3, 1, store};
+  SafetyRules restarted{TestKeys()[3], 3, 1, fx.genesis.id, store};
   REQUIRE(restarted.Load(fx.GQc()).ok());
   // No vote ever left for round 1, so voting for b now is not a double vote; and once voted,
   // a is refused.

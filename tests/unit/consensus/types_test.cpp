@@ -36,14 +36,17 @@ TEST_CASE("vote sign-bytes match the golden vector", "[types][golden]") {
 }
 
 TEST_CASE("timeout sign-bytes match the golden vector", "[types][golden]") {
-  CHECK(WithDomain(kTimeoutDomain, TimeoutSignBytes(1, 9, 7)) ==
-        "6c617572656c2f74696d656f75742f7631000000000000000001000000000000"
+  // The genesis id of chain "laurel-test" (the genesis vector below).
+  const BlockId genesis_id = GenesisBlock(1, "laurel-test").id;
+  CHECK(WithDomain(kTimeoutDomain, TimeoutSignBytes(genesis_id, 1, 9, 7)) ==
+        "6c617572656c2f74696d656f75742f76320007fe1a8012978f90a39efb0a34d0"
+        "6b8dfd9500bf643975ff807704c3812dd2f30000000000000001000000000000"
         "00090000000000000007");
   const TimeoutVote t =
-      SignTimeout(1, 9, QuorumCert{VoteData{1, 7, {}, 6, {}}, {}}, 0, GoldenKey());
+      SignTimeout(genesis_id, 1, 9, QuorumCert{VoteData{1, 7, {}, 6, {}}, {}}, 0, GoldenKey());
   CHECK(HexEncode(t.signature) ==
-        "d745a924817f5f9ece48b60549fab0d980355d692c8a30fd548dee830d069652"
-        "4ee496882c46511143f518fb02ee8f7810b4276d344bca603bde2331fe84970d");
+        "cd24d349d63ba4e5374ef7703b6bb0b8aa0d4c80241193007be53d0a3b48bec9"
+        "ac35e93f06debdac50de471f50e4c685ad56a72827a5741cd6393e27a368630c");
 }
 
 TEST_CASE("block id and proposal sign-bytes match the golden vector", "[types][golden]") {
@@ -144,6 +147,45 @@ TEST_CASE("a TC verifies only with a quorum of valid timeouts and its highest QC
   TimeoutCert short_tc = tc;
   short_tc.entries.pop_back();
   CHECK_FALSE(fx.vs.VerifyTc(short_tc).ok());
+}
+
+TEST_CASE("a timeout or TC signed for another chain does not verify, even with the same keys",
+          "[types][tc]") {
+  Fixture fx;  // chain "unit"
+  const Block other_genesis = GenesisBlock(1, "unit-other");
+  const ValidatorSet other{1, Fixture::Keys(), other_genesis.id, &fx.checker};
+  const ValidatorSet same{1, Fixture::Keys(), fx.genesis.id, &fx.checker};
+  // A QC of a real block verifies under either set (only the genesis QC names the genesis), so
+  // the timeout signature is the only thing that tells the chains apart.
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  const QuorumCert q1 = fx.MakeQc(b1);
+  REQUIRE(other.VerifyQc(q1).ok());
+
+  const TimeoutVote t = SignTimeout(fx.genesis.id, 1, 2, q1, 1, TestKeys()[1]);
+  CHECK(fx.vs.VerifyTimeout(t).ok());
+  CHECK(same.VerifyTimeout(t).ok());
+  const Status st = other.VerifyTimeout(t);
+  CHECK(st.code() == StatusCode::kInvalidArgument);
+  CHECK(st.message() == "bad timeout signature");
+  // Signed for the other chain: valid there only.
+  const TimeoutVote t_other = SignTimeout(other_genesis.id, 1, 2, q1, 1, TestKeys()[1]);
+  CHECK(other.VerifyTimeout(t_other).ok());
+  CHECK_FALSE(fx.vs.VerifyTimeout(t_other).ok());
+
+  const TimeoutCert tc = fx.MakeTc(2, {q1, q1, q1});
+  CHECK(fx.vs.VerifyTc(tc).ok());
+  const Status tst = other.VerifyTc(tc);
+  CHECK(tst.code() == StatusCode::kInvalidArgument);
+  CHECK(tst.message() == "bad TC signature by 0");
+
+  // The safety rules sign for the chain they were given.
+  MemorySafetyStore store;
+  SafetyRules rules{TestKeys()[3], 3, 1, other_genesis.id, store};
+  REQUIRE(rules.Load(GenesisQc(other_genesis)).ok());
+  auto signed_other = rules.SignTimeout(2, q1, nullptr);
+  REQUIRE(signed_other.ok());
+  CHECK(other.VerifyTimeout(*signed_other).ok());
+  CHECK_FALSE(fx.vs.VerifyTimeout(*signed_other).ok());
 }
 
 TEST_CASE("blocks from the wrong proposer or with a bad id are rejected", "[types]") {

@@ -49,7 +49,7 @@ TEST_CASE("every wire message round-trips through its encoding", "[wire]") {
   std::vector<WireMessage> msgs = {
       cs::Message(cs::ProposalMsg{b, sync}),
       cs::Message(cs::VoteMsg{v, sync_tc}),
-      cs::Message(cs::TimeoutMsg{cs::SignTimeout(0, 2, b.qc, 1, Key(1)), sync}),
+      cs::Message(cs::TimeoutMsg{cs::SignTimeout(b.parent_id, 0, 2, b.qc, 1, Key(1)), sync}),
       cs::Message(cs::SyncMsg{sync_tc}),
       FetchRequestMsg{b.id, 5},
       FetchResponseMsg{{b, b}},
