@@ -19,7 +19,7 @@ std::vector<Hash32> PayloadBook::NoteProposal(const cs::Block& block, uint64_t c
   if (!txs) return ids;
   ids.reserve(txs->size());
   for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
-  block_tx_ids_[block.id] = BlockTxIds{block.height, ids};
+  block_tx_ids_[block.id] = BlockTxIds{block.height, ids, block.parent_id};
   return ids;
 }
 
@@ -65,25 +65,23 @@ std::optional<Bytes> PayloadBook::Pull(cs::Round round, const std::vector<cs::Bl
     if (const auto* ids = IdsOf(id, &view)) exclude.insert(ids->begin(), ids->end());
   }
   if (view.root_height > view.executed_height) {
-    // Committed by the engine, not yet executed: the root (still in the engine's tree) and the
-    // noted blocks down to the executed height.
-    std::unordered_set<uint64_t> known;
-    if (const auto* ids = IdsOf(view.root_id, &view)) {
-      exclude.insert(ids->begin(), ids->end());
-      known.insert(view.root_height);
-    }
-    for (const auto& [id, noted] : block_tx_ids_) {
-      if (noted.height > view.executed_height && noted.height <= view.root_height) {
-        exclude.insert(noted.ids.begin(), noted.ids.end());
-        known.insert(noted.height);
+    // Committed by the engine, not yet executed: the root (still in the engine's tree) and its
+    // ancestors down to the executed height, followed by parent ids through the noted blocks.
+    // A noted block of the same height on another branch (a fork, a forged proposal) says
+    // nothing about what committed there.
+    cs::BlockId id = view.root_id;
+    for (uint64_t h = view.root_height; h > view.executed_height; --h) {
+      const std::vector<Hash32>* ids = IdsOf(id, &view);
+      const auto it = block_tx_ids_.find(id);
+      if (ids == nullptr || it == block_tx_ids_.end() || it->second.height != h) {
+        // A committed block whose transactions this node never saw: an empty block rather than
+        // the risk of proposing them again.
+        mempool_.SetRound(round);
+        last_reaped_ids_.clear();
+        return Bytes{};
       }
-    }
-    if (known.size() < view.root_height - view.executed_height) {
-      // A committed block whose transactions this node never saw: an empty block rather than
-      // the risk of proposing them again.
-      mempool_.SetRound(round);
-      last_reaped_ids_.clear();
-      return Bytes{};
+      exclude.insert(ids->begin(), ids->end());
+      id = it->second.parent_id;
     }
   }
   return Reap(round, exclude);
@@ -95,7 +93,7 @@ const std::vector<Hash32>* PayloadBook::IdsOf(const cs::BlockId& id, const Chain
   if (view == nullptr || !view->block) return nullptr;
   const std::optional<cs::Block> b = view->block(id);
   if (!b) return nullptr;
-  BlockTxIds noted{b->height, {}};
+  BlockTxIds noted{b->height, {}, b->parent_id};
   if (auto txs = DecodePayload(b->payload)) {
     noted.ids.reserve(txs->size());
     for (const auto& tx : *txs) noted.ids.push_back(types::TxId(tx));
@@ -126,7 +124,7 @@ std::optional<Bytes> PayloadBook::Reap(cs::Round round,
 
 void PayloadBook::NoteOwnProposal(const cs::Block& block) {
   if (last_reaped_ids_.empty()) return;
-  block_tx_ids_[block.id] = BlockTxIds{block.height, std::move(last_reaped_ids_)};
+  block_tx_ids_[block.id] = BlockTxIds{block.height, std::move(last_reaped_ids_), block.parent_id};
   last_reaped_ids_.clear();
 }
 

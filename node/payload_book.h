@@ -87,8 +87,10 @@ class PayloadBook {
     std::function<std::optional<consensus::Block>(const consensus::BlockId&)> block;
   };
   // As above, and also never a transaction of a branch block that was not noted (read through
-  // view.block), nor of a block between the executed height and the engine's root. When one
-  // of those committed blocks was never noted (its transactions are unknown), an empty payload.
+  // view.block), nor of a block between the executed height and the engine's root (followed by
+  // parent ids from the root: a block noted at such a height on another branch does not count).
+  // When one of those committed blocks was never noted (its transactions are unknown), an empty
+  // payload.
   std::optional<Bytes> Pull(consensus::Round round, const std::vector<consensus::BlockId>& branch,
                             const ChainView& view);
   // This node's own proposal as it is sent: the transactions of the last Pull are noted for it.
@@ -123,6 +125,7 @@ class PayloadBook {
   struct BlockTxIds {
     uint64_t height = 0;
     std::vector<Hash32> ids;
+    consensus::BlockId parent_id{};  // links committed blocks from the root down (Pull)
   };
   std::unordered_map<Hash32, BlockTxIds, HashKey> block_tx_ids_;
   std::vector<Hash32> last_reaped_ids_;  // of our own proposal being built (Pull -> sent)

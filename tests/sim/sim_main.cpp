@@ -1,8 +1,10 @@
 // laurel-sim: runs simulator scenarios from the command line (soak runs, canaries, replays).
 //
 //   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--io-errors RATE] [--canary a..g|NAME]
-//              [--verbose]
+//              [--verbose] [--node] [--txs-per-s R] [--node-mutation 1|2]
 //     --io-errors sets every scenario's io_error_rate (otherwise drawn from the seed; 0: none)
+//     --node adds the node layer (mempools, payload books, sync trackers, client transactions):
+//     NodeScenario; --txs-per-s and --node-mutation set its rate and mutation
 //   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...]
 //   laurel-sim --adversarial [--seed S] [--seeds N] [--canary ...]
 //   laurel-sim --directed [--seed K] [--seeds N] [--canary ...]   scripted scenarios 1..3
@@ -38,7 +40,10 @@ struct Options {
   std::vector<std::string> modes = {"adversarial", "random", "twins"};
   Canary canary = Canary::kNone;
   bool verbose = false;
-  double io_errors = -1;  // random mode: < 0 = as drawn from the seed
+  double io_errors = -1;   // random mode: < 0 = as drawn from the seed
+  bool node = false;       // random mode with the node layer (NodeScenario)
+  uint32_t txs_per_s = 0;  // overrides the node layer's drawn rate (random mode)
+  uint8_t node_mutation = 0;
 };
 
 Scenario Make(const std::string& mode, uint64_t k, uint32_t n, Canary c, double io_errors = -1) {
@@ -193,6 +198,12 @@ int main(int argc, char** argv) {
       o.mode = a.substr(2);
     else if (a == "--canaries")
       o.canaries = true;
+    else if (a == "--node")
+      o.node = true;
+    else if (a == "--txs-per-s")
+      o.txs_per_s = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
+    else if (a == "--node-mutation")
+      o.node_mutation = static_cast<uint8_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--verbose")
       o.verbose = true;
     else if (a == "--seed")
@@ -240,6 +251,13 @@ int main(int argc, char** argv) {
   }
   for (uint64_t k = o.seed; k < o.seed + o.seeds; ++k) {
     Scenario s = Make(o.mode, k, o.n, o.canary, o.io_errors);
+    if (o.mode == "random" && (o.node || o.txs_per_s > 0)) {
+      s = NodeScenario(k, o.n);
+      s.canary = o.canary;
+      if (o.io_errors >= 0) s.io_error_rate = o.io_errors;
+      if (o.txs_per_s > 0) s.txs_per_s = o.txs_per_s;
+      s.node_mutation = o.node_mutation;
+    }
     Outcome out = Run(s);
     events += out.events;
     crashes += out.crashes;
@@ -255,6 +273,9 @@ int main(int argc, char** argv) {
           static_cast<unsigned long long>(out.crashes),
           static_cast<unsigned long long>(out.evidence),
           static_cast<unsigned long long>(out.io_errors));
+    }
+    if (!out.node_summary.empty() && (o.verbose || !out.ok)) {
+      std::printf("    %s\n", out.node_summary.c_str());
     }
     if (!out.ok) {
       std::printf("    %s\n    replay: %s\n", out.violation.c_str(), ReplayCommand(s).c_str());

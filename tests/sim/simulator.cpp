@@ -12,6 +12,7 @@
 
 #include "consensus/engine.h"
 #include "crypto/sha256.h"
+#include "tests/sim/node_model.h"
 
 namespace laurel::sim {
 
@@ -112,7 +113,8 @@ enum class EvKind : uint8_t {
   kPayload,
   kCrash,
   kRestart,
-  kPartition
+  kPartition,
+  kNode  // node layer (node_model.h)
 };
 
 struct Event {
@@ -126,10 +128,11 @@ struct Event {
   TimerKind timer = TimerKind::kRound;
   Round round = 0;
   std::shared_ptr<const std::vector<Block>> blocks;
+  std::shared_ptr<const NodeEvent> node_event;
   bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
 };
 
-class Cluster {
+class Cluster : public NodeHost {
  public:
   explicit Cluster(const Scenario& s)
       : s_(s),
@@ -146,7 +149,59 @@ class Cluster {
     for (uint32_t i = 0; i < s.n; ++i) AddInstance(i, i < s.twins);
     for (uint32_t i = 0; i < s.twins; ++i) AddInstance(i, true);
     groups_.assign(instances_.size(), 0);
+    if (s.txs_per_s > 0 && !TwinsMode()) {
+      node_ = std::make_unique<NodeLayer>(
+          *this, NodeLayer::Options{s.txs_per_s, s.twins, s.byzantine_node, s.node_mutation});
+    }
   }
+
+  // NodeHost (the node layer's view of the cluster).
+  uint64_t HostNow() const override { return now(); }
+  uint64_t HostRand(uint64_t n) override { return Rand(n); }
+  bool HostAfterGst() const override { return AfterGst(); }
+  uint64_t HostGstMs() const override { return s_.gst_ms; }
+  size_t HostInstances() const override { return instances_.size(); }
+  uint32_t HostKey(int i) const override { return instances_[i]->index; }
+  bool HostByzantine(int i) const override { return instances_[i]->byzantine; }
+  Engine* HostEngine(int i) override {
+    return instances_[i]->up ? instances_[i]->engine.get() : nullptr;
+  }
+  uint64_t HostLedgerHeight(int i) const override {
+    const auto& l = instances_[i]->ledger;
+    return l.empty() ? 0 : l.back().block.height;
+  }
+  BlockId HostLedgerTip(int i) const override {
+    const auto& l = instances_[i]->ledger;
+    return l.empty() ? genesis_.id : l.back().block.id;
+  }
+  bool HostLastCommit(int i, CommittedBlock* out) const override {
+    if (instances_[i]->ledger.empty()) return false;
+    *out = instances_[i]->ledger.back();
+    return true;
+  }
+  const ValidatorSet& HostValidators() const override { return validators_; }
+  const crypto::PrivateKey& HostSigningKey(uint32_t key) const override { return Keys()[key]; }
+  bool HostDeliverable(int a, int b) override {
+    return Connected(a, b, 0) && (AfterGst() || Uniform() >= s_.drop);
+  }
+  uint64_t HostDelay() override { return Delay(); }
+  void HostSend(int from, const Outbound& o) override { Send(from, o); }
+  void HostOutputs(int i, const Status& st, Outputs& out) override {
+    if (HaltAfterIoError(i, st, out)) return;
+    if (!st.ok() && st.code() != StatusCode::kInvalidArgument) {
+      Violation(false, "engine error: " + st.ToString());
+    }
+    HandleOutputs(i, out);
+  }
+  void HostSchedule(uint64_t at, int i, std::shared_ptr<const NodeEvent> ev) override {
+    Event e;
+    e.kind = EvKind::kNode;
+    e.time = at;
+    e.inst = i;
+    e.node_event = std::move(ev);
+    Push(std::move(e));
+  }
+  void HostViolation(bool safety, const std::string& what) override { Violation(safety, what); }
 
   Outcome Run();
 
@@ -228,6 +283,7 @@ class Cluster {
   std::set<BlockId> voted_by_adversary_;
   Outcome outcome_;
   bool trace_ = std::getenv("LAUREL_SIM_TRACE") != nullptr;
+  std::unique_ptr<NodeLayer> node_;  // with Scenario::txs_per_s (random mode)
   friend class SimPayload;
 };
 
@@ -338,8 +394,9 @@ void Cluster::StartEngine(int i) {
   EngineConfig cfg = config_;
   cfg.my_index = in.index;
   ++in.incarnation;
+  PayloadSource& payload = node_ && Honest(i) ? node_->Source(i) : *in.payload;
   in.engine = std::make_unique<Engine>(cfg, validators_, Keys()[in.index], in.store, in.blocks,
-                                       clock_, *in.payload, std::move(rec), hooks_);
+                                       clock_, payload, std::move(rec), hooks_);
   in.up = true;
   Outputs out;
   Status st = in.engine->Start(out);
@@ -353,6 +410,7 @@ void Cluster::Crash(int i) {
   if (!in.up) return;
   in.store.Crash();
   in.engine.reset();
+  if (node_) node_->OnCrash(i);
   in.up = false;
   ++down_;
   ++outcome_.crashes;
@@ -563,6 +621,7 @@ void Cluster::HandleOutputs(int i, Outputs& out) {
     }
   }
   if (!out.commits.empty()) CheckCommit(i, out.commits);
+  if (node_) node_->OnOutputs(i, out);
   bool signed_something = false;
   for (const Outbound& o : out.sends) {
     if (const auto* p = std::get_if<ProposalMsg>(&o.message)) {
@@ -646,6 +705,10 @@ void Cluster::Handle(const Event& e) {
     if (down_ < s_.max_down && !AfterGst()) Crash(e.inst);
     return;
   }
+  if (e.kind == EvKind::kNode) {
+    node_->OnEvent(e.inst, *e.node_event);
+    return;
+  }
   Instance& in = *instances_[e.inst];
   if (!in.up) return;
   if (e.kind != EvKind::kDeliver && e.kind != EvKind::kPayload && e.incarnation != in.incarnation) {
@@ -654,9 +717,13 @@ void Cluster::Handle(const Event& e) {
   Outputs out;
   Status st;
   switch (e.kind) {
-    case EvKind::kDeliver:
+    case EvKind::kDeliver: {
+      const std::vector<Hash32> ids =
+          node_ ? node_->BeforeMessage(e.inst, *e.msg) : std::vector<Hash32>{};
       st = in.engine->OnMessage(e.from, *e.msg, out);
+      if (node_) node_->AfterMessage(e.inst, *e.msg, ids, st);
       break;
+    }
     case EvKind::kTimer:
       st = in.engine->OnTimer(e.timer, e.round, out);
       break;
@@ -694,6 +761,7 @@ Outcome Cluster::Run() {
     }
   }
   for (int i = 0; i < static_cast<int>(instances_.size()); ++i) StartEngine(i);
+  if (node_) node_->Begin();
   const uint64_t hard_end = TwinsMode() ? kTwinsEnd : s_.gst_ms + s_.liveness_ms;
   while (!queue_.empty() && outcome_.ok) {
     Event e = queue_.top();
@@ -719,7 +787,7 @@ Outcome Cluster::Run() {
                                               ? en.CurrentSyncInfo().highest_tc->round
                                               : -1));
     }
-    if (gst_reached_ && LivenessDone()) break;
+    if (gst_reached_ && LivenessDone() && (!node_ || node_->Done())) break;
     if (outcome_.events > kMaxEvents || queue_.size() > kMaxQueue) {
       Violation(false, "event explosion: " + std::to_string(outcome_.events) + " events, " +
                            std::to_string(queue_.size()) + " queued");
@@ -746,6 +814,8 @@ Outcome Cluster::Run() {
     outcome_.ok = false;
     outcome_.violation = os.str();
   }
+  if (node_ && outcome_.ok) node_->Finish();
+  if (node_) outcome_.node_summary = node_->Summary();
   return outcome_;
 }
 
@@ -840,6 +910,10 @@ std::string Describe(const Scenario& s) {
     os << " partition_changes=" << s.partition_changes << " random_crashes=" << s.random_crashes
        << " crash_after_send=" << s.crash_after_send << " max_down=" << s.max_down
        << " gst_ms=" << s.gst_ms << " io_error_rate=" << s.io_error_rate;
+    if (s.txs_per_s > 0) {
+      os << " txs_per_s=" << s.txs_per_s << " byzantine_node=" << s.byzantine_node;
+      if (s.node_mutation != 0) os << " node_mutation=" << int{s.node_mutation};
+    }
   } else {
     os << " rounds=[";
     for (size_t r = 0; r < s.round_groups.size(); ++r) {
@@ -857,6 +931,8 @@ std::string ReplayCommand(const Scenario& s) {
   if (s.mode == "random") os << " --n " << s.n;  // the drawn n, so the replay is exact
   // The rate is drawn from the seed, but a test may set another one.
   if (s.mode == "random" && s.io_error_rate > 0) os << " --io-errors " << s.io_error_rate;
+  if (s.mode == "random" && s.txs_per_s > 0) os << " --txs-per-s " << s.txs_per_s;
+  if (s.mode == "random" && s.node_mutation != 0) os << " --node-mutation " << int{s.node_mutation};
   if (s.canary != Canary::kNone) os << " --canary " << CanaryName(s.canary);
   os << " --seeds 1 --verbose";
   return os.str();
@@ -891,6 +967,16 @@ Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary) {
   const double io_rates[] = {0.005, 0.02, 0.1};
   const double io_rate = io_rates[r() % 3];
   if (io_errors) s.io_error_rate = io_rate;
+  // Drawn from a stream of its own, so that the draws above stay those of earlier versions.
+  std::mt19937_64 rn(seed ^ 0x6e6f64656c617972ULL);
+  s.byzantine_node = s.twins > 0 && rn() % 3 != 0;
+  return s;
+}
+
+Scenario NodeScenario(uint64_t seed, uint32_t n_override) {
+  Scenario s = RandomScenario(seed, n_override, Canary::kNone);
+  const uint32_t rates[] = {25, 100, 250};
+  s.txs_per_s = rates[seed % 3];
   return s;
 }
 

@@ -75,6 +75,15 @@ struct Scenario {
   std::vector<uint32_t> round_leaders;
   uint64_t liveness_ms = 30000;  // after GST, every honest node must commit within this
   Canary canary = Canary::kNone;
+  // Random mode: the node layer (node_model.h) when non-zero: clients submit this many
+  // transactions per second of virtual time, to honest nodes' mempools.
+  uint32_t txs_per_s = 0;
+  // With the node layer and twins > 0: Byzantine key 0 also lies about its height, forges
+  // far-future proposals listing pending transactions, and streams block variants.
+  bool byzantine_node = false;
+  // Checks that the node layer's invariants can fail: 1 = the payload source ignores the branch
+  // and the chain view (DUPLICATE), 2 = sync answers are believed unverified (SYNC).
+  uint8_t node_mutation = 0;
 };
 
 std::string Describe(const Scenario& s);
@@ -82,6 +91,9 @@ std::string Describe(const Scenario& s);
 // The random scenario of `seed`. n_override: 0 = pick 4 or 7 from the seed. io_error_rate is
 // drawn last (a quarter of the seeds get one), so the other draws of a seed never depend on it.
 Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary);
+// The random scenario of `seed` with the node layer: txs_per_s drawn from the seed (25, 100 or
+// 250: at 250 a partition before GST fills the mempools).
+Scenario NodeScenario(uint64_t seed, uint32_t n_override);
 // Number of Twins scenarios in the enumeration space, and scenario number `index` of it
 // (n = 4 plus one twin; per round 1..6: a partition of the 5 instances into 2 or 3 groups that
 // separates the twins, and a leader).
@@ -116,7 +128,8 @@ struct Outcome {
   uint64_t max_height = 0;  // highest honest committed height
   uint64_t crashes = 0;
   uint64_t evidence = 0;
-  uint64_t io_errors = 0;  // failed writes injected (io_error_rate)
+  uint64_t io_errors = 0;    // failed writes injected (io_error_rate)
+  std::string node_summary;  // the node layer's counters, when it ran
 };
 
 Outcome Run(const Scenario& s);  // any mode

@@ -219,7 +219,8 @@ TEST_CASE("Pull never returns a transaction the engine committed but the node ha
   Book b;
   for (uint8_t n = 1; n <= 6; ++n) b.Admit(n);
   const cs::Block h5 = Block(5, 5, 5, {1, 2});
-  const cs::Block h6 = Block(6, 6, 6, {3});
+  cs::Block h6 = Block(6, 6, 6, {3});
+  h6.parent_id = h5.id;
   CHECK(b.book.NoteProposal(h5, 4).size() == 2);
   PayloadBook::ChainView view;
   view.root_id = h6.id;
@@ -253,4 +254,35 @@ TEST_CASE("a node catching up proposes an empty block rather than risk a duplica
   // Once the node has executed up to the root, it proposes again.
   view.executed_height = 9;
   CHECK(Carried(b.book.Pull(14, {}, view)) == std::vector<uint8_t>{1, 2, 3});
+}
+
+TEST_CASE(
+    "a block noted at a committed height on another branch does not stand for the one "
+    "that committed there",
+    "[payload]") {
+  // Heights 5 and 6 committed (the node executed 4). This node never saw the proposal of the
+  // committed 5 (it was fetched); it noted another block of height 5 instead: a fork, or a
+  // Byzantine validator's far-future proposal listing pending transactions. The committed 5's
+  // transactions are unknown, so the proposal is empty rather than carry them again.
+  Book b;
+  for (uint8_t n = 1; n <= 6; ++n) b.Admit(n);
+  const cs::Block committed5 = Block(5, 5, 5, {1, 2});
+  cs::Block forged5 = Block(50, 5, cs::Round{1} << 40, {4});
+  cs::Block h6 = Block(6, 6, 6, {3});
+  h6.parent_id = committed5.id;
+  CHECK(b.book.NoteProposal(forged5, 4).size() == 1);
+  PayloadBook::ChainView view;
+  view.root_id = h6.id;
+  view.root_height = 6;
+  view.executed_height = 4;
+  view.block = [&](const cs::BlockId& id) -> std::optional<cs::Block> {
+    if (id == h6.id) return h6;
+    return std::nullopt;
+  };
+  const auto payload = b.book.Pull(7, {}, view);
+  REQUIRE(payload);
+  CHECK(payload->empty());
+  // Once the committed 5 is known (noted), its transactions and the root's are skipped.
+  CHECK(b.book.NoteProposal(committed5, 4).size() == 2);
+  CHECK(Carried(b.book.Pull(8, {}, view)) == std::vector<uint8_t>{4, 5, 6});
 }
