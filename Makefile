@@ -26,8 +26,9 @@ asan: deps
 	cmake -S . -B build-asan -G Ninja -DLAUREL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
 
-# Consensus mutation canaries (a)-(g): each breaks one safety rule at run time (TestHooks) and
-# searches for a safety violation — adversarial, random and Twins scenarios in turn — then runs
+# Consensus mutation canaries (a)-(h): each breaks one rule at run time (TestHooks) and searches
+# for a violation of it (safety for (a)-(g); for (h), the leader election, evidence against an
+# honest validator) — adversarial, random and Twins scenarios in turn — then runs
 # the directed scenarios and reports them apart; prints how many scenarios the search needed.
 # Exit 1 if the search misses one within CANARY_MAX scenarios.
 CANARY_MAX ?= 5000

@@ -1,6 +1,6 @@
 // laurel-sim: runs simulator scenarios from the command line (soak runs, canaries, replays).
 //
-//   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--io-errors RATE] [--canary a..g|NAME]
+//   laurel-sim --random [--seed S] [--seeds N] [--n 4|7] [--io-errors RATE] [--canary a..h|NAME]
 //              [--verbose] [--node] [--txs-per-s R] [--node-mutation 1|2]
 //     --io-errors sets every scenario's io_error_rate (otherwise drawn from the seed; 0: none)
 //     --node adds the node layer (mempools, payload books, sync trackers, client transactions):
