@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "laurel/v1/chain.pb.h"
 #include "ledger/codes.h"
 #include "node/commit_proof.h"
+#include "node/epochs.h"
 #include "node/payload.h"
 
 namespace laurel::cli {
@@ -49,6 +51,9 @@ struct Prepared {
   std::vector<uint8_t> sig_ok;  // per tx: every signature verified
   std::string error;            // the first failure of the block's own checks
   std::string cert_error;       // the state certificate's signatures
+  // The block names an epoch the auditor had not reached when the block was prepared: its
+  // signatures (and its certificate's) are checked when it is applied.
+  bool deferred = false;
 };
 
 Result<Hash32> HashField(const std::string& bytes, const char* what) {
@@ -104,8 +109,13 @@ Result<AuditBlock> AuditBlockFromProto(const v1::ChainBlock& m) {
   if (m.has_state_certificate()) {
     const v1::StateCertificate& c = m.state_certificate();
     node::StateCertificate cert;
+    cert.data.epoch = c.epoch();
     cert.data.height = c.height();
     cert.data.time_ms = c.time_ms();
+    if (!c.next_validators().empty()) {
+      LAUREL_ASSIGN_OR_RETURN(cert.data.next_validators,
+                              HexField(c.next_validators(), "certificate next_validators"));
+    }
     LAUREL_ASSIGN_OR_RETURN(cert.data.block_id, HexField(c.block_id(), "certificate block_id"));
     LAUREL_ASSIGN_OR_RETURN(cert.data.state_root,
                             HexField(c.state_root(), "certificate state_root"));
@@ -132,17 +142,11 @@ class ChainAuditor::Impl {
         executor_(genesis_.chain_id,
                   [this](const types::Tx& tx, const Hash32&) { return AlreadyVerified(tx); }),
         store_(storage::NewMemoryStore()) {
-    for (const auto& v : genesis_.validators) {
-      cs::PublicKey k{};
-      std::copy_n(v.public_key.begin(), std::min(v.public_key.size(), k.size()), k.begin());
-      keys_.push_back(k);
-    }
     threads_ = std::max(1u, threads);
-    for (unsigned i = 0; i < threads_; ++i) {
+    for (unsigned i = 0; i < threads_ + 1; ++i) {
       checkers_.push_back(std::make_unique<MemoChecker>());
-      sets_.push_back(
-          std::make_unique<cs::ValidatorSet>(0, keys_, genesis_block_.id, checkers_.back().get()));
     }
+    AddEpoch(node::Epoch{0, 1, genesis_block_.id, genesis_.validators});
   }
 
   // Pipelined: `threads_` workers run the state-free checks (certificates, signatures) of the
@@ -207,7 +211,32 @@ class ChainAuditor::Impl {
     return (*cur_sig_ok_)[static_cast<size_t>(p - cur_txs_)] != 0;
   }
 
-  // The state-free checks of blocks [begin, end) with worker `w`'s validator set.
+  // One validator set per worker (and one for Apply, index threads_) per epoch: the checkers
+  // memoise and are not shared between threads.
+  struct EpochSets {
+    node::Epoch epoch;
+    std::vector<cs::PublicKey> keys;
+    std::vector<std::unique_ptr<cs::ValidatorSet>> sets;
+  };
+
+  void AddEpoch(node::Epoch e) {
+    auto es = std::make_unique<EpochSets>();
+    es->keys = node::ValidatorKeys(e.validators);
+    for (unsigned i = 0; i < threads_ + 1; ++i) {
+      es->sets.push_back(std::make_unique<cs::ValidatorSet>(e.epoch, es->keys, e.root_id,
+                                                            checkers_[i].get()));
+    }
+    es->epoch = std::move(e);
+    std::lock_guard lock(epochs_mu_);
+    epochs_.push_back(std::move(es));
+  }
+  // The sets of `epoch` once the audit has reached it, else null.
+  const EpochSets* Epoch(uint64_t epoch) const {
+    std::lock_guard lock(epochs_mu_);
+    return epoch < epochs_.size() ? epochs_[epoch].get() : nullptr;
+  }
+
+  // The state-free checks of blocks [begin, end) with worker `w`'s validator sets.
   void Prepare(size_t w, const std::vector<AuditBlock>& blocks, std::vector<Prepared>& out,
                size_t begin, size_t end) const {
     for (size_t k = begin; k < end; ++k) {
@@ -223,8 +252,10 @@ class ChainAuditor::Impl {
       }
       p.sb = std::move(sb).value();
       if (rec.height > 0) {
-        const Status st = node::VerifyCommittedBlock(*sets_[w], p.sb);
-        if (!st.ok()) {
+        const EpochSets* es = Epoch(p.sb.block.epoch);
+        if (es == nullptr) {
+          p.deferred = true;  // checked when applied, once the epoch is known
+        } else if (const Status st = node::VerifyCommittedBlock(*es->sets[w], p.sb); !st.ok()) {
           p.error = "commit proof: " + st.message();
           continue;
         }
@@ -248,12 +279,20 @@ class ChainAuditor::Impl {
         }
         p.sig_ok[i] = ok ? 1 : 0;
       }
-      if (blocks[k].certificate) p.cert_error = CertificateSignatureError(*blocks[k].certificate);
+      if (blocks[k].certificate && !p.deferred) {
+        p.cert_error = CertificateSignatureError(*blocks[k].certificate);
+      }
     }
   }
 
   std::string CertificateSignatureError(const node::StateCertificate& c) const {
-    const size_t quorum = sets_.front()->quorum();
+    const EpochSets* es = Epoch(c.data.epoch);
+    if (es == nullptr) {
+      return "state certificate of epoch " + std::to_string(c.data.epoch) +
+             ", which the chain has not reached";
+    }
+    const std::vector<cs::PublicKey>& keys = es->keys;
+    const size_t quorum = es->sets.front()->quorum();
     if (c.signatures.size() < quorum) {
       return "state certificate has " + std::to_string(c.signatures.size()) +
              " signatures, below the quorum of " + std::to_string(quorum);
@@ -264,10 +303,10 @@ class ChainAuditor::Impl {
       if (i > 0 && signer <= c.signatures[i - 1].first) {
         return "state certificate signers are not strictly increasing";
       }
-      if (signer >= keys_.size()) {
+      if (signer >= keys.size()) {
         return "state certificate signer " + std::to_string(signer) + " is not a validator";
       }
-      if (!crypto::Verify(keys_[signer], msg, sig)) {
+      if (!crypto::Verify(keys[signer], msg, sig)) {
         return "state certificate: bad signature by validator " + std::to_string(signer);
       }
     }
@@ -286,6 +325,24 @@ class ChainAuditor::Impl {
     }
     if (!p.error.empty()) return Fail(h, p.error);
     const cs::Block& b = p.sb.block;
+    const node::Epoch& epoch = epochs_.back()->epoch;  // the epoch of height h (Apply's thread)
+    std::string cert_error = p.cert_error;
+    if (h > 0) {
+      // Each block is decided by its height's epoch: a block the old set certified above its
+      // epoch's last block is not part of the chain (docs/spec/consensus.md §13).
+      if (b.epoch != epoch.epoch) {
+        return Fail(h, "the block is of epoch " + std::to_string(b.epoch) + " but height " +
+                           std::to_string(h) + " belongs to epoch " +
+                           std::to_string(epoch.epoch));
+      }
+      if (p.deferred) {
+        if (const Status st = node::VerifyCommittedBlock(*epochs_.back()->sets[threads_], p.sb);
+            !st.ok()) {
+          return Fail(h, "commit proof: " + st.message());
+        }
+        if (ab.certificate) cert_error = CertificateSignatureError(*ab.certificate);
+      }
+    }
     ledger::BlockResult result;
     if (h == 0) {
       if (!rec.txs.empty()) return Fail(h, "the genesis block has transactions");
@@ -333,10 +390,14 @@ class ChainAuditor::Impl {
                          ", re-execution gives " + Hex(result.state_root));
     }
     if (ab.certificate) {
-      if (!p.cert_error.empty()) return Fail(h, p.cert_error);
+      if (!cert_error.empty()) return Fail(h, cert_error);
       const node::StateAttestation& d = ab.certificate->data;
       if (d.height != h || d.block_id != b.id || d.time_ms != b.timestamp_ms) {
         return Fail(h, "the state certificate is for another block");
+      }
+      if (h > 0 && d.epoch != epoch.epoch) {
+        return Fail(h, "the state certificate is of epoch " + std::to_string(d.epoch) +
+                           ", the block of epoch " + std::to_string(epoch.epoch));
       }
       if (d.state_root != result.state_root || d.tx_root != result.tx_root) {
         return Fail(h, "state certificate: certified state root " + Hex(d.state_root) +
@@ -348,6 +409,22 @@ class ChainAuditor::Impl {
     }
     if (const Status st = store_->CommitBlock(rec, result); !st.ok()) {
       return Fail(h, "cannot apply the block to the audit state: " + st.ToString());
+    }
+    if (h > 0) {
+      auto gov = ledger::ReadGovernance(*store_);
+      if (!gov) return Fail(h, "the audit state has no governance record");
+      const bool ends = gov->validators != epoch.validators;
+      const Hash32 want = ends ? node::ValidatorSetHash(gov->validators) : Hash32{};
+      if (ab.certificate && ab.certificate->data.next_validators != want) {
+        return Fail(h, ends ? "the block ends epoch " + std::to_string(epoch.epoch) +
+                                  " but its state certificate does not name the next set"
+                            : "the state certificate names a next validator set, but the "
+                              "block does not change the set");
+      }
+      if (ends) {
+        ++totals_.epochs;
+        AddEpoch(node::Epoch{epoch.epoch + 1, h + 1, b.id, gov->validators});
+      }
     }
     prev_id_ = b.id;
     ++next_height_;
@@ -361,10 +438,10 @@ class ChainAuditor::Impl {
 
   ledger::Genesis genesis_;
   cs::Block genesis_block_;
-  std::vector<cs::PublicKey> keys_;
   unsigned threads_ = 1;
-  std::vector<std::unique_ptr<MemoChecker>> checkers_;   // one per worker
-  std::vector<std::unique_ptr<cs::ValidatorSet>> sets_;  // one per worker
+  std::vector<std::unique_ptr<MemoChecker>> checkers_;  // one per worker, and Apply's
+  mutable std::mutex epochs_mu_;
+  std::deque<std::unique_ptr<EpochSets>> epochs_;  // by epoch; appended by Apply only
   ledger::Executor executor_;
   std::unique_ptr<storage::Store> store_;
   // The block being executed: its txs and which of them have verified signatures.

@@ -4,7 +4,9 @@
 // For every height, in order: the height sequence and the parent hash links; that the block id
 // reproduces from the stored header and the payload rebuilt from the txs; the proposer's
 // signature, the QCs of the commit proof and the 2-chain commit rule against the validator set
-// of genesis (node/commit_proof.h, the checks block sync applies); every transaction signature;
+// of the height's epoch (node/commit_proof.h, the checks block sync applies; epochs as
+// node/epochs.h derives them: a block whose execution changes the validator list ends its
+// epoch, and its state certificate must name the next set); every transaction signature;
 // then it re-executes the block with ledger::Executor on an in-memory store grown from
 // ExecuteGenesis and compares the state root, the tx root and every result code with the
 // stored ones and with the height's state certificate, whose 2f+1 signatures it verifies.
@@ -49,6 +51,7 @@ struct AuditTotals {
   uint64_t blocks = 0;     // heights checked, genesis included
   uint64_t txs = 0;        // transactions re-executed
   uint64_t certified = 0;  // heights whose state certificate was checked
+  uint64_t epochs = 0;     // epoch changes found (validator set changes)
   uint64_t last_certified = 0;
   uint64_t height = 0;  // the last height checked
   Hash32 block_id{};    // ... its id

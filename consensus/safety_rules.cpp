@@ -70,9 +70,19 @@ SafetyRules::SafetyRules(const crypto::PrivateKey& key, uint32_t my_index, uint6
 Status SafetyRules::Load(const QuorumCert& genesis_qc) {
   LAUREL_ASSIGN_OR_RETURN(std::optional<Bytes> stored, store_.Get());
   if (stored) {
-    LAUREL_ASSIGN_OR_RETURN(record_, DecodeSafetyRecord(*stored));
-    if (record_.epoch != epoch_) return Status::InvalidArgument("safety record of another epoch");
-    return Status::Ok();
+    LAUREL_ASSIGN_OR_RETURN(SafetyRecord stored_record, DecodeSafetyRecord(*stored));
+    if (stored_record.epoch > epoch_) {
+      return Status::Corruption(
+          "the safety record is of epoch " + std::to_string(stored_record.epoch) +
+          ", after this node's epoch " + std::to_string(epoch_) +
+          ": the store lost committed blocks (restored from an old backup?)");
+    }
+    if (stored_record.epoch == epoch_) {
+      record_ = std::move(stored_record);
+      return Status::Ok();
+    }
+    // A record of an earlier epoch: its votes were for blocks of that epoch, which no QC of this
+    // epoch can certify (docs/spec/consensus.md §13). The epoch starts with a fresh record.
   }
   record_ = SafetyRecord{};
   record_.epoch = epoch_;

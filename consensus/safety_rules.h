@@ -78,7 +78,9 @@ class SafetyRules {
   SafetyRules(const crypto::PrivateKey& key, uint32_t my_index, uint64_t epoch,
               const BlockId& genesis_id, SafetyStore& store, TestHooks hooks = {});
 
-  // Loads the record, or creates and persists a fresh one whose one_chain_qc is `genesis_qc`.
+  // Loads the record, or creates and persists a fresh one whose one_chain_qc is `genesis_qc`
+  // (the epoch root's QC) when there is none or the stored one is of an earlier epoch.
+  // kCorruption when the stored record is of a later epoch.
   Status Load(const QuorumCert& genesis_qc);
 
   // Vote for `b` (already verified: id, signature, QC). `tc` is the highest TC known, or null.

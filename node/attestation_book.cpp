@@ -4,10 +4,11 @@
 
 namespace laurel::node {
 
-void AttestationBook::AddOwn(const StateAttestation& a, uint64_t local_height, Outputs& out) {
+void AttestationBook::AddOwn(const StateAttestation& a, uint64_t local_height, Outputs& out,
+                             bool signed_by_us) {
   if (halted_) return;
   own_results_[a.height] = a;
-  Add(a, local_height, out);
+  if (signed_by_us) Add(a, local_height, out);
   Check(a.height, out);
   while (!own_results_.empty() && own_results_.begin()->first + kAttestationWindow < a.height) {
     own_results_.erase(own_results_.begin());

@@ -50,8 +50,11 @@ class AttestationBook {
 
   // A verified attestation from `a.signer`.
   void Add(const StateAttestation& a, uint64_t local_height, Outputs& out);
-  // This node's own result (and attestation) for `a.height`, just executed.
-  void AddOwn(const StateAttestation& a, uint64_t local_height, Outputs& out);
+  // This node's own result (and attestation, when `signed_by_us`: a node that is not a
+  // validator of the epoch only checks its result against the certificate) for `a.height`,
+  // just executed.
+  void AddOwn(const StateAttestation& a, uint64_t local_height, Outputs& out,
+              bool signed_by_us = true);
 
   // The highest height certified with our own result.
   uint64_t certified_height() const { return certified_height_; }

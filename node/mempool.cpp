@@ -77,6 +77,12 @@ void Mempool::MarkInFlight(const std::vector<Hash32>& ids, uint64_t round) {
   }
 }
 
+void Mempool::ClearInFlight() {
+  for (Entry& e : fifo_) e.in_flight_round = 0;
+  newest_mark_ = 0;
+  round_ = 0;
+}
+
 bool Mempool::AnyInFlight() const {
   // Approximate and O(1): the newest mark has not expired and something is pending.
   return newest_mark_ != 0 && newest_mark_ + kInFlightRounds > round_ && !by_id_.empty();

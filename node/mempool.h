@@ -73,6 +73,9 @@ class Mempool {
   void MarkInFlight(const std::vector<Hash32>& ids, uint64_t round);
   // Called as rounds advance: in-flight marks older than kInFlightRounds expire.
   void SetRound(uint64_t round) { round_ = round; }
+  // A new epoch: rounds start again at 1 and the old epoch's uncommitted proposals are void, so
+  // every mark is dropped (the transactions may be proposed again).
+  void ClearInFlight();
   // Whether any pending transaction is in flight (proposed, not yet committed).
   bool AnyInFlight() const;
   void Remove(const std::vector<Hash32>& ids);

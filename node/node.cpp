@@ -12,6 +12,15 @@ namespace laurel::node {
 
 using namespace detail;
 
+namespace {
+// A validator's registered "host:port" as a dial address (nullopt when it is not one).
+std::optional<net::PeerAddress> ParsePeerAddress(const std::string& s) {
+  auto hp = ParseHostPort(s);
+  if (!hp.ok()) return std::nullopt;
+  return net::PeerAddress{hp->host, hp->port};
+}
+}  // namespace
+
 const char* AdmitCodeName(AdmitCode c) {
   switch (c) {
     case AdmitCode::kAccepted: return "ACCEPTED";
@@ -60,29 +69,20 @@ Status Node::Impl::Init() {
   for (AdmitCode c : {AdmitCode::kAlreadyKnown, AdmitCode::kCommitted}) {
     by_admit_code_.at(static_cast<size_t>(c)) = &node_metrics_.resubmitted.Get(AdmitCodeName(c));
   }
-  auto gov = ledger::ReadGovernance(*store_);
-  if (!gov) return Status::Corruption("store has no governance record");
-  for (const auto& v : gov->validators) {
+  for (const auto& p : config_.peers) {
     crypto::PublicKey k;
-    std::copy(v.public_key.begin(), v.public_key.end(), k.begin());
-    index_of_[k] = static_cast<uint32_t>(validator_keys_.size());
-    validator_keys_.push_back(k);
+    if (p.public_key.size() != k.size()) return Status::InvalidArgument("bad peer key");
+    std::copy(p.public_key.begin(), p.public_key.end(), k.begin());
+    SlotOf(k);
   }
-  auto me = index_of_.find(key_.public_key());
-  if (me == index_of_.end()) {
-    return Status::PermissionDenied("this node's key " + HexEncode(key_.public_key()) +
-                                    " is not in the validator set");
-  }
-  my_index_ = me->second;
-  validators_ = std::make_unique<cs::ValidatorSet>(0, validator_keys_, genesis_block_.id,
-                                                   &sig_checker_);
+  // Block sync speaks of peer slots: the tracker is sized for all of them, and this node is
+  // none of them.
   sync_ = std::make_unique<SyncTracker>(
-      SyncTracker::Validators{.count = static_cast<uint32_t>(validator_keys_.size()),
-                              .my_index = my_index_},
-      SyncTracker::Verifier{
-          [this](const SyncBlock& sb) { return VerifyCommittedBlock(*validators_, sb); },
-          CommitQcCoversBlock});
-  attestations_ = std::make_unique<AttestationBook>(genesis_.chain_id, validators_->quorum());
+      SyncTracker::Validators{.count = kMaxPeerSlots, .my_index = kMaxPeerSlots},
+      SyncTracker::Verifier{[this](const SyncBlock& sb) { return VerifySyncBlock(sb); },
+                            CommitQcCoversBlock});
+  LAUREL_RETURN_IF_ERROR(LoadEpochs());
+  EnterCurrentEpoch();
   height_ = store_->Height();
   LAUREL_ASSIGN_OR_RETURN(auto tip, store_->GetBlock(store_->Height()));
   if (!tip) return Status::Corruption("the store's tip block is missing");
@@ -90,6 +90,158 @@ Status Node::Impl::Init() {
   last_block_time_ms_ = tip->time_ms;
   UpdateStatus();
   return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Epochs (docs/spec/consensus.md §13)
+
+uint32_t Node::Impl::SlotOf(const crypto::PublicKey& key) {
+  if (key == key_.public_key()) return kMaxPeerSlots;
+  if (auto it = slot_of_.find(key); it != slot_of_.end()) return it->second;
+  if (peer_keys_.size() >= kMaxPeerSlots) {
+    spdlog::error("[p2p] more than {} peers known: {} gets no slot", kMaxPeerSlots,
+                  HexEncode(key));
+    return kMaxPeerSlots;
+  }
+  const auto slot = static_cast<uint32_t>(peer_keys_.size());
+  peer_keys_.push_back(key);
+  slot_of_[key] = slot;
+  return slot;
+}
+
+Status Node::Impl::AddEpoch(Epoch e) {
+  LAUREL_RETURN_IF_ERROR(store_->PutConsensusRecord(EpochRecordName(e.epoch), EncodeEpoch(e)));
+  const uint64_t n = e.epoch;
+  auto set = std::make_unique<cs::ValidatorSet>(n, ValidatorKeys(e.validators), e.root_id,
+                                                &sig_checker_);
+  LAUREL_RETURN_IF_ERROR(epochs_.Add(std::move(e)));
+  sets_.push_back(std::move(set));
+  return Status::Ok();
+}
+
+Status Node::Impl::LoadEpochs() {
+  LAUREL_ASSIGN_OR_RETURN(auto records, store_->ListConsensusRecords(kEpochRecordPrefix));
+  // Names are "epoch/" || u64be(epoch): name order is epoch order.
+  std::sort(records.begin(), records.end());
+  for (const auto& [name, value] : records) {
+    LAUREL_ASSIGN_OR_RETURN(Epoch e, DecodeEpoch(value));
+    if (name != EpochRecordName(e.epoch)) {
+      return Status::Corruption("epoch record " + HexEncode(AsBytes(name)) + " names epoch " +
+                                std::to_string(e.epoch));
+    }
+    auto set = std::make_unique<cs::ValidatorSet>(e.epoch, ValidatorKeys(e.validators),
+                                                  e.root_id, &sig_checker_);
+    if (laurel::Status st = epochs_.Add(std::move(e)); !st.ok()) {
+      return Status::Corruption("epoch records: " + st.message());
+    }
+    sets_.push_back(std::move(set));
+  }
+  auto gov = ledger::ReadGovernance(*store_);
+  if (!gov) return Status::Corruption("store has no governance record");
+  if (epochs_.empty()) {
+    if (store_->Height() > 0 && gov->validators != genesis_.validators) {
+      // Written by a version without epochs, after a validator set change that the running
+      // consensus never applied: no boundary can be derived that every node agrees on.
+      return Status::InvalidArgument(
+          "the store under " + config_.data_dir +
+          " changed its validator set before epochs existed (height " +
+          std::to_string(gov->validators_from_height) +
+          "); this version cannot tell which blocks each set decided. Start a new chain "
+          "(docs/operator.md, upgrading)");
+    }
+    LAUREL_RETURN_IF_ERROR(AddEpoch(Epoch{0, 1, genesis_block_.id, genesis_.validators}));
+  }
+  // A crash between committing an epoch's last block and recording the next epoch: the tip's
+  // state names the next set. (Nothing is committed in an epoch after its last block.)
+  if (gov->validators != epochs_.current().validators) {
+    const uint64_t tip = store_->Height();
+    LAUREL_ASSIGN_OR_RETURN(auto rec, store_->GetBlock(tip));
+    if (!rec) return Status::Corruption("the store's tip block is missing");
+    spdlog::warn("[epoch] completing the change to epoch {} after block {} (interrupted)",
+                 epochs_.current().epoch + 1, tip);
+    LAUREL_RETURN_IF_ERROR(
+        AddEpoch(Epoch{epochs_.current().epoch + 1, tip + 1, rec->block_id, gov->validators}));
+  }
+  return Status::Ok();
+}
+
+void Node::Impl::EnterCurrentEpoch() {
+  const Epoch& e = epochs_.current();
+  validators_ = sets_.at(e.epoch).get();
+  validator_keys_ = ValidatorKeys(e.validators);
+  index_of_.clear();
+  for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
+    index_of_[validator_keys_[i]] = i;
+    SlotOf(validator_keys_[i]);
+  }
+  auto me = index_of_.find(key_.public_key());
+  my_index_ = me == index_of_.end() ? kNotValidator : me->second;
+  // The previous epoch's last heights may still gather attestations (the epoch-change proof).
+  if (attestations_) {
+    prev_attestations_ = std::move(attestations_);
+    prev_attestations_epoch_ = e.epoch - 1;
+  }
+  attestations_ = std::make_unique<AttestationBook>(genesis_.chain_id, validators_->quorum());
+  if (transport_) {
+    // New validators become peers (with the address they registered); removed ones stay
+    // connected until restart but are no longer heard in consensus.
+    for (const auto& v : e.validators) {
+      crypto::PublicKey k{};
+      std::copy_n(v.public_key.begin(), k.size(), k.begin());
+      transport_->AddPeer(k, ParsePeerAddress(v.address));
+    }
+  }
+  spdlog::info("[epoch] epoch {} from height {}: {} validators, this node {}", e.epoch,
+               e.start_height, validator_keys_.size(),
+               is_validator() ? "is validator " + std::to_string(my_index_)
+                              : std::string("follows without voting (not in the set)"));
+}
+
+bool Node::Impl::MaybeEndEpoch(uint64_t height, const cs::BlockId& block_id) {
+  auto gov = ledger::ReadGovernance(*store_);
+  if (!gov || gov->validators == epochs_.current().validators) return false;
+  const uint64_t next = epochs_.current().epoch + 1;
+  laurel::Status st = AddEpoch(Epoch{next, height + 1, block_id, gov->validators});
+  if (!st.ok()) {
+    HaltOnStorageError(st, "recording epoch " + std::to_string(next));
+    Halt("cannot record epoch " + std::to_string(next) + ": " + st.ToString());
+  }
+  spdlog::info("[epoch] block {} at height {} ends epoch {}: the validator set changed",
+               Hex8(block_id), height, next - 1);
+  return true;
+}
+
+void Node::Impl::SwitchEpoch() {
+  epoch_switch_pending_ = false;
+  engine_.reset();
+  running_ = false;
+  round_timer_.cancel();
+  payload_timer_.cancel();
+  EnterCurrentEpoch();
+  payload_.ResetForEpoch();
+  laurel::Status st = RestartEngine();
+  if (!st.ok()) {
+    HaltOnStorageError(st, "starting consensus of epoch " + std::to_string(NextHeightEpoch()));
+    Halt("cannot start consensus of epoch " + std::to_string(NextHeightEpoch()) + ": " +
+         st.ToString());
+  }
+}
+
+const cs::ValidatorSet* Node::Impl::SetOfEpoch(uint64_t epoch) const {
+  return epoch < sets_.size() ? sets_[epoch].get() : nullptr;
+}
+
+Status Node::Impl::VerifySyncBlock(const SyncBlock& sb) const {
+  // A block is decided by the epoch of its height: one of an epoch that had ended below its
+  // height (a "commit" of the old set above its last block) or of an epoch not begun is refused.
+  const Epoch* e = epochs_.ForHeight(sb.block.height);
+  if (e == nullptr || e->epoch != sb.block.epoch) {
+    return Status::InvalidArgument(
+        "block at height " + std::to_string(sb.block.height) + " is of epoch " +
+        std::to_string(sb.block.epoch) + "; height " + std::to_string(sb.block.height) +
+        " belongs to epoch " + (e ? std::to_string(e->epoch) : std::string("?")));
+  }
+  return VerifyCommittedBlock(*SetOfEpoch(e->epoch), sb);
 }
 
 Status Node::Impl::Start() {
@@ -103,28 +255,34 @@ Status Node::Impl::Start() {
   opts.max_pending_handshakes = limits.max_pending_handshakes;
   opts.max_pending_handshakes_per_ip = limits.max_pending_handshakes_per_ip;
   opts.reserved_peer_handshakes = limits.reserved_peer_handshakes;
+  // The configured peers (validators of any epoch, or full nodes) and the current validators
+  // at the addresses they registered; a configured address wins.
+  for (const auto& v : epochs_.current().validators) {
+    crypto::PublicKey k{};
+    std::copy_n(v.public_key.begin(), k.size(), k.begin());
+    if (auto addr = ParsePeerAddress(v.address)) opts.peers[k] = *addr;
+    else opts.accept_only.push_back(k);
+  }
   for (const auto& p : config_.peers) {
     crypto::PublicKey k;
-    if (p.public_key.size() != k.size()) return Status::InvalidArgument("bad peer key");
     std::copy(p.public_key.begin(), p.public_key.end(), k.begin());
-    if (!index_of_.count(k)) {
-      return Status::InvalidArgument("configured peer " + HexEncode(k) +
-                                     " is not in the validator set");
-    }
     opts.peers[k] = net::PeerAddress{p.address.host, p.address.port};
   }
+  // A node that votes in no epoch yet (joining, or a full node) dials every peer: nobody dials
+  // it.
+  opts.dial_all_peers = !is_validator();
   opts.on_receive = [this](const crypto::PublicKey& peer, Bytes payload) {
     OnFrame(peer, std::move(payload));
   };
   opts.on_connection = [this](const crypto::PublicKey& peer, bool up) {
     asio::post(loop_, [this, peer, up] {
-      auto it = index_of_.find(peer);
+      const uint32_t slot = SlotOf(peer);
       if (up) {
         peers_connected_++;
-        if (it != index_of_.end()) SendTo(it->second, HelloMsg{store_->Height()});
+        SendToSlot(slot, HelloMsg{store_->Height()});
       } else {
         if (peers_connected_ > 0) peers_connected_--;
-        if (it != index_of_.end()) sync_->OnPeerDisconnected(it->second);
+        if (slot < kMaxPeerSlots) sync_->OnPeerDisconnected(slot);
       }
       UpdateStatus();
     });
@@ -140,8 +298,10 @@ Status Node::Impl::Start() {
     started.set_value(st);
   });
   LAUREL_RETURN_IF_ERROR(fut.get());
-  spdlog::info("[node] started name={} index={} validators={} height={} p2p={}:{}", config_.name,
-               my_index_, validator_keys_.size(), store_->Height(), config_.p2p_listen.host,
+  spdlog::info("[node] started name={} epoch={} index={} validators={} height={} p2p={}:{}",
+               config_.name, epochs_.current().epoch,
+               is_validator() ? std::to_string(my_index_) : std::string("none (full node)"),
+               validator_keys_.size(), store_->Height(), config_.p2p_listen.host,
                transport_->listen_port());
   return Status::Ok();
 }
@@ -160,8 +320,19 @@ void Node::Impl::Stop() {
 Result<cs::RecoveryData> Node::Impl::RecoveryFromStore() {
   const uint64_t h = store_->Height();
   cs::RecoveryData rd;
+  const Epoch& e = epochs_.current();
   if (h == 0) {
     rd = cs::GenesisRecovery(genesis_block_);
+  } else if (h + 1 == e.start_height) {
+    // The epoch's first round: its root is the previous epoch's last block, with no QC of
+    // this epoch yet (the root QC is unsigned, as at genesis).
+    cs::Block root;
+    root.epoch = e.epoch;
+    root.round = 0;
+    root.height = h;
+    root.id = e.root_id;
+    root.qc = cs::GenesisQc(root);
+    rd = cs::GenesisRecovery(root);
   } else {
     LAUREL_ASSIGN_OR_RETURN(SyncBlock sb, SyncBlockAt(h));
     rd = cs::RecoveryData{sb.block, sb.block_qc, sb.commit_qc, {}};
@@ -171,6 +342,12 @@ Result<cs::RecoveryData> Node::Impl::RecoveryFromStore() {
 }
 
 Status Node::Impl::RestartEngine() {
+  if (!is_validator()) {
+    // A full node follows by block sync only; it signs nothing.
+    engine_.reset();
+    running_ = true;
+    return Status::Ok();
+  }
   LAUREL_ASSIGN_OR_RETURN(cs::RecoveryData rd, RecoveryFromStore());
   cs::EngineConfig ec;
   ec.my_index = my_index_;

@@ -56,6 +56,7 @@ struct NodeStatus {
   Hash32 state_root{};
   uint64_t round = 0;           // consensus round
   uint64_t epoch = 0;
+  bool validator = false;       // votes in the current epoch (false: a full node)
   uint32_t validators = 0;
   uint32_t peers_connected = 0;
   bool syncing = false;

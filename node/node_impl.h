@@ -24,6 +24,7 @@
 #include "consensus/engine.h"
 #include "crypto/sha256.h"
 #include "node/attestation_book.h"
+#include "node/epochs.h"
 #include "node/mempool.h"
 #include "node/net/transport.h"
 #include "node/node.h"
@@ -45,6 +46,11 @@ namespace detail {
 inline constexpr std::string_view kSafetyRecord = "safety";
 inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
 inline constexpr int kExitStateMismatch = 70;
+// Peer slots: every key this node exchanges frames with (configured peers and the validators of
+// the epochs it has seen) gets a slot for the lifetime of the process; block sync and Hello
+// speak of slots, consensus of the current epoch's validator indices.
+inline constexpr uint32_t kMaxPeerSlots = 256;
+inline constexpr uint32_t kNotValidator = UINT32_MAX;
 // The exit code when the store cannot be written (an I/O error: a full or failing disk), be it
 // the consensus store (safety record, saved blocks) or a committed block: the node stops rather
 // than sign or apply anything its disk does not hold.
@@ -141,6 +147,8 @@ inline uint64_t SteadyNowMs() {
 }  // namespace detail
 
 using detail::Hex8;
+using detail::kMaxPeerSlots;
+using detail::kNotValidator;
 using detail::SigDigest;
 using detail::SteadyNowMs;
 using detail::StoreBlockStore;
@@ -229,7 +237,29 @@ class Node::Impl final : public cs::PayloadSource {
   Result<SyncBlock> SyncBlockAt(uint64_t height) const;
   laurel::Status RestartEngine();
   Result<cs::RecoveryData> RecoveryFromStore();
+  // Sends to a validator of the current epoch (by index).
   void SendTo(uint32_t index, const WireMessage& m);
+  // Sends to a peer slot.
+  void SendToSlot(uint32_t slot, const WireMessage& m);
+
+  // ---- epochs (node.cpp) ----
+  // Loads the epoch records (writing epoch 0 on a new store) and finishes an epoch change a
+  // crash interrupted (the tip's state names another set than the last record).
+  laurel::Status LoadEpochs();
+  laurel::Status AddEpoch(Epoch e);  // persists it (synced) and builds its validator set
+  // Makes the current epoch the one consensus, attestations and the transport work in.
+  void EnterCurrentEpoch();
+  // After a block is executed: whether it ended the epoch (the state names another validator
+  // list); if so records the next epoch and returns true.
+  bool MaybeEndEpoch(uint64_t height, const cs::BlockId& block_id);
+  // Switches consensus to the current epoch (on the loop, after a block ended the epoch).
+  void SwitchEpoch();
+  const cs::ValidatorSet* SetOfEpoch(uint64_t epoch) const;
+  // The epoch of the next height to commit.
+  uint64_t NextHeightEpoch() const { return epochs_.current().epoch; }
+  laurel::Status VerifySyncBlock(const SyncBlock& sb) const;
+  uint32_t SlotOf(const crypto::PublicKey& key);  // assigns one if new (kMaxPeerSlots: full)
+  bool is_validator() const { return my_index_ != kNotValidator; }
   void UpdateStatus();
   [[noreturn]] void Halt(const std::string& why, int exit_code = detail::kExitStateMismatch);
   // Halts on an I/O error of the store (kExitStorageFailure), naming its path and what was being
@@ -251,11 +281,20 @@ class Node::Impl final : public cs::PayloadSource {
   std::unordered_set<Hash32, HashKey> verified_;
 
   cs::Block genesis_block_;
-  std::vector<crypto::PublicKey> validator_keys_;
-  std::map<crypto::PublicKey, uint32_t> index_of_;
-  uint32_t my_index_ = 0;
+  // Epochs (epochs.h): the history, one validator set per epoch, and the current epoch's view.
+  EpochHistory epochs_;
+  std::vector<std::unique_ptr<cs::ValidatorSet>> sets_;  // by epoch
   cs::DirectSignatureChecker sig_checker_;
-  std::unique_ptr<cs::ValidatorSet> validators_;
+  const cs::ValidatorSet* validators_ = nullptr;  // the current epoch's
+  std::vector<crypto::PublicKey> validator_keys_;  // the current epoch's, by index
+  std::map<crypto::PublicKey, uint32_t> index_of_;  // the current epoch's
+  uint32_t my_index_ = kNotValidator;  // in the current epoch
+  bool epoch_switch_pending_ = false;  // a committed block ended the epoch; switch after Handle
+  // Attestations of the previous epoch's last heights, until they are certified.
+  std::unique_ptr<AttestationBook> prev_attestations_;
+  uint64_t prev_attestations_epoch_ = 0;
+  std::vector<crypto::PublicKey> peer_keys_;  // by slot
+  std::map<crypto::PublicKey, uint32_t> slot_of_;
   std::unique_ptr<cs::Engine> engine_;
   std::unique_ptr<net::Transport> transport_;
 

@@ -31,21 +31,24 @@ constexpr uint8_t kTxBatchKind = 12;
 
 void Node::Impl::SendTo(uint32_t index, const WireMessage& m) {
   if (index >= validator_keys_.size() || index == my_index_) return;
+  auto it = slot_of_.find(validator_keys_[index]);
+  if (it != slot_of_.end()) SendToSlot(it->second, m);
+}
+
+void Node::Impl::SendToSlot(uint32_t slot, const WireMessage& m) {
+  if (slot >= peer_keys_.size()) return;
   Bytes frame = EncodeWire(m);
   if (frame.size() > config_.max_frame_bytes) {
     // Never dropped silently: replies are sized to fit, so this is a bug worth a log line.
-    spdlog::error("[p2p] a {}-byte message to validator {} is over the frame limit ({} bytes); "
+    spdlog::error("[p2p] a {}-byte message to peer {} is over the frame limit ({} bytes); "
                   "not sent",
-                  frame.size(), index, config_.max_frame_bytes);
+                  frame.size(), slot, config_.max_frame_bytes);
     return;
   }
-  (void)transport_->Send(validator_keys_[index], std::move(frame));
+  (void)transport_->Send(peer_keys_[slot], std::move(frame));
 }
 
 void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
-  auto it = index_of_.find(peer);
-  if (it == index_of_.end()) return;
-  const uint32_t from = it->second;
   if (!frame.empty() && frame[0] == kTxBatchKind) {
     // Transaction batches are verified off the loop.
     asio::post(verify_pool_, [this, frame = std::move(frame)] {
@@ -75,7 +78,9 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
     });
     return;
   }
-  asio::post(loop_, [this, from, frame = std::move(frame)] {
+  asio::post(loop_, [this, peer, frame = std::move(frame)] {
+    const uint32_t from = SlotOf(peer);
+    if (from >= kMaxPeerSlots) return;
     auto m = DecodeWire(frame);
     if (!m.ok()) {
       if (RateLimit(g_bad_frame_log)) {
@@ -93,17 +98,21 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
       Overloaded{
           [&](const cs::Message& msg) {
             if (!engine_) return;
+            // Consensus is heard from the current epoch's validators only (by their index).
+            auto vi = index_of_.find(peer_keys_[from]);
+            if (vi == index_of_.end()) return;
+            const uint32_t validator = vi->second;
             // A proposal's transactions are noted before the engine sees it (payload_book.h).
             const auto* p = std::get_if<cs::ProposalMsg>(&msg);
             const std::vector<Hash32> ids = p != nullptr
                                                 ? payload_.NoteProposal(p->block, height_.load())
                                                 : std::vector<Hash32>{};
             cs::Outputs out;
-            laurel::Status st = engine_->OnMessage(from, msg, out);
+            laurel::Status st = engine_->OnMessage(validator, msg, out);
             HaltOnStorageError(st, "handling a consensus message");
             payload_.PruneNoted([this](const cs::BlockId& id) { return engine_->HasBlock(id); });
             if (!st.ok() && RateLimit(g_engine_err_log)) {
-              spdlog::debug("[consensus] message from {} refused: {}", from, st.ToString());
+              spdlog::debug("[consensus] message from {} refused: {}", validator, st.ToString());
             }
             // Verified: signed by the round's leader with a valid QC (or already in the tree).
             if (p != nullptr) {
@@ -127,11 +136,24 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             OnSyncOutputs(out, from);
           },
           [&](const AttestationMsg& a) {
-            if (a.attestation.signer != from) return;
-            const Bytes msg = AttestationSignBytes(genesis_.chain_id, a.attestation);
-            if (!crypto::Verify(validator_keys_[from], msg, a.attestation.signature)) return;
+            // Signed by the validator it names, in the epoch of its height; kept by the book
+            // of that epoch (the current one, or the previous one for its last heights).
+            const StateAttestation& att = a.attestation;
+            AttestationBook* book = nullptr;
+            if (att.epoch == epochs_.current().epoch) {
+              book = attestations_.get();
+            } else if (prev_attestations_ && att.epoch == prev_attestations_epoch_) {
+              book = prev_attestations_.get();
+            }
+            const Epoch* e = epochs_.Get(att.epoch);
+            if (book == nullptr || e == nullptr || att.height < e->start_height) return;
+            if (auto end = epochs_.EndHeight(att.epoch); end && att.height > *end) return;
+            const cs::ValidatorSet* set = SetOfEpoch(att.epoch);
+            if (att.signer >= set->size() || set->key(att.signer) != peer_keys_[from]) return;
+            const Bytes msg = AttestationSignBytes(genesis_.chain_id, att);
+            if (!crypto::Verify(peer_keys_[from], msg, att.signature)) return;
             AttestationBook::Outputs out;
-            attestations_->Add(a.attestation, store_->Height(), out);
+            book->Add(att, store_->Height(), out);
             OnAttestationOutputs(out);
           },
           [&](const HelloMsg& h) {
@@ -169,6 +191,8 @@ void Node::Impl::Handle(cs::Outputs& out) {
   }
   for (const auto& t : out.timers) ArmTimer(t);
   for (const auto& c : out.commits) CommitFromConsensus(c);
+  // A committed block ended the epoch: this engine is done (its later blocks are void).
+  if (epoch_switch_pending_) SwitchEpoch();
   for (const auto& e : out.evidence) {
     if (e.kind == cs::Evidence::Kind::kWrongLeader) {
       spdlog::warn("[consensus] PROPOSAL OUT OF TURN by validator {} in round {}: block {}",
@@ -232,6 +256,8 @@ void Node::Impl::PayloadMaybeReady() {
 // Execution and attestation
 
 void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
+  // Above an epoch's last block, the old set's commits are void (docs/spec/consensus.md §13).
+  if (epoch_switch_pending_ || cb.block.epoch != NextHeightEpoch()) return;
   const uint64_t h = store_->Height();
   if (cb.block.height <= h) {
     auto stored = store_->GetBlock(cb.block.height);
@@ -247,7 +273,7 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
                  h);
     SyncTracker::Outputs out;
     sync_->Poll(LocalTip(), SteadyNowMs(), out);
-    OnSyncOutputs(out, my_index_);
+    OnSyncOutputs(out, kMaxPeerSlots);
     return;
   }
   ApplyBlock(cb.block, cb.block_qc, cb.commit_qc);
@@ -332,19 +358,29 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
                  Hex8(block.id), result.outcomes.size(), block.round, Hex8(result.state_root));
   }
 
+  // The epoch's last block: the state names the next set, which the attestation names too
+  // (the state certificate of this height is the epoch-change proof).
+  const uint64_t epoch = epochs_.current().epoch;
+  if (MaybeEndEpoch(block.height, block.id)) epoch_switch_pending_ = true;
+
   StateAttestation a;
+  a.epoch = epoch;
   a.height = block.height;
   a.block_id = block.id;
   a.state_root = result.state_root;
   a.tx_root = result.tx_root;
   a.time_ms = block.timestamp_ms;
-  a.signer = my_index_;
-  a.signature = key_.Sign(AttestationSignBytes(genesis_.chain_id, a));
-  transport_->Broadcast(EncodeWire(AttestationMsg{a}));
+  if (epoch_switch_pending_) a.next_validators = ValidatorSetHash(epochs_.current().validators);
+  if (is_validator()) {
+    a.signer = my_index_;
+    a.signature = key_.Sign(AttestationSignBytes(genesis_.chain_id, a));
+    transport_->Broadcast(EncodeWire(AttestationMsg{a}));
+  }
+  // A full node's own result is checked against the validators' certificate all the same.
   AttestationBook::Outputs certified;
-  attestations_->AddOwn(a, store_->Height(), certified);
+  attestations_->AddOwn(a, store_->Height(), certified, is_validator());
   OnAttestationOutputs(certified);
-  PayloadMaybeReady();
+  if (!epoch_switch_pending_) PayloadMaybeReady();
 }
 
 void Node::Impl::OnAttestationOutputs(AttestationBook::Outputs& out) {
@@ -541,7 +577,8 @@ void Node::Impl::UpdateStatus() {
   s.height = store_->Height();
   s.state_root = store_->StateRoot();
   s.round = engine_ ? engine_->current_round() : 0;
-  s.epoch = 0;
+  s.epoch = epochs_.empty() ? 0 : epochs_.current().epoch;
+  s.validator = is_validator();
   s.validators = static_cast<uint32_t>(validator_keys_.size());
   s.peers_connected = peers_connected_.load();
   s.syncing = syncing_.load();
@@ -557,7 +594,10 @@ void Node::Impl::UpdateStatus() {
   // "Behind" by proof only: a peer's claimed height cannot make this node unready.
   f.best_peer_height = std::max(s.height, sync_ ? sync_->proven_height() : 0);
   f.peers_heard = sync_ ? sync_->peers_heard() : 0;
-  f.peers_needed = validators_ ? static_cast<uint32_t>(validators_->quorum()) - 1 : 0;
+  // A validator needs a quorum of its peers; a full node one peer to follow.
+  f.peers_needed = !validators_ ? 0
+                   : is_validator() ? static_cast<uint32_t>(validators_->quorum()) - 1
+                                    : 1;
   std::lock_guard lock(status_mu_);
   status_ = std::move(s);
   readiness_facts_ = f;

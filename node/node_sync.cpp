@@ -18,28 +18,50 @@ Result<SyncBlock> Node::Impl::SyncBlockAt(uint64_t height) const {
 
 void Node::Impl::OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source) {
   for (const auto& d : out.demotions) {
-    spdlog::warn("[sync] validator {} demoted for {} s: {}", d.peer, kDemotionMs / 1000, d.reason);
+    spdlog::warn("[sync] peer {} demoted for {} s: {}", d.peer, kDemotionMs / 1000, d.reason);
   }
-  for (const SyncBlock& sb : out.apply) ApplyBlock(sb.block, sb.block_qc, sb.commit_qc);
-  if (!out.apply.empty()) {
-    spdlog::info("[sync] applied {} blocks from validator {}; height {} of {}", out.apply.size(),
-                 source, store_->Height(), sync_->peer_height(source));
+  size_t applied = 0;
+  for (const SyncBlock& sb : out.apply) {
+    if (epoch_switch_pending_) {
+      // The previous block ended its epoch; these were proven with the old set above its last
+      // block, which no honest node serves (ServeSync stops at the boundary): void.
+      spdlog::warn("[sync] peer {} sent block {} of epoch {} above that epoch's last block; "
+                   "dropped {} blocks",
+                   source, sb.block.height, sb.block.epoch, out.apply.size() - applied);
+      break;
+    }
+    ApplyBlock(sb.block, sb.block_qc, sb.commit_qc);
+    ++applied;
+  }
+  if (applied > 0) {
+    spdlog::info("[sync] applied {} blocks from peer {}; height {} of {}", applied, source,
+                 store_->Height(), sync_->peer_height(source));
+  }
+  if (epoch_switch_pending_) {
+    // Blocks of the new epoch are verified with its set from now on; consensus restarts in it
+    // (a full node stays without an engine), and sync goes on from the new tip.
+    SwitchEpoch();
+    SyncTracker::Outputs next;
+    sync_->Poll(LocalTip(), SteadyNowMs(), next);
+    for (const auto& d : next.demotions) out.demotions.push_back(d);
+    if (next.request && !out.request) out.request = next.request;
+    out.restart_engine = out.restart_engine || next.restart_engine;
   }
   syncing_ = sync_->syncing();
   if (out.request) {
     const SyncTracker::Request& r = *out.request;
     if (r.starts_sync) {
-      spdlog::info("[sync] validator {} says it has height {} (we have {}); asking for blocks",
+      spdlog::info("[sync] peer {} says it has height {} (we have {}); asking for blocks",
                    r.peer, r.claimed_height, store_->Height());
     }
-    SendTo(r.peer, SyncRequestMsg{r.from_height, r.max_blocks});
+    SendToSlot(r.peer, SyncRequestMsg{r.from_height, r.max_blocks});
     // A peer that does not answer in time is demoted (maybe another one is asked).
     sync_timer_.expires_at(std::chrono::steady_clock::time_point(milliseconds(r.timeout_at_ms)));
     sync_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       SyncTracker::Outputs next;
       sync_->OnRequestTimeout(LocalTip(), SteadyNowMs(), next);
-      OnSyncOutputs(next, my_index_);
+      OnSyncOutputs(next, kMaxPeerSlots);
     });
   } else if (!sync_->request_outstanding()) {
     sync_timer_.cancel();
@@ -70,9 +92,12 @@ void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
     }
     bytes += sb->block.payload.size() + 1024;
     if (!resp.blocks.empty() && bytes + kSyncFrameSlack > config_.max_frame_bytes) break;
+    // One epoch per answer: the asker verifies the next epoch's blocks only once it has
+    // executed the last block of this one.
+    if (!resp.blocks.empty() && sb->block.epoch != resp.blocks.front().block.epoch) break;
     resp.blocks.push_back(std::move(sb).value());
   }
-  SendTo(from, resp);
+  SendToSlot(from, resp);
 }
 
 void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
@@ -104,7 +129,7 @@ void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
       }
     }
   }
-  if (!resp.blocks.empty()) SendTo(from, resp);
+  if (!resp.blocks.empty()) SendToSlot(from, resp);
 }
 
 }  // namespace laurel::node

@@ -148,4 +148,13 @@ void PayloadBook::OnCommitted(uint64_t height, const std::vector<Hash32>& remove
   for (const auto& id : removed) proposed_ids_.erase(id);
 }
 
+void PayloadBook::ResetForEpoch() {
+  block_tx_ids_.clear();
+  proposed_ids_.clear();
+  last_reaped_ids_.clear();
+  waiting_payload_round_ = 0;
+  nonempty_round_ = 0;
+  mempool_.ClearInFlight();
+}
+
 }  // namespace laurel::node

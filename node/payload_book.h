@@ -105,6 +105,10 @@ class PayloadBook {
   // and the proposal marks of `removed` are dropped.
   void OnCommitted(uint64_t height, const std::vector<Hash32>& removed);
 
+  // A new epoch: the old epoch's uncommitted blocks are void and its rounds gone. Forgets
+  // every note, proposal mark and waiting round, and the mempool's in-flight marks.
+  void ResetForEpoch();
+
   size_t noted_blocks() const { return block_tx_ids_.size(); }
   bool IsNoted(const consensus::BlockId& id) const { return block_tx_ids_.count(id) > 0; }
   size_t proposed_ids() const { return proposed_ids_.size(); }

@@ -66,19 +66,23 @@ Result<cs::SyncInfo> DecodeSyncInfo(Reader& r) {
 }
 
 void EncodeAttestationFields(Writer& w, const StateAttestation& a) {
+  w.U64(a.epoch);
   w.U64(a.height);
   w.Fixed(a.block_id);
   w.Fixed(a.state_root);
   w.Fixed(a.tx_root);
   w.U64(a.time_ms);
+  w.Fixed(a.next_validators);
 }
 
 Status DecodeAttestationFields(Reader& r, StateAttestation* a) {
+  LAUREL_ASSIGN_OR_RETURN(a->epoch, r.U64());
   LAUREL_ASSIGN_OR_RETURN(a->height, r.U64());
   LAUREL_RETURN_IF_ERROR(r.Fixed(a->block_id.data(), 32));
   LAUREL_RETURN_IF_ERROR(r.Fixed(a->state_root.data(), 32));
   LAUREL_RETURN_IF_ERROR(r.Fixed(a->tx_root.data(), 32));
   LAUREL_ASSIGN_OR_RETURN(a->time_ms, r.U64());
+  LAUREL_RETURN_IF_ERROR(r.Fixed(a->next_validators.data(), 32));
   return Status::Ok();
 }
 

@@ -14,20 +14,24 @@
 
 namespace laurel::node {
 
-inline constexpr std::string_view kAttestationDomain{"laurel/attestation/v1\0", 22};
+inline constexpr std::string_view kAttestationDomain{"laurel/attestation/v2\0", 22};
 
 // A validator's signed statement of the state after executing a committed block.
 struct StateAttestation {
+  uint64_t epoch = 0;  // the epoch the block belongs to (its signer is of that epoch's set)
   uint64_t height = 0;
   Hash32 block_id{};
   Hash32 state_root{};
   Hash32 tx_root{};
   uint64_t time_ms = 0;  // the block's timestamp
+  // Zero, or on the epoch's last block the ValidatorSetHash of the next epoch's set: the
+  // certificate of that height is the epoch-change proof (docs/spec/consensus.md §13).
+  Hash32 next_validators{};
   uint32_t signer = 0;   // validator index
   crypto::Signature signature{};
 };
-// "laurel/attestation/v1\0" || u32be(len chain_id) || chain_id || u64be height || block_id ||
-// state_root || tx_root || u64be time_ms
+// "laurel/attestation/v2\0" || u32be(len chain_id) || chain_id || u64be epoch || u64be height ||
+// block_id || state_root || tx_root || u64be time_ms || next_validators
 Bytes AttestationSignBytes(std::string_view chain_id, const StateAttestation& a);
 
 // 2f+1 attestations agreeing on one (height, block, state root, tx root, time).

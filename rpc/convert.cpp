@@ -145,6 +145,7 @@ pb::StatusView StatusViewOf(const node::NodeStatus& s, bool ready) {
   v.set_state_root(HashHex(s.state_root));
   v.set_round(s.round);
   v.set_epoch(s.epoch);
+  v.set_validator(s.validator);
   v.set_validators(s.validators);
   v.set_peers_connected(s.peers_connected);
   v.set_syncing(s.syncing);

@@ -1,6 +1,8 @@
 // Routes for auditors: the genesis document and committed blocks in ranges with their proofs.
 //
 // GET /v1/genesis          the genesis document as the genesis file holds it (ledger/genesis_io.h)
+// GET /v1/epochs           laurel.v1.EpochList: every epoch's validator set, first and last
+//                          height, and the state certificate that proves each change
 // GET /v1/blocks?from=H&limit=N
 //     laurel.v1.BlockRange (proto/laurel/v1/chain.proto): blocks H.. (at most N, default 100,
 //     at most 1000, and at most kMaxRangeBytes of stored blocks but always at least one), each
@@ -10,6 +12,7 @@
 
 #include "laurel/v1/chain.pb.h"
 #include "ledger/genesis_io.h"
+#include "node/epochs.h"
 #include "node/wire.h"
 #include "rpc/convert.h"
 #include "rpc/routes.h"
@@ -25,6 +28,8 @@ constexpr uint64_t kMaxRangeBlocks = 1000;
 constexpr size_t kMaxRangeBytes = size_t{8} << 20;
 
 void FillCertificate(const node::StateCertificate& c, pb::StateCertificate* out) {
+  out->set_epoch(c.data.epoch);
+  if (c.data.next_validators != Hash32{}) out->set_next_validators(HexEncode(c.data.next_validators));
   out->set_height(c.data.height);
   out->set_block_id(HexEncode(c.data.block_id));
   out->set_state_root(HexEncode(c.data.state_root));
@@ -46,6 +51,50 @@ void HandleGenesis(node::NodeApi& node, const HttpRequest&, const Responder& res
   HttpResponse r;
   r.body = std::move(json).value();
   respond(std::move(r));
+}
+
+void HandleEpochs(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  const storage::Store& store = node.store();
+  auto records = store.ListConsensusRecords(node::kEpochRecordPrefix);
+  if (!records.ok()) {
+    respond(ErrorResponse(500, "STORE_ERROR", records.status().ToString()));
+    return;
+  }
+  std::vector<node::Epoch> epochs;
+  for (const auto& [name, value] : *records) {
+    auto e = node::DecodeEpoch(value);
+    if (!e.ok()) {
+      respond(ErrorResponse(500, "STORE_ERROR", "epoch record: " + e.status().ToString()));
+      return;
+    }
+    epochs.push_back(std::move(e).value());
+  }
+  pb::EpochList list;
+  for (size_t i = 0; i < epochs.size(); ++i) {
+    const node::Epoch& e = epochs[i];
+    pb::EpochView* v = list.add_epochs();
+    v->set_epoch(e.epoch);
+    v->set_start_height(e.start_height);
+    v->set_root_block_id(HexEncode(e.root_id));
+    v->set_validators_hash(HexEncode(node::ValidatorSetHash(e.validators)));
+    for (const auto& val : e.validators) {
+      pb::ValidatorView* vv = v->add_validators();
+      vv->set_public_key(HexEncode(val.public_key));
+      vv->set_name(val.name);
+      vv->set_address(val.address);
+    }
+    if (i + 1 < epochs.size()) {
+      const uint64_t end = epochs[i + 1].start_height - 1;
+      v->set_end_height(end);
+      auto cert = store.GetStateCertificate(end);
+      if (cert.ok() && cert->has_value()) {
+        auto c = node::DecodeStateCertificate(**cert);
+        if (c.ok()) FillCertificate(*c, v->mutable_end_certificate());
+      }
+    }
+    list.set_current_epoch(e.epoch);
+  }
+  respond(MessageResponse(200, list, req));
 }
 
 void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
@@ -119,6 +168,9 @@ void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Respond
 void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits) {
   r.Add("GET", "/v1/genesis", [&node](const HttpRequest& req, const Responder& respond) {
     HandleGenesis(node, req, respond);
+  });
+  r.Add("GET", "/v1/epochs", [&node](const HttpRequest& req, const Responder& respond) {
+    Guarded(respond, [&] { HandleEpochs(node, req, respond); });
   });
   // A range reads and encodes up to kMaxRangeBytes: rate-limited per client, and run on the
   // work pool so that it does not hold an I/O thread.

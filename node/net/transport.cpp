@@ -17,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <shared_mutex>
 #include <thread>
 
 #include "node/net/frame_codec.h"
@@ -213,6 +214,29 @@ class Transport::Impl {
     thread_.join();
   }
 
+  void AddPeer(const crypto::PublicKey& key, std::optional<PeerAddress> address) {
+    if (key == key_.public_key()) return;
+    asio::post(io_, [this, key, address = std::move(address)] {
+      if (stopping_ || Find(key) != nullptr) return;
+      auto ps = std::make_unique<PeerState>(io_, key);
+      ps->address = address;
+      ps->we_dial = address.has_value() && (opts_.dial_all_peers || key_.public_key() < key);
+      ps->backoff = opts_.backoff_min;
+      PeerState* raw = ps.get();
+      {
+        std::unique_lock lock(peers_mu_);
+        peers_.emplace(key, std::move(ps));
+      }
+      if (raw->address) {
+        error_code ec;
+        const auto a = asio::ip::make_address(raw->address->host, ec);
+        if (!ec) peer_addresses_.insert(AddressKey(a));
+      }
+      spdlog::info("net: peer added key={}", ShortKey(key));
+      if (raw->we_dial) Dial(*raw);
+    });
+  }
+
   uint16_t listen_port() const { return port_; }
   const crypto::PublicKey& public_key() const { return key_.public_key(); }
 
@@ -230,6 +254,7 @@ class Transport::Impl {
     if (payload.size() > opts_.max_frame_size) return 0;
     auto shared = std::make_shared<const Bytes>(payload.begin(), payload.end());
     size_t accepted = 0;
+    std::shared_lock peers_lock(peers_mu_);
     for (auto& [pk, ps] : peers_) {
       {
         std::lock_guard<std::mutex> lock(ps->mu);
@@ -249,6 +274,7 @@ class Transport::Impl {
 
   std::vector<crypto::PublicKey> ConnectedPeers() const {
     std::vector<crypto::PublicKey> out;
+    std::shared_lock peers_lock(peers_mu_);
     for (const auto& [pk, ps] : peers_) {
       std::lock_guard<std::mutex> lock(ps->mu);
       if (ps->connected) out.push_back(pk);
@@ -274,6 +300,7 @@ class Transport::Impl {
 
  private:
   PeerState* Find(const crypto::PublicKey& k) const {
+    std::shared_lock lock(peers_mu_);
     auto it = peers_.find(k);
     return it == peers_.end() ? nullptr : it->second.get();
   }
@@ -681,8 +708,10 @@ class Transport::Impl {
   asio::steady_timer accept_retry_;
   tcp::resolver resolver_;
   std::shared_ptr<ssl::context> tls_;
-  // Built in the constructor and never changed: lookups need no lock.
+  // Built in the constructor; AddPeer inserts (on the I/O thread, under a unique lock), nothing
+  // is ever erased. Other threads read under a shared lock; the I/O thread reads without one.
   std::map<crypto::PublicKey, std::unique_ptr<PeerState>> peers_;
+  mutable std::shared_mutex peers_mu_;
 
   // I/O thread only.
   std::set<ConnPtr> pending_;  // connecting or handshaking
@@ -721,5 +750,8 @@ bool Transport::IsConnected(const crypto::PublicKey& peer) const {
 }
 std::vector<crypto::PublicKey> Transport::ConnectedPeers() const { return impl_->ConnectedPeers(); }
 TransportStats Transport::stats() const { return impl_->stats(); }
+void Transport::AddPeer(const crypto::PublicKey& key, std::optional<PeerAddress> address) {
+  impl_->AddPeer(key, std::move(address));
+}
 
 }  // namespace laurel::net

@@ -51,6 +51,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,11 @@ class Transport {
   Status Send(const crypto::PublicKey& peer, ByteView payload);
   // Send to every connected peer (one shared copy of the payload). Returns how many accepted it.
   size_t Broadcast(ByteView payload);
+
+  // Admits `key` from now on and, when `address` is given and the dial rule says so, dials it:
+  // for a validator that joins while the node runs. Asynchronous (on the I/O thread) and
+  // thread-safe; a known key or our own is left as it is. Peers are never removed.
+  void AddPeer(const crypto::PublicKey& key, std::optional<PeerAddress> address);
 
   bool IsConnected(const crypto::PublicKey& peer) const;
   std::vector<crypto::PublicKey> ConnectedPeers() const;

@@ -43,7 +43,7 @@ TEST_CASE("every wire message round-trips through its encoding", "[wire]") {
   tc.high_qc = b.qc;
   tc.entries.push_back({1, 0, cs::Signature{}});
   cs::SyncInfo sync_tc{b.qc, b.qc, tc};
-  StateAttestation a{7, b.id, b.id, b.id, 99, 3, {}};
+  StateAttestation a{2, 7, b.id, b.id, b.id, 99, b.id, 3, {}};
   a.signature = Key(3).Sign(AttestationSignBytes("c", a));
 
   std::vector<WireMessage> msgs = {
