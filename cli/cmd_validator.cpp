@@ -37,10 +37,10 @@ Result<Current> ReadCurrentSet(Node& node) {
     return 0;
   };
   cur.epoch = e.contains("epoch") ? u64(e["epoch"]) : 0;
-  cur.start_height = e.contains("startHeight") ? u64(e["startHeight"]) : 0;
+  cur.start_height = e.contains("start_height") ? u64(e["start_height"]) : 0;
   for (const Json& v : e.value("validators", Json::array())) {
     types::Validator val;
-    auto key = ParsePublicKeyHex(v.value("publicKey", ""));
+    auto key = ParsePublicKeyHex(v.value("public_key", ""));
     if (!key.ok()) return Status::InvalidArgument("the node sent a bad validator key");
     val.public_key = std::move(key).value();
     val.name = v.value("name", "");

@@ -478,7 +478,7 @@ Status Engine::CheckExtends(const Block& b, const Block& parent) const {
   if (b.height != parent.height + 1) return Status::InvalidArgument("height is not parent + 1");
   if (b.round <= parent.round) return Status::InvalidArgument("round not above parent round");
   if (b.qc.round() != parent.round) return Status::InvalidArgument("QC round is not parent's");
-  if (b.qc.data.parent_id != parent.parent_id && parent.height > 0) {
+  if (b.qc.data.parent_id != parent.parent_id && parent.round > 0) {
     return Status::InvalidArgument("QC parent does not match the parent's parent");
   }
   if (b.timestamp_ms < parent.timestamp_ms) return Status::InvalidArgument("time goes back");

@@ -332,6 +332,8 @@ Result<cs::RecoveryData> Node::Impl::RecoveryFromStore() {
     root.height = h;
     root.id = e.root_id;
     root.qc = cs::GenesisQc(root);
+    LAUREL_ASSIGN_OR_RETURN(auto tip, store_->GetBlock(h));
+    if (tip) root.timestamp_ms = tip->time_ms;  // the epoch's blocks do not go back in time
     rd = cs::GenesisRecovery(root);
   } else {
     LAUREL_ASSIGN_OR_RETURN(SyncBlock sb, SyncBlockAt(h));

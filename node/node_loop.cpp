@@ -584,7 +584,8 @@ void Node::Impl::UpdateStatus() {
   s.syncing = syncing_.load();
   s.mempool_txs = mempool_.size();
   s.mempool_bytes = mempool_.bytes();
-  s.certified_height = attestations_ ? attestations_->certified_height() : 0;
+  s.certified_height = std::max(attestations_ ? attestations_->certified_height() : 0,
+                                prev_attestations_ ? prev_attestations_->certified_height() : 0);
   s.last_block_id = last_block_id_;
   s.last_block_time_ms = last_block_time_ms_;
   ReadinessFacts f;

@@ -302,3 +302,67 @@ TEST_CASE(
   REQUIRE(vb.ok());
   CHECK(restarted.VoteOn(a, nullptr).status().code() == StatusCode::kPermissionDenied);
 }
+
+TEST_CASE("a new epoch starts a fresh safety record; a record of a later epoch is refused",
+          "[safety][epoch]") {
+  Fixture fx;
+  MemorySafetyStore store;
+  {
+    SafetyRules e1{TestKeys()[3], 3, 1, fx.genesis.id, store};
+    REQUIRE(e1.Load(fx.GQc()).ok());
+    const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+    const Block b2 = fx.MakeBlock(2, b1, fx.MakeQc(b1));
+    REQUIRE(e1.VoteOn(b2, nullptr).ok());
+    CHECK(e1.record().last_voted_round == 2);
+  }
+  // Epoch 2 starts on a root block (the last block of epoch 1) with its unsigned root QC.
+  Block root;
+  root.epoch = 2;
+  root.height = 7;
+  root.id = fx.genesis.id;
+  root.id[0] ^= 0x5a;
+  {
+    SafetyRules e2{TestKeys()[3], 3, 2, root.id, store};
+    REQUIRE(e2.Load(GenesisQc(root)).ok());
+    CHECK(e2.record().epoch == 2);
+    CHECK(e2.record().last_voted_round == 0);
+    CHECK_FALSE(e2.record().last_vote.has_value());
+    CHECK(e2.record().one_chain_qc == GenesisQc(root));
+  }
+  // The fresh record was persisted: a node that restarts in epoch 2 finds it.
+  auto stored = store.Get();
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  CHECK(DecodeSafetyRecord(**stored)->epoch == 2);
+  // A store whose safety record is ahead of the node's epoch lost committed blocks.
+  SafetyRules e1_again{TestKeys()[3], 3, 1, fx.genesis.id, store};
+  const Status st = e1_again.Load(fx.GQc());
+  CHECK(st.code() == StatusCode::kCorruption);
+  CHECK(st.message().find("epoch 2") != std::string::npos);
+}
+
+TEST_CASE("no QC of an old epoch verifies in the next, and the root QC is the new epoch's only "
+          "unsigned QC",
+          "[safety][epoch]") {
+  Fixture fx;
+  const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
+  const QuorumCert q1 = fx.MakeQc(b1);
+  REQUIRE(fx.vs.VerifyQc(q1).ok());
+  // The same keys in epoch 2, rooted at b1.
+  ValidatorSet next{2, Fixture::Keys(), b1.id, &fx.checker};
+  CHECK_FALSE(next.VerifyQc(q1).ok());        // signed for epoch 1
+  CHECK_FALSE(next.VerifyQc(fx.GQc()).ok());  // epoch 1's root QC
+  Block root;
+  root.epoch = 2;
+  root.id = b1.id;
+  CHECK(next.VerifyQc(GenesisQc(root)).ok());
+  Block other = root;
+  other.id = fx.genesis.id;
+  CHECK_FALSE(next.VerifyQc(GenesisQc(other)).ok());  // unsigned, but not the epoch's root
+  // A block of epoch 1 does not verify in epoch 2, nor one of epoch 2 carrying an epoch-1 QC.
+  CHECK_FALSE(next.VerifyBlock(b1).ok());
+  Block b2 = fx.MakeBlock(2, b1, q1);
+  b2.epoch = 2;
+  SignBlock(b2, TestKeys()[b2.proposer]);
+  CHECK(next.VerifyBlock(b2).message().find("QC for another epoch") != std::string::npos);
+}
