@@ -112,6 +112,12 @@ class Reporter {
           static_cast<unsigned long long>(t.blocks), static_cast<unsigned long long>(t.height),
           static_cast<unsigned long long>(t.txs), certified.c_str(), last.c_str(),
           HexEncode(t.block_id).c_str(), HexEncode(t.state_root).c_str(), secs, tps);
+      if (t.epochs > 0) {
+        std::printf("epochs 0..%llu: the validator set changed %llu times; every block and "
+                    "certificate checked against its epoch's set\n",
+                    static_cast<unsigned long long>(t.epochs),
+                    static_cast<unsigned long long>(t.epochs));
+      }
       if (few) std::printf("WARNING: %s\n", few_text.c_str());
     }
     return failed ? kExitInvalid : kExitOk;
@@ -142,6 +148,7 @@ class Reporter {
             {"block_id", HexEncode(t.block_id)},
             {"state_root", HexEncode(t.state_root)},
             {"certified_heights", t.certified},
+            {"epoch_changes", t.epochs},
             {"last_certified_height", t.last_certified},
             {"seconds", secs},
             {"txs_per_s", secs > 0 ? static_cast<double>(t.txs) / secs : 0.0},

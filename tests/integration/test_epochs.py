@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Validator-set changes on a real testnet under a steady load of issuance
+(docs/spec/consensus.md §13): grow 4 -> 5 validators (`testnet/testnet add`: a new node that
+starts from an empty store and joins), rotate a validator's consensus key, remove a validator
+(back to 4) while another is killed with kill -9 in the middle of that change and restarted
+after it. Then: every node agrees on every block, every acknowledged transaction is committed
+everywhere and nothing submitted is lost, the removed validator follows as a full node,
+/v1/epochs proves each change with a certificate of the old set naming the new one, and
+`laurel audit` passes across every epoch. Logs how long commits paused at each boundary."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from laurel_client import (Load, Testnet, as_int, build_tx_pool, check, get_json, log,  # noqa: E402
+                           main_wrapper, parse_args, post_tx, committed_location)
+
+POOL = 900
+RATE = 15.0
+MAX_PAUSE_MS = 15000  # a boundary must not stop commits for longer than this
+
+
+def epochs(net, i):
+    return get_json(net.url(i) + "/v1/epochs")["epochs"]
+
+
+def wait_epoch(net, nodes, epoch, timeout=60):
+    def ok():
+        try:
+            return all(as_int(net.status(i)["epoch"]) >= epoch for i in nodes)
+        except Exception:
+            return False
+    from laurel_client import wait_for
+    wait_for(ok, timeout, f"nodes {nodes} to reach epoch {epoch}")
+
+
+def boundary_pause_ms(net, i, end_height):
+    """Block time of the epoch's first block minus that of the previous epoch's last."""
+    net.wait_height([i], end_height + 1, 60)
+    a = as_int(net.block(i, end_height)["time_ms"])
+    b = as_int(net.block(i, end_height + 1)["time_ms"])
+    return b - a
+
+
+def laurel(net, *args, timeout=120):
+    r = subprocess.run([net.laurel, *map(str, args)], capture_output=True, text=True,
+                       timeout=timeout, stdin=subprocess.DEVNULL)
+    return r
+
+
+def admin_keys(net):
+    return ["--key", net.key("admin1"), "--key", net.key("admin2")]
+
+
+def test(args):
+    with Testnet(args, "epochs", n=5) as net:
+        net.n = 4
+        net.init()
+        net.up()
+        pool = build_tx_pool(net.laurel, net.key("city-fed"), POOL, tag="ep")
+        load = Load(net, pool, [0, 1, 2, 3], rate=RATE).start()
+        net.wait_progress([0, 1, 2, 3], 3, 60)
+        pauses = {}
+
+        # -- 1. grow: node4 starts from an empty store and joins --------------------------
+        t0 = time.monotonic()
+        r = net.run("add", timeout=120)
+        net.n = 5
+        log("testnet add:\n" + r.stdout.strip())
+        wait_epoch(net, [0, 1, 2, 3, 4], 1, timeout=90)
+        st = net.status(4)
+        check(st["validator"] is True, f"node4 is not a validator after joining: {st}")
+        log(f"node4 joined epoch 1 at height {st['height']} after {time.monotonic() - t0:.1f}s")
+        e = epochs(net, 0)
+        check(len(e) == 2 and len(e[1]["validators"]) == 5, f"epochs after add: {e}")
+        end0 = as_int(e[0]["end_height"])
+        pauses["grow 4->5"] = boundary_pause_ms(net, 0, end0)
+        load.set_live([0, 1, 2, 3, 4])
+        steady(net, [0, 1, 2, 3, 4])
+
+        # -- 2. rotate node1's consensus key ------------------------------------------------
+        new_key = os.path.join(net.dir, "node1", "node.key.new")
+        r = laurel(net, "keygen", "--out", new_key)
+        check(r.returncode == 0, f"keygen: {r.stderr}")
+        new_pub = r.stdout.strip().split()[-1]
+        r = laurel(net, "validator", "rotate", "--rpc", net.url(0), "--name", "node1",
+                   "--new-key-file", new_key, *admin_keys(net))
+        check(r.returncode == 0, f"validator rotate exited {r.returncode}: {r.stdout}{r.stderr}")
+        wait_epoch(net, [0, 2, 3, 4], 2)
+        # Under its old key node1 now follows without voting; its operator restarts it with
+        # the new key.
+        wait_for_validator(net, 1, False)
+        load.set_live([0, 2, 3, 4])
+        stop = subprocess.run(["kill", "-TERM", str(pid_of(net, 1))])
+        check(stop.returncode == 0, "cannot stop node1")
+        wait_dead(net, 1)
+        os.replace(new_key, net.node_key(1))
+        net.start(1)
+        wait_for_validator(net, 1, True)
+        check(net.status(1)["public_key"] == new_pub, "node1 does not run with its new key")
+        e = epochs(net, 0)
+        end1 = as_int(e[1]["end_height"])
+        pauses["rotate node1"] = boundary_pause_ms(net, 0, end1)
+        load.set_live([0, 1, 2, 3, 4])
+        steady(net, [0, 1, 2, 3, 4])
+
+        # -- 3. remove node4 while node2 is killed in the middle of the change -----------
+        remover = subprocess.Popen(
+            [net.laurel, "validator", "remove", "--rpc", net.url(0), "--name", "node4",
+             *admin_keys(net)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.3)
+        load.set_live([0, 1, 3])
+        net.kill(2)
+        out, _ = remover.communicate(timeout=120)
+        check(remover.returncode == 0, f"validator remove exited {remover.returncode}: {out}")
+        wait_epoch(net, [0, 1, 3], 3)
+        net.wait_progress([0, 1, 3], 5, 60)
+        net.start(2)
+        wait_epoch(net, [2], 3, timeout=90)
+        wait_for_validator(net, 2, True)
+        wait_for_validator(net, 4, False)
+        e = epochs(net, 0)
+        end2 = as_int(e[2]["end_height"])
+        pauses["remove node4 (node2 killed)"] = boundary_pause_ms(net, 0, end2)
+        load.set_live([0, 1, 2, 3])
+        steady(net, [0, 1, 2, 3])
+        # The removed validator keeps following the chain as a full node.
+        h4 = net.height(4)
+        net.wait_height([4], h4 + 3, 60, "node4 (full node) to keep following")
+
+        # -- the end: agreement, nothing lost, proofs, audit -------------------------------
+        load.stop()
+        acked = load.snapshot()
+        log(f"load: {len(acked)} acknowledged, {load.errors} errors of {load.sent} sent")
+        # Whatever was not acknowledged (a node killed or switching under its request) is sent
+        # again: it must commit now, or be found committed already.
+        lost = []
+        for tx in pool[:load.next_idx]:
+            if tx.tx_id in acked:
+                continue
+            status, obj = post_tx(net.url(0), tx.json, wait=True, timeout=30)
+            loc = committed_location(status, obj)
+            if loc is None:
+                lost.append((tx.tx_id, status, obj))
+            else:
+                acked[tx.tx_id] = loc
+        check(not lost, f"{len(lost)} submitted transactions never commit: {lost[:3]}")
+        check(len(acked) >= 150, f"only {len(acked)} transactions went through the run")
+        tip = net.height(0)
+        net.wait_height([0, 1, 2, 3, 4], tip, 60)
+        compared = net.assert_same_blocks([0, 1, 2, 3, 4], upto=tip)
+        net.assert_txs_everywhere([0, 1, 2, 3, 4], acked)
+        log(f"agreement: {compared} heights identical on all 5 nodes; {len(acked)} txs committed "
+            f"everywhere with the same location and result")
+
+        e = epochs(net, 3)
+        check([as_int(x["epoch"]) for x in e] == [0, 1, 2, 3], f"epochs: {e}")
+        check([len(x["validators"]) for x in e] == [4, 5, 5, 4], f"set sizes: {e}")
+        for k in range(3):
+            cert = e[k].get("end_certificate")
+            check(cert and as_int(cert["height"]) == as_int(e[k]["end_height"]),
+                  f"epoch {k} has no end certificate: {e[k]}")
+            check(cert.get("next_validators") == e[k + 1]["validators_hash"],
+                  f"epoch {k}'s certificate names {cert.get('next_validators')}, epoch {k + 1} "
+                  f"has {e[k + 1]['validators_hash']}")
+            check(as_int(cert.get("epoch", 0)) == k, f"certificate of epoch {k}: {cert}")
+
+        for i in (0, 2, 4):
+            r = laurel(net, "audit", "--rpc", net.url(i), timeout=300)
+            log(f"laurel audit node{i} -> exit {r.returncode}: {r.stdout.strip()}")
+            check(r.returncode == 0, f"audit of node{i} failed: {r.stdout}{r.stderr}")
+            check("epochs 0..3" in r.stdout, f"audit of node{i} did not follow 3 epoch changes")
+
+        for what, ms in pauses.items():
+            log(f"MEASURED boundary pause ({what}): {ms} ms between the epoch's last block and "
+                f"the next epoch's first")
+            check(ms <= MAX_PAUSE_MS, f"commits paused {ms} ms at the boundary ({what})")
+
+
+def steady(net, nodes):
+    """Some seconds of load on the new set before the next change."""
+    time.sleep(4)
+    net.wait_progress(nodes, 10, 60)
+
+
+def pid_of(net, i):
+    with open(os.path.join(net.dir, f"node{i}", "laureld.pid")) as f:
+        return int(f.read().strip())
+
+
+def wait_dead(net, i, timeout=20):
+    from laurel_client import wait_for
+    wait_for(lambda: not net.running(i), timeout, f"node{i} to stop")
+
+
+def wait_for_validator(net, i, want, timeout=90):
+    from laurel_client import wait_for
+
+    def ok():
+        try:
+            return net.status(i)["validator"] is want
+        except Exception:
+            return False
+    wait_for(ok, timeout, f"node{i} to be {'a validator' if want else 'a full node'}")
+
+
+if __name__ == "__main__":
+    a = parse_args(90)
+    main_wrapper(lambda: test(a))
