@@ -38,7 +38,9 @@ Status Engine::Start(Outputs& out) {
             [](const Block& a, const Block& b) { return a.height < b.height; });
   for (const Block& b : recovered_blocks_) {
     const Block* parent = tree_.Get(b.parent_id);
-    if (parent != nullptr && !tree_.Contains(b.id) && CheckExtends(b, *parent).ok() &&
+    // A saved block of an earlier epoch (above that epoch's last block) is void.
+    if (parent != nullptr && b.epoch == validators_.epoch() && !tree_.Contains(b.id) &&
+        CheckExtends(b, *parent).ok() &&
         validators_.LeadsRound(b, *parent)) {
       tree_.Insert(b);
       InsertQc(b.qc, config_.my_index, out);

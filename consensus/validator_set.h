@@ -56,7 +56,10 @@ class ValidatorSet {
   size_t max_faulty() const { return (keys_.size() - 1) / 3; }
   size_t quorum() const { return keys_.size() - max_faulty(); }
   const PublicKey& key(uint32_t index) const { return keys_.at(index); }
+  // The epoch's root block id: the genesis block for the first epoch, else the previous epoch's
+  // last block (docs/spec/consensus.md §13). Timeouts sign it.
   const BlockId& genesis_id() const { return genesis_id_; }
+  const LeaderElection* election() const { return election_; }
   // The leader of `round` (docs/spec/consensus.md §4a). `prev` is the block a proposal for
   // `round` extends: the parent named by its QC, or nullptr when unknown. The rule is a pure
   // function of (round, prev), so every node that checks a proposal computes the same leader:

@@ -5,7 +5,10 @@
 //     --io-errors sets every scenario's io_error_rate (otherwise drawn from the seed; 0: none)
 //     --node adds the node layer (mempools, payload books, sync trackers, client transactions):
 //     NodeScenario; --txs-per-s and --node-mutation set its rate and mutation
-//   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...]
+//   --epoch-every K (random and twins): the block at every height divisible by K ends its
+//     validator-set epoch and consensus restarts on it (docs/spec/consensus.md §13);
+//     --epoch-mutation 1 keeps the old epoch's commits above its last block (must be caught)
+//   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...] [--epoch-every K]
 //   laurel-sim --adversarial [--seed S] [--seeds N] [--canary ...]
 //   laurel-sim --directed [--seed K] [--seeds N] [--canary ...]   scripted scenarios 1..3
 //   laurel-sim --canaries [--max M] [--modes adversarial,random,twins] [--canary ...]
@@ -44,6 +47,8 @@ struct Options {
   bool node = false;       // random mode with the node layer (NodeScenario)
   uint32_t txs_per_s = 0;  // overrides the node layer's drawn rate (random mode)
   uint8_t node_mutation = 0;
+  uint64_t epoch_every = 0;
+  uint8_t epoch_mutation = 0;
 };
 
 Scenario Make(const std::string& mode, uint64_t k, uint32_t n, Canary c, double io_errors = -1) {
@@ -204,6 +209,10 @@ int main(int argc, char** argv) {
       o.txs_per_s = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--node-mutation")
       o.node_mutation = static_cast<uint8_t>(std::strtoul(next().c_str(), nullptr, 10));
+    else if (a == "--epoch-every")
+      o.epoch_every = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--epoch-mutation")
+      o.epoch_mutation = static_cast<uint8_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--verbose")
       o.verbose = true;
     else if (a == "--seed")
@@ -257,6 +266,10 @@ int main(int argc, char** argv) {
       if (o.io_errors >= 0) s.io_error_rate = o.io_errors;
       if (o.txs_per_s > 0) s.txs_per_s = o.txs_per_s;
       s.node_mutation = o.node_mutation;
+    }
+    if (o.mode != "directed" && o.mode != "adversarial") {
+      s.epoch_every = o.epoch_every;
+      s.epoch_mutation = o.epoch_mutation;
     }
     Outcome out = Run(s);
     events += out.events;

@@ -77,6 +77,18 @@ class FaultySafetyStore : public SafetyStore {
   std::optional<Bytes> durable_;
 };
 
+uint64_t MessageEpoch(const Message& m) {
+  return std::visit(
+      [](const auto& x) -> uint64_t {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, ProposalMsg>) return x.block.epoch;
+        if constexpr (std::is_same_v<T, VoteMsg>) return x.vote.data.epoch;
+        if constexpr (std::is_same_v<T, TimeoutMsg>) return x.timeout.epoch;
+        if constexpr (std::is_same_v<T, SyncMsg>) return x.sync.highest_qc.data.epoch;
+      },
+      m);
+}
+
 class FaultyBlockStore : public BlockStore {
  public:
   void Attach(Cluster* c, int inst) {
@@ -104,6 +116,8 @@ struct Instance {
   std::unique_ptr<Engine> engine;
   uint64_t incarnation = 0;
   bool up = true;
+  uint64_t epoch = kEpoch;      // the epoch of the next height this instance commits
+  bool switch_pending = false;  // its ledger's tip ended an epoch: restart consensus
 };
 
 enum class EvKind : uint8_t {
@@ -244,7 +258,14 @@ class Cluster : public NodeHost {
     return 1 + Rand(AfterGst() ? std::min<uint32_t>(s_.max_delay_ms, 50) : s_.max_delay_ms);
   }
   void ServeFetch(int i, const FetchRequest& f);
-  void CheckCommit(int i, const std::vector<CommittedBlock>& commits);
+  // `synced`: blocks copied from another ledger (CatchUpEpochs), whose commit QC may certify a
+  // descendant beyond the copied batch.
+  void CheckCommit(int i, const std::vector<CommittedBlock>& commits, bool synced = false);
+  // Epochs (Scenario::epoch_every).
+  const ValidatorSet* SetOf(uint64_t epoch);
+  void EndEpoch(int i, const Block& last);
+  // A message of a later epoch reached instance i: block sync from an honest ledger.
+  void CatchUpEpochs(int i, uint64_t epoch);
   void CraftStaleProposal(int i, const ProposalMsg& original);
   void ObserveVote(const Vote& v);
   void Violation(bool safety, const std::string& what) {
@@ -265,6 +286,10 @@ class Cluster : public NodeHost {
   MemoChecker checker_;
   TableElection election_;
   ValidatorSet validators_;
+  // Epochs after the first (kEpoch): their sets and roots, made when the first instance
+  // reaches each boundary.
+  std::map<uint64_t, std::unique_ptr<ValidatorSet>> later_sets_;
+  std::map<uint64_t, BlockId> epoch_roots_;
   TestHooks hooks_;
   EngineConfig config_;
   SimClock clock_;
@@ -389,13 +414,24 @@ void Cluster::StartEngine(int i) {
   if (!in.ledger.empty()) {
     const CommittedBlock& last = in.ledger.back();
     rec = RecoveryData{last.block, last.block_qc, last.commit_qc, {}};
+    if (last.block.epoch < in.epoch) {
+      // The tip ended its epoch: the next one starts on it (node.cpp RecoveryFromStore).
+      Block root;
+      root.epoch = in.epoch;
+      root.height = last.block.height;
+      root.id = last.block.id;
+      root.timestamp_ms = last.block.timestamp_ms;
+      root.qc = GenesisQc(root);
+      rec = GenesisRecovery(root);
+    }
   }
+  in.switch_pending = false;
   rec.blocks = in.blocks.Above(rec.root.height);
   EngineConfig cfg = config_;
   cfg.my_index = in.index;
   ++in.incarnation;
   PayloadSource& payload = node_ && Honest(i) ? node_->Source(i) : *in.payload;
-  in.engine = std::make_unique<Engine>(cfg, validators_, Keys()[in.index], in.store, in.blocks,
+  in.engine = std::make_unique<Engine>(cfg, *SetOf(in.epoch), Keys()[in.index], in.store, in.blocks,
                                        clock_, payload, std::move(rec), hooks_);
   in.up = true;
   Outputs out;
@@ -410,6 +446,7 @@ void Cluster::Crash(int i) {
   if (!in.up) return;
   in.store.Crash();
   in.engine.reset();
+  in.switch_pending = false;
   if (node_) node_->OnCrash(i);
   in.up = false;
   ++down_;
@@ -505,11 +542,14 @@ void Cluster::ServeFetch(int i, const FetchRequest& f) {
   Push(e);
 }
 
-void Cluster::CheckCommit(int i, const std::vector<CommittedBlock>& commits) {
+void Cluster::CheckCommit(int i, const std::vector<CommittedBlock>& commits, bool synced) {
   Instance& in = *instances_[i];
   for (size_t k = 0; k < commits.size(); ++k) {
     const CommittedBlock& cb = commits[k];
     const Block& b = cb.block;
+    // Above its last block, an epoch's commits are void (the host ignores them), unless the
+    // mutation keeps them.
+    if (s_.epoch_every != 0 && b.epoch < in.epoch && s_.epoch_mutation != 1) continue;
     const uint64_t want_h = in.ledger.empty() ? 1 : in.ledger.back().block.height + 1;
     const BlockId want_parent = in.ledger.empty() ? genesis_.id : in.ledger.back().block.id;
     std::ostringstream who;
@@ -519,8 +559,14 @@ void Cluster::CheckCommit(int i, const std::vector<CommittedBlock>& commits) {
                           " after " + std::to_string(want_h - 1));
       return;
     }
-    Status st = validators_.VerifyQc(cb.commit_qc);
-    if (st.ok()) st = validators_.VerifyQc(cb.block_qc);
+    const ValidatorSet* vs = SetOf(b.epoch);
+    if (vs == nullptr) {
+      Violation(true, who.str() + "committed a block of epoch " + std::to_string(b.epoch) +
+                          ", which no honest node began");
+      return;
+    }
+    Status st = vs->VerifyQc(cb.commit_qc);
+    if (st.ok()) st = vs->VerifyQc(cb.block_qc);
     if (st.ok() && cb.block_qc.block_id() != b.id)
       st = Status::InvalidArgument("block QC mismatch");
     if (st.ok() && !hooks_.break_commit_consecutive &&
@@ -529,7 +575,7 @@ void Cluster::CheckCommit(int i, const std::vector<CommittedBlock>& commits) {
     }
     const bool last_of_batch =
         k + 1 == commits.size() || !(commits[k + 1].commit_qc == cb.commit_qc);
-    if (st.ok() && last_of_batch && cb.commit_qc.data.parent_id != b.id) {
+    if (st.ok() && last_of_batch && !synced && cb.commit_qc.data.parent_id != b.id) {
       st = Status::InvalidArgument("commit QC does not certify a child of the block");
     }
     if (!st.ok()) {
@@ -548,6 +594,60 @@ void Cluster::CheckCommit(int i, const std::vector<CommittedBlock>& commits) {
     }
     in.ledger_pos[b.id] = in.ledger.size();
     in.ledger.push_back(cb);
+    if (s_.epoch_every != 0 && b.height % s_.epoch_every == 0 && b.epoch == in.epoch) {
+      EndEpoch(i, b);
+    }
+  }
+}
+
+const ValidatorSet* Cluster::SetOf(uint64_t epoch) {
+  if (epoch == kEpoch) return &validators_;
+  auto it = later_sets_.find(epoch);
+  return it == later_sets_.end() ? nullptr : it->second.get();
+}
+
+void Cluster::EndEpoch(int i, const Block& last) {
+  Instance& in = *instances_[i];
+  const uint64_t next = in.epoch + 1;
+  auto [it, fresh] = epoch_roots_.emplace(next, last.id);
+  if (!fresh && it->second != last.id) {
+    Violation(true, "SAFETY: epoch " + std::to_string(next) + " starts on " + ShortId(last.id) +
+                        " at node " + std::to_string(i) + " but on " + ShortId(it->second) +
+                        " elsewhere");
+    return;
+  }
+  if (fresh) {
+    later_sets_[next] = std::make_unique<ValidatorSet>(next, PublicKeys(s_.n), last.id, &checker_,
+                                                       validators_.election());
+  }
+  in.epoch = next;
+  in.switch_pending = true;
+  ++outcome_.epoch_changes;
+}
+
+void Cluster::CatchUpEpochs(int i, uint64_t epoch) {
+  Instance& in = *instances_[i];
+  while (in.epoch < epoch && outcome_.ok) {
+    // The longest honest ledger serves the blocks up to the end of this instance's epoch.
+    const Instance* src = nullptr;
+    for (size_t j = 0; j < instances_.size(); ++j) {
+      if (!Honest(static_cast<int>(j)) || static_cast<int>(j) == i) continue;
+      if (src == nullptr || instances_[j]->ledger.size() > src->ledger.size()) {
+        src = instances_[j].get();
+      }
+    }
+    if (src == nullptr || src->ledger.size() <= in.ledger.size()) return;
+    std::vector<CommittedBlock> batch;
+    for (size_t k = in.ledger.size(); k < src->ledger.size(); ++k) {
+      const CommittedBlock& cb = src->ledger[k];
+      if (cb.block.epoch != in.epoch) break;
+      batch.push_back(cb);
+      if (cb.block.height % s_.epoch_every == 0) break;
+    }
+    if (batch.empty()) return;
+    const uint64_t before = in.epoch;
+    CheckCommit(i, batch, /*synced=*/true);
+    if (in.epoch == before) return;  // not yet at the boundary (src is behind as well)
   }
 }
 
@@ -654,6 +754,8 @@ void Cluster::HandleOutputs(int i, Outputs& out) {
       Uniform() < s_.crash_after_send) {
     Crash(i);
   }
+  // A committed block ended the epoch: consensus restarts on it in the next one.
+  if (instances_[i]->switch_pending && instances_[i]->up) StartEngine(i);
 }
 
 bool Cluster::LivenessDone() const {
@@ -718,6 +820,18 @@ void Cluster::Handle(const Event& e) {
   Status st;
   switch (e.kind) {
     case EvKind::kDeliver: {
+      if (s_.epoch_every != 0) {
+        const uint64_t me = MessageEpoch(*e.msg);
+        if (me > in.epoch) {
+          const size_t had = in.ledger.size();
+          CatchUpEpochs(e.inst, me);
+          // As after block sync: consensus restarts from the new tip.
+          if ((in.switch_pending || in.ledger.size() != had) && in.up && outcome_.ok) {
+            StartEngine(e.inst);
+          }
+          return;
+        }
+      }
       const std::vector<Hash32> ids =
           node_ ? node_->BeforeMessage(e.inst, *e.msg) : std::vector<Hash32>{};
       st = in.engine->OnMessage(e.from, *e.msg, out);
@@ -914,6 +1028,12 @@ std::string Describe(const Scenario& s) {
       os << " txs_per_s=" << s.txs_per_s << " byzantine_node=" << s.byzantine_node;
       if (s.node_mutation != 0) os << " node_mutation=" << int{s.node_mutation};
     }
+  }
+  if (s.epoch_every != 0) {
+    os << " epoch_every=" << s.epoch_every;
+    if (s.epoch_mutation != 0) os << " epoch_mutation=" << int{s.epoch_mutation};
+  }
+  if (s.mode == "random") {
   } else {
     os << " rounds=[";
     for (size_t r = 0; r < s.round_groups.size(); ++r) {
@@ -933,6 +1053,8 @@ std::string ReplayCommand(const Scenario& s) {
   if (s.mode == "random" && s.io_error_rate > 0) os << " --io-errors " << s.io_error_rate;
   if (s.mode == "random" && s.txs_per_s > 0) os << " --txs-per-s " << s.txs_per_s;
   if (s.mode == "random" && s.node_mutation != 0) os << " --node-mutation " << int{s.node_mutation};
+  if (s.epoch_every != 0) os << " --epoch-every " << s.epoch_every;
+  if (s.epoch_mutation != 0) os << " --epoch-mutation " << int{s.epoch_mutation};
   if (s.canary != Canary::kNone) os << " --canary " << CanaryName(s.canary);
   os << " --seeds 1 --verbose";
   return os.str();

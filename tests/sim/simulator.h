@@ -84,6 +84,15 @@ struct Scenario {
   // Checks that the node layer's invariants can fail: 1 = the payload source ignores the branch
   // and the chain view (DUPLICATE), 2 = sync answers are believed unverified (SYNC).
   uint8_t node_mutation = 0;
+  // Validator-set epochs (docs/spec/consensus.md §13) when non-zero: the committed block at
+  // every height divisible by this ends its epoch (standing in for a committed validator-set
+  // change; the keys stay the same), and consensus restarts on it in the next epoch. A node
+  // that hears of a later epoch is brought up to its start from an honest node's ledger (block
+  // sync). Not with the node layer.
+  uint64_t epoch_every = 0;
+  // 1: the host keeps applying the old epoch's commits above its last block (must be caught:
+  // conflicting commits).
+  uint8_t epoch_mutation = 0;
 };
 
 std::string Describe(const Scenario& s);
@@ -129,6 +138,7 @@ struct Outcome {
   uint64_t crashes = 0;
   uint64_t evidence = 0;
   uint64_t io_errors = 0;    // failed writes injected (io_error_rate)
+  uint64_t epoch_changes = 0;  // instances that moved to a next epoch (Scenario::epoch_every)
   std::string node_summary;  // the node layer's counters, when it ran
 };
 
