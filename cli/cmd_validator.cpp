@@ -1,4 +1,4 @@
-// laurel validator list | add | remove | rotate: the validator set (docs/operator.md,
+// laurel validator list | add | remove | rotate | set-address: the validator set (docs/operator.md,
 // "Changing the validators").
 //
 // add/remove/rotate read the current set from the node (GET /v1/epochs), change one entry and
@@ -172,6 +172,23 @@ int RunRotate(const ChangeOptions& o) {
                     next[*i].name + " " + HexEncode(*key));
 }
 
+int RunSetAddress(const ChangeOptions& o) {
+  Node node(o.net.rpc);
+  auto cur = ReadCurrentSet(node);
+  if (!cur.ok()) return FailFor(cur.status());
+  auto i = FindValidator(cur->validators, o.name, o.public_key);
+  if (!i.ok()) return Fail(kExitUsage, i.status());
+  if (Status st = CheckAddress(o.address); !st.ok()) return Fail(kExitUsage, st);
+  if (cur->validators[*i].address == o.address) {
+    return Fail(kExitUsage, cur->validators[*i].name + " is already at " + o.address);
+  }
+  auto next = cur->validators;
+  next[*i].address = o.address;
+  return Submit(o, std::move(next),
+                "epoch " + std::to_string(cur->epoch) + ": " + next[*i].name + " moves to " +
+                    o.address);
+}
+
 struct ListOptions {
   NetOptions net;
 };
@@ -226,6 +243,14 @@ void RegisterValidatorCommands(CLI::App& app, CommandRun& run) {
   rm->add_option("--public-key", r->public_key, "... or its public key (hex)");
   AddChangeOptions(rm, *r);
   rm->callback([r, &run] { run = [r] { return RunRemove(*r); }; });
+
+  auto m = std::make_shared<ChangeOptions>();
+  auto* mv = val->add_subcommand("set-address", "Record a validator's new P2P address");
+  mv->add_option("--name", m->name, "The validator's name");
+  mv->add_option("--public-key", m->public_key, "... or its public key (hex)");
+  mv->add_option("--address", m->address, "Its new host:port")->required();
+  AddChangeOptions(mv, *m);
+  mv->callback([m, &run] { run = [m] { return RunSetAddress(*m); }; });
 
   auto k = std::make_shared<ChangeOptions>();
   auto* rot = val->add_subcommand("rotate", "Give a validator a new consensus key (same operator)");

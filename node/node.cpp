@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 
@@ -201,6 +202,14 @@ bool Node::Impl::MaybeEndEpoch(uint64_t height, const cs::BlockId& block_id) {
   auto gov = ledger::ReadGovernance(*store_);
   if (!gov || gov->validators == epochs_.current().validators) return false;
   const uint64_t next = epochs_.current().epoch + 1;
+  // A crash point for the tests (tests/integration/test_epochs.py): the epoch's last block is
+  // committed and the record of the next epoch not yet written; the restart must finish it.
+  if (const char* c = std::getenv("LAUREL_TEST_CRASH_AT_EPOCH_END"); c != nullptr && *c == '1') {
+    spdlog::critical("[epoch] LAUREL_TEST_CRASH_AT_EPOCH_END: exiting after block {} ({})", height,
+                     Hex8(block_id));
+    spdlog::default_logger()->flush();
+    ::_exit(86);
+  }
   laurel::Status st = AddEpoch(Epoch{next, height + 1, block_id, gov->validators});
   if (!st.ok()) {
     HaltOnStorageError(st, "recording epoch " + std::to_string(next));

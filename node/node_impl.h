@@ -210,8 +210,13 @@ class Node::Impl final : public cs::PayloadSource {
   void Handle(cs::Outputs& out);
   void ArmTimer(const cs::TimerRequest& t);
   void CommitFromConsensus(const cs::CommittedBlock& cb);
-  void ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
-                  const cs::QuorumCert& commit_qc);
+  // Executes and commits a block; returns this node's result (the attestation's fields).
+  StateAttestation ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
+                              const cs::QuorumCert& commit_qc);
+  // A state certificate that came with a synced block: kept when 2f+1 of its epoch's
+  // validators signed exactly `own` (this node's result); a quorum that signed another result
+  // halts the node, as the attestation book does.
+  void AdoptSyncedCertificate(const StateCertificate& c, const StateAttestation& own);
   // Stores the certificates the attestation book formed; halts on a mismatch.
   void OnAttestationOutputs(AttestationBook::Outputs& out);
   // On the caller's thread: signatures and state rules of a client's tx, then AdmitLocal.

@@ -279,8 +279,8 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
   ApplyBlock(cb.block, cb.block_qc, cb.commit_qc);
 }
 
-void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
-                            const cs::QuorumCert& commit_qc) {
+StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
+                                        const cs::QuorumCert& commit_qc) {
   auto decoded = DecodePayload(block.payload);
   const bool canonical = decoded.has_value();
   std::vector<types::Tx> txs = canonical ? std::move(*decoded) : std::vector<types::Tx>{};
@@ -381,6 +381,33 @@ void Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_
   attestations_->AddOwn(a, store_->Height(), certified, is_validator());
   OnAttestationOutputs(certified);
   if (!epoch_switch_pending_) PayloadMaybeReady();
+  return a;
+}
+
+void Node::Impl::AdoptSyncedCertificate(const StateCertificate& c, const StateAttestation& own) {
+  const cs::ValidatorSet* set = SetOfEpoch(c.data.epoch);
+  if (set == nullptr || c.data.height != own.height || c.data.epoch != own.epoch) return;
+  if (c.signatures.size() < set->quorum()) return;
+  const Bytes msg = AttestationSignBytes(genesis_.chain_id, c.data);
+  for (size_t i = 0; i < c.signatures.size(); ++i) {
+    const auto& [signer, sig] = c.signatures[i];
+    if ((i > 0 && signer <= c.signatures[i - 1].first) || signer >= set->size() ||
+        !crypto::Verify(set->key(signer), msg, sig)) {
+      return;  // not a certificate: ignored (the peer may be Byzantine)
+    }
+  }
+  StateAttestation mine = own;
+  mine.signer = 0;
+  mine.signature = {};
+  if (AttestationSignBytes(genesis_.chain_id, mine) != msg) {
+    Halt("state mismatch at height " + std::to_string(own.height) + ": 2f+1 validators of epoch " +
+         std::to_string(c.data.epoch) + " certified state root " + HexEncode(c.data.state_root) +
+         ", this node computed " + HexEncode(own.state_root));
+  }
+  if (const laurel::Status st = store_->PutStateCertificate(own.height, EncodeStateCertificate(c));
+      !st.ok()) {
+    spdlog::error("[node] cannot store state certificate {}: {}", own.height, st.ToString());
+  }
 }
 
 void Node::Impl::OnAttestationOutputs(AttestationBook::Outputs& out) {

@@ -30,7 +30,8 @@ void Node::Impl::OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source) {
                    source, sb.block.height, sb.block.epoch, out.apply.size() - applied);
       break;
     }
-    ApplyBlock(sb.block, sb.block_qc, sb.commit_qc);
+    const StateAttestation own = ApplyBlock(sb.block, sb.block_qc, sb.commit_qc);
+    if (sb.certificate) AdoptSyncedCertificate(*sb.certificate, own);
     ++applied;
   }
   if (applied > 0) {
@@ -95,6 +96,9 @@ void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
     // One epoch per answer: the asker verifies the next epoch's blocks only once it has
     // executed the last block of this one.
     if (!resp.blocks.empty() && sb->block.epoch != resp.blocks.front().block.epoch) break;
+    if (auto cert = store_->GetStateCertificate(h); cert.ok() && cert->has_value()) {
+      if (auto c = DecodeStateCertificate(**cert); c.ok()) sb->certificate = std::move(c).value();
+    }
     resp.blocks.push_back(std::move(sb).value());
   }
   SendToSlot(from, resp);

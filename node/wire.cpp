@@ -65,6 +65,9 @@ Result<cs::SyncInfo> DecodeSyncInfo(Reader& r) {
   return s;
 }
 
+// A state certificate: the attestation fields, a count, and per signer 4 + 64 bytes.
+constexpr size_t kMaxCertificateBytes = 256 + cs::kMaxSigners * 68;
+
 void EncodeAttestationFields(Writer& w, const StateAttestation& a) {
   w.U64(a.epoch);
   w.U64(a.height);
@@ -188,6 +191,8 @@ Bytes EncodeWire(const WireMessage& m) {
                      cs::EncodeBlock(w, b.block);
                      cs::EncodeQc(w, b.block_qc);
                      cs::EncodeQc(w, b.commit_qc);
+                     w.U8(b.certificate ? 1 : 0);
+                     if (b.certificate) w.Var(EncodeStateCertificate(*b.certificate));
                    }
                  },
                  [&](const AttestationMsg& a) {
@@ -283,6 +288,12 @@ Result<WireMessage> DecodeWire(ByteView b) {
         LAUREL_ASSIGN_OR_RETURN(sb.block, cs::DecodeBlock(r));
         LAUREL_ASSIGN_OR_RETURN(sb.block_qc, cs::DecodeQc(r));
         LAUREL_ASSIGN_OR_RETURN(sb.commit_qc, cs::DecodeQc(r));
+        LAUREL_ASSIGN_OR_RETURN(uint8_t has_cert, r.U8());
+        if (has_cert > 1) return Status::Corruption("bad certificate flag in a sync response");
+        if (has_cert == 1) {
+          LAUREL_ASSIGN_OR_RETURN(Bytes cert, r.Var(kMaxCertificateBytes));
+          LAUREL_ASSIGN_OR_RETURN(sb.certificate, DecodeStateCertificate(cert));
+        }
         s.blocks.push_back(std::move(sb));
       }
       out = std::move(s);

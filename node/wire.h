@@ -4,6 +4,7 @@
 // crash, and every list and string has a cap.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -47,6 +48,10 @@ struct SyncBlock {
   consensus::Block block;
   consensus::QuorumCert block_qc;
   consensus::QuorumCert commit_qc;
+  // The height's state certificate when the server holds one: a node that syncs a height
+  // checks it against its own execution and keeps it (an epoch's last block: the epoch-change
+  // proof).
+  std::optional<StateCertificate> certificate;
 };
 
 struct FetchRequestMsg {

@@ -55,7 +55,8 @@ TEST_CASE("every wire message round-trips through its encoding", "[wire]") {
       FetchResponseMsg{{b, b}},
       TxBatchMsg{{Bytes{1, 2}, Bytes{}}},
       SyncRequestMsg{10, 64},
-      SyncResponseMsg{12, {SyncBlock{b, b.qc, b.qc}}},
+      SyncResponseMsg{12, {SyncBlock{b, b.qc, b.qc, std::nullopt},
+                           SyncBlock{b, b.qc, b.qc, StateCertificate{a, {{1, a.signature}}}}}},
       AttestationMsg{a},
       HelloMsg{77},
   };
