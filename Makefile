@@ -62,7 +62,8 @@ up: build
 	@echo
 	@echo "laurel testnet is up (testnet/testnet status | down | kill I | start I | wipe I):"
 	@b=$${LAUREL_RPC_BASE:-8700}; for i in 0 1 2 3; do echo "  node$$i  http://127.0.0.1:$$((b + i))"; done; \
-	  echo "try: curl -s http://127.0.0.1:$$b/v1/status"
+	  echo "try: curl -s http://127.0.0.1:$$b/v1/status"; \
+	  echo "web console (explorer, gate, issuer; docs/console.md): http://127.0.0.1:$$b/console/"
 
 down:
 	@testnet/testnet down
