@@ -1,7 +1,7 @@
 // The console's codec (console/src/codec.js, as built with its bundled libraries) produces
 // byte for byte the golden vectors of docs/spec/signing.md: card body, card signature, digest,
 // card text, transaction body, id, signature and wire Tx. Run by ctest as console_codec:
-//   LAUREL_CONSOLE_DIR=build/console node --test tests/console/codec.test.mjs
+//   LAUREL_CONSOLE_DIR=build/console-dist node --test tests/console/codec.test.mjs
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +9,7 @@ import test from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const consoleDir = resolve(process.env.LAUREL_CONSOLE_DIR || join(here, '..', '..', 'build', 'console'));
+const consoleDir = resolve(process.env.LAUREL_CONSOLE_DIR || join(here, '..', '..', 'build', 'console-dist'));
 const c = await import(pathToFileURL(join(consoleDir, 'codec.js')).href);
 const golden = JSON.parse(readFileSync(join(here, '..', 'data', 'golden', 'signing.json'), 'utf8'));
 const seq = (from, n) => Uint8Array.from({ length: n }, (_, i) => from + i);

@@ -33,7 +33,7 @@ def run_node_tests(net, script, env, timeout):
 
 
 def test(args):
-    console = os.path.join(os.path.dirname(os.path.abspath(args.bin)), "console")
+    console = os.path.join(os.path.dirname(os.path.abspath(args.bin)), "console-dist")
     check(os.path.isfile(os.path.join(console, "index.html")),
           f"{console} holds no console: build the `console` target first")
     check(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing: run scripts/install-deps")
