@@ -244,6 +244,16 @@ test('issuer console: revoke; the gate refuses the card', async () => {
   await ex.waitForSelector('#view .badge.REVOKED');
   assert.equal(await ex.locator('#view table tbody tr').count(), 2);
   await shot(ex, 'explorer-credential');
+  // Its revocation: the transaction, then the block that holds it.
+  await ex.locator('#view table tbody tr').nth(1).locator('td').nth(4).locator('a').click();
+  await ex.waitForSelector('#view h2:text("Transaction")');
+  const txView = await ex.textContent('#view');
+  assert.match(txView, /Set credential status/);
+  assert.match(txView, /REVOKED/);
+  assert.match(txView, /left the union/);
+  await ex.locator('#view dd a[href*="#block/"]').first().click();
+  await ex.waitForFunction(() => /^Block \d+$/.test(document.querySelector('#view h2')?.textContent || ''));
+  assert.match(await ex.textContent('#view table'), /Set credential status/);
   await ex.close();
 });
 

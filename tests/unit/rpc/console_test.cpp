@@ -2,14 +2,15 @@
 // their media types and security headers; names that could leave the folder are 404.
 #include "rpc/console.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 
 namespace laurel::rpc {
 namespace {
@@ -36,9 +37,8 @@ struct ConsoleDir {
   fs::path root;
   fs::path dir;
   ConsoleDir() {
-    root = fs::temp_directory_path() /
-           ("laurel-console-test-" + std::to_string(::getpid()) + "-" +
-            std::to_string(reinterpret_cast<uintptr_t>(this)));
+    root = fs::temp_directory_path() / ("laurel-console-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
     dir = root / "console";
     fs::create_directories(dir);
     Write(dir / "index.html", "<!doctype html><title>laurel 控制台</title>");
@@ -98,9 +98,9 @@ TEST_CASE("the console refuses names outside its folder and missing files", "[rp
   ConsoleDir d;
   Router r;
   REQUIRE(AddConsoleRoutes(r, d.dir.string()).ok());
-  for (const char* t : {"/console/..%2Fsecret.key", "/console/%2E%2E%2Fsecret.key",
-                        "/console/.hidden", "/console/missing.js", "/console/..",
-                        "/console/..%5Csecret.key"}) {
+  for (const char* t :
+       {"/console/..%2Fsecret.key", "/console/%2E%2E%2Fsecret.key", "/console/.hidden",
+        "/console/missing.js", "/console/..", "/console/..%5Csecret.key"}) {
     INFO(t);
     const HttpResponse resp = Get(r, t);
     CHECK(resp.status == 404);
