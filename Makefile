@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-unit test-sim asan canaries soak clean up down bench format
+.PHONY: all deps build deb test test-unit test-sim asan canaries soak clean up down bench format
 
 all: build
 
@@ -16,6 +16,11 @@ $(BUILD_DIR)/build.ninja:
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The Debian package (docs/packaging.md): $(BUILD_DIR)/package/laurel_<version>_amd64.deb.
+deb: build
+	cd $(BUILD_DIR) && cpack -G DEB
+	@ls -l $(BUILD_DIR)/package/*.deb
 
 # The whole suite: unit, simulation and integration tests, plus the bad-input tests again
 # under AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -62,7 +67,8 @@ up: build
 	@echo
 	@echo "laurel testnet is up (testnet/testnet status | down | kill I | start I | wipe I):"
 	@b=$${LAUREL_RPC_BASE:-8700}; for i in 0 1 2 3; do echo "  node$$i  http://127.0.0.1:$$((b + i))"; done; \
-	  echo "try: curl -s http://127.0.0.1:$$b/v1/status"
+	  echo "try: curl -s http://127.0.0.1:$$b/v1/status"; \
+	  echo "web console (explorer, gate, issuer; docs/console.md): http://127.0.0.1:$$b/console/"
 
 down:
 	@testnet/testnet down

@@ -156,6 +156,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       }
       Get(rpc, "threads", c.rpc_threads);
       Get(rpc, "max_body_bytes", c.rpc_max_body_bytes);
+      Get(rpc, "console_dir", c.rpc_console_dir);
+      if (!c.rpc_console_dir.empty()) c.rpc_console_dir = Resolve(base, c.rpc_console_dir);
     }
     if (root.contains("consensus")) {
       const auto& cs = toml::find(root, "consensus");

@@ -60,6 +60,9 @@ struct NodeConfig {
   HostPort rpc_listen{"127.0.0.1", 8700};
   uint32_t rpc_threads = 2;
   uint32_t rpc_max_body_bytes = 1u << 20;
+  // [rpc] console_dir: the web console's folder, served at /console/ (rpc/console.h); empty
+  // (the default) serves none. Relative to the config file's folder.
+  std::string rpc_console_dir;
 
   uint64_t round_timeout_ms = 1500;
   uint64_t max_round_timeout_ms = 10000;

@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
   rc.port = cfg.rpc_listen.port;
   rc.threads = cfg.rpc_threads;
   rc.max_body_bytes = cfg.rpc_max_body_bytes;
+  rc.console_dir = cfg.rpc_console_dir;
   const node::RpcLimitsConfig& limits = cfg.rpc_limits;
   rc.max_connections = limits.max_connections;
   rc.max_connections_per_ip = limits.max_connections_per_ip;
@@ -108,6 +109,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("[laureld] ready: rpc=http://{}:{} ", cfg.rpc_listen.host, (*server)->port());
+  if (!rc.console_dir.empty()) {
+    spdlog::info("[laureld] console: http://{}:{}/console/ (files in {})", cfg.rpc_listen.host,
+                 (*server)->port(), rc.console_dir);
+  }
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "node/node_api.h"
+#include "rpc/console.h"
 #include "rpc/limits.h"
 #include "rpc/router.h"
 #include "rpc/routes.h"
@@ -421,6 +422,9 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcConfig& config, nod
   auto shared = std::make_shared<Shared>();
   shared->config = config;
   shared->router = BuildRouter(node, impl->limits);
+  if (!config.console_dir.empty()) {
+    if (Status st = AddConsoleRoutes(shared->router, config.console_dir); !st.ok()) return st;
+  }
   shared->gate = std::make_shared<Gate>();
   impl->shared = std::move(shared);
 

@@ -60,12 +60,14 @@ struct RpcConfig {
   // Threads that run the expensive requests, and how many such requests may wait for them.
   size_t work_threads = 2;
   size_t work_queue = 256;
+  // The web console's folder (rpc/console.h): empty, the default, serves no console.
+  std::string console_dir;
 };
 
 class RpcServer {
  public:
   // Binds host:port, starts the threads and begins accepting. `node` must outlive the server.
-  // kInvalidArgument for a bad config or host; kIoError if the address cannot be bound.
+  // kInvalidArgument for a bad config, host or console_dir; kIoError if the address cannot be bound.
   static Result<std::unique_ptr<RpcServer>> Start(const RpcConfig& config, node::NodeApi& node);
 
   ~RpcServer();
