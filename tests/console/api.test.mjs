@@ -43,6 +43,7 @@ test('status, blocks and the block range', async () => {
   await conforms('GET', '/v1/blocks/{height}', '/v1/blocks/99999999', 404);
   await conforms('GET', '/v1/blocks', '/v1/blocks?from=0&limit=2', 200);
   await conforms('GET', '/v1/genesis', '/v1/genesis', 200);
+  await conforms('GET', '/v1/epochs', '/v1/epochs', 200);
 });
 
 test('issuers and credentials, with their histories', async () => {
