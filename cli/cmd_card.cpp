@@ -16,13 +16,17 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "cli/net_tx.h"
 #include "cli/qr.h"
+#include "cli/text_input.h"
 #include "ledger/rules.h"
 #include "types/card.h"
+#include "types/text_rules.h"
 
 namespace laurel::cli {
 namespace {
@@ -65,7 +69,12 @@ int RunCardInspect(const CardInspectOptions& o) {
   j["issuer_id"] = body->issuer_id;
   j["key_version"] = body->key_version;
   j["type"] = types::CredentialTypeName(body->type);
-  j["level"] = types::LevelName(body->level);
+  // The API's spelling of the enums (protobuf names): a member card's level is
+  // LEVEL_UNSPECIFIED there, and here.
+  const std::string level = body->level == types::Level::kUnspecified
+                                ? std::string("LEVEL_UNSPECIFIED")
+                                : std::string(types::LevelName(body->level));
+  j["level"] = level;
   j["holder_name"] = body->holder_name;
   j["member_no"] = body->member_no;
   j["salt"] = HexEncode(body->salt);
@@ -87,7 +96,7 @@ int RunCardInspect(const CardInspectOptions& o) {
     line("issuer_id", body->issuer_id);
     line("key_version", std::to_string(body->key_version));
     line("type", types::CredentialTypeName(body->type));
-    line("level", types::LevelName(body->level));
+    line("level", level);
     line("holder_name", body->holder_name);
     line("member_no", body->member_no);
     line("salt", HexEncode(body->salt));
@@ -201,8 +210,25 @@ Result<Validity> ParseValidity(const std::optional<std::string>& from, const std
   return v;
 }
 
-// Signs the card; refuses one too large for a card (or a QR code).
+// The holder name or member number as typed: UTF-8 (refused otherwise), put in Unicode
+// Normalization Form C, surrounding spaces removed.
+Result<std::string> DisplayInput(const std::string& what, std::string_view s) {
+  if (!types::IsUtf8(s)) {
+    return Status::InvalidArgument(what + " is not UTF-8 text (a GBK/GB18030 file or terminal? "
+                                          "convert it to UTF-8, or use `card issue-csv`, which "
+                                          "reads GBK/GB18030 files)");
+  }
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  auto nfc = types::ToNfc(s);
+  if (!nfc.ok()) return Status::InvalidArgument(what + ": " + nfc.status().message());
+  return nfc;
+}
+
+// Signs the card; refuses one too large for a card (or a QR code), or one whose display
+// fields break the display-text rules (a gate would refuse it as UNSAFE_TEXT).
 Result<std::string> MakeCardText(types::CardBody body, const crypto::PrivateKey& key) {
+  LAUREL_RETURN_IF_ERROR(types::CheckCardDisplayFields(body));
   body.salt.resize(types::kCardSaltSize);
   randombytes_buf(body.salt.data(), body.salt.size());
   const types::Card card = types::SignCard(body, key);
@@ -306,8 +332,15 @@ int RunCardIssue(const CardIssueOptions& o) {
   } else if (o.level) {
     return Fail(kExitUsage, "member cards have no --level");
   }
-  if (o.holder_name.empty() || o.member_no.empty()) {
-    return Fail(kExitUsage, "--holder-name and --member-no must not be empty");
+  auto holder_name = DisplayInput("--holder-name", o.holder_name);
+  if (!holder_name.ok()) return Fail(kExitUsage, holder_name.status());
+  auto member_no = DisplayInput("--member-no", o.member_no);
+  if (!member_no.ok()) return Fail(kExitUsage, member_no.status());
+  {
+    types::CardBody shown;
+    shown.holder_name = *holder_name;
+    shown.member_no = *member_no;
+    if (Status st = types::CheckCardDisplayFields(shown); !st.ok()) return Fail(kExitUsage, st);
   }
   auto validity = ParseValidity(o.valid_from, o.valid_until);
   if (!validity.ok()) return Fail(kExitUsage, validity.status());
@@ -336,8 +369,8 @@ int RunCardIssue(const CardIssueOptions& o) {
   body.key_version = *version;
   body.type = *type;
   body.level = level;
-  body.holder_name = o.holder_name;
-  body.member_no = o.member_no;
+  body.holder_name = *holder_name;
+  body.member_no = *member_no;
   body.valid_from = validity->from;
   body.valid_until = validity->until;
   auto text = MakeCardText(body, *key);
@@ -356,6 +389,153 @@ int RunCardIssue(const CardIssueOptions& o) {
   a.valid_until = validity->until;
   return SubmitCard(node, o.net, o.k, *key, body.chain_id, JsonU64Or0(*status, "height"),
                     std::move(a), id, *text, o.out, o.qr);
+}
+
+// ---- card issue-csv ----
+
+struct CardIssueCsvOptions {
+  std::string csv;
+  std::string out_dir;
+  std::string encoding = "auto";
+  bool qr = false;
+  CardIssueOptions defaults;  // --issuer, --type, --level, validity, key, --rpc
+};
+
+// The column a header names, case-insensitive, English or Chinese; "" when unknown.
+std::string ColumnOf(std::string header) {
+  while (!header.empty() && header.back() == ' ') header.pop_back();
+  while (!header.empty() && header.front() == ' ') header.erase(0, 1);
+  std::string h;
+  for (char c : header) h += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (h == "holder_name" || h == "name" || h == "姓名") return "holder_name";
+  if (h == "member_no" || h == "会员号" || h == "会员编号") return "member_no";
+  if (h == "id" || h == "credential_id" || h == "证书编号") return "id";
+  if (h == "type" || h == "类型") return "type";
+  if (h == "level" || h == "级别") return "level";
+  if (h == "valid_from") return "valid_from";
+  if (h == "valid_until") return "valid_until";
+  return "";
+}
+
+// "harbour-north/M/2026/000002" -> "harbour-north_M_2026_000002".
+std::string FileStemOf(const std::string& id) {
+  std::string out = id;
+  for (char& c : out) {
+    if (c == '/' || c == '\\' || c == ':') c = '_';
+  }
+  return out;
+}
+
+int RunCardIssueCsv(const CardIssueCsvOptions& o) {
+  auto encoding = ParseTextEncoding(o.encoding);
+  if (!encoding.ok()) return Fail(kExitUsage, "--encoding: " + encoding.status().message());
+  auto raw = ReadInput(o.csv);
+  if (!raw.ok()) return Fail(kExitUsage, raw.status());
+  std::string used;
+  auto text = DecodeText(*raw, *encoding, &used);
+  if (!text.ok()) return Fail(kExitUsage, o.csv + ": " + text.status().message());
+  auto rows = ParseCsv(*text);
+  if (!rows.ok()) return Fail(kExitUsage, o.csv + ": " + rows.status().message());
+  if (rows->size() < 2) return Fail(kExitUsage, o.csv + ": no header row and member rows");
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < (*rows)[0].fields.size(); ++i) {
+    const std::string c = ColumnOf((*rows)[0].fields[i]);
+    if (c.empty()) {
+      return Fail(kExitUsage, o.csv + ": unknown column \"" + Printable((*rows)[0].fields[i]) +
+                                  "\" (holder_name/姓名, member_no/会员号, id, type, level, "
+                                  "valid_from, valid_until)");
+    }
+    if (!col.emplace(c, i).second) return Fail(kExitUsage, o.csv + ": column " + c + " twice");
+  }
+  if (!col.count("holder_name") || !col.count("member_no")) {
+    return Fail(kExitUsage, o.csv + ": the header needs holder_name (姓名) and member_no (会员号)");
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(o.out_dir, ec)) {
+    return Fail(kExitUsage, "--out-dir " + o.out_dir + " is not a folder");
+  }
+
+  // Every row is checked before anything is signed or sent: a bad row stops the whole file.
+  std::vector<CardIssueOptions> cards;
+  std::set<std::string> ids;
+  for (size_t r = 1; r < rows->size(); ++r) {
+    const CsvRow& row = (*rows)[r];
+    const std::string at = o.csv + " line " + std::to_string(row.line) + ": ";
+    auto field = [&](const std::string& name) -> std::optional<std::string> {
+      auto it = col.find(name);
+      if (it == col.end() || it->second >= row.fields.size()) return std::nullopt;
+      std::string v = row.fields[it->second];
+      while (!v.empty() && v.back() == ' ') v.pop_back();
+      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      if (v.empty()) return std::nullopt;
+      return v;
+    };
+    if (row.fields.size() > (*rows)[0].fields.size()) {
+      return Fail(kExitUsage, at + "more fields than the header has columns");
+    }
+    CardIssueOptions c = o.defaults;
+    c.holder_name = field("holder_name").value_or("");
+    c.member_no = field("member_no").value_or("");
+    if (auto v = field("type")) c.type = *v;
+    if (auto v = field("level")) c.level = *v;
+    if (auto v = field("valid_from")) c.valid_from = *v;
+    if (auto v = field("valid_until")) c.valid_until = *v;
+    if (c.type.empty()) return Fail(kExitUsage, at + "no type (give --type or a type column)");
+    if (c.valid_until.empty()) {
+      return Fail(kExitUsage, at + "no valid_until (give --valid-until or a column)");
+    }
+    auto type = ParseCredentialType(c.type);
+    if (!type.ok()) return Fail(kExitUsage, at + "type: " + type.status().message());
+    if (*type == types::CredentialType::kMember) c.level.reset();
+    auto h = DisplayInput("holder name", c.holder_name);
+    if (!h.ok()) return Fail(kExitUsage, at + h.status().message());
+    auto m = DisplayInput("member number", c.member_no);
+    if (!m.ok()) return Fail(kExitUsage, at + m.status().message());
+    types::CardBody shown;
+    shown.holder_name = *h;
+    shown.member_no = *m;
+    if (Status st = types::CheckCardDisplayFields(shown); !st.ok()) {
+      return Fail(kExitUsage, at + st.message());
+    }
+    c.holder_name = *h;
+    c.member_no = *m;
+    c.id = field("id").value_or(DefaultCredentialId(c.issuer, *type));
+    if (!ledger::IsValidCredentialId(*c.id, c.issuer)) {
+      return Fail(kExitUsage, at + "id \"" + Printable(*c.id) + "\" must be \"" + c.issuer +
+                                  "/...\": printable ASCII without spaces, at most " +
+                                  std::to_string(ledger::kMaxCredentialIdLength) + " bytes");
+    }
+    if (!ids.insert(*c.id).second) return Fail(kExitUsage, at + "id " + *c.id + " twice");
+    auto validity = ParseValidity(c.valid_from, c.valid_until);
+    if (!validity.ok()) return Fail(kExitUsage, at + validity.status().message());
+    const std::string stem = (std::filesystem::path(o.out_dir) / FileStemOf(*c.id)).string();
+    c.out = stem + ".lc1";
+    if (o.qr) c.qr = stem + ".png";
+    if (Status st = CheckCardOutputs(c.out, c.qr); !st.ok()) return Fail(kExitUsage, at + st.message());
+    cards.push_back(std::move(c));
+  }
+  if (!o.defaults.net.json) {
+    std::cout << o.csv << ": " << cards.size() << " cards (" << used << ")\n" << std::flush;
+  }
+  size_t issued = 0;
+  int worst = kExitOk;
+  for (const CardIssueOptions& c : cards) {
+    const int rc = RunCardIssue(c);
+    if (rc == kExitOk) {
+      ++issued;
+    } else {
+      worst = std::max(worst, rc);
+    }
+  }
+  if (!o.defaults.net.json) {
+    std::cout << "issued " << issued << " of " << cards.size() << " cards into " << o.out_dir
+              << "\n";
+  }
+  if (issued != cards.size()) {
+    return Fail(worst, std::to_string(cards.size() - issued) + " of " +
+                           std::to_string(cards.size()) + " cards not issued (see above)");
+  }
+  return kExitOk;
 }
 
 // ---- card renew ----
@@ -389,6 +569,18 @@ int RunCardRenew(const CardRenewOptions& o) {
   }
   if (holder_name.empty() || member_no.empty()) {
     return Fail(kExitUsage, "give the old card (--card) or --holder-name and --member-no");
+  }
+  {
+    auto h = DisplayInput("holder name", holder_name);
+    if (!h.ok()) return Fail(kExitUsage, h.status());
+    auto m = DisplayInput("member number", member_no);
+    if (!m.ok()) return Fail(kExitUsage, m.status());
+    holder_name = *h;
+    member_no = *m;
+    types::CardBody shown;
+    shown.holder_name = holder_name;
+    shown.member_no = member_no;
+    if (Status st = types::CheckCardDisplayFields(shown); !st.ok()) return Fail(kExitUsage, st);
   }
   auto validity = ParseValidity(o.valid_from, o.valid_until);
   if (!validity.ok()) return Fail(kExitUsage, validity.status());
@@ -476,6 +668,28 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   AddIssuerKeyOptions(issue, is->k);
   AddNetOptions(issue, is->net);
   issue->callback([is, &run] { run = [is] { return RunCardIssue(*is); }; });
+
+  auto bo = std::make_shared<CardIssueCsvOptions>();
+  auto* batch = card->add_subcommand(
+      "issue-csv",
+      "Issue one card per row of a CSV file (UTF-8 with or without BOM, or GB18030/GBK)");
+  batch->add_option("--csv", bo->csv, "The CSV file: a header row, then one member a row")
+      ->required();
+  batch->add_option("--out-dir", bo->out_dir, "Folder for the card files (ID with / as _ .lc1)")
+      ->required();
+  batch->add_option("--encoding", bo->encoding, "auto, utf-8 or gb18030 (gbk)")
+      ->capture_default_str();
+  batch->add_flag("--qr", bo->qr, "Also write each card's QR code PNG beside its file");
+  batch->add_option("--issuer", bo->defaults.issuer, "Issuer id")->required();
+  batch->add_option("--type", bo->defaults.type, "member or model_worker (or a type column)");
+  batch->add_option("--level", bo->defaults.level, "model_worker level (or a level column)");
+  batch->add_option("--valid-from", bo->defaults.valid_from,
+                    "YYYY-MM-DD (UTC) or unix seconds; default now (or a valid_from column)");
+  batch->add_option("--valid-until", bo->defaults.valid_until,
+                    "YYYY-MM-DD (UTC) or unix seconds (or a valid_until column)");
+  AddIssuerKeyOptions(batch, bo->defaults.k);
+  AddNetOptions(batch, bo->defaults.net);
+  batch->callback([bo, &run] { run = [bo] { return RunCardIssueCsv(*bo); }; });
 
   auto rn = std::make_shared<CardRenewOptions>();
   auto* renew = card->add_subcommand(

@@ -388,7 +388,7 @@ TEST_CASE("card inspect shows a card's fields and digest and checks its signatur
   const auto j = nlohmann::json::parse(f.out);
   CHECK(j["credential_id"] == "fed/MEM/000042");
   CHECK(j["type"] == "MEMBER");
-  CHECK(j["level"] == "UNSPECIFIED");
+  CHECK(j["level"] == "LEVEL_UNSPECIFIED");  // as the API spells it
   CHECK(j["valid_until"] == 1861920000);
   CHECK(j["card_digest"] == digest);
   CHECK(j["signature_valid"] == true);

@@ -130,7 +130,24 @@ TEST_CASE("refused cards are 200 with valid=false and the first failing reason",
     b.chain_id = "elsewhere";
     json j = Json(f.Verify(types::CardToText(types::SignCard(b, f.node.fed()))));
     CHECK(j["reason"] == "WRONG_CHAIN");
-    CHECK(j["card"]["chain_id"] == "elsewhere");
+    CHECK_FALSE(j.contains("card"));  // not returned before the signature verified
+    CHECK(j["message"].get<std::string>().find("elsewhere") != std::string::npos);
+  }
+  SECTION("a signature that does not verify: no card fields") {
+    types::Card card = types::SignCard(f.Body("city-fed/MW/2026/000002", 1, Now() + 100),
+                                       f.node.fed());
+    card.signature[0] ^= 0x01;
+    json j = Json(f.Verify(types::CardToText(card)));
+    CHECK(j["reason"] == "BAD_SIGNATURE");
+    CHECK_FALSE(j.contains("card"));
+  }
+  SECTION("a signed card with a control character in its holder name: UNSAFE_TEXT") {
+    types::CardBody b = f.Body("city-fed/MW/2026/000002", 1, Now() + 100);
+    b.holder_name = "Wang[2J Fang";
+    json j = Json(f.Verify(types::CardToText(types::SignCard(b, f.node.fed()))));
+    CHECK(j["reason"] == "UNSAFE_TEXT");
+    CHECK(j["valid"] == false);
+    CHECK_FALSE(j.contains("card"));
   }
   SECTION("not on the ledger") {
     const types::CardBody b = f.Body("city-fed/MW/2026/999999", 1, Now() + 100);
