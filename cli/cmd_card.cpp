@@ -7,6 +7,7 @@
 // body and digest, and with the issuer's public key check the signature; whether the card is
 // on the ledger and active is `laurel verify`'s job.
 #include <sodium.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/card_print.h"
 #include "cli/commands.h"
 #include "cli/net_tx.h"
 #include "cli/qr.h"
@@ -114,6 +116,74 @@ int RunCardInspect(const CardInspectOptions& o) {
     return Fail(kExitInvalid,
                 "card signature does not verify with issuer key " + HexEncode(*issuer_key));
   }
+  return kExitOk;
+}
+
+// ---- card qr ----
+
+struct CardQrOptions {
+  std::optional<std::string> code;
+  std::optional<std::string> file;
+  std::string out;
+  bool print = false;
+  std::string union_name;
+};
+
+int RunCardQr(const CardQrOptions& o) {
+  if (o.code.has_value() == o.file.has_value()) {
+    return Fail(kExitUsage, "give the card either as an argument (LC1:...) or with --file");
+  }
+  std::string format_name = "png";
+  if (const auto dot = o.out.rfind('.'); dot != std::string::npos) {
+    format_name = o.out.substr(dot + 1);
+    for (char& ch : format_name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  if (format_name != "png" && format_name != "pdf") {
+    return Fail(kExitUsage, "--out " + o.out + ": write a .png or a .pdf file");
+  }
+  if (format_name == "pdf" && !o.print) {
+    return Fail(kExitUsage, "a PDF is a printable card: add --print");
+  }
+  if (!o.union_name.empty()) {
+    if (Status st = types::CheckDisplayText("--union", o.union_name, 64); !st.ok()) {
+      return Fail(kExitUsage, st);
+    }
+  }
+  if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
+  if (Status st = CheckFree("--out", o.out); !st.ok()) return Fail(kExitUsage, st);
+  std::string text;
+  if (o.file) {
+    auto t = ReadInput(*o.file);
+    if (!t.ok()) return Fail(kExitUsage, t.status());
+    text = std::move(t).value();
+  } else {
+    text = *o.code;
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(0, 1);
+  auto card = types::CardFromText(text);
+  if (!card.ok()) return Fail(kExitInvalid, "malformed card: " + card.status().message());
+  auto body = types::DecodeCardBody(card->body);
+  if (!body.ok()) return Fail(kExitInvalid, "malformed card: " + body.status().message());
+  if (Status st = types::CheckCardDisplayFields(*body); !st.ok()) {
+    return Fail(kExitInvalid, "this card would be refused at gates (UNSAFE_TEXT): " + st.message());
+  }
+  Result<std::string> bytes = Status::Internal("unset");
+  if (o.print) {
+    bytes = RenderPrintableCard({text, *body, o.union_name},
+                                format_name == "pdf" ? PrintFormat::kPdf : PrintFormat::kPng);
+  } else {
+    bytes = EncodeQrPng(text);
+  }
+  if (!bytes.ok()) return Fail(kExitInvalid, bytes.status());
+  if (Status st = WriteOutput(o.out, *bytes, /*exclusive=*/true); !st.ok()) {
+    return Fail(kExitUsage, st);
+  }
+  std::cout << "wrote " << o.out << ": "
+            << (o.print ? std::string("printable card (85.60 x 53.98 mm") +
+                              (format_name == "png" ? ", 300 dpi)" : ")")
+                        : std::string("QR code"))
+            << " of " << body->credential_id << "\n";
   return kExitOk;
 }
 
@@ -636,12 +706,99 @@ struct CardStatusOptions {
   TxOptions tx;
   std::string id;
   std::string reason;
+  bool dry_run = false;
+  bool yes = false;
 };
+
+const char* StatusWord(types::CredentialStatus s) {
+  switch (s) {
+    case types::CredentialStatus::kActive:
+      return "ACTIVE";
+    case types::CredentialStatus::kSuspended:
+      return "SUSPENDED";
+    case types::CredentialStatus::kRevoked:
+      return "REVOKED";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+// Why the change from the record's status to `to` would be refused (ILLEGAL_TRANSITION),
+// or "" when it is allowed.
+std::string WhyIllegal(const std::string& id, const Json& record, types::CredentialStatus to) {
+  const std::string now = JsonStr(record, "status");
+  const std::string reason = JsonStr(record, "status_reason");
+  const std::string by = JsonStr(record, "status_set_by");
+  const std::string since = std::to_string(JsonU64Or0(record, "updated_height"));
+  const std::string detail = " since height " + since + (by.empty() ? "" : ", set by the " + by) +
+                             (reason.empty() ? "" : ", reason \"" + reason + "\"");
+  if (now == "REVOKED") {
+    return id + " is REVOKED" + detail +
+           "; revocation is final: it can never be reinstated, suspended, renewed or revoked "
+           "again (ILLEGAL_TRANSITION). Issue a new credential to give the holder a card";
+  }
+  if (now == StatusWord(to)) {
+    return id + " is " + now + " already" + detail + "; nothing to change (ILLEGAL_TRANSITION)";
+  }
+  return "";
+}
+
+// Asks on the terminal; true when the user typed "yes".
+bool ConfirmOnTerminal(const std::string& question) {
+  std::cerr << question << " Type yes to confirm: " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  while (!answer.empty() && std::isspace(static_cast<unsigned char>(answer.back()))) {
+    answer.pop_back();
+  }
+  return answer == "yes";
+}
 
 int RunCardStatus(const CardStatusOptions& o, types::CredentialStatus status) {
   const std::string issuer = o.id.substr(0, o.id.find('/'));
   if (!ledger::IsValidCredentialId(o.id, issuer)) {
     return Fail(kExitUsage, "--id \"" + o.id + "\" is not a credential id (ISSUER/...)");
+  }
+  if (Status st = types::CheckDisplayText("--reason", o.reason, 0, true); !st.ok()) {
+    return Fail(kExitUsage, st);
+  }
+  const bool offline = o.tx.out && o.tx.chain_id && o.tx.expires_at_height;
+  std::string from = "?";
+  if (!offline) {
+    // The record first: a change the ledger would refuse is explained, and not sent.
+    Node node(o.net.rpc);
+    auto client = node.Get();
+    if (!client.ok()) return FailFor(client.status());
+    auto record = (*client)->Get("/v1/credentials/" + UrlEscape(o.id));
+    if (record.ok()) {
+      from = JsonStr(*record, "status");
+      if (std::string why = WhyIllegal(o.id, *record, status); !why.empty()) {
+        return Fail(kExitInvalid, why);
+      }
+    } else if (record.status().code() != StatusCode::kInvalidArgument) {  // not a 4xx
+      return FailFor(record.status());
+    } else if (o.dry_run) {
+      return Fail(kExitInvalid, "no credential " + o.id + " on the ledger (UNKNOWN_CREDENTIAL)");
+    }
+  }
+  if (o.dry_run) {
+    auto keys = LoadSigningKeys(o.tx);
+    if (!keys.ok()) return Fail(kExitUsage, keys.status());
+    std::string signers;
+    for (const auto& k : *keys) {
+      signers += (signers.empty() ? "" : ", ") + HexEncode(k.public_key()).substr(0, 16) + "...";
+    }
+    std::cout << "dry run: would set " << o.id << " from " << from << " to "
+              << StatusWord(status) << (o.reason.empty() ? "" : " (reason \"" + o.reason + "\")")
+              << ", signed by " << signers << "; nothing was sent\n";
+    return kExitOk;
+  }
+  if (status == types::CredentialStatus::kRevoked && !o.yes && !o.tx.out &&
+      ::isatty(STDIN_FILENO) == 1) {
+    if (!ConfirmOnTerminal("Revoke " + o.id +
+                           " for good? A revoked card can never be reinstated.")) {
+      return Fail(kExitInvalid, "not revoked: not confirmed (give --yes in scripts)");
+    }
   }
   return RunTxCommand(o.net, o.tx, types::SetCredentialStatus{o.id, status, o.reason});
 }
@@ -720,12 +877,29 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
     auto* sub = card->add_subcommand(c.name, c.help);
     sub->add_option("--id", so->id, "Credential id")->required();
     sub->add_option("--reason", so->reason, "Why (recorded on the ledger)");
+    sub->add_flag("--dry-run", so->dry_run,
+                  "Check the record and the keys, print what would change, send nothing");
+    if (c.status == types::CredentialStatus::kRevoked) {
+      sub->add_flag("--yes", so->yes, "Do not ask for confirmation on a terminal");
+    }
     AddTxOptions(sub, so->tx, "Signer: the issuer, its parent, or governance admin keys");
     AddNetOptions(sub, so->net);
     const types::CredentialStatus status = c.status;
     sub->callback(
         [so, status, &run] { run = [so, status] { return RunCardStatus(*so, status); }; });
   }
+
+  auto qo = std::make_shared<CardQrOptions>();
+  auto* qr = card->add_subcommand(
+      "qr", "Write a card's QR code PNG, or with --print a printable CR80 card (PNG or PDF)");
+  qr->add_option("code", qo->code, "The card text, LC1:...");
+  qr->add_option("--file", qo->file, "Read the card text from a file (- for stdin)");
+  qr->add_option("--out", qo->out, "The image to write: .png, or .pdf with --print")
+      ->required();
+  qr->add_flag("--print", qo->print,
+               "A printable card, 85.60 x 53.98 mm: QR code, name, union, type, validity");
+  qr->add_option("--union", qo->union_name, "The union's name for the card's top band");
+  qr->callback([qo, &run] { run = [qo] { return RunCardQr(*qo); }; });
 
   auto o = std::make_shared<CardInspectOptions>();
   auto* inspect = card->add_subcommand(

@@ -11,12 +11,19 @@ and the HTTP API, with Chinese names throughout:
     byte-order mark; every card verifies VALID and carries its holder's name in UTF-8;
   - `POST /v1/verify` returns the card's fields only when its signature verified (a damaged
     card is BAD_SIGNATURE with no `card`);
-  - validity refusals name dates in ISO 8601.
+  - validity refusals name dates in ISO 8601;
+  - the issuer clerk: `card qr` (the plain QR code, and a printable CR80 card as PNG and PDF
+    whose QR code verifies VALID); `card suspend --dry-run` sends nothing; suspending a
+    suspended card is explained ("SUSPENDED already ... reason 手机丢失") and not sent;
+    `card revoke` on a terminal asks first (answering "no" revokes nothing), `--yes` does not.
 """
 
 import json
 import os
+import pty
+import subprocess
 import tempfile
+import time
 
 from laurel_client import Testnet, check, get_json, http, log, main_wrapper, parse_args
 from test_card_life import Cli, craft_card, day, write
@@ -49,7 +56,6 @@ def test(args):
         argv = [net.laurel, "card", "issue", "--issuer", "city-fed", "--key", fed.encode(),
                 "--type", "member", "--holder-name", gbk_name, "--member-no", "CF-0001",
                 "--id", cid, "--valid-until", until, "--out", "gbk.lc1"]
-        import subprocess
         p = subprocess.run([a if isinstance(a, bytes) else a.encode() for a in argv],
                            env=laurel.env, cwd=work, capture_output=True, timeout=60)
         err = p.stderr.decode("utf-8", "replace")
@@ -71,7 +77,7 @@ def test(args):
         log("names with a newline, an escape, U+202E, 65 characters: refused at issue (exit 2)")
 
         # -- a signed card with such a name is UNSAFE_TEXT at verification ---------------------
-        now = int(__import__("time").time())
+        now = int(time.time())
         text, _ = craft_card(fed, work, chain_id=CHAIN, credential_id="city-fed/M/2026/100009",
                              issuer_id="city-fed", key_version=1, ctype="MEMBER", level="",
                              holder="VALID \u202eLi Wei", member_no="CF-0009",
@@ -144,6 +150,48 @@ def test(args):
         first = laurel.verify("EXPIRED", "--file", "old.lc1")
         check("valid until 2021-01-01T00:00:00Z, now 20" in first, f"EXPIRED line: {first!r}")
         log("EXPIRED: " + first)
+
+        # -- issuer clerk: printable card, dry run, explained refusals, revoke confirmation -----
+        card = os.path.join("cards", "city-fed_M_2026_101001.lc1")
+        cid = "city-fed/M/2026/101001"
+        r = laurel("card", "qr", "--file", card, "--out", "plain.png")
+        laurel.verify("VALID", "--qr", "plain.png")
+        r = laurel("card", "qr", "--file", card, "--print", "--union", "城市工会联合会 City Federation",
+                   "--out", "print.png")
+        check("printable card (85.60 x 53.98 mm, 300 dpi)" in r.stdout, f"card qr: {r.stdout!r}")
+        laurel.verify("VALID", "--qr", "print.png")
+        laurel("card", "qr", "--file", card, "--print", "--out", "print.pdf")
+        with open(os.path.join(work, "print.pdf"), "rb") as f:
+            check(f.read(5) == b"%PDF-", "print.pdf is not a PDF")
+        log("card qr: plain QR and printable card PNG both verify VALID; PDF written")
+
+        r = laurel("card", "suspend", "--id", cid, "--key", fed, "--reason", "手机丢失",
+                   "--dry-run")
+        check(r.stdout.startswith(f"dry run: would set {cid} from ACTIVE to SUSPENDED"),
+              f"--dry-run: {r.stdout!r}")
+        laurel.verify("VALID", "--file", card)
+        laurel("card", "suspend", "--id", cid, "--key", fed, "--reason", "手机丢失")
+        r = laurel("card", "suspend", "--id", cid, "--key", fed, expect=1)
+        check("is SUSPENDED already since height" in r.stderr and "手机丢失" in r.stderr and
+              "ILLEGAL_TRANSITION" in r.stderr, f"suspend twice: {r.stderr!r}")
+        log("suspend twice: " + r.stderr.strip())
+
+        # revoke on a terminal: "no" revokes nothing.
+        master, slave = pty.openpty()
+        p = subprocess.Popen([net.laurel, "card", "revoke", "--id", cid, "--key", fed],
+                             stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=laurel.env, cwd=work)
+        os.close(slave)
+        os.write(master, b"no\n")
+        out, err = p.communicate(timeout=60)
+        os.close(master)
+        check(p.returncode == 1 and b"Type yes to confirm" in err and b"not confirmed" in err,
+              f"revoke on a terminal answered no: exit {p.returncode}, {err!r}")
+        cred = get_json(net.url(0) + "/v1/credentials/city-fed%2FM%2F2026%2F101001")
+        check(cred.get("status") == "SUSPENDED", f"after an unconfirmed revoke: {cred}")
+        laurel("card", "revoke", "--id", cid, "--key", fed, "--reason", "换卡", "--yes")
+        laurel.verify("REVOKED", "--file", card)
+        log("revoke on a terminal asks (no: nothing sent); --yes revokes")
 
         net.wait_progress(range(net.n), 1, 30)
 

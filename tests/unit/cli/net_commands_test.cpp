@@ -834,3 +834,38 @@ TEST_CASE("card issue-csv refuses the whole file on a bad row before sending any
   CHECK(f.Txs().empty());
   CHECK(fs::is_empty(f.dir / "cards"));
 }
+
+// ---- status changes: --dry-run, and a change the ledger would refuse explained, unsent ----
+
+TEST_CASE("card suspend --dry-run shows the change and sends nothing", "[cli][net]") {
+  Fixture f;
+  const auto r = Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key", "--reason",
+                                "phone lost", "--dry-run"});
+  INFO(Describe(r));
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("dry run: would set city-fed/MW/2026/000001 from ACTIVE to SUSPENDED "
+                    "(reason \"phone lost\"), signed by " + f.fed_pub.substr(0, 16) + "...",
+                    0) == 0);
+  CHECK(f.Txs().empty());
+}
+
+TEST_CASE("a status the card already has, or a change after revoke, is explained and not sent",
+          "[cli][net]") {
+  Fixture f;
+  // The fake record is ACTIVE: reinstating it is the no-op the ledger refuses.
+  const auto r = Laurel(f.dir, {"card", "reinstate", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key"});
+  INFO(Describe(r));
+  CHECK(r.code == 1);
+  CheckOneErrorLine(r);
+  CHECK(r.err.find("is ACTIVE already since height") != std::string::npos);
+  CHECK(r.err.find("ILLEGAL_TRANSITION") != std::string::npos);
+  CHECK(f.Txs().empty());
+  // Without a terminal, revoke asks nothing (scripts) and --yes is accepted.
+  const auto v = Laurel(f.dir, {"card", "revoke", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key", "--yes"});
+  INFO(Describe(v));
+  CHECK(v.code == 0);
+  CHECK(f.Txs().size() == 1);
+}

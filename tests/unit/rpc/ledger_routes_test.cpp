@@ -112,6 +112,11 @@ TEST_CASE("verify answers VALID with the card, the record, the height and the ti
   CHECK(j["credential"]["credential_id"] == "city-fed/MW/2026/000001");
   CHECK(j["credential"]["status"] == "ACTIVE");
   CHECK(j["credential"]["card_digest"].get<std::string>().size() == 64);
+  // Staleness from the answer itself: readiness and the decided-at block's time.
+  CHECK(j["ready"] == true);
+  CHECK(j["block_time_ms"] == "1700000001000");
+  f.node.ready = false;
+  CHECK(Json(f.Verify(text))["ready"] == false);
 }
 
 TEST_CASE("refused cards are 200 with valid=false and the first failing reason", "[rpc]") {
