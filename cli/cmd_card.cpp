@@ -119,74 +119,6 @@ int RunCardInspect(const CardInspectOptions& o) {
   return kExitOk;
 }
 
-// ---- card qr ----
-
-struct CardQrOptions {
-  std::optional<std::string> code;
-  std::optional<std::string> file;
-  std::string out;
-  bool print = false;
-  std::string union_name;
-};
-
-int RunCardQr(const CardQrOptions& o) {
-  if (o.code.has_value() == o.file.has_value()) {
-    return Fail(kExitUsage, "give the card either as an argument (LC1:...) or with --file");
-  }
-  std::string format_name = "png";
-  if (const auto dot = o.out.rfind('.'); dot != std::string::npos) {
-    format_name = o.out.substr(dot + 1);
-    for (char& ch : format_name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  }
-  if (format_name != "png" && format_name != "pdf") {
-    return Fail(kExitUsage, "--out " + o.out + ": write a .png or a .pdf file");
-  }
-  if (format_name == "pdf" && !o.print) {
-    return Fail(kExitUsage, "a PDF is a printable card: add --print");
-  }
-  if (!o.union_name.empty()) {
-    if (Status st = types::CheckDisplayText("--union", o.union_name, 64); !st.ok()) {
-      return Fail(kExitUsage, st);
-    }
-  }
-  if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
-  if (Status st = CheckFree("--out", o.out); !st.ok()) return Fail(kExitUsage, st);
-  std::string text;
-  if (o.file) {
-    auto t = ReadInput(*o.file);
-    if (!t.ok()) return Fail(kExitUsage, t.status());
-    text = std::move(t).value();
-  } else {
-    text = *o.code;
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(0, 1);
-  auto card = types::CardFromText(text);
-  if (!card.ok()) return Fail(kExitInvalid, "malformed card: " + card.status().message());
-  auto body = types::DecodeCardBody(card->body);
-  if (!body.ok()) return Fail(kExitInvalid, "malformed card: " + body.status().message());
-  if (Status st = types::CheckCardDisplayFields(*body); !st.ok()) {
-    return Fail(kExitInvalid, "this card would be refused at gates (UNSAFE_TEXT): " + st.message());
-  }
-  Result<std::string> bytes = Status::Internal("unset");
-  if (o.print) {
-    bytes = RenderPrintableCard({text, *body, o.union_name},
-                                format_name == "pdf" ? PrintFormat::kPdf : PrintFormat::kPng);
-  } else {
-    bytes = EncodeQrPng(text);
-  }
-  if (!bytes.ok()) return Fail(kExitInvalid, bytes.status());
-  if (Status st = WriteOutput(o.out, *bytes, /*exclusive=*/true); !st.ok()) {
-    return Fail(kExitUsage, st);
-  }
-  std::cout << "wrote " << o.out << ": "
-            << (o.print ? std::string("printable card (85.60 x 53.98 mm") +
-                              (format_name == "png" ? ", 300 dpi)" : ")")
-                        : std::string("QR code"))
-            << " of " << body->credential_id << "\n";
-  return kExitOk;
-}
-
 // ---- shared by issue and renew ----
 
 // Refuses (kAlreadyExists) before anything is submitted when an output file exists: a card
@@ -372,6 +304,74 @@ int SubmitCard(Node& node, const NetOptions& net, const IssuerKeyOptions& k,
   return SubmitAndReport(
       node, net, *tx, /*no_wait=*/false, extra, extra_json,
       [&] { return WriteCardFiles(text, out, qr); }, ok_extra, ok_extra_json);
+}
+
+// ---- card qr ----
+
+struct CardQrOptions {
+  std::optional<std::string> code;
+  std::optional<std::string> file;
+  std::string out;
+  bool print = false;
+  std::string union_name;
+};
+
+int RunCardQr(const CardQrOptions& o) {
+  if (o.code.has_value() == o.file.has_value()) {
+    return Fail(kExitUsage, "give the card either as an argument (LC1:...) or with --file");
+  }
+  std::string format_name = "png";
+  if (const auto dot = o.out.rfind('.'); dot != std::string::npos) {
+    format_name = o.out.substr(dot + 1);
+    for (char& ch : format_name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  if (format_name != "png" && format_name != "pdf") {
+    return Fail(kExitUsage, "--out " + o.out + ": write a .png or a .pdf file");
+  }
+  if (format_name == "pdf" && !o.print) {
+    return Fail(kExitUsage, "a PDF is a printable card: add --print");
+  }
+  if (!o.union_name.empty()) {
+    if (Status st = types::CheckDisplayText("--union", o.union_name, 64); !st.ok()) {
+      return Fail(kExitUsage, st);
+    }
+  }
+  if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
+  if (Status st = CheckFree("--out", o.out); !st.ok()) return Fail(kExitUsage, st);
+  std::string text;
+  if (o.file) {
+    auto t = ReadInput(*o.file);
+    if (!t.ok()) return Fail(kExitUsage, t.status());
+    text = std::move(t).value();
+  } else {
+    text = *o.code;
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(0, 1);
+  auto card = types::CardFromText(text);
+  if (!card.ok()) return Fail(kExitInvalid, "malformed card: " + card.status().message());
+  auto body = types::DecodeCardBody(card->body);
+  if (!body.ok()) return Fail(kExitInvalid, "malformed card: " + body.status().message());
+  if (Status st = types::CheckCardDisplayFields(*body); !st.ok()) {
+    return Fail(kExitInvalid, "this card would be refused at gates (UNSAFE_TEXT): " + st.message());
+  }
+  Result<std::string> bytes = Status::Internal("unset");
+  if (o.print) {
+    bytes = RenderPrintableCard({text, *body, o.union_name},
+                                format_name == "pdf" ? PrintFormat::kPdf : PrintFormat::kPng);
+  } else {
+    bytes = EncodeQrPng(text);
+  }
+  if (!bytes.ok()) return Fail(kExitInvalid, bytes.status());
+  if (Status st = WriteOutput(o.out, *bytes, /*exclusive=*/true); !st.ok()) {
+    return Fail(kExitUsage, st);
+  }
+  std::cout << "wrote " << o.out << ": "
+            << (o.print ? std::string("printable card (85.60 x 53.98 mm") +
+                              (format_name == "png" ? ", 300 dpi)" : ")")
+                        : std::string("QR code"))
+            << " of " << body->credential_id << "\n";
+  return kExitOk;
 }
 
 // ---- card issue ----
@@ -699,6 +699,48 @@ int RunCardRenew(const CardRenewOptions& o) {
                     std::move(a), o.id, *text, o.out, o.qr);
 }
 
+// ---- card replace ----
+
+// A lost or stolen card (a lost phone): a new card for the same credential, in one
+// transaction (RenewCredential: new salt, new digest), so that the card in the lost phone is
+// refused for good (DIGEST_MISMATCH) whatever happens to the credential's status later. The
+// validity stays the record's unless --valid-until is given.
+struct CardReplaceOptions {
+  CardRenewOptions renew;
+};
+
+int RunCardReplace(CardReplaceOptions o) {
+  Result<Json> record = Status::Internal("unset");
+  {
+    // Its own connection, closed before the renewal opens one.
+    Node node(o.renew.net.rpc);
+    auto client = node.Get();
+    if (!client.ok()) return FailFor(client.status());
+    record = (*client)->Get("/v1/credentials/" + UrlEscape(o.renew.id));
+  }
+  if (!record.ok()) return FailFor(record.status());
+  const std::string status = JsonStr(*record, "status");
+  if (status == "REVOKED") {
+    return Fail(kExitInvalid, o.renew.id +
+                                  " is REVOKED: it cannot be replaced (ILLEGAL_TRANSITION); "
+                                  "issue a new credential");
+  }
+  if (o.renew.valid_until.empty()) {
+    o.renew.valid_until = std::to_string(JsonU64Or0(*record, "valid_until"));
+  }
+  const int rc = RunCardRenew(o.renew);
+  if (rc == kExitOk && !o.renew.net.json) {
+    std::cout << "replaced: the previous card of " << o.renew.id
+              << " is refused from now on (DIGEST_MISMATCH)";
+    if (status == "SUSPENDED") {
+      std::cout << "; the credential is still SUSPENDED: `laurel card reinstate --id "
+                << o.renew.id << "` once the holder has the new card";
+    }
+    std::cout << "\n";
+  }
+  return rc;
+}
+
 // ---- card suspend | reinstate | revoke ----
 
 struct CardStatusOptions {
@@ -859,6 +901,23 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   AddIssuerKeyOptions(renew, rn->k);
   AddNetOptions(renew, rn->net);
   renew->callback([rn, &run] { run = [rn] { return RunCardRenew(*rn); }; });
+
+  auto rp = std::make_shared<CardReplaceOptions>();
+  auto* replace = card->add_subcommand(
+      "replace",
+      "A lost or stolen card: a new card for the credential; the old one never works again");
+  replace->add_option("--id", rp->renew.id, "Credential id")->required();
+  replace->add_option("--card", rp->renew.card, "The old card file: holder name and number");
+  replace->add_option("--holder-name", rp->renew.holder_name, "Holder's name (instead of --card)");
+  replace->add_option("--member-no", rp->renew.member_no, "Member number (instead of --card)");
+  replace->add_option("--valid-from", rp->renew.valid_from, "YYYY-MM-DD (UTC) or unix; default now");
+  replace->add_option("--valid-until", rp->renew.valid_until,
+                      "YYYY-MM-DD (UTC) or unix seconds; default the record's");
+  replace->add_option("--out", rp->renew.out, "New card file (never overwritten)")->required();
+  replace->add_option("--qr", rp->renew.qr, "Also write the new card's QR code PNG");
+  AddIssuerKeyOptions(replace, rp->renew.k);
+  AddNetOptions(replace, rp->renew.net);
+  replace->callback([rp, &run] { run = [rp] { return RunCardReplace(*rp); }; });
 
   struct StatusCommand {
     const char* name;

@@ -34,6 +34,12 @@ ZHANG_WEI = "张伟"
 LI_NA = "李娜"
 
 
+def verify_api(url, text):
+    """POST /v1/verify; (HTTP status, answer)."""
+    return http("POST", url + "/v1/verify", json.dumps({"code": text}).encode(),
+                {"Content-Type": "application/json"})
+
+
 def test(args):
     with Testnet(args, "workflows") as net, \
             tempfile.TemporaryDirectory(prefix="laurel-workflows-") as work:
@@ -82,7 +88,7 @@ def test(args):
                              issuer_id="city-fed", key_version=1, ctype="MEMBER", level="",
                              holder="VALID \u202eLi Wei", member_no="CF-0009",
                              valid_from=now - 60, valid_until=now + 86400)
-        st, vj = http("POST", net.url(0) + "/v1/verify", {"code": text})
+        st, vj = verify_api(net.url(0), text)
         check(st == 200 and vj.get("reason") == "UNSAFE_TEXT" and vj.get("valid") is False
               and "card" not in vj, f"spoofing card: HTTP {st} {vj}")
         laurel.verify("UNSAFE_TEXT", "--code", text)
@@ -133,7 +139,7 @@ def test(args):
                                key_version=1, ctype="MEMBER", level="", holder=WANG_FANG,
                                member_no="CF-1001", valid_from=now - 60,
                                valid_until=now + 86400)
-        st, vj = http("POST", net.url(0) + "/v1/verify", {"code": forged})
+        st, vj = verify_api(net.url(0), forged)
         check(st == 200 and vj.get("reason") == "BAD_SIGNATURE" and "card" not in vj,
               f"forged card: HTTP {st} {vj}")
         r = laurel("verify", "--code", forged, expect=1)

@@ -62,6 +62,7 @@ struct FakeLedger {
                         {"level", "MUNICIPAL"},
                         {"issuer_id", "city-fed"},
                         {"key_version", 1},
+                        {"valid_until", "1861920000"},
                         {"status", "ACTIVE"}}
                        .dump()};
     }
@@ -868,4 +869,25 @@ TEST_CASE("a status the card already has, or a change after revoke, is explained
   INFO(Describe(v));
   CHECK(v.code == 0);
   CHECK(f.Txs().size() == 1);
+}
+
+TEST_CASE("card replace renews the credential with the record's validity in one transaction",
+          "[cli][net]") {
+  Fixture f;
+  const auto r = Laurel(f.dir, {"card", "replace", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key", "--holder-name",
+                                "\xE7\x8E\x8B\xE8\x8A\xB3", "--member-no", "QD-0042", "--out",
+                                "new.lc1"});
+  INFO(Describe(r));
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("replaced: the previous card of city-fed/MW/2026/000001 is refused from now "
+                   "on (DIGEST_MISMATCH)") != std::string::npos);
+  REQUIRE(f.Txs().size() == 1);
+  const auto body = BodyOf(f.Txs()[0]);
+  const auto* renew = std::get_if<types::RenewCredential>(&body.action);
+  REQUIRE(renew != nullptr);
+  CHECK(renew->valid_until == 1861920000);  // the record's
+  auto card = types::CardFromText(ReadFile(f.dir / "new.lc1"));
+  REQUIRE(card.ok());
+  CHECK(types::DecodeCardBody(card->body)->holder_name == "\xE7\x8E\x8B\xE8\x8A\xB3");
 }
