@@ -203,5 +203,5 @@ def test(args):
 
 
 if __name__ == "__main__":
-    a = parse_args(default_offset=93)
+    a = parse_args(default_offset=94)
     main_wrapper(lambda: test(a))
