@@ -7,6 +7,7 @@
 // body and digest, and with the issuer's public key check the signature; whether the card is
 // on the ledger and active is `laurel verify`'s job.
 #include <sodium.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -16,13 +17,18 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <map>
+#include <set>
 #include <sstream>
 
+#include "cli/card_print.h"
 #include "cli/commands.h"
 #include "cli/net_tx.h"
 #include "cli/qr.h"
+#include "cli/text_input.h"
 #include "ledger/rules.h"
 #include "types/card.h"
+#include "types/text_rules.h"
 
 namespace laurel::cli {
 namespace {
@@ -65,7 +71,12 @@ int RunCardInspect(const CardInspectOptions& o) {
   j["issuer_id"] = body->issuer_id;
   j["key_version"] = body->key_version;
   j["type"] = types::CredentialTypeName(body->type);
-  j["level"] = types::LevelName(body->level);
+  // The API's spelling of the enums (protobuf names): a member card's level is
+  // LEVEL_UNSPECIFIED there, and here.
+  const std::string level = body->level == types::Level::kUnspecified
+                                ? std::string("LEVEL_UNSPECIFIED")
+                                : std::string(types::LevelName(body->level));
+  j["level"] = level;
   j["holder_name"] = body->holder_name;
   j["member_no"] = body->member_no;
   j["salt"] = HexEncode(body->salt);
@@ -87,7 +98,7 @@ int RunCardInspect(const CardInspectOptions& o) {
     line("issuer_id", body->issuer_id);
     line("key_version", std::to_string(body->key_version));
     line("type", types::CredentialTypeName(body->type));
-    line("level", types::LevelName(body->level));
+    line("level", level);
     line("holder_name", body->holder_name);
     line("member_no", body->member_no);
     line("salt", HexEncode(body->salt));
@@ -201,8 +212,25 @@ Result<Validity> ParseValidity(const std::optional<std::string>& from, const std
   return v;
 }
 
-// Signs the card; refuses one too large for a card (or a QR code).
+// The holder name or member number as typed: UTF-8 (refused otherwise), put in Unicode
+// Normalization Form C, surrounding spaces removed.
+Result<std::string> DisplayInput(const std::string& what, std::string_view s) {
+  if (!types::IsUtf8(s)) {
+    return Status::InvalidArgument(what + " is not UTF-8 text (a GBK/GB18030 file or terminal? "
+                                          "convert it to UTF-8, or use `card issue-csv`, which "
+                                          "reads GBK/GB18030 files)");
+  }
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  auto nfc = types::ToNfc(s);
+  if (!nfc.ok()) return Status::InvalidArgument(what + ": " + nfc.status().message());
+  return nfc;
+}
+
+// Signs the card; refuses one too large for a card (or a QR code), or one whose display
+// fields break the display-text rules (a gate would refuse it as UNSAFE_TEXT).
 Result<std::string> MakeCardText(types::CardBody body, const crypto::PrivateKey& key) {
+  LAUREL_RETURN_IF_ERROR(types::CheckCardDisplayFields(body));
   body.salt.resize(types::kCardSaltSize);
   randombytes_buf(body.salt.data(), body.salt.size());
   const types::Card card = types::SignCard(body, key);
@@ -278,6 +306,74 @@ int SubmitCard(Node& node, const NetOptions& net, const IssuerKeyOptions& k,
       [&] { return WriteCardFiles(text, out, qr); }, ok_extra, ok_extra_json);
 }
 
+// ---- card qr ----
+
+struct CardQrOptions {
+  std::optional<std::string> code;
+  std::optional<std::string> file;
+  std::string out;
+  bool print = false;
+  std::string union_name;
+};
+
+int RunCardQr(const CardQrOptions& o) {
+  if (o.code.has_value() == o.file.has_value()) {
+    return Fail(kExitUsage, "give the card either as an argument (LC1:...) or with --file");
+  }
+  std::string format_name = "png";
+  if (const auto dot = o.out.rfind('.'); dot != std::string::npos) {
+    format_name = o.out.substr(dot + 1);
+    for (char& ch : format_name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  if (format_name != "png" && format_name != "pdf") {
+    return Fail(kExitUsage, "--out " + o.out + ": write a .png or a .pdf file");
+  }
+  if (format_name == "pdf" && !o.print) {
+    return Fail(kExitUsage, "a PDF is a printable card: add --print");
+  }
+  if (!o.union_name.empty()) {
+    if (Status st = types::CheckDisplayText("--union", o.union_name, 64); !st.ok()) {
+      return Fail(kExitUsage, st);
+    }
+  }
+  if (o.out == "-") return Fail(kExitUsage, "--out must be a file");
+  if (Status st = CheckFree("--out", o.out); !st.ok()) return Fail(kExitUsage, st);
+  std::string text;
+  if (o.file) {
+    auto t = ReadInput(*o.file);
+    if (!t.ok()) return Fail(kExitUsage, t.status());
+    text = std::move(t).value();
+  } else {
+    text = *o.code;
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(0, 1);
+  auto card = types::CardFromText(text);
+  if (!card.ok()) return Fail(kExitInvalid, "malformed card: " + card.status().message());
+  auto body = types::DecodeCardBody(card->body);
+  if (!body.ok()) return Fail(kExitInvalid, "malformed card: " + body.status().message());
+  if (Status st = types::CheckCardDisplayFields(*body); !st.ok()) {
+    return Fail(kExitInvalid, "this card would be refused at gates (UNSAFE_TEXT): " + st.message());
+  }
+  Result<std::string> bytes = Status::Internal("unset");
+  if (o.print) {
+    bytes = RenderPrintableCard({text, *body, o.union_name},
+                                format_name == "pdf" ? PrintFormat::kPdf : PrintFormat::kPng);
+  } else {
+    bytes = EncodeQrPng(text);
+  }
+  if (!bytes.ok()) return Fail(kExitInvalid, bytes.status());
+  if (Status st = WriteOutput(o.out, *bytes, /*exclusive=*/true); !st.ok()) {
+    return Fail(kExitUsage, st);
+  }
+  std::cout << "wrote " << o.out << ": "
+            << (o.print ? std::string("printable card (85.60 x 53.98 mm") +
+                              (format_name == "png" ? ", 300 dpi)" : ")")
+                        : std::string("QR code"))
+            << " of " << body->credential_id << "\n";
+  return kExitOk;
+}
+
 // ---- card issue ----
 
 struct CardIssueOptions : CardFileOptions {
@@ -306,8 +402,15 @@ int RunCardIssue(const CardIssueOptions& o) {
   } else if (o.level) {
     return Fail(kExitUsage, "member cards have no --level");
   }
-  if (o.holder_name.empty() || o.member_no.empty()) {
-    return Fail(kExitUsage, "--holder-name and --member-no must not be empty");
+  auto holder_name = DisplayInput("--holder-name", o.holder_name);
+  if (!holder_name.ok()) return Fail(kExitUsage, holder_name.status());
+  auto member_no = DisplayInput("--member-no", o.member_no);
+  if (!member_no.ok()) return Fail(kExitUsage, member_no.status());
+  {
+    types::CardBody shown;
+    shown.holder_name = *holder_name;
+    shown.member_no = *member_no;
+    if (Status st = types::CheckCardDisplayFields(shown); !st.ok()) return Fail(kExitUsage, st);
   }
   auto validity = ParseValidity(o.valid_from, o.valid_until);
   if (!validity.ok()) return Fail(kExitUsage, validity.status());
@@ -336,8 +439,8 @@ int RunCardIssue(const CardIssueOptions& o) {
   body.key_version = *version;
   body.type = *type;
   body.level = level;
-  body.holder_name = o.holder_name;
-  body.member_no = o.member_no;
+  body.holder_name = *holder_name;
+  body.member_no = *member_no;
   body.valid_from = validity->from;
   body.valid_until = validity->until;
   auto text = MakeCardText(body, *key);
@@ -356,6 +459,153 @@ int RunCardIssue(const CardIssueOptions& o) {
   a.valid_until = validity->until;
   return SubmitCard(node, o.net, o.k, *key, body.chain_id, JsonU64Or0(*status, "height"),
                     std::move(a), id, *text, o.out, o.qr);
+}
+
+// ---- card issue-csv ----
+
+struct CardIssueCsvOptions {
+  std::string csv;
+  std::string out_dir;
+  std::string encoding = "auto";
+  bool qr = false;
+  CardIssueOptions defaults;  // --issuer, --type, --level, validity, key, --rpc
+};
+
+// The column a header names, case-insensitive, English or Chinese; "" when unknown.
+std::string ColumnOf(std::string header) {
+  while (!header.empty() && header.back() == ' ') header.pop_back();
+  while (!header.empty() && header.front() == ' ') header.erase(0, 1);
+  std::string h;
+  for (char c : header) h += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (h == "holder_name" || h == "name" || h == "姓名") return "holder_name";
+  if (h == "member_no" || h == "会员号" || h == "会员编号") return "member_no";
+  if (h == "id" || h == "credential_id" || h == "证书编号") return "id";
+  if (h == "type" || h == "类型") return "type";
+  if (h == "level" || h == "级别") return "level";
+  if (h == "valid_from") return "valid_from";
+  if (h == "valid_until") return "valid_until";
+  return "";
+}
+
+// "harbour-north/M/2026/000002" -> "harbour-north_M_2026_000002".
+std::string FileStemOf(const std::string& id) {
+  std::string out = id;
+  for (char& c : out) {
+    if (c == '/' || c == '\\' || c == ':') c = '_';
+  }
+  return out;
+}
+
+int RunCardIssueCsv(const CardIssueCsvOptions& o) {
+  auto encoding = ParseTextEncoding(o.encoding);
+  if (!encoding.ok()) return Fail(kExitUsage, "--encoding: " + encoding.status().message());
+  auto raw = ReadInput(o.csv);
+  if (!raw.ok()) return Fail(kExitUsage, raw.status());
+  std::string used;
+  auto text = DecodeText(*raw, *encoding, &used);
+  if (!text.ok()) return Fail(kExitUsage, o.csv + ": " + text.status().message());
+  auto rows = ParseCsv(*text);
+  if (!rows.ok()) return Fail(kExitUsage, o.csv + ": " + rows.status().message());
+  if (rows->size() < 2) return Fail(kExitUsage, o.csv + ": no header row and member rows");
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < (*rows)[0].fields.size(); ++i) {
+    const std::string c = ColumnOf((*rows)[0].fields[i]);
+    if (c.empty()) {
+      return Fail(kExitUsage, o.csv + ": unknown column \"" + Printable((*rows)[0].fields[i]) +
+                                  "\" (holder_name/姓名, member_no/会员号, id, type, level, "
+                                  "valid_from, valid_until)");
+    }
+    if (!col.emplace(c, i).second) return Fail(kExitUsage, o.csv + ": column " + c + " twice");
+  }
+  if (!col.count("holder_name") || !col.count("member_no")) {
+    return Fail(kExitUsage, o.csv + ": the header needs holder_name (姓名) and member_no (会员号)");
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(o.out_dir, ec)) {
+    return Fail(kExitUsage, "--out-dir " + o.out_dir + " is not a folder");
+  }
+
+  // Every row is checked before anything is signed or sent: a bad row stops the whole file.
+  std::vector<CardIssueOptions> cards;
+  std::set<std::string> ids;
+  for (size_t r = 1; r < rows->size(); ++r) {
+    const CsvRow& row = (*rows)[r];
+    const std::string at = o.csv + " line " + std::to_string(row.line) + ": ";
+    auto field = [&](const std::string& name) -> std::optional<std::string> {
+      auto it = col.find(name);
+      if (it == col.end() || it->second >= row.fields.size()) return std::nullopt;
+      std::string v = row.fields[it->second];
+      while (!v.empty() && v.back() == ' ') v.pop_back();
+      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      if (v.empty()) return std::nullopt;
+      return v;
+    };
+    if (row.fields.size() > (*rows)[0].fields.size()) {
+      return Fail(kExitUsage, at + "more fields than the header has columns");
+    }
+    CardIssueOptions c = o.defaults;
+    c.holder_name = field("holder_name").value_or("");
+    c.member_no = field("member_no").value_or("");
+    if (auto v = field("type")) c.type = *v;
+    if (auto v = field("level")) c.level = *v;
+    if (auto v = field("valid_from")) c.valid_from = *v;
+    if (auto v = field("valid_until")) c.valid_until = *v;
+    if (c.type.empty()) return Fail(kExitUsage, at + "no type (give --type or a type column)");
+    if (c.valid_until.empty()) {
+      return Fail(kExitUsage, at + "no valid_until (give --valid-until or a column)");
+    }
+    auto type = ParseCredentialType(c.type);
+    if (!type.ok()) return Fail(kExitUsage, at + "type: " + type.status().message());
+    if (*type == types::CredentialType::kMember) c.level.reset();
+    auto h = DisplayInput("holder name", c.holder_name);
+    if (!h.ok()) return Fail(kExitUsage, at + h.status().message());
+    auto m = DisplayInput("member number", c.member_no);
+    if (!m.ok()) return Fail(kExitUsage, at + m.status().message());
+    types::CardBody shown;
+    shown.holder_name = *h;
+    shown.member_no = *m;
+    if (Status st = types::CheckCardDisplayFields(shown); !st.ok()) {
+      return Fail(kExitUsage, at + st.message());
+    }
+    c.holder_name = *h;
+    c.member_no = *m;
+    c.id = field("id").value_or(DefaultCredentialId(c.issuer, *type));
+    if (!ledger::IsValidCredentialId(*c.id, c.issuer)) {
+      return Fail(kExitUsage, at + "id \"" + Printable(*c.id) + "\" must be \"" + c.issuer +
+                                  "/...\": printable ASCII without spaces, at most " +
+                                  std::to_string(ledger::kMaxCredentialIdLength) + " bytes");
+    }
+    if (!ids.insert(*c.id).second) return Fail(kExitUsage, at + "id " + *c.id + " twice");
+    auto validity = ParseValidity(c.valid_from, c.valid_until);
+    if (!validity.ok()) return Fail(kExitUsage, at + validity.status().message());
+    const std::string stem = (std::filesystem::path(o.out_dir) / FileStemOf(*c.id)).string();
+    c.out = stem + ".lc1";
+    if (o.qr) c.qr = stem + ".png";
+    if (Status st = CheckCardOutputs(c.out, c.qr); !st.ok()) return Fail(kExitUsage, at + st.message());
+    cards.push_back(std::move(c));
+  }
+  if (!o.defaults.net.json) {
+    std::cout << o.csv << ": " << cards.size() << " cards (" << used << ")\n" << std::flush;
+  }
+  size_t issued = 0;
+  int worst = kExitOk;
+  for (const CardIssueOptions& c : cards) {
+    const int rc = RunCardIssue(c);
+    if (rc == kExitOk) {
+      ++issued;
+    } else {
+      worst = std::max(worst, rc);
+    }
+  }
+  if (!o.defaults.net.json) {
+    std::cout << "issued " << issued << " of " << cards.size() << " cards into " << o.out_dir
+              << "\n";
+  }
+  if (issued != cards.size()) {
+    return Fail(worst, std::to_string(cards.size() - issued) + " of " +
+                           std::to_string(cards.size()) + " cards not issued (see above)");
+  }
+  return kExitOk;
 }
 
 // ---- card renew ----
@@ -389,6 +639,18 @@ int RunCardRenew(const CardRenewOptions& o) {
   }
   if (holder_name.empty() || member_no.empty()) {
     return Fail(kExitUsage, "give the old card (--card) or --holder-name and --member-no");
+  }
+  {
+    auto h = DisplayInput("holder name", holder_name);
+    if (!h.ok()) return Fail(kExitUsage, h.status());
+    auto m = DisplayInput("member number", member_no);
+    if (!m.ok()) return Fail(kExitUsage, m.status());
+    holder_name = *h;
+    member_no = *m;
+    types::CardBody shown;
+    shown.holder_name = holder_name;
+    shown.member_no = member_no;
+    if (Status st = types::CheckCardDisplayFields(shown); !st.ok()) return Fail(kExitUsage, st);
   }
   auto validity = ParseValidity(o.valid_from, o.valid_until);
   if (!validity.ok()) return Fail(kExitUsage, validity.status());
@@ -437,6 +699,48 @@ int RunCardRenew(const CardRenewOptions& o) {
                     std::move(a), o.id, *text, o.out, o.qr);
 }
 
+// ---- card replace ----
+
+// A lost or stolen card (a lost phone): a new card for the same credential, in one
+// transaction (RenewCredential: new salt, new digest), so that the card in the lost phone is
+// refused for good (DIGEST_MISMATCH) whatever happens to the credential's status later. The
+// validity stays the record's unless --valid-until is given.
+struct CardReplaceOptions {
+  CardRenewOptions renew;
+};
+
+int RunCardReplace(CardReplaceOptions o) {
+  Result<Json> record = Status::Internal("unset");
+  {
+    // Its own connection, closed before the renewal opens one.
+    Node node(o.renew.net.rpc);
+    auto client = node.Get();
+    if (!client.ok()) return FailFor(client.status());
+    record = (*client)->Get("/v1/credentials/" + UrlEscape(o.renew.id));
+  }
+  if (!record.ok()) return FailFor(record.status());
+  const std::string status = JsonStr(*record, "status");
+  if (status == "REVOKED") {
+    return Fail(kExitInvalid, o.renew.id +
+                                  " is REVOKED: it cannot be replaced (ILLEGAL_TRANSITION); "
+                                  "issue a new credential");
+  }
+  if (o.renew.valid_until.empty()) {
+    o.renew.valid_until = std::to_string(JsonU64Or0(*record, "valid_until"));
+  }
+  const int rc = RunCardRenew(o.renew);
+  if (rc == kExitOk && !o.renew.net.json) {
+    std::cout << "replaced: the previous card of " << o.renew.id
+              << " is refused from now on (DIGEST_MISMATCH)";
+    if (status == "SUSPENDED") {
+      std::cout << "; the credential is still SUSPENDED: `laurel card reinstate --id "
+                << o.renew.id << "` once the holder has the new card";
+    }
+    std::cout << "\n";
+  }
+  return rc;
+}
+
 // ---- card suspend | reinstate | revoke ----
 
 struct CardStatusOptions {
@@ -444,12 +748,99 @@ struct CardStatusOptions {
   TxOptions tx;
   std::string id;
   std::string reason;
+  bool dry_run = false;
+  bool yes = false;
 };
+
+const char* StatusWord(types::CredentialStatus s) {
+  switch (s) {
+    case types::CredentialStatus::kActive:
+      return "ACTIVE";
+    case types::CredentialStatus::kSuspended:
+      return "SUSPENDED";
+    case types::CredentialStatus::kRevoked:
+      return "REVOKED";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+// Why the change from the record's status to `to` would be refused (ILLEGAL_TRANSITION),
+// or "" when it is allowed.
+std::string WhyIllegal(const std::string& id, const Json& record, types::CredentialStatus to) {
+  const std::string now = JsonStr(record, "status");
+  const std::string reason = JsonStr(record, "status_reason");
+  const std::string by = JsonStr(record, "status_set_by");
+  const std::string since = std::to_string(JsonU64Or0(record, "updated_height"));
+  const std::string detail = " since height " + since + (by.empty() ? "" : ", set by the " + by) +
+                             (reason.empty() ? "" : ", reason \"" + reason + "\"");
+  if (now == "REVOKED") {
+    return id + " is REVOKED" + detail +
+           "; revocation is final: it can never be reinstated, suspended, renewed or revoked "
+           "again (ILLEGAL_TRANSITION). Issue a new credential to give the holder a card";
+  }
+  if (now == StatusWord(to)) {
+    return id + " is " + now + " already" + detail + "; nothing to change (ILLEGAL_TRANSITION)";
+  }
+  return "";
+}
+
+// Asks on the terminal; true when the user typed "yes".
+bool ConfirmOnTerminal(const std::string& question) {
+  std::cerr << question << " Type yes to confirm: " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  while (!answer.empty() && std::isspace(static_cast<unsigned char>(answer.back()))) {
+    answer.pop_back();
+  }
+  return answer == "yes";
+}
 
 int RunCardStatus(const CardStatusOptions& o, types::CredentialStatus status) {
   const std::string issuer = o.id.substr(0, o.id.find('/'));
   if (!ledger::IsValidCredentialId(o.id, issuer)) {
     return Fail(kExitUsage, "--id \"" + o.id + "\" is not a credential id (ISSUER/...)");
+  }
+  if (Status st = types::CheckDisplayText("--reason", o.reason, 0, true); !st.ok()) {
+    return Fail(kExitUsage, st);
+  }
+  const bool offline = o.tx.out && o.tx.chain_id && o.tx.expires_at_height;
+  std::string from = "?";
+  if (!offline) {
+    // The record first: a change the ledger would refuse is explained, and not sent.
+    Node node(o.net.rpc);
+    auto client = node.Get();
+    if (!client.ok()) return FailFor(client.status());
+    auto record = (*client)->Get("/v1/credentials/" + UrlEscape(o.id));
+    if (record.ok()) {
+      from = JsonStr(*record, "status");
+      if (std::string why = WhyIllegal(o.id, *record, status); !why.empty()) {
+        return Fail(kExitInvalid, why);
+      }
+    } else if (record.status().code() != StatusCode::kInvalidArgument) {  // not a 4xx
+      return FailFor(record.status());
+    } else if (o.dry_run) {
+      return Fail(kExitInvalid, "no credential " + o.id + " on the ledger (UNKNOWN_CREDENTIAL)");
+    }
+  }
+  if (o.dry_run) {
+    auto keys = LoadSigningKeys(o.tx);
+    if (!keys.ok()) return Fail(kExitUsage, keys.status());
+    std::string signers;
+    for (const auto& k : *keys) {
+      signers += (signers.empty() ? "" : ", ") + HexEncode(k.public_key()).substr(0, 16) + "...";
+    }
+    std::cout << "dry run: would set " << o.id << " from " << from << " to "
+              << StatusWord(status) << (o.reason.empty() ? "" : " (reason \"" + o.reason + "\")")
+              << ", signed by " << signers << "; nothing was sent\n";
+    return kExitOk;
+  }
+  if (status == types::CredentialStatus::kRevoked && !o.yes && !o.tx.out &&
+      ::isatty(STDIN_FILENO) == 1) {
+    if (!ConfirmOnTerminal("Revoke " + o.id +
+                           " for good? A revoked card can never be reinstated.")) {
+      return Fail(kExitInvalid, "not revoked: not confirmed (give --yes in scripts)");
+    }
   }
   return RunTxCommand(o.net, o.tx, types::SetCredentialStatus{o.id, status, o.reason});
 }
@@ -477,6 +868,28 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   AddNetOptions(issue, is->net);
   issue->callback([is, &run] { run = [is] { return RunCardIssue(*is); }; });
 
+  auto bo = std::make_shared<CardIssueCsvOptions>();
+  auto* batch = card->add_subcommand(
+      "issue-csv",
+      "Issue one card per row of a CSV file (UTF-8 with or without BOM, or GB18030/GBK)");
+  batch->add_option("--csv", bo->csv, "The CSV file: a header row, then one member a row")
+      ->required();
+  batch->add_option("--out-dir", bo->out_dir, "Folder for the card files (ID with / as _ .lc1)")
+      ->required();
+  batch->add_option("--encoding", bo->encoding, "auto, utf-8 or gb18030 (gbk)")
+      ->capture_default_str();
+  batch->add_flag("--qr", bo->qr, "Also write each card's QR code PNG beside its file");
+  batch->add_option("--issuer", bo->defaults.issuer, "Issuer id")->required();
+  batch->add_option("--type", bo->defaults.type, "member or model_worker (or a type column)");
+  batch->add_option("--level", bo->defaults.level, "model_worker level (or a level column)");
+  batch->add_option("--valid-from", bo->defaults.valid_from,
+                    "YYYY-MM-DD (UTC) or unix seconds; default now (or a valid_from column)");
+  batch->add_option("--valid-until", bo->defaults.valid_until,
+                    "YYYY-MM-DD (UTC) or unix seconds (or a valid_until column)");
+  AddIssuerKeyOptions(batch, bo->defaults.k);
+  AddNetOptions(batch, bo->defaults.net);
+  batch->callback([bo, &run] { run = [bo] { return RunCardIssueCsv(*bo); }; });
+
   auto rn = std::make_shared<CardRenewOptions>();
   auto* renew = card->add_subcommand(
       "renew", "Make a new card for a credential (new validity, new salt) and record its digest");
@@ -488,6 +901,23 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   AddIssuerKeyOptions(renew, rn->k);
   AddNetOptions(renew, rn->net);
   renew->callback([rn, &run] { run = [rn] { return RunCardRenew(*rn); }; });
+
+  auto rp = std::make_shared<CardReplaceOptions>();
+  auto* replace = card->add_subcommand(
+      "replace",
+      "A lost or stolen card: a new card for the credential; the old one never works again");
+  replace->add_option("--id", rp->renew.id, "Credential id")->required();
+  replace->add_option("--card", rp->renew.card, "The old card file: holder name and number");
+  replace->add_option("--holder-name", rp->renew.holder_name, "Holder's name (instead of --card)");
+  replace->add_option("--member-no", rp->renew.member_no, "Member number (instead of --card)");
+  replace->add_option("--valid-from", rp->renew.valid_from, "YYYY-MM-DD (UTC) or unix; default now");
+  replace->add_option("--valid-until", rp->renew.valid_until,
+                      "YYYY-MM-DD (UTC) or unix seconds; default the record's");
+  replace->add_option("--out", rp->renew.out, "New card file (never overwritten)")->required();
+  replace->add_option("--qr", rp->renew.qr, "Also write the new card's QR code PNG");
+  AddIssuerKeyOptions(replace, rp->renew.k);
+  AddNetOptions(replace, rp->renew.net);
+  replace->callback([rp, &run] { run = [rp] { return RunCardReplace(*rp); }; });
 
   struct StatusCommand {
     const char* name;
@@ -506,12 +936,29 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
     auto* sub = card->add_subcommand(c.name, c.help);
     sub->add_option("--id", so->id, "Credential id")->required();
     sub->add_option("--reason", so->reason, "Why (recorded on the ledger)");
+    sub->add_flag("--dry-run", so->dry_run,
+                  "Check the record and the keys, print what would change, send nothing");
+    if (c.status == types::CredentialStatus::kRevoked) {
+      sub->add_flag("--yes", so->yes, "Do not ask for confirmation on a terminal");
+    }
     AddTxOptions(sub, so->tx, "Signer: the issuer, its parent, or governance admin keys");
     AddNetOptions(sub, so->net);
     const types::CredentialStatus status = c.status;
     sub->callback(
         [so, status, &run] { run = [so, status] { return RunCardStatus(*so, status); }; });
   }
+
+  auto qo = std::make_shared<CardQrOptions>();
+  auto* qr = card->add_subcommand(
+      "qr", "Write a card's QR code PNG, or with --print a printable CR80 card (PNG or PDF)");
+  qr->add_option("code", qo->code, "The card text, LC1:...");
+  qr->add_option("--file", qo->file, "Read the card text from a file (- for stdin)");
+  qr->add_option("--out", qo->out, "The image to write: .png, or .pdf with --print")
+      ->required();
+  qr->add_flag("--print", qo->print,
+               "A printable card, 85.60 x 53.98 mm: QR code, name, union, type, validity");
+  qr->add_option("--union", qo->union_name, "The union's name for the card's top band");
+  qr->callback([qo, &run] { run = [qo] { return RunCardQr(*qo); }; });
 
   auto o = std::make_shared<CardInspectOptions>();
   auto* inspect = card->add_subcommand(

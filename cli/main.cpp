@@ -3,9 +3,39 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "crypto/ed25519.h"
+
+namespace {
+
+// The common flags may come before the command as well as after it (`laurel --rpc URL status`
+// is `laurel status --rpc URL`): --rpc URL / --rpc=URL and --json given before the first
+// command word are moved to the end of the command line, where the command reads them.
+std::vector<std::string> GlobalFlagsLast(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  std::vector<std::string> head{args[0]}, moved;
+  size_t i = 1;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--rpc" && i + 1 < args.size()) {
+      moved.push_back(a);
+      moved.push_back(args[++i]);
+    } else if (a.rfind("--rpc=", 0) == 0 || a == "--json") {
+      moved.push_back(a);
+    } else {
+      break;
+    }
+  }
+  if (moved.empty() || i == args.size()) return args;  // nothing moved, or no command given
+  head.insert(head.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  head.insert(head.end(), moved.begin(), moved.end());
+  return head;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace laurel::cli;
@@ -14,7 +44,10 @@ int main(int argc, char** argv) {
   CommandRun run;
   for (RegisterFn group : kCommandGroups) group(app, run);
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = GlobalFlagsLast(argc, argv);
+    std::vector<char*> ptrs;
+    for (std::string& a : args) ptrs.push_back(a.data());
+    app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

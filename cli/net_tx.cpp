@@ -9,6 +9,7 @@
 
 #include "crypto/keyfile.h"
 #include "laurel/v1/tx.pb.h"
+#include "types/text_rules.h"
 
 namespace laurel::cli {
 
@@ -182,7 +183,28 @@ int SubmitAndReport(Node& node, const NetOptions& net, const types::Tx& tx, bool
   return kExitOk;
 }
 
+namespace {
+
+// The texts of an action that gates and histories show (issuer name, status reason) keep the
+// display-text rules; refused here, before signing, with the rule they break (the ledger would
+// refuse the tx as UNSAFE_TEXT).
+Status CheckActionTexts(const types::Action& a) {
+  if (const auto* r = std::get_if<types::RegisterIssuer>(&a)) {
+    return types::CheckDisplayText("--name", r->name, 0, /*allow_empty=*/true);
+  }
+  if (const auto* r = std::get_if<types::SetIssuerStatus>(&a)) {
+    return types::CheckDisplayText("--reason", r->reason, 0, /*allow_empty=*/true);
+  }
+  if (const auto* r = std::get_if<types::SetCredentialStatus>(&a)) {
+    return types::CheckDisplayText("--reason", r->reason, 0, /*allow_empty=*/true);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 int RunTxCommand(const NetOptions& net, const TxOptions& o, types::Action action) {
+  if (Status st = CheckActionTexts(action); !st.ok()) return Fail(kExitUsage, st);
   auto keys = LoadSigningKeys(o);
   if (!keys.ok()) return Fail(kExitUsage, keys.status());
   Node node(net.rpc);

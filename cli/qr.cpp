@@ -78,6 +78,27 @@ Result<std::string> EncodeQrPng(std::string_view text) {
   return out;
 }
 
+Result<QrModules> EncodeQrModules(std::string_view text) {
+  if (text.empty()) return Status::InvalidArgument("no text to put in a QR code");
+  const std::string s(text);
+  if (s.find('\0') != std::string::npos) {
+    return Status::InvalidArgument("QR text contains a NUL byte");
+  }
+  errno = 0;
+  std::unique_ptr<QRcode, QrFree> qr(
+      QRcode_encodeString(s.c_str(), /*version=*/0, QR_ECLEVEL_M, QR_MODE_8, /*casesensitive=*/1));
+  if (!qr) {
+    return Status::InvalidArgument(
+        std::string("cannot make a QR code of ") + std::to_string(s.size()) +
+        " characters: " + (errno == ERANGE ? "too long" : std::strerror(errno)));
+  }
+  QrModules m;
+  m.width = qr->width;
+  m.dark.resize(static_cast<size_t>(m.width) * static_cast<size_t>(m.width));
+  for (size_t i = 0; i < m.dark.size(); ++i) m.dark[i] = (qr->data[i] & 1) != 0;
+  return m;
+}
+
 Result<std::string> DecodeQrPng(std::string_view png) {
   png_image image{};
   image.version = PNG_IMAGE_VERSION;

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -16,6 +17,15 @@ namespace laurel::cli {
 
 inline constexpr int kQrPixelsPerModule = 4;
 inline constexpr int kQrQuietZoneModules = 4;
+
+// The modules of a QR code holding `text` (same encoding as EncodeQrPng), row by row, true =
+// dark; `width` modules a side, without the quiet zone.
+struct QrModules {
+  int width = 0;
+  std::vector<bool> dark;
+  bool at(int x, int y) const { return dark[static_cast<size_t>(y) * width + x]; }
+};
+Result<QrModules> EncodeQrModules(std::string_view text);
 
 // The PNG file bytes of a QR code holding `text`. kInvalidArgument when the text does not fit
 // in a QR code (or is empty).

@@ -32,9 +32,14 @@ enum class TxCode : uint32_t {
   kBadDigest = 22,              // card digest not 32 bytes
   kBadValidatorSet = 23,        // empty, duplicate or malformed validator keys
   kHeldByHigherAuthority = 24,  // lifting a status set by a higher authority (see Authority)
+  kUnsafeText = 25,  // an issuer name or status reason breaking the display-text rules
+                     // (types/text_rules.h: NFC, no control or bidi characters)
 };
 
-inline constexpr uint32_t kMaxTxCode = 24;
+inline constexpr uint32_t kMaxTxCode = 25;
+
+// The gate's verification reasons (VALID, MALFORMED, ..., UNSAFE_TEXT) are a separate list:
+// ledger::VerifyReason in ledger/verify.h, VerifyResponse.Reason in proto/laurel/v1/api.proto.
 
 // Whether a transaction recorded with this code spends its tx id (is entered in the tx
 // index, so that the same id is a duplicate forever). A tx that failed to decode or whose

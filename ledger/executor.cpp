@@ -42,6 +42,7 @@ const char* TxCodeName(TxCode code) {
       "BAD_DIGEST",
       "BAD_VALIDATOR_SET",
       "HELD_BY_HIGHER_AUTHORITY",
+      "UNSAFE_TEXT",
   };
   const auto i = static_cast<uint32_t>(code);
   return i <= kMaxTxCode ? kNames[i] : "UNKNOWN_CODE";

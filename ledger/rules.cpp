@@ -4,6 +4,7 @@
 #include <set>
 
 #include "crypto/ed25519.h"
+#include "types/text_rules.h"
 
 namespace laurel::ledger {
 
@@ -61,6 +62,12 @@ bool IsKey(const Bytes& k) { return k.size() == crypto::kPublicKeySize; }
 
 bool ValidValidity(uint64_t from, uint64_t until) { return until > from; }
 
+// Issuer names and status reasons are shown at gates and in histories: the display-text rules
+// (types/text_rules.h) hold for them, empty allowed; their byte limits are checked before.
+bool IsSafeLedgerText(const std::string& s) {
+  return types::CheckDisplayText("text", s, 0, /*allow_empty=*/true).ok();
+}
+
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -79,6 +86,7 @@ TxCode CheckActionForm(const types::Action& action) {
             if (!a.parent_id.empty() && !IsValidIssuerId(a.parent_id)) return C::kBadIssuerId;
             if (a.parent_id == a.issuer_id) return C::kBadIssuerId;
             if (a.name.size() > kMaxNameLength) return C::kMalformed;
+            if (!IsSafeLedgerText(a.name)) return C::kUnsafeText;
             if (!IsKey(a.public_key)) return C::kBadKey;
             if (a.grants.empty() || !AreValidGrants(a.grants)) return C::kMalformed;
             return C::kOk;
@@ -92,6 +100,7 @@ TxCode CheckActionForm(const types::Action& action) {
             if (!IsValidIssuerId(a.issuer_id)) return C::kBadIssuerId;
             if (a.status == types::IssuerStatus::kUnspecified) return C::kMalformed;
             if (a.reason.size() > kMaxReasonLength) return C::kMalformed;
+            if (!IsSafeLedgerText(a.reason)) return C::kUnsafeText;
             return C::kOk;
           },
           [](const types::IssueCredential& a) {
@@ -111,6 +120,7 @@ TxCode CheckActionForm(const types::Action& action) {
             }
             if (a.status == types::CredentialStatus::kUnspecified) return C::kMalformed;
             if (a.reason.size() > kMaxReasonLength) return C::kMalformed;
+            if (!IsSafeLedgerText(a.reason)) return C::kUnsafeText;
             return C::kOk;
           },
           [](const types::RenewCredential& a) {

@@ -1,8 +1,10 @@
 #include "ledger/verify.h"
 
+#include <ctime>
 #include <utility>
 
 #include "ledger/executor.h"
+#include "types/text_rules.h"
 
 namespace laurel::ledger {
 namespace {
@@ -27,6 +29,35 @@ std::string MismatchedField(const types::CardBody& b, const CredentialRecord& c)
   if (b.valid_from != c.valid_from) return "valid_from";
   if (b.valid_until != c.valid_until) return "valid_until";
   return "";
+}
+
+// A card-stated string not yet proven by a signature, for a message: printable ASCII kept,
+// every other byte as \xNN, cut at 64 bytes.
+std::string Unproven(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < 64; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (s.size() > 64) out += "...";
+  return out;
+}
+
+// "2026-12-05" style: the UTC date and time of unix seconds `t` (ISO 8601).
+std::string IsoTime(uint64_t t) {
+  const auto secs = static_cast<std::time_t>(t);
+  std::tm tm{};
+  if (gmtime_r(&secs, &tm) == nullptr) return std::to_string(t);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -61,6 +92,8 @@ const char* VerifyReasonName(VerifyReason r) {
       return "RECORD_MISMATCH";
     case VerifyReason::kOutOfScope:
       return "OUT_OF_SCOPE";
+    case VerifyReason::kUnsafeText:
+      return "UNSAFE_TEXT";
   }
   return "UNKNOWN";
 }
@@ -76,18 +109,17 @@ VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
   if (!body.ok()) {
     return Refuse(std::move(r), VerifyReason::kMalformed, body.status().message());
   }
-  r.card = *body;
-  const types::CardBody& b = *r.card;
+  const types::CardBody& b = *body;
 
   if (b.chain_id != chain_id) {
     return Refuse(std::move(r), VerifyReason::kWrongChain,
-                  "card is for chain '" + b.chain_id + "', this ledger is '" +
+                  "card is for chain '" + Unproven(b.chain_id) + "', this ledger is '" +
                       std::string(chain_id) + "'");
   }
   const auto issuer = ReadIssuer(state, b.issuer_id);
   if (!issuer) {
     return Refuse(std::move(r), VerifyReason::kUnknownIssuer,
-                  "issuer '" + b.issuer_id + "' is not on the ledger");
+                  "issuer '" + Unproven(b.issuer_id) + "' is not on the ledger");
   }
   const IssuerKey* key = issuer->key(b.key_version);
   if (key == nullptr) {
@@ -100,6 +132,11 @@ VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
                   "signature does not verify with key version " + std::to_string(b.key_version) +
                       " of issuer '" + b.issuer_id + "'");
   }
+  if (Status st = types::CheckCardDisplayFields(b); !st.ok()) {
+    return Refuse(std::move(r), VerifyReason::kUnsafeText,
+                  "the card's " + st.message() + "; it is not shown");
+  }
+  r.card = b;  // signed by the issuer and safe to show
 
   r.credential = ReadCredential(state, b.credential_id);
   if (!r.credential || r.credential->issuer_id != b.issuer_id) {
@@ -162,16 +199,14 @@ VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
   }
   if (now_unix_s < c.valid_from) {
     return Refuse(std::move(r), VerifyReason::kNotYetValid,
-                  "valid from " + std::to_string(c.valid_from) + ", now " +
-                      std::to_string(now_unix_s));
+                  "valid from " + IsoTime(c.valid_from) + ", now " + IsoTime(now_unix_s));
   }
   if (now_unix_s >= c.valid_until) {
     return Refuse(std::move(r), VerifyReason::kExpired,
-                  "valid until " + std::to_string(c.valid_until) + ", now " +
-                      std::to_string(now_unix_s));
+                  "valid until " + IsoTime(c.valid_until) + ", now " + IsoTime(now_unix_s));
   }
   r.reason = VerifyReason::kValid;
-  r.message = "valid until " + std::to_string(c.valid_until);
+  r.message = "valid until " + IsoTime(c.valid_until);
   return r;
 }
 

@@ -3,7 +3,9 @@
 // A pure function over a StateView: no clock, no I/O; the caller supplies "now". Checks run in
 // a fixed order and the first that fails names the one reason:
 //   decode (kMalformed) -> card chain id (kWrongChain) -> issuer known (kUnknownIssuer) ->
-//   signature by the issuer key of the card's key_version (kBadSignature) -> record on the
+//   signature by the issuer key of the card's key_version (kBadSignature) -> the card's
+//   display fields (holder name, member number) keep the display-text rules of
+//   types/text_rules.h (kUnsafeText) -> record on the
 //   ledger for the card's credential id, of the card's issuer (kNotOnLedger) -> card digest ==
 //   record digest (kDigestMismatch) -> card key_version == record key_version (kBadSignature:
 //   a key version other than the one current when the record was written, i.e. an old key
@@ -15,7 +17,10 @@
 //   ancestor up to the root federation not active, suspended or retired (kIssuerSuspended,
 //   naming which) -> now < valid_from (kNotYetValid) -> now >= valid_until (kExpired) -> kValid.
 // What a gate shows is the ledger record's type and level (`credential`), never only the
-// card's. `state` must be one consistent height (a Store snapshot), so that the issuer and
+// card's. `card` is set only once the card's signature verified and its display fields are
+// safe to show: a card refused before that (MALFORMED, WRONG_CHAIN, UNKNOWN_ISSUER,
+// BAD_SIGNATURE for a signature that does not verify, UNSAFE_TEXT) returns no card fields,
+// and its message quotes card-stated ids only in escaped form. `state` must be one consistent height (a Store snapshot), so that the issuer and
 // the credential are read as of the same block.
 //
 // Thread safety: pure; safe on any thread given a StateView that is.
@@ -46,8 +51,9 @@ enum class VerifyReason : uint8_t {
   kIssuerSuspended,
   kRecordMismatch,
   kOutOfScope,
+  kUnsafeText,  // a signed card whose holder name or member number breaks the text rules
 };
-inline constexpr uint8_t kMaxVerifyReason = static_cast<uint8_t>(VerifyReason::kOutOfScope);
+inline constexpr uint8_t kMaxVerifyReason = static_cast<uint8_t>(VerifyReason::kUnsafeText);
 
 // "VALID", "MALFORMED", ... (the names of the API's VerifyResponse.Reason).
 const char* VerifyReasonName(VerifyReason r);
@@ -55,7 +61,7 @@ const char* VerifyReasonName(VerifyReason r);
 struct VerifyResult {
   VerifyReason reason = VerifyReason::kMalformed;
   std::string message;                        // human detail
-  std::optional<types::CardBody> card;        // when the card decodes
+  std::optional<types::CardBody> card;        // when the card's signature verified (above)
   std::optional<CredentialRecord> credential; // when the ledger holds the card's credential id
   bool valid() const { return reason == VerifyReason::kValid; }
 };

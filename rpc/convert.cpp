@@ -299,6 +299,8 @@ pb::VerifyResponse::Reason ReasonOf(ledger::VerifyReason r) {
       return R::RECORD_MISMATCH;
     case ledger::VerifyReason::kOutOfScope:
       return R::OUT_OF_SCOPE;
+    case ledger::VerifyReason::kUnsafeText:
+      return R::UNSAFE_TEXT;
   }
   return R::REASON_UNSPECIFIED;
 }

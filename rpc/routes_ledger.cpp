@@ -55,8 +55,18 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
   }
   // One snapshot: the issuer chain and the credential are read as of the same committed
   // height, the one the answer names.
+  // Readiness and the time of the decided-at block, so that a gate can judge staleness from
+  // the answer itself. The status is read before the snapshot; if a block committed in
+  // between, once more, and failing that the block is read.
+  node::NodeStatus st = node.Status();
   const auto snapshot = node.store().Snapshot();
   const uint64_t height = snapshot->Height();
+  if (st.height != height) st = node.Status();
+  uint64_t block_time_ms = st.last_block_time_ms;
+  if (st.height != height) {
+    auto block = node.store().GetBlock(height);
+    block_time_ms = block.ok() && block->has_value() ? (*block)->time_ms : 0;
+  }
   const uint64_t now = NowUnixSeconds();
   const std::string& chain_id = node.genesis().chain_id;
   const ledger::VerifyResult r = ledger::VerifyCard(*snapshot, chain_id, in.code(), now);
@@ -70,6 +80,8 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
   out.set_height(height);
   out.set_time(now);
   out.set_chain_id(chain_id);
+  out.set_ready(st.ready);
+  out.set_block_time_ms(block_time_ms);
   m.verify.Get(ledger::VerifyReasonName(r.reason)).Inc();
   respond(MessageResponse(200, out, req));
 }

@@ -13,6 +13,7 @@
 
 #include "common/base45.h"
 #include "crypto/keyfile.h"
+#include "cli/qr.h"
 #include "ledger/genesis_io.h"
 #include "tests/support/vectors.h"
 #include "tests/unit/cli/cli_test_util.h"
@@ -388,7 +389,7 @@ TEST_CASE("card inspect shows a card's fields and digest and checks its signatur
   const auto j = nlohmann::json::parse(f.out);
   CHECK(j["credential_id"] == "fed/MEM/000042");
   CHECK(j["type"] == "MEMBER");
-  CHECK(j["level"] == "UNSPECIFIED");
+  CHECK(j["level"] == "LEVEL_UNSPECIFIED");  // as the API spells it
   CHECK(j["valid_until"] == 1861920000);
   CHECK(j["card_digest"] == digest);
   CHECK(j["signature_valid"] == true);
@@ -436,4 +437,58 @@ TEST_CASE("card inspect reports the golden card's digest from docs/spec/signing.
   CHECK(j["card_digest"] == golden["card"]["digest"]);
   CHECK(j["salt"] == "404142434445464748494a4b4c4d4e4f");
   CHECK(j["signature_valid"] == true);
+}
+
+TEST_CASE("card qr writes the card's QR code, and with --print a CR80 card a scanner reads",
+          "[cli][qr]") {
+  TempDir dir;
+  const auto issuer = crypto::PrivateKey::Generate();
+  types::CardBody body = SampleCardBody();
+  body.holder_name = "\xE7\x8E\x8B\xE8\x8A\xB3";  // 王芳
+  body.type = types::CredentialType::kModelWorker;
+  body.level = types::Level::kMunicipal;
+  const std::string text = types::CardToText(types::SignCard(body, issuer));
+  WriteFile(dir / "card.lc1", text + "\n");
+
+  const auto plain = Laurel(dir, {"card", "qr", "--file", "card.lc1", "--out", "card.png"});
+  INFO(Describe(plain));
+  REQUIRE(plain.code == 0);
+  CHECK(*laurel::cli::DecodeQrPng(ReadFile(dir / "card.png")) == text);
+
+  const auto print = Laurel(dir, {"card", "qr", text, "--print", "--union",
+                                  "\xE9\x9D\x92\xE5\xB2\x9B\xE5\xB8\x82\xE6\x80\xBB\xE5\xB7\xA5"
+                                  "\xE4\xBC\x9A",  // 青岛市总工会
+                                  "--out", "print.png"});
+  INFO(Describe(print));
+  REQUIRE(print.code == 0);
+  const std::string png = ReadFile(dir / "print.png");
+  // 85.60 x 53.98 mm at 300 dpi: the width and height in the IHDR chunk.
+  REQUIRE(png.size() > 24);
+  auto be32 = [&](size_t at) {
+    return (uint32_t(uint8_t(png[at])) << 24) | (uint32_t(uint8_t(png[at + 1])) << 16) |
+           (uint32_t(uint8_t(png[at + 2])) << 8) | uint32_t(uint8_t(png[at + 3]));
+  };
+  CHECK(be32(16) == 1011);
+  CHECK(be32(20) == 638);
+  CHECK(*laurel::cli::DecodeQrPng(png) == text);  // the printed card scans
+
+  const auto pdf = Laurel(dir, {"card", "qr", "--file", "card.lc1", "--print", "--out", "c.pdf"});
+  INFO(Describe(pdf));
+  REQUIRE(pdf.code == 0);
+  const std::string doc = ReadFile(dir / "c.pdf");
+  CHECK(doc.rfind("%PDF-", 0) == 0);
+  CHECK(doc.find("/MediaBox [ 0 0 242.") != std::string::npos);  // 85.60 mm in points
+
+  // Never over an existing file; a PDF only as a printable card; a damaged card exits 1; a
+  // card whose name a gate would refuse is not printed.
+  CHECK(Laurel(dir, {"card", "qr", text, "--out", "card.png"}).code == 2);
+  CHECK(Laurel(dir, {"card", "qr", text, "--out", "x.pdf"}).code == 2);
+  CHECK(Laurel(dir, {"card", "qr", "LC1:NOT-A-CARD", "--out", "y.png"}).code == 1);
+  body.holder_name = "Li\x1b[2JWei";
+  const auto unsafe =
+      Laurel(dir, {"card", "qr", types::CardToText(types::SignCard(body, issuer)), "--print",
+                   "--out", "z.png"});
+  CHECK(unsafe.code == 1);
+  CHECK(unsafe.err.find("UNSAFE_TEXT") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "z.png"));
 }

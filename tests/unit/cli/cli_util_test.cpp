@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/rpc_client.h"
+#include "cli/text_input.h"
 
 using namespace laurel;
 
@@ -69,4 +70,43 @@ TEST_CASE("what a node sent is printed only as printable ASCII, cut at a bound",
   CHECK(Printable(std::string("a\0b\x01\xff\n", 6)) == "a?b???");
   CHECK(Printable(std::string(20, 'x'), 8) == "xxxxxxxx...");
   CHECK(Printable("") == "");
+}
+
+// ---- cli/text_input.h: encodings and CSV ----
+
+TEST_CASE("DecodeText: UTF-8 with or without BOM kept, GBK converted, garbage refused",
+          "[cli][text]") {
+  using laurel::cli::DecodeText;
+  using laurel::cli::TextEncoding;
+  std::string used;
+  CHECK(*DecodeText("\xEF\xBB\xBFname\n", TextEncoding::kAuto, &used) == "name\n");
+  CHECK(used == "UTF-8");
+  CHECK(*DecodeText("\xE7\x8E\x8B\n", TextEncoding::kAuto, &used) == "\xE7\x8E\x8B\n");
+  CHECK(*DecodeText("a\n\xCD\xF5\xB7\xBC\n", TextEncoding::kAuto, &used) ==
+        "a\n\xE7\x8E\x8B\xE8\x8A\xB3\n");  // 王芳
+  CHECK(used == "GB18030");
+  CHECK(*DecodeText("\xCD\xF5", TextEncoding::kGb18030) == "\xE7\x8E\x8B");
+  const auto bad_utf8 = DecodeText("ok\n\xCD\xF5\n", TextEncoding::kUtf8);
+  REQUIRE_FALSE(bad_utf8.ok());
+  CHECK(bad_utf8.status().message().find("line 2") == 0);
+  const auto bad = DecodeText("ok\nok\n\xFF\xFF\n", TextEncoding::kAuto);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("line 3") == 0);
+  CHECK_FALSE(laurel::cli::ParseTextEncoding("latin1").ok());
+  CHECK(*laurel::cli::ParseTextEncoding("GBK") == TextEncoding::kGb18030);
+}
+
+TEST_CASE("ParseCsv: quotes, doubled quotes, commas and line breaks in fields, CRLF",
+          "[cli][text]") {
+  auto rows = laurel::cli::ParseCsv("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\n\"two\nlines\",z\nlast,");
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 4);
+  CHECK((*rows)[0].fields == std::vector<std::string>{"a", "b"});
+  CHECK((*rows)[1].fields == std::vector<std::string>{"x, y", "say \"hi\""});
+  CHECK((*rows)[2].fields == std::vector<std::string>{"two\nlines", "z"});
+  CHECK((*rows)[2].line == 4);
+  CHECK((*rows)[3].fields == std::vector<std::string>{"last", ""});
+  CHECK((*rows)[3].line == 6);
+  CHECK_FALSE(laurel::cli::ParseCsv("a,\"open\n").ok());
+  CHECK_FALSE(laurel::cli::ParseCsv("a,\"x\"y\n").ok());
 }

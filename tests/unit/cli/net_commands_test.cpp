@@ -62,6 +62,7 @@ struct FakeLedger {
                         {"level", "MUNICIPAL"},
                         {"issuer_id", "city-fed"},
                         {"key_version", 1},
+                        {"valid_until", "1861920000"},
                         {"status", "ACTIVE"}}
                        .dump()};
     }
@@ -697,4 +698,196 @@ TEST_CASE("issuer show, issuer list and status print the node's answers", "[cli]
   CHECK(status.out.find("height              41\n") != std::string::npos);
   const auto js = Laurel(f.dir, {"status", "--rpc", f.node.url(), "--json"});
   CHECK(json::parse(js.out)["height"] == "41");
+}
+
+// ---- text people read: UTF-8 only, display rules, CSV in the encodings spreadsheets save ----
+
+namespace {
+
+std::vector<std::string> WithHolder(std::vector<std::string> args, const std::string& name) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--holder-name") args[i + 1] = name;
+  }
+  return args;
+}
+
+const std::string kWangFangGbk = "\xCD\xF5\xB7\xBC";     // 王芳 in GBK
+const std::string kWangFangUtf8 = "\xE7\x8E\x8B\xE8\x8A\xB3";  // 王芳 in UTF-8
+
+}  // namespace
+
+TEST_CASE("card issue refuses a holder name that is not UTF-8 before anything is signed or sent",
+          "[cli][net][badinput]") {
+  Fixture f;
+  const auto r = Laurel(f.dir, WithHolder(f.IssueArgs("card.lc1"), kWangFangGbk));
+  INFO(Describe(r));
+  CHECK(r.code == 2);
+  CheckOneErrorLine(r);
+  CHECK(r.err.find("--holder-name is not UTF-8 text") != std::string::npos);
+  CHECK(r.err.find("libprotobuf") == std::string::npos);
+  CHECK(f.Txs().empty());
+  CHECK_FALSE(fs::exists(f.dir / "card.lc1"));
+}
+
+TEST_CASE("card issue refuses holder names a gate screen could be spoofed with",
+          "[cli][net][badinput]") {
+  Fixture f;
+  const std::string bad = GENERATE(std::string("Li\nWei"), std::string("\x1b[31mLi Wei"),
+                                   std::string("Li \xE2\x80\xAE" "ieW"),  // U+202E override
+                                   std::string(65, 'x'), std::string("Li\tWei"));
+  const auto r = Laurel(f.dir, WithHolder(f.IssueArgs("card.lc1"), bad));
+  INFO(Describe(r));
+  CHECK(r.code == 2);
+  CheckOneErrorLine(r);
+  CHECK(r.err.find("holder name") != std::string::npos);
+  CHECK(f.Txs().empty());
+  CHECK_FALSE(fs::exists(f.dir / "card.lc1"));
+}
+
+TEST_CASE("card issue takes a Chinese name of 64 characters and puts names in NFC",
+          "[cli][net]") {
+  Fixture f;
+  std::string long_name;
+  for (int i = 0; i < 64; ++i) long_name += kWangFangUtf8.substr(0, 3);
+  const auto r = Laurel(f.dir, WithHolder(f.IssueArgs("long.lc1"), long_name));
+  INFO(Describe(r));
+  CHECK(r.code == 0);
+  // "Zoe\u0301" (e + combining acute) is written as "Zo\u00e9".
+  const auto d = Laurel(f.dir, WithHolder(f.IssueArgs("nfc.lc1"), "Zoe\xCC\x81"));
+  INFO(Describe(d));
+  REQUIRE(d.code == 0);
+  auto card = types::CardFromText(ReadFile(f.dir / "nfc.lc1"));
+  REQUIRE(card.ok());
+  CHECK(types::DecodeCardBody(card->body)->holder_name == "Zo\xC3\xA9");
+}
+
+TEST_CASE("status reasons and issuer names that break the display rules are refused unsent",
+          "[cli][net][badinput]") {
+  Fixture f;
+  const auto r = Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key", "--reason",
+                                "lost\x1b[2J"});
+  INFO(Describe(r));
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--reason: contains a control character (U+001B)") != std::string::npos);
+  CHECK(f.Txs().empty());
+}
+
+TEST_CASE("the common flags work before the command", "[cli][net]") {
+  Fixture f;
+  const auto r = Laurel(f.dir, {"--rpc", f.node.url(), "status"});
+  INFO(Describe(r));
+  CHECK(r.code == 0);
+  CHECK(r.out.find("laurel-test") != std::string::npos);
+  const auto j = Laurel(f.dir, {"--json", "--rpc=" + f.node.url(), "status"});
+  INFO(Describe(j));
+  CHECK(j.code == 0);
+  CHECK(json::parse(j.out, nullptr, false).is_object());
+}
+
+TEST_CASE("card issue-csv reads UTF-8 with or without BOM and GBK, and issues one card a row",
+          "[cli][net]") {
+  Fixture f;
+  const std::string header = "holder_name,member_no,id\n";
+  const std::string rows_utf8 = kWangFangUtf8 + ",HN-0001,city-fed/M/2026/000001\r\n" +
+                                "\"Li, Wei\",HN-0002,city-fed/M/2026/000002\n";
+  const std::string rows_gbk = kWangFangGbk + ",HN-0001,city-fed/M/2026/000001\r\n" +
+                               "\"Li, Wei\",HN-0002,city-fed/M/2026/000002\n";
+  const std::string csv = GENERATE_COPY(header + rows_utf8, "\xEF\xBB\xBF" + header + rows_utf8,
+                                        header + rows_gbk);
+  WriteFile(f.dir / "members.csv", csv);
+  fs::create_directory(f.dir / "cards");
+  const auto r = Laurel(f.dir, {"card", "issue-csv", "--rpc", f.node.url(), "--csv",
+                                "members.csv", "--out-dir", "cards", "--issuer", "city-fed",
+                                "--key", "fed.key", "--type", "member", "--valid-until",
+                                "2030-12-31"});
+  INFO(Describe(r));
+  CHECK(r.code == 0);
+  CHECK(r.out.find("issued 2 of 2 cards") != std::string::npos);
+  REQUIRE(f.Txs().size() == 2);
+  auto card = types::CardFromText(ReadFile(f.dir / "cards/city-fed_M_2026_000001.lc1"));
+  REQUIRE(card.ok());
+  CHECK(types::DecodeCardBody(card->body)->holder_name == kWangFangUtf8);
+  auto second = types::CardFromText(ReadFile(f.dir / "cards/city-fed_M_2026_000002.lc1"));
+  REQUIRE(second.ok());
+  CHECK(types::DecodeCardBody(second->body)->holder_name == "Li, Wei");
+}
+
+TEST_CASE("card issue-csv refuses the whole file on a bad row before sending anything",
+          "[cli][net][badinput]") {
+  Fixture f;
+  fs::create_directory(f.dir / "cards");
+  const std::string bad = GENERATE(
+      std::string("holder_name,member_no\nLi Wei,HN-1\n\"Bad\x1b[0m\",HN-2\n"),  // control
+      std::string("holder_name,member_no\nLi Wei,HN-1\n\"open,HN-2\n"),         // quote open
+      std::string("name,number\nLi Wei,HN-1\n"),                                 // columns
+      std::string("holder_name,member_no\nLi Wei,HN-1\n\xFF\xFF,HN-2\n"),        // not GB18030
+      std::string("holder_name,member_no,id\nA,1,city-fed/M/1\nB,2,city-fed/M/1\n"));  // twice
+  WriteFile(f.dir / "members.csv", bad);
+  const auto r = Laurel(f.dir, {"card", "issue-csv", "--rpc", f.node.url(), "--csv",
+                                "members.csv", "--out-dir", "cards", "--issuer", "city-fed",
+                                "--key", "fed.key", "--type", "member", "--valid-until",
+                                "2030-12-31"});
+  INFO(Describe(r));
+  CHECK(r.code == 2);
+  CheckOneErrorLine(r);
+  CHECK(r.err.find("members.csv") != std::string::npos);
+  CHECK(f.Txs().empty());
+  CHECK(fs::is_empty(f.dir / "cards"));
+}
+
+// ---- status changes: --dry-run, and a change the ledger would refuse explained, unsent ----
+
+TEST_CASE("card suspend --dry-run shows the change and sends nothing", "[cli][net]") {
+  Fixture f;
+  const auto r = Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key", "--reason",
+                                "phone lost", "--dry-run"});
+  INFO(Describe(r));
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("dry run: would set city-fed/MW/2026/000001 from ACTIVE to SUSPENDED "
+                    "(reason \"phone lost\"), signed by " + f.fed_pub.substr(0, 16) + "...",
+                    0) == 0);
+  CHECK(f.Txs().empty());
+}
+
+TEST_CASE("a status the card already has, or a change after revoke, is explained and not sent",
+          "[cli][net]") {
+  Fixture f;
+  // The fake record is ACTIVE: reinstating it is the no-op the ledger refuses.
+  const auto r = Laurel(f.dir, {"card", "reinstate", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key"});
+  INFO(Describe(r));
+  CHECK(r.code == 1);
+  CheckOneErrorLine(r);
+  CHECK(r.err.find("is ACTIVE already since height") != std::string::npos);
+  CHECK(r.err.find("ILLEGAL_TRANSITION") != std::string::npos);
+  CHECK(f.Txs().empty());
+  // Without a terminal, revoke asks nothing (scripts) and --yes is accepted.
+  const auto v = Laurel(f.dir, {"card", "revoke", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key", "--yes"});
+  INFO(Describe(v));
+  CHECK(v.code == 0);
+  CHECK(f.Txs().size() == 1);
+}
+
+TEST_CASE("card replace renews the credential with the record's validity in one transaction",
+          "[cli][net]") {
+  Fixture f;
+  const auto r = Laurel(f.dir, {"card", "replace", "--rpc", f.node.url(), "--id",
+                                "city-fed/MW/2026/000001", "--key", "fed.key", "--holder-name",
+                                "\xE7\x8E\x8B\xE8\x8A\xB3", "--member-no", "QD-0042", "--out",
+                                "new.lc1"});
+  INFO(Describe(r));
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("replaced: the previous card of city-fed/MW/2026/000001 is refused from now "
+                   "on (DIGEST_MISMATCH)") != std::string::npos);
+  REQUIRE(f.Txs().size() == 1);
+  const auto body = BodyOf(f.Txs()[0]);
+  const auto* renew = std::get_if<types::RenewCredential>(&body.action);
+  REQUIRE(renew != nullptr);
+  CHECK(renew->valid_until == 1861920000);  // the record's
+  auto card = types::CardFromText(ReadFile(f.dir / "new.lc1"));
+  REQUIRE(card.ok());
+  CHECK(types::DecodeCardBody(card->body)->holder_name == "\xE7\x8E\x8B\xE8\x8A\xB3");
 }

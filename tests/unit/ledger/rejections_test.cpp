@@ -321,3 +321,34 @@ TEST_CASE("every code has a distinct stable name", "[ledger]") {
   CHECK(names.count("UNKNOWN_CODE") == 0);
   CHECK(std::string(TxCodeName(static_cast<TxCode>(kMaxTxCode + 1))) == "UNKNOWN_CODE");
 }
+
+TEST_CASE("rejects UNSAFE_TEXT: an issuer name or status reason a gate screen would show wrongly",
+          "[ledger][reject]") {
+  Chain c;
+  REQUIRE(c.Issue("city-fed/M/1", "city-fed", c.fed_) == TxCode::kOk);
+  for (const std::string& bad :
+       {std::string("lost\ncard"), std::string("\x1b[31mred"), std::string("a\xE2\x80\xAE" "b"),
+        std::string("e\xCC\x81")}) {  // newline, escape, U+202E, not NFC
+    INFO(bad);
+    ExpectRejected(c,
+                   c.Make(types::RegisterIssuer{"bad-fed", bad, "", Pub(KeyFrom(61)),
+                                                MemberOnly(), false},
+                          {&c.admin1_, &c.admin2_}),
+                   TxCode::kUnsafeText);
+    ExpectRejected(c,
+                   c.Make(types::SetCredentialStatus{"city-fed/M/1",
+                                                     types::CredentialStatus::kSuspended, bad},
+                          {&c.fed_}),
+                   TxCode::kUnsafeText);
+    ExpectRejected(c,
+                   c.Make(types::SetIssuerStatus{"city-fed", types::IssuerStatus::kSuspended, bad},
+                          {&c.admin1_, &c.admin2_}),
+                   TxCode::kUnsafeText);
+  }
+  // Chinese text in NFC, and the empty reason, are fine.
+  CHECK(c.Run(types::SetCredentialStatus{"city-fed/M/1", types::CredentialStatus::kSuspended,
+                                         "\xE4\xB8\xA2\xE5\xA4\xB1"},  // 丢失
+              {&c.fed_}) == TxCode::kOk);
+  CHECK(c.Run(types::SetCredentialStatus{"city-fed/M/1", types::CredentialStatus::kActive, ""},
+              {&c.fed_}) == TxCode::kOk);
+}

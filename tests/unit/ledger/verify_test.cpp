@@ -101,8 +101,8 @@ TEST_CASE("a card of another chain is WRONG_CHAIN before anything else", "[verif
   const auto b = Body("nobody/M/1", 1, "nobody", "other-chain");
   const VerifyResult r = Verify(c, Text(b, KeyFrom(99)));
   CHECK(r.reason == VerifyReason::kWrongChain);
-  REQUIRE(r.card);
-  CHECK(r.card->chain_id == "other-chain");
+  CHECK_FALSE(r.card);  // nothing a card states is returned before its signature verified
+  CHECK(r.message.find("other-chain") != std::string::npos);
 }
 
 TEST_CASE("a card of an issuer the ledger does not know is UNKNOWN_ISSUER", "[verify]") {
@@ -379,4 +379,70 @@ TEST_CASE("a record outside the grants of its issuer or of an ancestor is OUT_OF
   r = VerifyCard(ancestor, Chain::kChainId, text, kNow);
   CHECK(r.reason == VerifyReason::kOutOfScope);
   CHECK(r.message.find("ancestor 'city-fed'") != std::string::npos);
+}
+
+TEST_CASE("a signed card whose display fields break the text rules is UNSAFE_TEXT, unshown",
+          "[verify]") {
+  Chain c;
+  int n = 0;
+  for (const std::string& name :
+       {std::string("Li\nWei"), std::string("\x1b[32mLi Wei"),
+        std::string("Li \xE2\x80\xAE" "ieW"), std::string(65, 'x'), std::string("Zoe\xCC\x81"),
+        std::string("")}) {
+    INFO(name);
+    auto b = Body("city-fed/MW/2026/9000" + std::to_string(n++));
+    b.holder_name = name;
+    const VerifyResult r = Verify(c, IssueCard(c, b, c.fed_, c.fed_));
+    CHECK(r.reason == VerifyReason::kUnsafeText);
+    CHECK_FALSE(r.card);
+    CHECK(r.message.find(name.empty() ? "empty" : "holder name") != std::string::npos);
+  }
+  auto b = Body("city-fed/MW/2026/900100");
+  b.member_no = std::string(33, '1');
+  CHECK(Verify(c, IssueCard(c, b, c.fed_, c.fed_)).reason == VerifyReason::kUnsafeText);
+  // 64 Chinese characters are within the limit.
+  auto ok = Body("city-fed/MW/2026/900101");
+  ok.holder_name.clear();
+  for (int i = 0; i < 64; ++i) ok.holder_name += "\xE7\x8E\x8B";  // 王
+  CHECK(Verify(c, IssueCard(c, ok, c.fed_, c.fed_)).reason == VerifyReason::kValid);
+}
+
+TEST_CASE("card fields come back only when the card's signature verified", "[verify]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000077");
+  IssueCard(c, b, c.fed_, c.fed_);
+  // A damaged card: right issuer and key version, a signature that does not verify.
+  types::Card card = types::SignCard(b, c.fed_);
+  card.signature[3] ^= 0x40;
+  const VerifyResult bad = Verify(c, types::CardToText(card));
+  CHECK(bad.reason == VerifyReason::kBadSignature);
+  CHECK_FALSE(bad.card);
+  CHECK_FALSE(bad.credential);
+  // Unknown issuer, wrong chain: nothing the card states is returned, and the message escapes
+  // what it quotes.
+  const VerifyResult ghost = Verify(c, Text(Body("gh\x1bost/M/1", 1, "gh\x1bost"), KeyFrom(50)));
+  CHECK(ghost.reason == VerifyReason::kUnknownIssuer);
+  CHECK_FALSE(ghost.card);
+  CHECK(ghost.message.find('\x1b') == std::string::npos);
+  CHECK(ghost.message.find("gh\\x1bost") != std::string::npos);
+  const VerifyResult other = Verify(c, Text(Body("city-fed/M/1", 1, "city-fed", "x"), c.fed_));
+  CHECK(other.reason == VerifyReason::kWrongChain);
+  CHECK_FALSE(other.card);
+  // A verified signature: the card is returned even when refused later.
+  const VerifyResult missing = Verify(c, Text(Body("city-fed/MW/2026/424243"), c.fed_));
+  CHECK(missing.reason == VerifyReason::kNotOnLedger);
+  REQUIRE(missing.card);
+  CHECK(missing.card->holder_name == "Li Wei");
+}
+
+TEST_CASE("validity refusals name the dates in ISO 8601, not raw seconds", "[verify]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000078");
+  const std::string text = IssueCard(c, b, c.fed_, c.fed_);
+  const VerifyResult late = Verify(c, text, kUntil + 5);
+  CHECK(late.reason == VerifyReason::kExpired);
+  CHECK(late.message == "valid until 2027-01-15T08:00:00Z, now 2027-01-15T08:00:05Z");
+  const VerifyResult early = Verify(c, text, kFrom - 1);
+  CHECK(early.reason == VerifyReason::kNotYetValid);
+  CHECK(early.message.find(std::to_string(kFrom)) == std::string::npos);
 }

@@ -112,6 +112,11 @@ TEST_CASE("verify answers VALID with the card, the record, the height and the ti
   CHECK(j["credential"]["credential_id"] == "city-fed/MW/2026/000001");
   CHECK(j["credential"]["status"] == "ACTIVE");
   CHECK(j["credential"]["card_digest"].get<std::string>().size() == 64);
+  // Staleness from the answer itself: readiness and the decided-at block's time.
+  CHECK(j["ready"] == true);
+  CHECK(j["block_time_ms"] == "1700000001000");
+  f.node.ready = false;
+  CHECK(Json(f.Verify(text))["ready"] == false);
 }
 
 TEST_CASE("refused cards are 200 with valid=false and the first failing reason", "[rpc]") {
@@ -130,7 +135,24 @@ TEST_CASE("refused cards are 200 with valid=false and the first failing reason",
     b.chain_id = "elsewhere";
     json j = Json(f.Verify(types::CardToText(types::SignCard(b, f.node.fed()))));
     CHECK(j["reason"] == "WRONG_CHAIN");
-    CHECK(j["card"]["chain_id"] == "elsewhere");
+    CHECK_FALSE(j.contains("card"));  // not returned before the signature verified
+    CHECK(j["message"].get<std::string>().find("elsewhere") != std::string::npos);
+  }
+  SECTION("a signature that does not verify: no card fields") {
+    types::Card card = types::SignCard(f.Body("city-fed/MW/2026/000002", 1, Now() + 100),
+                                       f.node.fed());
+    card.signature[0] ^= 0x01;
+    json j = Json(f.Verify(types::CardToText(card)));
+    CHECK(j["reason"] == "BAD_SIGNATURE");
+    CHECK_FALSE(j.contains("card"));
+  }
+  SECTION("a signed card with a control character in its holder name: UNSAFE_TEXT") {
+    types::CardBody b = f.Body("city-fed/MW/2026/000002", 1, Now() + 100);
+    b.holder_name = "Wang[2J Fang";
+    json j = Json(f.Verify(types::CardToText(types::SignCard(b, f.node.fed()))));
+    CHECK(j["reason"] == "UNSAFE_TEXT");
+    CHECK(j["valid"] == false);
+    CHECK_FALSE(j.contains("card"));
   }
   SECTION("not on the ledger") {
     const types::CardBody b = f.Body("city-fed/MW/2026/999999", 1, Now() + 100);
