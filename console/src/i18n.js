@@ -142,6 +142,8 @@ const TEXTS = {
   'reason.ISSUER_SUSPENDED': ['发证单位已暂停或撤销', 'Issuer suspended or retired'],
   'reason.NOT_YET_VALID': ['尚未生效', 'Not yet valid'],
   'reason.EXPIRED': ['已过期', 'Expired'],
+  'reason.UNSAFE_TEXT': ['卡面文字含不允许的字符（可能被伪造）',
+    'Card text has characters a gate must not show (possibly forged)'],
   // issuer console
   'is.heading': ['发证控制台', 'Issuer console'],
   'is.key.heading': ['1. 载入单位密钥', '1. Load the issuer key'],

@@ -149,12 +149,20 @@ $('issue-form').addEventListener('submit', async (ev) => {
   if (!needSigner('issue-msg')) return;
   const type = $('type').value;
   const level = type === 'MODEL_WORKER' ? $('level').value : '';
-  const holder = $('holder').value.trim();
-  const memberNo = $('member-no').value.trim();
+  // The display-text rules of docs/spec/display-text.md: NFC, no control, line-separator or
+  // bidi characters, at most 64 (name) and 32 (member number) characters.
+  const holder = $('holder').value.trim().normalize('NFC');
+  const memberNo = $('member-no').value.trim().normalize('NFC');
   const from = dateToUnix($('from').value);
   const until = dateToUnix($('until').value);
   if (!holder || !memberNo) {
     say('issue-msg', t('is.required', { what: `${t('is.issue.holder')}, ${t('is.issue.member_no')}` }), 'error');
+    return;
+  }
+  const unsafe = /[\p{Cc}\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+  if (unsafe.test(holder) || unsafe.test(memberNo) || [...holder].length > 64 ||
+      [...memberNo].length > 32) {
+    say('issue-msg', t('reason.UNSAFE_TEXT'), 'error');
     return;
   }
   if (!(until > from)) {
