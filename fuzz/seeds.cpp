@@ -5,6 +5,8 @@
 //
 // The output is deterministic (fixed keys, Ed25519 signatures are deterministic); running it
 // again rewrites the same files.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
