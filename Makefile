@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build deb test test-unit test-sim asan canaries soak clean up down bench format
+.PHONY: all deps build deb test test-unit test-sim asan canaries soak clean up down bench format fuzz fuzz-build fuzz-seeds
 
 all: build
 
@@ -51,8 +51,22 @@ soak: deps $(BUILD_DIR)/build.ninja
 	$(BUILD_DIR)/bin/laurel-sim --random --seed $(SOAK_FROM) --seeds $(SEEDS)
 	$(BUILD_DIR)/bin/laurel-sim --twins --seed $(SOAK_FROM) --seeds $(SEEDS)
 
+# libFuzzer targets (fuzz/README.md), built with clang-14 and ASan+UBSan in build-fuzz: runs
+# each target FUZZ_SECONDS seconds over its corpus (fuzz/corpus/<target>/, plus what it finds,
+# kept in build-fuzz/fuzz-corpus/). FUZZ_TARGETS picks some ("wire rpc"); crashes are written
+# to build-fuzz/fuzz-crashes/. Exit 1 on the first target that crashes.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz-build: deps
+	scripts/fuzz build
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz run $(FUZZ_TARGETS)
+# Rewrites the seed corpora from the project's encoders (after a change of an encoding).
+fuzz-seeds: fuzz-build
+	build-fuzz/fuzz/laurel-fuzz-seeds fuzz/corpus
+
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan build-fuzz
 
 format:
 	find common crypto types ledger storage consensus node rpc cli tests bench \

@@ -4,7 +4,11 @@
 
 namespace laurel {
 
+// libsodium's codecs declare their buffers non-null; an empty input's data() may be null (and
+// so is an empty output vector's), so empty inputs are answered here.
+
 std::string HexEncode(ByteView b) {
+  if (b.empty()) return {};
   std::string out(b.size() * 2 + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), b.data(), b.size());
   out.pop_back();
@@ -13,6 +17,7 @@ std::string HexEncode(ByteView b) {
 
 std::optional<Bytes> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
+  if (hex.empty()) return Bytes{};
   Bytes out(hex.size() / 2);
   size_t len = 0;
   const char* end = nullptr;
@@ -32,6 +37,7 @@ std::optional<Hash32> HexDecode32(std::string_view hex) {
 }
 
 std::string Base64Encode(ByteView b) {
+  if (b.empty()) return {};
   const size_t n = sodium_base64_ENCODED_LEN(b.size(), sodium_base64_VARIANT_ORIGINAL);
   std::string out(n, '\0');
   sodium_bin2base64(out.data(), n, b.data(), b.size(), sodium_base64_VARIANT_ORIGINAL);
@@ -40,6 +46,7 @@ std::string Base64Encode(ByteView b) {
 }
 
 std::optional<Bytes> Base64Decode(std::string_view s) {
+  if (s.empty()) return Bytes{};
   Bytes out(s.size() / 4 * 3 + 3);
   size_t len = 0;
   const char* end = nullptr;

@@ -3,6 +3,17 @@
 #include <algorithm>
 
 namespace laurel::node {
+namespace {
+// Blocks pending a proof extend the tip they were received at. When the tip moved otherwise
+// (consensus committed those heights itself) they no longer start at tip + 1 on the tip: they
+// are dropped, so that they neither shift the wanted height nor carry a later block's link.
+void DropStalePending(std::vector<SyncBlock>& pending, const SyncTracker::Tip& tip) {
+  if (!pending.empty() && (pending.front().block.height != tip.height + 1 ||
+                           pending.front().block.parent_id != tip.block_id)) {
+    pending.clear();
+  }
+}
+}  // namespace
 
 SyncTracker::SyncTracker(Validators validators, Verifier verifier)
     : my_index_(validators.my_index),
@@ -61,6 +72,7 @@ void SyncTracker::OnSyncResponse(uint32_t from, const SyncResponseMsg& resp, con
   if (!inflight_ || from != peer_) return;
   inflight_ = false;
   heard_[from] = true;
+  DropStalePending(pending_, start);
   Tip tip = start;  // advances as blocks go to `apply`
   uint64_t applied = 0;
   uint64_t verified = 0;
@@ -115,6 +127,7 @@ void SyncTracker::OnSyncResponse(uint32_t from, const SyncResponseMsg& resp, con
 }
 
 void SyncTracker::Evaluate(const Tip& tip, uint64_t now_ms, Outputs& out) {
+  DropStalePending(pending_, tip);
   const uint64_t h = tip.height;
   uint32_t best = my_index_;
   uint64_t best_height = h;

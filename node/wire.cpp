@@ -356,6 +356,9 @@ Result<cs::Block> DecodeStoredHeader(ByteView b, bool* payload_kept) {
   *payload_kept = flag == 1;
   LAUREL_ASSIGN_OR_RETURN(cs::Block blk, cs::DecodeBlock(r));
   if (!r.done()) return Status::Corruption("trailing bytes after a stored header");
+  if (flag == 0 && !blk.payload.empty()) {
+    return Status::Corruption("stored header flagged stripped carries a payload");
+  }
   return blk;
 }
 

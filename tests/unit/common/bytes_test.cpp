@@ -30,3 +30,15 @@ TEST_CASE("Result carries either a value or an error status", "[status]") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().ToString() == "NotFound: no such thing");
 }
+
+// Found by fuzz/encodings: an empty string passed a null buffer to libsodium (undefined
+// behaviour, reported by UBSan's nonnull-attribute check).
+TEST_CASE("empty hex and base64 decode to no bytes", "[bytes][badinput]") {
+  CHECK(HexDecode("") == Bytes{});
+  CHECK(HexDecode(std::string_view()) == Bytes{});
+  CHECK_FALSE(HexDecode32("").has_value());
+  CHECK(Base64Decode("") == Bytes{});
+  CHECK(Base64Decode(std::string_view()) == Bytes{});
+  CHECK(HexEncode(ByteView()).empty());
+  CHECK(Base64Encode(ByteView()).empty());
+}

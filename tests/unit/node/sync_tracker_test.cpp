@@ -347,3 +347,43 @@ TEST_CASE("a sync whose claims all failed ends, dropping pending blocks, without
   c.t.Poll(c.tip, c.now, out);
   CHECK_FALSE(out.request);
 }
+
+// Found by fuzz/sync: blocks left pending (verified, not yet proven) while consensus committed
+// the same heights by itself were still counted, so the next wanted height skipped past the
+// new tip and a block linked only to the stale pending ones could be applied above it.
+TEST_CASE("pending blocks the tip has moved past are dropped, not applied or counted",
+          "[sync][byzantine]") {
+  Cluster c;
+  c.unproven = {1, 2};
+  REQUIRE(c.Hello(1, 20).request);
+  REQUIRE(c.Respond(1, Answer(20, 1, 2)).request);  // 1, 2 pending; asked from 3
+  REQUIRE(c.t.pending_blocks() == 2);
+  // Consensus commits 1 and 2 itself (the store's tip moves without `apply`).
+  c.tip = {2, Id(2)};
+  // The honest peer answers the request from 3: block 3 extends the new tip and is applied.
+  auto out = c.Respond(1, Answer(20, 3, 3));
+  CHECK(out.demotions.empty());
+  CHECK(out.apply.size() == 1);
+  CHECK(c.tip.height == 3);
+  CHECK(c.t.pending_blocks() == 0);
+
+  // Pending blocks, then the tip jumps past them: a block linked to the stale pending one is
+  // not applied, and the next request starts above the new tip.
+  Cluster d;
+  d.unproven = {1};
+  REQUIRE(d.Hello(1, 20).request);
+  REQUIRE(d.Respond(1, Answer(20, 1, 1)).request);
+  d.tip = {2, Id(2)};
+  SyncResponseMsg stale;
+  stale.peer_height = 20;
+  SyncBlock b4 = Block(4, 1);
+  b4.block.parent_id = Id(1);  // the pending block, not the tip
+  stale.blocks.push_back(b4);
+  out = d.Respond(1, stale);  // Execute REQUIREs every applied block to extend the tip
+  CHECK(out.apply.empty());
+  CHECK(d.tip.height == 2);
+  SyncTracker::Outputs poll;
+  d.now += kDemotionMs + 1;
+  d.t.Poll(d.tip, d.now, poll);
+  if (poll.request) CHECK(poll.request->from_height == 3);
+}

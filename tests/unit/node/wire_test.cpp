@@ -147,3 +147,21 @@ TEST_CASE("a state certificate round-trips and refuses trailing bytes", "[wire][
   enc.push_back(1);
   CHECK_FALSE(DecodeStateCertificate(enc).ok());
 }
+
+// Found by fuzz/records: flag 0 says the payload was stripped, yet a payload was accepted (and
+// ignored), so two byte strings decoded to the same stored header.
+TEST_CASE("a stored header flagged stripped but carrying a payload is refused",
+          "[wire][badinput]") {
+  cs::Block b = SomeBlock();
+  REQUIRE_FALSE(b.payload.empty());
+  Bytes bytes = EncodeStoredHeader(b, /*keep_payload=*/true);
+  bool kept = false;
+  REQUIRE(DecodeStoredHeader(bytes, &kept).ok());
+  CHECK(kept);
+  bytes[0] = 0;  // "stripped", with the payload still in it
+  CHECK_FALSE(DecodeStoredHeader(bytes, &kept).ok());
+  auto stripped = DecodeStoredHeader(EncodeStoredHeader(b, false), &kept);
+  REQUIRE(stripped.ok());
+  CHECK_FALSE(kept);
+  CHECK(stripped->payload.empty());
+}
