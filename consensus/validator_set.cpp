@@ -64,7 +64,9 @@ Status ValidatorSet::VerifyVote(const Vote& v) const {
 }
 
 Status ValidatorSet::VerifyQc(const QuorumCert& qc) const {
-  if (qc.data.epoch != epoch_) return Status::InvalidArgument("QC for another epoch");
+  if (qc.data.epoch != epoch_ && !(accept_other_epoch_qcs_ && !qc.signatures.empty())) {
+    return Status::InvalidArgument("QC for another epoch");
+  }
   if (qc.signatures.empty()) {
     const VoteData genesis{epoch_, 0, genesis_id_, 0, genesis_id_};
     if (qc.data == genesis) return Status::Ok();

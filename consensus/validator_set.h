@@ -83,6 +83,9 @@ class ValidatorSet {
   Status VerifyBlock(const Block& b) const;
   Status VerifySyncInfo(const SyncInfo& s) const;
 
+  // Mutation canary only (the simulator's epoch mutation 2): signed QCs of other epochs verify.
+  void set_accept_other_epoch_qcs_for_canary(bool on) { accept_other_epoch_qcs_ = on; }
+
  private:
   bool CheckSig(uint32_t signer, std::string_view domain, ByteView msg, const Signature& sig) const;
 
@@ -91,6 +94,7 @@ class ValidatorSet {
   BlockId genesis_id_;
   SignatureChecker* checker_;
   const LeaderElection* election_;
+  bool accept_other_epoch_qcs_ = false;
 };
 
 }  // namespace laurel::consensus

@@ -7,7 +7,9 @@
 //     NodeScenario; --txs-per-s and --node-mutation set its rate and mutation
 //   --epoch-every K (random and twins): the block at every height divisible by K ends its
 //     validator-set epoch and consensus restarts on it (docs/spec/consensus.md §13);
-//     --epoch-mutation 1 keeps the old epoch's commits above its last block (must be caught)
+//     --epoch-mutation 1 keeps the old epoch's commits above its last block, 2 accepts QCs of
+//     other epochs (both must be caught); --crash-at-epoch-end crashes the leader of each
+//     epoch's last block right after its proposal
 //   laurel-sim --twins  [--seed I] [--seeds N] [--canary ...] [--epoch-every K]
 //   laurel-sim --adversarial [--seed S] [--seeds N] [--canary ...]
 //   laurel-sim --directed [--seed K] [--seeds N] [--canary ...]   scripted scenarios 1..3
@@ -49,6 +51,7 @@ struct Options {
   uint8_t node_mutation = 0;
   uint64_t epoch_every = 0;
   uint8_t epoch_mutation = 0;
+  bool crash_at_epoch_end = false;
 };
 
 Scenario Make(const std::string& mode, uint64_t k, uint32_t n, Canary c, double io_errors = -1) {
@@ -211,6 +214,8 @@ int main(int argc, char** argv) {
       o.node_mutation = static_cast<uint8_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--epoch-every")
       o.epoch_every = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--crash-at-epoch-end")
+      o.crash_at_epoch_end = true;
     else if (a == "--epoch-mutation")
       o.epoch_mutation = static_cast<uint8_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--verbose")
@@ -270,6 +275,7 @@ int main(int argc, char** argv) {
     if (o.mode != "directed" && o.mode != "adversarial") {
       s.epoch_every = o.epoch_every;
       s.epoch_mutation = o.epoch_mutation;
+      s.crash_at_epoch_end = o.crash_at_epoch_end;
     }
     Outcome out = Run(s);
     events += out.events;

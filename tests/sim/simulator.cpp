@@ -619,6 +619,7 @@ void Cluster::EndEpoch(int i, const Block& last) {
   if (fresh) {
     later_sets_[next] = std::make_unique<ValidatorSet>(next, PublicKeys(s_.n), last.id, &checker_,
                                                        validators_.election());
+    if (s_.epoch_mutation == 2) later_sets_[next]->set_accept_other_epoch_qcs_for_canary(true);
   }
   in.epoch = next;
   in.switch_pending = true;
@@ -748,6 +749,19 @@ void Cluster::HandleOutputs(int i, Outputs& out) {
     e.round = t.round;
     e.time = std::max(t.at_ms, now() + 1);
     Push(e);
+  }
+  // The leader of an epoch's last block crashes as soon as its proposal left.
+  if (s_.crash_at_epoch_end && s_.epoch_every != 0 && instances_[i]->up && !AfterGst() &&
+      down_ < s_.max_down) {
+    for (const Outbound& o : out.sends) {
+      const auto* p = std::get_if<ProposalMsg>(&o.message);
+      if (p != nullptr && p->block.proposer == instances_[i]->index &&
+          p->block.height % s_.epoch_every == 0) {
+        ++outcome_.boundary_crashes;
+        Crash(i);
+        break;
+      }
+    }
   }
   // Crash point: right after something signed left, before the next input.
   if (signed_something && s_.crash_after_send > 0 && !AfterGst() && down_ < s_.max_down &&
@@ -1031,6 +1045,7 @@ std::string Describe(const Scenario& s) {
   }
   if (s.epoch_every != 0) {
     os << " epoch_every=" << s.epoch_every;
+    if (s.crash_at_epoch_end) os << " crash_at_epoch_end=1";
     if (s.epoch_mutation != 0) os << " epoch_mutation=" << int{s.epoch_mutation};
   }
   if (s.mode == "random") {
@@ -1055,6 +1070,7 @@ std::string ReplayCommand(const Scenario& s) {
   if (s.mode == "random" && s.node_mutation != 0) os << " --node-mutation " << int{s.node_mutation};
   if (s.epoch_every != 0) os << " --epoch-every " << s.epoch_every;
   if (s.epoch_mutation != 0) os << " --epoch-mutation " << int{s.epoch_mutation};
+  if (s.crash_at_epoch_end) os << " --crash-at-epoch-end";
   if (s.canary != Canary::kNone) os << " --canary " << CanaryName(s.canary);
   os << " --seeds 1 --verbose";
   return os.str();

@@ -90,9 +90,13 @@ struct Scenario {
   // that hears of a later epoch is brought up to its start from an honest node's ledger (block
   // sync). Not with the node layer.
   uint64_t epoch_every = 0;
-  // 1: the host keeps applying the old epoch's commits above its last block (must be caught:
-  // conflicting commits).
+  // 1: the host keeps applying the old epoch's commits above its last block; 2: the sets of
+  // later epochs accept signed QCs of other epochs. Both must be caught (1: conflicting
+  // commits; 2: the new epoch stalls on an old epoch's high QC).
   uint8_t epoch_mutation = 0;
+  // The proposer of every epoch's last block crashes right after sending it (within max_down,
+  // before GST).
+  bool crash_at_epoch_end = false;
 };
 
 std::string Describe(const Scenario& s);
@@ -139,6 +143,7 @@ struct Outcome {
   uint64_t evidence = 0;
   uint64_t io_errors = 0;    // failed writes injected (io_error_rate)
   uint64_t epoch_changes = 0;  // instances that moved to a next epoch (Scenario::epoch_every)
+  uint64_t boundary_crashes = 0;  // leaders crashed right after proposing an epoch's last block
   std::string node_summary;  // the node layer's counters, when it ran
 };
 
