@@ -136,7 +136,7 @@ Chain MakeChain() {
 std::vector<std::pair<std::string, node::WireMessage>> AllWire(const Chain& c) {
   const cs::SyncInfo sync{c.qc1, cs::GenesisQc(c.genesis), std::nullopt};
   const cs::SyncInfo sync_tc{c.qc2, c.qc1, c.tc};
-  node::StateAttestation a{1, c.b1.id, Hash32{}, Hash32{}, c.b1.timestamp_ms, 2, {}};
+  node::StateAttestation a{0, 1, c.b1.id, Hash32{}, Hash32{}, c.b1.timestamp_ms, Hash32{}, 2, {}};
   a.signature = fuzz::Key(3).Sign(node::AttestationSignBytes(fuzz::kChainId, a));
   node::TxBatchMsg batch;
   for (const auto& [name, tx] : AllTxs()) batch.txs.push_back(types::EncodeTx(tx));
@@ -154,7 +154,7 @@ std::vector<std::pair<std::string, node::WireMessage>> AllWire(const Chain& c) {
   v.emplace_back("tx_batch", batch);
   v.emplace_back("sync_request", node::SyncRequestMsg{1, 64});
   v.emplace_back("sync_response",
-                 node::SyncResponseMsg{2, {node::SyncBlock{c.b1, c.qc1, c.qc2}}});
+                 node::SyncResponseMsg{2, {node::SyncBlock{c.b1, c.qc1, c.qc2, std::nullopt}}});
   v.emplace_back("attestation", node::AttestationMsg{a});
   v.emplace_back("hello", node::HelloMsg{2});
   return v;
@@ -242,7 +242,7 @@ int main(int argc, char** argv) {
   PutSel("consensus_codec", "block", 4, enc(cs::EncodeBlock, chain.b1));
 
   node::StateCertificate cert;
-  cert.data = node::StateAttestation{1, chain.b1.id, Hash32{}, Hash32{}, 5, 0, {}};
+  cert.data = node::StateAttestation{0, 1, chain.b1.id, Hash32{}, Hash32{}, 5, Hash32{}, 0, {}};
   for (uint32_t i = 0; i < 3; ++i) {
     cert.signatures.emplace_back(
         i, fuzz::Key(uint8_t(i + 1)).Sign(node::AttestationSignBytes(fuzz::kChainId, cert.data)));

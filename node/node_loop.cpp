@@ -406,6 +406,8 @@ void Node::Impl::AdoptSyncedCertificate(const StateCertificate& c, const StateAt
   }
   if (const laurel::Status st = store_->PutStateCertificate(own.height, EncodeStateCertificate(c));
       !st.ok()) {
+    // A disk that fails halts the node (74) before RocksDB is written to again.
+    HaltOnStorageError(st, "storing the state certificate of height " + std::to_string(own.height));
     spdlog::error("[node] cannot store state certificate {}: {}", own.height, st.ToString());
   }
 }
@@ -416,6 +418,8 @@ void Node::Impl::OnAttestationOutputs(AttestationBook::Outputs& out) {
     const uint64_t height = c.data.height;
     const laurel::Status st = store_->PutStateCertificate(height, EncodeStateCertificate(c));
     if (!st.ok()) {
+      // A disk that fails halts the node (74) before RocksDB is written to again.
+      HaltOnStorageError(st, "storing the state certificate of height " + std::to_string(height));
       spdlog::error("[node] cannot store state certificate {}: {}", height, st.ToString());
     }
   }
