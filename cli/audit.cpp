@@ -223,8 +223,8 @@ class ChainAuditor::Impl {
     auto es = std::make_unique<EpochSets>();
     es->keys = node::ValidatorKeys(e.validators);
     for (unsigned i = 0; i < threads_ + 1; ++i) {
-      es->sets.push_back(std::make_unique<cs::ValidatorSet>(e.epoch, es->keys, e.root_id,
-                                                            checkers_[i].get()));
+      es->sets.push_back(
+          std::make_unique<cs::ValidatorSet>(e.epoch, es->keys, e.root_id, checkers_[i].get()));
     }
     es->epoch = std::move(e);
     std::lock_guard lock(epochs_mu_);
@@ -291,26 +291,8 @@ class ChainAuditor::Impl {
       return "state certificate of epoch " + std::to_string(c.data.epoch) +
              ", which the chain has not reached";
     }
-    const std::vector<cs::PublicKey>& keys = es->keys;
-    const size_t quorum = es->sets.front()->quorum();
-    if (c.signatures.size() < quorum) {
-      return "state certificate has " + std::to_string(c.signatures.size()) +
-             " signatures, below the quorum of " + std::to_string(quorum);
-    }
-    const Bytes msg = node::AttestationSignBytes(genesis_.chain_id, c.data);
-    for (size_t i = 0; i < c.signatures.size(); ++i) {
-      const auto& [signer, sig] = c.signatures[i];
-      if (i > 0 && signer <= c.signatures[i - 1].first) {
-        return "state certificate signers are not strictly increasing";
-      }
-      if (signer >= keys.size()) {
-        return "state certificate signer " + std::to_string(signer) + " is not a validator";
-      }
-      if (!crypto::Verify(keys[signer], msg, sig)) {
-        return "state certificate: bad signature by validator " + std::to_string(signer);
-      }
-    }
-    return {};
+    const Status st = node::VerifyStateCertificate(*es->sets.front(), genesis_.chain_id, c);
+    return st.ok() ? std::string() : st.message();
   }
 
   std::optional<AuditFailure> Fail(uint64_t height, std::string what) const {
@@ -332,8 +314,7 @@ class ChainAuditor::Impl {
       // epoch's last block is not part of the chain (docs/spec/consensus.md §13).
       if (b.epoch != epoch.epoch) {
         return Fail(h, "the block is of epoch " + std::to_string(b.epoch) + " but height " +
-                           std::to_string(h) + " belongs to epoch " +
-                           std::to_string(epoch.epoch));
+                           std::to_string(h) + " belongs to epoch " + std::to_string(epoch.epoch));
       }
       if (p.deferred) {
         if (const Status st = node::VerifyCommittedBlock(*epochs_.back()->sets[threads_], p.sb);

@@ -46,4 +46,29 @@ bool CommitQcCoversBlock(const SyncBlock& sb) {
          d.round == d.parent_round + 1;
 }
 
+Status VerifyStateCertificate(const consensus::ValidatorSet& validators, std::string_view chain_id,
+                              const StateCertificate& c) {
+  if (c.signatures.size() < validators.quorum()) {
+    return Status::InvalidArgument("state certificate has " + std::to_string(c.signatures.size()) +
+                                   " signatures, below the quorum of " +
+                                   std::to_string(validators.quorum()));
+  }
+  const Bytes msg = AttestationSignBytes(chain_id, c.data);
+  for (size_t i = 0; i < c.signatures.size(); ++i) {
+    const auto& [signer, sig] = c.signatures[i];
+    if (i > 0 && signer <= c.signatures[i - 1].first) {
+      return Status::InvalidArgument("state certificate signers are not strictly increasing");
+    }
+    if (signer >= validators.size()) {
+      return Status::InvalidArgument("state certificate signer " + std::to_string(signer) +
+                                     " is not a validator");
+    }
+    if (!crypto::Verify(validators.key(signer), msg, sig)) {
+      return Status::InvalidArgument("state certificate: bad signature by validator " +
+                                     std::to_string(signer));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace laurel::node

@@ -31,4 +31,11 @@ Status VerifyCommittedBlock(const consensus::ValidatorSet& validators, const Syn
 // holds (and whose ancestors are linked to it by parent ids).
 bool CommitQcCoversBlock(const SyncBlock& sb);
 
+// A state certificate's signatures: at least a quorum of `validators` (the set of the
+// certificate's epoch), signer indices strictly increasing and in the set, each signing
+// AttestationSignBytes(chain_id, c.data). kInvalidArgument naming the first thing that is wrong.
+// Used by the node for certificates that come with synced blocks and by `laurel audit`.
+Status VerifyStateCertificate(const consensus::ValidatorSet& validators, std::string_view chain_id,
+                              const StateCertificate& c);
+
 }  // namespace laurel::node

@@ -1,5 +1,6 @@
 // The node's event loop: P2P dispatch, consensus outputs, execution of committed blocks,
 // state attestations, transaction admission and gossip.
+#include "node/commit_proof.h"
 #include "node/node_impl.h"
 
 namespace laurel::node {
@@ -391,15 +392,9 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
 void Node::Impl::AdoptSyncedCertificate(const StateCertificate& c, const StateAttestation& own) {
   const cs::ValidatorSet* set = SetOfEpoch(c.data.epoch);
   if (set == nullptr || c.data.height != own.height || c.data.epoch != own.epoch) return;
-  if (c.signatures.size() < set->quorum()) return;
+  // Not a certificate: ignored (the peer may be Byzantine).
+  if (!VerifyStateCertificate(*set, genesis_.chain_id, c).ok()) return;
   const Bytes msg = AttestationSignBytes(genesis_.chain_id, c.data);
-  for (size_t i = 0; i < c.signatures.size(); ++i) {
-    const auto& [signer, sig] = c.signatures[i];
-    if ((i > 0 && signer <= c.signatures[i - 1].first) || signer >= set->size() ||
-        !crypto::Verify(set->key(signer), msg, sig)) {
-      return;  // not a certificate: ignored (the peer may be Byzantine)
-    }
-  }
   StateAttestation mine = own;
   mine.signer = 0;
   mine.signature = {};
