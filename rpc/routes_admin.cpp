@@ -1,6 +1,7 @@
 #include "rpc/routes_admin.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 
 #include <chrono>
 #include <ctime>
@@ -34,9 +35,9 @@ std::string DefaultBackupName(uint64_t height) {
 
 void HandleBackup(node::NodeApi& node, const std::string& backup_dir, const HttpRequest& req,
                   const Responder& respond) {
-  if (!IsLoopbackAddress(req.remote_address)) {
+  if (!IsThisMachineAddress(req.remote_address)) {
     respond(ErrorResponse(403, "FORBIDDEN",
-                          "backups are made only for clients on this machine (loopback)"));
+                          "backups are made only for clients on this machine"));
     return;
   }
   std::string name;
@@ -92,6 +93,30 @@ bool IsLoopbackAddress(std::string_view remote_address) {
   if (inet_pton(AF_INET, a.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6{};
   return inet_pton(AF_INET6, a.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+bool IsThisMachineAddress(std::string_view remote_address) {
+  if (IsLoopbackAddress(remote_address)) return true;
+  std::string a(remote_address);
+  if (a.rfind("::ffff:", 0) == 0) a = a.substr(7);
+  ifaddrs* list = nullptr;
+  if (a.empty() || getifaddrs(&list) != 0) return false;
+  bool found = false;
+  for (ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (i->ifa_addr->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text);
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, text,
+                sizeof text);
+    } else {
+      continue;
+    }
+    found = a == text;
+  }
+  freeifaddrs(list);
+  return found;
 }
 
 void AddAdminRoutes(Router& r, node::NodeApi& node, std::string backup_dir,

@@ -1,7 +1,8 @@
 // The operator's routes: POST /v1/admin/backup (docs/operator.md, "Backup and restore").
 // Registered only when the node's config names a backup folder ([admin] backup_dir), and
-// answered only to clients on the loopback interface (others get 403 FORBIDDEN): a backup holds
-// the whole ledger and the node's safety record, and the route writes to the node's disk.
+// answered only to clients on this machine — a loopback address, or an address of one of its own
+// interfaces (for an [rpc] listen address that is not loopback) — others get 403 FORBIDDEN: the
+// route writes to the node's disk. (TCP source addresses cannot be forged past the handshake.)
 #pragma once
 
 #include <memory>
@@ -20,5 +21,7 @@ void AddAdminRoutes(Router& r, node::NodeApi& node, std::string backup_dir,
 
 // Whether `remote_address` (HttpRequest::remote_address) is a loopback address.
 bool IsLoopbackAddress(std::string_view remote_address);
+// Loopback, or an address of one of this machine's network interfaces.
+bool IsThisMachineAddress(std::string_view remote_address);
 
 }  // namespace laurel::rpc

@@ -61,7 +61,10 @@ TEST_CASE("the backup route refuses other machines and bad names, and writes not
   Router router;
   AddAdminRoutes(router, node, (t.path / "backups").string(), nullptr);
 
-  auto r = Call(router, "POST", "/v1/admin/backup", "10.1.2.3", R"({"name":"b1"})");
+  // TEST-NET-2: documentation addresses, never one of this machine's.
+  CHECK_FALSE(IsThisMachineAddress("198.51.100.7"));
+  CHECK(IsThisMachineAddress("127.0.0.1"));
+  auto r = Call(router, "POST", "/v1/admin/backup", "198.51.100.7", R"({"name":"b1"})");
   CHECK(r.status == 403);
   CHECK(r.body.find("FORBIDDEN") != std::string::npos);
   for (const char* body : {R"({"name":"../b1"})", R"({"name":".hidden"})", R"({"name":"a/b"})",
