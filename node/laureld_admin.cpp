@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -64,7 +65,13 @@ Result<Reply> Post(const std::string& host, uint16_t port, const std::string& ta
 }  // namespace
 
 int RunBackupCommand(const std::string& config_path, const std::string& rpc_url,
-                     const std::string& name) {
+                     const std::string& name, const std::string& to) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!to.empty() && fs::exists(to, ec)) {
+    std::fprintf(stderr, "laureld backup: %s already exists; not overwriting\n", to.c_str());
+    return 1;
+  }
   std::string host = "127.0.0.1";
   uint16_t port = 8700;
   if (!rpc_url.empty()) {
@@ -112,7 +119,32 @@ int RunBackupCommand(const std::string& config_path, const std::string& rpc_url,
     }
     return 1;
   }
-  std::cout << r->body;
+  if (to.empty()) {
+    std::cout << r->body;
+    return 0;
+  }
+  auto j = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.contains("dir") || !j["dir"].is_string()) {
+    std::fprintf(stderr, "laureld backup: unexpected answer: %s\n", r->body.c_str());
+    return 1;
+  }
+  const std::string made = j["dir"].get<std::string>();
+  fs::rename(made, to, ec);
+  if (ec) {  // another file system: copy, check, then delete the node's copy
+    ec.clear();
+    fs::copy(made, to, fs::copy_options::recursive, ec);
+    auto copied = ec ? Result<BackupManifest>(Status::IoError(ec.message()))
+                     : ReadBackupManifest(to);
+    if (!copied.ok()) {
+      fs::remove_all(to, ec);
+      std::fprintf(stderr, "laureld backup: cannot copy %s to %s: %s (the backup stays in %s)\n",
+                   made.c_str(), to.c_str(), copied.status().ToString().c_str(), made.c_str());
+      return 1;
+    }
+    fs::remove_all(made, ec);
+  }
+  j["dir"] = to;
+  std::cout << j.dump() << "\n";
   return 0;
 }
 

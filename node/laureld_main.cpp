@@ -22,12 +22,13 @@ int main(int argc, char** argv) {
   app.add_option("--passphrase-file", passphrase_file, "passphrase of an encrypted key file");
 
   // Operator commands (docs/operator.md, "Backup and restore").
-  std::string backup_config, backup_rpc, backup_name;
+  std::string backup_config, backup_rpc, backup_name, backup_to;
   auto* backup = app.add_subcommand(
       "backup", "Ask the running node for a backup in its [admin] backup_dir; print its manifest");
   backup->add_option("--config", backup_config, "the node's configuration (TOML)");
   backup->add_option("--rpc", backup_rpc, "the node's HTTP API instead (http://127.0.0.1:8700)");
   backup->add_option("--name", backup_name, "the backup's folder name (default: by height and time)");
+  backup->add_option("--to", backup_to, "then move the backup to this new folder");
   std::string restore_from, restore_data;
   uint64_t fence_seconds = node::kDefaultRestoreFenceWaitMs / 1000;
   auto* restore = app.add_subcommand(
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "laureld backup: give one of --config or --rpc\n");
       return 2;
     }
-    return node::RunBackupCommand(backup_config, backup_rpc, backup_name);
+    return node::RunBackupCommand(backup_config, backup_rpc, backup_name, backup_to);
   }
   if (*restore) {
     if (fence_seconds == 0) {

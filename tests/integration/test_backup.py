@@ -38,6 +38,7 @@ def test(args):
         net.up()
         load = Load(net, pool, range(net.n), rate=12.0, workers=12).start()
         net.wait_progress(range(net.n), 3, 60)
+        wait_for(lambda: len(load.snapshot()) >= 10, 60, "the load to commit 10 txs")
 
         # A node without [admin] backup_dir has no backup route.
         r = laureld(net, "backup", "--rpc", net.url(0), "--name", "nope")
@@ -51,6 +52,7 @@ def test(args):
         r = laureld(net, "backup", "--config", os.path.join(node3, "node.toml"), "--name", "b1")
         check(r.returncode == 0, f"laureld backup: rc {r.returncode}\n{r.stdout}{r.stderr}")
         m = json.loads(r.stdout)
+        acked_at_backup = len(load.snapshot())
         log(f"MEASURED backup of node3 at height {m['height']} in {time.monotonic() - t0:.2f}s: "
             f"last voted round {m['last_voted_round']}, state root {m['state_root'][:16]}")
         bdir = os.path.join(node3, "backups", "b1")
@@ -63,6 +65,18 @@ def test(args):
               f"manifest {m} vs node0's block {b}")
         r = laureld(net, "backup", "--config", os.path.join(node3, "node.toml"), "--name", "b1")
         check(r.returncode == 1 and "409" in r.stderr, f"second b1: rc {r.returncode} {r.stderr}")
+        # --to moves a backup out of the node's folder.
+        offsite = os.path.join(net.dir, "offsite", "b2")
+        os.makedirs(os.path.dirname(offsite))
+        r = laureld(net, "backup", "--config", os.path.join(node3, "node.toml"), "--name", "b2",
+                    "--to", offsite)
+        check(r.returncode == 0 and json.loads(r.stdout)["dir"] == offsite,
+              f"backup --to: rc {r.returncode} {r.stdout} {r.stderr}")
+        check(os.path.isfile(os.path.join(offsite, "manifest.json")) and
+              os.path.isdir(os.path.join(offsite, "db")) and
+              not os.path.exists(os.path.join(node3, "backups", "b2")), "backup --to left")
+        r = laureld(net, "backup", "--config", os.path.join(node3, "node.toml"), "--to", offsite)
+        check(r.returncode == 1 and "already exists" in r.stderr, f"rc {r.returncode} {r.stderr}")
 
         # node3 goes on voting after the backup; then it is stopped.
         net.wait_progress(range(net.n), 6, 90)
@@ -125,7 +139,8 @@ def test(args):
         load.stop()
         acked = load.snapshot()
         log(f"load: {len(acked)} txs committed, {load.errors} errors")
-        check(len(acked) > 50, f"only {len(acked)} txs committed under load")
+        check(len(acked) > acked_at_backup + 20, f"only {len(acked)} txs committed under load "
+              f"({acked_at_backup} before the backup)")
         top = max(loc[0] for loc in acked.values())
         net.wait_height(range(net.n), max(top, stopped_height), 60)
         upto = min(net.height(i) for i in range(net.n))
