@@ -26,15 +26,15 @@ inline constexpr const char* kBackupFormat = "laurel-backup-v1";
 
 struct BackupManifest {
   std::string format = kBackupFormat;
-  uint64_t height = 0;          // the last committed block in the backup
-  Hash32 block_id{};            // its id
-  Hash32 state_root{};          // the state root after it
-  uint64_t block_time_ms = 0;   // its timestamp
-  Hash32 genesis_block_id{};    // block 0: which chain this is
-  uint64_t created_ms = 0;      // wall clock when the checkpoint was taken
+  uint64_t height = 0;         // the last committed block in the backup
+  Hash32 block_id{};           // its id
+  Hash32 state_root{};         // the state root after it
+  uint64_t block_time_ms = 0;  // its timestamp
+  Hash32 genesis_block_id{};   // block 0: which chain this is
+  uint64_t created_ms = 0;     // wall clock when the checkpoint was taken
   bool has_safety_record = false;
-  uint64_t safety_epoch = 0;         // of the safety record in the backup
-  uint64_t last_voted_round = 0;     // of the safety record in the backup (0: none)
+  uint64_t safety_epoch = 0;      // of the safety record in the backup
+  uint64_t last_voted_round = 0;  // of the safety record in the backup (0: none)
 };
 
 std::string ManifestToJson(const BackupManifest& m);

@@ -39,9 +39,10 @@ Result<Reply> Post(const std::string& host, uint16_t port, const std::string& ta
                                " (is the node running?)");
   }
   freeaddrinfo(res);
-  const std::string req = "POST " + target + " HTTP/1.1\r\nHost: " + host + ":" + port_text +
-                          "\r\nContent-Type: application/json\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const std::string req =
+      "POST " + target + " HTTP/1.1\r\nHost: " + host + ":" + port_text +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
   for (size_t sent = 0; sent < req.size();) {
     const ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) {
@@ -112,8 +113,7 @@ int RunBackupCommand(const std::string& config_path, const std::string& rpc_url,
     return 1;
   }
   if (r->status != 200) {
-    std::fprintf(stderr, "laureld backup: the node answered %d: %s\n", r->status,
-                 r->body.c_str());
+    std::fprintf(stderr, "laureld backup: the node answered %d: %s\n", r->status, r->body.c_str());
     if (r->status == 404) {
       std::fprintf(stderr, "laureld backup: the node has no [admin] backup_dir\n");
     }
@@ -133,8 +133,8 @@ int RunBackupCommand(const std::string& config_path, const std::string& rpc_url,
   if (ec) {  // another file system: copy, check, then delete the node's copy
     ec.clear();
     fs::copy(made, to, fs::copy_options::recursive, ec);
-    auto copied = ec ? Result<BackupManifest>(Status::IoError(ec.message()))
-                     : ReadBackupManifest(to);
+    auto copied =
+        ec ? Result<BackupManifest>(Status::IoError(ec.message())) : ReadBackupManifest(to);
     if (!copied.ok()) {
       fs::remove_all(to, ec);
       std::fprintf(stderr, "laureld backup: cannot copy %s to %s: %s (the backup stays in %s)\n",

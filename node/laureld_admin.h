@@ -17,7 +17,6 @@ int RunBackupCommand(const std::string& config_path, const std::string& rpc_url,
 
 // Restores the backup folder `from` into the data folder `data_dir`. Exit 0, 1 (refused:
 // not empty, bad backup), 2 (usage).
-int RunRestoreCommand(const std::string& from, const std::string& data_dir,
-                      uint64_t fence_wait_ms);
+int RunRestoreCommand(const std::string& from, const std::string& data_dir, uint64_t fence_wait_ms);
 
 }  // namespace laurel::node

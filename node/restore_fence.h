@@ -36,7 +36,7 @@ inline constexpr std::string_view kRestoreFenceRecord = "restore_fence";
 inline constexpr uint64_t kDefaultRestoreFenceWaitMs = 30'000;
 
 struct RestoreFence {
-  uint64_t backup_height = 0;                   // the backup's committed height
+  uint64_t backup_height = 0;                    // the backup's committed height
   consensus::Round backup_last_voted_round = 0;  // from the backup's safety record (0: none)
   uint64_t wait_ms = kDefaultRestoreFenceWaitMs;
   bool operator==(const RestoreFence&) const = default;

@@ -36,8 +36,7 @@ std::string DefaultBackupName(uint64_t height) {
 void HandleBackup(node::NodeApi& node, const std::string& backup_dir, const HttpRequest& req,
                   const Responder& respond) {
   if (!IsThisMachineAddress(req.remote_address)) {
-    respond(ErrorResponse(403, "FORBIDDEN",
-                          "backups are made only for clients on this machine"));
+    respond(ErrorResponse(403, "FORBIDDEN", "backups are made only for clients on this machine"));
     return;
   }
   std::string name;
@@ -121,17 +120,17 @@ bool IsThisMachineAddress(std::string_view remote_address) {
 
 void AddAdminRoutes(Router& r, node::NodeApi& node, std::string backup_dir,
                     std::shared_ptr<WorkPool> work) {
-  r.Add("POST", "/v1/admin/backup",
-        [&node, dir = std::move(backup_dir), work](const HttpRequest& req,
-                                                   const Responder& respond) {
-          if (!work) {
-            HandleBackup(node, dir, req, respond);
-            return;
-          }
-          if (!work->TryPost([&node, dir, req, respond] { HandleBackup(node, dir, req, respond); })) {
-            respond(ErrorResponse(503, "BUSY", "the node is busy; try again"));
-          }
-        });
+  r.Add(
+      "POST", "/v1/admin/backup",
+      [&node, dir = std::move(backup_dir), work](const HttpRequest& req, const Responder& respond) {
+        if (!work) {
+          HandleBackup(node, dir, req, respond);
+          return;
+        }
+        if (!work->TryPost([&node, dir, req, respond] { HandleBackup(node, dir, req, respond); })) {
+          respond(ErrorResponse(503, "BUSY", "the node is busy; try again"));
+        }
+      });
 }
 
 }  // namespace laurel::rpc

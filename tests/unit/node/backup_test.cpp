@@ -46,8 +46,8 @@ std::unique_ptr<storage::Store> MakeChain(const fs::path& db, int blocks, uint64
   consensus::SafetyRecord rec;
   rec.epoch = 0;
   rec.last_voted_round = voted;
-  REQUIRE(store->PutConsensusRecord(node::kSafetyRecordName, consensus::EncodeSafetyRecord(rec))
-              .ok());
+  REQUIRE(
+      store->PutConsensusRecord(node::kSafetyRecordName, consensus::EncodeSafetyRecord(rec)).ok());
   return store;
 }
 
@@ -97,9 +97,10 @@ TEST_CASE("a backup of a live store restores to the same tip, with the fence set
   CHECK(f->wait_ms == 4000);
 }
 
-TEST_CASE("restore refuses a non-empty data folder and a backup that does not match its "
-          "manifest, and changes nothing",
-          "[backup]") {
+TEST_CASE(
+    "restore refuses a non-empty data folder and a backup that does not match its "
+    "manifest, and changes nothing",
+    "[backup]") {
   TempDir t;
   test::TxGen gen(8);
   auto live = MakeChain(t.path / "live", 2, 3, gen);

@@ -32,9 +32,10 @@ Bytes Stored(MemorySafetyStore& s) {
 
 }  // namespace
 
-TEST_CASE("a validator restored from an old safety record would vote twice in a round it "
-          "already voted in; the raised record refuses it",
-          "[restore]") {
+TEST_CASE(
+    "a validator restored from an old safety record would vote twice in a round it "
+    "already voted in; the raised record refuses it",
+    "[restore]") {
   Fixture fx;
   MemorySafetyStore live;
   const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
@@ -99,15 +100,16 @@ TEST_CASE("the raised record keeps the higher of the backup's round and the bloc
   CHECK(out->highest_timeout_round == 51);
   CHECK(out->epoch == 1);
   // A block round above everything: floor = round + 1.
-  auto higher = DecodeSafetyRecord(*node::RaiseSafetyRecord(stored, RestoreFence{7, 50, 1000}, 1,
-                                                             90, q));
+  auto higher =
+      DecodeSafetyRecord(*node::RaiseSafetyRecord(stored, RestoreFence{7, 50, 1000}, 1, 90, q));
   REQUIRE(higher.ok());
   CHECK(higher->last_voted_round == 91);
 }
 
-TEST_CASE("a missing or earlier-epoch safety record is replaced by one at the floor, not at "
-          "round 0",
-          "[restore]") {
+TEST_CASE(
+    "a missing or earlier-epoch safety record is replaced by one at the floor, not at "
+    "round 0",
+    "[restore]") {
   Fixture fx;
   const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
   const QuorumCert q1 = fx.MakeQc(b1);

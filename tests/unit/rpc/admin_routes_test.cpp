@@ -1,7 +1,5 @@
 // The operator's backup route (rpc/routes_admin.h) and the console's request counter: loopback
 // clients only, names that stay inside the backup folder, errors that leave nothing behind.
-#include "rpc/routes_admin.h"
-
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -10,6 +8,7 @@
 
 #include "rpc/console.h"
 #include "rpc/routes.h"
+#include "rpc/routes_admin.h"
 #include "tests/unit/rpc/rpc_test_util.h"
 
 namespace laurel::rpc::test {
@@ -17,8 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-HttpResponse Call(const Router& router, std::string method, std::string target,
-                  std::string remote, std::string body = {}) {
+HttpResponse Call(const Router& router, std::string method, std::string target, std::string remote,
+                  std::string body = {}) {
   HttpRequest req;
   req.method = std::move(method);
   req.target = std::move(target);
@@ -32,9 +31,9 @@ HttpResponse Call(const Router& router, std::string method, std::string target,
 }
 
 struct TempDir {
-  fs::path path = fs::temp_directory_path() /
-                  ("laurel-admin-test-" + std::to_string(::getpid()) + "-" +
-                   std::to_string(reinterpret_cast<uintptr_t>(this)));
+  fs::path path =
+      fs::temp_directory_path() / ("laurel-admin-test-" + std::to_string(::getpid()) + "-" +
+                                   std::to_string(reinterpret_cast<uintptr_t>(this)));
   TempDir() { fs::create_directories(path); }
   ~TempDir() {
     std::error_code ec;
@@ -47,8 +46,8 @@ TEST_CASE("only loopback addresses count as loopback", "[rpc][admin]") {
     INFO(a);
     CHECK(IsLoopbackAddress(a));
   }
-  for (const char* a : {"", "10.0.0.1", "128.0.0.1", "::ffff:10.0.0.1", "2001:db8::1", "::",
-                        "localhost", "127.0.0.1x"}) {
+  for (const char* a : {"", "10.0.0.1", "128.0.0.1", "::ffff:10.0.0.1", "2001:db8::1",
+                        "::", "localhost", "127.0.0.1x"}) {
     INFO(a);
     CHECK_FALSE(IsLoopbackAddress(a));
   }
