@@ -12,6 +12,7 @@
 
 #include "node/backup.h"
 #include "node/config.h"
+#include "node/restore_fence.h"
 
 namespace laurel::node {
 namespace {
@@ -157,11 +158,11 @@ int RunRestoreCommand(const std::string& from, const std::string& data_dir,
   }
   std::printf(
       "restored height %llu (block %s, state root %s) into %s\n"
-      "a validator started from it signs nothing until a block proposed %llu ms after its start "
+      "a validator started from it signs nothing until a block stamped %llu ms after its start "
       "is committed (last voted round in the backup: %llu)\n",
       static_cast<unsigned long long>(m->height), HexEncode(m->block_id).c_str(),
       HexEncode(m->state_root).c_str(), data_dir.c_str(),
-      static_cast<unsigned long long>(fence_wait_ms),
+      static_cast<unsigned long long>(kProposerClockAheadMs + fence_wait_ms),
       static_cast<unsigned long long>(m->last_voted_round));
   return 0;
 }

@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   restore->add_option("--data", restore_data, "the data folder to create (node.toml's data_dir)")
       ->required();
   restore->add_option("--fence-seconds", fence_seconds,
-                      "signing waits for a block proposed this long after the node starts")
+                      "signing waits for a block stamped 30 s plus this long after the node starts "
+                      "(the time a certificate takes to reach every validator)")
       ->capture_default_str();
   try {
     app.parse(argc, argv);

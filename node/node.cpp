@@ -102,9 +102,9 @@ Status Node::Impl::LoadRestoreFence() {
   fence_ = f;
   spdlog::warn(
       "[restore] restored from a backup of height {} (its last voted round {}): signing nothing "
-      "and following by block sync until a block proposed {} ms from now is committed; then "
+      "and following by block sync until a block stamped {} ms from now is committed; then "
       "the safety record is raised past it and consensus starts",
-      f.backup_height, f.backup_last_voted_round, f.wait_ms);
+      f.backup_height, f.backup_last_voted_round, kProposerClockAheadMs + f.wait_ms);
   return Status::Ok();
 }
 
@@ -125,7 +125,7 @@ void Node::Impl::MaybeLiftRestoreFence(const cs::Block& block, const cs::QuorumC
     Halt("cannot lift the restore fence: " + st.ToString());
   }
   spdlog::warn(
-      "[restore] block {} at height {} (round {}) was proposed {} ms after this start: the "
+      "[restore] block {} at height {} (round {}) is stamped {} ms after this start: the "
       "fence is lifted, votes resume above round {}",
       Hex8(block.id), block.height, block.round, block.timestamp_ms - started_ms_,
       std::max(block.round, fence_->backup_last_voted_round) + 1);

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 
+#include "consensus/engine.h"
 #include "consensus/safety_rules.h"
 
 namespace laurel::node {
 namespace {
+
+static_assert(kProposerClockAheadMs == consensus::Engine::kMaxBlockTimeAheadMs,
+              "the fence must allow for the block time bound honest validators vote under");
 
 constexpr uint8_t kFenceVersion = 1;
 constexpr size_t kFenceBytes = 1 + 3 * 8;

@@ -6,16 +6,19 @@
 // how two validators' worth of faults come from one. So `laureld restore` writes a fence record
 // beside the restored safety record, and a node that finds one:
 //   1. signs nothing (no vote, no timeout) and follows the chain by block sync, as a full node;
-//   2. waits for a committed block proposed at least `wait_ms` after this process started
-//      (the block's timestamp, by the proposer's clock);
+//   2. waits for a committed block stamped at least kProposerClockAheadMs + `wait_ms` after this
+//      process started (the block's timestamp, by the proposer's clock);
 //   3. raises its safety record past that block's round (RaiseSafetyRecord), synced, then
 //      deletes the fence and starts consensus.
 // Why this is enough (docs/operator.md, "Backup and restore"): every signature the key made
 // before the restore was made in a round r with a certificate of round r-1 in existence then
-// (a node enters r on QC(r-1) or TC(r-1)); a block proposed `wait_ms` later than that (longer
-// than the network takes to spread a certificate) is in a later round than every such
-// certificate. Voting only above that block's round + 1 and timing out only above it keeps
-// every new signature in rounds the old process never signed in.
+// (a node enters r on QC(r-1) or TC(r-1)). Honest validators vote for no block stamped more
+// than kProposerClockAheadMs ahead of their clocks, so a certified block stamped at
+// start + kProposerClockAheadMs + wait_ms was voted for by honest validators at start + wait_ms
+// or later: with `wait_ms` longer than the network takes to spread a certificate, they were then
+// in a later round than every certificate that existed at the start. Voting only above that
+// block's round + 1 and timing out only above it keeps every new signature in rounds the old
+// process never signed in. (Clocks are assumed synchronised within the same bound.)
 //
 // Thread safety: plain functions and values.
 #pragma once
@@ -33,7 +36,10 @@ namespace laurel::node {
 // Names in the store's consensus column family.
 inline constexpr std::string_view kSafetyRecordName = "safety";
 inline constexpr std::string_view kRestoreFenceRecord = "restore_fence";
-inline constexpr uint64_t kDefaultRestoreFenceWaitMs = 30'000;
+inline constexpr uint64_t kDefaultRestoreFenceWaitMs = 10'000;
+// How far ahead of an honest validator's clock a block it votes for may be stamped
+// (consensus::Engine::kMaxBlockTimeAheadMs; checked equal in restore_fence.cpp).
+inline constexpr uint64_t kProposerClockAheadMs = 30'000;
 
 struct RestoreFence {
   uint64_t backup_height = 0;                    // the backup's committed height
@@ -49,7 +55,7 @@ Result<RestoreFence> DecodeRestoreFence(ByteView b);
 // Whether a block (its timestamp) committed while fenced lifts the fence of a process that
 // started at `started_ms` (wall clock, ms).
 inline bool FenceLiftsAt(const RestoreFence& f, uint64_t started_ms, uint64_t block_time_ms) {
-  return block_time_ms >= started_ms + f.wait_ms;
+  return block_time_ms >= started_ms + kProposerClockAheadMs + f.wait_ms;
 }
 
 // The safety record to resume with once the fence lifts at a committed block of round

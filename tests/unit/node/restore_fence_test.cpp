@@ -156,11 +156,18 @@ TEST_CASE("the fence record round-trips and a malformed one is corruption", "[re
   CHECK(node::DecodeRestoreFence(bad).status().code() == StatusCode::kCorruption);
 }
 
-TEST_CASE("the fence lifts only at a block proposed wait_ms after the start", "[restore]") {
+TEST_CASE("the fence lifts only at a block stamped wait_ms plus the proposer clock bound after "
+          "the start",
+          "[restore]") {
   const RestoreFence f{1, 0, 5000};
-  CHECK_FALSE(node::FenceLiftsAt(f, 1'000'000, 1'000'000));
-  CHECK_FALSE(node::FenceLiftsAt(f, 1'000'000, 1'004'999));
-  CHECK(node::FenceLiftsAt(f, 1'000'000, 1'005'000));
+  const uint64_t start = 1'000'000;
+  const uint64_t lift = start + node::kProposerClockAheadMs + 5000;
+  CHECK_FALSE(node::FenceLiftsAt(f, start, start));
+  // A leader whose clock runs ahead (honest validators vote up to kProposerClockAheadMs ahead)
+  // cannot lift it early.
+  CHECK_FALSE(node::FenceLiftsAt(f, start, start + 5000));
+  CHECK_FALSE(node::FenceLiftsAt(f, start, lift - 1));
+  CHECK(node::FenceLiftsAt(f, start, lift));
   // Blocks of the backup's time (old timestamps) never lift it.
-  CHECK_FALSE(node::FenceLiftsAt(f, 1'000'000, 10));
+  CHECK_FALSE(node::FenceLiftsAt(f, start, 10));
 }
