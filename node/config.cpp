@@ -182,6 +182,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(b, "max_bytes", c.block_max_bytes);
     }
     if (root.contains("log")) Get(toml::find(root, "log"), "level", c.log_level);
+    if (root.contains("admin")) {
+      Get(toml::find(root, "admin"), "backup_dir", c.backup_dir);
+      if (!c.backup_dir.empty()) c.backup_dir = Resolve(base, c.backup_dir);
+    }
     LAUREL_RETURN_IF_ERROR(LoadPortLimits(root, path, c));
   } catch (const std::exception& e) {
     // toml11 reports syntax and type errors as exceptions: this is the process edge.

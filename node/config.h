@@ -82,6 +82,11 @@ struct NodeConfig {
 
   RpcLimitsConfig rpc_limits;
   P2pLimitsConfig p2p_limits;
+
+  // [admin] backup_dir: where POST /v1/admin/backup (loopback clients only) writes backups
+  // (docs/operator.md, "Backup and restore"); empty (the default) disables the route.
+  // Relative to the config file's folder.
+  std::string backup_dir;
 };
 
 // Parses "host:port" (host may be an IPv4 literal or a name).

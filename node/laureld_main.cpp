@@ -7,7 +7,9 @@
 
 #include "crypto/keyfile.h"
 #include "ledger/genesis_io.h"
+#include "node/laureld_admin.h"
 #include "node/node.h"
+#include "node/restore_fence.h"
 #include "rpc/server.h"
 
 using namespace laurel;
@@ -16,12 +18,50 @@ int main(int argc, char** argv) {
   CLI::App app{"laureld: a laurel validator node"};
   std::string config_path;
   std::string passphrase_file;
-  app.add_option("--config", config_path, "node configuration (TOML)")->required();
+  app.add_option("--config", config_path, "node configuration (TOML)");
   app.add_option("--passphrase-file", passphrase_file, "passphrase of an encrypted key file");
+
+  // Operator commands (docs/operator.md, "Backup and restore").
+  std::string backup_config, backup_rpc, backup_name, backup_to;
+  auto* backup = app.add_subcommand(
+      "backup", "Ask the running node for a backup in its [admin] backup_dir; print its manifest");
+  backup->add_option("--config", backup_config, "the node's configuration (TOML)");
+  backup->add_option("--rpc", backup_rpc, "the node's HTTP API instead (http://127.0.0.1:8700)");
+  backup->add_option("--name", backup_name, "the backup's folder name (default: by height and time)");
+  backup->add_option("--to", backup_to, "then move the backup to this new folder");
+  std::string restore_from, restore_data;
+  uint64_t fence_seconds = node::kDefaultRestoreFenceWaitMs / 1000;
+  auto* restore = app.add_subcommand(
+      "restore", "Restore a backup into a new, empty data folder (the node must be stopped)");
+  restore->add_option("--from", restore_from, "the backup folder (with manifest.json)")->required();
+  restore->add_option("--data", restore_data, "the data folder to create (node.toml's data_dir)")
+      ->required();
+  restore->add_option("--fence-seconds", fence_seconds,
+                      "signing waits for a block stamped 30 s plus this long after the node starts "
+                      "(the time a certificate takes to reach every validator)")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (*backup) {
+    if (backup_config.empty() == backup_rpc.empty()) {
+      std::fprintf(stderr, "laureld backup: give one of --config or --rpc\n");
+      return 2;
+    }
+    return node::RunBackupCommand(backup_config, backup_rpc, backup_name, backup_to);
+  }
+  if (*restore) {
+    if (fence_seconds == 0) {
+      std::fprintf(stderr, "laureld restore: --fence-seconds must be at least 1\n");
+      return 2;
+    }
+    return node::RunRestoreCommand(restore_from, restore_data, fence_seconds * 1000);
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "laureld: --config is required\n%s", app.help().c_str());
+    return 2;
   }
 
   // Block the stop signals in every thread; the main thread waits for them below.
@@ -91,6 +131,7 @@ int main(int argc, char** argv) {
   rc.threads = cfg.rpc_threads;
   rc.max_body_bytes = cfg.rpc_max_body_bytes;
   rc.console_dir = cfg.rpc_console_dir;
+  rc.backup_dir = cfg.backup_dir;
   const node::RpcLimitsConfig& limits = cfg.rpc_limits;
   rc.max_connections = limits.max_connections;
   rc.max_connections_per_ip = limits.max_connections_per_ip;

@@ -98,8 +98,57 @@ Status Node::Impl::Init() {
   if (!tip) return Status::Corruption("the store's tip block is missing");
   last_block_id_ = tip->block_id;
   last_block_time_ms_ = tip->time_ms;
+  LAUREL_RETURN_IF_ERROR(LoadRestoreFence());
   UpdateStatus();
   return Status::Ok();
+}
+
+Status Node::Impl::LoadRestoreFence() {
+  started_ms_ = clock_.NowMs();
+  LAUREL_ASSIGN_OR_RETURN(auto raw, store_->GetConsensusRecord(kRestoreFenceRecord));
+  if (!raw) return Status::Ok();
+  LAUREL_ASSIGN_OR_RETURN(RestoreFence f, DecodeRestoreFence(*raw));
+  fence_ = f;
+  spdlog::warn(
+      "[restore] restored from a backup of height {} (its last voted round {}): signing nothing "
+      "and following by block sync until a block stamped {} ms from now is committed; then "
+      "the safety record is raised past it and consensus starts",
+      f.backup_height, f.backup_last_voted_round, kProposerClockAheadMs + f.wait_ms);
+  return Status::Ok();
+}
+
+void Node::Impl::MaybeLiftRestoreFence(const cs::Block& block, const cs::QuorumCert& block_qc) {
+  if (!fence_ || epoch_switch_pending_ || block.epoch != epochs_.current().epoch) return;
+  if (!FenceLiftsAt(*fence_, started_ms_, block.timestamp_ms)) return;
+  auto stored = store_->GetConsensusRecord(kSafetyRecord);
+  laurel::Status st = stored.status();
+  if (st.ok()) {
+    auto raised = RaiseSafetyRecord(*stored, *fence_, block.epoch, block.round, block_qc);
+    st = raised.status();
+    if (st.ok()) st = store_->PutConsensusRecord(kSafetyRecord, *raised);  // synced
+    // Unsynced: a fence that comes back after a crash only delays signing again.
+    if (st.ok()) st = store_->DeleteConsensusRecords({std::string(kRestoreFenceRecord)});
+  }
+  if (!st.ok()) {
+    HaltOnStorageError(st, "lifting the restore fence");
+    Halt("cannot lift the restore fence: " + st.ToString());
+  }
+  spdlog::warn(
+      "[restore] block {} at height {} (round {}) is stamped {} ms after this start: the "
+      "fence is lifted, votes resume above round {}",
+      Hex8(block.id), block.height, block.round, block.timestamp_ms - started_ms_,
+      std::max(block.round, fence_->backup_last_voted_round) + 1);
+  fence_.reset();
+  // Consensus starts now, unless a sync is under way (it restarts consensus when caught up).
+  asio::post(loop_, [this] {
+    if (engine_ || sync_->syncing()) return;
+    const laurel::Status rs = RestartEngine();
+    if (!rs.ok()) {
+      HaltOnStorageError(rs, "starting consensus after the restore fence");
+      Halt("cannot start consensus after the restore fence: " + rs.ToString());
+    }
+    UpdateStatus();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,8 +413,9 @@ Result<cs::RecoveryData> Node::Impl::RecoveryFromStore() {
 }
 
 Status Node::Impl::RestartEngine() {
-  if (!is_validator()) {
-    // A full node follows by block sync only; it signs nothing.
+  if (!is_validator() || fence_) {
+    // A full node follows by block sync only; it signs nothing. So does a validator restored
+    // from a backup until its fence lifts (restore_fence.h).
     engine_.reset();
     running_ = true;
     return Status::Ok();

@@ -32,6 +32,7 @@
 #include "node/payload.h"
 #include "node/payload_book.h"
 #include "node/readiness.h"
+#include "node/restore_fence.h"
 #include "node/sync_tracker.h"
 #include "node/wire.h"
 
@@ -43,7 +44,7 @@ using std::chrono::milliseconds;
 
 namespace detail {
 
-inline constexpr std::string_view kSafetyRecord = "safety";
+inline constexpr std::string_view kSafetyRecord = kSafetyRecordName;
 inline constexpr size_t kSyncFrameSlack = size_t{64} * 1024;  // room left in a sync frame
 inline constexpr int kExitStateMismatch = 70;
 // Peer slots: every key this node exchanges frames with (configured peers and the validators of
@@ -243,6 +244,9 @@ class Node::Impl final : public cs::PayloadSource {
   Result<SyncBlock> SyncBlockAt(uint64_t height) const;
   laurel::Status RestartEngine();
   Result<cs::RecoveryData> RecoveryFromStore();
+  // The restore fence (restore_fence.h): loaded in Init; lifted by a committed block.
+  laurel::Status LoadRestoreFence();
+  void MaybeLiftRestoreFence(const cs::Block& block, const cs::QuorumCert& block_qc);
   // Sends to a validator of the current epoch (by index).
   void SendTo(uint32_t index, const WireMessage& m);
   // Sends to a peer slot.
@@ -296,6 +300,8 @@ class Node::Impl final : public cs::PayloadSource {
   std::map<crypto::PublicKey, uint32_t> index_of_;  // the current epoch's
   uint32_t my_index_ = kNotValidator;               // in the current epoch
   bool epoch_switch_pending_ = false;  // a committed block ended the epoch; switch after Handle
+  std::optional<RestoreFence> fence_;  // set: restored from a backup, signs nothing yet
+  uint64_t started_ms_ = 0;            // wall clock at Init (the fence's wait starts here)
   // Attestations of the previous epoch's last heights, until they are certified.
   std::unique_ptr<AttestationBook> prev_attestations_;
   uint64_t prev_attestations_epoch_ = 0;

@@ -1,5 +1,7 @@
 // The node's event loop: P2P dispatch, consensus outputs, execution of committed blocks,
 // state attestations, transaction admission and gossip.
+#include <sys/statvfs.h>
+
 #include "node/commit_proof.h"
 #include "node/node_impl.h"
 
@@ -367,6 +369,7 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   // (the state certificate of this height is the epoch-change proof).
   const uint64_t epoch = epochs_.current().epoch;
   if (MaybeEndEpoch(block.height, block.id)) epoch_switch_pending_ = true;
+  MaybeLiftRestoreFence(block, block_qc);
 
   StateAttestation a;
   a.epoch = epoch;
@@ -618,6 +621,12 @@ void Node::Impl::UpdateStatus() {
                                 prev_attestations_ ? prev_attestations_->certified_height() : 0);
   s.last_block_id = last_block_id_;
   s.last_block_time_ms = last_block_time_ms_;
+  node_metrics_.certified_height.Set(static_cast<double>(s.certified_height));
+  node_metrics_.restore_fenced.Set(fence_ ? 1 : 0);
+  if (struct statvfs fs {}; ::statvfs(config_.data_dir.c_str(), &fs) == 0) {
+    node_metrics_.store_free_bytes.Set(static_cast<double>(fs.f_bavail) *
+                                       static_cast<double>(fs.f_frsize));
+  }
   ReadinessFacts f;
   f.syncing = s.syncing;
   f.height = s.height;

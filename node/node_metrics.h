@@ -13,6 +13,9 @@ struct NodeMetrics {
   metrics::Counter& admitted;           // transactions accepted into the mempool via RPC
   metrics::Family<metrics::Counter>& rejected;  // by code: ledger code or admission answer
   metrics::Family<metrics::Counter>& resubmitted;  // by kind: ALREADY_KNOWN, COMMITTED
+  metrics::Gauge& certified_height;  // highest height with a state certificate
+  metrics::Gauge& store_free_bytes;  // free bytes on the data folder's file system
+  metrics::Gauge& restore_fenced;    // 1 while a restored validator signs nothing
 
   static NodeMetrics Register(metrics::Registry& r) {
     return NodeMetrics{
@@ -30,6 +33,18 @@ struct NodeMetrics {
                      "Transactions submitted to this node that it already held, answered as "
                      "success: ALREADY_KNOWN (pending in the mempool) or COMMITTED.",
                      "kind"),
+        r.AddGauge("laurel_certified_height",
+                   "Highest height whose state root 2f+1 validators have attested (a state "
+                   "certificate).")
+            .Get(),
+        r.AddGauge("laurel_store_free_bytes",
+                   "Free bytes on the file system of the node's data folder (the store halts "
+                   "the node with exit 74 when a write fails).")
+            .Get(),
+        r.AddGauge("laurel_restore_fenced",
+                   "1 while this node, restored from a backup, signs nothing and follows by "
+                   "block sync (docs/operator.md, backup and restore).")
+            .Get(),
     };
   }
 };

@@ -353,6 +353,10 @@ RpcMetrics RpcMetrics::Register(metrics::Registry& r) {
           .Get(),
       r.AddGauge("laurel_peers_connected", "Validators connected over P2P.").Get(),
       r.AddGauge("laurel_ready", "1 when the node is ready (as GET /readyz answers 200).").Get(),
+      r.AddCounter("laurel_console_requests_total",
+                   "Requests for the web console's files (/console/..., /openapi.yaml), by HTTP "
+                   "status.",
+                   "status"),
   };
 }
 
@@ -427,10 +431,22 @@ Router BuildRouter(node::NodeApi& node, const RouteLimits& limits) {
     by_route[pattern] = &m.rpc_duration.Get(pattern);
   }
   metrics::Histogram* unmatched = &m.rpc_duration.Get("unmatched");
-  r.SetObserver([by_route = std::move(by_route), unmatched, own](
-                    const std::string&, const std::string& pattern, int, double seconds) {
+  // The console's files (rpc/console.h, routes added after this table) by HTTP status: a few
+  // fixed series resolved here; another status is counted as "other".
+  std::map<int, metrics::Counter*> console_by_status;
+  for (int status : {200, 302, 304, 400, 404, 405, 500}) {
+    console_by_status[status] = &m.console_requests.Get(std::to_string(status));
+  }
+  metrics::Counter* console_other = &m.console_requests.Get("other");
+  r.SetObserver([by_route = std::move(by_route), unmatched, own,
+                 console_by_status = std::move(console_by_status), console_other](
+                    const std::string&, const std::string& pattern, int status, double seconds) {
     auto it = by_route.find(pattern);
     (it == by_route.end() ? unmatched : it->second)->Observe(seconds);
+    if (pattern.rfind("/console", 0) == 0 || pattern == "/openapi.yaml" || pattern == "/") {
+      auto c = console_by_status.find(status);
+      (c == console_by_status.end() ? console_other : c->second)->Inc();
+    }
   });
   return r;
 }

@@ -85,6 +85,7 @@ struct RpcMetrics {
   metrics::Gauge& mempool_bytes;
   metrics::Gauge& peers;
   metrics::Gauge& ready;
+  metrics::Family<metrics::Counter>& console_requests;  // {status}
 
   static RpcMetrics Register(metrics::Registry& r);
 };

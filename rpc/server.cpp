@@ -20,6 +20,7 @@
 
 #include "node/node_api.h"
 #include "rpc/console.h"
+#include "rpc/routes_admin.h"
 #include "rpc/limits.h"
 #include "rpc/router.h"
 #include "rpc/routes.h"
@@ -424,6 +425,9 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcConfig& config, nod
   shared->router = BuildRouter(node, impl->limits);
   if (!config.console_dir.empty()) {
     if (Status st = AddConsoleRoutes(shared->router, config.console_dir); !st.ok()) return st;
+  }
+  if (!config.backup_dir.empty()) {
+    AddAdminRoutes(shared->router, node, config.backup_dir, impl->limits.work);
   }
   shared->gate = std::make_shared<Gate>();
   impl->shared = std::move(shared);

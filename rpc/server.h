@@ -62,6 +62,8 @@ struct RpcConfig {
   size_t work_queue = 256;
   // The web console's folder (rpc/console.h): empty, the default, serves no console.
   std::string console_dir;
+  // Where POST /v1/admin/backup writes (rpc/routes_admin.h): empty, the default, has no route.
+  std::string backup_dir;
 };
 
 class RpcServer {

@@ -41,6 +41,11 @@ class Kv {
   // A read-only view of the engine as of now: reads through it see the batches written before
   // this call and none after. Its Write fails. It must not outlive this engine.
   virtual std::unique_ptr<Kv> Snapshot() const = 0;
+  // A consistent on-disk copy of the engine at `dir` (Store::CreateCheckpoint).
+  virtual Status Checkpoint(const std::string& dir) const {
+    (void)dir;
+    return Status::Unavailable("this store keeps no files: no checkpoint");
+  }
 };
 
 // A Store over `kv`. For an engine with existing data, checks that the tip record and the

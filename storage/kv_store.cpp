@@ -452,6 +452,8 @@ class KvStore final : public Store {
     return std::optional<Bytes>(ToBytes(*raw));
   }
 
+  Status CreateCheckpoint(const std::string& dir) const override { return kv_->Checkpoint(dir); }
+
  private:
   Result<HistoryPage> History(HistoryKind kind, std::string_view id, std::string_view page_token,
                               size_t limit) const {

@@ -5,10 +5,12 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 
 #include "storage/kv.h"
 
@@ -121,6 +123,21 @@ class RocksKv final : public Kv {
 
   std::unique_ptr<Kv> Snapshot() const override {
     return std::make_unique<RocksSnapshotKv>(db_, cf_);
+  }
+
+  Status Checkpoint(const std::string& dir) const override {
+    std::error_code ec;
+    if (std::filesystem::exists(dir, ec)) {
+      return Status::AlreadyExists("checkpoint folder " + dir + " already exists");
+    }
+    rocksdb::Checkpoint* raw = nullptr;
+    LAUREL_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "checkpoint"));
+    std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+    // log_size_for_flush = 0: the memtables are flushed first, so the copy holds no WAL to
+    // replay and every family is at the same sequence number.
+    const auto s = cp->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
+    if (!s.ok()) return Status::IoError("checkpoint to " + dir + ": " + s.ToString());
+    return Status::Ok();
   }
 
  private:

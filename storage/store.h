@@ -137,6 +137,13 @@ class Store : public ledger::StateView {
   // again from peers' attestations.
   virtual Status PutStateCertificate(uint64_t height, ByteView certificate) = 0;
   virtual Result<std::optional<Bytes>> GetStateCertificate(uint64_t height) const = 0;
+
+  // Writes a consistent copy of the whole store (every column family, the consensus records
+  // included, as of one moment) to `dir`, which must not exist; its parent must. The copy is a
+  // store OpenRocksStore opens. Files are hard-linked where `dir` is on the same file system,
+  // else copied. Writers are not blocked. kAlreadyExists when `dir` exists; kUnavailable for
+  // the memory store; kIoError when the file system fails (a partial `dir` may remain).
+  virtual Status CreateCheckpoint(const std::string& dir) const = 0;
 };
 
 // RocksDB store at `path` (created if missing). Column families: blocks, block_index,

@@ -2,7 +2,7 @@
 // encoding of TxBody, CardBody, Card and Tx, base45 card text, card digests, transaction ids
 // and Ed25519 signatures. What this module signs is byte for byte what the `laurel` CLI signs;
 // tests/console/codec.test.mjs checks it against the golden vectors of tests/data/golden/.
-import { ed, sha256 } from './vendor.js';
+import { argon2idAsync, ed, sha256, xsalsa20poly1305 } from './vendor.js';
 
 const enc = new TextEncoder();
 
@@ -265,33 +265,137 @@ export function verifyTxSignature(body, signature, publicKey) {
   return ed.verify(signature, concat(TX_DOMAIN, body), publicKey);
 }
 
-// A plain key file of `laurel keygen` ({"type", "public_key", "seed"} in hex). Encrypted key
-// files (Argon2id) are refused with a message: decrypting them needs the passphrase tooling of
-// the CLI. Returns {seed, publicKey, publicKeyHex}.
-export function parseKeyFile(text) {
+// Key files of `laurel keygen` (crypto/keyfile.h, docs/console.md "Key files"): JSON with
+// "type" "laurel-ed25519-v1" and "public_key" (hex), and either "seed" (hex; plain) or, when
+// encrypted with a passphrase, "kdf" "argon2id13", "opslimit", "memlimit", "salt" (16 bytes
+// hex), "nonce" (24) and "ciphertext" (48: the Poly1305 tag, then the 32-byte seed under
+// XSalsa20). The box key is Argon2id(passphrase as UTF-8, salt, t = opslimit,
+// m = memlimit / 1024 KiB, p = 1, 32 bytes) — libsodium's crypto_pwhash — and the box is
+// libsodium's crypto_secretbox_easy, so the CLI and the console open each other's files.
+
+export const KEY_TYPE = 'laurel-ed25519-v1';
+export const KEY_KDF = 'argon2id13';
+// libsodium's crypto_pwhash_OPSLIMIT_INTERACTIVE / MEMLIMIT_INTERACTIVE (what the CLI writes) and
+// the _SENSITIVE limits, above which a file is refused (as the CLI does).
+export const KEY_OPSLIMIT = 2;
+export const KEY_MEMLIMIT = 64 * 1024 * 1024;
+const MAX_OPSLIMIT = 4;
+const MAX_MEMLIMIT = 1024 * 1024 * 1024;
+
+// An error about a key file; `code` tells the page which message to show:
+// NOT_KEY_FILE, BAD_KEY_FILE, PASSPHRASE_NEEDED, WRONG_PASSPHRASE.
+export class KeyFileError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function hexField(j, name, bytes) {
+  let v;
+  try {
+    v = fromHex(String(j[name] ?? ''));
+  } catch {
+    v = null;
+  }
+  if (!v || v.length !== bytes) throw new KeyFileError('BAD_KEY_FILE', `key file: bad ${name}`);
+  return v;
+}
+
+function parseKeyJson(text) {
   let j;
   try {
     j = JSON.parse(text);
   } catch {
-    throw new Error('not a laurel key file (not JSON)');
+    throw new KeyFileError('NOT_KEY_FILE', 'not a laurel key file (not JSON)');
   }
-  if (!j || typeof j !== 'object') throw new Error('not a laurel key file');
-  if (j.ciphertext) throw new Error('encrypted key file: the console takes unencrypted key files only');
-  if (typeof j.seed !== 'string' || typeof j.public_key !== 'string') {
-    throw new Error('not a laurel key file (no seed / public_key)');
+  if (!j || typeof j !== 'object') throw new KeyFileError('NOT_KEY_FILE', 'not a laurel key file');
+  return j;
+}
+
+function keyFromSeed(seed, publicKeyHex) {
+  if (typeof publicKeyHex !== 'string') {
+    seed.fill(0);
+    throw new KeyFileError('NOT_KEY_FILE', 'not a laurel key file (no seed / public_key)');
   }
-  let seed;
-  try {
-    seed = fromHex(j.seed);
-  } catch {
-    throw new Error('key file: bad seed');
-  }
-  if (seed.length !== 32) throw new Error('key file: bad seed');
   const pub = publicKeyOf(seed);
-  if (toHex(pub) !== j.public_key.toLowerCase()) {
-    throw new Error('key file: the seed does not give its public key');
+  if (toHex(pub) !== publicKeyHex.toLowerCase()) {
+    seed.fill(0);
+    throw new KeyFileError('BAD_KEY_FILE', 'key file: the seed does not give its public key');
   }
   return { seed, publicKey: pub, publicKeyHex: toHex(pub) };
+}
+
+// Whether a key file's text is an encrypted key file (needs a passphrase).
+export function keyFileIsEncrypted(text) {
+  try {
+    return 'ciphertext' in parseKeyJson(text);
+  } catch {
+    return false;
+  }
+}
+
+// A plain key file. Returns {seed, publicKey, publicKeyHex}. An encrypted one needs
+// openKeyFile (PASSPHRASE_NEEDED).
+export function parseKeyFile(text) {
+  const j = parseKeyJson(text);
+  if ('ciphertext' in j) {
+    throw new KeyFileError('PASSPHRASE_NEEDED', 'encrypted key file: give its passphrase');
+  }
+  if (typeof j.seed !== 'string' || typeof j.public_key !== 'string') {
+    throw new KeyFileError('NOT_KEY_FILE', 'not a laurel key file (no seed / public_key)');
+  }
+  return keyFromSeed(hexField(j, 'seed', 32), j.public_key);
+}
+
+async function boxKey(passphrase, salt, opslimit, memlimit) {
+  return argon2idAsync(new TextEncoder().encode(passphrase), salt,
+    { t: opslimit, m: memlimit / 1024, p: 1, dkLen: 32, version: 0x13 });
+}
+
+// A plain or encrypted key file; `passphrase` (a string) opens an encrypted one. A wrong
+// passphrase is WRONG_PASSPHRASE and yields no key. Takes about a second (Argon2id, 64 MiB).
+export async function openKeyFile(text, passphrase) {
+  const j = parseKeyJson(text);
+  if (!('ciphertext' in j)) return parseKeyFile(text);
+  if (!passphrase) throw new KeyFileError('PASSPHRASE_NEEDED', 'encrypted key file: give its passphrase');
+  if (j.type !== KEY_TYPE || j.kdf !== KEY_KDF) {
+    throw new KeyFileError('BAD_KEY_FILE', `key file: unknown type or kdf (${j.type}, ${j.kdf})`);
+  }
+  const ops = j.opslimit;
+  const mem = j.memlimit;
+  if (!Number.isInteger(ops) || !Number.isInteger(mem) || ops < 1 || ops > MAX_OPSLIMIT ||
+      mem < 8192 || mem > MAX_MEMLIMIT || mem % 1024 !== 0) {
+    throw new KeyFileError('BAD_KEY_FILE', 'key file: bad kdf limits');
+  }
+  const salt = hexField(j, 'salt', 16);
+  const nonce = hexField(j, 'nonce', 24);
+  const ct = hexField(j, 'ciphertext', 48);
+  const key = await boxKey(passphrase, salt, ops, mem);
+  let seed;
+  try {
+    seed = xsalsa20poly1305(key, nonce).decrypt(ct);
+  } catch {
+    throw new KeyFileError('WRONG_PASSPHRASE', 'wrong passphrase (or a damaged key file)');
+  } finally {
+    key.fill(0);
+  }
+  return keyFromSeed(seed, j.public_key);
+}
+
+// An encrypted key file for `seed` (32 bytes) under `passphrase`, as `laurel keygen
+// --passphrase-file` writes it (same fields, limits and algorithms). Returns its text.
+export async function sealKeyFile(seed, passphrase, { opslimit = KEY_OPSLIMIT, memlimit = KEY_MEMLIMIT } = {}) {
+  if (!passphrase) throw new KeyFileError('PASSPHRASE_NEEDED', 'a passphrase is needed');
+  const salt = randomBytes(16);
+  const nonce = randomBytes(24);
+  const key = await boxKey(passphrase, salt, opslimit, memlimit);
+  const ct = xsalsa20poly1305(key, nonce).encrypt(seed);
+  key.fill(0);
+  return `${JSON.stringify({
+    type: KEY_TYPE, public_key: toHex(publicKeyOf(seed)), kdf: KEY_KDF, opslimit, memlimit,
+    salt: toHex(salt), nonce: toHex(nonce), ciphertext: toHex(ct),
+  }, null, 2)}\n`;
 }
 
 // ---- whole cards and transactions -----------------------------------------------------------

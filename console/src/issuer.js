@@ -6,7 +6,7 @@ import {
   api, clear, el, enc, errorBox, fmtDate, initPage, links, t, table, tEnum,
 } from './common.js';
 import { TEXT_TABLE } from './i18n.js';
-import { makeCard, makeTx, parseKeyFile } from './codec.js';
+import { keyFileIsEncrypted, makeCard, makeTx, openKeyFile } from './codec.js';
 import { qrcode } from './vendor.js';
 
 const EXPIRES_IN = 1000;       // blocks, as the CLI's --expires-in default
@@ -85,12 +85,32 @@ $('key-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const issuerId = $('issuer-id').value.trim();
   const file = $('key-file').files[0];
+  const pass = $('key-pass');
+  let keepFile = false;
   signer = null;
   try {
-    const key = parseKeyFile(await readFile(file));
+    const text = await readFile(file);
+    const encrypted = keyFileIsEncrypted(text);
+    if (encrypted && !pass.value) {
+      say('key-msg', t('is.key.need_passphrase'), 'error');
+      keepFile = true;  // the same file, once the passphrase is typed
+      pass.focus();
+      return;
+    }
+    if (encrypted) say('key-msg', t('is.key.opening'));
+    let key;
+    try {
+      key = await openKeyFile(text, pass.value);
+    } catch (err) {
+      if (err.code === 'WRONG_PASSPHRASE') say('key-msg', t('is.key.wrong_passphrase'), 'error');
+      else if (err.code === 'PASSPHRASE_NEEDED') say('key-msg', t('is.key.need_passphrase'), 'error');
+      else say('key-msg', t('is.key.bad_file', { msg: err.message }), 'error');
+      return;
+    }
     const record = await api(`/v1/issuers/${enc(issuerId)}`);
     const k = (record.keys || []).find((x) => x.public_key === key.publicKeyHex);
     if (!k || String(k.to_height) !== '0') {
+      key.seed.fill(0);
       say('key-msg', t('is.key.not_issuer_key', { issuer: issuerId }), 'error');
       return;
     }
@@ -102,7 +122,8 @@ $('key-form').addEventListener('submit', async (ev) => {
   } catch (err) {
     sayError('key-msg', err);
   } finally {
-    $('key-file').value = '';  // the page keeps the parsed key only
+    if (!keepFile) $('key-file').value = '';  // the page keeps the parsed key only
+    pass.value = '';
   }
 });
 

@@ -2,19 +2,26 @@
 // running testnet whose node serves the console: explorer navigation and search, a card issued
 // in the issuer console and verified on the gate page from the QR code of its printable card,
 // the same card revoked and refused; the issuer's key is never sent; labels, language switch
-// and a phone-sized screen. Screenshots go to LAUREL_SHOTS.
-// Started by tests/integration/test_console.py, which sets:
+// and a phone-sized screen; the gate page's camera (Chromium's fake camera playing a video of the
+// card's QR code); an encrypted key file opened with its passphrase. Screenshots go to
+// LAUREL_SHOTS. Started by tests/integration/test_console.py, which sets:
 //   LAUREL_URL (a node serving the console), LAUREL_ISSUER_KEY (city-fed's key file),
-//   LAUREL_SHOTS (screenshot folder), LAUREL_CHROMIUM (default /usr/bin/chromium).
+//   LAUREL_SHOTS (screenshot folder), LAUREL_CHROMIUM (default /usr/bin/chromium),
+//   LAUREL_CONSOLE_DIR (the built console, for its codec), LAUREL_WORK (a scratch folder).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from './openapi_lib.mjs';
 
 const require = createRequire(join(ROOT, 'console', 'package.json'));
 const { chromium } = require('playwright-core');
+const qrcode = require('qrcode-generator');
+const WORK = process.env.LAUREL_WORK || mkdtempSync(join(tmpdir(), 'laurel-browser-'));
+const CONSOLE_DIR = process.env.LAUREL_CONSOLE_DIR || join(ROOT, 'build', 'console-dist');
 
 const BASE = process.env.LAUREL_URL;
 const KEY_FILE = process.env.LAUREL_ISSUER_KEY;
@@ -30,6 +37,33 @@ let context;
 const sent = [];        // every request body the pages sent
 const pageErrors = [];  // uncaught errors and console errors of the pages
 let credentialId = null;
+let cardText = null;
+
+// A Y4M video (what Chromium's fake camera plays, looping) of `text` as a QR code: 640×480,
+// 4:2:0, a few frames of black modules on white, as a phone held still over a card.
+function qrVideo(text, path) {
+  const qr = qrcode(0, 'M');
+  qr.addData(text, 'Alphanumeric');
+  qr.make();
+  const n = qr.getModuleCount();
+  const W = 640;
+  const H = 480;
+  const scale = Math.floor((H - 40) / (n + 8));
+  const x0 = Math.floor((W - n * scale) / 2);
+  const y0 = Math.floor((H - n * scale) / 2);
+  const y = Buffer.alloc(W * H, 235);  // white (video range)
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      if (!qr.isDark(r, c)) continue;
+      for (let dy = 0; dy < scale; dy++) y.fill(16, (y0 + r * scale + dy) * W + x0 + c * scale, (y0 + r * scale + dy) * W + x0 + (c + 1) * scale);
+    }
+  }
+  const chroma = Buffer.alloc((W / 2) * (H / 2) * 2, 128);
+  const frames = [Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`)];
+  for (let i = 0; i < 10; i++) frames.push(Buffer.from('FRAME\n'), y, chroma);
+  writeFileSync(path, Buffer.concat(frames));
+  return { modules: n, scale };
+}
 
 async function newPage(lang = 'en', viewport = { width: 1280, height: 900 }) {
   const page = await context.newPage();
@@ -157,6 +191,7 @@ test('issuer console: a card issued and printed, signed in the browser', async (
   await page.waitForSelector('#issue-msg.ok', { timeout: 30000 });
   const text = await page.inputValue('#card-out');
   assert.match(text, /^LC1:[0-9A-Z $%*+\-./:]+$/);
+  cardText = text;
   const msg = await page.textContent('#issue-msg');
   credentialId = /已发放 (\S+)，/.exec(msg)[1];
   assert.match(credentialId, /^city-fed\/MW\/\d{4}\/\d{6}$/);
@@ -210,6 +245,77 @@ test('gate: the printed card\'s QR code is VALID', async () => {
   await page.click('#text-form button[type=submit]');
   await page.waitForSelector('#verdict[data-valid="0"]');
   assert.equal(await page.getAttribute('#reason', 'data-reason'), 'MALFORMED');
+  await page.close();
+});
+
+test('gate: the camera reads the card\'s QR code and shows the decision', async () => {
+  assert.ok(cardText, 'needs the card of the issuer test');
+  const video = join(WORK, 'card-qr.y4m');
+  const q = qrVideo(cardText, video);
+  // A browser of its own: the fake camera is chosen at launch.
+  const cam = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+  });
+  try {
+    const ctx = await cam.newContext({ locale: 'en-GB' });
+    await ctx.grantPermissions(['camera'], { origin: new URL(BASE).origin });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${BASE}/console/gate.html`);
+    await page.waitForSelector('body[data-ready="1"]');
+    await page.click('#camera');
+    await page.waitForSelector('#verdict', { timeout: 30000 });
+    assert.equal(await page.getAttribute('#verdict', 'data-valid'), '1', await page.textContent('#decision'));
+    assert.equal(await page.getAttribute('#reason', 'data-reason'), 'VALID');
+    assert.match(await page.textContent('#decision'), /王芳/);
+    // The camera is released once a code is read.
+    assert.equal(await page.isHidden('#video'), true);
+    assert.equal(await page.textContent('#camera'), 'Scan with the camera');
+    await shot(page, 'gate-camera');
+    assert.deepEqual(errors, []);
+    console.log(`camera: QR of ${q.modules} modules at ${q.scale} px each, read and verified`);
+  } finally {
+    await cam.close();
+  }
+});
+
+test('issuer console: an encrypted key file opens with its passphrase only', async () => {
+  const codec = await import(pathToFileURL(join(CONSOLE_DIR, 'codec.js')).href);
+  const encFile = join(WORK, 'city-fed.enc.key');
+  const passphrase = '工会 2026 passphrase';
+  writeFileSync(encFile, await codec.sealKeyFile(Buffer.from(seedHex, 'hex'), passphrase), { mode: 0o600 });
+  const page = await newPage('en');
+  await page.goto(`${BASE}/console/issuer.html`);
+  await page.waitForSelector('body[data-ready="1"]');
+  await page.fill('#issuer-id', 'city-fed');
+  await page.setInputFiles('#key-file', encFile);
+  // No passphrase: said so, nothing loaded.
+  await page.click('#key-form button[type=submit]');
+  await page.waitForSelector('#key-msg.error');
+  assert.equal(await page.textContent('#key-msg'), 'This key file is encrypted: enter its passphrase');
+  // A wrong one: said so, nothing loaded, nothing signed.
+  await page.fill('#key-pass', 'not the passphrase');
+  await page.click('#key-form button[type=submit]');
+  await page.waitForFunction(() => /Wrong passphrase/.test(document.querySelector('#key-msg').textContent), null, { timeout: 30000 });
+  assert.equal(await page.getAttribute('#key-msg', 'class'), 'error');
+  assert.equal(await page.inputValue('#key-pass'), '');
+  const before = sent.length;
+  await page.fill('#holder', 'Nobody');
+  await page.fill('#member-no', 'X-1');
+  await page.click('#issue-form button[type=submit]');
+  assert.equal(await page.textContent('#issue-msg'), 'Load the issuer key first.');
+  assert.equal(sent.length, before, 'a request was sent without a key');
+  await shot(page, 'issuer-wrong-passphrase');
+  // The right one.
+  await page.setInputFiles('#key-file', encFile);
+  await page.fill('#key-pass', passphrase);
+  await page.click('#key-form button[type=submit]');
+  await page.waitForSelector('#key-msg.ok', { timeout: 30000 });
+  assert.match(await page.textContent('#key-msg'), /Key of city-fed loaded/);
+  assert.equal(await page.inputValue('#key-pass'), '');
   await page.close();
 });
 

@@ -3,7 +3,9 @@
 // card text, transaction body, id, signature and wire Tx. Run by ctest as console_codec:
 //   LAUREL_CONSOLE_DIR=build/console-dist node --test tests/console/codec.test.mjs
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import test from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -82,4 +84,63 @@ test('bad input is refused with a message', () => {
   assert.throws(() => c.parseKeyFile(JSON.stringify({ type: 'x', public_key: '00'.repeat(32), seed: golden.key.seed })), /does not give/);
   const k = c.parseKeyFile(JSON.stringify({ type: 'laurel-ed25519', public_key: golden.key.public_key, seed: golden.key.seed }));
   assert.equal(k.publicKeyHex, golden.key.public_key);
+});
+
+// ---- encrypted key files: the console and the CLI open each other's -------------------------
+// LAUREL_BIN (the build's bin folder) gives the `laurel` CLI.
+const laurel = join(resolve(process.env.LAUREL_BIN || join(here, '..', '..', 'build', 'bin')), 'laurel');
+const passphrase = '工会 passphrase 2026';
+
+function scratch() {
+  return mkdtempSync(join(tmpdir(), 'laurel-keys-'));
+}
+
+test('a key file encrypted by `laurel keygen` opens in the console with its passphrase only', async () => {
+  const dir = scratch();
+  try {
+    writeFileSync(join(dir, 'pass'), passphrase, { mode: 0o600 });
+    const pub = execFileSync(laurel, ['keygen', '--out', join(dir, 'k.key'), '--passphrase-file', join(dir, 'pass')])
+      .toString().trim();
+    const text = readFileSync(join(dir, 'k.key'), 'utf8');
+    assert.ok(c.keyFileIsEncrypted(text));
+    assert.throws(() => c.parseKeyFile(text), (e) => e.code === 'PASSPHRASE_NEEDED');
+    await assert.rejects(c.openKeyFile(text, ''), (e) => e.code === 'PASSPHRASE_NEEDED');
+    await assert.rejects(c.openKeyFile(text, 'wrong'), (e) => e.code === 'WRONG_PASSPHRASE' && /wrong passphrase/.test(e.message));
+    const k = await c.openKeyFile(text, passphrase);
+    assert.equal(k.publicKeyHex, pub);
+    // A damaged file is refused, not half-read.
+    const j = JSON.parse(text);
+    await assert.rejects(c.openKeyFile(JSON.stringify({ ...j, memlimit: 1 << 31 }), passphrase), (e) => e.code === 'BAD_KEY_FILE');
+    await assert.rejects(c.openKeyFile(JSON.stringify({ ...j, nonce: '00' }), passphrase), (e) => e.code === 'BAD_KEY_FILE');
+    const flipped = j.ciphertext.slice(0, -2) + (j.ciphertext.endsWith('00') ? '01' : '00');
+    await assert.rejects(c.openKeyFile(JSON.stringify({ ...j, ciphertext: flipped }), passphrase), (e) => e.code === 'WRONG_PASSPHRASE');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a key file encrypted by the console signs with `laurel tx sign` and its passphrase only', async () => {
+  const dir = scratch();
+  try {
+    const text = await c.sealKeyFile(seed, passphrase);
+    assert.deepEqual(Object.keys(JSON.parse(text)).sort(),
+      ['ciphertext', 'kdf', 'memlimit', 'nonce', 'opslimit', 'public_key', 'salt', 'type']);
+    writeFileSync(join(dir, 'k.key'), text, { mode: 0o600 });
+    writeFileSync(join(dir, 'pass'), passphrase, { mode: 0o600 });
+    writeFileSync(join(dir, 'bad'), 'not it', { mode: 0o600 });
+    const body = JSON.stringify({ chain_id: 'laurel-local', set_credential_status: { credential_id: 'a/1', status: 'SUSPENDED' } });
+    const built = execFileSync(laurel, ['tx', 'build', '--in', '-', '--out', '-'], { input: body, stdio: ['pipe', 'pipe', 'pipe'] });
+    const signed = JSON.parse(execFileSync(laurel, ['tx', 'sign', '--in', '-', '--out', '-', '--key', join(dir, 'k.key'),
+      '--passphrase-file', join(dir, 'pass')], { input: built, stdio: ['pipe', 'pipe', 'pipe'] }).toString());
+    assert.equal(Buffer.from(signed.signatures[0].public_key, 'base64').toString('hex'), golden.key.public_key);
+    const wrong = spawnSync(laurel, ['tx', 'sign', '--in', '-', '--out', '-', '--key', join(dir, 'k.key'),
+      '--passphrase-file', join(dir, 'bad')], { input: built });
+    assert.notEqual(wrong.status, 0);
+    assert.match(wrong.stderr.toString(), /wrong passphrase/);
+    assert.equal(wrong.stdout.length, 0);
+    // And the console opens its own file again.
+    assert.equal((await c.openKeyFile(text, passphrase)).publicKeyHex, golden.key.public_key);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

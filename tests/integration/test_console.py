@@ -65,7 +65,7 @@ def test(args):
 
         env = dict(os.environ, LAUREL_URL=net.url(0), LAUREL_CARD=card_text, LAUREL_CREDENTIAL=cid,
                    LAUREL_ISSUER_KEY=net.key("city-fed"), LAUREL_SHOTS=shots,
-                   LAUREL_CHROMIUM=CHROMIUM)
+                   LAUREL_CHROMIUM=CHROMIUM, LAUREL_CONSOLE_DIR=console, LAUREL_WORK=work)
         run_node_tests(net, "api.test.mjs", env, 120)
         run_node_tests(net, "browser.test.mjs", env, 300)
         pngs = sorted(p for p in os.listdir(shots) if p.endswith(".png"))

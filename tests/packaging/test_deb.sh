@@ -57,7 +57,9 @@ for f in ./usr/bin/laureld ./usr/bin/laurel ./lib/systemd/system/laureld.service
          ./etc/laurel/laureld.toml ./usr/share/laurel/console/index.html \
          ./usr/share/laurel/console/gate.html ./usr/share/laurel/console/issuer.html \
          ./usr/share/laurel/console/vendor.js ./usr/share/laurel/console/openapi.yaml \
-         ./usr/share/doc/laurel/operator.md ./usr/share/doc/laurel/openapi.yaml; do
+         ./usr/share/doc/laurel/operator.md ./usr/share/doc/laurel/openapi.yaml \
+         ./usr/share/laurel/monitoring/laurel-dashboard.json \
+         ./usr/share/laurel/monitoring/laurel-alerts.yml; do
   grep -qx "$f" "$WORK/files" || fail "the package lacks $f"
 done
 if grep -E 'CMakeFiles|cmake_install|node_modules|\.o$' "$WORK/files"; then fail "build leftovers in the package"; fi
