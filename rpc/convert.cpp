@@ -324,22 +324,28 @@ pb::VerifyResponse::Reason ReasonOf(ledger::VerifyReason r) {
   return R::REASON_UNSPECIFIED;
 }
 
+namespace {
+// Adds `n` to the uint64 field named `name` (an enum spelling) of `m`, when it has one.
+void AddCount(google::protobuf::Message* m, const std::string& name, uint64_t n) {
+  const auto* f = m->GetDescriptor()->FindFieldByName(name);
+  if (f == nullptr || f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_UINT64) return;
+  const auto* r = m->GetReflection();
+  r->SetUInt64(m, f, r->GetUInt64(*m, f) + n);
+}
+}  // namespace
+
 pb::CredentialCounts CountsOf(const std::vector<storage::CountCell>& cells) {
   pb::CredentialCounts out;
-  auto& by_status = *out.mutable_by_status();
-  auto& by_type = *out.mutable_by_type();
-  auto& by_level = *out.mutable_by_level();
-  for (auto s : {pb::ACTIVE, pb::SUSPENDED, pb::REVOKED}) by_status[pb::CredentialStatus_Name(s)];
-  for (auto t : {pb::MEMBER, pb::MODEL_WORKER}) by_type[pb::CredentialType_Name(t)];
-  for (auto l : {pb::NATIONAL, pb::PROVINCIAL, pb::MUNICIPAL, pb::DISTRICT, pb::ENTERPRISE}) {
-    by_level[pb::Level_Name(l)];
-  }
+  pb::StatusCounts* by_status = out.mutable_by_status();
+  pb::TypeCounts* by_type = out.mutable_by_type();
+  pb::LevelCounts* by_level = out.mutable_by_level();
   uint64_t total = 0;
   for (const auto& c : cells) {
     total += c.count;
-    by_status[pb::CredentialStatus_Name(static_cast<pb::CredentialStatus>(c.status))] += c.count;
-    by_type[pb::CredentialType_Name(PbType(c.type))] += c.count;
-    if (c.level != types::Level::kUnspecified) by_level[pb::Level_Name(PbLevel(c.level))] += c.count;
+    AddCount(by_status, pb::CredentialStatus_Name(static_cast<pb::CredentialStatus>(c.status)),
+             c.count);
+    AddCount(by_type, pb::CredentialType_Name(PbType(c.type)), c.count);
+    AddCount(by_level, pb::Level_Name(PbLevel(c.level)), c.count);
     pb::CountCell* cell = out.add_cells();
     cell->set_status(static_cast<pb::CredentialStatus>(c.status));
     cell->set_type(PbType(c.type));
@@ -354,14 +360,11 @@ pb::ChainStatsView ChainStatsOf(const storage::ChainCounts& c) {
   pb::ChainStatsView out;
   out.set_height(c.height);
   *out.mutable_credentials() = CountsOf(c.credentials);
-  auto& by_status = *out.mutable_issuers_by_status();
-  for (auto s : {pb::ISSUER_ACTIVE, pb::ISSUER_SUSPENDED, pb::ISSUER_RETIRED}) {
-    by_status[pb::IssuerStatus_Name(s)];
-  }
+  pb::IssuerStatusCounts* by_status = out.mutable_issuers_by_status();
   uint64_t issuers = 0;
   for (const auto& [status, n] : c.issuers) {
     issuers += n;
-    by_status[pb::IssuerStatus_Name(static_cast<pb::IssuerStatus>(status))] += n;
+    AddCount(by_status, pb::IssuerStatus_Name(static_cast<pb::IssuerStatus>(status)), n);
   }
   out.set_issuers(issuers);
   out.set_transactions(c.transactions);
