@@ -192,6 +192,27 @@ bool LooksLikeJson(std::string_view data) {
   return false;
 }
 
+std::string CsvRecord(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) out.push_back(',');
+    std::string f = fields[i];
+    if (!f.empty() && (f[0] == '=' || f[0] == '+' || f[0] == '-' || f[0] == '@')) f = "'" + f;
+    if (f.find_first_of(",\"\r\n") == std::string::npos) {
+      out += f;
+      continue;
+    }
+    out.push_back('"');
+    for (char c : f) {
+      if (c == '"') out.push_back('"');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out += "\r\n";
+  return out;
+}
+
 std::string FormatUnixTime(uint64_t seconds) {
   const auto t = static_cast<std::time_t>(seconds);
   std::tm tm{};

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -84,6 +85,11 @@ Result<uint64_t> ParseTime(std::string_view text);
 // accepted values otherwise.
 Result<types::CredentialType> ParseCredentialType(std::string_view text);
 Result<types::Level> ParseLevel(std::string_view text);
+
+// One CSV record (RFC 4180) ending in "\r\n": a field holding a comma, a double quote, CR or LF
+// is quoted, its quotes doubled. A field starting with =, +, - or @ gets a leading "'" so that a
+// spreadsheet shows it as text instead of running it as a formula. UTF-8 passes unchanged.
+std::string CsvRecord(const std::vector<std::string>& fields);
 
 // Whether the status means the input could not be read or written (exit 2) rather than that it
 // was read and is wrong (exit 1).

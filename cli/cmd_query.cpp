@@ -27,6 +27,8 @@ struct VerifyOptions {
   std::optional<std::string> code;
   std::optional<std::string> file;
   std::optional<std::string> qr;
+  std::optional<std::string> at;      // a past moment: the state then
+  std::optional<uint64_t> height;     // a past height: the state then
 };
 
 Result<std::string> CardTextOf(const VerifyOptions& o) {
@@ -102,9 +104,16 @@ void PrintVerdict(const Json& j) {
     line("status", JsonStr(cred, "status") + (reason.empty() ? "" : " (" + reason + ")"));
   }
   const std::string chain = JsonStr(j, "chain_id");
-  line("ledger", "height " + std::to_string(JsonU64Or0(j, "height")) +
-                     (chain.empty() ? "" : " of " + chain) + ", checked at " +
-                     FormatUnixTime(JsonU64Or0(j, "time")));
+  if (j.value("historical", false)) {
+    line("as of", "height " + std::to_string(JsonU64Or0(j, "height")) +
+                      (chain.empty() ? "" : " of " + chain) + " (block time " +
+                      FormatUnixTime(JsonU64Or0(j, "block_time_ms") / 1000) +
+                      "), validity checked at " + FormatUnixTime(JsonU64Or0(j, "time")));
+  } else {
+    line("ledger", "height " + std::to_string(JsonU64Or0(j, "height")) +
+                       (chain.empty() ? "" : " of " + chain) + ", checked at " +
+                       FormatUnixTime(JsonU64Or0(j, "time")));
+  }
   std::cout << s.str() << std::flush;
 }
 
@@ -119,7 +128,11 @@ int RunVerify(const VerifyOptions& o) {
   Node node(o.net.rpc);
   auto c = node.Get();
   if (!c.ok()) return FailFor(c.status());
-  auto j = (*c)->PostJson("/v1/verify", {{"code", code}});
+  if (o.at && o.height) return Fail(kExitUsage, "give --at or --height, not both");
+  std::string target = "/v1/verify";
+  if (o.height) target += "?height=" + std::to_string(*o.height);
+  if (o.at) target += "?at=" + UrlEscape(*o.at);
+  auto j = (*c)->PostJson(target, {{"code", code}});
   // As for every node error (docs/cli.md, exit codes): a 4xx answer is 1, an unreachable node
   // or a 5xx is 2.
   if (!j.ok()) return FailFor(j.status());
@@ -144,7 +157,58 @@ struct HistoryOptions {
   uint64_t limit = 0;
   std::string page_token;
   bool all = false;
+  bool signed_by_me = false;
+  bool csv = false;
 };
+
+Json SignedBy(const Json& e) {
+  return e.contains("signed_by") && e["signed_by"].is_object() ? e["signed_by"] : Json::object();
+}
+
+// Who signed, as the ledger resolved it: "city-fed v2 (parent)", "governance (2 admins)", or
+// the key (shortened) when it had no authority.
+std::string SignerText(const Json& e) {
+  const Json by = SignedBy(e);
+  const std::string authority = JsonStr(by, "authority");
+  if (authority == "governance") {
+    const size_t n = by.contains("admin_keys") && by["admin_keys"].is_array()
+                         ? by["admin_keys"].size()
+                         : 0;
+    return "governance (" + std::to_string(n) + " admin" + (n == 1 ? "" : "s") + ")";
+  }
+  if (!authority.empty() && !JsonStr(by, "issuer_id").empty()) {
+    return JsonStr(by, "issuer_id") + " v" + std::to_string(JsonU64Or0(by, "key_version")) +
+           " (" + authority + ")";
+  }
+  const std::string signer = JsonStr(e, "signer");
+  return signer.empty() ? "-" : Short(signer);
+}
+
+// What the entry changed: the credential, its new status or validity, the reason.
+std::string DetailText(const Json& e) {
+  std::string out = JsonStr(e, "credential_id");
+  if (out.empty() && JsonStr(e, "action") != "issue_credential") out = JsonStr(e, "issuer_id");
+  auto add = [&out](const std::string& part) {
+    if (part.empty()) return;
+    if (!out.empty()) out += " ";
+    out += part;
+  };
+  std::string level = JsonStr(e, "level");
+  if (level == "LEVEL_UNSPECIFIED") level.clear();
+  if (JsonStr(e, "action") == "issue_credential") {
+    std::string type = JsonStr(e, "type");
+    if (type == "CREDENTIAL_TYPE_UNSPECIFIED") type.clear();
+    add(type + (level.empty() ? "" : " " + level));
+  }
+  if (const std::string st = JsonStr(e, "new_status"); !st.empty()) add("-> " + st);
+  if (JsonU64Or0(e, "valid_until") != 0) {
+    add("valid " + FormatUnixTime(JsonU64Or0(e, "valid_from")) + " to " +
+        FormatUnixTime(JsonU64Or0(e, "valid_until")));
+  }
+  if (JsonU64Or0(e, "key_version") != 0) add("key v" + std::to_string(JsonU64Or0(e, "key_version")));
+  if (const std::string r = JsonStr(e, "reason"); !r.empty()) add("(" + r + ")");
+  return out;
+}
 
 void PrintHistoryTable(const Json& entries) {
   std::ostringstream s;
@@ -152,13 +216,49 @@ void PrintHistoryTable(const Json& entries) {
     << "ACTION" << std::setw(22) << "RESULT" << std::setw(18) << "TX"
     << "SIGNER\n";
   for (const auto& e : entries) {
-    std::string signer = JsonStr(e, "signer");
     s << std::left << std::setw(8) << JsonU64Or0(e, "height") << std::setw(22)
       << FormatUnixTime(JsonU64Or0(e, "time_ms") / 1000) << std::setw(23) << JsonStr(e, "action")
       << std::setw(22) << JsonStr(e, "result") << std::setw(18) << Short(JsonStr(e, "tx_id"))
-      << (signer.empty() ? "-" : Short(signer)) << "\n";
+      << SignerText(e);
+    if (const std::string d = DetailText(e); !d.empty()) s << "  " << d;
+    s << "\n";
   }
   std::cout << s.str();
+}
+
+void PrintHistoryCsv(const Json& entries) {
+  std::ostringstream s;
+  s << CsvRecord({"height", "time_utc", "tx_id", "action", "result", "credential_id",
+                  "issuer_id", "type", "level", "new_status", "reason", "valid_from",
+                  "valid_until", "key_version", "signed_as", "signer_issuer_id",
+                  "signer_key_version", "signer_admin_keys", "signer_public_key"});
+  for (const auto& e : entries) {
+    const Json by = SignedBy(e);
+    std::string admins;
+    if (by.contains("admin_keys") && by["admin_keys"].is_array()) {
+      for (const auto& k : by["admin_keys"]) {
+        if (!admins.empty()) admins += " ";
+        if (k.is_string()) admins += k.get<std::string>();
+      }
+    }
+    std::string type = JsonStr(e, "type");
+    if (type == "CREDENTIAL_TYPE_UNSPECIFIED") type.clear();
+    std::string level = JsonStr(e, "level");
+    if (level == "LEVEL_UNSPECIFIED") level.clear();
+    const uint64_t until = JsonU64Or0(e, "valid_until");
+    const uint64_t kv = JsonU64Or0(e, "key_version");
+    const uint64_t skv = JsonU64Or0(by, "key_version");
+    s << CsvRecord({std::to_string(JsonU64Or0(e, "height")),
+                    FormatUnixTime(JsonU64Or0(e, "time_ms") / 1000), JsonStr(e, "tx_id"),
+                    JsonStr(e, "action"), JsonStr(e, "result"), JsonStr(e, "credential_id"),
+                    JsonStr(e, "issuer_id"), type, level, JsonStr(e, "new_status"),
+                    JsonStr(e, "reason"),
+                    until ? FormatUnixTime(JsonU64Or0(e, "valid_from")) : "",
+                    until ? FormatUnixTime(until) : "", kv ? std::to_string(kv) : "",
+                    JsonStr(by, "authority"), JsonStr(by, "issuer_id"),
+                    skv ? std::to_string(skv) : "", admins, JsonStr(e, "signer")});
+  }
+  std::cout << s.str() << std::flush;
 }
 
 int RunHistory(const HistoryOptions& o) {
@@ -166,9 +266,14 @@ int RunHistory(const HistoryOptions& o) {
     return Fail(kExitUsage, "give either a CREDENTIAL_ID or --issuer ID");
   }
   if (o.limit > 1000) return Fail(kExitUsage, "--limit is at most 1000");
-  const std::string base = o.credential_id
-                               ? "/v1/credentials/" + UrlEscape(*o.credential_id) + "/history"
-                               : "/v1/issuers/" + UrlEscape(*o.issuer) + "/history";
+  if (o.signed_by_me && !o.issuer) {
+    return Fail(kExitUsage, "--signed-by-me needs --issuer ID");
+  }
+  if (o.csv && o.net.json) return Fail(kExitUsage, "give --csv or --json, not both");
+  const std::string base =
+      o.credential_id ? "/v1/credentials/" + UrlEscape(*o.credential_id) + "/history"
+                      : "/v1/issuers/" + UrlEscape(*o.issuer) + "/history" +
+                            (o.signed_by_me ? "?signed_by=me" : "");
   Node node(o.net.rpc);
   auto c = node.Get();
   if (!c.ok()) return FailFor(c.status());
@@ -178,7 +283,7 @@ int RunHistory(const HistoryOptions& o) {
   Json last_page;
   for (;;) {
     std::string target = base;
-    char sep = '?';
+    char sep = base.find('?') == std::string::npos ? '?' : '&';
     if (o.limit != 0) {
       target += sep + std::string("limit=") + std::to_string(o.limit);
       sep = '&';
@@ -200,6 +305,11 @@ int RunHistory(const HistoryOptions& o) {
     } else {
       PrintJson(last_page);
     }
+    return kExitOk;
+  }
+  if (o.csv) {
+    PrintHistoryCsv(entries);
+    if (!o.all && !next.empty()) std::cerr << "(more: --page-token " << next << ", or --all)\n";
     return kExitOk;
   }
   PrintHistoryTable(entries);
@@ -248,6 +358,10 @@ void RegisterQueryCommands(CLI::App& app, CommandRun& run) {
   verify->add_option("--code", v->code, "The card text, LC1:...");
   verify->add_option("--file", v->file, "A card file (- for stdin)");
   verify->add_option("--qr", v->qr, "A PNG image of the card's QR code");
+  verify->add_option("--at", v->at,
+                     "Decide as of this moment: YYYY-MM-DD (UTC), an RFC 3339 time "
+                     "(2026-03-01T09:30:00+08:00) or unix seconds");
+  verify->add_option("--height", v->height, "Decide as of this ledger height");
   AddNetOptions(verify, v->net);
   verify->callback([v, &run] { run = [v] { return RunVerify(*v); }; });
 
@@ -259,6 +373,9 @@ void RegisterQueryCommands(CLI::App& app, CommandRun& run) {
   history->add_option("--limit", h->limit, "Entries per page (node default 100, max 1000)");
   history->add_option("--page-token", h->page_token, "Continue from this page token");
   history->add_flag("--all", h->all, "Follow the page tokens to the end");
+  history->add_flag("--signed-by-me", h->signed_by_me,
+                    "With --issuer: only what the issuer's key signed (also on other records)");
+  history->add_flag("--csv", h->csv, "Write CSV (UTF-8) instead of a table");
   AddNetOptions(history, h->net);
   history->callback([h, &run] { run = [h] { return RunHistory(*h); }; });
 

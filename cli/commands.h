@@ -16,6 +16,8 @@ void RegisterIssuerCommands(CLI::App& app, CommandRun& run);   // issuer registe
 void RegisterQueryCommands(CLI::App& app, CommandRun& run);    // verify, history, status
 void RegisterAuditCommands(CLI::App& app, CommandRun& run);    // audit
 void RegisterValidatorCommands(CLI::App& app, CommandRun& run);  // validator list|add|...
+// card list, issuer stats, stats (adds to the card and issuer groups: registered after them)
+void RegisterReportCommands(CLI::App& app, CommandRun& run);
 
 inline constexpr RegisterFn kCommandGroups[] = {
     RegisterKeyCommands,
@@ -26,6 +28,7 @@ inline constexpr RegisterFn kCommandGroups[] = {
     RegisterQueryCommands,
     RegisterAuditCommands,
     RegisterValidatorCommands,
+    RegisterReportCommands,
 };
 
 }  // namespace laurel::cli

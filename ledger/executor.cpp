@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <set>
+#include <type_traits>
 #include <unordered_set>
 
 #include "crypto/ed25519.h"
@@ -154,6 +155,11 @@ class TxApplier {
     const bool by_parent = parent && SignedBy(signers_, parent->current_key().public_key);
     if (gov_auth != TxCode::kOk && !by_parent) return gov_auth;
     Authorize({a.issuer_id, a.parent_id});
+    if (gov_auth == TxCode::kOk) {
+      SignedAs(Authority::kGovernance, nullptr);
+    } else {
+      SignedAs(Authority::kParent, &*parent);
+    }
     if (ReadIssuer(view_, a.issuer_id)) return TxCode::kIssuerExists;
     if (parent) {
       if (FirstInactiveOnChain(view_, *parent)) return TxCode::kIssuerInactive;
@@ -174,6 +180,11 @@ class TxApplier {
     const bool by_self = SignedBy(signers_, issuer->current_key().public_key);
     if (gov_auth != TxCode::kOk && !by_self) return gov_auth;
     Authorize({a.issuer_id});
+    if (gov_auth == TxCode::kOk) {
+      SignedAs(Authority::kGovernance, nullptr);
+    } else {
+      SignedAs(Authority::kIssuer, &*issuer);
+    }
     if (issuer->status == IssuerStatus::kRetired) return TxCode::kIssuerInactive;
     if (gov_auth != TxCode::kOk && FirstInactiveOnChain(view_, *issuer)) {
       return TxCode::kIssuerInactive;
@@ -184,6 +195,7 @@ class TxApplier {
     issuer->keys.back().to_height = ctx_.height;
     const uint32_t version = issuer->keys.back().key_version + 1;
     issuer->keys.push_back(IssuerKey{version, a.new_public_key, ctx_.height, 0});
+    out_.key_version = version;
     issuer->updated_height = ctx_.height;
     view_.Put(IssuerKeyOf(a.issuer_id), EncodeIssuer(*issuer));
     return TxCode::kOk;
@@ -195,6 +207,7 @@ class TxApplier {
     auto who = AuthorityOver(*issuer, /*self_counts=*/false);
     if (!who.ok()) return who.code;
     Authorize({a.issuer_id});
+    SignedAs(who.authority, who.signer ? &*who.signer : nullptr);
     if (issuer->status == IssuerStatus::kRetired) return TxCode::kIllegalTransition;
     if (TxCode c = CheckStatusChange(issuer->status == a.status, a.status == IssuerStatus::kActive,
                                      issuer->status_authority, who.authority);
@@ -215,6 +228,7 @@ class TxApplier {
     if (!issuer) return TxCode::kUnknownIssuer;
     if (!SignedBy(signers_, issuer->current_key().public_key)) return TxCode::kUnauthorized;
     Authorize({a.issuer_id});
+    SignedAs(Authority::kIssuer, &*issuer);
     out_.credential_ids.push_back(a.credential_id);
     if (FirstInactiveOnChain(view_, *issuer)) return TxCode::kIssuerInactive;
     if (!issuer->Allows(a.type, a.level)) return TxCode::kScopeNotAllowed;
@@ -243,7 +257,9 @@ class TxApplier {
     auto who = AuthorityOver(*issuer, /*self_counts=*/true);
     if (!who.ok()) return who.code;
     Authorize({cred->issuer_id});
+    SignedAs(who.authority, who.signer ? &*who.signer : nullptr);
     out_.credential_ids.push_back(a.credential_id);
+    Describe(*cred);
     if (cred->status == CredentialStatus::kRevoked) return TxCode::kIllegalTransition;
     if (TxCode c = CheckStatusChange(cred->status == a.status,
                                      a.status == CredentialStatus::kActive,
@@ -271,7 +287,9 @@ class TxApplier {
     if (!LoadCredential(a.credential_id, cred, issuer)) return TxCode::kUnknownCredential;
     if (!SignedBy(signers_, issuer->current_key().public_key)) return TxCode::kUnauthorized;
     Authorize({cred->issuer_id});
+    SignedAs(Authority::kIssuer, &*issuer);
     out_.credential_ids.push_back(a.credential_id);
+    Describe(*cred);
     if (FirstInactiveOnChain(view_, *issuer)) return TxCode::kIssuerInactive;
     if (cred->status == CredentialStatus::kRevoked) return TxCode::kIllegalTransition;
     cred->card_digest = a.card_digest;
@@ -286,6 +304,7 @@ class TxApplier {
   TxCode operator()(const types::UpdateGovernance& a) {
     if (TxCode auth = GovernanceAuth(signers_, gov_); auth != TxCode::kOk) return auth;
     authorized_ = true;
+    SignedAs(Authority::kGovernance, nullptr);
     GovernanceRecord g = gov_;
     g.admin_keys = a.admin_keys;
     g.threshold = a.threshold;
@@ -296,6 +315,7 @@ class TxApplier {
   TxCode operator()(const types::UpdateValidatorSet& a) {
     if (TxCode auth = GovernanceAuth(signers_, gov_); auth != TxCode::kOk) return auth;
     authorized_ = true;
+    SignedAs(Authority::kGovernance, nullptr);
     GovernanceRecord g = gov_;
     g.validators = a.validators;
     g.validators_from_height = ctx_.height + 1;
@@ -307,8 +327,30 @@ class TxApplier {
   struct Who {
     Authority authority = Authority::kNone;
     TxCode code = TxCode::kUnauthorized;  // why not, when authority is kNone
+    std::optional<IssuerRecord> signer = std::nullopt;  // kParent, kIssuer: whose key signed
     bool ok() const { return authority != Authority::kNone; }
   };
+
+  // Records who signed (history): the authority, and the issuer whose current key it was or
+  // the admin keys that signed.
+  void SignedAs(Authority a, const IssuerRecord* signer) {
+    out_.signed_as = a;
+    if (a == Authority::kGovernance) {
+      for (const auto& k : gov_.admin_keys) {
+        if (SignedBy(signers_, k)) out_.signer_admins.push_back(k);
+      }
+    } else if (signer != nullptr) {
+      out_.signer_issuer_id = signer->issuer_id;
+      out_.signer_key_version = signer->current_key().key_version;
+    }
+  }
+
+  // The credential's kind, for the history entry of a status change or renewal.
+  void Describe(const CredentialRecord& c) {
+    out_.type = c.type;
+    out_.level = c.level;
+    out_.issuer_id = c.issuer_id;
+  }
 
   // The highest authority over `issuer` (and its credentials, when `self_counts`) among the
   // signers. A key of an inactive issuer (or one below an inactive ancestor) counts for
@@ -320,12 +362,14 @@ class TxApplier {
     if (!issuer.parent_id.empty()) {
       auto parent = ReadIssuer(view_, issuer.parent_id);
       if (parent && SignedBy(signers_, parent->current_key().public_key)) {
-        if (!FirstInactiveOnChain(view_, *parent)) return {Authority::kParent, TxCode::kOk};
+        if (!FirstInactiveOnChain(view_, *parent)) {
+          return {Authority::kParent, TxCode::kOk, std::move(parent)};
+        }
         inactive_signer = true;
       }
     }
     if (self_counts && SignedBy(signers_, issuer.current_key().public_key)) {
-      if (!FirstInactiveOnChain(view_, issuer)) return {Authority::kIssuer, TxCode::kOk};
+      if (!FirstInactiveOnChain(view_, issuer)) return {Authority::kIssuer, TxCode::kOk, issuer};
       inactive_signer = true;
     }
     return {Authority::kNone, inactive_signer ? TxCode::kIssuerInactive : gov_auth};
@@ -369,6 +413,35 @@ class TxApplier {
   TxOutcome& out_;
   bool authorized_ = false;
 };
+
+// The history fields a transaction's body gives (the applier adds what the records give).
+void DescribeAction(const types::Action& action, TxOutcome& out) {
+  std::visit(
+      [&out](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, types::RegisterIssuer> ||
+                      std::is_same_v<A, types::RotateIssuerKey>) {
+          out.issuer_id = a.issuer_id;
+        } else if constexpr (std::is_same_v<A, types::SetIssuerStatus>) {
+          out.issuer_id = a.issuer_id;
+          out.new_status = static_cast<uint32_t>(a.status);
+          out.reason = a.reason;
+        } else if constexpr (std::is_same_v<A, types::IssueCredential>) {
+          out.issuer_id = a.issuer_id;
+          out.type = a.type;
+          out.level = a.level;
+          out.valid_from = a.valid_from;
+          out.valid_until = a.valid_until;
+        } else if constexpr (std::is_same_v<A, types::SetCredentialStatus>) {
+          out.new_status = static_cast<uint32_t>(a.status);
+          out.reason = a.reason;
+        } else if constexpr (std::is_same_v<A, types::RenewCredential>) {
+          out.valid_from = a.valid_from;
+          out.valid_until = a.valid_until;
+        }
+      },
+      action);
+}
 
 }  // namespace
 
@@ -485,6 +558,7 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
     }
     if (out.code == TxCode::kOk) {
       out.action = types::ActionName(body.action);
+      DescribeAction(body.action, out);
       auto gov = ReadGovernance(view);
       LAUREL_CHECK(gov.has_value(), "executing a block on a state without genesis");
       Signers signers;

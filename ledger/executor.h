@@ -39,6 +39,25 @@ struct TxOutcome {
   // governance): a stranger cannot write into the history of records it has no power over.
   std::vector<std::string> credential_ids;
   std::vector<std::string> issuer_ids;
+
+  // What it did, for the history entries (node-local indexes; not hashed into any root).
+  // Filled from the body once it decodes and from the records it touched; zero/empty where an
+  // action has no such field.
+  std::string issuer_id;  // the issuer acted on (registered, rotated, set, issuing, owning)
+  types::CredentialType type = types::CredentialType::kUnspecified;
+  types::Level level = types::Level::kUnspecified;
+  uint32_t new_status = 0;  // types::CredentialStatus or types::IssuerStatus (by action)
+  std::string reason;
+  uint64_t valid_from = 0;  // issue and renew: the new validity
+  uint64_t valid_until = 0;
+  uint32_t key_version = 0;  // rotate: the new key version
+  // Who signed, resolved: the authority the signer acted as (kNone when it had none), the
+  // issuer whose current key that was (kIssuer, kParent) and its key version, or the
+  // governance admin keys that signed (kGovernance).
+  Authority signed_as = Authority::kNone;
+  std::string signer_issuer_id;
+  uint32_t signer_key_version = 0;
+  std::vector<Bytes> signer_admins;
 };
 
 // The longest chain of parents an issuer may have (registration refuses deeper ones); also

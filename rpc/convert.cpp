@@ -263,6 +263,25 @@ pb::HistoryPage HistoryPageOf(const storage::HistoryPage& p) {
     ev->set_action(e.action);
     ev->set_signer(HexEncode(e.signer));
     ev->set_result(ledger::TxCodeName(e.code));
+    ev->set_credential_id(e.credential_id);
+    ev->set_issuer_id(e.issuer_id);
+    ev->set_type(PbType(e.type));
+    ev->set_level(PbLevel(e.level));
+    if (e.new_status != 0) {
+      ev->set_new_status(
+          e.action == "set_issuer_status"
+              ? pb::IssuerStatus_Name(static_cast<pb::IssuerStatus>(e.new_status))
+              : pb::CredentialStatus_Name(static_cast<pb::CredentialStatus>(e.new_status)));
+    }
+    ev->set_reason(e.reason);
+    ev->set_valid_from(e.valid_from);
+    ev->set_valid_until(e.valid_until);
+    ev->set_key_version(e.key_version);
+    pb::SignerView* sv = ev->mutable_signed_by();
+    if (e.signed_as != ledger::Authority::kNone) sv->set_authority(ledger::AuthorityName(e.signed_as));
+    sv->set_issuer_id(e.signer_issuer_id);
+    sv->set_key_version(e.signer_key_version);
+    for (const auto& k : e.signer_admins) sv->add_admin_keys(HexEncode(k));
   }
   v.set_next_page_token(p.next_page_token);
   return v;
@@ -303,6 +322,54 @@ pb::VerifyResponse::Reason ReasonOf(ledger::VerifyReason r) {
       return R::UNSAFE_TEXT;
   }
   return R::REASON_UNSPECIFIED;
+}
+
+namespace {
+// Adds `n` to the uint64 field named `name` (an enum spelling) of `m`, when it has one.
+void AddCount(google::protobuf::Message* m, const std::string& name, uint64_t n) {
+  const auto* f = m->GetDescriptor()->FindFieldByName(name);
+  if (f == nullptr || f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_UINT64) return;
+  const auto* r = m->GetReflection();
+  r->SetUInt64(m, f, r->GetUInt64(*m, f) + n);
+}
+}  // namespace
+
+pb::CredentialCounts CountsOf(const std::vector<storage::CountCell>& cells) {
+  pb::CredentialCounts out;
+  pb::StatusCounts* by_status = out.mutable_by_status();
+  pb::TypeCounts* by_type = out.mutable_by_type();
+  pb::LevelCounts* by_level = out.mutable_by_level();
+  uint64_t total = 0;
+  for (const auto& c : cells) {
+    total += c.count;
+    AddCount(by_status, pb::CredentialStatus_Name(static_cast<pb::CredentialStatus>(c.status)),
+             c.count);
+    AddCount(by_type, pb::CredentialType_Name(PbType(c.type)), c.count);
+    AddCount(by_level, pb::Level_Name(PbLevel(c.level)), c.count);
+    pb::CountCell* cell = out.add_cells();
+    cell->set_status(static_cast<pb::CredentialStatus>(c.status));
+    cell->set_type(PbType(c.type));
+    cell->set_level(PbLevel(c.level));
+    cell->set_count(c.count);
+  }
+  out.set_total(total);
+  return out;
+}
+
+pb::ChainStatsView ChainStatsOf(const storage::ChainCounts& c) {
+  pb::ChainStatsView out;
+  out.set_height(c.height);
+  *out.mutable_credentials() = CountsOf(c.credentials);
+  pb::IssuerStatusCounts* by_status = out.mutable_issuers_by_status();
+  uint64_t issuers = 0;
+  for (const auto& [status, n] : c.issuers) {
+    issuers += n;
+    AddCount(by_status, pb::IssuerStatus_Name(static_cast<pb::IssuerStatus>(status)), n);
+  }
+  out.set_issuers(issuers);
+  out.set_transactions(c.transactions);
+  out.set_transactions_ok(c.transactions_ok);
+  return out;
 }
 
 std::string BlockProtoBytes(const storage::BlockRecord& b) {

@@ -58,6 +58,8 @@ Result<Bytes> TxWireFromJson(std::string_view json);
 ::laurel::v1::IssuerView IssuerViewOf(const ledger::IssuerRecord& r);
 ::laurel::v1::HistoryPage HistoryPageOf(const storage::HistoryPage& p);
 ::laurel::v1::VerifyResponse::Reason ReasonOf(ledger::VerifyReason r);
+::laurel::v1::CredentialCounts CountsOf(const std::vector<storage::CountCell>& cells);
+::laurel::v1::ChainStatsView ChainStatsOf(const storage::ChainCounts& c);
 
 // A stored block as serialized laurel.v1.StoredBlock (meta without results_root, which the
 // BlockRecord does not carry): the bytes auditors re-verify.

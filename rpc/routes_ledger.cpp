@@ -1,6 +1,8 @@
 // The ledger read routes (docs/api.md): the gate decision, credentials, issuers and their
 // histories. Every read goes straight to the committed store (thread-safe reads).
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -44,10 +46,205 @@ uint64_t NowUnixSeconds() {
                                    .count());
 }
 
+// Refuses query parameters a route does not know (a misspelt filter would otherwise be
+// ignored and answer about everything). nullopt when all are known.
+std::optional<HttpResponse> UnknownQuery(const HttpRequest& req,
+                                         std::initializer_list<std::string_view> known) {
+  for (const auto& [k, v] : req.query) {
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      return ErrorResponse(400, "BAD_REQUEST", "unknown query parameter '" + k + "'");
+    }
+  }
+  return std::nullopt;
+}
+
+// A time as the API takes it: "YYYY-MM-DD" (00:00 UTC), "YYYY-MM-DDTHH:MM[:SS[.fff]]" with "Z"
+// or a "+HH:MM"/"-HH:MM" offset (RFC 3339), or unix seconds. Unix milliseconds, or nullopt.
+std::optional<uint64_t> ParseApiTime(std::string_view s) {
+  if (!s.empty() && s.size() <= 12 &&
+      std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    auto v = ParseU64(s);
+    if (!v) return std::nullopt;
+    return *v * 1000;
+  }
+  auto num = [&](size_t pos, size_t len) -> std::optional<int> {
+    if (pos + len > s.size()) return std::nullopt;
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  auto y = num(0, 4), mo = num(5, 2), d = num(8, 2);
+  if (!y || !mo || !d || s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  if (*y < 1970 || *mo < 1 || *mo > 12 || *d < 1) return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+  if (*d > kDays[*mo - 1] + (*mo == 2 && leap ? 1 : 0)) return std::nullopt;
+  int hh = 0, mm = 0, ss = 0, millis = 0;
+  int64_t offset_s = 0;
+  size_t pos = 10;
+  if (s.size() > 10) {
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
+    auto h = num(11, 2), mi = num(14, 2);
+    if (!h || !mi || s.size() < 16 || s[13] != ':' || *h > 23 || *mi > 59) return std::nullopt;
+    hh = *h;
+    mm = *mi;
+    pos = 16;
+    if (pos < s.size() && s[pos] == ':') {
+      auto sec = num(pos + 1, 2);
+      if (!sec || *sec > 59) return std::nullopt;
+      ss = *sec;
+      pos += 3;
+      if (pos < s.size() && s[pos] == '.') {
+        size_t digits = 0;
+        ++pos;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+          if (digits < 3) millis = millis * 10 + (s[pos] - '0');
+          ++digits;
+          ++pos;
+        }
+        if (digits == 0 || digits > 9) return std::nullopt;
+        for (size_t i = digits; i < 3; ++i) millis *= 10;
+      }
+    }
+    if (pos >= s.size()) return std::nullopt;  // a time of day needs its zone
+    if (s[pos] == 'Z' || s[pos] == 'z') {
+      ++pos;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+      auto oh = num(pos + 1, 2), om = num(pos + 4, 2);
+      if (!oh || !om || pos + 6 > s.size() || s[pos + 3] != ':' || *oh > 23 || *om > 59) {
+        return std::nullopt;
+      }
+      offset_s = (*oh * 3600 + *om * 60) * (s[pos] == '+' ? 1 : -1);
+      pos += 6;
+    } else {
+      return std::nullopt;
+    }
+    if (pos != s.size()) return std::nullopt;
+  }
+  // Days from the civil date (H. Hinnant's algorithm).
+  const int yy = *y - (*mo <= 2 ? 1 : 0);
+  const int era = yy / 400;
+  const int yoe = yy - era * 400;
+  const int mp = (*mo + 9) % 12;
+  const int doy = (153 * mp + 2) / 5 + *d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = static_cast<int64_t>(era) * 146097 + doe - 719468;
+  const int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
+  if (secs < 0) return std::nullopt;
+  return static_cast<uint64_t>(secs) * 1000 + static_cast<uint64_t>(millis);
+}
+
+// ---- POST /v1/verify?height=H | ?at=TIME ---------------------------------------------------
+
+// The gate decision against the state as of a past height: the records as written at or below
+// it (Store::StateAt), validity checked at the block's time (?height) or at the time asked
+// (?at, deciding at the last block at or before it).
+void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  if (auto bad = UnknownQuery(req, {"height", "at"})) {
+    respond(std::move(*bad));
+    return;
+  }
+  const auto height_q = req.Query("height");
+  const auto at_q = req.Query("at");
+  if (height_q && at_q) {
+    respond(ErrorResponse(400, "BAD_REQUEST", "give either height or at, not both"));
+    return;
+  }
+  pb::VerifyRequest in;
+  if (auto error = ParseBody(req, &in)) {
+    respond(std::move(*error));
+    return;
+  }
+  const storage::Store& store = node.store();
+  const uint64_t tip = store.Height();
+  const uint64_t retained = store.RetainedFrom();
+  uint64_t height = 0;
+  uint64_t check_time_s = 0;
+  if (height_q) {
+    auto h = ParseU64(*height_q);
+    if (!h) {
+      respond(ErrorResponse(400, "BAD_HEIGHT", "height must be a non-negative integer"));
+      return;
+    }
+    height = *h;
+  } else {
+    auto t = ParseApiTime(*at_q);
+    if (!t) {
+      respond(ErrorResponse(400, "BAD_TIME",
+                            "at must be YYYY-MM-DD, an RFC 3339 time such as "
+                            "2026-03-01T09:30:00+08:00, or unix seconds"));
+      return;
+    }
+    if (*t > NowUnixSeconds() * 1000 + 1000) {
+      respond(ErrorResponse(400, "TIME_IN_FUTURE", "at is later than now"));
+      return;
+    }
+    auto h = store.HeightAtTime(*t);
+    if (!h.ok()) {
+      respond(ErrorResponse(500, "STORE_ERROR", h.status().ToString()));
+      return;
+    }
+    if (!*h) {
+      respond(ErrorResponse(400, "HEIGHT_NOT_RETAINED",
+                            "no block this node keeps state for is that old (state is kept from "
+                            "height " + std::to_string(retained) + ")"));
+      return;
+    }
+    height = **h;
+    check_time_s = *t / 1000;
+  }
+  if (height > tip) {
+    respond(ErrorResponse(400, "HEIGHT_ABOVE_TIP",
+                          "height " + std::to_string(height) + " is above the committed height " +
+                              std::to_string(tip)));
+    return;
+  }
+  if (height < retained) {
+    respond(ErrorResponse(400, "HEIGHT_NOT_RETAINED",
+                          "height " + std::to_string(height) +
+                              " is below the lowest height this node keeps state for (" +
+                              std::to_string(retained) + ")"));
+    return;
+  }
+  auto view = store.StateAt(height);
+  auto block = store.GetBlock(height);
+  if (!view.ok() || !block.ok() || !block->has_value()) {
+    respond(ErrorResponse(500, "STORE_ERROR",
+                          !view.ok() ? view.status().ToString() : "block " +
+                                                                      std::to_string(height) +
+                                                                      " cannot be read"));
+    return;
+  }
+  const uint64_t block_time_ms = (*block)->time_ms;
+  if (height_q) check_time_s = block_time_ms / 1000;
+  const std::string& chain_id = node.genesis().chain_id;
+  const ledger::VerifyResult r = ledger::VerifyCard(**view, chain_id, in.code(), check_time_s);
+  pb::VerifyResponse out;
+  out.set_valid(r.valid());
+  out.set_reason(ReasonOf(r.reason));
+  out.set_message(r.message);
+  if (r.credential) *out.mutable_credential() = CredentialViewOf(*r.credential);
+  if (r.card) *out.mutable_card() = CardViewOf(*r.card);
+  out.set_height(height);
+  out.set_time(check_time_s);
+  out.set_chain_id(chain_id);
+  out.set_ready(node.Status().ready);
+  out.set_block_time_ms(block_time_ms);
+  out.set_historical(true);
+  respond(MessageResponse(200, out, req));
+}
+
 // ---- POST /v1/verify ------------------------------------------------------------------
 
 void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
                   const Responder& respond) {
+  if (!req.query.empty()) {  // a past state (?height= or ?at=)
+    HandleVerifyAt(node, req, respond);
+    return;
+  }
   pb::VerifyRequest in;
   if (auto error = ParseBody(req, &in)) {
     respond(std::move(*error));
@@ -165,12 +362,143 @@ void HandleIssuer(node::NodeApi& node, const HttpRequest& req, const Responder& 
   respond(MessageResponse(200, IssuerViewOf(*i), req));
 }
 
+// Everything concerning the issuer and everything its key signed; ?signed_by=me: only what
+// its key signed (also on its children's records).
 void HandleIssuerHistory(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
   const std::string& id = req.Param("id");
   const std::string token = req.Query("page_token").value_or("");
+  storage::IssuerHistoryScope scope = storage::IssuerHistoryScope::kAll;
+  if (auto by = req.Query("signed_by")) {
+    if (*by != "me") {
+      respond(ErrorResponse(400, "BAD_FILTER", "signed_by must be 'me' (what this issuer signed)"));
+      return;
+    }
+    scope = storage::IssuerHistoryScope::kSignedBy;
+  }
   const storage::Store& store = node.store();
   RespondWithHistory(ledger::ReadIssuer(store, id).has_value(), "issuer '" + id + "'", req,
-                     respond, [&](size_t limit) { return store.IssuerHistory(id, token, limit); });
+                     respond, [&](size_t limit) {
+                       return store.IssuerHistoryOf(id, scope, token, limit);
+                     });
+}
+
+// An enum filter value: its API spelling (any case), else nullopt.
+template <typename E>
+std::optional<E> ParseFilter(std::string_view text,
+                             std::initializer_list<std::pair<std::string_view, E>> names) {
+  std::string upper(text);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const auto& [name, value] : names) {
+    if (upper == name) return value;
+  }
+  return std::nullopt;
+}
+
+// GET /v1/issuers/{id}/credentials?status=&type=&level=&limit=&page_token=
+void HandleIssuerCredentials(node::NodeApi& node, const HttpRequest& req,
+                             const Responder& respond) {
+  using types::CredentialStatus;
+  using types::CredentialType;
+  using types::Level;
+  if (auto bad = UnknownQuery(req, {"status", "type", "level", "limit", "page_token"})) {
+    respond(std::move(*bad));
+    return;
+  }
+  storage::CredentialFilter f;
+  if (auto v = req.Query("status")) {
+    f.status = ParseFilter<CredentialStatus>(*v, {{"ACTIVE", CredentialStatus::kActive},
+                                                  {"SUSPENDED", CredentialStatus::kSuspended},
+                                                  {"REVOKED", CredentialStatus::kRevoked}});
+    if (!f.status) {
+      respond(ErrorResponse(400, "BAD_FILTER", "status must be ACTIVE, SUSPENDED or REVOKED"));
+      return;
+    }
+  }
+  if (auto v = req.Query("type")) {
+    f.type = ParseFilter<CredentialType>(*v, {{"MEMBER", CredentialType::kMember},
+                                              {"MODEL_WORKER", CredentialType::kModelWorker}});
+    if (!f.type) {
+      respond(ErrorResponse(400, "BAD_FILTER", "type must be MEMBER or MODEL_WORKER"));
+      return;
+    }
+  }
+  if (auto v = req.Query("level")) {
+    f.level = ParseFilter<Level>(*v, {{"NATIONAL", Level::kNational},
+                                      {"PROVINCIAL", Level::kProvincial},
+                                      {"MUNICIPAL", Level::kMunicipal},
+                                      {"DISTRICT", Level::kDistrict},
+                                      {"ENTERPRISE", Level::kEnterprise}});
+    if (!f.level) {
+      respond(ErrorResponse(400, "BAD_FILTER",
+                            "level must be NATIONAL, PROVINCIAL, MUNICIPAL, DISTRICT or "
+                            "ENTERPRISE (model-worker cards)"));
+      return;
+    }
+    if (f.type == CredentialType::kMember) {
+      respond(ErrorResponse(400, "BAD_FILTER", "MEMBER cards have no level"));
+      return;
+    }
+  }
+  auto limit = PageLimit(req);
+  if (!limit) {
+    respond(BadLimit());
+    return;
+  }
+  const std::string& id = req.Param("id");
+  const storage::Store& store = node.store();
+  if (!ledger::ReadIssuer(store, id)) {
+    respond(ErrorResponse(404, "NOT_FOUND", "unknown issuer '" + id + "'"));
+    return;
+  }
+  auto page = store.ListIssuerCredentials(id, f, req.Query("page_token").value_or(""), *limit);
+  if (!page.ok()) {
+    respond(PageError(page.status()));
+    return;
+  }
+  pb::CredentialList out;
+  out.set_issuer_id(id);
+  for (const auto& c : page->credentials) *out.add_credentials() = CredentialViewOf(c);
+  out.set_next_page_token(page->next_page_token);
+  out.set_height(page->height);
+  respond(MessageResponse(200, out, req));
+}
+
+// GET /v1/issuers/{id}/stats
+void HandleIssuerStats(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  if (auto bad = UnknownQuery(req, {})) {
+    respond(std::move(*bad));
+    return;
+  }
+  const std::string& id = req.Param("id");
+  if (!ledger::ReadIssuer(node.store(), id)) {
+    respond(ErrorResponse(404, "NOT_FOUND", "unknown issuer '" + id + "'"));
+    return;
+  }
+  auto counts = node.store().IssuerStats(id);
+  if (!counts.ok()) {
+    respond(ErrorResponse(500, "STORE_ERROR", counts.status().ToString()));
+    return;
+  }
+  pb::IssuerStatsView out;
+  out.set_issuer_id(id);
+  out.set_height(counts->height);
+  *out.mutable_own() = CountsOf(counts->own);
+  *out.mutable_including_descendants() = CountsOf(counts->subtree);
+  respond(MessageResponse(200, out, req));
+}
+
+// GET /v1/stats
+void HandleChainStats(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  if (auto bad = UnknownQuery(req, {})) {
+    respond(std::move(*bad));
+    return;
+  }
+  auto counts = node.store().ChainStats();
+  if (!counts.ok()) {
+    respond(ErrorResponse(500, "STORE_ERROR", counts.status().ToString()));
+    return;
+  }
+  respond(MessageResponse(200, ChainStatsOf(*counts), req));
 }
 
 }  // namespace
@@ -188,6 +516,9 @@ void AddLedgerRoutes(Router& r, node::NodeApi& node, const RpcMetrics& m) {
   r.Add("GET", "/v1/issuers", bind(&HandleIssuers));
   r.Add("GET", "/v1/issuers/{id}", bind(&HandleIssuer));
   r.Add("GET", "/v1/issuers/{id}/history", bind(&HandleIssuerHistory));
+  r.Add("GET", "/v1/issuers/{id}/credentials", bind(&HandleIssuerCredentials));
+  r.Add("GET", "/v1/issuers/{id}/stats", bind(&HandleIssuerStats));
+  r.Add("GET", "/v1/stats", bind(&HandleChainStats));
 }
 
 }  // namespace laurel::rpc

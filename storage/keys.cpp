@@ -5,7 +5,7 @@ namespace laurel::storage::keys {
 const char* CfName(Cf cf) {
   static constexpr const char* kNames[kNumCfs] = {"default",   "blocks",      "block_index",
                                                   "tx_index",  "state",       "history",
-                                                  "consensus", "attestations"};
+                                                  "consensus", "attestations", "index"};
   return kNames[static_cast<size_t>(cf)];
 }
 
@@ -49,6 +49,52 @@ std::optional<std::string> DecodePageToken(std::string_view token) {
   auto raw = HexDecode(token);
   if (!raw) return std::nullopt;
   return ToString(*raw);
+}
+
+namespace {
+std::string IdPrefix(char tag, std::string_view id) {
+  std::string k;
+  k.reserve(id.size() + 2 + 3);
+  k.push_back(tag);
+  k.append(id);
+  k.push_back('\0');
+  return k;
+}
+void AppendCell(std::string& k, const Cell& c) {
+  k.push_back(static_cast<char>(c.status));
+  k.push_back(static_cast<char>(c.type));
+  k.push_back(static_cast<char>(c.level));
+}
+}  // namespace
+
+std::string CredentialListPrefix(std::string_view issuer_id, const Cell& cell) {
+  std::string k = IdPrefix('L', issuer_id);
+  AppendCell(k, cell);
+  return k;
+}
+std::string OwnCountPrefix(std::string_view issuer_id) { return IdPrefix('N', issuer_id); }
+std::string TreeCountPrefix(std::string_view issuer_id) { return IdPrefix('T', issuer_id); }
+std::string CellKey(std::string prefix, const Cell& cell) {
+  AppendCell(prefix, cell);
+  return prefix;
+}
+Cell CellOfKey(std::string_view key) {
+  if (key.size() < 3) return {};
+  const size_t n = key.size();
+  return {static_cast<uint8_t>(key[n - 3]), static_cast<uint8_t>(key[n - 2]),
+          static_cast<uint8_t>(key[n - 1])};
+}
+std::string VersionPrefix(std::string_view state_key) { return IdPrefix('V', state_key); }
+std::string VersionKey(std::string_view state_key, uint64_t height) {
+  std::string k = VersionPrefix(state_key);
+  AppendU64BE(k, ~height);
+  return k;
+}
+std::string TimeKey(uint64_t time_ms, uint64_t height) {
+  std::string k = "H";
+  AppendU64BE(k, ~time_ms);
+  AppendU64BE(k, ~height);
+  return k;
 }
 
 }  // namespace laurel::storage::keys

@@ -22,8 +22,9 @@ enum class Cf : uint8_t {
   kHistory,
   kConsensus,
   kAttestations,
+  kIndex,  // derived indexes kept by commit (credential lists, counts, state versions)
 };
-inline constexpr size_t kNumCfs = 8;
+inline constexpr size_t kNumCfs = 9;
 // RocksDB column family name of `cf` ("default", "blocks", ...).
 const char* CfName(Cf cf);
 
@@ -35,7 +36,8 @@ std::string BlockKey(uint64_t height);
 std::optional<uint64_t> ParseBlockKey(std::string_view key);
 
 // History kinds (first byte of a Cf::kHistory key).
-enum class HistoryKind : char { kCredential = 'c', kIssuer = 'i' };
+// kSignedBy: the transactions an issuer's key signed (as the issuer itself or as a parent).
+enum class HistoryKind : char { kCredential = 'c', kIssuer = 'i', kSignedBy = 's' };
 
 // Cf::kHistory: kind || id || 0x00 || u64be(height) || u32be(position). The 0x00 separator
 // keeps the range of id "a/1" apart from that of "a/10". Ids containing 0x00 are never
@@ -49,5 +51,39 @@ bool IndexableHistoryId(std::string_view id);
 std::string EncodePageToken(std::string_view history_key_suffix);
 // The 12-byte suffix, or nullopt when the token is malformed.
 std::optional<std::string> DecodePageToken(std::string_view token);
+
+// ---- Cf::kIndex (docs/storage.md, "Derived indexes") ----
+// Every key starts with one tag byte. A "cell" is (status, type, level) as three bytes (the
+// enum values of types/tx.h).
+inline constexpr std::string_view kIndexMetaKey = "M";  // IndexMeta
+struct Cell {
+  uint8_t status = 0;
+  uint8_t type = 0;
+  uint8_t level = 0;
+  auto operator<=>(const Cell&) const = default;
+};
+// 'L' issuer_id 0x00 cell credential_id -> "": an issuer's own credentials by cell, then id.
+std::string CredentialListPrefix(std::string_view issuer_id, const Cell& cell);
+// 'N' issuer_id 0x00 cell -> u64be: the issuer's own credentials in that cell.
+std::string OwnCountPrefix(std::string_view issuer_id);
+// 'T' issuer_id 0x00 cell -> u64be: the same for the issuer and every issuer below it.
+std::string TreeCountPrefix(std::string_view issuer_id);
+std::string CellKey(std::string prefix, const Cell& cell);
+// The cell at the end of a count key (its last three bytes).
+Cell CellOfKey(std::string_view key);
+// 'G' cell -> u64be: the whole chain's credentials in that cell.
+inline constexpr std::string_view kChainCountPrefix = "G";
+// 'S' u8(issuer status) -> u64be: issuers by status.
+inline constexpr std::string_view kIssuerCountPrefix = "S";
+// 'X' name -> u64be: transactions committed ("Xt") and those with result OK ("Xo").
+inline constexpr std::string_view kTxCountKey = "Xt";
+inline constexpr std::string_view kTxOkCountKey = "Xo";
+// 'V' state_key 0x00 u64be(~height) -> the record's value written at that height. Heights are
+// inverted so that a forward seek to (key, ~H) finds the last write at or below H.
+std::string VersionPrefix(std::string_view state_key);
+std::string VersionKey(std::string_view state_key, uint64_t height);
+// 'H' u64be(~time_ms) u64be(~height) -> "": committed blocks by time, newest first.
+std::string TimeKey(uint64_t time_ms, uint64_t height);
+inline constexpr size_t kTimeKeySize = 17;
 
 }  // namespace laurel::storage::keys

@@ -151,6 +151,19 @@ std::string EncodeHistory(const BlockRecord& b, uint32_t position, const ledger:
   m.set_signer(ToString(o.signer));
   m.set_result(static_cast<uint32_t>(o.code));
   m.set_time_ms(b.time_ms);
+  if (!o.credential_ids.empty()) m.set_credential_id(o.credential_ids.front());
+  m.set_issuer_id(o.issuer_id);
+  m.set_type(static_cast<uint32_t>(o.type));
+  m.set_level(static_cast<uint32_t>(o.level));
+  m.set_new_status(o.new_status);
+  m.set_reason(o.reason);
+  m.set_valid_from(o.valid_from);
+  m.set_valid_until(o.valid_until);
+  m.set_key_version(o.key_version);
+  m.set_signed_as(static_cast<uint32_t>(o.signed_as));
+  m.set_signer_issuer_id(o.signer_issuer_id);
+  m.set_signer_key_version(o.signer_key_version);
+  for (const auto& k : o.signer_admins) m.add_signer_admins(ToString(k));
   return Serialize(m);
 }
 
@@ -167,7 +180,233 @@ Result<HistoryEntry> DecodeHistory(std::string_view bytes) {
   e.signer = ToBytes(m.signer());
   e.code = static_cast<ledger::TxCode>(m.result());
   e.time_ms = m.time_ms();
+  if (m.type() > 2 || m.level() > 5 || m.new_status() > 3 ||
+      m.signed_as() > static_cast<uint32_t>(ledger::Authority::kGovernance)) {
+    return Corrupt("a history entry has an unknown enum value");
+  }
+  e.credential_id = m.credential_id();
+  e.issuer_id = m.issuer_id();
+  e.type = static_cast<types::CredentialType>(m.type());
+  e.level = static_cast<types::Level>(m.level());
+  e.new_status = m.new_status();
+  e.reason = m.reason();
+  e.valid_from = m.valid_from();
+  e.valid_until = m.valid_until();
+  e.key_version = m.key_version();
+  e.signed_as = static_cast<ledger::Authority>(m.signed_as());
+  e.signer_issuer_id = m.signer_issuer_id();
+  e.signer_key_version = m.signer_key_version();
+  for (const auto& k : m.signer_admins()) e.signer_admins.push_back(ToBytes(k));
   return e;
+}
+
+// ---- derived indexes (Cf::kIndex) ----
+
+constexpr uint32_t kIndexVersion = 1;
+constexpr size_t kRebuildBatch = 10'000;
+
+std::string EncodeCount(uint64_t n) {
+  std::string v;
+  AppendU64BE(v, n);
+  return v;
+}
+
+Result<uint64_t> DecodeCount(std::string_view v) {
+  if (v.size() != 8) return Corrupt("an index count is not 8 bytes");
+  return ReadU64BE(reinterpret_cast<const uint8_t*>(v.data()));
+}
+
+keys::Cell CellOf(const ledger::CredentialRecord& c) {
+  return {static_cast<uint8_t>(c.status), static_cast<uint8_t>(c.type),
+          static_cast<uint8_t>(c.level)};
+}
+
+// Every (status, type, level) a credential can be in that matches `f`, in key order: MEMBER
+// cards have no level; MODEL_WORKER cards one of the five.
+std::vector<keys::Cell> CellsMatching(const CredentialFilter& f) {
+  std::vector<keys::Cell> out;
+  for (uint8_t st = 1; st <= 3; ++st) {
+    if (f.status && static_cast<uint8_t>(*f.status) != st) continue;
+    for (uint8_t ty = 1; ty <= 2; ++ty) {
+      if (f.type && static_cast<uint8_t>(*f.type) != ty) continue;
+      const uint8_t lo = ty == 1 ? 0 : 1;
+      const uint8_t hi = ty == 1 ? 0 : 5;
+      for (uint8_t lv = lo; lv <= hi; ++lv) {
+        if (f.level && static_cast<uint8_t>(*f.level) != lv) continue;
+        out.push_back({st, ty, lv});
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<CountCell> CellsOfCounts(const std::vector<std::pair<keys::Cell, uint64_t>>& raw) {
+  std::vector<CountCell> out;
+  for (const auto& [c, n] : raw) {
+    if (n == 0) continue;
+    out.push_back({static_cast<types::CredentialStatus>(c.status),
+                   static_cast<types::CredentialType>(c.type), static_cast<types::Level>(c.level),
+                   n});
+  }
+  return out;
+}
+
+// Reads every count under `prefix` (cell keys).
+Result<std::vector<std::pair<keys::Cell, uint64_t>>> ReadCounts(const Kv& kv,
+                                                                std::string_view prefix) {
+  std::vector<std::pair<keys::Cell, uint64_t>> out;
+  Status bad;
+  LAUREL_RETURN_IF_ERROR(kv.Scan(Cf::kIndex, prefix, [&](std::string_view k, std::string_view v) {
+    if (!k.starts_with(prefix)) return false;
+    if (k.size() != prefix.size() + 3) {
+      bad = Corrupt("an index count key has the wrong length");
+      return false;
+    }
+    auto n = DecodeCount(v);
+    if (!n.ok()) {
+      bad = n.status();
+      return false;
+    }
+    out.emplace_back(keys::CellOfKey(k), *n);
+    return true;
+  }));
+  LAUREL_RETURN_IF_ERROR(bad);
+  return out;
+}
+
+// The index changes of one committed block, built from the state writes and the store as it
+// was before them: credential list entries moved between cells, counters adjusted by the
+// block's net change, a version of every written record, the block's time. Appended to `ops`,
+// which go into the commit's one batch.
+class IndexDelta {
+ public:
+  IndexDelta(const Kv& kv, const std::map<std::string, std::string>& writes)
+      : kv_(kv), writes_(writes) {}
+
+  Status AddWrites(uint64_t height, std::vector<KvOp>& ops) {
+    for (const auto& [k, v] : writes_) {
+      ops.push_back({Cf::kIndex, keys::VersionKey(k, height), v});
+      if (k.starts_with("c/")) {
+        LAUREL_RETURN_IF_ERROR(Credential(k, v, ops));
+      } else if (k.starts_with("i/")) {
+        LAUREL_RETURN_IF_ERROR(Issuer(k, v));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Adds the counter writes (after AddWrites).
+  Status Finish(uint64_t tx_count, uint64_t ok_count, std::vector<KvOp>& ops) {
+    std::map<std::string, int64_t> deltas;
+    for (const auto& [key, d] : own_) {
+      const auto& [issuer, cell] = key;
+      if (d == 0) continue;
+      deltas[keys::CellKey(keys::OwnCountPrefix(issuer), cell)] += d;
+      deltas[keys::CellKey(std::string(keys::kChainCountPrefix), cell)] += d;
+      // The issuer and its ancestors (parents never change; the chain is bounded).
+      std::string at = issuer;
+      for (size_t depth = 0; !at.empty() && depth <= ledger::kMaxIssuerDepth; ++depth) {
+        deltas[keys::CellKey(keys::TreeCountPrefix(at), cell)] += d;
+        LAUREL_ASSIGN_OR_RETURN(auto rec, ReadIssuerRecord(at));
+        if (!rec) break;
+        at = rec->parent_id;
+      }
+    }
+    for (const auto& [status, d] : issuer_status_) {
+      if (d == 0) continue;
+      std::string k(keys::kIssuerCountPrefix);
+      k.push_back(static_cast<char>(status));
+      deltas[k] += d;
+    }
+    if (tx_count) deltas[std::string(keys::kTxCountKey)] += static_cast<int64_t>(tx_count);
+    if (ok_count) deltas[std::string(keys::kTxOkCountKey)] += static_cast<int64_t>(ok_count);
+    for (const auto& [k, d] : deltas) {
+      if (d == 0) continue;
+      LAUREL_ASSIGN_OR_RETURN(auto raw, kv_.Get(Cf::kIndex, k));
+      uint64_t n = 0;
+      if (raw) {
+        LAUREL_ASSIGN_OR_RETURN(n, DecodeCount(*raw));
+      }
+      if (d < 0 && n < static_cast<uint64_t>(-d)) return Corrupt("an index count would go below 0");
+      n = static_cast<uint64_t>(static_cast<int64_t>(n) + d);
+      if (n == 0) {
+        ops.push_back({Cf::kIndex, k, "", /*erase=*/true});
+      } else {
+        ops.push_back({Cf::kIndex, k, EncodeCount(n)});
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // Values that do not decode as records (only ever written by tests of the store itself,
+  // which treats state values as opaque bytes) are not indexed.
+  Status Credential(const std::string& key, const std::string& value, std::vector<KvOp>& ops) {
+    auto now = ledger::DecodeCredential(value);
+    LAUREL_ASSIGN_OR_RETURN(auto raw_before, kv_.Get(Cf::kState, key));
+    std::optional<ledger::CredentialRecord> before;
+    if (raw_before) {
+      if (auto b = ledger::DecodeCredential(*raw_before); b.ok()) before = std::move(b).value();
+    }
+    if (before && now.ok() && CellOf(*before) == CellOf(*now) &&
+        before->issuer_id == now->issuer_id) {
+      return Status::Ok();
+    }
+    if (before) {
+      const keys::Cell old_cell = CellOf(*before);
+      ops.push_back({Cf::kIndex,
+                     keys::CredentialListPrefix(before->issuer_id, old_cell) + before->credential_id,
+                     "", /*erase=*/true});
+      own_[{before->issuer_id, old_cell}] -= 1;
+    }
+    if (now.ok()) {
+      const keys::Cell cell = CellOf(*now);
+      ops.push_back(
+          {Cf::kIndex, keys::CredentialListPrefix(now->issuer_id, cell) + now->credential_id, ""});
+      own_[{now->issuer_id, cell}] += 1;
+    }
+    return Status::Ok();
+  }
+
+  Status Issuer(const std::string& key, const std::string& value) {
+    auto now = ledger::DecodeIssuer(value);
+    LAUREL_ASSIGN_OR_RETURN(auto raw_before, kv_.Get(Cf::kState, key));
+    std::optional<ledger::IssuerRecord> before;
+    if (raw_before) {
+      if (auto b = ledger::DecodeIssuer(*raw_before); b.ok()) before = std::move(b).value();
+    }
+    if (before && now.ok() && before->status == now->status) return Status::Ok();
+    if (before) issuer_status_[static_cast<uint8_t>(before->status)] -= 1;
+    if (now.ok()) issuer_status_[static_cast<uint8_t>(now->status)] += 1;
+    return Status::Ok();
+  }
+
+  // An issuer record as of after the block (its writes, else the store).
+  Result<std::optional<ledger::IssuerRecord>> ReadIssuerRecord(const std::string& id) {
+    const std::string key = ledger::IssuerKeyOf(id);
+    std::optional<std::string> raw;
+    if (auto it = writes_.find(key); it != writes_.end()) {
+      raw = it->second;
+    } else {
+      LAUREL_ASSIGN_OR_RETURN(raw, kv_.Get(Cf::kState, key));
+    }
+    if (!raw) return std::optional<ledger::IssuerRecord>();
+    auto r = ledger::DecodeIssuer(*raw);
+    if (!r.ok()) return std::optional<ledger::IssuerRecord>();
+    return std::optional<ledger::IssuerRecord>(std::move(r).value());
+  }
+
+  const Kv& kv_;
+  const std::map<std::string, std::string>& writes_;
+  std::map<std::pair<std::string, keys::Cell>, int64_t> own_;
+  std::map<uint8_t, int64_t> issuer_status_;
+};
+
+std::string EncodeIndexMeta(uint64_t retained_from) {
+  pb::IndexMeta m;
+  m.set_version(kIndexVersion);
+  m.set_retained_from(retained_from);
+  return Serialize(m);
 }
 
 std::optional<TxLocation> ReadTxLocation(const Kv& kv, const Hash32& tx_id) {
@@ -210,6 +449,44 @@ class KvSnapshot final : public StateSnapshot {
   uint64_t height_ = 0;
 };
 
+// The committed height recorded in `kv` (0 when it holds none).
+uint64_t TipHeightOf(const Kv& kv) {
+  auto raw = kv.Get(Cf::kMeta, keys::kTipKey);
+  if (!raw.ok()) FatalRead("tip", raw.status());
+  if (!raw->has_value()) return 0;
+  auto tip = DecodeTip(**raw);
+  if (!tip.ok()) FatalRead("tip", tip.status());
+  return tip->height;
+}
+
+// Store::StateAt: the record versions of the index, read through a pinned engine view.
+class VersionSnapshot final : public StateSnapshot {
+ public:
+  VersionSnapshot(std::unique_ptr<Kv> kv, uint64_t height) : kv_(std::move(kv)), height_(height) {}
+  std::optional<std::string> GetState(std::string_view key) const override {
+    const std::string prefix = keys::VersionPrefix(key);
+    std::optional<std::string> found;
+    auto st = kv_->Scan(Cf::kIndex, keys::VersionKey(key, height_),
+                        [&](std::string_view k, std::string_view v) {
+                          if (k.starts_with(prefix) && k.size() == prefix.size() + 8) {
+                            found = std::string(v);
+                          }
+                          return false;
+                        });
+    if (!st.ok()) FatalRead("state version", st);
+    return found;
+  }
+  bool HasTx(const Hash32& tx_id) const override {
+    const auto loc = ReadTxLocation(*kv_, tx_id);
+    return loc && loc->height <= height_ && SpendsId(loc->code);
+  }
+  uint64_t Height() const override { return height_; }
+
+ private:
+  std::unique_ptr<Kv> kv_;
+  uint64_t height_ = 0;
+};
+
 class KvStore final : public Store {
  public:
   explicit KvStore(std::unique_ptr<Kv> kv) : kv_(std::move(kv)) {}
@@ -236,10 +513,12 @@ class KvStore final : public Store {
     }
     LAUREL_ASSIGN_OR_RETURN(auto beyond, kv_->Get(Cf::kBlocks, keys::BlockKey(tip.height + 1)));
     if (beyond) return Corrupt("a block is stored above the tip height " + h);
-    std::lock_guard lock(tip_mu_);
-    empty_ = false;
-    tip_ = tip;
-    return Status::Ok();
+    {
+      std::lock_guard lock(tip_mu_);
+      empty_ = false;
+      tip_ = tip;
+    }
+    return LoadIndexes(tip.height);
   }
 
   // ---- StateView ----
@@ -305,6 +584,17 @@ class KvStore final : public Store {
     AppendU64BE(height_value, block.height);
     ops.push_back({Cf::kBlockIndex, HashString(block.block_id), height_value});
     for (const auto& [k, v] : result.writes) ops.push_back({Cf::kState, k, v});
+    // The derived indexes, read against the store before this block (this writer holds
+    // write_mu_, so nothing else commits meanwhile).
+    IndexDelta delta(*kv_, result.writes);
+    LAUREL_RETURN_IF_ERROR(delta.AddWrites(block.height, ops));
+    uint64_t ok_count = 0;
+    for (const auto& o : result.outcomes) ok_count += o.code == ledger::TxCode::kOk;
+    LAUREL_RETURN_IF_ERROR(delta.Finish(result.outcomes.size(), ok_count, ops));
+    ops.push_back({Cf::kIndex, keys::TimeKey(block.time_ms, block.height), ""});
+    if (block.height == 0) {
+      ops.push_back({Cf::kIndex, std::string(keys::kIndexMetaKey), EncodeIndexMeta(0)});
+    }
 
     // The tx index keeps the occurrence that spent the id (see SpendsId); until one exists,
     // the first occurrence. A later duplicate never moves it.
@@ -333,6 +623,12 @@ class KvStore final : public Store {
         ops.push_back(
             {Cf::kHistory, keys::HistoryKey(HistoryKind::kIssuer, id, block.height, pos), entry});
       }
+      if (keys::IndexableHistoryId(o.signer_issuer_id)) {
+        ops.push_back({Cf::kHistory,
+                       keys::HistoryKey(HistoryKind::kSignedBy, o.signer_issuer_id, block.height,
+                                        pos),
+                       entry});
+      }
     }
     ops.push_back({Cf::kMeta, std::string(keys::kTipKey), EncodeTip(block, result)});
     LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/durability == Durability::kSynced));
@@ -344,6 +640,183 @@ class KvStore final : public Store {
   }
 
   Status Sync() override { return kv_->Sync(); }
+
+  Result<HistoryPage> IssuerHistoryOf(std::string_view issuer_id, IssuerHistoryScope scope,
+                                      std::string_view page_token, size_t limit) const override {
+    switch (scope) {
+      case IssuerHistoryScope::kConcerning:
+        return History(HistoryKind::kIssuer, issuer_id, page_token, limit);
+      case IssuerHistoryScope::kSignedBy:
+        return History(HistoryKind::kSignedBy, issuer_id, page_token, limit);
+      case IssuerHistoryScope::kAll:
+        break;
+    }
+    // Both ranges share the (height, position) suffix: read up to limit+1 of each from the
+    // token on, merge, and keep one entry per transaction.
+    if (!keys::IndexableHistoryId(issuer_id)) {
+      return Status::InvalidArgument("history id is empty or contains a NUL byte");
+    }
+    limit = std::clamp<size_t>(limit, 1, kMaxHistoryLimit);
+    std::optional<std::string> after;
+    if (!page_token.empty()) {
+      after = keys::DecodePageToken(page_token);
+      if (!after) return Status::InvalidArgument("malformed page token");
+    }
+    const auto snap = kv_->Snapshot();
+    std::map<std::string, HistoryEntry> merged;
+    for (HistoryKind kind : {HistoryKind::kIssuer, HistoryKind::kSignedBy}) {
+      std::vector<std::pair<std::string, HistoryEntry>> got;
+      LAUREL_RETURN_IF_ERROR(ScanHistory(*snap, kind, issuer_id, after, limit + 1, got));
+      for (auto& [suffix, e] : got) merged.emplace(suffix, std::move(e));
+    }
+    HistoryPage page;
+    std::string last;
+    for (auto& [suffix, e] : merged) {
+      if (page.entries.size() == limit) {
+        page.next_page_token = keys::EncodePageToken(last);
+        break;
+      }
+      page.entries.push_back(std::move(e));
+      last = suffix;
+    }
+    return page;
+  }
+
+  Result<CredentialPage> ListIssuerCredentials(std::string_view issuer_id,
+                                               const CredentialFilter& filter,
+                                               std::string_view page_token,
+                                               size_t limit) const override {
+    if (!keys::IndexableHistoryId(issuer_id)) {
+      return Status::InvalidArgument("issuer id is empty or contains a NUL byte");
+    }
+    limit = std::clamp<size_t>(limit, 1, kMaxHistoryLimit);
+    std::string after;
+    if (!page_token.empty()) {
+      auto raw = HexDecode(page_token);
+      if (!raw || raw->empty() || raw->size() > 256) {
+        return Status::InvalidArgument("malformed page token");
+      }
+      after = ToString(*raw);
+      if (after.find('\0') != std::string::npos) {
+        return Status::InvalidArgument("malformed page token");
+      }
+    }
+    const auto snap = kv_->Snapshot();
+    // Each cell's ids are in order: take up to limit+1 of each after the token, then the
+    // smallest ids of all of them.
+    std::vector<std::string> ids;
+    for (const keys::Cell& cell : CellsMatching(filter)) {
+      const std::string prefix = keys::CredentialListPrefix(issuer_id, cell);
+      std::string start = prefix;
+      if (!after.empty()) {
+        start += after;
+        start.push_back('\0');
+      }
+      size_t taken = 0;
+      LAUREL_RETURN_IF_ERROR(snap->Scan(Cf::kIndex, start, [&](std::string_view k, std::string_view) {
+        if (!k.starts_with(prefix) || taken == limit + 1) return false;
+        ids.emplace_back(k.substr(prefix.size()));
+        ++taken;
+        return true;
+      }));
+    }
+    std::sort(ids.begin(), ids.end());
+    CredentialPage page;
+    page.height = TipHeightOf(*snap);
+    for (const std::string& id : ids) {
+      if (page.credentials.size() == limit) {
+        page.next_page_token = HexEncode(AsBytes(page.credentials.back().credential_id));
+        break;
+      }
+      LAUREL_ASSIGN_OR_RETURN(auto raw, snap->Get(Cf::kState, ledger::CredentialKeyOf(id)));
+      if (!raw) return Corrupt("credential index names " + id + ", which is not in state");
+      auto c = ledger::DecodeCredential(*raw);
+      if (!c.ok()) return Corrupt("credential record " + id + " does not decode");
+      page.credentials.push_back(std::move(c).value());
+    }
+    return page;
+  }
+
+  Result<IssuerCounts> IssuerStats(std::string_view issuer_id) const override {
+    if (!keys::IndexableHistoryId(issuer_id)) {
+      return Status::InvalidArgument("issuer id is empty or contains a NUL byte");
+    }
+    const auto snap = kv_->Snapshot();
+    IssuerCounts out;
+    out.height = TipHeightOf(*snap);
+    LAUREL_ASSIGN_OR_RETURN(auto own, ReadCounts(*snap, keys::OwnCountPrefix(issuer_id)));
+    LAUREL_ASSIGN_OR_RETURN(auto tree, ReadCounts(*snap, keys::TreeCountPrefix(issuer_id)));
+    out.own = CellsOfCounts(own);
+    out.subtree = CellsOfCounts(tree);
+    return out;
+  }
+
+  Result<ChainCounts> ChainStats() const override {
+    const auto snap = kv_->Snapshot();
+    ChainCounts out;
+    out.height = TipHeightOf(*snap);
+    LAUREL_ASSIGN_OR_RETURN(auto cells, ReadCounts(*snap, keys::kChainCountPrefix));
+    out.credentials = CellsOfCounts(cells);
+    Status bad;
+    LAUREL_RETURN_IF_ERROR(
+        snap->Scan(Cf::kIndex, keys::kIssuerCountPrefix, [&](std::string_view k, std::string_view v) {
+          if (!k.starts_with(keys::kIssuerCountPrefix)) return false;
+          auto n = DecodeCount(v);
+          if (k.size() != 2 || !n.ok()) {
+            bad = Corrupt("an issuer count does not decode");
+            return false;
+          }
+          out.issuers.emplace_back(static_cast<types::IssuerStatus>(k[1]), *n);
+          return true;
+        }));
+    LAUREL_RETURN_IF_ERROR(bad);
+    for (auto [key, field] : {std::pair{keys::kTxCountKey, &out.transactions},
+                              std::pair{keys::kTxOkCountKey, &out.transactions_ok}}) {
+      LAUREL_ASSIGN_OR_RETURN(auto raw, snap->Get(Cf::kIndex, key));
+      if (raw) {
+        LAUREL_ASSIGN_OR_RETURN(*field, DecodeCount(*raw));
+      }
+    }
+    return out;
+  }
+
+  uint64_t RetainedFrom() const override {
+    std::lock_guard lock(tip_mu_);
+    return retained_from_;
+  }
+
+  Result<std::unique_ptr<StateSnapshot>> StateAt(uint64_t height) const override {
+    auto snap = kv_->Snapshot();
+    const uint64_t tip = TipHeightOf(*snap);
+    if (Empty() || height > tip) {
+      return Status::InvalidArgument("height " + std::to_string(height) +
+                                     " is above the committed height " + std::to_string(tip));
+    }
+    const uint64_t from = RetainedFrom();
+    if (height < from) {
+      return Status::NotFound("height " + std::to_string(height) +
+                              " is below the lowest height this node keeps state for (" +
+                              std::to_string(from) + ")");
+    }
+    return std::unique_ptr<StateSnapshot>(std::make_unique<VersionSnapshot>(std::move(snap), height));
+  }
+
+  Result<std::optional<uint64_t>> HeightAtTime(uint64_t time_ms) const override {
+    std::optional<uint64_t> found;
+    // Newest first: the first key at or after (~time_ms, ~max) is the highest block at or
+    // before time_ms.
+    std::string start = "H";
+    AppendU64BE(start, ~time_ms);
+    AppendU64BE(start, 0);
+    LAUREL_RETURN_IF_ERROR(kv_->Scan(Cf::kIndex, start, [&](std::string_view k, std::string_view) {
+      if (k.size() == keys::kTimeKeySize && k[0] == 'H') {
+        found = ~ReadU64BE(reinterpret_cast<const uint8_t*>(k.data()) + 9);
+      }
+      return false;
+    }));
+    if (found && *found < RetainedFrom()) return std::optional<uint64_t>();
+    return found;
+  }
 
   Result<std::optional<BlockRecord>> GetBlock(uint64_t height) const override {
     LAUREL_ASSIGN_OR_RETURN(auto raw, kv_->Get(Cf::kBlocks, keys::BlockKey(height)));
@@ -455,6 +928,113 @@ class KvStore final : public Store {
   Status CreateCheckpoint(const std::string& dir) const override { return kv_->Checkpoint(dir); }
 
  private:
+  // Up to `max` entries of one id's range after the suffix `after`, with their key suffixes.
+  static Status ScanHistory(const Kv& kv, HistoryKind kind, std::string_view id,
+                            const std::optional<std::string>& after, size_t max,
+                            std::vector<std::pair<std::string, HistoryEntry>>& out) {
+    const std::string prefix = keys::HistoryPrefix(kind, id);
+    std::string start = prefix;
+    if (after) {
+      start += *after;
+      start.push_back('\0');
+    }
+    Status bad;
+    LAUREL_RETURN_IF_ERROR(kv.Scan(Cf::kHistory, start, [&](std::string_view k, std::string_view v) {
+      if (!k.starts_with(prefix) || out.size() == max) return false;
+      if (k.size() != prefix.size() + keys::kHistorySuffixSize) {
+        bad = Corrupt("a history key has the wrong length");
+        return false;
+      }
+      auto e = DecodeHistory(v);
+      if (!e.ok()) {
+        bad = e.status();
+        return false;
+      }
+      out.emplace_back(std::string(k.substr(prefix.size())), std::move(e).value());
+      return true;
+    }));
+    return bad;
+  }
+
+  // The indexes' meta record: written with genesis; a store committed by a version without
+  // the indexes gets them built once, from its state, here (before any commit).
+  Status LoadIndexes(uint64_t tip_height) {
+    LAUREL_ASSIGN_OR_RETURN(auto raw, kv_->Get(Cf::kIndex, keys::kIndexMetaKey));
+    if (raw) {
+      pb::IndexMeta m;
+      if (!m.ParseFromArray(raw->data(), static_cast<int>(raw->size())) ||
+          m.version() != kIndexVersion) {
+        return Corrupt("the index meta record does not decode");
+      }
+      std::lock_guard lock(tip_mu_);
+      retained_from_ = m.retained_from();
+      return Status::Ok();
+    }
+    return RebuildIndexes(tip_height);
+  }
+
+  // Builds the indexes from the state at the tip: credential lists and counts, issuer counts,
+  // a version of every record at the tip height (older heights are not known: retained_from is
+  // the tip), the tip block's time. Lists and versions go in unsynced batches (rewriting them
+  // gives the same keys); the counts and the meta record go last, in one synced batch, so a
+  // crash before it only makes the next open rebuild again.
+  Status RebuildIndexes(uint64_t tip_height) {
+    std::vector<KvOp> ops;
+    std::map<std::pair<std::string, keys::Cell>, uint64_t> own;
+    std::map<uint8_t, uint64_t> issuers;
+    std::map<std::string, std::string> parent_of;
+    Status bad;
+    auto flush = [&]() -> Status {
+      if (ops.size() < kRebuildBatch) return Status::Ok();
+      Status st = kv_->Write(ops, /*sync=*/false);
+      ops.clear();
+      return st;
+    };
+    LAUREL_RETURN_IF_ERROR(kv_->Scan(Cf::kState, "", [&](std::string_view k, std::string_view v) {
+      ops.push_back({Cf::kIndex, keys::VersionKey(k, tip_height), std::string(v)});
+      if (k.starts_with("c/")) {
+        auto c = ledger::DecodeCredential(v);
+        if (!c.ok()) return true;  // not a record (see IndexDelta)
+        ops.push_back(
+            {Cf::kIndex, keys::CredentialListPrefix(c->issuer_id, CellOf(*c)) + c->credential_id, ""});
+        own[{c->issuer_id, CellOf(*c)}] += 1;
+      } else if (k.starts_with("i/")) {
+        auto i = ledger::DecodeIssuer(v);
+        if (!i.ok()) return true;
+        issuers[static_cast<uint8_t>(i->status)] += 1;
+        parent_of[i->issuer_id] = i->parent_id;
+      }
+      bad = flush();
+      return bad.ok();
+    }));
+    LAUREL_RETURN_IF_ERROR(bad);
+    LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/false));
+    ops.clear();
+    std::map<std::string, uint64_t> counts;
+    for (const auto& [key, n] : own) {
+      const auto& [issuer, cell] = key;
+      counts[keys::CellKey(keys::OwnCountPrefix(issuer), cell)] += n;
+      counts[keys::CellKey(std::string(keys::kChainCountPrefix), cell)] += n;
+      std::string at = issuer;
+      for (size_t depth = 0; !at.empty() && depth <= ledger::kMaxIssuerDepth; ++depth) {
+        counts[keys::CellKey(keys::TreeCountPrefix(at), cell)] += n;
+        auto it = parent_of.find(at);
+        at = it == parent_of.end() ? std::string() : it->second;
+      }
+    }
+    for (const auto& [status, n] : issuers) {
+      counts[std::string(keys::kIssuerCountPrefix) + static_cast<char>(status)] += n;
+    }
+    for (const auto& [k, n] : counts) ops.push_back({Cf::kIndex, k, EncodeCount(n)});
+    LAUREL_ASSIGN_OR_RETURN(auto tip_block, GetBlock(tip_height));
+    if (tip_block) ops.push_back({Cf::kIndex, keys::TimeKey(tip_block->time_ms, tip_height), ""});
+    ops.push_back({Cf::kIndex, std::string(keys::kIndexMetaKey), EncodeIndexMeta(tip_height)});
+    LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/true));
+    std::lock_guard lock(tip_mu_);
+    retained_from_ = tip_height;
+    return Status::Ok();
+  }
+
   Result<HistoryPage> History(HistoryKind kind, std::string_view id, std::string_view page_token,
                               size_t limit) const {
     if (!keys::IndexableHistoryId(id)) {
@@ -504,6 +1084,7 @@ class KvStore final : public Store {
   mutable std::mutex tip_mu_;
   bool empty_ = true;
   Tip tip_;
+  uint64_t retained_from_ = 0;
 };
 
 }  // namespace

@@ -55,6 +55,61 @@ struct HistoryEntry {
   Bytes signer;
   ledger::TxCode code = ledger::TxCode::kOk;
   uint64_t time_ms = 0;
+  // What the transaction did and who signed it (ledger::TxOutcome; zero/empty in entries
+  // committed before the node kept them).
+  std::string credential_id;
+  std::string issuer_id;
+  types::CredentialType type = types::CredentialType::kUnspecified;
+  types::Level level = types::Level::kUnspecified;
+  uint32_t new_status = 0;
+  std::string reason;
+  uint64_t valid_from = 0;
+  uint64_t valid_until = 0;
+  uint32_t key_version = 0;
+  ledger::Authority signed_as = ledger::Authority::kNone;
+  std::string signer_issuer_id;
+  uint32_t signer_key_version = 0;
+  std::vector<Bytes> signer_admins;
+};
+
+// Which of an issuer's history entries: those concerning it (its records and its credentials:
+// what it did and what was done to it), those its key signed (also on other issuers' records,
+// e.g. a parent suspending a child's card), or both.
+enum class IssuerHistoryScope { kConcerning, kSignedBy, kAll };
+
+// A filter on an issuer's credential list; nullopt matches any.
+struct CredentialFilter {
+  std::optional<types::CredentialStatus> status;
+  std::optional<types::CredentialType> type;
+  std::optional<types::Level> level;
+};
+
+struct CredentialPage {
+  std::vector<ledger::CredentialRecord> credentials;  // in credential id (byte) order
+  std::string next_page_token;                        // empty when there is no more
+  uint64_t height = 0;                                // the committed height read
+};
+
+// Credential counts by (status, type, level); only cells with a non-zero count.
+struct CountCell {
+  types::CredentialStatus status = types::CredentialStatus::kUnspecified;
+  types::CredentialType type = types::CredentialType::kUnspecified;
+  types::Level level = types::Level::kUnspecified;
+  uint64_t count = 0;
+};
+
+struct IssuerCounts {
+  uint64_t height = 0;
+  std::vector<CountCell> own;      // the issuer's own credentials
+  std::vector<CountCell> subtree;  // its own and those of every issuer below it
+};
+
+struct ChainCounts {
+  uint64_t height = 0;
+  std::vector<CountCell> credentials;
+  std::vector<std::pair<types::IssuerStatus, uint64_t>> issuers;  // non-zero, by status
+  uint64_t transactions = 0;     // committed (any result)
+  uint64_t transactions_ok = 0;  // committed with result OK
 };
 
 struct HistoryPage {
@@ -116,6 +171,35 @@ class Store : public ledger::StateView {
   virtual Result<HistoryPage> IssuerHistory(std::string_view issuer_id, std::string_view page_token,
                                             size_t limit) const = 0;
 
+  // An issuer's history by scope (IssuerHistory is kConcerning), with the same pages.
+  virtual Result<HistoryPage> IssuerHistoryOf(std::string_view issuer_id,
+                                              IssuerHistoryScope scope,
+                                              std::string_view page_token,
+                                              size_t limit) const = 0;
+
+  // The credentials issued by `issuer_id` (not its children's) matching `filter`, in id order,
+  // at most `limit` (clamped to 1..1000) after `page_token` (hex of the last id returned). Read
+  // from the credential index (one seek per matching (status, type, level) cell, at most
+  // limit+1 keys each), never by scanning the state. A malformed token is kInvalidArgument.
+  virtual Result<CredentialPage> ListIssuerCredentials(std::string_view issuer_id,
+                                                       const CredentialFilter& filter,
+                                                       std::string_view page_token,
+                                                       size_t limit) const = 0;
+  // Counters kept by commit: an issuer's (zeros for an unknown one), the chain's.
+  virtual Result<IssuerCounts> IssuerStats(std::string_view issuer_id) const = 0;
+  virtual Result<ChainCounts> ChainStats() const = 0;
+
+  // The lowest height whose state can be read with StateAt (0 unless the indexes were built
+  // on an existing store, then the tip height at that moment).
+  virtual uint64_t RetainedFrom() const = 0;
+  // The state as of committed height `height`: every record as last written at or below it,
+  // and the tx ids spent at or below it. kInvalidArgument above the tip, kNotFound below
+  // RetainedFrom().
+  virtual Result<std::unique_ptr<StateSnapshot>> StateAt(uint64_t height) const = 0;
+  // The highest committed height whose block time is <= `time_ms` (block times never go
+  // back), or nullopt when no retained block is that old.
+  virtual Result<std::optional<uint64_t>> HeightAtTime(uint64_t time_ms) const = 0;
+
   // Registered issuers in id order, at most `limit` (clamped to 1..1000) starting after
   // `page_token` (empty: from the first). Holds one page in memory, whatever the number of
   // issuers. A token is the hex of the last id returned; a malformed one is kInvalidArgument.
@@ -147,7 +231,7 @@ class Store : public ledger::StateView {
 };
 
 // RocksDB store at `path` (created if missing). Column families: blocks, block_index,
-// tx_index, state, history, consensus, attestations (docs/storage.md).
+// tx_index, state, history, consensus, attestations, index (docs/storage.md).
 Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path);
 // In-memory store with the same behaviour, for tests and simulations.
 std::unique_ptr<Store> NewMemoryStore();

@@ -61,6 +61,28 @@ test('issuers and credentials, with their histories', async () => {
   await conforms('GET', '/v1/credentials/{id}', `/v1/credentials/${e('city-fed/none/0')}`, 404);
 });
 
+test('an issuer\'s credentials and counts, history by signer, verify as of a height', async () => {
+  const l = await conforms('GET', '/v1/issuers/{id}/credentials', '/v1/issuers/city-fed/credentials?limit=5', 200);
+  assert.ok(l.json.credentials.some((c) => c.credential_id === CRED), l.text.slice(0, 300));
+  await conforms('GET', '/v1/issuers/{id}/credentials', '/v1/issuers/city-fed/credentials?status=ACTIVE&type=MEMBER', 200);
+  await conforms('GET', '/v1/issuers/{id}/credentials', '/v1/issuers/city-fed/credentials?status=LOST', 400);
+  await conforms('GET', '/v1/issuers/{id}/credentials', '/v1/issuers/city-fed/credentials?page_token=zz', 400);
+  await conforms('GET', '/v1/issuers/{id}/credentials', '/v1/issuers/no-such-union/credentials', 404);
+  const st = await conforms('GET', '/v1/issuers/{id}/stats', '/v1/issuers/city-fed/stats', 200);
+  assert.ok(Number(st.json.own.total) >= 1);
+  await conforms('GET', '/v1/issuers/{id}/stats', '/v1/issuers/no-such-union/stats', 404);
+  const chain = await conforms('GET', '/v1/stats', '/v1/stats', 200);
+  assert.ok(Number(chain.json.credentials.total) >= Number(st.json.including_descendants.total));
+  await conforms('GET', '/v1/issuers/{id}/history', '/v1/issuers/city-fed/history?signed_by=me', 200);
+  await conforms('GET', '/v1/issuers/{id}/history', '/v1/issuers/city-fed/history?signed_by=them', 400);
+  const status = await call('GET', '/v1/status');
+  const v = await conforms('POST', '/v1/verify', `/v1/verify?height=${status.json.height}`, 200, { code: CARD });
+  assert.equal(v.json.historical, true);
+  assert.equal(v.json.height, status.json.height);
+  await conforms('POST', '/v1/verify', '/v1/verify?height=999999999', 400, { code: CARD });
+  await conforms('POST', '/v1/verify', '/v1/verify?at=yesterday', 400, { code: CARD });
+});
+
 test('verify and submit', async () => {
   const ok = await conforms('POST', '/v1/verify', '/v1/verify', 200, { code: CARD });
   assert.equal(ok.json.reason, 'VALID');

@@ -334,9 +334,10 @@ def test(args):
                "--grant", "member", "--grant",
                "model_worker:national,provincial,municipal,district,enterprise", "--can-delegate"]
         laurel.refused("INSUFFICIENT_SIGNATURES", *reg, "--key", admin1)
-        # (action, tx id) of every OK transaction that concerns harbour-fed, in order: its
-        # registration and key rotation, its delegate's registration, the cards it issued and
-        # their status changes (checked against its history at the end).
+        # (action, tx id) of every OK transaction that concerns harbour-fed or that its key
+        # signed, in order: its registration and key rotation, its delegate's registration, the
+        # cards it issued and their status changes, its suspension of its delegate's card
+        # (checked against its history at the end).
         fed_events = []
         r = laurel(*reg, "--key", admin1, "--key", admin2)
         fed_events.append(("register_issuer", laurel.tx_id(r, "issuer register harbour-fed")))
@@ -516,8 +517,10 @@ def test(args):
         laurel.verify("VALID", "--file", "member.lc1")
 
         # The parent and governance may act on a delegated union's card too.
-        laurel("card", "suspend", "--id", "harbour-north/M/2026/000001", "--key", harbour,
-               "--reason", "parent's check")
+        r = laurel("card", "suspend", "--id", "harbour-north/M/2026/000001", "--key", harbour,
+                   "--reason", "parent's check")
+        # harbour-fed signed it: it is in harbour-fed's history too (and harbour-north's).
+        fed_events.append(("set_credential_status", laurel.tx_id(r, "parent's suspend")))
         laurel.verify("SUSPENDED", "--file", "member.lc1")
         laurel("card", "reinstate", "--id", "harbour-north/M/2026/000001",
                "--key", admin1, "--key", admin3)

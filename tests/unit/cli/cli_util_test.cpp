@@ -110,3 +110,22 @@ TEST_CASE("ParseCsv: quotes, doubled quotes, commas and line breaks in fields, C
   CHECK_FALSE(laurel::cli::ParseCsv("a,\"open\n").ok());
   CHECK_FALSE(laurel::cli::ParseCsv("a,\"x\"y\n").ok());
 }
+
+TEST_CASE("CSV records quote what needs it, keep UTF-8 and defuse spreadsheet formulas",
+          "[cli][csv]") {
+  CHECK(cli::CsvRecord({"a", "b"}) == "a,b\r\n");
+  CHECK(cli::CsvRecord({}) == "\r\n");
+  CHECK(cli::CsvRecord({"", ""}) == ",\r\n");
+  CHECK(cli::CsvRecord({"会籍核查", "Li, Na"}) == "会籍核查,\"Li, Na\"\r\n");
+  CHECK(cli::CsvRecord({"say \"hi\""}) == "\"say \"\"hi\"\"\"\r\n");
+  CHECK(cli::CsvRecord({"two\nlines", "cr\r"}) == "\"two\nlines\",\"cr\r\"\r\n");
+  CHECK(cli::CsvRecord({"=HYPERLINK(\"x\")", "+1", "-2", "@a", "3-4"}) ==
+        "\"'=HYPERLINK(\"\"x\"\")\",'+1,'-2,'@a,3-4\r\n");
+  // What ParseCsv reads back is what was written (apart from the formula guard).
+  auto rows = cli::ParseCsv(cli::CsvRecord({"王芳", "a,b", "q\"q", ""}) +
+                            cli::CsvRecord({"x", "y\nz", "", "w"}));
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 2);
+  CHECK((*rows)[0].fields == std::vector<std::string>{"王芳", "a,b", "q\"q", ""});
+  CHECK((*rows)[1].fields == std::vector<std::string>{"x", "y\nz", "", "w"});
+}

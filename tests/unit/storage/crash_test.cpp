@@ -171,6 +171,25 @@ TEST_CASE("a store killed at random moments reopens consistent with a re-executi
     size_t differing = 0;
     for (const auto& k : keys) differing += mem->GetState(k) != store.GetState(k);
     CHECK(differing == 0);
+    // The derived indexes (same batch as the block): the counts, and the state as of a
+    // height in the middle, equal those of the re-execution.
+    const auto cs = store.ChainStats();
+    const auto cm = mem->ChainStats();
+    REQUIRE((cs.ok() && cm.ok()));
+    CHECK(cs->transactions == cm->transactions);
+    CHECK(cs->transactions_ok == cm->transactions_ok);
+    CHECK(cs->issuers == cm->issuers);
+    REQUIRE(cs->credentials.size() == cm->credentials.size());
+    for (size_t i = 0; i < cs->credentials.size(); ++i) {
+      CHECK(cs->credentials[i].count == cm->credentials[i].count);
+    }
+    const uint64_t mid = height / 2;
+    auto at_s = store.StateAt(mid);
+    auto at_m = mem->StateAt(mid);
+    REQUIRE((at_s.ok() && at_m.ok()));
+    size_t differing_then = 0;
+    for (const auto& k : keys) differing_then += (*at_s)->GetState(k) != (*at_m)->GetState(k);
+    CHECK(differing_then == 0);
     for (const auto& tx : blocks.back().txs) {
       const auto a = mem->GetTxLocation(types::TxId(tx));
       const auto b = store.GetTxLocation(types::TxId(tx));
