@@ -143,12 +143,16 @@ class Reporter {
                     static_cast<unsigned long long>(t.epochs),
                     static_cast<unsigned long long>(t.epochs));
       }
-      if (resumed_from_) {
+      if (resumed_from_ && t.height > *resumed_from_) {
         std::printf("checkpoint: the chain extends the checkpoint at height %llu; heights "
                     "%llu..%llu audited in this run\n",
                     static_cast<unsigned long long>(*resumed_from_),
                     static_cast<unsigned long long>(*resumed_from_ + 1),
                     static_cast<unsigned long long>(t.height));
+      } else if (resumed_from_) {
+        std::printf("checkpoint: the chain extends the checkpoint at height %llu; nothing new "
+                    "to audit\n",
+                    static_cast<unsigned long long>(*resumed_from_));
       }
       if (few) std::printf("WARNING: %s\n", few_text.c_str());
     }
