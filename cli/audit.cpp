@@ -200,24 +200,22 @@ class ChainAuditor::Impl {
   Status ResumeAt(const AuditResumePoint& p) {
     if (next_height_ != 0) return Status::Corruption("the audit has already started");
     if (store_->Height() != p.height) {
-      return Status::Corruption("the audit state is at height " +
-                                        std::to_string(store_->Height()) + ", the checkpoint at " +
-                                        std::to_string(p.height));
+      return Status::Corruption("the audit state is at height " + std::to_string(store_->Height()) +
+                                ", the checkpoint at " + std::to_string(p.height));
     }
     auto block = store_->GetBlock(p.height);
     if (!block.ok() || !block->has_value()) {
       return Status::Corruption("the audit state holds no block at height " +
-                                        std::to_string(p.height));
+                                std::to_string(p.height));
     }
     if ((*block)->block_id != p.block_id) {
-      return Status::Corruption("the audit state's block at height " +
-                                        std::to_string(p.height) + " is " +
-                                        Hex((*block)->block_id) + ", the checkpoint says " +
-                                        Hex(p.block_id));
+      return Status::Corruption("the audit state's block at height " + std::to_string(p.height) +
+                                " is " + Hex((*block)->block_id) + ", the checkpoint says " +
+                                Hex(p.block_id));
     }
     if (store_->StateRoot() != p.state_root) {
       return Status::Corruption("the audit state's root is " + Hex(store_->StateRoot()) +
-                                        ", the checkpoint says " + Hex(p.state_root));
+                                ", the checkpoint says " + Hex(p.state_root));
     }
     auto gov = ledger::ReadGovernance(*store_);
     if (!gov) return Status::Corruption("the audit state has no governance record");
@@ -495,7 +493,7 @@ class ChainAuditor::Impl {
   std::vector<std::unique_ptr<MemoChecker>> checkers_;  // one per worker, and Apply's
   mutable std::mutex epochs_mu_;
   std::deque<std::unique_ptr<EpochSets>> epochs_;  // by epoch from epoch_base_; Apply appends
-  uint64_t epoch_base_ = 0;  // the first epoch held (above 0 after ResumeAt)
+  uint64_t epoch_base_ = 0;                        // the first epoch held (above 0 after ResumeAt)
   ledger::Executor executor_;
   std::unique_ptr<storage::Store> store_;
   // The block being executed: its txs and which of them have verified signatures.

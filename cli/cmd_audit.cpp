@@ -17,9 +17,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <future>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -144,15 +144,17 @@ class Reporter {
                     static_cast<unsigned long long>(t.epochs));
       }
       if (resumed_from_ && t.height > *resumed_from_) {
-        std::printf("checkpoint: the chain extends the checkpoint at height %llu; heights "
-                    "%llu..%llu audited in this run\n",
-                    static_cast<unsigned long long>(*resumed_from_),
-                    static_cast<unsigned long long>(*resumed_from_ + 1),
-                    static_cast<unsigned long long>(t.height));
+        std::printf(
+            "checkpoint: the chain extends the checkpoint at height %llu; heights "
+            "%llu..%llu audited in this run\n",
+            static_cast<unsigned long long>(*resumed_from_),
+            static_cast<unsigned long long>(*resumed_from_ + 1),
+            static_cast<unsigned long long>(t.height));
       } else if (resumed_from_) {
-        std::printf("checkpoint: the chain extends the checkpoint at height %llu; nothing new "
-                    "to audit\n",
-                    static_cast<unsigned long long>(*resumed_from_));
+        std::printf(
+            "checkpoint: the chain extends the checkpoint at height %llu; nothing new "
+            "to audit\n",
+            static_cast<unsigned long long>(*resumed_from_));
       }
       if (few) std::printf("WARNING: %s\n", few_text.c_str());
     }
@@ -238,8 +240,7 @@ Result<Checkpoint> ReadCheckpoint(const std::string& file) {
   LAUREL_ASSIGN_OR_RETURN(std::string text, ReadInput(file));
   const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || j.value("format", "") != kCheckpointFormat) {
-    return Status::InvalidArgument(file + " is not a " + std::string(kCheckpointFormat) +
-                                   " file");
+    return Status::InvalidArgument(file + " is not a " + std::string(kCheckpointFormat) + " file");
   }
   Checkpoint c;
   c.chain_id = j.value("chain_id", "");
@@ -270,24 +271,23 @@ std::string CheckpointJson(const std::string& chain_id, const std::string& url,
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  nlohmann::ordered_json j = {
-      {"format", kCheckpointFormat},
-      {"chain_id", chain_id},
-      {"height", p.height},
-      {"block_id", HexEncode(p.block_id)},
-      {"state_root", HexEncode(p.state_root)},
-      {"state_certificate", certificate},
-      {"epoch", p.epoch},
-      {"epoch_start_height", p.epoch_start_height},
-      {"epoch_root_id", HexEncode(p.epoch_root_id)},
-      {"totals",
-       {{"blocks", p.totals.blocks},
-        {"txs", p.totals.txs},
-        {"certified_heights", p.totals.certified},
-        {"epoch_changes", p.totals.epochs},
-        {"last_certified_height", p.totals.last_certified}}},
-      {"audited_from", url},
-      {"audited_at", FormatUnixTime(static_cast<uint64_t>(now))}};
+  nlohmann::ordered_json j = {{"format", kCheckpointFormat},
+                              {"chain_id", chain_id},
+                              {"height", p.height},
+                              {"block_id", HexEncode(p.block_id)},
+                              {"state_root", HexEncode(p.state_root)},
+                              {"state_certificate", certificate},
+                              {"epoch", p.epoch},
+                              {"epoch_start_height", p.epoch_start_height},
+                              {"epoch_root_id", HexEncode(p.epoch_root_id)},
+                              {"totals",
+                               {{"blocks", p.totals.blocks},
+                                {"txs", p.totals.txs},
+                                {"certified_heights", p.totals.certified},
+                                {"epoch_changes", p.totals.epochs},
+                                {"last_certified_height", p.totals.last_certified}}},
+                              {"audited_from", url},
+                              {"audited_at", FormatUnixTime(static_cast<uint64_t>(now))}};
   return j.dump(2) + "\n";
 }
 
@@ -389,10 +389,10 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
         return out;
       }
       if (c->chain_id != chain_id) {
-        out.exit = report.Failed({0, "the checkpoint " + file + " is of chain " +
-                                         Printable(c->chain_id, 100) + ", the node's is " +
-                                         chain_id},
-                                 none, chain_id);
+        out.exit =
+            report.Failed({0, "the checkpoint " + file + " is of chain " +
+                                  Printable(c->chain_id, 100) + ", the node's is " + chain_id},
+                          none, chain_id);
         return out;
       }
       const uint64_t h = c->point.height;
@@ -414,19 +414,21 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
         node_block = HexEncode(ToBytes(got->range.blocks(0).block().meta().block_id()));
       }
       if (node_block != HexEncode(c->point.block_id)) {
-        out.exit = report.Failed(
-            {h, "the chain does not extend the checkpoint " + file + ": the node's block at "
-                    "height " + std::to_string(h) + " is " +
-                    (node_block.empty() ? std::string("not served") : node_block) +
-                    ", the checkpoint recorded " + HexEncode(c->point.block_id) +
-                    " (history rewritten, or the checkpoint altered)"},
-            none, chain_id);
+        out.exit =
+            report.Failed({h, "the chain does not extend the checkpoint " + file +
+                                  ": the node's block at "
+                                  "height " +
+                                  std::to_string(h) + " is " +
+                                  (node_block.empty() ? std::string("not served") : node_block) +
+                                  ", the checkpoint recorded " + HexEncode(c->point.block_id) +
+                                  " (history rewritten, or the checkpoint altered)"},
+                          none, chain_id);
         return out;
       }
       if (!fs::is_directory(StateDir(file))) {
-        out.exit = Fail(kExitUsage, "the checkpoint's audit state " + StateDir(file) +
-                                        " is missing; remove " + file +
-                                        " to audit from genesis again");
+        out.exit =
+            Fail(kExitUsage, "the checkpoint's audit state " + StateDir(file) +
+                                 " is missing; remove " + file + " to audit from genesis again");
         return out;
       }
       if (Status st = CopyStateFolder(StateDir(file), WorkDir(file)); !st.ok()) {
@@ -439,8 +441,8 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
     }
     auto opened = storage::OpenRocksStore(WorkDir(file));
     if (!opened.ok()) {
-      out.exit = Fail(kExitUsage, "audit state " + WorkDir(file) + ": " +
-                                      opened.status().ToString());
+      out.exit =
+          Fail(kExitUsage, "audit state " + WorkDir(file) + ": " + opened.status().ToString());
       return out;
     }
     store = std::move(opened).value();
@@ -461,10 +463,10 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
   } cleanup{&file, &keep_work, &auditor};
   if (checkpoint) {
     if (Status st = auditor->ResumeAt(checkpoint->point); !st.ok()) {
-      out.exit = report.Failed({checkpoint->point.height, "the checkpoint " + file +
-                                                              " does not match its audit state: " +
-                                                              st.message()},
-                               none, chain_id);
+      out.exit = report.Failed(
+          {checkpoint->point.height,
+           "the checkpoint " + file + " does not match its audit state: " + st.message()},
+          none, chain_id);
       return out;
     }
     report.SetResumedFrom(checkpoint->point.height);
@@ -472,8 +474,7 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
 
   // Blocks: one request in flight while the previous batch is checked.
   auto fetch = [&conn, batch = o.batch](uint64_t from) { return FetchRange(conn, from, batch); };
-  std::future<Result<Fetched>> next =
-      std::async(std::launch::async, fetch, auditor->next_height());
+  std::future<Result<Fetched>> next = std::async(std::launch::async, fetch, auditor->next_height());
   std::optional<uint64_t> target;
   uint64_t tip = 0;
   nlohmann::json tip_certificate;  // the state certificate of the last audited height, or null
@@ -554,10 +555,10 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
     }
     for (const auto& m : range.blocks()) {
       if (m.block().meta().height() != auditor->totals().height) continue;
-      tip_certificate = m.has_state_certificate()
-                            ? nlohmann::json::parse(types::MessageToJson(m.state_certificate(),
-                                                                         false))
-                            : nlohmann::json();
+      tip_certificate =
+          m.has_state_certificate()
+              ? nlohmann::json::parse(types::MessageToJson(m.state_certificate(), false))
+              : nlohmann::json();
     }
     if (auditor->next_height() > *target && !auditor->proof_pending()) break;
     if (!more) next = std::async(std::launch::async, fetch, auditor->next_height());
@@ -568,15 +569,15 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
   // Passed: the work state becomes the checkpoint's, then the file records it.
   const AuditResumePoint point = auditor->ResumePoint();
   if (checkpoint && point.height == checkpoint->point.height) return out;  // nothing new
-  auditor.reset();  // closes the state
+  auditor.reset();                                                         // closes the state
   std::error_code ec;
   const std::string old_dir = StateDir(file) + ".old";
   fs::remove_all(old_dir, ec);
   if (fs::exists(StateDir(file))) fs::rename(StateDir(file), old_dir, ec);
   if (!ec) fs::rename(WorkDir(file), StateDir(file), ec);
   if (ec) {
-    out.exit = Fail(kExitUsage, "cannot keep the audit state in " + StateDir(file) + ": " +
-                                    ec.message());
+    out.exit =
+        Fail(kExitUsage, "cannot keep the audit state in " + StateDir(file) + ": " + ec.message());
     return out;
   }
   keep_work = true;
@@ -677,10 +678,11 @@ int RunAudit(const AuditOptions& o) {
                         {"differing", differing}};
     std::cout << j.dump(2) << "\n";
   } else if (!differing.empty()) {
-    std::printf("NODES DIFFER at height %llu: %zu of %zu nodes have block id %s, state root %s; "
-                "differing:\n",
-                static_cast<unsigned long long>(*to), best, audits.size(), majority.first.c_str(),
-                majority.second.c_str());
+    std::printf(
+        "NODES DIFFER at height %llu: %zu of %zu nodes have block id %s, state root %s; "
+        "differing:\n",
+        static_cast<unsigned long long>(*to), best, audits.size(), majority.first.c_str(),
+        majority.second.c_str());
     for (const auto& l : lines) std::printf("%s\n", l.c_str());
   } else if (agree) {
     std::printf("NODES AGREE at height %llu: %zu nodes, block id %s, state root %s\n",

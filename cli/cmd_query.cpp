@@ -8,13 +8,12 @@
 // Either way the first output line is "VALID <credential_id> ..." or "REFUSED <REASON>:
 // <message>" with the same reasons and messages, and the exit code is 0 or 1 accordingly.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
-
-#include <chrono>
-#include <map>
 
 #include "cli/commands.h"
 #include "cli/net_tx.h"
@@ -193,8 +192,7 @@ Result<Json> CheckPrivately(RpcClient& c, Node& node, const std::string& code) {
   const std::string chain_id = JsonStr(status, "chain_id");
   std::optional<Status> lookup_error;
   const ledger::CardCheck check = ledger::CheckCardOffline(
-      chain_id, code,
-      [&](const std::string& id) -> std::optional<std::map<uint32_t, Bytes>> {
+      chain_id, code, [&](const std::string& id) -> std::optional<std::map<uint32_t, Bytes>> {
         auto keys = IssuerKeys(c, id);
         if (!keys.ok()) {
           lookup_error = keys.status();
@@ -215,21 +213,22 @@ Result<Json> CheckPrivately(RpcClient& c, Node& node, const std::string& code) {
                 {"time", std::to_string(now)},
                 {"chain_id", chain_id},
                 {"ready", status.value("ready", false)},
-                {"block_time_ms", status.contains("last_block_time_ms")
-                                      ? status["last_block_time_ms"]
-                                      : Json("0")}};
+                {"block_time_ms",
+                 status.contains("last_block_time_ms") ? status["last_block_time_ms"] : Json("0")}};
     return out;
   }
   const types::CardBody& b = *check.result.card;
-  LAUREL_ASSIGN_OR_RETURN(Json j, c.PostJson("/v1/verify/status",
-                                             {{"credential_id", b.credential_id},
-                                              {"card_digest", HexEncode(check.digest)},
-                                              {"issuer_id", b.issuer_id},
-                                              {"key_version", b.key_version}}));
+  LAUREL_ASSIGN_OR_RETURN(Json j,
+                          c.PostJson("/v1/verify/status", {{"credential_id", b.credential_id},
+                                                           {"card_digest", HexEncode(check.digest)},
+                                                           {"issuer_id", b.issuer_id},
+                                                           {"key_version", b.key_version}}));
   const auto reason = ReasonFromApi(JsonStr(j, "reason"));
   if (!reason || !j.contains("valid") || !j["valid"].is_boolean()) {
-    return Status::Unavailable("node at " + c.url() + " answered /v1/verify/status without a "
-                               "valid and a known reason: " + Printable(j.dump(), 300));
+    return Status::Unavailable("node at " + c.url() +
+                               " answered /v1/verify/status without a "
+                               "valid and a known reason: " +
+                               Printable(j.dump(), 300));
   }
   std::optional<ledger::RecordFields> fields;
   if (j.contains("credential") && j["credential"].is_object()) {
@@ -264,8 +263,8 @@ int RunVerify(const VerifyOptions& o) {
   // or a 5xx is 2.
   if (!j.ok()) return FailFor(j.status());
   if (!j->contains("valid") || !(*j)["valid"].is_boolean()) {
-    return Fail(kExitUsage, "node at " + o.net.rpc + " answered without 'valid': " +
-                                j->dump().substr(0, 300));
+    return Fail(kExitUsage,
+                "node at " + o.net.rpc + " answered without 'valid': " + j->dump().substr(0, 300));
   }
   if (o.net.json) {
     PrintJson(*j);

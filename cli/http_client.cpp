@@ -1,16 +1,14 @@
 #include "cli/http_client.h"
 
-#include <netdb.h>
-
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -192,8 +190,8 @@ Status HttpConn::Connect() {
             X509_verify_cert_error_string(verify) + " (--cacert FILE names the CA to trust)";
     }
     Close();
-    return Status::Unavailable("TLS handshake with " + url_.text + " failed: " +
-                               (why.empty() ? "connection closed" : why));
+    return Status::Unavailable("TLS handshake with " + url_.text +
+                               " failed: " + (why.empty() ? "connection closed" : why));
   }
   return Status::Ok();
 }

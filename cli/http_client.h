@@ -58,7 +58,7 @@ class HttpConn {
 
   Url url_;
   std::atomic<int> fd_{-1};
-  void* ssl_ = nullptr;  // SSL* of the current connection over TLS
+  void* ssl_ = nullptr;      // SSL* of the current connection over TLS
   void* ssl_ctx_ = nullptr;  // SSL_CTX*, made at the first TLS connection
   std::string buf_;  // bytes read past the last response
 };

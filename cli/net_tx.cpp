@@ -1,10 +1,9 @@
 #include "cli/net_tx.h"
 
-#include <cstdlib>
-
 #include <sodium.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -21,8 +20,7 @@ constexpr size_t kNonceSize = 16;
 
 void AddCaCertOption(CLI::App* cmd) {
   cmd->add_option_function<std::string>(
-      "--cacert",
-      [](const std::string& file) { ::setenv("LAUREL_CACERT", file.c_str(), 1); },
+      "--cacert", [](const std::string& file) { ::setenv("LAUREL_CACERT", file.c_str(), 1); },
       "PEM CA certificate(s) to trust for an https:// --rpc (default: $LAUREL_CACERT, else the "
       "system's CA store)");
 }

@@ -288,15 +288,15 @@ std::optional<std::pair<VerifyReason, std::string>> RecordMismatchOverride(
 
 VerifyResult VerifyPrivately(const StateView& state, std::string_view chain_id,
                              std::string_view card_text, uint64_t now_unix_s) {
-  CardCheck check = CheckCardOffline(
-      chain_id, card_text,
-      [&state](const std::string& id) -> std::optional<std::map<uint32_t, Bytes>> {
-        const auto issuer = ReadIssuer(state, id);
-        if (!issuer) return std::nullopt;
-        std::map<uint32_t, Bytes> keys;
-        for (const IssuerKey& k : issuer->keys) keys[k.key_version] = k.public_key;
-        return keys;
-      });
+  CardCheck check =
+      CheckCardOffline(chain_id, card_text,
+                       [&state](const std::string& id) -> std::optional<std::map<uint32_t, Bytes>> {
+                         const auto issuer = ReadIssuer(state, id);
+                         if (!issuer) return std::nullopt;
+                         std::map<uint32_t, Bytes> keys;
+                         for (const IssuerKey& k : issuer->keys) keys[k.key_version] = k.public_key;
+                         return keys;
+                       });
   if (!check.result.valid()) return std::move(check.result);
   const types::CardBody& b = *check.result.card;
   VerifyResult r = VerifyStatus(

@@ -379,8 +379,7 @@ void HandleReady(node::NodeApi& node, const HttpRequest&, const Responder& respo
 
 }  // namespace
 
-Router BuildRouter(node::NodeApi& node, const RouteLimits& limits,
-                   const NodeDirectory& directory) {
+Router BuildRouter(node::NodeApi& node, const RouteLimits& limits, const NodeDirectory& directory) {
   Router r;
   // The node's registry when it keeps one, else one owned by the router's handlers.
   std::shared_ptr<metrics::Registry> own;

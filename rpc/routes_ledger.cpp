@@ -235,10 +235,9 @@ void AddLedgerRoutes(Router& r, node::NodeApi& node, const RpcMetrics& m) {
   r.Add("POST", "/v1/verify", [&node, m](const HttpRequest& req, const Responder& respond) {
     HandleVerify(node, m, req, respond);
   });
-  r.Add("POST", "/v1/verify/status",
-        [&node, m](const HttpRequest& req, const Responder& respond) {
-          HandleVerifyStatus(node, m, req, respond);
-        });
+  r.Add("POST", "/v1/verify/status", [&node, m](const HttpRequest& req, const Responder& respond) {
+    HandleVerifyStatus(node, m, req, respond);
+  });
   r.Add("GET", "/v1/credentials/{id}", bind(&HandleCredential));
   r.Add("GET", "/v1/credentials/{id}/history", bind(&HandleCredentialHistory));
   r.Add("GET", "/v1/issuers", bind(&HandleIssuers));

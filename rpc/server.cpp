@@ -1,25 +1,26 @@
 #include "rpc/server.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/asio/ssl.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <type_traits>
 #include <chrono>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -118,8 +119,7 @@ const std::string& PlainHttpOnTlsAnswer() {
 // handshake, then serves HTTP/1.1 exactly as on a plain connection.
 template <bool kTls>
 class Session : public std::enable_shared_from_this<Session<kTls>> {
-  using Stream =
-      std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
   Session(tcp::socket&& socket, net::ssl::context* tls, std::shared_ptr<const Shared> shared,
@@ -203,15 +203,15 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   // answer instead of a reset.
   void DrainPlain() {
     drain_buffer_.resize(size_t{16} * 1024);
-    Tcp().socket().async_read_some(
-        net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
-          self->drained_ += n;
-          if (ec || self->drained_ >= kDrainBytes) {
-            self->CloseNow();
-            return;
-          }
-          self->DrainPlain();
-        });
+    Tcp().socket().async_read_some(net::buffer(drain_buffer_),
+                                   [self = shared_from_this()](beast::error_code ec, size_t n) {
+                                     self->drained_ += n;
+                                     if (ec || self->drained_ >= kDrainBytes) {
+                                       self->CloseNow();
+                                       return;
+                                     }
+                                     self->DrainPlain();
+                                   });
   }
 
   void CloseNow() {
@@ -353,7 +353,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       if constexpr (kTls) {
         // TLS: close_notify, then the socket (a client that never answers it: the timer).
         Tcp().expires_after(kDrainTime);
-        stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->CloseNow(); });
+        stream_.async_shutdown(
+            [self = shared_from_this()](beast::error_code) { self->CloseNow(); });
         return;
       }
       beast::error_code ignored;

@@ -47,17 +47,18 @@ struct FakeLedger {
       if (!body.ok()) continue;
       const auto* issue = std::get_if<types::IssueCredential>(&body->action);
       if (issue == nullptr || issue->credential_id != id) continue;
-      return {{"credential_id", id},
-              {"type", record_type_override.empty() ? types::CredentialTypeName(issue->type)
-                                                    : record_type_override},
-              {"level", issue->level == types::Level::kUnspecified ? "LEVEL_UNSPECIFIED"
-                                                                  : types::LevelName(issue->level)},
-              {"issuer_id", issue->issuer_id},
-              {"key_version", 1},
-              {"card_digest", HexEncode(issue->card_digest)},
-              {"valid_from", std::to_string(issue->valid_from)},
-              {"valid_until", std::to_string(issue->valid_until)},
-              {"status", verify_reason == "SUSPENDED" ? "SUSPENDED" : "ACTIVE"}};
+      return {
+          {"credential_id", id},
+          {"type", record_type_override.empty() ? types::CredentialTypeName(issue->type)
+                                                : record_type_override},
+          {"level", issue->level == types::Level::kUnspecified ? "LEVEL_UNSPECIFIED"
+                                                               : types::LevelName(issue->level)},
+          {"issuer_id", issue->issuer_id},
+          {"key_version", 1},
+          {"card_digest", HexEncode(issue->card_digest)},
+          {"valid_from", std::to_string(issue->valid_from)},
+          {"valid_until", std::to_string(issue->valid_until)},
+          {"status", verify_reason == "SUSPENDED" ? "SUSPENDED" : "ACTIVE"}};
     }
     return nullptr;
   }
@@ -370,8 +371,9 @@ TEST_CASE(
     CHECK(f.ledger.asked.empty());
   }
 
-  SECTION("a record whose type differs from the card's is RECORD_MISMATCH, though the node "
-          "says VALID") {
+  SECTION(
+      "a record whose type differs from the card's is RECORD_MISMATCH, though the node "
+      "says VALID") {
     {
       std::lock_guard<std::mutex> lock(f.ledger.mu);
       f.ledger.record_type_override = "MEMBER";
@@ -388,8 +390,8 @@ TEST_CASE(
     auto forged = types::CardFromText(text);
     REQUIRE(forged.ok());
     forged->signature[0] ^= 1;
-    const auto v = Laurel(f.dir, {"verify", "--rpc", f.node.url(), "--code",
-                                  types::CardToText(*forged)});
+    const auto v =
+        Laurel(f.dir, {"verify", "--rpc", f.node.url(), "--code", types::CardToText(*forged)});
     INFO(Describe(v));
     CHECK(v.code == 1);
     CHECK(v.out.rfind("REFUSED BAD_SIGNATURE: ", 0) == 0);

@@ -499,12 +499,11 @@ TEST_CASE("the gate's half refuses what it can decide without the node", "[verif
   CHECK(ok.result.reason == VerifyReason::kValid);
   REQUIRE(ok.result.card);
   CHECK(ok.digest == types::CardDigest(types::EncodeCardBody(b)));
-  CHECK(CheckCardOffline("other-chain", text, keys_of).result.reason ==
-        VerifyReason::kWrongChain);
+  CHECK(CheckCardOffline("other-chain", text, keys_of).result.reason == VerifyReason::kWrongChain);
   CHECK(CheckCardOffline(Chain::kChainId, "LC1:%%", keys_of).result.reason ==
         VerifyReason::kMalformed);
-  const CardCheck unknown = CheckCardOffline(
-      Chain::kChainId, text, [](const std::string&) { return std::nullopt; });
+  const CardCheck unknown =
+      CheckCardOffline(Chain::kChainId, text, [](const std::string&) { return std::nullopt; });
   CHECK(unknown.result.reason == VerifyReason::kUnknownIssuer);
   CHECK_FALSE(unknown.result.card.has_value());
   const CardCheck forged = CheckCardOffline(Chain::kChainId, Text(b, KeyFrom(77)), keys_of);

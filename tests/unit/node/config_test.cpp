@@ -115,12 +115,12 @@ TEST_CASE("limits on the ports are read from [rpc.limits] and [p2p.limits]", "[c
 }
 
 TEST_CASE("[rpc] TLS files and public URLs are read and checked", "[config]") {
-  const std::string head =
-      "data_dir = \"d\"\ngenesis = \"g.json\"\nkey_file = \"k.key\"\n[rpc]\n";
+  const std::string head = "data_dir = \"d\"\ngenesis = \"g.json\"\nkey_file = \"k.key\"\n[rpc]\n";
   {
-    TempFile f(head + "tls_cert = \"tls/cert.pem\"\ntls_key = \"tls/key.pem\"\n"
-                      "public_url = \"https://node1.example.org:8700\"\n"
-                      "peer_public_urls = [\"https://node2.example.org\", \"http://10.0.0.3:8700/\"]\n");
+    TempFile f(head +
+               "tls_cert = \"tls/cert.pem\"\ntls_key = \"tls/key.pem\"\n"
+               "public_url = \"https://node1.example.org:8700\"\n"
+               "peer_public_urls = [\"https://node2.example.org\", \"http://10.0.0.3:8700/\"]\n");
     auto c = LoadNodeConfig(f.path.string());
     REQUIRE(c.ok());
     CHECK(c->rpc_tls_cert == (f.dir / "tls" / "cert.pem").string());

@@ -557,8 +557,7 @@ TEST_CASE("a verify/status request that cannot name a credential is 400 and chan
     const json e = Json(r);
     CHECK((e["code"] == "BAD_REQUEST" || e["code"] == "MALFORMED_BODY"));
   }
-  CHECK(Http(f.port(), "POST", "/v1/verify/status", ask.dump(),
-             {{"Content-Type", "text/plain"}})
+  CHECK(Http(f.port(), "POST", "/v1/verify/status", ask.dump(), {{"Content-Type", "text/plain"}})
             .status == 415);
   CHECK(f.node.store().StateRoot() == before);
 }

@@ -48,8 +48,7 @@ struct TlsFiles {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    X509_EXTENSION* san =
-        X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "IP:127.0.0.1");
+    X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "IP:127.0.0.1");
     X509_add_ext(x, san, -1);
     X509_EXTENSION_free(san);
     REQUIRE(X509_sign(x, pkey, EVP_sha256()) > 0);
@@ -89,7 +88,8 @@ std::string HttpsGet(uint16_t port, const std::string& ca, const std::string& ta
   SSL_set_fd(ssl, c.fd());
   std::string out;
   if (SSL_connect(ssl) == 1) {
-    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    const std::string req =
+        "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     SSL_write(ssl, req.data(), static_cast<int>(req.size()));
     char buf[4096];
     for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
@@ -135,8 +135,8 @@ TEST_CASE("the API speaks HTTPS with tls_cert and tls_key, and refuses plain HTT
   }
   {
     Conn c(port);
-    REQUIRE(c.Send(std::string("\x16\x03\x01\x00\x40\x01\x00\x00\x3c", 9) +
-                   std::string(60, '\x7f')));
+    REQUIRE(
+        c.Send(std::string("\x16\x03\x01\x00\x40\x01\x00\x00\x3c", 9) + std::string(60, '\x7f')));
     CHECK_FALSE(c.Read().has_value());
   }
   // Still serving.
