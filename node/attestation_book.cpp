@@ -15,14 +15,19 @@ void AttestationBook::AddOwn(const StateAttestation& a, uint64_t local_height, O
   }
 }
 
-void AttestationBook::Add(const StateAttestation& a, uint64_t local_height, Outputs& out) {
-  if (halted_) return;
-  const uint64_t h = local_height;
-  if (a.height + kAttestationWindow < h || a.height > h + 4 * kAttestationWindow) return;
-  if (a.height <= certified_height_ && !certificates_.count(a.height) &&
-      !attestations_.count(a.height)) {
-    return;  // already certified and settled
+bool AttestationBook::Wants(uint64_t height, uint64_t local_height) const {
+  if (halted_) return false;
+  if (height + kAttestationWindow < local_height ||
+      height > local_height + 4 * kAttestationWindow) {
+    return false;
   }
+  // Already certified and settled?
+  return !(height <= certified_height_ && !certificates_.count(height) &&
+           !attestations_.count(height));
+}
+
+void AttestationBook::Add(const StateAttestation& a, uint64_t local_height, Outputs& out) {
+  if (!Wants(a.height, local_height)) return;
   auto& by_content = attestations_[a.height];
   Bytes sign_bytes = AttestationSignBytes(chain_id_, a);
   // One attestation per signer and height counts: a signer attesting many contents for one
@@ -41,7 +46,8 @@ void AttestationBook::Add(const StateAttestation& a, uint64_t local_height, Outp
     certificates_[a.height] = std::move(cert);
     Check(a.height, out);
   }
-  while (!attestations_.empty() && attestations_.begin()->first + kAttestationWindow < h) {
+  while (!attestations_.empty() &&
+         attestations_.begin()->first + kAttestationWindow < local_height) {
     attestations_.erase(attestations_.begin());
   }
 }

@@ -48,6 +48,9 @@ class AttestationBook {
   AttestationBook(std::string chain_id, size_t quorum)
       : chain_id_(std::move(chain_id)), quorum_(quorum) {}
 
+  // Whether Add would keep an attestation of `height` at all: the host asks before it spends a
+  // signature check (a peer catching up attests thousands of settled heights).
+  bool Wants(uint64_t height, uint64_t local_height) const;
   // A verified attestation from `a.signer`.
   void Add(const StateAttestation& a, uint64_t local_height, Outputs& out);
   // This node's own result (and attestation, when `signed_by_us`: a node that is not a

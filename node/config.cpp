@@ -116,6 +116,7 @@ Status LoadPortLimits(const toml::value& root, const std::string& path, NodeConf
     Get(*t, "max_pending_handshakes", l.max_pending_handshakes);
     Get(*t, "max_pending_handshakes_per_ip", l.max_pending_handshakes_per_ip);
     Get(*t, "reserved_peer_handshakes", l.reserved_peer_handshakes);
+    Get(*t, "write_stall_timeout_ms", l.write_stall_timeout_ms);
     if (l.handshake_timeout_ms == 0 || l.max_pending_handshakes == 0 ||
         l.max_pending_handshakes_per_ip == 0) {
       return Status::InvalidArgument(
@@ -149,7 +150,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(p2p, "listen", listen);
       if (!listen.empty()) {
         auto hp = ParseHostPort(listen);
-        if (!hp.ok()) return Status::InvalidArgument(path + ": p2p.listen: " + hp.status().message());
+        if (!hp.ok())
+          return Status::InvalidArgument(path + ": p2p.listen: " + hp.status().message());
         c.p2p_listen = *hp;
       }
       std::vector<std::string> peers;
@@ -165,7 +167,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
           return Status::InvalidArgument(path + ": p2p.peers: bad public key in '" + p + "'");
         }
         auto hp = ParseHostPort(p.substr(at + 1));
-        if (!hp.ok()) return Status::InvalidArgument(path + ": p2p.peers: " + hp.status().message());
+        if (!hp.ok())
+          return Status::InvalidArgument(path + ": p2p.peers: " + hp.status().message());
         c.peers.push_back(PeerConfig{*key, *hp});
       }
       Get(p2p, "max_frame_bytes", c.max_frame_bytes);
@@ -176,7 +179,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(rpc, "listen", listen);
       if (!listen.empty()) {
         auto hp = ParseHostPort(listen);
-        if (!hp.ok()) return Status::InvalidArgument(path + ": rpc.listen: " + hp.status().message());
+        if (!hp.ok())
+          return Status::InvalidArgument(path + ": rpc.listen: " + hp.status().message());
         c.rpc_listen = *hp;
       }
       Get(rpc, "threads", c.rpc_threads);
@@ -234,7 +238,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     return Status::InvalidArgument(path + ": block.max_bytes must be below p2p.max_frame_bytes");
   }
   if (c.round_timeout_ms <= c.payload_wait_ms) {
-    return Status::InvalidArgument(path + ": consensus.round_timeout_ms must exceed payload_wait_ms");
+    return Status::InvalidArgument(path +
+                                   ": consensus.round_timeout_ms must exceed payload_wait_ms");
   }
   return c;
 }

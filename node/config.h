@@ -43,15 +43,18 @@ struct P2pLimitsConfig {
   size_t max_pending_handshakes = 64;
   size_t max_pending_handshakes_per_ip = 4;
   size_t reserved_peer_handshakes = 16;
+  // A link whose writes make no progress, or that this node left unread, for this long is
+  // closed (net::TransportOptions::write_stall_timeout); 0 disables.
+  uint32_t write_stall_timeout_ms = 2000;
 };
 
 // ---------------------------------------------------------------------------------------------
 
 struct NodeConfig {
   std::string name = "node";
-  std::string data_dir;   // absolute after loading
-  std::string genesis;    // absolute after loading
-  std::string key_file;   // absolute after loading
+  std::string data_dir;  // absolute after loading
+  std::string genesis;   // absolute after loading
+  std::string key_file;  // absolute after loading
 
   HostPort p2p_listen{"127.0.0.1", 8800};
   std::vector<PeerConfig> peers;
@@ -78,7 +81,7 @@ struct NodeConfig {
 
   size_t mempool_max_txs = 200000;
   size_t mempool_max_bytes = 256u << 20;
-  size_t mempool_max_txs_per_signer = 50000;      // fair share of one signing key
+  size_t mempool_max_txs_per_signer = 50000;  // fair share of one signing key
   size_t mempool_max_bytes_per_signer = 64u << 20;
   size_t block_max_txs = 4000;
   size_t block_max_bytes = 3u << 20;

@@ -24,15 +24,24 @@ std::optional<net::PeerAddress> ParsePeerAddress(const std::string& s) {
 
 const char* AdmitCodeName(AdmitCode c) {
   switch (c) {
-    case AdmitCode::kAccepted: return "ACCEPTED";
-    case AdmitCode::kAlreadyKnown: return "ALREADY_KNOWN";
-    case AdmitCode::kCommitted: return "COMMITTED";
-    case AdmitCode::kInvalid: return "INVALID";
-    case AdmitCode::kMempoolFull: return "MEMPOOL_FULL";
-    case AdmitCode::kTooLarge: return "TOO_LARGE";
-    case AdmitCode::kNotReady: return "NOT_READY";
-    case AdmitCode::kSignerQuota: return "SIGNER_QUOTA";
-    case AdmitCode::kExpiryTooFar: return "EXPIRY_TOO_FAR";
+    case AdmitCode::kAccepted:
+      return "ACCEPTED";
+    case AdmitCode::kAlreadyKnown:
+      return "ALREADY_KNOWN";
+    case AdmitCode::kCommitted:
+      return "COMMITTED";
+    case AdmitCode::kInvalid:
+      return "INVALID";
+    case AdmitCode::kMempoolFull:
+      return "MEMPOOL_FULL";
+    case AdmitCode::kTooLarge:
+      return "TOO_LARGE";
+    case AdmitCode::kNotReady:
+      return "NOT_READY";
+    case AdmitCode::kSignerQuota:
+      return "SIGNER_QUOTA";
+    case AdmitCode::kExpiryTooFar:
+      return "EXPIRY_TOO_FAR";
   }
   return "UNKNOWN";
 }
@@ -100,8 +109,7 @@ uint32_t Node::Impl::SlotOf(const crypto::PublicKey& key) {
   if (key == key_.public_key()) return kMaxPeerSlots;
   if (auto it = slot_of_.find(key); it != slot_of_.end()) return it->second;
   if (peer_keys_.size() >= kMaxPeerSlots) {
-    spdlog::error("[p2p] more than {} peers known: {} gets no slot", kMaxPeerSlots,
-                  HexEncode(key));
+    spdlog::error("[p2p] more than {} peers known: {} gets no slot", kMaxPeerSlots, HexEncode(key));
     return kMaxPeerSlots;
   }
   const auto slot = static_cast<uint32_t>(peer_keys_.size());
@@ -113,8 +121,8 @@ uint32_t Node::Impl::SlotOf(const crypto::PublicKey& key) {
 Status Node::Impl::AddEpoch(Epoch e) {
   LAUREL_RETURN_IF_ERROR(store_->PutConsensusRecord(EpochRecordName(e.epoch), EncodeEpoch(e)));
   const uint64_t n = e.epoch;
-  auto set = std::make_unique<cs::ValidatorSet>(n, ValidatorKeys(e.validators), e.root_id,
-                                                &sig_checker_);
+  auto set =
+      std::make_unique<cs::ValidatorSet>(n, ValidatorKeys(e.validators), e.root_id, &sig_checker_);
   LAUREL_RETURN_IF_ERROR(epochs_.Add(std::move(e)));
   sets_.push_back(std::move(set));
   return Status::Ok();
@@ -130,8 +138,8 @@ Status Node::Impl::LoadEpochs() {
       return Status::Corruption("epoch record " + HexEncode(AsBytes(name)) + " names epoch " +
                                 std::to_string(e.epoch));
     }
-    auto set = std::make_unique<cs::ValidatorSet>(e.epoch, ValidatorKeys(e.validators),
-                                                  e.root_id, &sig_checker_);
+    auto set = std::make_unique<cs::ValidatorSet>(e.epoch, ValidatorKeys(e.validators), e.root_id,
+                                                  &sig_checker_);
     if (laurel::Status st = epochs_.Add(std::move(e)); !st.ok()) {
       return Status::Corruption("epoch records: " + st.message());
     }
@@ -245,10 +253,10 @@ Status Node::Impl::VerifySyncBlock(const SyncBlock& sb) const {
   // height (a "commit" of the old set above its last block) or of an epoch not begun is refused.
   const Epoch* e = epochs_.ForHeight(sb.block.height);
   if (e == nullptr || e->epoch != sb.block.epoch) {
-    return Status::InvalidArgument(
-        "block at height " + std::to_string(sb.block.height) + " is of epoch " +
-        std::to_string(sb.block.epoch) + "; height " + std::to_string(sb.block.height) +
-        " belongs to epoch " + (e ? std::to_string(e->epoch) : std::string("?")));
+    return Status::InvalidArgument("block at height " + std::to_string(sb.block.height) +
+                                   " is of epoch " + std::to_string(sb.block.epoch) + "; height " +
+                                   std::to_string(sb.block.height) + " belongs to epoch " +
+                                   (e ? std::to_string(e->epoch) : std::string("?")));
   }
   return VerifyCommittedBlock(*SetOfEpoch(e->epoch), sb);
 }
@@ -264,13 +272,16 @@ Status Node::Impl::Start() {
   opts.max_pending_handshakes = limits.max_pending_handshakes;
   opts.max_pending_handshakes_per_ip = limits.max_pending_handshakes_per_ip;
   opts.reserved_peer_handshakes = limits.reserved_peer_handshakes;
+  opts.write_stall_timeout = std::chrono::milliseconds(limits.write_stall_timeout_ms);
   // The configured peers (validators of any epoch, or full nodes) and the current validators
   // at the addresses they registered; a configured address wins.
   for (const auto& v : epochs_.current().validators) {
     crypto::PublicKey k{};
     std::copy_n(v.public_key.begin(), k.size(), k.begin());
-    if (auto addr = ParsePeerAddress(v.address)) opts.peers[k] = *addr;
-    else opts.accept_only.push_back(k);
+    if (auto addr = ParsePeerAddress(v.address))
+      opts.peers[k] = *addr;
+    else
+      opts.accept_only.push_back(k);
   }
   for (const auto& p : config_.peers) {
     crypto::PublicKey k;
@@ -406,8 +417,10 @@ NodeStatus Node::Impl::Status() const {
   ReadinessFacts f = readiness_facts_;
   f.running = running_.load();
   if (status_last_commit_at_) {
-    f.ms_since_commit = static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
-        std::chrono::steady_clock::now() - *status_last_commit_at_).count());
+    f.ms_since_commit =
+        static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
+                                  std::chrono::steady_clock::now() - *status_last_commit_at_)
+                                  .count());
   }
   Readiness r = AssessReadiness(f);
   s.ready = r.ready;

@@ -211,8 +211,9 @@ class Node::Impl final : public cs::PayloadSource {
   void ArmTimer(const cs::TimerRequest& t);
   void CommitFromConsensus(const cs::CommittedBlock& cb);
   // Executes and commits a block; returns this node's result (the attestation's fields).
-  StateAttestation ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
-                              const cs::QuorumCert& commit_qc);
+  StateAttestation ApplyBlock(
+      const cs::Block& block, const cs::QuorumCert& block_qc, const cs::QuorumCert& commit_qc,
+      storage::Store::Durability durability = storage::Store::Durability::kSynced);
   // A state certificate that came with a synced block: kept when 2f+1 of its epoch's
   // validators signed exactly `own` (this node's result); a quorum that signed another result
   // halts the node, as the attestation book does.
@@ -290,10 +291,10 @@ class Node::Impl final : public cs::PayloadSource {
   EpochHistory epochs_;
   std::vector<std::unique_ptr<cs::ValidatorSet>> sets_;  // by epoch
   cs::DirectSignatureChecker sig_checker_;
-  const cs::ValidatorSet* validators_ = nullptr;  // the current epoch's
-  std::vector<crypto::PublicKey> validator_keys_;  // the current epoch's, by index
+  const cs::ValidatorSet* validators_ = nullptr;    // the current epoch's
+  std::vector<crypto::PublicKey> validator_keys_;   // the current epoch's, by index
   std::map<crypto::PublicKey, uint32_t> index_of_;  // the current epoch's
-  uint32_t my_index_ = kNotValidator;  // in the current epoch
+  uint32_t my_index_ = kNotValidator;               // in the current epoch
   bool epoch_switch_pending_ = false;  // a committed block ended the epoch; switch after Handle
   // Attestations of the previous epoch's last heights, until they are certified.
   std::unique_ptr<AttestationBook> prev_attestations_;

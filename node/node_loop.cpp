@@ -16,9 +16,9 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // Peer-triggered log lines: at most one per second per kind.
 bool RateLimit(std::atomic<int64_t>& last_ms) {
-  const int64_t now = std::chrono::duration_cast<milliseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
   int64_t prev = last_ms.load();
   if (now - prev < 1000) return false;
   return last_ms.compare_exchange_strong(prev, now);
@@ -40,9 +40,10 @@ void Node::Impl::SendToSlot(uint32_t slot, const WireMessage& m) {
   Bytes frame = EncodeWire(m);
   if (frame.size() > config_.max_frame_bytes) {
     // Never dropped silently: replies are sized to fit, so this is a bug worth a log line.
-    spdlog::error("[p2p] a {}-byte message to peer {} is over the frame limit ({} bytes); "
-                  "not sent",
-                  frame.size(), slot, config_.max_frame_bytes);
+    spdlog::error(
+        "[p2p] a {}-byte message to peer {} is over the frame limit ({} bytes); "
+        "not sent",
+        frame.size(), slot, config_.max_frame_bytes);
     return;
   }
   (void)transport_->Send(peer_keys_[slot], std::move(frame));
@@ -73,7 +74,8 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
         good.push_back({std::move(tx).value(), wire.size(), body.expires_at_height});
       }
       if (!good.empty()) {
-        asio::post(loop_, [this, good = std::move(good)]() mutable { AdmitGossip(std::move(good)); });
+        asio::post(loop_,
+                   [this, good = std::move(good)]() mutable { AdmitGossip(std::move(good)); });
       }
     });
     return;
@@ -150,6 +152,7 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             if (auto end = epochs_.EndHeight(att.epoch); end && att.height > *end) return;
             const cs::ValidatorSet* set = SetOfEpoch(att.epoch);
             if (att.signer >= set->size() || set->key(att.signer) != peer_keys_[from]) return;
+            if (!book->Wants(att.height, store_->Height())) return;  // before the signature
             const Bytes msg = AttestationSignBytes(genesis_.chain_id, att);
             if (!crypto::Verify(peer_keys_[from], msg, att.signature)) return;
             AttestationBook::Outputs out;
@@ -280,7 +283,8 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
 }
 
 StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
-                                        const cs::QuorumCert& commit_qc) {
+                                        const cs::QuorumCert& commit_qc,
+                                        storage::Store::Durability durability) {
   auto decoded = DecodePayload(block.payload);
   const bool canonical = decoded.has_value();
   std::vector<types::Tx> txs = canonical ? std::move(*decoded) : std::vector<types::Tx>{};
@@ -299,7 +303,7 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   rec.header = EncodeStoredHeader(block, /*keep_payload=*/!canonical);
   rec.certificate = EncodeCommitProof(block_qc, commit_qc);
   rec.txs = std::move(txs);
-  const laurel::Status st = store_->CommitBlock(rec, result);
+  const laurel::Status st = store_->CommitBlock(rec, result, durability);
   if (!st.ok()) {
     // A disk that fails is not a state this node cannot vouch for: exit 74, not 70.
     HaltOnStorageError(
@@ -476,9 +480,9 @@ void Node::Impl::CheckAndAdmit(types::Tx tx, AdmitResult r, size_t wire_bytes,
   }
   if (body.expires_at_height > next + kMaxExpiryDistance) {
     r.code = AdmitCode::kExpiryTooFar;
-    r.message = "expires_at_height " + std::to_string(body.expires_at_height) +
-                " is more than " + std::to_string(kMaxExpiryDistance) +
-                " blocks after the next height " + std::to_string(next);
+    r.message = "expires_at_height " + std::to_string(body.expires_at_height) + " is more than " +
+                std::to_string(kMaxExpiryDistance) + " blocks after the next height " +
+                std::to_string(next);
     return done(r);
   }
   asio::post(loop_, [this, tx = std::move(tx), id = r.tx_id, wire_bytes,
@@ -627,7 +631,7 @@ void Node::Impl::UpdateStatus() {
   f.best_peer_height = std::max(s.height, sync_ ? sync_->proven_height() : 0);
   f.peers_heard = sync_ ? sync_->peers_heard() : 0;
   // A validator needs a quorum of its peers; a full node one peer to follow.
-  f.peers_needed = !validators_ ? 0
+  f.peers_needed = !validators_     ? 0
                    : is_validator() ? static_cast<uint32_t>(validators_->quorum()) - 1
                                     : 1;
   std::lock_guard lock(status_mu_);

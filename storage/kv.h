@@ -36,6 +36,8 @@ class Kv {
       keys::Cf cf, std::string_view start,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const = 0;
   virtual Status Write(const std::vector<KvOp>& batch, bool sync) = 0;
+  // Makes every batch written so far durable, as a synced Write would have.
+  virtual Status Sync() = 0;
   // A read-only view of the engine as of now: reads through it see the batches written before
   // this call and none after. Its Write fails. It must not outlive this engine.
   virtual std::unique_ptr<Kv> Snapshot() const = 0;

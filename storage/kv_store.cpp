@@ -176,8 +176,7 @@ std::optional<TxLocation> ReadTxLocation(const Kv& kv, const Hash32& tx_id) {
   if (!r->has_value()) return std::nullopt;
   pb::TxLocation m;
   const std::string& v = **r;
-  if (!m.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
-      m.result() > ledger::kMaxTxCode) {
+  if (!m.ParseFromArray(v.data(), static_cast<int>(v.size())) || m.result() > ledger::kMaxTxCode) {
     FatalRead("tx index", Corrupt("a tx index value does not decode"));
   }
   return TxLocation{m.height(), m.position(), static_cast<ledger::TxCode>(m.result())};
@@ -271,7 +270,9 @@ class KvStore final : public Store {
     return std::make_unique<KvSnapshot>(kv_->Snapshot());
   }
 
-  Status CommitBlock(const BlockRecord& block, const ledger::BlockResult& result) override {
+  using Store::CommitBlock;
+  Status CommitBlock(const BlockRecord& block, const ledger::BlockResult& result,
+                     Durability durability) override {
     std::lock_guard write_lock(write_mu_);
     uint64_t expected = 0;
     {
@@ -334,13 +335,15 @@ class KvStore final : public Store {
       }
     }
     ops.push_back({Cf::kMeta, std::string(keys::kTipKey), EncodeTip(block, result)});
-    LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/true));
+    LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/durability == Durability::kSynced));
 
     std::lock_guard lock(tip_mu_);
     empty_ = false;
     tip_ = Tip{block.height, block.block_id, result.state_root};
     return Status::Ok();
   }
+
+  Status Sync() override { return kv_->Sync(); }
 
   Result<std::optional<BlockRecord>> GetBlock(uint64_t height) const override {
     LAUREL_ASSIGN_OR_RETURN(auto raw, kv_->Get(Cf::kBlocks, keys::BlockKey(height)));
@@ -386,21 +389,22 @@ class KvStore final : public Store {
     std::string last_id;
     bool more = false;
     Status decode_status;
-    LAUREL_RETURN_IF_ERROR(kv_->Scan(Cf::kState, start, [&](std::string_view k, std::string_view v) {
-      if (!k.starts_with(prefix)) return false;
-      if (page.issuers.size() == limit) {
-        more = true;
-        return false;
-      }
-      auto r = ledger::DecodeIssuer(v);
-      if (!r.ok()) {
-        decode_status = Corrupt("issuer record " + std::string(k) + " does not decode");
-        return false;
-      }
-      page.issuers.push_back(std::move(r).value());
-      last_id = std::string(k.substr(prefix.size()));
-      return true;
-    }));
+    LAUREL_RETURN_IF_ERROR(
+        kv_->Scan(Cf::kState, start, [&](std::string_view k, std::string_view v) {
+          if (!k.starts_with(prefix)) return false;
+          if (page.issuers.size() == limit) {
+            more = true;
+            return false;
+          }
+          auto r = ledger::DecodeIssuer(v);
+          if (!r.ok()) {
+            decode_status = Corrupt("issuer record " + std::string(k) + " does not decode");
+            return false;
+          }
+          page.issuers.push_back(std::move(r).value());
+          last_id = std::string(k.substr(prefix.size()));
+          return true;
+        }));
     LAUREL_RETURN_IF_ERROR(decode_status);
     if (more) page.next_page_token = HexEncode(AsBytes(last_id));
     return page;

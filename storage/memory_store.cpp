@@ -25,6 +25,10 @@ class MemoryKv final : public Kv {
     return Status::Ok();
   }
 
+  Status Sync() override {
+    if (read_only_) return Status::InvalidArgument("sync of a read-only snapshot");
+    return Status::Ok();
+  }
   Status Write(const std::vector<KvOp>& batch, bool /*sync*/) override {
     if (read_only_) return Status::InvalidArgument("write to a read-only snapshot");
     for (const auto& op : batch) {

@@ -47,7 +47,8 @@ class RocksSnapshotKv final : public Kv {
   }
   Status Scan(Cf cf, std::string_view start,
               const std::function<bool(std::string_view, std::string_view)>& visit) const override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(Options(), cf_[static_cast<size_t>(cf)]));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(Options(), cf_[static_cast<size_t>(cf)]));
     for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
       if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
     }
@@ -56,6 +57,7 @@ class RocksSnapshotKv final : public Kv {
   Status Write(const std::vector<KvOp>&, bool) override {
     return Status::InvalidArgument("write to a read-only snapshot");
   }
+  Status Sync() override { return Status::InvalidArgument("sync of a read-only snapshot"); }
   std::unique_ptr<Kv> Snapshot() const override {
     return std::make_unique<RocksSnapshotKv>(db_, cf_);
   }
@@ -114,6 +116,8 @@ class RocksKv final : public Kv {
     wo.sync = sync;
     return FromRocks(db_->Write(wo, &wb), "write");
   }
+  // The WAL holds every batch in order: syncing it makes all of them durable at once.
+  Status Sync() override { return FromRocks(db_->SyncWAL(), "WAL sync"); }
 
   std::unique_ptr<Kv> Snapshot() const override {
     return std::make_unique<RocksSnapshotKv>(db_, cf_);

@@ -91,8 +91,18 @@ class Store : public ledger::StateView {
   virtual std::unique_ptr<StateSnapshot> Snapshot() const = 0;
 
   // Applies block + result atomically (see the contract above). `block.state_root`,
-  // `tx_root` and `results` are taken from `result`.
-  virtual Status CommitBlock(const BlockRecord& block, const ledger::BlockResult& result) = 0;
+  // `tx_root` and `results` are taken from `result`. kSynced: durable when this returns.
+  // kDeferred: atomic and ordered all the same, but durable only at the next synced commit or
+  // Sync(); a crash may lose a suffix of such commits, never leave a gap or half a block. For
+  // blocks that can be fetched again (block sync applies a batch, then syncs once).
+  enum class Durability { kSynced, kDeferred };
+  virtual Status CommitBlock(const BlockRecord& block, const ledger::BlockResult& result,
+                             Durability durability) = 0;
+  Status CommitBlock(const BlockRecord& block, const ledger::BlockResult& result) {
+    return CommitBlock(block, result, Durability::kSynced);
+  }
+  // Makes every commit and write so far durable.
+  virtual Status Sync() = 0;
 
   virtual Result<std::optional<BlockRecord>> GetBlock(uint64_t height) const = 0;
   virtual std::optional<uint64_t> HeightOfBlock(const Hash32& block_id) const = 0;
@@ -103,8 +113,7 @@ class Store : public ledger::StateView {
   virtual Result<HistoryPage> CredentialHistory(std::string_view credential_id,
                                                 std::string_view page_token,
                                                 size_t limit) const = 0;
-  virtual Result<HistoryPage> IssuerHistory(std::string_view issuer_id,
-                                            std::string_view page_token,
+  virtual Result<HistoryPage> IssuerHistory(std::string_view issuer_id, std::string_view page_token,
                                             size_t limit) const = 0;
 
   // Registered issuers in id order, at most `limit` (clamped to 1..1000) starting after

@@ -35,6 +35,8 @@ using boost::system::error_code;
 using SharedPayload = std::shared_ptr<const Bytes>;
 
 constexpr size_t kReadBufferSize = size_t{64} * 1024;
+// Most bytes one partial write may take (asio's own default for async_write).
+constexpr size_t kWriteChunk = size_t{64} * 1024;
 // A connection that lived this long resets the dial back-off; a shorter one (for example a
 // server that admits the TCP connection and then rejects our certificate) does not.
 constexpr auto kStableConnection = std::chrono::seconds(1);
@@ -84,7 +86,7 @@ struct Connection {
         read_buf(kReadBufferSize) {}
 
   ssl::stream<tcp::socket> stream;
-  asio::steady_timer timer;  // connect + handshake deadline
+  asio::steady_timer timer;  // connect + handshake deadline, then the write-stall check
   const bool we_dialed;
   // Dialed: the key we expect. Accepted: the verified key, set once established.
   crypto::PublicKey peer_key{};
@@ -95,6 +97,7 @@ struct Connection {
   Bytes read_buf;
   std::array<uint8_t, kFrameHeaderSize> out_header{};
   SharedPayload out_payload;
+  Clock::time_point last_write_progress;  // a write began or flushed a record
   Clock::time_point established_at;
   std::string remote = "?";
   // Inbound, until the handshake ends: the source address and the slot it holds.
@@ -295,6 +298,7 @@ class Transport::Impl {
     s.frame_errors = frame_errors_;
     s.connections_established = established_;
     s.handshakes_refused = handshakes_refused_;
+    s.stalled_disconnects = stalled_disconnects_;
     return s;
   }
 
@@ -566,6 +570,39 @@ class Transport::Impl {
     }
     Read(conn);
     StartWrite(ps);
+    ArmStallTimer(conn);
+  }
+
+  // While the connection lives, checks every quarter window for the two stalls of "Stalled
+  // peers" (transport.h): a write stuck longer than write_stall_timeout (the peer stopped
+  // reading), or this check itself running a window late (this process was frozen: stopped,
+  // suspended, starved). Either closes the connection; in the second case what the peer sent
+  // meanwhile is still unread in the socket and is dropped with it, so a node that wakes up
+  // catches up by block sync rather than replaying seconds of stale traffic.
+  void ArmStallTimer(const ConnPtr& conn) {
+    const auto window = opts_.write_stall_timeout;
+    if (window.count() <= 0 || conn->closed) return;
+    const auto interval = std::max(window / 4, std::chrono::milliseconds(1));
+    const auto due = Clock::now() + interval;
+    conn->timer.expires_at(due);
+    conn->timer.async_wait([this, conn, window, due](error_code ec) {
+      if (ec || conn->closed) return;
+      const auto now = Clock::now();
+      const auto ms = [](Clock::duration d) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+      };
+      if (now - due >= window) {
+        Close(conn, "this node was frozen for " + ms(now - due) + " ms: dropping the backlog");
+        ++stalled_disconnects_;  // after Close: a reader of the count sees the close done
+        return;
+      }
+      if (conn->writing && now - conn->last_write_progress >= window) {
+        Close(conn, "stalled: no write progress in " + ms(now - conn->last_write_progress) + " ms");
+        ++stalled_disconnects_;
+        return;
+      }
+      ArmStallTimer(conn);
+    });
   }
 
   void Read(const ConnPtr& conn) {
@@ -611,11 +648,18 @@ class Transport::Impl {
       ps.queued_bytes -= item->size() + kFrameHeaderSize;
     }
     conn->writing = true;
+    conn->last_write_progress = Clock::now();
     conn->out_header = EncodeFrameHeader(static_cast<uint32_t>(item->size()));
     conn->out_payload = std::move(item);
     const std::array<asio::const_buffer, 2> bufs = {asio::buffer(conn->out_header),
                                                     asio::buffer(*conn->out_payload)};
-    asio::async_write(conn->stream, bufs, [this, conn, p = &ps](error_code ec, size_t) {
+    // The completion condition runs after every partial write (each flushed TLS record): it is
+    // the progress clock of the stall check. It then asks for the rest, as transfer_all would.
+    const auto progress = [conn](const error_code& ec, size_t) -> size_t {
+      conn->last_write_progress = Clock::now();
+      return ec ? 0 : kWriteChunk;
+    };
+    asio::async_write(conn->stream, bufs, progress, [this, conn, p = &ps](error_code ec, size_t) {
       conn->writing = false;
       const size_t size = conn->out_payload->size();
       conn->out_payload.reset();
@@ -732,6 +776,7 @@ class Transport::Impl {
   std::atomic<uint64_t> queue_full_drops_{0}, disconnected_drops_{0};
   std::atomic<uint64_t> handshake_failures_{0}, frame_errors_{0}, established_{0};
   std::atomic<uint64_t> handshakes_refused_{0};
+  std::atomic<uint64_t> stalled_disconnects_{0};
 };
 
 Transport::Transport(const crypto::PrivateKey& key, TransportOptions options)

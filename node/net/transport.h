@@ -28,6 +28,19 @@
 // connection drops are discarded and counted. Delivery is best-effort and in order per
 // connection; the protocols above retransmit.
 //
+// Stalled peers. A peer that stops reading (a paused or wedged process, a black-holed link)
+// would otherwise collect up to send_queue_bytes of stale traffic, plus what the kernel's
+// socket buffers hold (tens of MB on loopback), which it then replays in order when it wakes,
+// seconds behind everyone, at the cost of the CPU its peers need. Two rules, both with the
+// window write_stall_timeout (zero disables them):
+//  - a write that has made no progress (no TLS record flushed to the socket) for the window
+//    closes the connection and discards its queue; a slow but moving link is never closed, any
+//    progress restarts the clock;
+//  - a node whose own I/O thread ran a window late (it was stopped, suspended or starved)
+//    closes its connections on waking, unread, so the backlog in its sockets is dropped too.
+// Both are counted in stalled_disconnects; the usual reconnection follows, and the node above
+// catches up by block sync, which moves committed blocks rather than every stale message.
+//
 // Threading. The transport owns one I/O thread running its own io_context; every socket
 // operation and every callback runs on that thread, so callbacks are never concurrent with each
 // other. Send, Broadcast, stats() and the connection queries may be called from any thread,
@@ -79,7 +92,8 @@ struct TransportOptions {
   size_t send_queue_bytes = 16u << 20;  // per peer; must be at least max_frame_size + 4
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5000};
-  std::chrono::milliseconds handshake_timeout{5000};  // TCP connect plus TLS handshake
+  std::chrono::milliseconds handshake_timeout{5000};    // TCP connect plus TLS handshake
+  std::chrono::milliseconds write_stall_timeout{2000};  // see "Stalled peers"; 0 disables
   size_t max_pending_handshakes = 64;        // inbound, from addresses that are not a peer's
   size_t max_pending_handshakes_per_ip = 4;  // of those, from one source address
   size_t reserved_peer_handshakes = 16;      // inbound, from configured peers' addresses
@@ -103,6 +117,7 @@ struct TransportStats {
   uint64_t frame_errors = 0;             // connections closed for an oversized frame
   uint64_t connections_established = 0;  // handshakes completed and admitted
   uint64_t handshakes_refused = 0;       // inbound connections closed on accept: no free slot
+  uint64_t stalled_disconnects = 0;      // connections closed by either stall rule
 };
 
 class Transport {

@@ -2,6 +2,8 @@
   - kill -9 one node: the other three keep committing; restart it: it catches up;
   - kill -9 two nodes: nothing commits and nothing diverges; restart one: commits resume;
   - wipe one node's data: it resyncs from its peers and agrees with them;
+  - pause one node (SIGSTOP) and resume it: it drops the traffic that piled up in its sockets
+    and catches up by block sync;
   - nothing lost: every tx acknowledged as committed (200 from ?wait=commit) is, at the end,
     committed at the same height and position with the same result on every node.
 Measures tx/s under the load and the time a wiped node takes to resync.
@@ -15,6 +17,7 @@ catches up, and no validator ever logs EQUIVOCATION."""
 import ctypes
 import errno
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -116,6 +119,34 @@ def run(net, load, all_nodes):
     dt = time.monotonic() - t0
     log(f"MEASURED wiped node1 resynced {target} blocks in {dt:.1f}s (start-up included) "
         f"({target / max(dt, 1e-3):.0f} blocks/s)")
+    load.set_live(all_nodes)
+    net.wait_progress(all_nodes, 3, 30)
+
+    # --- pause and resume (SIGSTOP / SIGCONT) ----------------------------------------------------
+    # A stopped process keeps its sockets: its peers' frames pile up there. On waking it must drop
+    # that backlog (its network thread sees it ran late) and catch up by block sync, not replay it.
+    load.set_live([0, 1, 3])
+    pid = net.pids()[2]
+    with open(net.log_path(2), errors="replace") as f:
+        log_before = len(f.read())
+    os.kill(pid, signal.SIGSTOP)
+    log("node2 paused (SIGSTOP)")
+    try:
+        net.wait_progress([0, 1, 3], 5, 30)
+        time.sleep(6)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    log("node2 resumed (SIGCONT)")
+    target = max(h for h in net.heights([0, 1, 3]).values())
+    t0 = time.monotonic()
+    net.wait_height([2], target, 60, f"resumed node2 to catch up to height {target}")
+    log(f"MEASURED resumed node2 reached the others' height {target} in "
+        f"{time.monotonic() - t0:.1f}s")
+
+    def frozen_line():
+        with open(net.log_path(2), errors="replace") as f:
+            return "this node was frozen for" in f.read()[log_before:]
+    wait_for(frozen_line, 10, "node2 to log that it dropped the backlog of its pause")
     load.set_live(all_nodes)
     net.wait_progress(all_nodes, 3, 30)
 

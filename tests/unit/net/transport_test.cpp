@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -386,6 +387,145 @@ TEST_CASE("a full send queue refuses the frame and counts the drop", "[transport
   REQUIRE(WaitFor([&] { return b.Got(a.pk(), Bytes(1000, 1)); }));
   std::this_thread::sleep_for(100ms);
   CHECK_FALSE(b.Got(a.pk(), Bytes(1, 2)));
+  a.Stop();
+  b.Stop();
+}
+
+TEST_CASE("a peer that stops reading is disconnected after the stall timeout, then reconnects",
+          "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.options().max_frame_size = 1u << 20;
+  a.options().send_queue_bytes = 64u << 20;
+  a.options().write_stall_timeout = 300ms;
+  b.options().write_stall_timeout = 0ms;  // only a's rule is under test here
+  // b's I/O thread is held inside a callback: it reads nothing, like a paused process.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool in_callback = false;
+  bool release = false;
+  b.on_receive_hook = [&](const crypto::PublicKey&, const Bytes& p) {
+    if (AsStringView(p) != "hold") return;
+    std::unique_lock<std::mutex> lock(mu);
+    in_callback = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  // Lets b go whatever happens below, so that a failed check cannot hang the test.
+  struct Release {
+    std::function<void()> f;
+    ~Release() { f(); }
+  } release_on_exit{[&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+  }};
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  REQUIRE(a.t().Send(b.pk(), ToBytes("hold")).ok());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, 10s, [&] { return in_callback; }));
+  }
+  // Far more than the kernel's socket buffers hold: the writes stop making progress.
+  // (Loopback socket buffers can take tens of MB; the queue refuses what exceeds 64 MB.)
+  for (int i = 0; i < 128; ++i) (void)a.t().Send(b.pk(), Bytes(1u << 20, static_cast<uint8_t>(i)));
+  REQUIRE(WaitFor([&] { return a.t().stats().stalled_disconnects == 1; }, 5s));
+  CHECK_FALSE(a.t().IsConnected(b.pk()));
+  // The stale queue was discarded, not kept for the peer to replay.
+  CHECK(a.t().stats().send_disconnected_drops > 0);
+  release_on_exit.f();
+  // Once b reads again the link comes back and carries new frames.
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  REQUIRE(WaitFor([&] {
+    (void)a.t().Send(b.pk(), ToBytes("after"));
+    return b.Got(a.pk(), ToBytes("after"));
+  }));
+  CHECK(a.t().stats().stalled_disconnects == 1);
+  a.Stop();
+  b.Stop();
+}
+
+TEST_CASE("a node whose I/O was frozen drops its links' backlog instead of replaying it",
+          "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.options().max_frame_size = 1u << 20;
+  a.options().send_queue_bytes = 64u << 20;
+  a.options().write_stall_timeout = 0ms;  // a keeps everything it queued: b's rule is under test
+  b.options().write_stall_timeout = 300ms;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool in_callback = false;
+  bool release = false;
+  std::atomic<int> big_frames{0};
+  b.on_receive_hook = [&](const crypto::PublicKey&, const Bytes& p) {
+    if (p.size() == (1u << 20)) ++big_frames;
+    if (AsStringView(p) != "hold") return;
+    std::unique_lock<std::mutex> lock(mu);
+    in_callback = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  struct Release {
+    std::function<void()> f;
+    ~Release() { f(); }
+  } release_on_exit{[&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+  }};
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  REQUIRE(a.t().Send(b.pk(), ToBytes("hold")).ok());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, 10s, [&] { return in_callback; }));
+  }
+  for (int i = 0; i < 16; ++i)
+    REQUIRE(a.t().Send(b.pk(), Bytes(1u << 20, static_cast<uint8_t>(i))).ok());
+  std::this_thread::sleep_for(1500ms);  // b is "paused" five windows long
+  release_on_exit.f();
+  // b notices it was frozen, closes the link unread, and reconnects.
+  REQUIRE(WaitFor([&] { return b.t().stats().stalled_disconnects == 1; }, 5s));
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  REQUIRE(WaitFor([&] {
+    (void)a.t().Send(b.pk(), ToBytes("after"));
+    return b.Got(a.pk(), ToBytes("after"));
+  }));
+  // The 16 MB sent while it was frozen were not all replayed.
+  CHECK(big_frames.load() < 16);
+  a.Stop();
+  b.Stop();
+}
+
+TEST_CASE("a slow reader that keeps making progress is not disconnected", "[transport]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.options().max_frame_size = 1u << 20;
+  a.options().send_queue_bytes = 64u << 20;
+  a.options().write_stall_timeout = 500ms;
+  // b reads slowly: 100 ms per frame, well inside the stall window each time.
+  b.on_receive_hook = [&](const crypto::PublicKey&, const Bytes& p) {
+    if (p.size() == (1u << 20)) std::this_thread::sleep_for(100ms);
+  };
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  for (int i = 0; i < 24; ++i)
+    REQUIRE(a.t().Send(b.pk(), Bytes(1u << 20, static_cast<uint8_t>(i))).ok());
+  REQUIRE(WaitFor([&] { return b.Got(a.pk(), Bytes(1u << 20, 23)); }, 20s));
+  CHECK(a.t().stats().stalled_disconnects == 0);
+  CHECK(a.t().stats().send_disconnected_drops == 0);
   a.Stop();
   b.Stop();
 }

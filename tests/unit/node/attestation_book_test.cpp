@@ -144,3 +144,18 @@ TEST_CASE("attestations for heights outside the window are ignored", "[attestati
   b.Add(At(1001, 1));
   CHECK(b.book.heights_held() == 2);  // 1000 + 1024 and 1001
 }
+
+TEST_CASE("Wants tells the host, before any signature check, what Add would drop",
+          "[attestation][byzantine]") {
+  Book b;
+  b.local = 1000;
+  CHECK_FALSE(b.book.Wants(1000 - kAttestationWindow - 1, b.local));
+  CHECK_FALSE(b.book.Wants(1000 + 4 * kAttestationWindow + 1, b.local));
+  CHECK(b.book.Wants(1000, b.local));
+  // A certified, settled height is not wanted again.
+  b.Add(At(1000, 1));
+  b.Add(At(1000, 2));
+  CHECK(b.Own(At(1000, 0)).certified.size() == 1);
+  CHECK_FALSE(b.book.Wants(1000, b.local));
+  CHECK(b.book.Wants(1001, b.local));
+}

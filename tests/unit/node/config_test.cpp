@@ -1,8 +1,8 @@
+#include "node/config.h"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include "node/config.h"
 
 using namespace laurel;
 using namespace laurel::node;
@@ -24,10 +24,13 @@ const std::string kKey(64, 'a');
 }  // namespace
 
 TEST_CASE("a node config is read with relative paths resolved against its folder", "[config]") {
-  TempFile f("name = \"n1\"\ndata_dir = \"data\"\ngenesis = \"../g.json\"\nkey_file = \"k.key\"\n"
-             "[p2p]\nlisten = \"127.0.0.1:9100\"\npeers = [\"" + kKey + "@127.0.0.1:9101\"]\n"
-             "[rpc]\nlisten = \"127.0.0.1:9000\"\nthreads = 3\n"
-             "[consensus]\nround_timeout_ms = 2000\n");
+  TempFile f(
+      "name = \"n1\"\ndata_dir = \"data\"\ngenesis = \"../g.json\"\nkey_file = \"k.key\"\n"
+      "[p2p]\nlisten = \"127.0.0.1:9100\"\npeers = [\"" +
+      kKey +
+      "@127.0.0.1:9101\"]\n"
+      "[rpc]\nlisten = \"127.0.0.1:9000\"\nthreads = 3\n"
+      "[consensus]\nround_timeout_ms = 2000\n");
   auto c = LoadNodeConfig(f.path.string());
   REQUIRE(c.ok());
   CHECK(c->name == "n1");
@@ -48,7 +51,8 @@ TEST_CASE("a bad node config names what is wrong", "[config][badinput]") {
     CHECK(c.status().message().find("required") != std::string::npos);
   }
   {
-    TempFile f("data_dir = \"d\"\ngenesis = \"g\"\nkey_file = \"k\"\n[p2p]\npeers = [\"zz@h:1\"]\n");
+    TempFile f(
+        "data_dir = \"d\"\ngenesis = \"g\"\nkey_file = \"k\"\n[p2p]\npeers = [\"zz@h:1\"]\n");
     auto c = LoadNodeConfig(f.path.string());
     REQUIRE_FALSE(c.ok());
     CHECK(c.status().message().find("p2p.peers") != std::string::npos);
@@ -83,7 +87,8 @@ TEST_CASE("limits on the ports are read from [rpc.limits] and [p2p.limits]", "[c
                "tx_rate = 50\ntx_burst = 75.5\nblock_range_rate = 0.5\n"
                "max_commit_waits_per_client = 3\nwork_threads = 1\nwork_queue = 10\n"
                "[p2p.limits]\nhandshake_timeout_ms = 2000\nmax_pending_handshakes = 20\n"
-               "max_pending_handshakes_per_ip = 2\nreserved_peer_handshakes = 6\n");
+               "max_pending_handshakes_per_ip = 2\nreserved_peer_handshakes = 6\n"
+               "write_stall_timeout_ms = 0\n");
     auto c = LoadNodeConfig(f.path.string());
     INFO(c.status().ToString());
     REQUIRE(c.ok());
@@ -101,6 +106,7 @@ TEST_CASE("limits on the ports are read from [rpc.limits] and [p2p.limits]", "[c
     CHECK(c->p2p_limits.max_pending_handshakes == 20);
     CHECK(c->p2p_limits.max_pending_handshakes_per_ip == 2);
     CHECK(c->p2p_limits.reserved_peer_handshakes == 6);
+    CHECK(c->p2p_limits.write_stall_timeout_ms == 0);
   }
   for (const char* bad :
        {"[rpc.limits]\ntx_rate = 0\n", "[rpc.limits]\nmax_connections_per_ip = 0\n",

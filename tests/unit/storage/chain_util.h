@@ -40,16 +40,15 @@ inline Status CommitGenesis(Store& store, const ledger::Genesis& g) {
 }
 
 // Executes `txs` on top of the store's tip and commits them as the next block.
-inline Result<ledger::BlockResult> ExecuteAndCommit(Store& store, const ledger::Executor& exec,
-                                                    const ledger::Genesis& g,
-                                                    const Hash32& parent_id,
-                                                    std::vector<types::Tx> txs,
-                                                    Hash32* block_id_out = nullptr) {
+inline Result<ledger::BlockResult> ExecuteAndCommit(
+    Store& store, const ledger::Executor& exec, const ledger::Genesis& g, const Hash32& parent_id,
+    std::vector<types::Tx> txs, Hash32* block_id_out = nullptr,
+    Store::Durability durability = Store::Durability::kSynced) {
   const uint64_t height = store.Height() + 1;
   const ledger::BlockContext ctx{height, BlockTimeMs(g, height), store.StateRoot()};
   ledger::BlockResult result = exec.ExecuteBlock(store, ctx, txs);
   BlockRecord b = MakeBlockRecord(height, parent_id, ctx.time_ms, std::move(txs));
-  LAUREL_RETURN_IF_ERROR(store.CommitBlock(b, result));
+  LAUREL_RETURN_IF_ERROR(store.CommitBlock(b, result, durability));
   if (block_id_out) *block_id_out = b.block_id;
   return result;
 }

@@ -9,6 +9,7 @@
 // error.
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <string>
 
 #include "crypto/ed25519.h"
@@ -67,10 +68,23 @@ int main(int argc, char** argv) {
   }
   std::printf("resuming at height %llu\n", static_cast<unsigned long long>(tip) + 1);
   std::fflush(stdout);
+  // Like block sync: runs of up to 8 commits whose durability is deferred, then one sync.
+  std::mt19937_64 rng(seed);
+  uint64_t deferred_left = 0;
   for (;;) {
     const uint64_t h = store.Height() + 1;
+    if (deferred_left == 0 && rng() % 2 == 0) deferred_left = 1 + rng() % 8;
+    const auto durability = deferred_left > 0 ? storage::Store::Durability::kDeferred
+                                              : storage::Store::Durability::kSynced;
     auto r = storage::test::ExecuteAndCommit(store, exec, gen.genesis(), parent, gen.NextBlock(h),
-                                             &parent);
+                                             &parent, durability);
+    if (r.ok() && deferred_left > 0 && --deferred_left == 0) {
+      if (const Status st = store.Sync(); !st.ok()) {
+        std::fprintf(stderr, "sync %llu: %s\n", static_cast<unsigned long long>(h),
+                     st.ToString().c_str());
+        return 4;
+      }
+    }
     if (!r.ok()) {
       std::fprintf(stderr, "commit %llu: %s\n", static_cast<unsigned long long>(h),
                    r.status().ToString().c_str());
