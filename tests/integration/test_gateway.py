@@ -27,7 +27,6 @@ import ssl
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 from laurel_client import (Testnet, check, get_json, http, log, main_wrapper, parse_args,
                            wait_for)
@@ -287,10 +286,15 @@ def test_tls(net, laurel, work):
     ctx = ssl.create_default_context(cafile=cert)
 
     def get_tls(path):
-        with urllib.request.urlopen(https + path, context=ctx, timeout=5) as r:
-            return json.loads(r.read())
+        return get_json(https + path, context=ctx)
 
     check(get_tls("/v1/status")["chain_id"] == CHAIN, "HTTPS status")
+    # The private check over HTTPS from the Python client too.
+    st, b = http("POST", https + "/v1/verify/status",
+                 json.dumps({"credential_id": "city-fed/M/2026/000043", "card_digest": "0" * 64,
+                             "issuer_id": "city-fed", "key_version": 1}).encode(), JSON,
+                 context=ctx)
+    check(st == 200 and b.get("reason") == "DIGEST_MISMATCH", f"HTTPS verify/status: {st} {b}")
     r = laurel("status", "--rpc", https, "--cacert", cert)
     check(CHAIN in r.stdout, f"laurel status over HTTPS: {r.stdout}")
     r = laurel("verify", "--rpc", https, "--cacert", cert, "--file", "zhang.lc1")
