@@ -136,12 +136,12 @@ Result<AuditBlock> AuditBlockFromProto(const v1::ChainBlock& m) {
 
 class ChainAuditor::Impl {
  public:
-  Impl(ledger::Genesis genesis, unsigned threads)
+  Impl(ledger::Genesis genesis, unsigned threads, std::unique_ptr<storage::Store> store)
       : genesis_(std::move(genesis)),
         genesis_block_(cs::GenesisBlock(0, genesis_.chain_id)),
         executor_(genesis_.chain_id,
                   [this](const types::Tx& tx, const Hash32&) { return AlreadyVerified(tx); }),
-        store_(storage::NewMemoryStore()) {
+        store_(store ? std::move(store) : storage::NewMemoryStore()) {
     threads_ = std::max(1u, threads);
     for (unsigned i = 0; i < threads_ + 1; ++i) {
       checkers_.push_back(std::make_unique<MemoChecker>());
@@ -197,6 +197,56 @@ class ChainAuditor::Impl {
                             std::to_string(pending_.back())};
   }
 
+  Status ResumeAt(const AuditResumePoint& p) {
+    if (next_height_ != 0) return Status::Corruption("the audit has already started");
+    if (store_->Height() != p.height) {
+      return Status::Corruption("the audit state is at height " + std::to_string(store_->Height()) +
+                                ", the checkpoint at " + std::to_string(p.height));
+    }
+    auto block = store_->GetBlock(p.height);
+    if (!block.ok() || !block->has_value()) {
+      return Status::Corruption("the audit state holds no block at height " +
+                                std::to_string(p.height));
+    }
+    if ((*block)->block_id != p.block_id) {
+      return Status::Corruption("the audit state's block at height " + std::to_string(p.height) +
+                                " is " + Hex((*block)->block_id) + ", the checkpoint says " +
+                                Hex(p.block_id));
+    }
+    if (store_->StateRoot() != p.state_root) {
+      return Status::Corruption("the audit state's root is " + Hex(store_->StateRoot()) +
+                                ", the checkpoint says " + Hex(p.state_root));
+    }
+    auto gov = ledger::ReadGovernance(*store_);
+    if (!gov) return Status::Corruption("the audit state has no governance record");
+    {
+      std::lock_guard lock(epochs_mu_);
+      epochs_.clear();
+      epoch_base_ = p.epoch;
+    }
+    AddEpoch(node::Epoch{p.epoch, p.epoch_start_height, p.epoch_root_id, gov->validators});
+    next_height_ = p.height + 1;
+    prev_id_ = p.block_id;
+    totals_ = p.totals;
+    totals_.height = p.height;
+    totals_.block_id = p.block_id;
+    totals_.state_root = p.state_root;
+    return Status::Ok();
+  }
+
+  AuditResumePoint ResumePoint() const {
+    AuditResumePoint p;
+    p.height = totals_.height;
+    p.block_id = totals_.block_id;
+    p.state_root = totals_.state_root;
+    const node::Epoch& e = epochs_.back()->epoch;
+    p.epoch = e.epoch;
+    p.epoch_start_height = e.start_height;
+    p.epoch_root_id = e.root_id;
+    p.totals = totals_;
+    return p;
+  }
+
   uint64_t next_height() const { return next_height_; }
   bool proof_pending() const { return !pending_.empty(); }
   const AuditTotals& totals() const { return totals_; }
@@ -233,7 +283,8 @@ class ChainAuditor::Impl {
   // The sets of `epoch` once the audit has reached it, else null.
   const EpochSets* Epoch(uint64_t epoch) const {
     std::lock_guard lock(epochs_mu_);
-    return epoch < epochs_.size() ? epochs_[epoch].get() : nullptr;
+    if (epoch < epoch_base_ || epoch - epoch_base_ >= epochs_.size()) return nullptr;
+    return epochs_[epoch - epoch_base_].get();
   }
 
   // The state-free checks of blocks [begin, end) with worker `w`'s validator sets.
@@ -422,7 +473,8 @@ class ChainAuditor::Impl {
   unsigned threads_ = 1;
   std::vector<std::unique_ptr<MemoChecker>> checkers_;  // one per worker, and Apply's
   mutable std::mutex epochs_mu_;
-  std::deque<std::unique_ptr<EpochSets>> epochs_;  // by epoch; appended by Apply only
+  std::deque<std::unique_ptr<EpochSets>> epochs_;  // by epoch from epoch_base_; Apply appends
+  uint64_t epoch_base_ = 0;                        // the first epoch held (above 0 after ResumeAt)
   ledger::Executor executor_;
   std::unique_ptr<storage::Store> store_;
   // The block being executed: its txs and which of them have verified signatures.
@@ -434,8 +486,11 @@ class ChainAuditor::Impl {
   AuditTotals totals_;
 };
 
-ChainAuditor::ChainAuditor(ledger::Genesis genesis, unsigned threads)
-    : impl_(std::make_unique<Impl>(std::move(genesis), threads)) {}
+ChainAuditor::ChainAuditor(ledger::Genesis genesis, unsigned threads,
+                           std::unique_ptr<storage::Store> store)
+    : impl_(std::make_unique<Impl>(std::move(genesis), threads, std::move(store))) {}
+Status ChainAuditor::ResumeAt(const AuditResumePoint& p) { return impl_->ResumeAt(p); }
+AuditResumePoint ChainAuditor::ResumePoint() const { return impl_->ResumePoint(); }
 ChainAuditor::~ChainAuditor() = default;
 
 std::optional<AuditFailure> ChainAuditor::Check(

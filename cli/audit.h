@@ -68,10 +68,25 @@ bool FewCertificates(const AuditTotals& t);
 // (hash sizes, counts, unknown result codes, certificate fields).
 Result<AuditBlock> AuditBlockFromProto(const v1::ChainBlock& m);
 
+// Where a passed audit stopped, enough to continue from there (`laurel audit --checkpoint`):
+// the audited tip, the totals so far, and the epoch of the next height. The audit state itself
+// (the re-executed ledger) is the store the auditor ran on.
+struct AuditResumePoint {
+  uint64_t height = 0;
+  Hash32 block_id{};
+  Hash32 state_root{};
+  uint64_t epoch = 0;               // the epoch of height + 1
+  uint64_t epoch_start_height = 1;  // its first height
+  Hash32 epoch_root_id{};           // the block before it
+  AuditTotals totals;
+};
+
 class ChainAuditor {
  public:
-  // `genesis` must be valid (ledger::ValidateGenesis).
-  explicit ChainAuditor(ledger::Genesis genesis, unsigned threads = 2);
+  // `genesis` must be valid (ledger::ValidateGenesis). The audit state is re-executed into
+  // `store` (a fresh memory store when null; a RocksDB store to keep it for a checkpoint).
+  explicit ChainAuditor(ledger::Genesis genesis, unsigned threads = 2,
+                        std::unique_ptr<storage::Store> store = nullptr);
   ~ChainAuditor();
   ChainAuditor(const ChainAuditor&) = delete;
   ChainAuditor& operator=(const ChainAuditor&) = delete;
@@ -82,6 +97,13 @@ class ChainAuditor {
                                     const std::function<void(const AuditTotals&)>& progress = {});
   // At the end of the chain: a failure when blocks are still waiting for a commit proof.
   std::optional<AuditFailure> Finish() const;
+
+  // Continues a passed audit: `store` (given to the constructor) must hold exactly the state
+  // after p.height, with the block p.block_id there and the state root p.state_root;
+  // kCorruption naming the difference otherwise. Before the first Check().
+  Status ResumeAt(const AuditResumePoint& p);
+  // The resume point after the last checked height. Meaningful when !proof_pending().
+  AuditResumePoint ResumePoint() const;
 
   uint64_t next_height() const;
   // Whether some checked blocks are committed only by a descendant not yet seen.

@@ -1,23 +1,35 @@
 // laurel audit: download a node's chain and check all of it from genesis (cli/audit.h,
 // docs/auditor.md). Exit 0: AUDIT PASSED; 1: AUDIT FAILED at the first bad height (or the
 // node's genesis is not the pinned one, or too few state certificates with
-// --require-certificates); 2: usage, or the node cannot be reached.
+// --require-certificates, or the chain no longer extends the --checkpoint, or the --rpc nodes
+// differ at the compared height); 2: usage, or a node cannot be reached.
+//
+// --checkpoint FILE keeps the audited tip in FILE (JSON) and the re-executed state in
+// FILE.state/ (RocksDB); the next run checks that the node's block at the checkpoint's height
+// is the recorded one and audits only the heights after it. The state is copied to
+// FILE.state.work/ for the run (RocksDB's table files hard-linked, being immutable) and swapped
+// in only when the audit passes, so a failed run leaves the checkpoint as it was.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/audit.h"
 #include "cli/commands.h"
 #include "cli/http_client.h"
+#include "cli/net_tx.h"
 #include "laurel/v1/chain.pb.h"
 #include "ledger/genesis_io.h"
+#include "types/proto_json.h"
 
 namespace laurel::cli {
 namespace {
@@ -25,7 +37,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct AuditOptions {
-  std::string rpc;
+  std::vector<std::string> rpc;
+  std::string checkpoint;
   std::string genesis_file;
   bool json = false;
   uint32_t batch = 200;
@@ -63,7 +76,18 @@ Result<Fetched> FetchRange(HttpConn& conn, uint64_t from, uint32_t limit) {
 
 class Reporter {
  public:
-  Reporter(const AuditOptions& o, std::string url) : o_(o), url_(std::move(url)) {}
+  // With `sink`, the JSON summary goes there instead of stdout (several nodes, --json).
+  Reporter(const AuditOptions& o, std::string url, nlohmann::json* sink = nullptr)
+      : o_(o), url_(std::move(url)), sink_(sink) {}
+
+  // Prints (or stores) a --json summary.
+  void Emit(const nlohmann::json& j) const {
+    if (sink_ != nullptr) {
+      *sink_ = j;
+    } else {
+      std::cout << j.dump(2) << "\n";
+    }
+  }
 
   void Progress(const AuditTotals& t, uint64_t target) {
     const auto now = Clock::now();
@@ -100,7 +124,8 @@ class Reporter {
       } else if (few) {
         j["warning"] = few_text;
       }
-      std::cout << j.dump(2) << "\n";
+      if (resumed_from_) j["resumed_from_height"] = *resumed_from_;
+      Emit(j);
     } else if (failed) {
       std::printf("AUDIT FAILED: %s (--require-certificates)\n", few_text.c_str());
     } else {
@@ -118,10 +143,25 @@ class Reporter {
                     static_cast<unsigned long long>(t.epochs),
                     static_cast<unsigned long long>(t.epochs));
       }
+      if (resumed_from_ && t.height > *resumed_from_) {
+        std::printf(
+            "checkpoint: the chain extends the checkpoint at height %llu; heights "
+            "%llu..%llu audited in this run\n",
+            static_cast<unsigned long long>(*resumed_from_),
+            static_cast<unsigned long long>(*resumed_from_ + 1),
+            static_cast<unsigned long long>(t.height));
+      } else if (resumed_from_) {
+        std::printf(
+            "checkpoint: the chain extends the checkpoint at height %llu; nothing new "
+            "to audit\n",
+            static_cast<unsigned long long>(*resumed_from_));
+      }
       if (few) std::printf("WARNING: %s\n", few_text.c_str());
     }
     return failed ? kExitInvalid : kExitOk;
   }
+
+  void SetResumedFrom(uint64_t h) { resumed_from_ = h; }
 
   int Failed(const AuditFailure& f, const AuditTotals& t, const std::string& chain_id) const {
     if (o_.json) {
@@ -129,7 +169,7 @@ class Reporter {
       j["verdict"] = "FAILED";
       j["failed_height"] = f.height;
       j["reason"] = Printable(f.what);
-      std::cout << j.dump(2) << "\n";
+      Emit(j);
     } else {
       std::printf("AUDIT FAILED at height %llu: %s\n", static_cast<unsigned long long>(f.height),
                   Printable(f.what).c_str());
@@ -157,81 +197,337 @@ class Reporter {
 
   const AuditOptions& o_;
   std::string url_;
+  nlohmann::json* sink_ = nullptr;
+  std::optional<uint64_t> resumed_from_;
   Clock::time_point start_ = Clock::now();
   Clock::time_point last_ = Clock::now();
   uint64_t last_blocks_ = 0;
   uint64_t last_txs_ = 0;
 };
 
-int RunAudit(const AuditOptions& o) {
-  std::string url_text = o.rpc;
-  if (url_text.empty()) {
-    const char* env = std::getenv("LAUREL_RPC");
-    url_text = env != nullptr && *env != '\0' ? env : "http://127.0.0.1:8700";
+// ---- checkpoints ----------------------------------------------------------------------------
+
+namespace fs = std::filesystem;
+
+struct Checkpoint {
+  std::string chain_id;
+  AuditResumePoint point;
+};
+
+std::string StateDir(const std::string& file) { return file + ".state"; }
+std::string WorkDir(const std::string& file) { return file + ".state.work"; }
+
+Result<Hash32> HashOf(const nlohmann::json& j, const char* key, const std::string& file) {
+  if (!j.contains(key) || !j[key].is_string()) {
+    return Status::InvalidArgument(file + ": '" + key + "' is missing");
   }
+  auto h = HexDecode32(j[key].get<std::string>());
+  if (!h) return Status::InvalidArgument(file + ": '" + key + "' is not 64 hex characters");
+  return *h;
+}
+
+Result<uint64_t> U64Of(const nlohmann::json& j, const char* key, const std::string& file) {
+  if (!j.contains(key) || !j[key].is_number_unsigned()) {
+    return Status::InvalidArgument(file + ": '" + key + "' is not a non-negative integer");
+  }
+  return j[key].get<uint64_t>();
+}
+
+constexpr const char* kCheckpointFormat = "laurel-audit-checkpoint/1";
+
+// Reads FILE. kIoError when unreadable, kInvalidArgument when it is not a checkpoint.
+Result<Checkpoint> ReadCheckpoint(const std::string& file) {
+  LAUREL_ASSIGN_OR_RETURN(std::string text, ReadInput(file));
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || j.value("format", "") != kCheckpointFormat) {
+    return Status::InvalidArgument(file + " is not a " + std::string(kCheckpointFormat) + " file");
+  }
+  Checkpoint c;
+  c.chain_id = j.value("chain_id", "");
+  AuditResumePoint& p = c.point;
+  LAUREL_ASSIGN_OR_RETURN(p.height, U64Of(j, "height", file));
+  LAUREL_ASSIGN_OR_RETURN(p.block_id, HashOf(j, "block_id", file));
+  LAUREL_ASSIGN_OR_RETURN(p.state_root, HashOf(j, "state_root", file));
+  LAUREL_ASSIGN_OR_RETURN(p.epoch, U64Of(j, "epoch", file));
+  LAUREL_ASSIGN_OR_RETURN(p.epoch_start_height, U64Of(j, "epoch_start_height", file));
+  LAUREL_ASSIGN_OR_RETURN(p.epoch_root_id, HashOf(j, "epoch_root_id", file));
+  if (!j.contains("totals") || !j["totals"].is_object()) {
+    return Status::InvalidArgument(file + ": 'totals' is missing");
+  }
+  const auto& t = j["totals"];
+  LAUREL_ASSIGN_OR_RETURN(p.totals.blocks, U64Of(t, "blocks", file));
+  LAUREL_ASSIGN_OR_RETURN(p.totals.txs, U64Of(t, "txs", file));
+  LAUREL_ASSIGN_OR_RETURN(p.totals.certified, U64Of(t, "certified_heights", file));
+  LAUREL_ASSIGN_OR_RETURN(p.totals.epochs, U64Of(t, "epoch_changes", file));
+  LAUREL_ASSIGN_OR_RETURN(p.totals.last_certified, U64Of(t, "last_certified_height", file));
+  if (c.chain_id.empty() || p.height == 0 || p.totals.blocks != p.height + 1) {
+    return Status::InvalidArgument(file + ": inconsistent chain_id, height or totals");
+  }
+  return c;
+}
+
+std::string CheckpointJson(const std::string& chain_id, const std::string& url,
+                           const AuditResumePoint& p, const nlohmann::json& certificate) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  nlohmann::ordered_json j = {{"format", kCheckpointFormat},
+                              {"chain_id", chain_id},
+                              {"height", p.height},
+                              {"block_id", HexEncode(p.block_id)},
+                              {"state_root", HexEncode(p.state_root)},
+                              {"state_certificate", certificate},
+                              {"epoch", p.epoch},
+                              {"epoch_start_height", p.epoch_start_height},
+                              {"epoch_root_id", HexEncode(p.epoch_root_id)},
+                              {"totals",
+                               {{"blocks", p.totals.blocks},
+                                {"txs", p.totals.txs},
+                                {"certified_heights", p.totals.certified},
+                                {"epoch_changes", p.totals.epochs},
+                                {"last_certified_height", p.totals.last_certified}}},
+                              {"audited_from", url},
+                              {"audited_at", FormatUnixTime(static_cast<uint64_t>(now))}};
+  return j.dump(2) + "\n";
+}
+
+// A copy of a closed RocksDB folder: table files (.sst, never changed once written) are
+// hard-linked when the file system allows it, everything else copied.
+Status CopyStateFolder(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return Status::IoError("cannot create " + to + ": " + ec.message());
+  for (const auto& e : fs::directory_iterator(from, ec)) {
+    if (!e.is_regular_file()) continue;
+    const fs::path dst = fs::path(to) / e.path().filename();
+    std::error_code link_ec;
+    if (e.path().extension() == ".sst") fs::create_hard_link(e.path(), dst, link_ec);
+    if (e.path().extension() != ".sst" || link_ec) {
+      fs::copy_file(e.path(), dst, fs::copy_options::overwrite_existing, ec);
+      if (ec) return Status::IoError("cannot copy " + e.path().string() + ": " + ec.message());
+    }
+  }
+  if (ec) return Status::IoError("cannot read " + from + ": " + ec.message());
+  return Status::Ok();
+}
+
+// ---- one node ---------------------------------------------------------------------------------
+
+// What one node's audit found, for comparing several.
+struct NodeAudit {
+  int exit = kExitUsage;
+  std::string url;
+  bool reached_target = false;
+  uint64_t target = 0;
+  Hash32 block_id{};    // at `target`
+  Hash32 state_root{};  // at `target`
+};
+
+// Audits the node at `url_text` up to `to` (the node's tip when nullopt). With `checkpoint`
+// (one node only), resumes from and updates it.
+NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::optional<uint64_t> to,
+                    nlohmann::json* sink) {
+  NodeAudit out;
+  out.url = url_text;
   auto url = ParseUrl(url_text);
-  if (!url.ok()) return Fail(kExitUsage, url.status());
-  Reporter report(o, url->text);
+  if (!url.ok()) {
+    out.exit = Fail(kExitUsage, url.status());
+    return out;
+  }
+  Reporter report(o, url->text, sink);
   HttpConn conn(*url);
 
   // Genesis: the node's document, checked against the pinned file when one is given.
   auto doc = conn.Do("GET", "/v1/genesis", {}, {});
-  if (!doc.ok()) return Fail(kExitUsage, doc.status());
+  if (!doc.ok()) {
+    out.exit = Fail(kExitUsage, doc.status());
+    return out;
+  }
   if (doc->status != 200) {
-    return Fail(kExitUsage, url->text + "/v1/genesis: HTTP " + std::to_string(doc->status));
+    out.exit = Fail(kExitUsage, url->text + "/v1/genesis: HTTP " + std::to_string(doc->status));
+    return out;
   }
   AuditTotals none;
   auto node_genesis = ledger::ParseGenesisJson(doc->body);
   if (!node_genesis.ok()) {
-    return report.Failed(
+    out.exit = report.Failed(
         {0, "the node's genesis document is invalid: " + node_genesis.status().message()}, none,
         "");
+    return out;
   }
   ledger::Genesis genesis = *node_genesis;
   if (!o.genesis_file.empty()) {
     auto pinned = ledger::LoadGenesis(o.genesis_file);
-    if (!pinned.ok()) return Fail(kExitUsage, pinned.status());
+    if (!pinned.ok()) {
+      out.exit = Fail(kExitUsage, pinned.status());
+      return out;
+    }
     auto a = ledger::GenesisToJson(*pinned);
     auto b = ledger::GenesisToJson(*node_genesis);
     if (!a.ok() || !b.ok() || *a != *b) {
-      return report.Failed(
+      out.exit = report.Failed(
           {0, "the node's genesis (chain " + node_genesis->chain_id + ") differs from " +
                   o.genesis_file + " (chain " + pinned->chain_id + ")"},
           none, pinned->chain_id);
+      return out;
     }
     genesis = std::move(pinned).value();
   }
   const std::string chain_id = genesis.chain_id;
-  ChainAuditor auditor(std::move(genesis), o.threads);
+
+  // The checkpoint: read it, check the node's chain still extends it, and prepare the state.
+  std::optional<Checkpoint> checkpoint;
+  std::unique_ptr<storage::Store> store;
+  const std::string& file = o.checkpoint;
+  if (!file.empty()) {
+    std::error_code ec;
+    fs::remove_all(WorkDir(file), ec);  // left by an interrupted run
+    if (fs::exists(file)) {
+      auto c = ReadCheckpoint(file);
+      if (!c.ok()) {
+        out.exit = Fail(kExitUsage, c.status());
+        return out;
+      }
+      if (c->chain_id != chain_id) {
+        out.exit =
+            report.Failed({0, "the checkpoint " + file + " is of chain " +
+                                  Printable(c->chain_id, 100) + ", the node's is " + chain_id},
+                          none, chain_id);
+        return out;
+      }
+      const uint64_t h = c->point.height;
+      auto got = FetchRange(conn, h, 1);
+      if (!got.ok()) {
+        out.exit = Fail(kExitUsage, got.status());
+        return out;
+      }
+      if (got->range.tip_height() < h) {
+        out.exit = Fail(kExitUsage, "the node at " + url->text + " is at height " +
+                                        std::to_string(got->range.tip_height()) +
+                                        ", below the checkpoint's " + std::to_string(h) +
+                                        "; audit a node that has caught up");
+        return out;
+      }
+      std::string node_block;
+      if (got->undecodable.empty() && got->range.blocks_size() > 0 &&
+          got->range.blocks(0).block().meta().height() == h) {
+        node_block = HexEncode(ToBytes(got->range.blocks(0).block().meta().block_id()));
+      }
+      if (node_block != HexEncode(c->point.block_id)) {
+        out.exit =
+            report.Failed({h, "the chain does not extend the checkpoint " + file +
+                                  ": the node's block at "
+                                  "height " +
+                                  std::to_string(h) + " is " +
+                                  (node_block.empty() ? std::string("not served") : node_block) +
+                                  ", the checkpoint recorded " + HexEncode(c->point.block_id) +
+                                  " (history rewritten, or the checkpoint altered)"},
+                          none, chain_id);
+        return out;
+      }
+      if (!fs::is_directory(StateDir(file))) {
+        out.exit =
+            Fail(kExitUsage, "the checkpoint's audit state " + StateDir(file) +
+                                 " is missing; remove " + file + " to audit from genesis again");
+        return out;
+      }
+      if (Status st = CopyStateFolder(StateDir(file), WorkDir(file)); !st.ok()) {
+        out.exit = Fail(kExitUsage, st);
+        return out;
+      }
+      checkpoint = std::move(c).value();
+    } else {
+      fs::remove_all(StateDir(file), ec);  // a state without its checkpoint file is of no use
+    }
+    auto opened = storage::OpenRocksStore(WorkDir(file));
+    if (!opened.ok()) {
+      out.exit =
+          Fail(kExitUsage, "audit state " + WorkDir(file) + ": " + opened.status().ToString());
+      return out;
+    }
+    store = std::move(opened).value();
+  }
+  auto auditor = std::make_unique<ChainAuditor>(std::move(genesis), o.threads, std::move(store));
+  // Drops the work copy of the state on every way out but the one that keeps it.
+  bool keep_work = false;
+  struct WorkCleanup {
+    const std::string* file;
+    bool* keep;
+    std::unique_ptr<ChainAuditor>* auditor;
+    ~WorkCleanup() {
+      if (file->empty() || *keep) return;
+      auditor->reset();
+      std::error_code ec;
+      fs::remove_all(WorkDir(*file), ec);
+    }
+  } cleanup{&file, &keep_work, &auditor};
+  if (checkpoint) {
+    if (Status st = auditor->ResumeAt(checkpoint->point); !st.ok()) {
+      out.exit = report.Failed(
+          {checkpoint->point.height,
+           "the checkpoint " + file + " does not match its audit state: " + st.message()},
+          none, chain_id);
+      return out;
+    }
+    report.SetResumedFrom(checkpoint->point.height);
+  }
 
   // Blocks: one request in flight while the previous batch is checked.
   auto fetch = [&conn, batch = o.batch](uint64_t from) { return FetchRange(conn, from, batch); };
-  std::future<Result<Fetched>> next = std::async(std::launch::async, fetch, uint64_t{0});
+  std::future<Result<Fetched>> next = std::async(std::launch::async, fetch, auditor->next_height());
   std::optional<uint64_t> target;
   uint64_t tip = 0;
+  nlohmann::json tip_certificate;  // the state certificate of the last audited height, or null
+  auto progress = [&](const AuditTotals& t) {
+    report.Progress(t, target.value_or(0));
+    if (target && t.height == *target) {
+      out.reached_target = true;
+      out.block_id = t.block_id;
+      out.state_root = t.state_root;
+    }
+  };
   for (;;) {
     auto got = next.get();
-    if (!got.ok()) return Fail(kExitUsage, got.status());
-    const uint64_t from = auditor.next_height();
+    if (!got.ok()) {
+      out.exit = Fail(kExitUsage, got.status());
+      return out;
+    }
+    const uint64_t from = auditor->next_height();
     if (!got->undecodable.empty()) {
-      return report.Failed({from, got->undecodable}, auditor.totals(), chain_id);
+      out.exit = report.Failed({from, got->undecodable}, auditor->totals(), chain_id);
+      return out;
     }
     const v1::BlockRange& range = got->range;
     tip = range.tip_height();
     if (!target) {
-      if (o.to && *o.to > tip) {
-        return Fail(kExitUsage, "--to " + std::to_string(*o.to) + " is above the node's tip " +
-                                    std::to_string(tip));
+      if (to && *to > tip) {
+        out.exit = Fail(kExitUsage, "--to " + std::to_string(*to) + " is above the tip " +
+                                        std::to_string(tip) + " of " + url->text);
+        return out;
       }
-      target = o.to.value_or(tip);
+      target = to.value_or(tip);
+      out.target = *target;
+      if (checkpoint && *target < from) {
+        // Nothing new to audit (or --to at or below the checkpoint).
+        if (*target == checkpoint->point.height) {
+          out.reached_target = true;
+          out.block_id = checkpoint->point.block_id;
+          out.state_root = checkpoint->point.state_root;
+        }
+        break;
+      }
     }
     if (range.blocks_size() == 0) {
       if (from <= *target) {
-        return report.Failed(
+        out.exit = report.Failed(
             {from, "the node serves no block at this height (tip " + std::to_string(tip) + ")"},
-            auditor.totals(), chain_id);
+            auditor->totals(), chain_id);
+        return out;
       }
-      if (auto f = auditor.Finish()) return report.Failed(*f, auditor.totals(), chain_id);
+      if (auto f = auditor->Finish()) {
+        out.exit = report.Failed(*f, auditor->totals(), chain_id);
+        return out;
+      }
       break;
     }
     std::vector<AuditBlock> blocks;
@@ -242,24 +538,162 @@ int RunAudit(const AuditOptions& o) {
       if (h > *target && from <= *target) break;
       auto ab = AuditBlockFromProto(m);
       if (!ab.ok()) {
-        return report.Failed({h, "malformed block record: " + ab.status().message()},
-                             auditor.totals(), chain_id);
+        out.exit = report.Failed({h, "malformed block record: " + ab.status().message()},
+                                 auditor->totals(), chain_id);
+        return out;
       }
       blocks.push_back(std::move(ab).value());
     }
     const uint64_t after = range.next_height();
     const bool more = after <= *target;
     if (more) next = std::async(std::launch::async, fetch, after);
-    auto failure = auditor.Check(std::move(blocks),
-                                 [&](const AuditTotals& t) { report.Progress(t, *target); });
+    auto failure = auditor->Check(std::move(blocks), progress);
     if (failure) {
       if (next.valid()) (void)next.wait();
-      return report.Failed(*failure, auditor.totals(), chain_id);
+      out.exit = report.Failed(*failure, auditor->totals(), chain_id);
+      return out;
     }
-    if (auditor.next_height() > *target && !auditor.proof_pending()) break;
-    if (!more) next = std::async(std::launch::async, fetch, auditor.next_height());
+    for (const auto& m : range.blocks()) {
+      if (m.block().meta().height() != auditor->totals().height) continue;
+      tip_certificate =
+          m.has_state_certificate()
+              ? nlohmann::json::parse(types::MessageToJson(m.state_certificate(), false))
+              : nlohmann::json();
+    }
+    if (auditor->next_height() > *target && !auditor->proof_pending()) break;
+    if (!more) next = std::async(std::launch::async, fetch, auditor->next_height());
   }
-  return report.Passed(auditor.totals(), chain_id);
+  out.exit = report.Passed(auditor->totals(), chain_id);
+  if (out.exit != kExitOk || file.empty()) return out;
+
+  // Passed: the work state becomes the checkpoint's, then the file records it.
+  const AuditResumePoint point = auditor->ResumePoint();
+  if (checkpoint && point.height == checkpoint->point.height) return out;  // nothing new
+  auditor.reset();                                                         // closes the state
+  std::error_code ec;
+  const std::string old_dir = StateDir(file) + ".old";
+  fs::remove_all(old_dir, ec);
+  if (fs::exists(StateDir(file))) fs::rename(StateDir(file), old_dir, ec);
+  if (!ec) fs::rename(WorkDir(file), StateDir(file), ec);
+  if (ec) {
+    out.exit =
+        Fail(kExitUsage, "cannot keep the audit state in " + StateDir(file) + ": " + ec.message());
+    return out;
+  }
+  keep_work = true;
+  fs::remove_all(old_dir, ec);
+  if (Status st = WriteOutput(file, CheckpointJson(chain_id, url->text, point, tip_certificate));
+      !st.ok()) {
+    out.exit = Fail(kExitUsage, st);
+    return out;
+  }
+  if (!o.json) {
+    std::printf("checkpoint: %s now records height %llu, block id %s\n", file.c_str(),
+                static_cast<unsigned long long>(point.height), HexEncode(point.block_id).c_str());
+  }
+  return out;
+}
+
+// The lowest tip of the nodes (GET /v1/status), the height several nodes are compared at.
+Result<uint64_t> LowestTip(const std::vector<std::string>& urls) {
+  std::optional<uint64_t> lowest;
+  for (const std::string& u : urls) {
+    auto url = ParseUrl(u);
+    if (!url.ok()) return url.status();
+    HttpConn conn(*url);
+    LAUREL_ASSIGN_OR_RETURN(HttpResponse r, conn.Do("GET", "/v1/status", {}, {}));
+    const auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (r.status != 200 || !j.is_object() || !j.contains("height")) {
+      return Status::Unavailable(u + "/v1/status: HTTP " + std::to_string(r.status));
+    }
+    uint64_t h = 0;
+    if (j["height"].is_string()) {
+      h = std::strtoull(j["height"].get<std::string>().c_str(), nullptr, 10);
+    } else if (j["height"].is_number_unsigned()) {
+      h = j["height"].get<uint64_t>();
+    }
+    lowest = lowest ? std::min(*lowest, h) : h;
+  }
+  return lowest.value_or(0);
+}
+
+int RunAudit(const AuditOptions& o) {
+  std::vector<std::string> urls = o.rpc;
+  if (urls.empty()) {
+    const char* env = std::getenv("LAUREL_RPC");
+    urls.push_back(env != nullptr && *env != '\0' ? env : "http://127.0.0.1:8700");
+  }
+  if (urls.size() == 1) return AuditNode(o, urls[0], o.to, nullptr).exit;
+  if (!o.checkpoint.empty()) {
+    return Fail(kExitUsage, "--checkpoint audits one node; give one --rpc");
+  }
+  // Several nodes: each audited on its own to one height, then their tips compared.
+  std::optional<uint64_t> to = o.to;
+  if (!to) {
+    auto lowest = LowestTip(urls);
+    if (!lowest.ok()) return Fail(kExitUsage, lowest.status());
+    to = *lowest;
+  }
+  std::vector<NodeAudit> audits;
+  std::vector<nlohmann::json> summaries(urls.size());
+  int worst = kExitOk;
+  for (size_t i = 0; i < urls.size(); ++i) {
+    if (!o.json) std::printf("node %s:\n", urls[i].c_str());
+    std::fflush(stdout);
+    audits.push_back(AuditNode(o, urls[i], to, o.json ? &summaries[i] : nullptr));
+    worst = std::max(worst, audits.back().exit);
+  }
+  // The tips compared: the most common (block id, state root); the others are named.
+  std::map<std::pair<std::string, std::string>, size_t> votes;
+  for (const NodeAudit& a : audits) {
+    if (a.exit == kExitOk && a.reached_target) {
+      ++votes[{HexEncode(a.block_id), HexEncode(a.state_root)}];
+    }
+  }
+  std::pair<std::string, std::string> majority;
+  size_t best = 0;
+  for (const auto& [tip, n] : votes) {
+    if (n > best) {
+      best = n;
+      majority = tip;
+    }
+  }
+  std::vector<std::string> differing;
+  std::vector<std::string> lines;
+  for (const NodeAudit& a : audits) {
+    if (a.exit != kExitOk || !a.reached_target) continue;
+    const std::pair<std::string, std::string> tip{HexEncode(a.block_id), HexEncode(a.state_root)};
+    if (tip != majority) {
+      differing.push_back(a.url);
+      lines.push_back("  " + a.url + ": block id " + tip.first + ", state root " + tip.second);
+    }
+  }
+  const bool agree = differing.empty() && worst == kExitOk && best == audits.size();
+  if (o.json) {
+    nlohmann::json j = {{"height", *to},
+                        {"nodes", summaries},
+                        {"agree", agree},
+                        {"block_id", majority.first},
+                        {"state_root", majority.second},
+                        {"differing", differing}};
+    std::cout << j.dump(2) << "\n";
+  } else if (!differing.empty()) {
+    std::printf(
+        "NODES DIFFER at height %llu: %zu of %zu nodes have block id %s, state root %s; "
+        "differing:\n",
+        static_cast<unsigned long long>(*to), best, audits.size(), majority.first.c_str(),
+        majority.second.c_str());
+    for (const auto& l : lines) std::printf("%s\n", l.c_str());
+  } else if (agree) {
+    std::printf("NODES AGREE at height %llu: %zu nodes, block id %s, state root %s\n",
+                static_cast<unsigned long long>(*to), audits.size(), majority.first.c_str(),
+                majority.second.c_str());
+  } else {
+    std::printf("NODES NOT COMPARED in full at height %llu: an audit above did not pass\n",
+                static_cast<unsigned long long>(*to));
+  }
+  if (!differing.empty()) return kExitInvalid;
+  return worst;
 }
 
 }  // namespace
@@ -271,13 +705,21 @@ void RegisterAuditCommands(CLI::App& app, CommandRun& run) {
       "Check a node's whole chain from genesis: hash links, block ids, proposer signatures, "
       "commit proofs, tx signatures, re-execution of every block against the stored results "
       "and the state certificates (docs/auditor.md). Exit 0 passed, 1 failed, 2 unreachable.");
-  cmd->add_option("--rpc", o->rpc, "node URL (default: $LAUREL_RPC, else http://127.0.0.1:8700)");
+  cmd->add_option("--rpc", o->rpc,
+                  "node URL (default: $LAUREL_RPC, else http://127.0.0.1:8700); repeat it to "
+                  "audit several nodes to one height and compare their tips");
+  cmd->add_option("--checkpoint", o->checkpoint,
+                  "keep the audited tip in FILE (and the audit state in FILE.state/); next time, "
+                  "check the chain still extends it and audit only the heights after it");
+  AddCaCertOption(cmd);
   cmd->add_option("--genesis", o->genesis_file,
                   "the genesis file to trust; the node's must be identical (default: the "
                   "node's own genesis)");
   cmd->add_flag("--json", o->json, "print a JSON summary instead of the verdict line");
   cmd->add_option("--batch", o->batch, "blocks per request (1-1000)")->check(CLI::Range(1, 1000));
-  cmd->add_option("--to", o->to, "stop at this height (default: the node's tip at the start)");
+  cmd->add_option("--to", o->to,
+                  "stop at this height (default: the node's tip at the start; with several "
+                  "--rpc, the lowest of their tips)");
   cmd->add_option("--threads", o->threads, "signature-checking threads (1-16)")
       ->check(CLI::Range(1, 16));
   cmd->add_flag("--require-certificates", o->require_certificates,

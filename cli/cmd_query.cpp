@@ -1,17 +1,26 @@
 // laurel verify, history, status: read-only questions to a node.
 //
-// verify is the gate's check: POST /v1/verify with the card text (given, read from a file, or
-// scanned from a QR code PNG); the first output line is "VALID <credential_id> ..." or
-// "REFUSED <REASON>: <message>", and the exit code is 0 or 1 accordingly.
+// verify is the gate's check of a card (given, read from a file, or scanned from a QR code PNG).
+// By default it is private (docs/gate.md): the card is decoded and its signature checked here
+// with the issuer's key from GET /v1/issuers/{id}, and the node is asked only about the
+// credential id and the card digest (POST /v1/verify/status), so that the holder's name and
+// member number never leave this machine. --send-card sends the whole card (POST /v1/verify).
+// Either way the first output line is "VALID <credential_id> ..." or "REFUSED <REASON>:
+// <message>" with the same reasons and messages, and the exit code is 0 or 1 accordingly.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "cli/net_tx.h"
 #include "cli/qr.h"
+#include "laurel/v1/api.pb.h"
+#include "ledger/verify.h"
+#include "types/card.h"
 
 namespace laurel::cli {
 namespace {
@@ -29,6 +38,7 @@ struct VerifyOptions {
   std::optional<std::string> qr;
   std::optional<std::string> at;      // a past moment: the state then
   std::optional<uint64_t> height;     // a past height: the state then
+  bool send_card = false;
 };
 
 Result<std::string> CardTextOf(const VerifyOptions& o) {
@@ -117,6 +127,134 @@ void PrintVerdict(const Json& j) {
   std::cout << s.str() << std::flush;
 }
 
+// ---- the private check (docs/gate.md, "Private online verification") ----
+
+types::CredentialType TypeFromApi(const std::string& name) {
+  for (const auto t : {types::CredentialType::kMember, types::CredentialType::kModelWorker}) {
+    if (name == types::CredentialTypeName(t)) return t;
+  }
+  return types::CredentialType::kUnspecified;
+}
+
+types::Level LevelFromApi(const std::string& name) {
+  for (uint8_t i = 1; i <= 5; ++i) {
+    const auto l = static_cast<types::Level>(i);
+    if (name == types::LevelName(l)) return l;
+  }
+  return types::Level::kUnspecified;
+}
+
+std::optional<ledger::VerifyReason> ReasonFromApi(const std::string& name) {
+  for (uint8_t i = 0; i <= ledger::kMaxVerifyReason; ++i) {
+    const auto r = static_cast<ledger::VerifyReason>(i);
+    if (name == ledger::VerifyReasonName(r)) return r;
+  }
+  return std::nullopt;
+}
+
+// The card as the API's CardView prints it (what POST /v1/verify would have returned).
+Json CardJson(const types::CardBody& b) {
+  v1::CardView v;
+  v.set_credential_id(b.credential_id);
+  v.set_issuer_id(b.issuer_id);
+  v.set_key_version(b.key_version);
+  v.set_type(static_cast<v1::CredentialType>(b.type));
+  v.set_level(static_cast<v1::Level>(b.level));
+  v.set_holder_name(b.holder_name);
+  v.set_member_no(b.member_no);
+  v.set_valid_from(b.valid_from);
+  v.set_valid_until(b.valid_until);
+  v.set_chain_id(b.chain_id);
+  return Json::parse(types::MessageToJson(v, false));
+}
+
+// An issuer's keys by version from GET /v1/issuers/{id}: nullopt for 404 (unknown issuer);
+// other failures are errors.
+Result<std::optional<std::map<uint32_t, Bytes>>> IssuerKeys(RpcClient& c, const std::string& id) {
+  auto j = c.Get("/v1/issuers/" + UrlEscape(id));
+  if (!j.ok()) {
+    if (j.status().code() == StatusCode::kInvalidArgument &&
+        j.status().message().rfind("NOT_FOUND", 0) == 0) {
+      return std::optional<std::map<uint32_t, Bytes>>();
+    }
+    return j.status();
+  }
+  std::map<uint32_t, Bytes> keys;
+  if (j->contains("keys") && (*j)["keys"].is_array()) {
+    for (const auto& k : (*j)["keys"]) {
+      const auto version = JsonU64(k, "key_version");
+      auto pub = HexDecode(JsonStr(k, "public_key"));
+      if (!version || *version > UINT32_MAX || !pub || pub->size() != 32) {
+        return Status::Unavailable("node at " + c.url() + " answered GET /v1/issuers/" + id +
+                                   " with a malformed key");
+      }
+      keys[static_cast<uint32_t>(*version)] = std::move(*pub);
+    }
+  }
+  return std::optional<std::map<uint32_t, Bytes>>(std::move(keys));
+}
+
+// The private check; the answer in the shape of POST /v1/verify's (VerifyResponse), with the
+// card fields filled in here, never sent.
+Result<Json> CheckPrivately(RpcClient& c, Node& node, const std::string& code) {
+  LAUREL_ASSIGN_OR_RETURN(Json status, node.Status());
+  const std::string chain_id = JsonStr(status, "chain_id");
+  std::optional<Status> lookup_error;
+  const ledger::CardCheck check = ledger::CheckCardOffline(
+      chain_id, code, [&](const std::string& id) -> std::optional<std::map<uint32_t, Bytes>> {
+        auto keys = IssuerKeys(c, id);
+        if (!keys.ok()) {
+          lookup_error = keys.status();
+          return std::map<uint32_t, Bytes>{};
+        }
+        return *keys;
+      });
+  if (lookup_error) return *lookup_error;
+  if (!check.result.valid()) {
+    // Refused before the node is asked anything about the card.
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    Json out = {{"valid", false},
+                {"reason", ledger::VerifyReasonName(check.result.reason)},
+                {"message", check.result.message},
+                {"height", status.contains("height") ? status["height"] : Json("0")},
+                {"time", std::to_string(now)},
+                {"chain_id", chain_id},
+                {"ready", status.value("ready", false)},
+                {"block_time_ms",
+                 status.contains("last_block_time_ms") ? status["last_block_time_ms"] : Json("0")}};
+    return out;
+  }
+  const types::CardBody& b = *check.result.card;
+  LAUREL_ASSIGN_OR_RETURN(Json j,
+                          c.PostJson("/v1/verify/status", {{"credential_id", b.credential_id},
+                                                           {"card_digest", HexEncode(check.digest)},
+                                                           {"issuer_id", b.issuer_id},
+                                                           {"key_version", b.key_version}}));
+  const auto reason = ReasonFromApi(JsonStr(j, "reason"));
+  if (!reason || !j.contains("valid") || !j["valid"].is_boolean()) {
+    return Status::Unavailable("node at " + c.url() +
+                               " answered /v1/verify/status without a "
+                               "valid and a known reason: " +
+                               Printable(j.dump(), 300));
+  }
+  std::optional<ledger::RecordFields> fields;
+  if (j.contains("credential") && j["credential"].is_object()) {
+    const Json& cred = j["credential"];
+    fields = ledger::RecordFields{TypeFromApi(JsonStr(cred, "type")),
+                                  LevelFromApi(JsonStr(cred, "level")),
+                                  JsonU64Or0(cred, "valid_from"), JsonU64Or0(cred, "valid_until")};
+  }
+  if (auto over = ledger::RecordMismatchOverride(b, *reason, fields)) {
+    j["valid"] = false;
+    j["reason"] = ledger::VerifyReasonName(over->first);
+    j["message"] = over->second;
+  }
+  j["card"] = CardJson(b);
+  return j;
+}
+
 int RunVerify(const VerifyOptions& o) {
   auto text = CardTextOf(o);
   if (!text.ok()) return Fail(kExitUsage, text.status());
@@ -129,16 +267,20 @@ int RunVerify(const VerifyOptions& o) {
   auto c = node.Get();
   if (!c.ok()) return FailFor(c.status());
   if (o.at && o.height) return Fail(kExitUsage, "give --at or --height, not both");
+  // A past moment is an investigation, not a gate: it is asked with the card
+  // (POST /v1/verify?height=|at=); the present is checked privately unless --send-card.
+  const bool past = o.at || o.height;
   std::string target = "/v1/verify";
   if (o.height) target += "?height=" + std::to_string(*o.height);
   if (o.at) target += "?at=" + UrlEscape(*o.at);
-  auto j = (*c)->PostJson(target, {{"code", code}});
+  auto j = (o.send_card || past) ? (*c)->PostJson(target, {{"code", code}})
+                                 : CheckPrivately(**c, node, code);
   // As for every node error (docs/cli.md, exit codes): a 4xx answer is 1, an unreachable node
   // or a 5xx is 2.
   if (!j.ok()) return FailFor(j.status());
   if (!j->contains("valid") || !(*j)["valid"].is_boolean()) {
-    return Fail(kExitUsage, "node at " + o.net.rpc + " answered /v1/verify without 'valid': " +
-                                j->dump().substr(0, 300));
+    return Fail(kExitUsage,
+                "node at " + o.net.rpc + " answered without 'valid': " + j->dump().substr(0, 300));
   }
   if (o.net.json) {
     PrintJson(*j);
@@ -360,8 +502,13 @@ void RegisterQueryCommands(CLI::App& app, CommandRun& run) {
   verify->add_option("--qr", v->qr, "A PNG image of the card's QR code");
   verify->add_option("--at", v->at,
                      "Decide as of this moment: YYYY-MM-DD (UTC), an RFC 3339 time "
-                     "(2026-03-01T09:30:00+08:00) or unix seconds");
-  verify->add_option("--height", v->height, "Decide as of this ledger height");
+                     "(2026-03-01T09:30:00+08:00) or unix seconds (sends the card)");
+  verify->add_option("--height", v->height,
+                     "Decide as of this ledger height (sends the card)");
+  verify->add_flag("--send-card", v->send_card,
+                   "Send the whole card to the node (POST /v1/verify) instead of the private "
+                   "check (the default: signature checked here, only the credential id and card "
+                   "digest sent, POST /v1/verify/status)");
   AddNetOptions(verify, v->net);
   verify->callback([v, &run] { run = [v] { return RunVerify(*v); }; });
 

@@ -1,6 +1,8 @@
-// A minimal blocking HTTP/1.1 keep-alive client for the CLI and the benchmark tools: one request in flight
-// per connection, Content-Length bodies only (what laurel's RPC server sends). Loopback only
-// needs no TLS, no redirects and no chunked uploads. Not thread-safe: one Conn per thread.
+// A minimal blocking HTTP/1.1 keep-alive client for the CLI and the benchmark tools: one request
+// in flight per connection, Content-Length bodies only (what laurel's RPC server sends), no
+// redirects and no chunked uploads. http:// or https:// (OpenSSL, TLS 1.2 or later, the server's
+// certificate verified against $LAUREL_CACERT when set, else the system's CA store, and its
+// name or IP address checked). Not thread-safe: one Conn per thread.
 #pragma once
 
 #include <atomic>
@@ -15,9 +17,12 @@ struct Url {
   std::string host;  // dotted IPv4 (a host name is resolved by ParseUrl)
   int port = 0;
   std::string text;  // as given
+  bool tls = false;  // https://
+  std::string name;  // the host as given: the name (or IP) the certificate must carry
 };
 
-// "http://127.0.0.1:19700" or "http://localhost:8701" (an optional trailing '/').
+// "http://127.0.0.1:19700", "http://localhost:8701" or "https://node1.example.org" (an
+// optional trailing '/'; without a port, 80 for http and 443 for https).
 Result<Url> ParseUrl(std::string_view text);
 
 struct HttpResponse {
@@ -47,8 +52,14 @@ class HttpConn {
   void Close();
   Result<HttpResponse> DoOnce(const std::string& request);
 
+  Status Send(const char* data, size_t size);
+  // Bytes read into `buf`: > 0, or an error (a closed connection included).
+  Result<size_t> Recv(char* buf, size_t size);
+
   Url url_;
   std::atomic<int> fd_{-1};
+  void* ssl_ = nullptr;      // SSL* of the current connection over TLS
+  void* ssl_ctx_ = nullptr;  // SSL_CTX*, made at the first TLS connection
   std::string buf_;  // bytes read past the last response
 };
 

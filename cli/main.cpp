@@ -20,10 +20,10 @@ std::vector<std::string> GlobalFlagsLast(int argc, char** argv) {
   size_t i = 1;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--rpc" && i + 1 < args.size()) {
+    if ((a == "--rpc" || a == "--cacert") && i + 1 < args.size()) {
       moved.push_back(a);
       moved.push_back(args[++i]);
-    } else if (a.rfind("--rpc=", 0) == 0 || a == "--json") {
+    } else if (a.rfind("--rpc=", 0) == 0 || a.rfind("--cacert=", 0) == 0 || a == "--json") {
       moved.push_back(a);
     } else {
       break;

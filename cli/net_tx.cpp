@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -17,10 +18,18 @@ namespace {
 constexpr size_t kNonceSize = 16;
 }  // namespace
 
+void AddCaCertOption(CLI::App* cmd) {
+  cmd->add_option_function<std::string>(
+      "--cacert", [](const std::string& file) { ::setenv("LAUREL_CACERT", file.c_str(), 1); },
+      "PEM CA certificate(s) to trust for an https:// --rpc (default: $LAUREL_CACERT, else the "
+      "system's CA store)");
+}
+
 void AddNetOptions(CLI::App* cmd, NetOptions& o) {
   cmd->add_option("--rpc", o.rpc, "Node RPC URL (default: $LAUREL_RPC, else http://127.0.0.1:8700)")
       ->capture_default_str();
   cmd->add_flag("--json", o.json, "Print the node's JSON answer (one line), for scripts");
+  AddCaCertOption(cmd);
 }
 
 void AddTxOptions(CLI::App* cmd, TxOptions& o, const std::string& key_help) {

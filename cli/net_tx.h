@@ -30,6 +30,9 @@ struct NetOptions {
   bool json = false;
 };
 void AddNetOptions(CLI::App* cmd, NetOptions& o);
+// --cacert FILE: the PEM CA certificate(s) an https:// node's certificate must chain to (sets
+// $LAUREL_CACERT, which the HTTP client reads; default: the system's CA store).
+void AddCaCertOption(CLI::App* cmd);
 
 // --key (repeatable), --passphrase-file, --expires-in, --chain-id, --expires-at-height, --out,
 // --no-wait.

@@ -98,6 +98,222 @@ const char* VerifyReasonName(VerifyReason r) {
   return "UNKNOWN";
 }
 
+namespace {
+
+// VerifyCard's checks after the signature and the display fields, from "record on the ledger"
+// on. `b` is the signed card body when the caller has it (VerifyCard); without it (VerifyStatus)
+// the card's fields are not compared with the record (the gate does that).
+VerifyResult CheckRecord(const StateView& state, const IssuerRecord& issuer,
+                         const std::string& credential_id, const std::string& issuer_id,
+                         uint32_t key_version, const Hash32& digest, const types::CardBody* b,
+                         uint64_t now_unix_s, VerifyResult r) {
+  r.credential = ReadCredential(state, credential_id);
+  if (!r.credential || r.credential->issuer_id != issuer_id) {
+    const bool foreign = r.credential.has_value();
+    r.credential.reset();
+    return Refuse(std::move(r), VerifyReason::kNotOnLedger,
+                  foreign ? "credential '" + credential_id + "' belongs to another issuer"
+                          : "credential '" + credential_id + "' is not on the ledger");
+  }
+  const CredentialRecord& c = *r.credential;
+  if (c.card_digest != Bytes(digest.begin(), digest.end())) {
+    return Refuse(std::move(r), VerifyReason::kDigestMismatch,
+                  "card does not match the ledger record (replaced by a renewal, or altered)");
+  }
+  if (key_version != c.key_version) {
+    return Refuse(std::move(r), VerifyReason::kBadSignature,
+                  "card signed with key version " + std::to_string(key_version) +
+                      " but the record was written under key version " +
+                      std::to_string(c.key_version));
+  }
+  if (b != nullptr) {
+    if (std::string field = MismatchedField(*b, c); !field.empty()) {
+      return Refuse(std::move(r), VerifyReason::kRecordMismatch,
+                    "the card's " + field + " differs from the ledger record's");
+    }
+  }
+  if (!issuer.Allows(c.type, c.level)) {
+    return Refuse(std::move(r), VerifyReason::kOutOfScope,
+                  "issuer '" + issuer_id + "' may not issue " + TypeAndLevel(c));
+  }
+  {
+    std::string parent = issuer.parent_id;
+    for (size_t depth = 1; !parent.empty() && depth <= kMaxIssuerDepth; ++depth) {
+      const auto p = ReadIssuer(state, parent);
+      if (!p) break;
+      if (!p->Allows(c.type, c.level)) {
+        return Refuse(std::move(r), VerifyReason::kOutOfScope,
+                      "ancestor '" + p->issuer_id + "' of issuer '" + issuer_id +
+                          "' may not issue " + TypeAndLevel(c));
+      }
+      parent = p->parent_id;
+    }
+  }
+  if (c.status == types::CredentialStatus::kRevoked) {
+    return Refuse(std::move(r), VerifyReason::kRevoked,
+                  "credential revoked" + (c.status_reason.empty() ? "" : ": " + c.status_reason));
+  }
+  if (c.status == types::CredentialStatus::kSuspended) {
+    return Refuse(std::move(r), VerifyReason::kSuspended,
+                  "credential suspended" +
+                      (c.status_reason.empty() ? "" : ": " + c.status_reason));
+  }
+  if (const auto inactive = FirstInactiveOnChain(state, issuer)) {
+    const std::string state_word =
+        inactive->status == types::IssuerStatus::kRetired ? "retired" : "suspended";
+    return Refuse(std::move(r), VerifyReason::kIssuerSuspended,
+                  inactive->issuer_id == issuer_id
+                      ? "issuer '" + issuer_id + "' is " + state_word
+                      : "issuer '" + issuer_id + "' is under '" + inactive->issuer_id +
+                            "', which is " + state_word);
+  }
+  if (now_unix_s < c.valid_from) {
+    return Refuse(std::move(r), VerifyReason::kNotYetValid,
+                  "valid from " + IsoTime(c.valid_from) + ", now " + IsoTime(now_unix_s));
+  }
+  if (now_unix_s >= c.valid_until) {
+    return Refuse(std::move(r), VerifyReason::kExpired,
+                  "valid until " + IsoTime(c.valid_until) + ", now " + IsoTime(now_unix_s));
+  }
+  r.reason = VerifyReason::kValid;
+  r.message = "valid until " + IsoTime(c.valid_until);
+  return r;
+}
+
+std::string UnknownIssuerMessage(std::string_view issuer_id) {
+  return "issuer '" + Unproven(issuer_id) + "' is not on the ledger";
+}
+
+std::string NoKeyVersionMessage(const std::string& issuer_id, uint32_t key_version) {
+  return "issuer '" + issuer_id + "' has no key version " + std::to_string(key_version);
+}
+
+}  // namespace
+
+CardCheck CheckCardOffline(std::string_view chain_id, std::string_view card_text,
+                           const IssuerKeysLookup& keys_of) {
+  CardCheck out;
+  VerifyResult& r = out.result;
+  auto card = types::CardFromText(card_text);
+  if (!card.ok()) {
+    r = Refuse(std::move(r), VerifyReason::kMalformed, card.status().message());
+    return out;
+  }
+  auto body = types::DecodeCardBody(card->body);
+  if (!body.ok()) {
+    r = Refuse(std::move(r), VerifyReason::kMalformed, body.status().message());
+    return out;
+  }
+  const types::CardBody& b = *body;
+  if (b.chain_id != chain_id) {
+    r = Refuse(std::move(r), VerifyReason::kWrongChain,
+               "card is for chain '" + Unproven(b.chain_id) + "', this ledger is '" +
+                   std::string(chain_id) + "'");
+    return out;
+  }
+  const auto keys = keys_of(b.issuer_id);
+  if (!keys) {
+    r = Refuse(std::move(r), VerifyReason::kUnknownIssuer, UnknownIssuerMessage(b.issuer_id));
+    return out;
+  }
+  const auto key = keys->find(b.key_version);
+  if (key == keys->end()) {
+    r = Refuse(std::move(r), VerifyReason::kBadSignature,
+               NoKeyVersionMessage(b.issuer_id, b.key_version));
+    return out;
+  }
+  if (!types::VerifyCardSignature(*card, key->second)) {
+    r = Refuse(std::move(r), VerifyReason::kBadSignature,
+               "signature does not verify with key version " + std::to_string(b.key_version) +
+                   " of issuer '" + b.issuer_id + "'");
+    return out;
+  }
+  if (Status st = types::CheckCardDisplayFields(b); !st.ok()) {
+    r = Refuse(std::move(r), VerifyReason::kUnsafeText,
+               "the card's " + st.message() + "; it is not shown");
+    return out;
+  }
+  r.card = b;  // signed by the issuer and safe to show
+  r.reason = VerifyReason::kValid;
+  out.digest = types::CardDigest(card->body);
+  return out;
+}
+
+VerifyResult VerifyStatus(const StateView& state, const StatusQuery& q, uint64_t now_unix_s) {
+  VerifyResult r;
+  const auto issuer = ReadIssuer(state, q.issuer_id);
+  if (!issuer) {
+    return Refuse(std::move(r), VerifyReason::kUnknownIssuer, UnknownIssuerMessage(q.issuer_id));
+  }
+  if (issuer->key(q.key_version) == nullptr) {
+    return Refuse(std::move(r), VerifyReason::kBadSignature,
+                  NoKeyVersionMessage(q.issuer_id, q.key_version));
+  }
+  return CheckRecord(state, *issuer, q.credential_id, q.issuer_id, q.key_version, q.card_digest,
+                     nullptr, now_unix_s, std::move(r));
+}
+
+std::string RecordMismatchField(const types::CardBody& card, types::CredentialType type,
+                                types::Level level, uint64_t valid_from, uint64_t valid_until) {
+  CredentialRecord c;
+  c.type = type;
+  c.level = level;
+  c.valid_from = valid_from;
+  c.valid_until = valid_until;
+  return MismatchedField(card, c);
+}
+
+std::optional<std::pair<VerifyReason, std::string>> RecordMismatchOverride(
+    const types::CardBody& card, VerifyReason node_reason,
+    const std::optional<RecordFields>& record) {
+  switch (node_reason) {
+    case VerifyReason::kOutOfScope:
+    case VerifyReason::kRevoked:
+    case VerifyReason::kSuspended:
+    case VerifyReason::kIssuerSuspended:
+    case VerifyReason::kNotYetValid:
+    case VerifyReason::kExpired:
+    case VerifyReason::kValid:
+      break;
+    default:
+      return std::nullopt;  // decided before VerifyCard compares the fields
+  }
+  if (!record) return std::nullopt;
+  const std::string field = RecordMismatchField(card, record->type, record->level,
+                                                record->valid_from, record->valid_until);
+  if (field.empty()) return std::nullopt;
+  return std::make_pair(VerifyReason::kRecordMismatch,
+                        "the card's " + field + " differs from the ledger record's");
+}
+
+VerifyResult VerifyPrivately(const StateView& state, std::string_view chain_id,
+                             std::string_view card_text, uint64_t now_unix_s) {
+  CardCheck check =
+      CheckCardOffline(chain_id, card_text,
+                       [&state](const std::string& id) -> std::optional<std::map<uint32_t, Bytes>> {
+                         const auto issuer = ReadIssuer(state, id);
+                         if (!issuer) return std::nullopt;
+                         std::map<uint32_t, Bytes> keys;
+                         for (const IssuerKey& k : issuer->keys) keys[k.key_version] = k.public_key;
+                         return keys;
+                       });
+  if (!check.result.valid()) return std::move(check.result);
+  const types::CardBody& b = *check.result.card;
+  VerifyResult r = VerifyStatus(
+      state, StatusQuery{b.credential_id, b.issuer_id, b.key_version, check.digest}, now_unix_s);
+  std::optional<RecordFields> fields;
+  if (r.credential) {
+    fields = RecordFields{r.credential->type, r.credential->level, r.credential->valid_from,
+                          r.credential->valid_until};
+  }
+  if (auto o = RecordMismatchOverride(b, r.reason, fields)) {
+    r.reason = o->first;
+    r.message = std::move(o->second);
+  }
+  r.card = b;
+  return r;
+}
+
 VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
                         std::string_view card_text, uint64_t now_unix_s) {
   VerifyResult r;
@@ -118,14 +334,12 @@ VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
   }
   const auto issuer = ReadIssuer(state, b.issuer_id);
   if (!issuer) {
-    return Refuse(std::move(r), VerifyReason::kUnknownIssuer,
-                  "issuer '" + Unproven(b.issuer_id) + "' is not on the ledger");
+    return Refuse(std::move(r), VerifyReason::kUnknownIssuer, UnknownIssuerMessage(b.issuer_id));
   }
   const IssuerKey* key = issuer->key(b.key_version);
   if (key == nullptr) {
     return Refuse(std::move(r), VerifyReason::kBadSignature,
-                  "issuer '" + b.issuer_id + "' has no key version " +
-                      std::to_string(b.key_version));
+                  NoKeyVersionMessage(b.issuer_id, b.key_version));
   }
   if (!types::VerifyCardSignature(*card, key->public_key)) {
     return Refuse(std::move(r), VerifyReason::kBadSignature,
@@ -137,77 +351,8 @@ VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
                   "the card's " + st.message() + "; it is not shown");
   }
   r.card = b;  // signed by the issuer and safe to show
-
-  r.credential = ReadCredential(state, b.credential_id);
-  if (!r.credential || r.credential->issuer_id != b.issuer_id) {
-    const bool foreign = r.credential.has_value();
-    r.credential.reset();
-    return Refuse(std::move(r), VerifyReason::kNotOnLedger,
-                  foreign ? "credential '" + b.credential_id + "' belongs to another issuer"
-                          : "credential '" + b.credential_id + "' is not on the ledger");
-  }
-  const CredentialRecord& c = *r.credential;
-  const Hash32 digest = types::CardDigest(card->body);
-  if (c.card_digest != Bytes(digest.begin(), digest.end())) {
-    return Refuse(std::move(r), VerifyReason::kDigestMismatch,
-                  "card does not match the ledger record (replaced by a renewal, or altered)");
-  }
-  if (b.key_version != c.key_version) {
-    return Refuse(std::move(r), VerifyReason::kBadSignature,
-                  "card signed with key version " + std::to_string(b.key_version) +
-                      " but the record was written under key version " +
-                      std::to_string(c.key_version));
-  }
-  if (std::string field = MismatchedField(b, c); !field.empty()) {
-    return Refuse(std::move(r), VerifyReason::kRecordMismatch,
-                  "the card's " + field + " differs from the ledger record's");
-  }
-  if (!issuer->Allows(c.type, c.level)) {
-    return Refuse(std::move(r), VerifyReason::kOutOfScope,
-                  "issuer '" + b.issuer_id + "' may not issue " + TypeAndLevel(c));
-  }
-  {
-    std::string parent = issuer->parent_id;
-    for (size_t depth = 1; !parent.empty() && depth <= kMaxIssuerDepth; ++depth) {
-      const auto p = ReadIssuer(state, parent);
-      if (!p) break;
-      if (!p->Allows(c.type, c.level)) {
-        return Refuse(std::move(r), VerifyReason::kOutOfScope,
-                      "ancestor '" + p->issuer_id + "' of issuer '" + b.issuer_id +
-                          "' may not issue " + TypeAndLevel(c));
-      }
-      parent = p->parent_id;
-    }
-  }
-  if (c.status == types::CredentialStatus::kRevoked) {
-    return Refuse(std::move(r), VerifyReason::kRevoked,
-                  "credential revoked" + (c.status_reason.empty() ? "" : ": " + c.status_reason));
-  }
-  if (c.status == types::CredentialStatus::kSuspended) {
-    return Refuse(std::move(r), VerifyReason::kSuspended,
-                  "credential suspended" +
-                      (c.status_reason.empty() ? "" : ": " + c.status_reason));
-  }
-  if (const auto inactive = FirstInactiveOnChain(state, *issuer)) {
-    const std::string state_word =
-        inactive->status == types::IssuerStatus::kRetired ? "retired" : "suspended";
-    return Refuse(std::move(r), VerifyReason::kIssuerSuspended,
-                  inactive->issuer_id == b.issuer_id
-                      ? "issuer '" + b.issuer_id + "' is " + state_word
-                      : "issuer '" + b.issuer_id + "' is under '" + inactive->issuer_id +
-                            "', which is " + state_word);
-  }
-  if (now_unix_s < c.valid_from) {
-    return Refuse(std::move(r), VerifyReason::kNotYetValid,
-                  "valid from " + IsoTime(c.valid_from) + ", now " + IsoTime(now_unix_s));
-  }
-  if (now_unix_s >= c.valid_until) {
-    return Refuse(std::move(r), VerifyReason::kExpired,
-                  "valid until " + IsoTime(c.valid_until) + ", now " + IsoTime(now_unix_s));
-  }
-  r.reason = VerifyReason::kValid;
-  r.message = "valid until " + IsoTime(c.valid_until);
-  return r;
+  return CheckRecord(state, *issuer, b.credential_id, b.issuer_id, b.key_version,
+                     types::CardDigest(card->body), &b, now_unix_s, std::move(r));
 }
 
 }  // namespace laurel::ledger

@@ -27,6 +27,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,5 +72,66 @@ struct VerifyResult {
 // for chain `chain_id`, at `now_unix_s`.
 VerifyResult VerifyCard(const StateView& state, std::string_view chain_id,
                         std::string_view card_text, uint64_t now_unix_s);
+
+// ---- The private online check (POST /v1/verify/status; docs/gate.md) -------------------------
+//
+// The same decision split in two, so that the holder's name and member number never leave the
+// gate: the gate decodes the card and checks its signature with the issuer's key (from
+// GET /v1/issuers/{id} or its own copy of the registry), then asks the node about the credential
+// id and the card digest only. Put together (CombinePrivate), the two halves give the reason
+// and message VerifyCard gives for the same card, state and time.
+
+// The gate's half: decode (kMalformed) -> chain (kWrongChain) -> issuer known (kUnknownIssuer)
+// -> signature by the key of the card's version (kBadSignature) -> display fields
+// (kUnsafeText); kValid when all passed, then `card` is set and `digest` is the card digest.
+// `keys_of` gives an issuer's public keys by key version, nullopt for an unknown issuer.
+using IssuerKeysLookup =
+    std::function<std::optional<std::map<uint32_t, Bytes>>(const std::string& issuer_id)>;
+struct CardCheck {
+  VerifyResult result;  // reason kValid: the card may be asked about
+  Hash32 digest{};
+};
+CardCheck CheckCardOffline(std::string_view chain_id, std::string_view card_text,
+                           const IssuerKeysLookup& keys_of);
+
+// What the gate asks the node: no card field but these.
+struct StatusQuery {
+  std::string credential_id;
+  std::string issuer_id;
+  uint32_t key_version = 0;
+  Hash32 card_digest{};
+};
+
+// The node's half: VerifyCard's checks from "issuer known" on, minus the signature and the
+// comparison of card fields with the record (the node has neither the signature nor the
+// fields): kUnknownIssuer, kBadSignature (the issuer has no such key version, or the record was
+// written under another), kNotOnLedger, kDigestMismatch, kOutOfScope, kRevoked, kSuspended,
+// kIssuerSuspended, kNotYetValid, kExpired, kValid. `card` is never set; `credential` is, as
+// in VerifyCard, whenever the issuer's record exists.
+VerifyResult VerifyStatus(const StateView& state, const StatusQuery& query, uint64_t now_unix_s);
+
+// The first field the record holds that the card states differently: "type", "level",
+// "valid_from", "valid_until", or "" when all agree.
+std::string RecordMismatchField(const types::CardBody& card, types::CredentialType type,
+                                types::Level level, uint64_t valid_from, uint64_t valid_until);
+
+// The gate's last step: the node's reason, except that a record whose type, level or validity
+// differs from the card's is RECORD_MISMATCH wherever VerifyCard would have stopped there (any
+// reason after the key-version check). `record` holds the record's fields as the node returned
+// them (nullopt when it returned none).
+struct RecordFields {
+  types::CredentialType type = types::CredentialType::kUnspecified;
+  types::Level level = types::Level::kUnspecified;
+  uint64_t valid_from = 0;
+  uint64_t valid_until = 0;
+};
+std::optional<std::pair<VerifyReason, std::string>> RecordMismatchOverride(
+    const types::CardBody& card, VerifyReason node_reason,
+    const std::optional<RecordFields>& record);
+
+// Both halves in one process (tests, and gates holding a state copy): CheckCardOffline with
+// the issuers of `state`, VerifyStatus, RecordMismatchOverride.
+VerifyResult VerifyPrivately(const StateView& state, std::string_view chain_id,
+                             std::string_view card_text, uint64_t now_unix_s);
 
 }  // namespace laurel::ledger

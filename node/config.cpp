@@ -21,6 +21,31 @@ Result<HostPort> ParseHostPort(std::string_view s) {
   return HostPort{std::string(s.substr(0, colon)), static_cast<uint16_t>(port)};
 }
 
+Status CheckPublicUrl(std::string_view url) {
+  std::string_view rest = url;
+  if (rest.substr(0, 7) == "http://") {
+    rest.remove_prefix(7);
+  } else if (rest.substr(0, 8) == "https://") {
+    rest.remove_prefix(8);
+  } else {
+    return Status::InvalidArgument("'" + std::string(url) + "' is not an http:// or https:// URL");
+  }
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.empty() || rest.front() == ':') {
+    return Status::InvalidArgument("'" + std::string(url) + "' names no host");
+  }
+  for (const char ch : rest) {
+    const auto u = static_cast<unsigned char>(ch);
+    const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                    u == '.' || u == '-' || u == ':' || u == '[' || u == ']';
+    if (!ok) {
+      return Status::InvalidArgument("'" + std::string(url) +
+                                     "': only a host and a port (no path, query or spaces)");
+    }
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 std::string Resolve(const fs::path& base, const std::string& p) {
@@ -162,6 +187,25 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(rpc, "max_body_bytes", c.rpc_max_body_bytes);
       Get(rpc, "console_dir", c.rpc_console_dir);
       if (!c.rpc_console_dir.empty()) c.rpc_console_dir = Resolve(base, c.rpc_console_dir);
+      Get(rpc, "tls_cert", c.rpc_tls_cert);
+      Get(rpc, "tls_key", c.rpc_tls_key);
+      if (c.rpc_tls_cert.empty() != c.rpc_tls_key.empty()) {
+        return Status::InvalidArgument(path + ": rpc.tls_cert and rpc.tls_key go together");
+      }
+      c.rpc_tls_cert = Resolve(base, c.rpc_tls_cert);
+      c.rpc_tls_key = Resolve(base, c.rpc_tls_key);
+      Get(rpc, "public_url", c.rpc_public_url);
+      Get(rpc, "peer_public_urls", c.rpc_peer_public_urls);
+      if (!c.rpc_public_url.empty()) {
+        if (Status st = CheckPublicUrl(c.rpc_public_url); !st.ok()) {
+          return Status::InvalidArgument(path + ": rpc.public_url: " + st.message());
+        }
+      }
+      for (const auto& u : c.rpc_peer_public_urls) {
+        if (Status st = CheckPublicUrl(u); !st.ok()) {
+          return Status::InvalidArgument(path + ": rpc.peer_public_urls: " + st.message());
+        }
+      }
     }
     if (root.contains("consensus")) {
       const auto& cs = toml::find(root, "consensus");

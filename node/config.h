@@ -66,6 +66,14 @@ struct NodeConfig {
   // [rpc] console_dir: the web console's folder, served at /console/ (rpc/console.h); empty
   // (the default) serves none. Relative to the config file's folder.
   std::string rpc_console_dir;
+  // [rpc] tls_cert, tls_key: PEM files (relative to the config file's folder); both set, the
+  // API speaks HTTPS (TLS 1.3 only); both empty (the default), plain HTTP.
+  std::string rpc_tls_cert;
+  std::string rpc_tls_key;
+  // [rpc] public_url, peer_public_urls: the API URLs gates reach this node and the other nodes
+  // at, served by GET /v1/nodes (http:// or https://, no path); empty by default.
+  std::string rpc_public_url;
+  std::vector<std::string> rpc_peer_public_urls;
 
   uint64_t round_timeout_ms = 1500;
   uint64_t max_round_timeout_ms = 10000;
@@ -89,6 +97,9 @@ struct NodeConfig {
   std::string backup_dir;
 };
 
+// Checks a public API URL: "http://" or "https://", a host, an optional ":port", nothing else
+// (no path, query, spaces or control characters).
+Status CheckPublicUrl(std::string_view url);
 // Parses "host:port" (host may be an IPv4 literal or a name).
 Result<HostPort> ParseHostPort(std::string_view s);
 // Reads and checks the file; relative paths are resolved against the file's folder. Errors

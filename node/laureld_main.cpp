@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
   rc.max_body_bytes = cfg.rpc_max_body_bytes;
   rc.console_dir = cfg.rpc_console_dir;
   rc.backup_dir = cfg.backup_dir;
+  rc.tls_cert = cfg.rpc_tls_cert;
+  rc.tls_key = cfg.rpc_tls_key;
+  rc.public_url = cfg.rpc_public_url;
+  rc.peer_public_urls = cfg.rpc_peer_public_urls;
   const node::RpcLimitsConfig& limits = cfg.rpc_limits;
   rc.max_connections = limits.max_connections;
   rc.max_connections_per_ip = limits.max_connections_per_ip;
@@ -149,10 +153,11 @@ int main(int argc, char** argv) {
     (*n)->Stop();
     return 1;
   }
-  spdlog::info("[laureld] ready: rpc=http://{}:{} ", cfg.rpc_listen.host, (*server)->port());
+  const char* scheme = rc.tls_cert.empty() ? "http" : "https";
+  spdlog::info("[laureld] ready: rpc={}://{}:{} ", scheme, cfg.rpc_listen.host, (*server)->port());
   if (!rc.console_dir.empty()) {
-    spdlog::info("[laureld] console: http://{}:{}/console/ (files in {})", cfg.rpc_listen.host,
-                 (*server)->port(), rc.console_dir);
+    spdlog::info("[laureld] console: {}://{}:{}/console/ (files in {})", scheme,
+                 cfg.rpc_listen.host, (*server)->port(), rc.console_dir);
   }
 
   int sig = 0;

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/metrics.h"
+#include "laurel/v1/api.pb.h"
 #include "ledger/codes.h"
 #include "node/node_metrics.h"
 #include "rpc/convert.h"
@@ -382,7 +383,7 @@ void HandleReady(node::NodeApi& node, const HttpRequest&, const Responder& respo
 
 }  // namespace
 
-Router BuildRouter(node::NodeApi& node, const RouteLimits& limits) {
+Router BuildRouter(node::NodeApi& node, const RouteLimits& limits, const NodeDirectory& directory) {
   Router r;
   // The node's registry when it keeps one, else one owned by the router's handlers.
   std::shared_ptr<metrics::Registry> own;
@@ -406,6 +407,19 @@ Router BuildRouter(node::NodeApi& node, const RouteLimits& limits) {
   r.Add("GET", "/v1/blocks/latest", bind(&HandleLatestBlock));
   r.Add("GET", "/v1/blocks/{height}", bind(&HandleBlockAt));
   r.Add("GET", "/v1/status", bind(&HandleStatus));
+  {
+    // Fixed at start: the answer is built once.
+    ::laurel::v1::NodeList list;
+    if (!directory.self_url.empty()) {
+      auto* n = list.add_nodes();
+      n->set_url(directory.self_url);
+      n->set_self(true);
+    }
+    for (const std::string& u : directory.peer_urls) list.add_nodes()->set_url(u);
+    r.Add("GET", "/v1/nodes", [list](const HttpRequest& req, const Responder& respond) {
+      respond(MessageResponse(200, list, req));
+    });
+  }
   AddLedgerRoutes(r, node, m);
   r.Add("GET", "/healthz",
         [](const HttpRequest&, const Responder& respond) { respond(TextResponse(200, "ok")); });

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "node/node_api.h"
 #include "rpc/limits.h"
@@ -28,7 +30,15 @@ struct RouteLimits {
   std::shared_ptr<WorkPool> work;          // runs the expensive work off the I/O threads
 };
 
-Router BuildRouter(node::NodeApi& node, const RouteLimits& limits = {});
+// GET /v1/nodes: the public API URLs of the network's nodes as the operator configured them
+// ([rpc] public_url and peer_public_urls, docs/operator.md); both may be empty.
+struct NodeDirectory {
+  std::string self_url;
+  std::vector<std::string> peer_urls;
+};
+
+Router BuildRouter(node::NodeApi& node, const RouteLimits& limits = {},
+                   const NodeDirectory& directory = {});
 
 // The auditors' routes (routes_chain.cpp): genesis and block ranges with proofs.
 void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits = {});

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -239,6 +240,51 @@ void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder
 
 // ---- POST /v1/verify ------------------------------------------------------------------
 
+// The committed state a gate decision reads, with the readiness and block time the answer
+// reports, so that a gate can judge staleness from the answer itself.
+struct DecisionPoint {
+  std::unique_ptr<storage::StateSnapshot> snapshot;
+  uint64_t height = 0;
+  uint64_t block_time_ms = 0;
+  bool ready = false;
+};
+
+DecisionPoint TakeDecisionPoint(node::NodeApi& node) {
+  // One snapshot: the issuer chain and the credential are read as of the same committed
+  // height, the one the answer names. The status is read before the snapshot; if a block
+  // committed in between, once more, and failing that the block is read.
+  DecisionPoint d;
+  node::NodeStatus st = node.Status();
+  d.snapshot = node.store().Snapshot();
+  d.height = d.snapshot->Height();
+  if (st.height != d.height) st = node.Status();
+  d.block_time_ms = st.last_block_time_ms;
+  if (st.height != d.height) {
+    auto block = node.store().GetBlock(d.height);
+    d.block_time_ms = block.ok() && block->has_value() ? (*block)->time_ms : 0;
+  }
+  d.ready = st.ready;
+  return d;
+}
+
+void RespondWithDecision(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
+                         const Responder& respond, const DecisionPoint& d, uint64_t now,
+                         const ledger::VerifyResult& r) {
+  pb::VerifyResponse out;
+  out.set_valid(r.valid());
+  out.set_reason(ReasonOf(r.reason));
+  out.set_message(r.message);
+  if (r.credential) *out.mutable_credential() = CredentialViewOf(*r.credential);
+  if (r.card) *out.mutable_card() = CardViewOf(*r.card);
+  out.set_height(d.height);
+  out.set_time(now);
+  out.set_chain_id(node.genesis().chain_id);
+  out.set_ready(d.ready);
+  out.set_block_time_ms(d.block_time_ms);
+  m.verify.Get(ledger::VerifyReasonName(r.reason)).Inc();
+  respond(MessageResponse(200, out, req));
+}
+
 void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
                   const Responder& respond) {
   if (!req.query.empty()) {  // a past state (?height= or ?at=)
@@ -250,37 +296,43 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
     respond(std::move(*error));
     return;
   }
-  // One snapshot: the issuer chain and the credential are read as of the same committed
-  // height, the one the answer names.
-  // Readiness and the time of the decided-at block, so that a gate can judge staleness from
-  // the answer itself. The status is read before the snapshot; if a block committed in
-  // between, once more, and failing that the block is read.
-  node::NodeStatus st = node.Status();
-  const auto snapshot = node.store().Snapshot();
-  const uint64_t height = snapshot->Height();
-  if (st.height != height) st = node.Status();
-  uint64_t block_time_ms = st.last_block_time_ms;
-  if (st.height != height) {
-    auto block = node.store().GetBlock(height);
-    block_time_ms = block.ok() && block->has_value() ? (*block)->time_ms : 0;
-  }
+  const DecisionPoint d = TakeDecisionPoint(node);
   const uint64_t now = NowUnixSeconds();
-  const std::string& chain_id = node.genesis().chain_id;
-  const ledger::VerifyResult r = ledger::VerifyCard(*snapshot, chain_id, in.code(), now);
+  const ledger::VerifyResult r =
+      ledger::VerifyCard(*d.snapshot, node.genesis().chain_id, in.code(), now);
+  RespondWithDecision(node, m, req, respond, d, now, r);
+}
 
-  pb::VerifyResponse out;
-  out.set_valid(r.valid());
-  out.set_reason(ReasonOf(r.reason));
-  out.set_message(r.message);
-  if (r.credential) *out.mutable_credential() = CredentialViewOf(*r.credential);
-  if (r.card) *out.mutable_card() = CardViewOf(*r.card);
-  out.set_height(height);
-  out.set_time(now);
-  out.set_chain_id(chain_id);
-  out.set_ready(st.ready);
-  out.set_block_time_ms(block_time_ms);
-  m.verify.Get(ledger::VerifyReasonName(r.reason)).Inc();
-  respond(MessageResponse(200, out, req));
+// ---- POST /v1/verify/status ------------------------------------------------------------
+// The private check: the node gets the credential id and the card digest, never the card. A
+// request that cannot name a credential (empty ids, a digest that is not 64 hex characters,
+// key version 0) is a client error (400), not a gate decision.
+
+void HandleVerifyStatus(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
+                        const Responder& respond) {
+  pb::VerifyStatusRequest in;
+  if (auto error = ParseBody(req, &in)) {
+    respond(std::move(*error));
+    return;
+  }
+  if (in.credential_id().empty() || in.issuer_id().empty()) {
+    respond(ErrorResponse(400, "BAD_REQUEST", "credential_id and issuer_id are required"));
+    return;
+  }
+  const auto digest = HexDecode32(in.card_digest());
+  if (!digest) {
+    respond(ErrorResponse(400, "BAD_REQUEST",
+                          "card_digest must be 64 hex characters (the SHA-256 card digest)"));
+    return;
+  }
+  if (in.key_version() == 0) {
+    respond(ErrorResponse(400, "BAD_REQUEST", "key_version must be 1 or more"));
+    return;
+  }
+  const DecisionPoint d = TakeDecisionPoint(node);
+  const uint64_t now = NowUnixSeconds();
+  const ledger::StatusQuery q{in.credential_id(), in.issuer_id(), in.key_version(), *digest};
+  RespondWithDecision(node, m, req, respond, d, now, ledger::VerifyStatus(*d.snapshot, q, now));
 }
 
 // ---- GET /v1/credentials/{id}[/history] -----------------------------------------------
@@ -510,6 +562,9 @@ void AddLedgerRoutes(Router& r, node::NodeApi& node, const RpcMetrics& m) {
   };
   r.Add("POST", "/v1/verify", [&node, m](const HttpRequest& req, const Responder& respond) {
     HandleVerify(node, m, req, respond);
+  });
+  r.Add("POST", "/v1/verify/status", [&node, m](const HttpRequest& req, const Responder& respond) {
+    HandleVerifyStatus(node, m, req, respond);
   });
   r.Add("GET", "/v1/credentials/{id}", bind(&HandleCredential));
   r.Add("GET", "/v1/credentials/{id}/history", bind(&HandleCredentialHistory));

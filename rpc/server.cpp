@@ -1,20 +1,26 @@
 #include "rpc/server.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -98,21 +104,122 @@ const std::string& OverCapacityAnswer(CapVerdict why) {
   return kTotal;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// What a client that speaks plain HTTP to the TLS port gets before the connection closes.
+const std::string& PlainHttpOnTlsAnswer() {
+  static const std::string kAnswer = [] {
+    const std::string body =
+        R"({"code":"TLS_REQUIRED","message":"this port speaks HTTPS (TLS 1.3); use https://"})";
+    return "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  }();
+  return kAnswer;
+}
+
+// One connection. kTls: the stream is TLS over TCP; the session first looks at the client's
+// first bytes (a plain HTTP request gets a clear 400 in plain text), then completes the TLS
+// handshake, then serves HTTP/1.1 exactly as on a plain connection.
+template <bool kTls>
+class Session : public std::enable_shared_from_this<Session<kTls>> {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<const Shared> shared,
+  Session(tcp::socket&& socket, net::ssl::context* tls, std::shared_ptr<const Shared> shared,
           std::unique_ptr<ConnectionTicket> ticket)
-      : stream_(std::move(socket)),
+      : stream_(MakeStream(std::move(socket), tls)),
         guard_(stream_.get_executor()),
         shared_(std::move(shared)),
         ticket_(std::move(ticket)),
         remote_address_(AddressText(ticket_->address())) {}
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->DetectTls();
+      } else {
+        self->DoRead();
+      }
+    });
   }
 
  private:
+  using std::enable_shared_from_this<Session<kTls>>::shared_from_this;
+  using std::enable_shared_from_this<Session<kTls>>::weak_from_this;
+
+  static Stream MakeStream(tcp::socket&& socket, net::ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      (void)tls;
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  // TLS only: a client hello, or else the plain-HTTP answer and close. A handshake that fails
+  // (garbage, an old protocol version, a client that goes away) just closes the connection.
+  void DetectTls() {
+    Tcp().expires_after(milliseconds(config().read_timeout_ms));
+    beast::async_detect_ssl(Tcp(), buffer_,
+                            [self = shared_from_this()](beast::error_code ec, bool tls) {
+                              if (ec) {
+                                self->CloseNow();
+                                return;
+                              }
+                              if (!tls) {
+                                self->RefusePlainHttp();
+                                return;
+                              }
+                              self->Handshake();
+                            });
+  }
+
+  void Handshake() {
+    if constexpr (kTls) {
+      stream_.async_handshake(net::ssl::stream_base::server, buffer_.data(),
+                              [self = shared_from_this()](beast::error_code ec, size_t used) {
+                                if (ec) {
+                                  self->CloseNow();
+                                  return;
+                                }
+                                self->buffer_.consume(used);
+                                self->DoRead();
+                              });
+    }
+  }
+
+  void RefusePlainHttp() {
+    Tcp().expires_after(milliseconds(config().write_timeout_ms));
+    net::async_write(Tcp().socket(), net::buffer(PlainHttpOnTlsAnswer()),
+                     [self = shared_from_this()](beast::error_code, size_t) {
+                       beast::error_code ignored;
+                       self->Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+                       self->drained_ = 0;
+                       self->Tcp().expires_after(kDrainTime);
+                       self->DrainPlain();
+                     });
+  }
+
+  // Reads and discards the plain request's bytes (below TLS) so that the client sees the
+  // answer instead of a reset.
+  void DrainPlain() {
+    drain_buffer_.resize(size_t{16} * 1024);
+    Tcp().socket().async_read_some(net::buffer(drain_buffer_),
+                                   [self = shared_from_this()](beast::error_code ec, size_t n) {
+                                     self->drained_ += n;
+                                     if (ec || self->drained_ >= kDrainBytes) {
+                                       self->CloseNow();
+                                       return;
+                                     }
+                                     self->DrainPlain();
+                                   });
+  }
+
+  void CloseNow() {
+    beast::error_code ignored;
+    Tcp().socket().close(ignored);
+  }
+
   struct ReplyState {
     std::atomic<bool> used{false};
     std::weak_ptr<Session> session;
@@ -126,7 +233,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(config().max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(config().max_header_bytes));
-    stream_.expires_after(milliseconds(config().read_timeout_ms));
+    Tcp().expires_after(milliseconds(config().read_timeout_ms));
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -187,7 +294,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(beast::error_code ec) {
     if (ec == http::error::end_of_stream) {
       beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
     if (ec == http::error::body_limit) {
@@ -210,7 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    Tcp().socket().close(ignored);
   }
 
   void Deliver(uint64_t seq, HttpResponse r) {
@@ -230,7 +337,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->keep_alive(!close);
     res->prepare_payload();
-    stream_.expires_after(milliseconds(config().write_timeout_ms));
+    Tcp().expires_after(milliseconds(config().write_timeout_ms));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, close](beast::error_code ec, size_t) {
                         self->OnWrite(ec, close);
@@ -240,14 +347,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(beast::error_code ec, bool close) {
     if (ec) {
       beast::error_code ignored;
-      stream_.socket().close(ignored);
+      Tcp().socket().close(ignored);
       return;
     }
     if (close) {
+      if constexpr (kTls) {
+        // TLS: close_notify, then the socket (a client that never answers it: the timer).
+        Tcp().expires_after(kDrainTime);
+        stream_.async_shutdown(
+            [self = shared_from_this()](beast::error_code) { self->CloseNow(); });
+        return;
+      }
       beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
       drained_ = 0;
-      stream_.expires_after(kDrainTime);
+      Tcp().expires_after(kDrainTime);
       Drain();
       return;
     }
@@ -262,14 +376,14 @@ class Session : public std::enable_shared_from_this<Session> {
                               self->drained_ += n;
                               if (ec || self->drained_ >= kDrainBytes) {
                                 beast::error_code ignored;
-                                self->stream_.socket().close(ignored);
+                                self->Tcp().socket().close(ignored);
                                 return;
                               }
                               self->Drain();
                             });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   net::steady_timer guard_;
   std::shared_ptr<const Shared> shared_;
   std::unique_ptr<ConnectionTicket> ticket_;
@@ -307,12 +421,52 @@ Status ValidateConfig(const RpcConfig& c) {
   if (c.work_threads < 1 || c.work_threads > 64 || c.work_queue < 1) {
     return Status::InvalidArgument("rpc: work_threads must be 1..64 and work_queue > 0");
   }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Status::InvalidArgument("rpc: tls_cert and tls_key go together (both or neither)");
+  }
   return Status::Ok();
+}
+
+// The OpenSSL error queue as one line (and emptied).
+std::string OpenSslErrors() {
+  std::string out;
+  while (const unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+// A TLS 1.3-only server context with the certificate chain and key of the config.
+Result<std::unique_ptr<net::ssl::context>> MakeTlsContext(const RpcConfig& c) {
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  SSL_CTX* raw = ctx->native_handle();
+  ERR_clear_error();
+  if (SSL_CTX_set_min_proto_version(raw, TLS1_3_VERSION) != 1) {
+    return Status::InvalidArgument("rpc: TLS 1.3 is not available: " + OpenSslErrors());
+  }
+  SSL_CTX_set_options(raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_use_certificate_chain_file(raw, c.tls_cert.c_str()) != 1) {
+    return Status::InvalidArgument("rpc: tls_cert " + c.tls_cert +
+                                   ": cannot load a PEM certificate chain: " + OpenSslErrors());
+  }
+  if (SSL_CTX_use_PrivateKey_file(raw, c.tls_key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return Status::InvalidArgument("rpc: tls_key " + c.tls_key +
+                                   ": cannot load a PEM private key: " + OpenSslErrors());
+  }
+  if (SSL_CTX_check_private_key(raw) != 1) {
+    return Status::InvalidArgument("rpc: tls_key " + c.tls_key + " does not match tls_cert " +
+                                   c.tls_cert);
+  }
+  return ctx;
 }
 
 }  // namespace
 
 struct RpcServer::Impl {
+  std::unique_ptr<net::ssl::context> tls;  // set when the listener speaks TLS
   net::io_context ioc;
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   tcp::acceptor acceptor{net::make_strand(ioc)};
@@ -356,7 +510,13 @@ struct RpcServer::Impl {
       return;
     }
     auto ticket = std::make_unique<ConnectionTicket>(caps, address);
-    std::make_shared<Session>(std::move(socket), shared, std::move(ticket))->Start();
+    if (tls) {
+      std::make_shared<Session<true>>(std::move(socket), tls.get(), shared, std::move(ticket))
+          ->Start();
+    } else {
+      std::make_shared<Session<false>>(std::move(socket), nullptr, shared, std::move(ticket))
+          ->Start();
+    }
   }
 
   void Run() {
@@ -380,6 +540,11 @@ uint16_t RpcServer::port() const { return impl_->port; }
 Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcConfig& config, node::NodeApi& node) {
   LAUREL_RETURN_IF_ERROR(ValidateConfig(config));
   auto impl = std::make_unique<Impl>();
+  if (!config.tls_cert.empty()) {
+    auto tls = MakeTlsContext(config);
+    if (!tls.ok()) return tls.status();
+    impl->tls = std::move(tls).value();
+  }
 
   beast::error_code ec;
   tcp::endpoint endpoint;
@@ -422,7 +587,8 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcConfig& config, nod
 
   auto shared = std::make_shared<Shared>();
   shared->config = config;
-  shared->router = BuildRouter(node, impl->limits);
+  shared->router =
+      BuildRouter(node, impl->limits, NodeDirectory{config.public_url, config.peer_public_urls});
   if (!config.console_dir.empty()) {
     if (Status st = AddConsoleRoutes(shared->router, config.console_dir); !st.ok()) return st;
   }

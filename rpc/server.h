@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -64,6 +65,15 @@ struct RpcConfig {
   std::string console_dir;
   // Where POST /v1/admin/backup writes (rpc/routes_admin.h): empty, the default, has no route.
   std::string backup_dir;
+  // HTTPS: PEM files of the certificate chain and its private key. Both empty (the default):
+  // plain HTTP. Set: the listener speaks HTTP/1.1 over TLS 1.3 only; a plain HTTP request is
+  // answered 400 TLS_REQUIRED in plain text and closed, a failed handshake (an older TLS
+  // version, garbage) closes the connection. Start() fails on unreadable or mismatched files.
+  std::string tls_cert;
+  std::string tls_key;
+  // GET /v1/nodes (rpc/routes.h NodeDirectory): this node's public API URL and its peers'.
+  std::string public_url;
+  std::vector<std::string> peer_public_urls;
 };
 
 class RpcServer {

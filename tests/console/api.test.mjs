@@ -44,6 +44,8 @@ test('status, blocks and the block range', async () => {
   await conforms('GET', '/v1/blocks', '/v1/blocks?from=0&limit=2', 200);
   await conforms('GET', '/v1/genesis', '/v1/genesis', 200);
   await conforms('GET', '/v1/epochs', '/v1/epochs', 200);
+  const nodes = await conforms('GET', '/v1/nodes', '/v1/nodes', 200);
+  assert.ok(nodes.json.nodes.length >= 1 && nodes.json.nodes[0].self === true, JSON.stringify(nodes.json));
 });
 
 test('issuers and credentials, with their histories', async () => {
@@ -89,6 +91,15 @@ test('verify and submit', async () => {
   const bad = await conforms('POST', '/v1/verify', '/v1/verify', 200, { code: 'LC1:XYZ' });
   assert.equal(bad.json.valid, false);
   await conforms('POST', '/v1/verify', '/v1/verify', 400, '{"nope": 1}');
+  const rec = (await call('GET', `/v1/credentials/${e(CRED)}`)).json;
+  const ask = { credential_id: CRED, card_digest: rec.card_digest, issuer_id: rec.issuer_id, key_version: rec.key_version };
+  const priv = await conforms('POST', '/v1/verify/status', '/v1/verify/status', 200, ask);
+  assert.equal(priv.json.reason, ok.json.reason);
+  assert.equal(priv.json.card, undefined);
+  const unknown = await conforms('POST', '/v1/verify/status', '/v1/verify/status', 200, { ...ask, credential_id: 'city-fed/none/0' });
+  assert.equal(unknown.json.reason, 'NOT_ON_LEDGER');
+  await conforms('POST', '/v1/verify/status', '/v1/verify/status', 400, { ...ask, card_digest: 'abc' });
+  await conforms('POST', '/v1/verify/status', '/v1/verify/status', 400, { ...ask, holder_name: 'x' });
   const r = await conforms('POST', '/v1/txs', '/v1/txs', 400, { body: 'AAAA', signatures: [] });
   assert.ok(['MALFORMED_BODY', 'INVALID_TX'].includes(r.json.code), r.text);
 });

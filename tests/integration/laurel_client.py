@@ -76,11 +76,12 @@ def wait_for(pred, timeout, what, interval=0.25):
 # HTTP
 
 
-def http(method, url, body=None, headers=None, timeout=10):
-    """Returns (status, parsed JSON or raw text or None). Raises OSError when nothing answers."""
+def http(method, url, body=None, headers=None, timeout=10, context=None):
+    """Returns (status, parsed JSON or raw text or None). Raises OSError when nothing answers.
+    `context`: an ssl.SSLContext for an https:// node (e.g. trusting its self-signed cert)."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
             status, raw = r.status, r.read()
     except urllib.error.HTTPError as e:
         status, raw = e.code, e.read()
@@ -90,8 +91,8 @@ def http(method, url, body=None, headers=None, timeout=10):
         return status, raw.decode("utf-8", "replace")
 
 
-def get_json(url, timeout=5):
-    status, obj = http("GET", url, timeout=timeout)
+def get_json(url, timeout=5, context=None):
+    status, obj = http("GET", url, timeout=timeout, context=context)
     if status != 200:
         raise TestFailure(f"GET {url}: HTTP {status}: {obj}")
     return obj

@@ -37,6 +37,31 @@ struct FakeLedger {
   std::string verify_reason = "VALID";
   std::vector<types::Tx> txs;         // every tx submitted
   std::vector<std::string> verified;  // every code sent to /v1/verify
+  std::vector<json> asked;            // every body sent to /v1/verify/status
+  std::string record_type_override;   // non-empty: the record's type in /v1/verify/status
+
+  // The record an IssueCredential of the submitted txs wrote for `id`, as the API prints it.
+  json RecordOf(const std::string& id) const {
+    for (const types::Tx& tx : txs) {
+      auto body = types::DecodeTxBody(tx.body);
+      if (!body.ok()) continue;
+      const auto* issue = std::get_if<types::IssueCredential>(&body->action);
+      if (issue == nullptr || issue->credential_id != id) continue;
+      return {
+          {"credential_id", id},
+          {"type", record_type_override.empty() ? types::CredentialTypeName(issue->type)
+                                                : record_type_override},
+          {"level", issue->level == types::Level::kUnspecified ? "LEVEL_UNSPECIFIED"
+                                                               : types::LevelName(issue->level)},
+          {"issuer_id", issue->issuer_id},
+          {"key_version", 1},
+          {"card_digest", HexEncode(issue->card_digest)},
+          {"valid_from", std::to_string(issue->valid_from)},
+          {"valid_until", std::to_string(issue->valid_until)},
+          {"status", verify_reason == "SUSPENDED" ? "SUSPENDED" : "ACTIVE"}};
+    }
+    return nullptr;
+  }
 
   FakeResponse Handle(const FakeRequest& r) {
     std::lock_guard<std::mutex> lock(mu);
@@ -90,6 +115,20 @@ struct FakeLedger {
                         {"position", 0},
                         {"result", tx_result}}
                        .dump()};
+    }
+    if (r.method == "POST" && r.target == "/v1/verify/status") {
+      const auto req = json::parse(r.body, nullptr, false);
+      asked.push_back(req);
+      const json record = req.is_object() ? RecordOf(req.value("credential_id", "")) : nullptr;
+      const bool valid = verify_reason == "VALID";
+      json out = {{"valid", valid},
+                  {"reason", verify_reason},
+                  {"message", valid ? "" : "the credential is suspended (lost card)"},
+                  {"height", "42"},
+                  {"time", "1780000000"},
+                  {"chain_id", chain_id}};
+      if (!record.is_null()) out["credential"] = record;
+      return {200, out.dump()};
     }
     if (r.method == "POST" && r.target == "/v1/verify") {
       const auto req = json::parse(r.body, nullptr, false);
@@ -304,9 +343,61 @@ TEST_CASE(
             std::string::npos);
       CHECK(v.out.find("  ledger       height 42 of laurel-test") != std::string::npos);
     }
+    // Private by default: the node got the credential id and the card digest, nothing else.
     std::lock_guard<std::mutex> lock(f.ledger.mu);
-    REQUIRE(f.ledger.verified.size() == 3);
-    for (const auto& c : f.ledger.verified) CHECK(c == text);
+    CHECK(f.ledger.verified.empty());
+    REQUIRE(f.ledger.asked.size() == 3);
+    auto card = types::CardFromText(text);
+    REQUIRE(card.ok());
+    const std::string digest = HexEncode(types::CardDigest(card->body));
+    for (const auto& a : f.ledger.asked) {
+      INFO(a.dump());
+      CHECK(a == json{{"credential_id", id},
+                      {"card_digest", digest},
+                      {"issuer_id", "city-fed"},
+                      {"key_version", 1}});
+      CHECK(a.dump().find("Li Wei") == std::string::npos);
+    }
+  }
+
+  SECTION("verify --send-card sends the whole card to POST /v1/verify") {
+    const auto v = Laurel(f.dir, {"verify", "--rpc", f.node.url(), "--send-card", "--code", text});
+    INFO(Describe(v));
+    CHECK(v.code == 0);
+    CHECK(v.out.rfind("VALID " + id + " (MODEL_WORKER MUNICIPAL)\n", 0) == 0);
+    std::lock_guard<std::mutex> lock(f.ledger.mu);
+    REQUIRE(f.ledger.verified.size() == 1);
+    CHECK(f.ledger.verified[0] == text);
+    CHECK(f.ledger.asked.empty());
+  }
+
+  SECTION(
+      "a record whose type differs from the card's is RECORD_MISMATCH, though the node "
+      "says VALID") {
+    {
+      std::lock_guard<std::mutex> lock(f.ledger.mu);
+      f.ledger.record_type_override = "MEMBER";
+    }
+    const auto v = Laurel(f.dir, {"verify", "--rpc", f.node.url(), "--code", text});
+    INFO(Describe(v));
+    CHECK(v.code == 1);
+    CHECK(v.out.rfind("REFUSED RECORD_MISMATCH: the card's type differs from the ledger "
+                      "record's\n",
+                      0) == 0);
+  }
+
+  SECTION("a card signed by another key is BAD_SIGNATURE before the node is asked") {
+    auto forged = types::CardFromText(text);
+    REQUIRE(forged.ok());
+    forged->signature[0] ^= 1;
+    const auto v =
+        Laurel(f.dir, {"verify", "--rpc", f.node.url(), "--code", types::CardToText(*forged)});
+    INFO(Describe(v));
+    CHECK(v.code == 1);
+    CHECK(v.out.rfind("REFUSED BAD_SIGNATURE: ", 0) == 0);
+    CHECK(v.out.find("Li Wei") == std::string::npos);  // an unproven card's fields are not shown
+    std::lock_guard<std::mutex> lock(f.ledger.mu);
+    CHECK(f.ledger.asked.empty());
   }
 
   SECTION("a second issue to the same file exits 2 before anything is submitted") {

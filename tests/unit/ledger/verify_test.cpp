@@ -53,8 +53,18 @@ std::string IssueCard(Chain& c, const types::CardBody& b, const crypto::PrivateK
   return Text(b, card_key);
 }
 
+// VerifyCard, checked against the private path (the gate's signature check, the node's
+// VerifyStatus and the record comparison): every case below gives both the same answer.
 VerifyResult Verify(Chain& c, const std::string& text, uint64_t now = kNow) {
-  return VerifyCard(c.state(), Chain::kChainId, text, now);
+  VerifyResult r = VerifyCard(c.state(), Chain::kChainId, text, now);
+  const VerifyResult p = VerifyPrivately(c.state(), Chain::kChainId, text, now);
+  INFO("card path: " << VerifyReasonName(r.reason) << " " << r.message);
+  INFO("private path: " << VerifyReasonName(p.reason) << " " << p.message);
+  CHECK(p.reason == r.reason);
+  CHECK(p.message == r.message);
+  CHECK(p.card.has_value() == r.card.has_value());
+  CHECK(p.credential.has_value() == r.credential.has_value());
+  return r;
 }
 
 }  // namespace
@@ -445,4 +455,75 @@ TEST_CASE("validity refusals name the dates in ISO 8601, not raw seconds", "[ver
   const VerifyResult early = Verify(c, text, kFrom - 1);
   CHECK(early.reason == VerifyReason::kNotYetValid);
   CHECK(early.message.find(std::to_string(kFrom)) == std::string::npos);
+}
+
+TEST_CASE("the node's half of the private check decides from the id and digest alone",
+          "[verify][private]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000900");
+  (void)IssueCard(c, b, c.fed_, c.fed_);
+  const Hash32 digest = types::CardDigest(types::EncodeCardBody(b));
+  StatusQuery q{b.credential_id, "city-fed", 1, digest};
+  const VerifyResult ok = VerifyStatus(c.state(), q, kNow);
+  CHECK(ok.reason == VerifyReason::kValid);
+  CHECK_FALSE(ok.card.has_value());
+  REQUIRE(ok.credential);
+  CHECK(ok.credential->credential_id == b.credential_id);
+
+  StatusQuery wrong_digest = q;
+  wrong_digest.card_digest[0] ^= 1;
+  CHECK(VerifyStatus(c.state(), wrong_digest, kNow).reason == VerifyReason::kDigestMismatch);
+  StatusQuery unknown = q;
+  unknown.credential_id = "city-fed/MW/2026/999999";
+  const VerifyResult nl = VerifyStatus(c.state(), unknown, kNow);
+  CHECK(nl.reason == VerifyReason::kNotOnLedger);
+  CHECK_FALSE(nl.credential.has_value());
+  StatusQuery no_issuer = q;
+  no_issuer.issuer_id = "nobody";
+  CHECK(VerifyStatus(c.state(), no_issuer, kNow).reason == VerifyReason::kUnknownIssuer);
+  StatusQuery no_key = q;
+  no_key.key_version = 7;
+  CHECK(VerifyStatus(c.state(), no_key, kNow).reason == VerifyReason::kBadSignature);
+  CHECK(VerifyStatus(c.state(), q, kUntil).reason == VerifyReason::kExpired);
+}
+
+TEST_CASE("the gate's half refuses what it can decide without the node", "[verify][private]") {
+  Chain c;
+  const auto b = Body("city-fed/MW/2026/000901");
+  const std::string text = Text(b, c.fed_);
+  const auto keys_of = [&](const std::string& id) -> std::optional<std::map<uint32_t, Bytes>> {
+    if (id != "city-fed") return std::nullopt;
+    return std::map<uint32_t, Bytes>{{1, Pub(c.fed_)}};
+  };
+  const CardCheck ok = CheckCardOffline(Chain::kChainId, text, keys_of);
+  CHECK(ok.result.reason == VerifyReason::kValid);
+  REQUIRE(ok.result.card);
+  CHECK(ok.digest == types::CardDigest(types::EncodeCardBody(b)));
+  CHECK(CheckCardOffline("other-chain", text, keys_of).result.reason == VerifyReason::kWrongChain);
+  CHECK(CheckCardOffline(Chain::kChainId, "LC1:%%", keys_of).result.reason ==
+        VerifyReason::kMalformed);
+  const CardCheck unknown =
+      CheckCardOffline(Chain::kChainId, text, [](const std::string&) { return std::nullopt; });
+  CHECK(unknown.result.reason == VerifyReason::kUnknownIssuer);
+  CHECK_FALSE(unknown.result.card.has_value());
+  const CardCheck forged = CheckCardOffline(Chain::kChainId, Text(b, KeyFrom(77)), keys_of);
+  CHECK(forged.result.reason == VerifyReason::kBadSignature);
+  CHECK_FALSE(forged.result.card.has_value());
+}
+
+TEST_CASE("a record whose fields differ from the card overrides the node's later reasons",
+          "[verify][private]") {
+  const auto b = Body("x/1");
+  RecordFields same{b.type, b.level, b.valid_from, b.valid_until};
+  RecordFields member = same;
+  member.type = CredentialType::kMember;
+  CHECK_FALSE(RecordMismatchOverride(b, VerifyReason::kValid, same));
+  auto o = RecordMismatchOverride(b, VerifyReason::kValid, member);
+  REQUIRE(o);
+  CHECK(o->first == VerifyReason::kRecordMismatch);
+  CHECK(o->second == "the card's type differs from the ledger record's");
+  CHECK(RecordMismatchOverride(b, VerifyReason::kRevoked, member));
+  // Decided before the fields are compared: the node's reason stands.
+  CHECK_FALSE(RecordMismatchOverride(b, VerifyReason::kDigestMismatch, member));
+  CHECK_FALSE(RecordMismatchOverride(b, VerifyReason::kNotOnLedger, std::nullopt));
 }

@@ -119,3 +119,37 @@ TEST_CASE("limits on the ports are read from [rpc.limits] and [p2p.limits]", "[c
     CHECK(c.status().message().find("limits") != std::string::npos);
   }
 }
+
+TEST_CASE("[rpc] TLS files and public URLs are read and checked", "[config]") {
+  const std::string head = "data_dir = \"d\"\ngenesis = \"g.json\"\nkey_file = \"k.key\"\n[rpc]\n";
+  {
+    TempFile f(head +
+               "tls_cert = \"tls/cert.pem\"\ntls_key = \"tls/key.pem\"\n"
+               "public_url = \"https://node1.example.org:8700\"\n"
+               "peer_public_urls = [\"https://node2.example.org\", \"http://10.0.0.3:8700/\"]\n");
+    auto c = LoadNodeConfig(f.path.string());
+    REQUIRE(c.ok());
+    CHECK(c->rpc_tls_cert == (f.dir / "tls" / "cert.pem").string());
+    CHECK(c->rpc_tls_key == (f.dir / "tls" / "key.pem").string());
+    CHECK(c->rpc_public_url == "https://node1.example.org:8700");
+    CHECK(c->rpc_peer_public_urls.size() == 2);
+  }
+  {
+    TempFile f(head);
+    auto c = LoadNodeConfig(f.path.string());
+    REQUIRE(c.ok());
+    CHECK(c->rpc_tls_cert.empty());  // plain HTTP by default
+    CHECK(c->rpc_public_url.empty());
+  }
+  for (const std::string& bad :
+       {std::string("tls_cert = \"c.pem\"\n"), std::string("tls_key = \"k.pem\"\n"),
+        std::string("public_url = \"ftp://x\"\n"), std::string("public_url = \"https://\"\n"),
+        std::string("public_url = \"https://a.example/path\"\n"),
+        std::string("peer_public_urls = [\"http://a b\"]\n")}) {
+    TempFile f(head + bad);
+    auto c = LoadNodeConfig(f.path.string());
+    INFO(bad);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message().find("rpc.") != std::string::npos);
+  }
+}

@@ -485,3 +485,98 @@ TEST_CASE("readyz says why the node is not ready", "[rpc]") {
 
 }  // namespace
 }  // namespace laurel::rpc::test
+
+namespace laurel::rpc::test {
+namespace {
+
+json StatusAsk(const std::string& id, const std::string& text) {
+  auto card = types::CardFromText(text);
+  REQUIRE(card.ok());
+  return {{"credential_id", id},
+          {"card_digest", HexEncode(types::CardDigest(card->body))},
+          {"issuer_id", "city-fed"},
+          {"key_version", 1}};
+}
+
+HttpResult AskStatus(uint16_t port, const std::string& body) {
+  return Http(port, "POST", "/v1/verify/status", body, kJsonType);
+}
+
+TEST_CASE("verify/status decides from the id and digest as verify does, without card fields",
+          "[rpc][private]") {
+  Fixture f;
+  const std::string id = "city-fed/MW/2026/000101";
+  const std::string text = f.Issue(id);
+  const json ask = StatusAsk(id, text);
+  json j = Json(AskStatus(f.port(), ask.dump()));
+  const json full = Json(f.Verify(text));
+  CHECK(j["valid"] == true);
+  CHECK(j["reason"] == "VALID");
+  CHECK_FALSE(j.contains("card"));
+  CHECK(j["credential"] == full["credential"]);
+  CHECK(j["message"] == full["message"]);
+  CHECK(j["height"] == full["height"]);
+  CHECK(j["ready"] == true);
+  CHECK(j["block_time_ms"] == "1700000001000");
+
+  json wrong = ask;
+  wrong["card_digest"] = std::string(64, '0');
+  CHECK(Json(AskStatus(f.port(), wrong.dump()))["reason"] == "DIGEST_MISMATCH");
+  json unknown = ask;
+  unknown["credential_id"] = "city-fed/MW/2026/999999";
+  json nl = Json(AskStatus(f.port(), unknown.dump()));
+  CHECK(nl["reason"] == "NOT_ON_LEDGER");
+  CHECK_FALSE(nl.contains("credential"));
+  json no_issuer = ask;
+  no_issuer["issuer_id"] = "no-such-union";
+  CHECK(Json(AskStatus(f.port(), no_issuer.dump()))["reason"] == "UNKNOWN_ISSUER");
+}
+
+TEST_CASE("a verify/status request that cannot name a credential is 400 and changes nothing",
+          "[rpc][private][badinput]") {
+  Fixture f;
+  const std::string id = "city-fed/MW/2026/000102";
+  const std::string text = f.Issue(id);
+  const json ask = StatusAsk(id, text);
+  const std::string digest = ask["card_digest"];
+  const auto before = f.node.store().StateRoot();
+  const auto with = [&ask](const char* key, const json& value) {
+    json c = ask;
+    c[key] = value;
+    return c.dump();
+  };
+  for (const std::string& body :
+       {std::string("{"), std::string("[]"), std::string("{\"credential_id\": 5}"),
+        json{{"credential_id", id}, {"card_digest", digest}}.dump(),  // no issuer
+        with("card_digest", digest.substr(2)), with("card_digest", digest + "00"),
+        with("card_digest", std::string(64, 'g')), with("credential_id", ""),
+        with("key_version", 0), with("key_version", -3), with("holder_name", "Wang Fang")}) {
+    INFO(body);
+    auto r = AskStatus(f.port(), body);
+    CHECK(r.status == 400);
+    const json e = Json(r);
+    CHECK((e["code"] == "BAD_REQUEST" || e["code"] == "MALFORMED_BODY"));
+  }
+  CHECK(Http(f.port(), "POST", "/v1/verify/status", ask.dump(), {{"Content-Type", "text/plain"}})
+            .status == 415);
+  CHECK(f.node.store().StateRoot() == before);
+}
+
+TEST_CASE("GET /v1/nodes lists the configured public URLs, this node first", "[rpc]") {
+  FakeNode node;
+  RpcConfig config;
+  config.public_url = "https://node1.union.example:8700";
+  config.peer_public_urls = {"https://node2.union.example", "http://10.0.0.3:8700"};
+  auto s = RpcServer::Start(config, node);
+  REQUIRE(s.ok());
+  json j = Json(Http((*s)->port(), "GET", "/v1/nodes"));
+  REQUIRE(j["nodes"].size() == 3);
+  CHECK(j["nodes"][0] == json{{"url", "https://node1.union.example:8700"}, {"self", true}});
+  CHECK(j["nodes"][1] == json{{"url", "https://node2.union.example"}, {"self", false}});
+  CHECK(j["nodes"][2]["url"] == "http://10.0.0.3:8700");
+  Fixture none;
+  CHECK(Json(Http(none.port(), "GET", "/v1/nodes"))["nodes"].empty());
+}
+
+}  // namespace
+}  // namespace laurel::rpc::test

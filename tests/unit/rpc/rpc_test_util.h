@@ -294,6 +294,7 @@ class Conn {
   Conn& operator=(const Conn&) = delete;
 
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
 
   bool Send(std::string_view data) {
     while (!data.empty()) {
