@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "rpc/routes.h"
+#include "rpc/routes_admin.h"
 #include "tests/unit/rpc/rpc_test_util.h"
 
 namespace laurel::rpc::test {
@@ -35,7 +36,9 @@ std::set<std::string> DocumentedRoutes(const std::string& path) {
 
 TEST_CASE("docs/api.md documents exactly the routes the server serves", "[rpc][docs]") {
   FakeNode node;
-  const Router router = BuildRouter(node);
+  Router router = BuildRouter(node);
+  // The operator's route, served when [admin] backup_dir is set, is documented too.
+  AddAdminRoutes(router, node, "/nonexistent-backup-dir", nullptr);
   std::set<std::string> served;
   for (const auto& [method, pattern] : router.Routes()) served.insert(method + " " + pattern);
   const std::set<std::string> documented = DocumentedRoutes(kApiDoc);
