@@ -293,6 +293,7 @@ test('gate: the printed card\'s QR code is VALID', async () => {
   const forged = codec.cardText(codec.encodeCard(forgedBody, card.signature));
   const tampered = recordApi(page);
   await page.click('#decision button');
+  await page.waitForSelector('#decision', { state: 'hidden' });
   await page.fill('#card-text', forged);
   await page.click('#text-form button[type=submit]');
   await page.waitForSelector('#verdict[data-valid="0"]');
