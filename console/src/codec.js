@@ -117,13 +117,23 @@ export function encodeCardBody(c) {
   if (!(c.salt instanceof Uint8Array) || c.salt.length !== CARD_SALT_BYTES) {
     throw new Error('a card salt is 16 bytes');
   }
+  return encodeCardBodyNumbers({
+    ...c,
+    type: enumValue(CREDENTIAL_TYPES, c.type, 'credential type'),
+    level: enumValue(LEVELS, c.level, 'level'),
+  });
+}
+
+// The same with type and level as their numbers, and no check of the salt (the decoder
+// re-encodes what it read with it, to require the canonical encoding).
+function encodeCardBodyNumbers(c) {
   return new Writer()
     .string(1, c.chain_id)
     .string(2, c.credential_id)
     .string(3, c.issuer_id)
     .uint(4, c.key_version)
-    .uint(5, enumValue(CREDENTIAL_TYPES, c.type, 'credential type'))
-    .uint(6, enumValue(LEVELS, c.level, 'level'))
+    .uint(5, c.type)
+    .uint(6, c.level)
     .string(7, c.holder_name)
     .string(8, c.member_no)
     .bytes(9, c.salt)
@@ -423,4 +433,358 @@ export function makeTx(fields, seed) {
       signatures: [{ public_key: toBase64(publicKey), signature: toBase64(signature) }],
     },
   };
+}
+
+// ---- reading cards and checking them at a gate ----------------------------------------------
+// What `laurel verify` does before it asks the node anything (ledger/verify.cpp
+// CheckCardOffline, types/card.cpp, types/text_rules.cpp): decode the card, check its chain,
+// its issuer's key, its signature and its display texts; with the same reasons, in the same
+// order, and the same messages. Then POST /v1/verify/status asks the node about the credential
+// id and the card digest only (docs/gate.md, "Private online verification").
+
+const CARD_TEXT_MAX = Math.floor((MAX_CARD_BYTES * 3) / 2) + CARD_PREFIX.length + 2;
+export const MAX_HOLDER_NAME_CHARS = 64;
+export const MAX_MEMBER_NO_CHARS = 32;
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const TYPE_NAMES = ['CREDENTIAL_TYPE_UNSPECIFIED', 'MEMBER', 'MODEL_WORKER'];
+const LEVEL_NAMES = ['LEVEL_UNSPECIFIED', 'NATIONAL', 'PROVINCIAL', 'MUNICIPAL', 'DISTRICT', 'ENTERPRISE'];
+
+// A card that cannot be read: `reason` MALFORMED and the message laurel gives.
+export class CardError extends Error {
+  constructor(message) {
+    super(message);
+    this.reason = 'MALFORMED';
+  }
+}
+
+// base45 as common/base45.cpp decodes it, with its messages (offsets in bytes of the text).
+function base45DecodeStrict(text) {
+  const b = enc.encode(text);
+  if (b.length % 3 === 1) {
+    throw new CardError(`base45: length ${b.length} leaves a dangling character`);
+  }
+  const out = [];
+  for (let i = 0; i < b.length; i += 3) {
+    const chunk = Math.min(3, b.length - i);
+    let n = 0;
+    let mul = 1;
+    for (let j = 0; j < chunk; j++) {
+      const v = b[i + j] < 0x80 ? B45.indexOf(String.fromCharCode(b[i + j])) : -1;
+      if (v < 0) throw new CardError(`base45: invalid character at offset ${i + j}`);
+      n += v * mul;
+      mul *= 45;
+    }
+    if (chunk === 3) {
+      if (n > 0xffff) throw new CardError('base45: chunk value out of range');
+      out.push(n >> 8, n & 0xff);
+    } else {
+      if (n > 0xff) throw new CardError('base45: final chunk value out of range');
+      out.push(n);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+// The fields of a protobuf message: Map field number → {wire, value} (the last one wins, as
+// protobuf parsing does; the canonical check below refuses repeats). Returns null when the
+// bytes are not a protobuf encoding.
+function readFields(bytes) {
+  const fields = new Map();
+  let i = 0;
+  const varint = () => {
+    let n = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      if (i >= bytes.length) return null;
+      const b = bytes[i++];
+      n |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return BigInt.asUintN(64, n);
+    }
+    return null;
+  };
+  while (i < bytes.length) {
+    const key = varint();
+    if (key === null || key >> 3n === 0n || key >> 3n > 536870911n) return null;
+    const field = Number(key >> 3n);
+    const wire = Number(key & 7n);
+    let value;
+    if (wire === 0) {
+      value = varint();
+      if (value === null) return null;
+    } else if (wire === 2) {
+      const len = varint();
+      if (len === null || len > BigInt(bytes.length - i)) return null;
+      value = bytes.subarray(i, i + Number(len));
+      i += Number(len);
+    } else if (wire === 1 || wire === 5) {
+      const len = wire === 1 ? 8 : 4;
+      if (i + len > bytes.length) return null;
+      value = null;
+      i += len;
+    } else {
+      return null;  // groups are not laurel's
+    }
+    fields.set(field, { wire, value });
+  }
+  return fields;
+}
+
+function sameBytes(a, b) {
+  return a.length === b.length && a.every((x, k) => x === b[k]);
+}
+
+// A laurel.v1.Card's bytes → {body, signature}; types/card.cpp DecodeCard.
+export function decodeCard(bytes) {
+  if (bytes.length > MAX_CARD_BYTES) throw new CardError('card too large');
+  const f = readFields(bytes);
+  if (!f) throw new CardError('card: not a valid protobuf encoding');
+  const get = (n) => (f.get(n)?.wire === 2 ? f.get(n).value : new Uint8Array(0));
+  const body = get(1);
+  const signature = get(2);
+  if (!sameBytes(encodeCard(body, signature), bytes)) {
+    throw new CardError('card: not in canonical encoding (unknown, repeated or out-of-order fields)');
+  }
+  if (signature.length !== 64) throw new CardError('card: signature must be 64 bytes');
+  return { body: Uint8Array.from(body), signature: Uint8Array.from(signature) };
+}
+
+// A laurel.v1.CardBody's bytes → its fields (type and level as names, valid_from/valid_until
+// as numbers, salt as bytes); types/card.cpp DecodeCardBody.
+export function decodeCardBody(bytes) {
+  if (bytes.length > MAX_CARD_BYTES) throw new CardError('card body too large');
+  const f = readFields(bytes);
+  if (!f) throw new CardError('card body: not a valid protobuf encoding');
+  const num = (n) => (f.get(n)?.wire === 0 ? f.get(n).value : 0n);
+  const raw = (n) => (f.get(n)?.wire === 2 ? f.get(n).value : new Uint8Array(0));
+  let strings;
+  try {
+    strings = [1, 2, 3, 7, 8].map((n) => utf8Strict.decode(raw(n)));
+  } catch {
+    // proto3 strings must be UTF-8: protobuf refuses to parse them otherwise.
+    throw new CardError('card body: not a valid protobuf encoding');
+  }
+  const [chain_id, credential_id, issuer_id, holder_name, member_no] = strings;
+  const type = Number(BigInt.asIntN(32, num(5)));
+  const level = Number(BigInt.asIntN(32, num(6)));
+  const c = {
+    chain_id, credential_id, issuer_id,
+    key_version: Number(BigInt.asUintN(32, num(4))),
+    type, level, holder_name, member_no,
+    salt: Uint8Array.from(raw(9)),
+    valid_from: num(10),
+    valid_until: num(11),
+  };
+  const again = encodeCardBodyNumbers({
+    ...c,
+    type: BigInt.asUintN(64, BigInt(type)),
+    level: BigInt.asUintN(64, BigInt(level)),
+  });
+  if (!sameBytes(again, bytes)) {
+    throw new CardError('card body: not in canonical encoding (unknown, repeated or out-of-order fields)');
+  }
+  if (type < 0 || type > 2) throw new CardError(`unknown card type value ${type}`);
+  if (level < 0 || level > 5) throw new CardError(`unknown card level value ${level}`);
+  if (c.salt.length !== CARD_SALT_BYTES) throw new CardError('card body: salt must be 16 bytes');
+  return {
+    ...c,
+    type: TYPE_NAMES[type],
+    level: LEVEL_NAMES[level],
+    valid_from: Number(c.valid_from) <= Number.MAX_SAFE_INTEGER ? Number(c.valid_from) : c.valid_from,
+    valid_until: Number(c.valid_until) <= Number.MAX_SAFE_INTEGER ? Number(c.valid_until) : c.valid_until,
+  };
+}
+
+// "LC1:…" → {card: {body, signature}, body: decoded CardBody}; types/card.cpp CardFromText.
+// Whitespace around the text is ignored, never inside it (the space is a base45 character).
+export function decodeCardText(text) {
+  const t = String(text).replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+  if (enc.encode(t).length > CARD_TEXT_MAX) throw new CardError('card text too long');
+  if (!t.startsWith(CARD_PREFIX)) throw new CardError('card text must start with "LC1:"');
+  const card = decodeCard(base45DecodeStrict(t.slice(CARD_PREFIX.length)));
+  return { card, body: decodeCardBody(card.body) };
+}
+
+export function verifyCardSignature(card, publicKey) {
+  try {
+    return ed.verify(card.signature, concat(CARD_DOMAIN, card.body), publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+const codePoint = (cp) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+
+// The display rules of docs/spec/display-text.md (types/text_rules.cpp CheckDisplayText):
+// not empty, no control character, line break or bidirectional control, at most `max`
+// characters, in NFC. Returns the problem ("holder name: empty") or null.
+export function displayTextProblem(what, s, max) {
+  if (s === '') return `${what}: empty`;
+  let chars = 0;
+  for (const ch of s) {
+    chars++;
+    const at = `(${codePoint(ch.codePointAt(0))}) at character ${chars}`;
+    if (/\p{Cc}/u.test(ch)) return `${what}: contains a control character ${at}`;
+    if (/[\p{Zl}\p{Zp}]/u.test(ch)) return `${what}: contains a line break ${at}`;
+    if (/\p{Bidi_Control}/u.test(ch)) return `${what}: contains a bidirectional control ${at}`;
+  }
+  if (max !== 0 && chars > max) return `${what}: ${chars} characters, at most ${max}`;
+  if (s.normalize('NFC') !== s) return `${what}: not in Unicode Normalization Form C (NFC)`;
+  return null;
+}
+
+export function cardDisplayProblem(body) {
+  return displayTextProblem('holder name', body.holder_name, MAX_HOLDER_NAME_CHARS) ||
+    displayTextProblem('member number', body.member_no, MAX_MEMBER_NO_CHARS);
+}
+
+// A card-stated string not yet proven by a signature, for a message (ledger/verify.cpp
+// Unproven): printable ASCII kept, every other byte as \xNN, cut at 64 bytes.
+function unproven(s) {
+  const b = enc.encode(s);
+  let out = '';
+  for (let i = 0; i < b.length && i < 64; i++) {
+    const c = b[i];
+    out += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return b.length > 64 ? `${out}...` : out;
+}
+
+// ledger::CheckCardOffline: the card checked against `chainId` and its issuer's keys, before
+// the node is asked anything. `keysOf(issuerId)` resolves to a Map key_version → public key
+// (32 bytes), or null for an issuer the ledger does not know. Resolves to {reason, message}
+// for a refusal (MALFORMED, WRONG_CHAIN, UNKNOWN_ISSUER, BAD_SIGNATURE, UNSAFE_TEXT), else to
+// {reason: 'VALID', body, digest}: the card's fields, signed by the issuer and safe to show.
+export async function checkCardOffline(chainId, text, keysOf) {
+  let card;
+  let body;
+  try {
+    ({ card, body } = decodeCardText(text));
+  } catch (err) {
+    if (err instanceof CardError) return { reason: 'MALFORMED', message: err.message };
+    throw err;
+  }
+  if (body.chain_id !== chainId) {
+    return { reason: 'WRONG_CHAIN', message: `card is for chain '${unproven(body.chain_id)}', this ledger is '${chainId}'` };
+  }
+  const keys = await keysOf(body.issuer_id);
+  if (!keys) {
+    return { reason: 'UNKNOWN_ISSUER', message: `issuer '${unproven(body.issuer_id)}' is not on the ledger` };
+  }
+  const key = keys.get(body.key_version);
+  if (!key) {
+    return { reason: 'BAD_SIGNATURE', message: `issuer '${body.issuer_id}' has no key version ${body.key_version}` };
+  }
+  if (!verifyCardSignature(card, key)) {
+    return {
+      reason: 'BAD_SIGNATURE',
+      message: `signature does not verify with key version ${body.key_version} of issuer '${body.issuer_id}'`,
+    };
+  }
+  const problem = cardDisplayProblem(body);
+  if (problem) return { reason: 'UNSAFE_TEXT', message: `the card's ${problem}; it is not shown` };
+  return { reason: 'VALID', message: '', body, digest: cardDigest(card.body) };
+}
+
+// The node's reasons after which VerifyCard compares the card's fields with the record.
+const AFTER_RECORD_CHECK = new Set(['OUT_OF_SCOPE', 'REVOKED', 'SUSPENDED', 'ISSUER_SUSPENDED',
+  'NOT_YET_VALID', 'EXPIRED', 'VALID']);
+
+// ledger::RecordMismatchOverride: when the node's reason comes after the record check and the
+// record (`credential` of the answer, as the API writes it) states type, level, valid_from or
+// valid_until differently from the card, the decision is RECORD_MISMATCH. Returns
+// {reason, message} or null.
+export function recordMismatch(body, nodeReason, credential) {
+  if (!AFTER_RECORD_CHECK.has(nodeReason) || !credential || typeof credential !== 'object') return null;
+  const known = (names, v) => (names.indexOf(v) > 0 ? v : names[0]);
+  const u64 = (v) => {
+    try {
+      return BigInt(v ?? 0);
+    } catch {
+      return 0n;
+    }
+  };
+  let field = '';
+  if (body.type !== known(TYPE_NAMES, credential.type)) field = 'type';
+  else if (body.level !== known(LEVEL_NAMES, credential.level)) field = 'level';
+  else if (BigInt(body.valid_from) !== u64(credential.valid_from)) field = 'valid_from';
+  else if (BigInt(body.valid_until) !== u64(credential.valid_until)) field = 'valid_until';
+  if (!field) return null;
+  return { reason: 'RECORD_MISMATCH', message: `the card's ${field} differs from the ledger record's` };
+}
+
+// The card's fields as the API's CardView writes them (what POST /v1/verify returns as
+// `card`): defaults omitted, 64-bit numbers as strings.
+export function cardView(body) {
+  const v = {};
+  for (const k of ['credential_id', 'issuer_id']) if (body[k]) v[k] = body[k];
+  if (body.key_version) v.key_version = body.key_version;
+  if (body.type !== TYPE_NAMES[0]) v.type = body.type;
+  if (body.level !== LEVEL_NAMES[0]) v.level = body.level;
+  for (const k of ['holder_name', 'member_no']) if (body[k]) v[k] = body[k];
+  for (const k of ['valid_from', 'valid_until']) if (BigInt(body[k]) !== 0n) v[k] = String(body[k]);
+  if (body.chain_id) v.chain_id = body.chain_id;
+  return v;
+}
+
+// An issuer's keys from its GET /v1/issuers/{id} answer: Map key_version → public key.
+export function issuerKeys(issuer) {
+  const keys = new Map();
+  for (const k of issuer?.keys || []) {
+    const pub = fromHex(String(k.public_key ?? ''));
+    if (!Number.isInteger(k.key_version) || pub.length !== 32) throw new Error('the node answered an issuer with a malformed key');
+    keys.set(k.key_version, pub);
+  }
+  return keys;
+}
+
+// The private check of cli/cmd_query.cpp (CheckPrivately) over `api(path, {method, body})`
+// (resolves to the answer's JSON; rejects with an error whose `status` is the HTTP status):
+// GET /v1/status for the chain id, GET /v1/issuers/{id} for the keys (cached in `cache`, a
+// Map, when given), POST /v1/verify/status with {credential_id, card_digest, issuer_id,
+// key_version} only. Resolves to a VerifyResponse like POST /v1/verify's, with `card` (the
+// card's own fields) only when its signature verified and its texts are safe to show.
+export async function verifyPrivately(text, api, cache = null) {
+  const status = await api('/v1/status');
+  const chainId = status.chain_id || '';
+  const keysOf = async (id) => {
+    const fetchKeys = async () => {
+      try {
+        return issuerKeys(await api(`/v1/issuers/${encodeURIComponent(id)}`));
+      } catch (err) {
+        if (err && err.status === 404) return null;
+        throw err;
+      }
+    };
+    if (!cache) return fetchKeys();
+    // A cached issuer is asked again for a key version it did not have (a rotation since).
+    let keys = cache.get(id);
+    if (keys === undefined) {
+      keys = await fetchKeys();
+      cache.set(id, keys);
+    }
+    return keys;
+  };
+  let check = await checkCardOffline(chainId, text, keysOf);
+  if (cache && (check.reason === 'UNKNOWN_ISSUER' || /has no key version/.test(check.message))) {
+    cache.clear();
+    check = await checkCardOffline(chainId, text, keysOf);
+  }
+  if (check.reason !== 'VALID') {
+    return {
+      valid: false, reason: check.reason, message: check.message,
+      height: status.height ?? '0', time: String(Math.floor(Date.now() / 1000)), chain_id: chainId,
+      ready: status.ready ?? false, block_time_ms: status.last_block_time_ms ?? '0',
+    };
+  }
+  const b = check.body;
+  const answer = await api('/v1/verify/status', {
+    method: 'POST',
+    body: { credential_id: b.credential_id, card_digest: toHex(check.digest), issuer_id: b.issuer_id, key_version: b.key_version },
+  });
+  if (!answer || typeof answer.valid !== 'boolean' || typeof answer.reason !== 'string') {
+    throw new Error('the node answered /v1/verify/status without a valid and a reason');
+  }
+  const over = recordMismatch(b, answer.reason, answer.credential);
+  if (over) Object.assign(answer, { valid: false, reason: over.reason, message: over.message });
+  answer.card = cardView(b);
+  return answer;
 }

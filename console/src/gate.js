@@ -1,8 +1,13 @@
 // Gate page: a card's QR code from the camera (where the browser allows it), a photo or pasted
-// text is decoded in the browser (jsQR) and its text sent to POST /v1/verify; the node's
-// decision fills the screen: VALID in green, REFUSED in red with the reason, and the card's
-// holder, type and level as the ledger records them.
+// text is decoded in the browser (jsQR) and checked privately, as `laurel verify` does
+// (docs/gate.md, "Private online verification"): the page decodes the card, checks its chain,
+// its issuer's signature (the key from GET /v1/issuers/{id}) and its display texts itself, and
+// asks the node with POST /v1/verify/status only about the credential id and the card digest;
+// the holder's name and member number never leave the page. The decision fills the screen:
+// VALID in green, REFUSED in red with the reason, and the card's holder, type and level — the
+// card's fields only once its signature has verified.
 import { api, clear, dl, el, errorBox, fmtDate, initPage, links, t, tEnum } from './common.js';
+import { verifyPrivately } from './codec.js';
 import { jsQR } from './vendor.js';
 
 const decision = document.getElementById('decision');
@@ -12,6 +17,7 @@ const video = document.getElementById('video');
 let stream = null;
 let scanning = false;
 let last = null;  // the last answer, redrawn on a language change
+const issuerKeys = new Map();  // issuer id → its keys (GET /v1/issuers/{id}), for this page
 
 // The text of the first QR code in an image source (an <img>, a video frame), or null.
 function decodeQr(source, width, height) {
@@ -66,7 +72,7 @@ async function verify(text) {
   decision.className = 'decision';
   clear(decision, el('p', { class: 'muted' }, t('gate.checking')));
   try {
-    render(await api('/v1/verify', { method: 'POST', body: { code: text } }));
+    render(await verifyPrivately(text, api, issuerKeys));
   } catch (err) {
     decision.className = 'decision refused';
     clear(decision, errorBox(err));

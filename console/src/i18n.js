@@ -108,8 +108,8 @@ const TEXTS = {
   'action.update_validator_set': ['更新验证节点', 'Update validators'],
   // gate
   'gate.heading': ['门禁核验', 'Gate check'],
-  'gate.intro': ['扫描或上传会员卡上的二维码，系统按链上记录给出结论。',
-    'Scan or upload the QR code of a card; the decision comes from the ledger.'],
+  'gate.intro': ['扫描或上传会员卡上的二维码，系统按链上记录给出结论。卡片的签名在本页核验，只有凭证编号和卡面摘要发给节点，持卡人姓名和会员编号不会离开本页。',
+    'Scan or upload the QR code of a card; the decision comes from the ledger. The card\'s signature is checked in this page and only its credential id and digest go to the node: the holder\'s name and member number never leave the page.'],
   'gate.camera.start': ['打开摄像头扫码', 'Scan with the camera'],
   'gate.camera.stop': ['关闭摄像头', 'Stop the camera'],
   'gate.camera.unavailable': ['此浏览器无法使用摄像头（需要 HTTPS 或本机地址），请上传照片。',

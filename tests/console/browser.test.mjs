@@ -101,15 +101,50 @@ async function loadKey(page) {
   await page.waitForSelector('#key-msg.ok', { timeout: 15000 });
 }
 
+// Every request a page makes to the node's API: {method, path, body}.
+function recordApi(page) {
+  const seen = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/v1/')) seen.push({ method: r.method(), path: u.pathname, body: r.postData() || '' });
+  });
+  return seen;
+}
+
+// The gate page checks privately (docs/gate.md): never POST /v1/verify, never a card text or
+// the holder's name or member number in a request; when the card's signature verified, one
+// POST /v1/verify/status with the credential id, digest, issuer and key version only.
+function assertPrivate(requests, { asked = true } = {}) {
+  assert.deepEqual(requests.filter((r) => r.path === '/v1/verify'), [], 'the gate sent the card to /v1/verify');
+  for (const r of requests) {
+    assert.ok(!r.body.includes('LC1:') && !r.body.includes('王芳') && !r.body.includes('QD-00042'),
+      `${r.method} ${r.path} carried card fields: ${r.body}`);
+  }
+  const posts = requests.filter((r) => r.method === 'POST');
+  if (!asked) {
+    assert.deepEqual(posts, []);
+    return;
+  }
+  assert.deepEqual(posts.map((r) => r.path), ['/v1/verify/status']);
+  const body = JSON.parse(posts[0].body);
+  assert.deepEqual(Object.keys(body).sort(), ['card_digest', 'credential_id', 'issuer_id', 'key_version']);
+  assert.equal(body.credential_id, credentialId);
+  assert.equal(body.issuer_id, 'city-fed');
+  assert.match(body.card_digest, /^[0-9a-f]{64}$/);
+  assert.ok(requests.some((r) => r.method === 'GET' && r.path === '/v1/issuers/city-fed'), 'no issuer key fetched');
+}
+
 async function gateCheck(page, qrPng) {
   await page.goto(`${BASE}/console/gate.html`);
   await page.waitForSelector('body[data-ready="1"]');
+  const requests = recordApi(page);
   await page.setInputFiles('#photo', qrPng);
   await page.waitForSelector('#verdict', { timeout: 20000 });
   return {
     valid: await page.getAttribute('#verdict', 'data-valid'),
     reason: await page.getAttribute('#reason', 'data-reason'),
     text: await page.textContent('#decision'),
+    requests,
   };
 }
 
@@ -234,17 +269,39 @@ test('gate: the printed card\'s QR code is VALID', async () => {
   assert.equal(d.reason, 'VALID');
   assert.match(d.text, /王芳/);
   assert.match(d.text, /Model worker/);
+  assertPrivate(d.requests);
+  console.log(`gate (valid): ${d.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   await shot(page, 'gate-valid');
   // A picture without a QR code is said so.
   const noQr = join(SHOTS, 'card-qr.png').replace('card-qr', 'explorer');
   await page.goto(`${BASE}/console/gate.html`);
   await page.setInputFiles('#photo', noQr);
   await page.waitForSelector('#reason[data-reason="NO_QR"]', { timeout: 20000 });
-  // Pasted text that is not a card.
+  // Pasted text that is not a card: refused in the page, nothing asked about it.
+  const pasted = recordApi(page);
   await page.fill('#card-text', 'LC1:NOT A CARD');
   await page.click('#text-form button[type=submit]');
   await page.waitForSelector('#verdict[data-valid="0"]');
   assert.equal(await page.getAttribute('#reason', 'data-reason'), 'MALFORMED');
+  assert.match(await page.textContent('#decision'), /base45: length 10 leaves a dangling character/);
+  assertPrivate(pasted, { asked: false });
+  // The card with one character of the holder's name changed, signature kept: BAD_SIGNATURE,
+  // and the forged name is not shown.
+  const codec = await import(pathToFileURL(join(CONSOLE_DIR, 'codec.js')).href);
+  const { card, body } = codec.decodeCardText(cardText);
+  const forgedBody = codec.encodeCardBody({ ...body, holder_name: '王芬' });
+  const forged = codec.cardText(codec.encodeCard(forgedBody, card.signature));
+  const tampered = recordApi(page);
+  await page.click('#decision button');
+  await page.waitForSelector('#decision', { state: 'hidden' });
+  await page.fill('#card-text', forged);
+  await page.click('#text-form button[type=submit]');
+  await page.waitForSelector('#verdict[data-valid="0"]');
+  assert.equal(await page.getAttribute('#reason', 'data-reason'), 'BAD_SIGNATURE');
+  const shown = await page.textContent('#decision');
+  assert.match(shown, /Bad signature/);
+  assert.doesNotMatch(shown, /王芬/);
+  assertPrivate(tampered, { asked: false });
   await page.close();
 });
 
@@ -262,6 +319,7 @@ test('gate: the camera reads the card\'s QR code and shows the decision', async 
     const ctx = await cam.newContext({ locale: 'en-GB' });
     await ctx.grantPermissions(['camera'], { origin: new URL(BASE).origin });
     const page = await ctx.newPage();
+    const requests = recordApi(page);
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${BASE}/console/gate.html`);
@@ -271,6 +329,7 @@ test('gate: the camera reads the card\'s QR code and shows the decision', async 
     assert.equal(await page.getAttribute('#verdict', 'data-valid'), '1', await page.textContent('#decision'));
     assert.equal(await page.getAttribute('#reason', 'data-reason'), 'VALID');
     assert.match(await page.textContent('#decision'), /王芳/);
+    assertPrivate(requests);
     // The camera is released once a code is read.
     assert.equal(await page.isHidden('#video'), true);
     assert.equal(await page.textContent('#camera'), 'Scan with the camera');
@@ -340,6 +399,8 @@ test('issuer console: revoke; the gate refuses the card', async () => {
   assert.equal(d.reason, 'REVOKED');
   assert.match(d.text, /拒绝/);
   assert.match(d.text, /凭证已吊销/);
+  assert.match(d.text, /王芳/);
+  assertPrivate(d.requests);
   // Usable on a phone: nothing wider than the screen.
   assert.ok(await gate.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
   await shot(gate, 'gate-refused-phone');

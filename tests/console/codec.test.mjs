@@ -144,3 +144,231 @@ test('a key file encrypted by the console signs with `laurel tx sign` and its pa
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ---- reading and checking cards at the gate (the private check of docs/gate.md) -------------
+// The gate page decodes the card and checks its signature and texts itself, with the reasons
+// and messages of ledger/verify.cpp (CheckCardOffline, RecordMismatchOverride).
+
+const goldenKeys = new Map([[1, c.fromHex(golden.key.public_key)]]);
+const keysOf = (id) => async (asked) => (asked === id ? goldenKeys : null);
+
+// The `laurel card inspect` of a card text: {json} on success, {error} (the CLI's message) else.
+function inspect(text, extra = []) {
+  const r = spawnSync(laurel, ['card', 'inspect', '--json', ...extra, text]);
+  // With --issuer-key and a bad signature it prints the fields and exits 1.
+  if (r.stdout.length) return { json: JSON.parse(r.stdout.toString()), status: r.status };
+  const m = r.stderr.toString().match(/malformed card: (.*)/);
+  return { error: m ? m[1].trim() : r.stderr.toString().trim(), status: r.status };
+}
+
+// A card signed with the golden key from `fields` (no check of the display rules: a forger's).
+function signed(fields) {
+  return c.makeCard({ ...cardFields, ...fields }, seed);
+}
+
+test('the golden card (made by the C++ code) decodes to the fields `laurel card inspect` shows', () => {
+  const d = c.decodeCardText(golden.card.lc1);
+  const cli = inspect(golden.card.lc1, ['--issuer-key', golden.key.public_key]).json;
+  for (const k of ['chain_id', 'credential_id', 'issuer_id', 'key_version', 'type', 'level',
+    'holder_name', 'member_no', 'valid_from', 'valid_until']) {
+    assert.deepEqual(d.body[k], cli[k], k);
+  }
+  assert.equal(c.toHex(d.body.salt), cli.salt);
+  assert.equal(c.toHex(d.card.signature), cli.signature);
+  assert.equal(c.toHex(c.cardDigest(d.card.body)), cli.card_digest);
+  assert.equal(cli.signature_valid, true);
+  assert.ok(c.verifyCardSignature(d.card, goldenKeys.get(1)));
+  // Whitespace around the text is ignored, as the CLI and the node do.
+  assert.deepEqual(c.decodeCardText(`  ${golden.card.lc1}\r\n`).body, d.body);
+});
+
+test('a Chinese card made in the console decodes back and passes the offline check', async () => {
+  const card = signed({ holder_name: '王芳', member_no: '工-000123', type: 'MEMBER', level: '' });
+  const cli = inspect(card.text).json;
+  assert.equal(cli.holder_name, '王芳');
+  const d = c.decodeCardText(card.text).body;
+  assert.equal(d.holder_name, '王芳');
+  assert.equal(d.member_no, '工-000123');
+  assert.equal(d.type, 'MEMBER');
+  assert.equal(d.level, 'LEVEL_UNSPECIFIED');
+  const r = await c.checkCardOffline('laurel-golden', card.text, keysOf('golden-fed'));
+  assert.equal(r.reason, 'VALID');
+  assert.equal(c.toHex(r.digest), c.toHex(card.digest));
+  assert.deepEqual(c.cardView(r.body), {
+    credential_id: 'golden-fed/MW/2024/000001', issuer_id: 'golden-fed', key_version: 1, type: 'MEMBER',
+    holder_name: '王芳', member_no: '工-000123', valid_from: '1704067200', valid_until: '1861920000',
+    chain_id: 'laurel-golden',
+  });
+});
+
+test('cards that are not cards are MALFORMED with the message of the CLI', async () => {
+  const good = c.decodeCardText(golden.card.lc1).card;
+  const reencode = (bytes) => c.cardText(bytes);
+  const bodyWith = (extra) => c.encodeCard(c.concat(good.body, extra), good.signature);
+  const texts = {
+    'no prefix': 'LC2:ABC',
+    'dangling base45': 'LC1:ABCD',
+    'base45 out of range': 'LC1:GGW',
+    'final chunk out of range': 'LC1:AB',
+    'not base45': 'LC1:ab',
+    'non-ASCII': 'LC1:王芳',
+    'not a protobuf': reencode(Uint8Array.of(0x0a, 0x05, 1)),
+    'short signature': reencode(c.encodeCard(good.body, good.signature.subarray(0, 63))),
+    'unknown card field': reencode(c.concat(c.encodeCard(good.body, good.signature), Uint8Array.of(0x18, 1))),
+    'fields out of order': reencode(c.concat(new Uint8Array([0x12, 64]), good.signature, new Uint8Array([0x0a, good.body.length]), good.body)),
+    'unknown body field': reencode(bodyWith(Uint8Array.of(0x60, 1))),
+    'bad body varint': reencode(bodyWith(Uint8Array.of(0x50, 0x80))),
+    'too long': `LC1:${'0'.repeat(3100)}`,
+    'empty': 'LC1:',
+  };
+  const withType = (n) => {
+    const body = c.fromHex(golden.card.body);
+    const i = body.indexOf(0x28);  // type field, 2 = MODEL_WORKER
+    const b = Uint8Array.from(body);
+    b[i + 1] = n;
+    return reencode(c.encodeCard(b, good.signature));
+  };
+  texts['type 7'] = withType(7);
+  for (const [what, text] of Object.entries(texts)) {
+    const cli = inspect(text);
+    assert.ok(cli.error, `${what}: the CLI read it`);
+    let js;
+    try {
+      c.decodeCardText(text);
+    } catch (err) {
+      js = err;
+    }
+    assert.ok(js instanceof c.CardError, `${what}: decoded`);
+    assert.equal(js.message, cli.error, what);
+    const r = await c.checkCardOffline('laurel-golden', text, keysOf('golden-fed'));
+    assert.deepEqual(r, { reason: 'MALFORMED', message: cli.error }, what);
+  }
+});
+
+test('a tampered card is BAD_SIGNATURE, and its fields are not given', async () => {
+  const good = c.decodeCardText(golden.card.lc1);
+  // The holder name changed, the issuer's signature kept.
+  const body = c.encodeCardBody({ ...cardFields, holder_name: 'Holder Two' });
+  const forged = c.cardText(c.encodeCard(body, good.card.signature));
+  const cli = inspect(forged, ['--issuer-key', golden.key.public_key]);
+  assert.equal(cli.json.signature_valid, false);
+  assert.equal(cli.status, 1);
+  const r = await c.checkCardOffline('laurel-golden', forged, keysOf('golden-fed'));
+  assert.deepEqual(r, { reason: 'BAD_SIGNATURE', message: "signature does not verify with key version 1 of issuer 'golden-fed'" });
+  // Signed by another key.
+  const other = c.makeCard(cardFields, seq(0x80, 32));
+  assert.equal((await c.checkCardOffline('laurel-golden', other.text, keysOf('golden-fed'))).reason, 'BAD_SIGNATURE');
+  // A key version the issuer does not have.
+  const v2 = signed({ key_version: 2 });
+  assert.deepEqual(await c.checkCardOffline('laurel-golden', v2.text, keysOf('golden-fed')),
+    { reason: 'BAD_SIGNATURE', message: "issuer 'golden-fed' has no key version 2" });
+  // And the gate's full check never asks the node about it.
+  const asked = [];
+  const api = fakeApi(asked, {});
+  const v = await c.verifyPrivately(forged, api);
+  assert.equal(v.valid, false);
+  assert.equal(v.reason, 'BAD_SIGNATURE');
+  assert.equal(v.card, undefined);
+  assert.deepEqual(asked.map((a) => a.path), ['/v1/status', '/v1/issuers/golden-fed']);
+});
+
+test('wrong chain and unknown issuer come before the signature, with unproven text escaped', async () => {
+  const r = await c.checkCardOffline('laurel-local', golden.card.lc1, keysOf('golden-fed'));
+  assert.deepEqual(r, { reason: 'WRONG_CHAIN', message: "card is for chain 'laurel-golden', this ledger is 'laurel-local'" });
+  const odd = signed({ chain_id: '链\\x' });
+  assert.equal((await c.checkCardOffline('laurel-golden', odd.text, keysOf('golden-fed'))).message,
+    "card is for chain '\\xe9\\x93\\xbe\\x5cx', this ledger is 'laurel-golden'");
+  const u = await c.checkCardOffline('laurel-golden', golden.card.lc1, keysOf('someone-else'));
+  assert.deepEqual(u, { reason: 'UNKNOWN_ISSUER', message: "issuer 'golden-fed' is not on the ledger" });
+});
+
+test('unsafe display text is UNSAFE_TEXT after the signature, and not shown', async () => {
+  const cases = [
+    [{ holder_name: 'Ali\u202Ece' }, "the card's holder name: contains a bidirectional control (U+202E) at character 4; it is not shown"],
+    [{ holder_name: '王\u0007芳' }, "the card's holder name: contains a control character (U+0007) at character 2; it is not shown"],
+    [{ holder_name: 'a\u2028b' }, "the card's holder name: contains a line break (U+2028) at character 2; it is not shown"],
+    [{ holder_name: 'Jose\u0301' }, "the card's holder name: not in Unicode Normalization Form C (NFC); it is not shown"],
+    [{ holder_name: '王'.repeat(65) }, "the card's holder name: 65 characters, at most 64; it is not shown"],
+    [{ member_no: '' }, "the card's member number: empty; it is not shown"],
+    [{ member_no: 'M\u200F1' }, "the card's member number: contains a bidirectional control (U+200F) at character 2; it is not shown"],
+    [{ member_no: '1'.repeat(33) }, "the card's member number: 33 characters, at most 32; it is not shown"],
+  ];
+  for (const [fields, message] of cases) {
+    const card = signed(fields);
+    const r = await c.checkCardOffline('laurel-golden', card.text, keysOf('golden-fed'));
+    assert.deepEqual(r, { reason: 'UNSAFE_TEXT', message }, JSON.stringify(fields));
+    const v = await c.verifyPrivately(card.text, fakeApi([], {}));
+    assert.equal(v.reason, 'UNSAFE_TEXT');
+    assert.equal(v.card, undefined);
+  }
+  // NFC, 64 characters and a Chinese name with a middle dot are fine.
+  for (const name of ['José', '王'.repeat(64), '阿卜杜·热合曼']) {
+    assert.equal((await c.checkCardOffline('laurel-golden', signed({ holder_name: name }).text, keysOf('golden-fed'))).reason, 'VALID', name);
+  }
+  // The signature is checked first: a forged card with unsafe text is BAD_SIGNATURE.
+  const body = c.encodeCardBody({ ...cardFields, holder_name: 'Ali\u202Ece' });
+  const forged = c.cardText(c.encodeCard(body, c.decodeCardText(golden.card.lc1).card.signature));
+  assert.equal((await c.checkCardOffline('laurel-golden', forged, keysOf('golden-fed'))).reason, 'BAD_SIGNATURE');
+});
+
+// A node for verifyPrivately: records every call; `status` is the POST /v1/verify/status answer.
+function fakeApi(asked, { status = null, credential = null }) {
+  return async (path, opts = {}) => {
+    asked.push({ path, method: opts.method || 'GET', body: opts.body });
+    if (path === '/v1/status') return { chain_id: 'laurel-golden', height: '42', ready: true, last_block_time_ms: '1' };
+    if (path === '/v1/issuers/golden-fed') return { issuer_id: 'golden-fed', keys: [{ key_version: 1, public_key: golden.key.public_key }] };
+    if (path.startsWith('/v1/issuers/')) throw Object.assign(new Error('NOT_FOUND'), { status: 404 });
+    if (path === '/v1/verify/status') return { height: '42', credential, ...status };
+    throw new Error(`unexpected ${path}`);
+  };
+}
+
+const record = {
+  credential_id: 'golden-fed/MW/2024/000001', type: 'MODEL_WORKER', level: 'MUNICIPAL', issuer_id: 'golden-fed',
+  key_version: 1, card_digest: golden.card.digest, valid_from: '1704067200', valid_until: '1861920000', status: 'ACTIVE',
+};
+
+test('the node is asked only the credential id, the digest, the issuer and the key version', async () => {
+  const asked = [];
+  const v = await c.verifyPrivately(`${golden.card.lc1}\n`, fakeApi(asked, {
+    status: { valid: true, reason: 'VALID', message: 'valid until 2029-01-01T00:00:00Z' }, credential: record,
+  }));
+  assert.equal(v.valid, true);
+  assert.equal(v.reason, 'VALID');
+  assert.equal(v.card.holder_name, 'Holder One');
+  const posts = asked.filter((a) => a.method === 'POST');
+  assert.deepEqual(posts, [{
+    path: '/v1/verify/status', method: 'POST',
+    body: { credential_id: 'golden-fed/MW/2024/000001', card_digest: golden.card.digest, issuer_id: 'golden-fed', key_version: 1 },
+  }]);
+  assert.ok(!JSON.stringify(asked).includes('Holder One'));
+  assert.ok(!JSON.stringify(asked).includes('M-000001'));
+  // Keys are cached per page: a second card asks for the status and verify/status only.
+  const cache = new Map();
+  const again = [];
+  const api = fakeApi(again, { status: { valid: true, reason: 'VALID', message: '' }, credential: record });
+  await c.verifyPrivately(golden.card.lc1, api, cache);
+  await c.verifyPrivately(golden.card.lc1, api, cache);
+  assert.equal(again.filter((a) => a.path.startsWith('/v1/issuers/')).length, 1);
+});
+
+test('RECORD_MISMATCH when the record differs from the card, after the node\'s record checks', async () => {
+  const body = c.decodeCardText(golden.card.lc1).body;
+  assert.equal(c.recordMismatch(body, 'VALID', record), null);
+  assert.deepEqual(c.recordMismatch(body, 'VALID', { ...record, level: 'NATIONAL' }),
+    { reason: 'RECORD_MISMATCH', message: "the card's level differs from the ledger record's" });
+  assert.deepEqual(c.recordMismatch(body, 'REVOKED', { ...record, type: 'MEMBER', valid_until: '1' }),
+    { reason: 'RECORD_MISMATCH', message: "the card's type differs from the ledger record's" });
+  assert.deepEqual(c.recordMismatch(body, 'EXPIRED', { ...record, valid_until: '1' }),
+    { reason: 'RECORD_MISMATCH', message: "the card's valid_until differs from the ledger record's" });
+  // Decided before the fields are compared: the node's reason stands.
+  for (const r of ['NOT_ON_LEDGER', 'DIGEST_MISMATCH', 'BAD_SIGNATURE', 'UNKNOWN_ISSUER']) {
+    assert.equal(c.recordMismatch(body, r, { ...record, level: 'NATIONAL' }), null, r);
+  }
+  const v = await c.verifyPrivately(golden.card.lc1, fakeApi([], {
+    status: { valid: true, reason: 'VALID', message: 'valid until …' }, credential: { ...record, valid_from: '1' },
+  }));
+  assert.equal(v.valid, false);
+  assert.equal(v.reason, 'RECORD_MISMATCH');
+  assert.equal(v.message, "the card's valid_from differs from the ledger record's");
+});
