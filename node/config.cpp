@@ -175,6 +175,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(b, "max_txs", c.block_max_txs);
       Get(b, "max_bytes", c.block_max_bytes);
     }
+    if (root.contains("state")) Get(toml::find(root, "state"), "versions_kept", c.state_versions_kept);
     if (root.contains("log")) Get(toml::find(root, "log"), "level", c.log_level);
     LAUREL_RETURN_IF_ERROR(LoadPortLimits(root, path, c));
   } catch (const std::exception& e) {

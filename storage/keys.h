@@ -22,8 +22,10 @@ enum class Cf : uint8_t {
   kHistory,
   kConsensus,
   kAttestations,
+  kTree,       // state tree nodes: ledger::TreeNodeKey -> node (ledger/state_tree.h)
+  kTreeStale,  // u64be(height) -> the node keys that height replaced (for pruning)
 };
-inline constexpr size_t kNumCfs = 8;
+inline constexpr size_t kNumCfs = 10;
 // RocksDB column family name of `cf` ("default", "blocks", ...).
 const char* CfName(Cf cf);
 
