@@ -4,6 +4,7 @@
 // scanned from a QR code PNG); the first output line is "VALID <credential_id> ..." or
 // "REFUSED <REASON>: <message>", and the exit code is 0 or 1 accordingly.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -11,6 +12,8 @@
 
 #include "cli/commands.h"
 #include "cli/net_tx.h"
+#include "cli/proof_check.h"
+#include "ledger/genesis_io.h"
 #include "cli/qr.h"
 
 namespace laurel::cli {
@@ -27,6 +30,9 @@ struct VerifyOptions {
   std::optional<std::string> code;
   std::optional<std::string> file;
   std::optional<std::string> qr;
+  bool prove = false;
+  std::string genesis;
+  uint64_t max_age_s = kDefaultProofMaxAgeS;
 };
 
 Result<std::string> CardTextOf(const VerifyOptions& o) {
@@ -116,16 +122,49 @@ int RunVerify(const VerifyOptions& o) {
   while (!code.empty() && (code.back() == '\n' || code.back() == '\r' || code.back() == ' ')) {
     code.pop_back();
   }
+  std::optional<ledger::Genesis> genesis;
+  if (o.prove) {
+    if (o.genesis.empty()) return Fail(kExitUsage, "--prove needs --genesis FILE");
+    auto g = ledger::LoadGenesis(o.genesis);
+    if (!g.ok()) return Fail(kExitUsage, g.status());
+    genesis = std::move(g).value();
+  }
   Node node(o.net.rpc);
   auto c = node.Get();
   if (!c.ok()) return FailFor(c.status());
-  auto j = (*c)->PostJson("/v1/verify", {{"code", code}});
+  auto j = (*c)->PostJson(o.prove ? "/v1/verify?proof=true" : "/v1/verify", {{"code", code}});
   // As for every node error (docs/cli.md, exit codes): a 4xx answer is 1, an unreachable node
   // or a 5xx is 2.
   if (!j.ok()) return FailFor(j.status());
   if (!j->contains("valid") || !(*j)["valid"].is_boolean()) {
     return Fail(kExitUsage, "node at " + o.net.rpc + " answered /v1/verify without 'valid': " +
                                 j->dump().substr(0, 300));
+  }
+  if (o.prove) {
+    // The node's word counts for nothing: the decision is recomputed from the proven records,
+    // at this machine's time (not the time the node says it used).
+    const uint64_t now = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    const ProofCheck pc = CheckProvenAnswer(*j, *genesis, code, now, o.max_age_s);
+    if (!pc.ok) {
+      if (o.net.json) {
+        PrintJson(Json{{"valid", false}, {"reason", "NOT_PROVEN"}, {"message", pc.why}});
+      } else {
+        std::cout << "REFUSED NOT_PROVEN: " << pc.why << "\n";
+      }
+      return kExitInvalid;
+    }
+    if (o.net.json) {
+      Json out = *j;
+      out["proven"] = pc.statement;
+      PrintJson(out);
+    } else {
+      PrintVerdict(*j);
+      std::cout << "  " << pc.statement << "\n";
+    }
+    return (*j)["valid"].get<bool>() ? kExitOk : kExitInvalid;
   }
   if (o.net.json) {
     PrintJson(*j);
@@ -248,6 +287,13 @@ void RegisterQueryCommands(CLI::App& app, CommandRun& run) {
   verify->add_option("--code", v->code, "The card text, LC1:...");
   verify->add_option("--file", v->file, "A card file (- for stdin)");
   verify->add_option("--qr", v->qr, "A PNG image of the card's QR code");
+  verify->add_flag("--prove", v->prove,
+                   "Ask for proofs and check them against --genesis's validators; the decision "
+                   "is recomputed from the proven records");
+  verify->add_option("--genesis", v->genesis, "The chain's genesis file (with --prove)");
+  verify->add_option("--max-age", v->max_age_s,
+                     "With --prove: refuse a proof older than this many seconds")
+      ->capture_default_str();
   AddNetOptions(verify, v->net);
   verify->callback([v, &run] { run = [v] { return RunVerify(*v); }; });
 

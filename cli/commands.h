@@ -15,6 +15,7 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run);     // card inspect|i
 void RegisterIssuerCommands(CLI::App& app, CommandRun& run);   // issuer register|rotate-key|...
 void RegisterQueryCommands(CLI::App& app, CommandRun& run);    // verify, history, status
 void RegisterAuditCommands(CLI::App& app, CommandRun& run);    // audit
+void RegisterProofCommands(CLI::App& app, CommandRun& run);    // proof get|check
 
 inline constexpr RegisterFn kCommandGroups[] = {
     RegisterKeyCommands,
@@ -24,6 +25,7 @@ inline constexpr RegisterFn kCommandGroups[] = {
     RegisterIssuerCommands,
     RegisterQueryCommands,
     RegisterAuditCommands,
+    RegisterProofCommands,
 };
 
 }  // namespace laurel::cli

@@ -9,6 +9,7 @@
 #include "laurel/v1/api.pb.h"
 #include "ledger/verify.h"
 #include "rpc/convert.h"
+#include "rpc/proofs.h"
 #include "rpc/routes_internal.h"
 
 namespace laurel::rpc {
@@ -53,13 +54,29 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
     respond(std::move(*error));
     return;
   }
-  // One snapshot: the issuer chain and the credential are read as of the same committed
-  // height, the one the answer names.
-  const auto snapshot = node.store().Snapshot();
-  const uint64_t height = snapshot->Height();
   const uint64_t now = NowUnixSeconds();
   const std::string& chain_id = node.genesis().chain_id;
-  const ledger::VerifyResult r = ledger::VerifyCard(*snapshot, chain_id, in.code(), now);
+  // With ?proof=true the decision reads the state of the newest certified height, and every
+  // record it reads (the credential, its issuer chain) is proven.
+  std::unique_ptr<ProvenView> proven;
+  if (WantsProof(req)) {
+    proven = ProvenView::AtCertifiedHeight(node.store());
+    if (!proven) {
+      respond(NoCertifiedState());
+      return;
+    }
+  }
+  // One snapshot: the issuer chain and the credential are read as of the same committed
+  // height, the one the answer names.
+  const auto snapshot = proven ? nullptr : node.store().Snapshot();
+  const uint64_t height = proven ? proven->height() : snapshot->Height();
+  const ledger::StateView& state =
+      proven ? static_cast<const ledger::StateView&>(*proven) : *snapshot;
+  const ledger::VerifyResult r = ledger::VerifyCard(state, chain_id, in.code(), now);
+  if (proven && proven->failed()) {
+    respond(ProofUnavailable(*proven));
+    return;
+  }
 
   pb::VerifyResponse out;
   out.set_valid(r.valid());
@@ -70,6 +87,12 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
   out.set_height(height);
   out.set_time(now);
   out.set_chain_id(chain_id);
+  if (proven) {
+    *out.mutable_proof() = proven->View(
+        "the records this decision read (the credential and its issuer chain, or their "
+        "absence) as of " + DescribeHeight(*proven) +
+        "; the decision itself is recomputed by the verifier from them and the card");
+  }
   m.verify.Get(ledger::VerifyReasonName(r.reason)).Inc();
   respond(MessageResponse(200, out, req));
 }
@@ -78,6 +101,42 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
 
 void HandleCredential(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
   const std::string& id = req.Param("id");
+  if (WantsProof(req)) {
+    auto proven = ProvenView::AtCertifiedHeight(node.store());
+    if (!proven) {
+      respond(NoCertifiedState());
+      return;
+    }
+    auto c = ledger::ReadCredential(*proven, id);
+    // The issuer chain too: a card is only as good as every union above it.
+    std::optional<ledger::IssuerRecord> issuer;
+    if (c) issuer = ledger::ReadIssuer(*proven, c->issuer_id);
+    for (size_t depth = 0; issuer && !issuer->parent_id.empty() && depth < ledger::kMaxIssuerDepth;
+         ++depth) {
+      issuer = ledger::ReadIssuer(*proven, issuer->parent_id);
+    }
+    if (proven->failed()) {
+      respond(ProofUnavailable(*proven));
+      return;
+    }
+    if (!c) {
+      // An absence is an answer too, and proven like a record.
+      pb::ErrorView e;
+      e.set_code("NOT_FOUND");
+      e.set_message("unknown credential '" + id + "' (its absence is proven at " +
+                    DescribeHeight(*proven) + ")");
+      pb::CredentialView v;
+      *v.mutable_proof() = proven->View("credential '" + id + "' does not exist as of " +
+                                        DescribeHeight(*proven));
+      respond(MessageResponse(404, v, req));
+      return;
+    }
+    pb::CredentialView v = CredentialViewOf(*c);
+    *v.mutable_proof() = proven->View("credential '" + id + "' and its issuer chain up to the "
+                                      "root federation, as of " + DescribeHeight(*proven));
+    respond(MessageResponse(200, v, req));
+    return;
+  }
   auto c = ledger::ReadCredential(node.store(), id);
   if (!c) {
     respond(ErrorResponse(404, "NOT_FOUND", "unknown credential '" + id + "'"));
@@ -145,6 +204,31 @@ void HandleIssuers(node::NodeApi& node, const HttpRequest& req, const Responder&
 
 void HandleIssuer(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
   const std::string& id = req.Param("id");
+  if (WantsProof(req)) {
+    auto proven = ProvenView::AtCertifiedHeight(node.store());
+    if (!proven) {
+      respond(NoCertifiedState());
+      return;
+    }
+    auto i = ledger::ReadIssuer(*proven, id);
+    std::optional<ledger::IssuerRecord> up = i;
+    for (size_t depth = 0; up && !up->parent_id.empty() && depth < ledger::kMaxIssuerDepth;
+         ++depth) {
+      up = ledger::ReadIssuer(*proven, up->parent_id);
+    }
+    if (proven->failed()) {
+      respond(ProofUnavailable(*proven));
+      return;
+    }
+    pb::IssuerView v;
+    if (i) v = IssuerViewOf(*i);
+    *v.mutable_proof() = proven->View(
+        i ? "issuer '" + id + "' and its chain up to the root federation, as of " +
+                DescribeHeight(*proven)
+          : "issuer '" + id + "' does not exist as of " + DescribeHeight(*proven));
+    respond(MessageResponse(i ? 200 : 404, v, req));
+    return;
+  }
   auto i = ledger::ReadIssuer(node.store(), id);
   if (!i) {
     respond(ErrorResponse(404, "NOT_FOUND", "unknown issuer '" + id + "'"));
@@ -159,6 +243,44 @@ void HandleIssuerHistory(node::NodeApi& node, const HttpRequest& req, const Resp
   const storage::Store& store = node.store();
   RespondWithHistory(ledger::ReadIssuer(store, id).has_value(), "issuer '" + id + "'", req,
                      respond, [&](size_t limit) { return store.IssuerHistory(id, token, limit); });
+}
+
+// ---- GET /v1/governance -----------------------------------------------------------------
+
+void HandleGovernance(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  std::unique_ptr<ProvenView> proven;
+  if (WantsProof(req)) {
+    proven = ProvenView::AtCertifiedHeight(node.store());
+    if (!proven) {
+      respond(NoCertifiedState());
+      return;
+    }
+  }
+  const ledger::StateView& state =
+      proven ? static_cast<const ledger::StateView&>(*proven) : node.store();
+  auto g = ledger::ReadGovernance(state);
+  if (proven && proven->failed()) {
+    respond(ProofUnavailable(*proven));
+    return;
+  }
+  if (!g) {
+    respond(ErrorResponse(503, "NOT_READY", "no governance record yet"));
+    return;
+  }
+  pb::GovernanceView v;
+  v.set_chain_id(g->chain_id);
+  for (const auto& k : g->admin_keys) v.add_admin_keys(HexEncode(k));
+  v.set_threshold(g->threshold);
+  for (const auto& val : g->validators) {
+    v.add_validator_keys(HexEncode(val.public_key));
+    v.add_validator_names(val.name);
+  }
+  v.set_validators_from_height(g->validators_from_height);
+  if (proven) {
+    *v.mutable_proof() =
+        proven->View("the governance record as of " + DescribeHeight(*proven));
+  }
+  respond(MessageResponse(200, v, req));
 }
 
 }  // namespace
@@ -176,6 +298,7 @@ void AddLedgerRoutes(Router& r, node::NodeApi& node, const RpcMetrics& m) {
   r.Add("GET", "/v1/issuers", bind(&HandleIssuers));
   r.Add("GET", "/v1/issuers/{id}", bind(&HandleIssuer));
   r.Add("GET", "/v1/issuers/{id}/history", bind(&HandleIssuerHistory));
+  r.Add("GET", "/v1/governance", bind(&HandleGovernance));
 }
 
 }  // namespace laurel::rpc

@@ -1,7 +1,9 @@
 // The Store logic shared by the RocksDB and the memory store (see kv.h).
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "crypto/sha256.h"
 #include "laurel/v1/state.pb.h"
@@ -218,6 +220,12 @@ class KvSnapshot final : public StateSnapshot {
 
 class KvStore final : public Store {
  public:
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using NodeCache = std::unordered_map<std::string, std::string, ViewHash, std::equal_to<>>;
+
   explicit KvStore(std::unique_ptr<Kv> kv) : kv_(std::move(kv)) {}
 
   // Loads the tip and checks it against the block store.
@@ -259,6 +267,18 @@ class KvStore final : public Store {
     return loc && SpendsId(loc->code);
   }
   std::optional<std::string> GetTreeNode(std::string_view key) const override {
+    // The nodes the last commit wrote are those the next block reads most (the top of the
+    // tree is rewritten by every block): served from memory. Nodes never change once written,
+    // so a cached one is always the stored one.
+    std::shared_ptr<const NodeCache> recent;
+    {
+      std::lock_guard lock(tip_mu_);
+      recent = recent_nodes_;
+    }
+    if (recent) {
+      auto it = recent->find(key);
+      if (it != recent->end()) return it->second;
+    }
     auto r = kv_->Get(Cf::kTree, key);
     if (!r.ok()) FatalRead("state tree", r.status());
     return std::move(r).value();
@@ -355,9 +375,12 @@ class KvStore final : public Store {
     ops.push_back({Cf::kMeta, std::string(keys::kTipKey), EncodeTip(block, result)});
     LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/true));
 
+    auto recent = std::make_shared<NodeCache>(result.tree.new_nodes.begin(),
+                                              result.tree.new_nodes.end());
     std::lock_guard lock(tip_mu_);
     empty_ = false;
     tip_ = Tip{block.height, block.block_id, result.state_root};
+    recent_nodes_ = std::move(recent);
     return Status::Ok();
   }
 
@@ -590,6 +613,8 @@ class KvStore final : public Store {
   mutable std::mutex tip_mu_;
   bool empty_ = true;
   Tip tip_;
+  // The state tree nodes of the last commit (see GetTreeNode); guarded by tip_mu_.
+  std::shared_ptr<const NodeCache> recent_nodes_;
 };
 
 }  // namespace
