@@ -14,7 +14,7 @@ import urllib.request
 
 from laurel_client import Testnet, check, log, main_wrapper, parse_args, wait_for
 
-CRED = "city-fed/M/2026/会员0001"
+CRED = "city-fed/M/2026/000123"
 
 
 class LyingProxy:
@@ -76,7 +76,9 @@ def test(args):
         work = net.dir
 
         def laurel(*a, expect=0, rpc=None):
-            argv = [net.laurel, *a, "--rpc", rpc or net.url(0)]
+            argv = [net.laurel, *a]
+            if rpc is not False:
+                argv += ["--rpc", rpc or net.url(0)]
             r = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=work,
                                stdin=subprocess.DEVNULL)
             log(f"laurel {' '.join(a)} -> {r.returncode}: {r.stdout.strip()[:300]}")
@@ -165,10 +167,10 @@ def test(args):
         # A saved answer goes stale; a wrong genesis proves nothing.
         time.sleep(2.5)
         r = laurel("proof", "check", os.path.join(work, "cred.json"), "--genesis", genesis,
-                   "--max-age", "1", expect=1)
+                   "--max-age", "1", expect=1, rpc=False)
         check("stale" in r.stdout, r.stdout)
         r = laurel("proof", "check", os.path.join(work, "cred.json"), "--genesis", genesis,
-                   "--max-age", "0")
+                   "--max-age", "0", rpc=False)
         check(r.stdout.startswith("PROVEN"), r.stdout)
 
 
