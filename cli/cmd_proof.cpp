@@ -48,7 +48,10 @@ int Report(const ProofCheck& c, const Json& answer, bool json) {
     j["answer"] = answer;
     PrintJson(j);
   } else if (c.ok) {
-    std::cout << "PROVEN " << c.statement << "\n";
+    // "PROVEN credential '…' …" (the statement without its own "proven: ").
+    std::string_view st = c.statement;
+    if (st.starts_with("proven: ")) st.remove_prefix(8);
+    std::cout << "PROVEN " << st << "\n";
   } else {
     std::cout << "NOT PROVEN: " << c.why << "\n";
   }
