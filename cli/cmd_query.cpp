@@ -17,6 +17,8 @@
 
 #include "cli/commands.h"
 #include "cli/net_tx.h"
+#include "cli/proof_check.h"
+#include "ledger/genesis_io.h"
 #include "cli/qr.h"
 #include "laurel/v1/api.pb.h"
 #include "ledger/verify.h"
@@ -39,6 +41,9 @@ struct VerifyOptions {
   std::optional<std::string> at;      // a past moment: the state then
   std::optional<uint64_t> height;     // a past height: the state then
   bool send_card = false;
+  bool prove = false;
+  std::string genesis;
+  uint64_t max_age_s = kDefaultProofMaxAgeS;
 };
 
 Result<std::string> CardTextOf(const VerifyOptions& o) {
@@ -263,24 +268,62 @@ int RunVerify(const VerifyOptions& o) {
   while (!code.empty() && (code.back() == '\n' || code.back() == '\r' || code.back() == ' ')) {
     code.pop_back();
   }
+  std::optional<ledger::Genesis> genesis;
+  if (o.prove) {
+    if (o.genesis.empty()) return Fail(kExitUsage, "--prove needs --genesis FILE");
+    auto g = ledger::LoadGenesis(o.genesis);
+    if (!g.ok()) return Fail(kExitUsage, g.status());
+    genesis = std::move(g).value();
+  }
   Node node(o.net.rpc);
   auto c = node.Get();
   if (!c.ok()) return FailFor(c.status());
   if (o.at && o.height) return Fail(kExitUsage, "give --at or --height, not both");
+  if (o.prove && (o.at || o.height)) {
+    return Fail(kExitUsage, "--prove checks the newest certified state: not with --at or --height");
+  }
   // A past moment is an investigation, not a gate: it is asked with the card
   // (POST /v1/verify?height=|at=); the present is checked privately unless --send-card.
   const bool past = o.at || o.height;
   std::string target = "/v1/verify";
   if (o.height) target += "?height=" + std::to_string(*o.height);
   if (o.at) target += "?at=" + UrlEscape(*o.at);
-  auto j = (o.send_card || past) ? (*c)->PostJson(target, {{"code", code}})
-                                 : CheckPrivately(**c, node, code);
+  // With --prove the card goes with the request (the proven records are recomputed here).
+  if (o.prove) target += "?proof=true";
+  auto j = (o.send_card || past || o.prove) ? (*c)->PostJson(target, {{"code", code}})
+                                            : CheckPrivately(**c, node, code);
   // As for every node error (docs/cli.md, exit codes): a 4xx answer is 1, an unreachable node
   // or a 5xx is 2.
   if (!j.ok()) return FailFor(j.status());
   if (!j->contains("valid") || !(*j)["valid"].is_boolean()) {
     return Fail(kExitUsage,
                 "node at " + o.net.rpc + " answered without 'valid': " + j->dump().substr(0, 300));
+  }
+  if (o.prove) {
+    // The node's word counts for nothing: the decision is recomputed from the proven records,
+    // at this machine's time (not the time the node says it used).
+    const uint64_t now = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    const ProofCheck pc = CheckProvenAnswer(*j, *genesis, code, now, o.max_age_s);
+    if (!pc.ok) {
+      if (o.net.json) {
+        PrintJson(Json{{"valid", false}, {"reason", "NOT_PROVEN"}, {"message", pc.why}});
+      } else {
+        std::cout << "REFUSED NOT_PROVEN: " << pc.why << "\n";
+      }
+      return kExitInvalid;
+    }
+    if (o.net.json) {
+      Json out = *j;
+      out["proven"] = pc.statement;
+      PrintJson(out);
+    } else {
+      PrintVerdict(*j);
+      std::cout << "  " << pc.statement << "\n";
+    }
+    return (*j)["valid"].get<bool>() ? kExitOk : kExitInvalid;
   }
   if (o.net.json) {
     PrintJson(*j);
@@ -509,6 +552,13 @@ void RegisterQueryCommands(CLI::App& app, CommandRun& run) {
                    "Send the whole card to the node (POST /v1/verify) instead of the private "
                    "check (the default: signature checked here, only the credential id and card "
                    "digest sent, POST /v1/verify/status)");
+  verify->add_flag("--prove", v->prove,
+                   "Ask for proofs and check them against --genesis's validators; the decision "
+                   "is recomputed from the proven records");
+  verify->add_option("--genesis", v->genesis, "The chain's genesis file (with --prove)");
+  verify->add_option("--max-age", v->max_age_s,
+                     "With --prove: refuse a proof older than this many seconds")
+      ->capture_default_str();
   AddNetOptions(verify, v->net);
   verify->callback([v, &run] { run = [v] { return RunVerify(*v); }; });
 

@@ -18,6 +18,7 @@ void RegisterAuditCommands(CLI::App& app, CommandRun& run);    // audit
 void RegisterValidatorCommands(CLI::App& app, CommandRun& run);  // validator list|add|...
 // card list, issuer stats, stats (adds to the card and issuer groups: registered after them)
 void RegisterReportCommands(CLI::App& app, CommandRun& run);
+void RegisterProofCommands(CLI::App& app, CommandRun& run);    // proof get|check
 
 inline constexpr RegisterFn kCommandGroups[] = {
     RegisterKeyCommands,
@@ -29,6 +30,7 @@ inline constexpr RegisterFn kCommandGroups[] = {
     RegisterAuditCommands,
     RegisterValidatorCommands,
     RegisterReportCommands,
+    RegisterProofCommands,
 };
 
 }  // namespace laurel::cli

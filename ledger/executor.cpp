@@ -51,7 +51,6 @@ const char* TxCodeName(TxCode code) {
 
 namespace {
 
-constexpr std::string_view kStateRootDomain{"laurel/state-root/v1\0", 21};
 constexpr size_t kMinNonce = 8;
 constexpr size_t kMaxNonce = 32;
 
@@ -66,6 +65,9 @@ class OverlayView final : public StateView {
   }
   bool HasTx(const Hash32& tx_id) const override {
     return in_block_.count(tx_id) > 0 || base_.HasTx(tx_id);
+  }
+  std::optional<std::string> GetTreeNode(std::string_view node_key) const override {
+    return base_.GetTreeNode(node_key);
   }
   void Put(std::string key, std::string value) { writes_[std::move(key)] = std::move(value); }
   void AddTx(const Hash32& tx_id) { in_block_.insert(tx_id); }
@@ -458,24 +460,6 @@ std::optional<IssuerRecord> FirstInactiveOnChain(const StateView& state,
   return std::nullopt;
 }
 
-Hash32 ComputeStateRoot(const Hash32& prev_root, uint64_t height,
-                        const std::map<std::string, std::string>& writes) {
-  crypto::Sha256 h;
-  h.Update(kStateRootDomain).Update(prev_root);
-  std::string buf;
-  AppendU64BE(buf, height);
-  h.Update(buf);
-  for (const auto& [k, v] : writes) {
-    buf.clear();
-    AppendU32BE(buf, static_cast<uint32_t>(k.size()));
-    h.Update(buf).Update(k);
-    buf.clear();
-    AppendU32BE(buf, static_cast<uint32_t>(v.size()));
-    h.Update(buf).Update(v);
-  }
-  return h.Finish();
-}
-
 Bytes TxRootLeaf(const Hash32& tx_id, TxCode code) {
   Bytes leaf(tx_id.begin(), tx_id.end());
   const auto c = static_cast<uint32_t>(code);
@@ -573,7 +557,8 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
     result.outcomes.push_back(std::move(out));
   }
   result.writes = view.TakeWrites();
-  result.state_root = ComputeStateRoot(ctx.prev_state_root, ctx.height, result.writes);
+  result.tree = UpdateStateTree(state, ctx.height, result.writes);
+  result.state_root = result.tree.root;
   result.tx_root = crypto::MerkleRoot(leaves);
   return result;
 }
@@ -633,7 +618,13 @@ BlockResult ExecuteGenesis(const Genesis& g) {
   for (const auto& a : g.issuers) {
     result.writes[IssuerKeyOf(a.issuer_id)] = EncodeIssuer(NewIssuer(a, 0));
   }
-  result.state_root = ComputeStateRoot(Hash32{}, 0, result.writes);
+  struct NoTree final : TreeReader {
+    std::optional<std::string> GetTreeNode(std::string_view) const override {
+      return std::nullopt;
+    }
+  };
+  result.tree = UpdateStateTree(NoTree{}, 0, result.writes);
+  result.state_root = result.tree.root;
   result.tx_root = crypto::MerkleRoot({});
   return result;
 }

@@ -25,7 +25,7 @@ namespace laurel::ledger {
 struct BlockContext {
   uint64_t height = 0;
   uint64_t time_ms = 0;
-  Hash32 prev_state_root{};
+  Hash32 prev_state_root{};  // the root after height - 1 (the tree itself is read from the state)
 };
 
 // What one transaction did (for the tx index and the history indexes).
@@ -73,7 +73,9 @@ std::optional<IssuerRecord> FirstInactiveOnChain(const StateView& state,
 struct BlockResult {
   std::map<std::string, std::string> writes;  // state key -> final value, sorted
   std::vector<TxOutcome> outcomes;            // one per transaction, in block order
-  Hash32 state_root{};
+  // The state tree's nodes for this height (new ones to store, replaced ones to prune).
+  TreeUpdate tree;
+  Hash32 state_root{};  // == tree.root
   Hash32 tx_root{};  // RFC 6962 root; leaf i = tx_id_i || u32be(code_i)
 };
 
@@ -92,12 +94,9 @@ Status ValidateGenesis(const Genesis& g);
 // The state at height 0. Requires ValidateGenesis(g).ok().
 BlockResult ExecuteGenesis(const Genesis& g);
 
-// The state root: a hash chain over each block's sorted writes,
-// SHA-256("laurel/state-root/v1\0" || prev_root || u64be(height) || for each write:
-// u32be(len key) || key || u32be(len value) || value). Kept behind this one function so
-// that a sparse Merkle root can replace it.
-Hash32 ComputeStateRoot(const Hash32& prev_root, uint64_t height,
-                        const std::map<std::string, std::string>& writes);
+// The state root is the root of the sparse Merkle tree over every state record
+// (crypto/smt.h, ledger/state_tree.h, docs/spec/state.md), computed from the tree at the
+// previous height (read through the StateView) and the block's writes.
 // The leaf of the tx_root for one transaction.
 Bytes TxRootLeaf(const Hash32& tx_id, TxCode code);
 

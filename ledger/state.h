@@ -2,7 +2,8 @@
 //
 // State keys: "g" (governance), "i/<issuer_id>", "c/<credential_id>". Values are the
 // deterministic protobuf encoding of laurel.v1.{Governance,Issuer,Credential}Record; those
-// bytes feed the state root, so encoding is part of consensus.
+// bytes are the leaves of the state tree (ledger/state_tree.h, docs/spec/state.md), so
+// encoding is part of consensus.
 #pragma once
 
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "ledger/state_tree.h"
 #include "types/tx.h"
 
 namespace laurel::ledger {
@@ -88,7 +90,8 @@ Result<CredentialRecord> DecodeCredential(std::string_view bytes);
 
 // Read access to committed state. Implemented by storage (RocksDB, memory) and by the
 // executor's per-block overlay. Reads must be consistent for the duration of a block.
-class StateView {
+// GetTreeNode (TreeReader) reads the state tree's nodes (ledger/state_tree.h).
+class StateView : public TreeReader {
  public:
   virtual ~StateView() = default;
   // Value of a state key, or nullopt.

@@ -225,6 +225,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(b, "max_txs", c.block_max_txs);
       Get(b, "max_bytes", c.block_max_bytes);
     }
+    if (root.contains("state")) Get(toml::find(root, "state"), "versions_kept", c.state_versions_kept);
     if (root.contains("log")) Get(toml::find(root, "log"), "level", c.log_level);
     if (root.contains("admin")) {
       Get(toml::find(root, "admin"), "backup_dir", c.backup_dir);

@@ -85,6 +85,8 @@ struct NodeConfig {
   size_t mempool_max_bytes_per_signer = 64u << 20;
   size_t block_max_txs = 4000;
   size_t block_max_bytes = 3u << 20;
+  // Heights whose state tree is kept for proofs (the newest ones); 0 keeps every height.
+  uint64_t state_versions_kept = 10000;
 
   std::string log_level = "info";
 

@@ -320,6 +320,15 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
     HaltOnStorageError(pst, "pruning saved blocks");
     spdlog::error("[node] cannot prune saved blocks: {}", pst.ToString());
   }
+  // State tree versions beyond the kept window, every 64 heights (one larger batch is cheaper
+  // than a small one per block).
+  if (const uint64_t kept = config_.state_versions_kept;
+      kept > 0 && block.height >= kept && block.height % 64 == 0) {
+    if (auto pst = store_->PruneStateTree(block.height - kept + 1); !pst.ok()) {
+      HaltOnStorageError(pst, "pruning the state tree");
+      spdlog::error("[node] cannot prune the state tree: {}", pst.ToString());
+    }
+  }
   last_block_id_ = block.id;
   last_block_time_ms_ = block.timestamp_ms;
 

@@ -12,6 +12,7 @@
 #include "laurel/v1/api.pb.h"
 #include "ledger/verify.h"
 #include "rpc/convert.h"
+#include "rpc/proofs.h"
 #include "rpc/routes_internal.h"
 
 namespace laurel::rpc {
@@ -243,11 +244,32 @@ void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder
 // The committed state a gate decision reads, with the readiness and block time the answer
 // reports, so that a gate can judge staleness from the answer itself.
 struct DecisionPoint {
-  std::unique_ptr<storage::StateSnapshot> snapshot;
+  std::unique_ptr<storage::StateSnapshot> snapshot;  // unset when `proven` is set
+  std::unique_ptr<ProvenView> proven;                // with ?proof=true
   uint64_t height = 0;
   uint64_t block_time_ms = 0;
   bool ready = false;
+  const ledger::StateView& state() const {
+    return proven ? static_cast<const ledger::StateView&>(*proven) : *snapshot;
+  }
 };
+
+// With ?proof=true the decision reads the state of the newest certified height, and every
+// record it reads (the credential, its issuer chain) is proven. nullopt (after answering 503)
+// when no height is certified yet.
+std::optional<DecisionPoint> TakeProvenDecisionPoint(node::NodeApi& node, const Responder& respond) {
+  DecisionPoint d;
+  d.proven = ProvenView::AtCertifiedHeight(node.store());
+  if (!d.proven) {
+    respond(NoCertifiedState());
+    return std::nullopt;
+  }
+  d.height = d.proven->height();
+  auto block = node.store().GetBlock(d.height);
+  d.block_time_ms = block.ok() && block->has_value() ? (*block)->time_ms : 0;
+  d.ready = node.Status().ready;
+  return d;
+}
 
 DecisionPoint TakeDecisionPoint(node::NodeApi& node) {
   // One snapshot: the issuer chain and the credential are read as of the same committed
@@ -281,14 +303,30 @@ void RespondWithDecision(node::NodeApi& node, const RpcMetrics& m, const HttpReq
   out.set_chain_id(node.genesis().chain_id);
   out.set_ready(d.ready);
   out.set_block_time_ms(d.block_time_ms);
+  if (d.proven) {
+    *out.mutable_proof() = d.proven->View(
+        "the records this decision read (the credential and its issuer chain, or their "
+        "absence) as of " + DescribeHeight(*d.proven) +
+        "; the decision itself is recomputed by the verifier from them and the card");
+  }
   m.verify.Get(ledger::VerifyReasonName(r.reason)).Inc();
   respond(MessageResponse(200, out, req));
 }
 
 void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
                   const Responder& respond) {
-  if (!req.query.empty()) {  // a past state (?height= or ?at=)
+  if (req.Query("height") || req.Query("at")) {  // a past state
+    if (req.Query("proof")) {
+      respond(ErrorResponse(400, "BAD_REQUEST",
+                            "proof is given for the newest certified height, not with height "
+                            "or at"));
+      return;
+    }
     HandleVerifyAt(node, req, respond);
+    return;
+  }
+  if (auto bad = UnknownQuery(req, {"proof"})) {
+    respond(std::move(*bad));
     return;
   }
   pb::VerifyRequest in;
@@ -296,11 +334,21 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
     respond(std::move(*error));
     return;
   }
-  const DecisionPoint d = TakeDecisionPoint(node);
+  std::optional<DecisionPoint> d;
+  if (WantsProof(req)) {
+    d = TakeProvenDecisionPoint(node, respond);
+    if (!d) return;
+  } else {
+    d = TakeDecisionPoint(node);
+  }
   const uint64_t now = NowUnixSeconds();
   const ledger::VerifyResult r =
-      ledger::VerifyCard(*d.snapshot, node.genesis().chain_id, in.code(), now);
-  RespondWithDecision(node, m, req, respond, d, now, r);
+      ledger::VerifyCard(d->state(), node.genesis().chain_id, in.code(), now);
+  if (d->proven && d->proven->failed()) {
+    respond(ProofUnavailable(*d->proven));
+    return;
+  }
+  RespondWithDecision(node, m, req, respond, *d, now, r);
 }
 
 // ---- POST /v1/verify/status ------------------------------------------------------------
@@ -329,16 +377,63 @@ void HandleVerifyStatus(node::NodeApi& node, const RpcMetrics& m, const HttpRequ
     respond(ErrorResponse(400, "BAD_REQUEST", "key_version must be 1 or more"));
     return;
   }
-  const DecisionPoint d = TakeDecisionPoint(node);
+  std::optional<DecisionPoint> d;
+  if (WantsProof(req)) {
+    d = TakeProvenDecisionPoint(node, respond);
+    if (!d) return;
+  } else {
+    d = TakeDecisionPoint(node);
+  }
   const uint64_t now = NowUnixSeconds();
   const ledger::StatusQuery q{in.credential_id(), in.issuer_id(), in.key_version(), *digest};
-  RespondWithDecision(node, m, req, respond, d, now, ledger::VerifyStatus(*d.snapshot, q, now));
+  const ledger::VerifyResult r = ledger::VerifyStatus(d->state(), q, now);
+  if (d->proven && d->proven->failed()) {
+    respond(ProofUnavailable(*d->proven));
+    return;
+  }
+  RespondWithDecision(node, m, req, respond, *d, now, r);
 }
 
 // ---- GET /v1/credentials/{id}[/history] -----------------------------------------------
 
 void HandleCredential(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
   const std::string& id = req.Param("id");
+  if (WantsProof(req)) {
+    auto proven = ProvenView::AtCertifiedHeight(node.store());
+    if (!proven) {
+      respond(NoCertifiedState());
+      return;
+    }
+    auto c = ledger::ReadCredential(*proven, id);
+    // The issuer chain too: a card is only as good as every union above it.
+    std::optional<ledger::IssuerRecord> issuer;
+    if (c) issuer = ledger::ReadIssuer(*proven, c->issuer_id);
+    for (size_t depth = 0; issuer && !issuer->parent_id.empty() && depth < ledger::kMaxIssuerDepth;
+         ++depth) {
+      issuer = ledger::ReadIssuer(*proven, issuer->parent_id);
+    }
+    if (proven->failed()) {
+      respond(ProofUnavailable(*proven));
+      return;
+    }
+    if (!c) {
+      // An absence is an answer too, and proven like a record.
+      pb::ErrorView e;
+      e.set_code("NOT_FOUND");
+      e.set_message("unknown credential '" + id + "' (its absence is proven at " +
+                    DescribeHeight(*proven) + ")");
+      pb::CredentialView v;
+      *v.mutable_proof() = proven->View("credential '" + id + "' does not exist as of " +
+                                        DescribeHeight(*proven));
+      respond(MessageResponse(404, v, req));
+      return;
+    }
+    pb::CredentialView v = CredentialViewOf(*c);
+    *v.mutable_proof() = proven->View("credential '" + id + "' and its issuer chain up to the "
+                                      "root federation, as of " + DescribeHeight(*proven));
+    respond(MessageResponse(200, v, req));
+    return;
+  }
   auto c = ledger::ReadCredential(node.store(), id);
   if (!c) {
     respond(ErrorResponse(404, "NOT_FOUND", "unknown credential '" + id + "'"));
@@ -406,6 +501,31 @@ void HandleIssuers(node::NodeApi& node, const HttpRequest& req, const Responder&
 
 void HandleIssuer(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
   const std::string& id = req.Param("id");
+  if (WantsProof(req)) {
+    auto proven = ProvenView::AtCertifiedHeight(node.store());
+    if (!proven) {
+      respond(NoCertifiedState());
+      return;
+    }
+    auto i = ledger::ReadIssuer(*proven, id);
+    std::optional<ledger::IssuerRecord> up = i;
+    for (size_t depth = 0; up && !up->parent_id.empty() && depth < ledger::kMaxIssuerDepth;
+         ++depth) {
+      up = ledger::ReadIssuer(*proven, up->parent_id);
+    }
+    if (proven->failed()) {
+      respond(ProofUnavailable(*proven));
+      return;
+    }
+    pb::IssuerView v;
+    if (i) v = IssuerViewOf(*i);
+    *v.mutable_proof() = proven->View(
+        i ? "issuer '" + id + "' and its chain up to the root federation, as of " +
+                DescribeHeight(*proven)
+          : "issuer '" + id + "' does not exist as of " + DescribeHeight(*proven));
+    respond(MessageResponse(i ? 200 : 404, v, req));
+    return;
+  }
   auto i = ledger::ReadIssuer(node.store(), id);
   if (!i) {
     respond(ErrorResponse(404, "NOT_FOUND", "unknown issuer '" + id + "'"));
@@ -553,6 +673,44 @@ void HandleChainStats(node::NodeApi& node, const HttpRequest& req, const Respond
   respond(MessageResponse(200, ChainStatsOf(*counts), req));
 }
 
+// ---- GET /v1/governance -----------------------------------------------------------------
+
+void HandleGovernance(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  std::unique_ptr<ProvenView> proven;
+  if (WantsProof(req)) {
+    proven = ProvenView::AtCertifiedHeight(node.store());
+    if (!proven) {
+      respond(NoCertifiedState());
+      return;
+    }
+  }
+  const ledger::StateView& state =
+      proven ? static_cast<const ledger::StateView&>(*proven) : node.store();
+  auto g = ledger::ReadGovernance(state);
+  if (proven && proven->failed()) {
+    respond(ProofUnavailable(*proven));
+    return;
+  }
+  if (!g) {
+    respond(ErrorResponse(503, "NOT_READY", "no governance record yet"));
+    return;
+  }
+  pb::GovernanceView v;
+  v.set_chain_id(g->chain_id);
+  for (const auto& k : g->admin_keys) v.add_admin_keys(HexEncode(k));
+  v.set_threshold(g->threshold);
+  for (const auto& val : g->validators) {
+    v.add_validator_keys(HexEncode(val.public_key));
+    v.add_validator_names(val.name);
+  }
+  v.set_validators_from_height(g->validators_from_height);
+  if (proven) {
+    *v.mutable_proof() =
+        proven->View("the governance record as of " + DescribeHeight(*proven));
+  }
+  respond(MessageResponse(200, v, req));
+}
+
 }  // namespace
 
 void AddLedgerRoutes(Router& r, node::NodeApi& node, const RpcMetrics& m) {
@@ -574,6 +732,7 @@ void AddLedgerRoutes(Router& r, node::NodeApi& node, const RpcMetrics& m) {
   r.Add("GET", "/v1/issuers/{id}/credentials", bind(&HandleIssuerCredentials));
   r.Add("GET", "/v1/issuers/{id}/stats", bind(&HandleIssuerStats));
   r.Add("GET", "/v1/stats", bind(&HandleChainStats));
+  r.Add("GET", "/v1/governance", bind(&HandleGovernance));
 }
 
 }  // namespace laurel::rpc

@@ -5,7 +5,8 @@ namespace laurel::storage::keys {
 const char* CfName(Cf cf) {
   static constexpr const char* kNames[kNumCfs] = {"default",   "blocks",      "block_index",
                                                   "tx_index",  "state",       "history",
-                                                  "consensus", "attestations", "index"};
+                                                  "consensus", "attestations", "index", "tree",
+                                                  "tree_stale"};
   return kNames[static_cast<size_t>(cf)];
 }
 

@@ -23,8 +23,10 @@ enum class Cf : uint8_t {
   kConsensus,
   kAttestations,
   kIndex,  // derived indexes kept by commit (credential lists, counts, state versions)
+  kTree,       // state tree nodes: ledger::TreeNodeKey -> node (ledger/state_tree.h)
+  kTreeStale,  // u64be(height) -> the node keys that height replaced (for pruning)
 };
-inline constexpr size_t kNumCfs = 9;
+inline constexpr size_t kNumCfs = 11;
 // RocksDB column family name of `cf` ("default", "blocks", ...).
 const char* CfName(Cf cf);
 

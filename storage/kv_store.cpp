@@ -1,7 +1,9 @@
 // The Store logic shared by the RocksDB and the memory store (see kv.h).
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "crypto/sha256.h"
 #include "laurel/v1/state.pb.h"
@@ -442,6 +444,11 @@ class KvSnapshot final : public StateSnapshot {
     const auto loc = ReadTxLocation(*kv_, tx_id);
     return loc && SpendsId(loc->code);
   }
+  std::optional<std::string> GetTreeNode(std::string_view key) const override {
+    auto r = kv_->Get(Cf::kTree, key);
+    if (!r.ok()) FatalRead("state tree", r.status());
+    return std::move(r).value();
+  }
   uint64_t Height() const override { return height_; }
 
  private:
@@ -480,6 +487,12 @@ class VersionSnapshot final : public StateSnapshot {
     const auto loc = ReadTxLocation(*kv_, tx_id);
     return loc && loc->height <= height_ && SpendsId(loc->code);
   }
+  // Tree nodes are keyed by the version that wrote them: a past height reads them as they are.
+  std::optional<std::string> GetTreeNode(std::string_view key) const override {
+    auto r = kv_->Get(Cf::kTree, key);
+    if (!r.ok()) FatalRead("state tree", r.status());
+    return std::move(r).value();
+  }
   uint64_t Height() const override { return height_; }
 
  private:
@@ -489,6 +502,12 @@ class VersionSnapshot final : public StateSnapshot {
 
 class KvStore final : public Store {
  public:
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using NodeCache = std::unordered_map<std::string, std::string, ViewHash, std::equal_to<>>;
+
   explicit KvStore(std::unique_ptr<Kv> kv) : kv_(std::move(kv)) {}
 
   // Loads the tip and checks it against the block store.
@@ -530,6 +549,23 @@ class KvStore final : public Store {
   bool HasTx(const Hash32& tx_id) const override {
     const auto loc = GetTxLocation(tx_id);
     return loc && SpendsId(loc->code);
+  }
+  std::optional<std::string> GetTreeNode(std::string_view key) const override {
+    // The nodes the last commit wrote are those the next block reads most (the top of the
+    // tree is rewritten by every block): served from memory. Nodes never change once written,
+    // so a cached one is always the stored one.
+    std::shared_ptr<const NodeCache> recent;
+    {
+      std::lock_guard lock(tip_mu_);
+      recent = recent_nodes_;
+    }
+    if (recent) {
+      auto it = recent->find(key);
+      if (it != recent->end()) return it->second;
+    }
+    auto r = kv_->Get(Cf::kTree, key);
+    if (!r.ok()) FatalRead("state tree", r.status());
+    return std::move(r).value();
   }
 
   // ---- Store ----
@@ -595,6 +631,15 @@ class KvStore final : public Store {
     if (block.height == 0) {
       ops.push_back({Cf::kIndex, std::string(keys::kIndexMetaKey), EncodeIndexMeta(0)});
     }
+    for (const auto& [k, v] : result.tree.new_nodes) ops.push_back({Cf::kTree, k, v});
+    // The nodes this height replaced, as one record: pruning deletes them once no kept height
+    // reads them (PruneStateTree).
+    std::string stale;
+    for (const auto& k : result.tree.stale_nodes) {
+      AppendU32BE(stale, static_cast<uint32_t>(k.size()));
+      stale += k;
+    }
+    ops.push_back({Cf::kTreeStale, keys::BlockKey(block.height), stale});
 
     // The tx index keeps the occurrence that spent the id (see SpendsId); until one exists,
     // the first occurrence. A later duplicate never moves it.
@@ -633,9 +678,12 @@ class KvStore final : public Store {
     ops.push_back({Cf::kMeta, std::string(keys::kTipKey), EncodeTip(block, result)});
     LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/durability == Durability::kSynced));
 
+    auto recent = std::make_shared<NodeCache>(result.tree.new_nodes.begin(),
+                                              result.tree.new_nodes.end());
     std::lock_guard lock(tip_mu_);
     empty_ = false;
     tip_ = Tip{block.height, block.block_id, result.state_root};
+    recent_nodes_ = std::move(recent);
     return Status::Ok();
   }
 
@@ -883,6 +931,75 @@ class KvStore final : public Store {
     return page;
   }
 
+  Result<ledger::StateProof> ProveState(uint64_t height, std::string_view state_key) const override {
+    {
+      std::lock_guard lock(tip_mu_);
+      if (empty_ || height > tip_.height) {
+        return Status::NotFound("height " + std::to_string(height) + " is not committed yet");
+      }
+    }
+    // A pinned view: pruning running meanwhile cannot take nodes away halfway down the path.
+    auto snap = kv_->Snapshot();
+    struct Reader final : ledger::TreeReader {
+      const Kv& kv;
+      explicit Reader(const Kv& k) : kv(k) {}
+      std::optional<std::string> GetTreeNode(std::string_view key) const override {
+        auto r = kv.Get(Cf::kTree, key);
+        if (!r.ok()) FatalRead("state tree", r.status());
+        return std::move(r).value();
+      }
+    } reader(*snap);
+    return ledger::ProveState(reader, height, state_key);
+  }
+
+  Status PruneStateTree(uint64_t keep_from) override {
+    std::lock_guard lock(prune_mu_);
+    if (keep_from <= pruned_through_ + 1 && pruned_through_ != kNothingPruned) {
+      return Status::Ok();
+    }
+    std::vector<KvOp> ops;
+    uint64_t last = kNothingPruned;
+    Status bad;
+    const std::string start =
+        keys::BlockKey(pruned_through_ == kNothingPruned ? 0 : pruned_through_ + 1);
+    LAUREL_RETURN_IF_ERROR(kv_->Scan(Cf::kTreeStale, start, [&](std::string_view k,
+                                                                 std::string_view v) {
+      const auto h = keys::ParseBlockKey(k);
+      if (!h) {
+        bad = Corrupt("a stale-node list has a malformed key");
+        return false;
+      }
+      // Nodes replaced at height h are read only by heights below h.
+      if (*h > keep_from) return false;
+      while (!v.empty()) {
+        if (v.size() < 4) {
+          bad = Corrupt("a stale-node list does not decode");
+          return false;
+        }
+        const auto* p = reinterpret_cast<const uint8_t*>(v.data());
+        const uint32_t n = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+                           (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+        v.remove_prefix(4);
+        if (v.size() < n) {
+          bad = Corrupt("a stale-node list does not decode");
+          return false;
+        }
+        ops.push_back({Cf::kTree, std::string(v.substr(0, n)), "", /*erase=*/true});
+        v.remove_prefix(n);
+      }
+      ops.push_back({Cf::kTreeStale, std::string(k), "", /*erase=*/true});
+      last = *h;
+      return true;
+    }));
+    LAUREL_RETURN_IF_ERROR(bad);
+    if (last == kNothingPruned) return Status::Ok();
+    // Not synced: a delete lost in a crash leaves nodes that a later pruning never revisits,
+    // which costs disk space, never correctness.
+    LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/false));
+    pruned_through_ = last;
+    return Status::Ok();
+  }
+
   Status PutConsensusRecord(std::string_view name, ByteView value, bool sync) override {
     if (name.empty()) return Status::InvalidArgument("consensus record name is empty");
     return kv_->Write({{Cf::kConsensus, std::string(name), ToString(value)}}, sync);
@@ -1079,12 +1196,18 @@ class KvStore final : public Store {
     return page;
   }
 
+  static constexpr uint64_t kNothingPruned = ~uint64_t{0};
+
   std::unique_ptr<Kv> kv_;
+  std::mutex prune_mu_;
+  uint64_t pruned_through_ = kNothingPruned;  // the last height whose stale nodes are gone
   std::mutex write_mu_;  // one CommitBlock at a time
   mutable std::mutex tip_mu_;
   bool empty_ = true;
   Tip tip_;
   uint64_t retained_from_ = 0;
+  // The state tree nodes of the last commit (see GetTreeNode); guarded by tip_mu_.
+  std::shared_ptr<const NodeCache> recent_nodes_;
 };
 
 }  // namespace

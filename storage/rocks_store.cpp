@@ -174,6 +174,14 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cac
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
+  if (cf == Cf::kTree) {
+    // State tree nodes are mostly SHA-256 hashes, which do not compress: compressing them only
+    // costs CPU in every flush and compaction. Keys are written in version order, so a larger
+    // memtable means fewer, larger, non-overlapping files.
+    o.compression = rocksdb::kNoCompression;
+    o.bottommost_compression = rocksdb::kNoCompression;
+    o.write_buffer_size = 64 << 20;
+  }
   return o;
 }
 

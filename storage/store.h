@@ -228,6 +228,14 @@ class Store : public ledger::StateView {
   // else copied. Writers are not blocked. kAlreadyExists when `dir` exists; kUnavailable for
   // the memory store; kIoError when the file system fails (a partial `dir` may remain).
   virtual Status CreateCheckpoint(const std::string& dir) const = 0;
+  // A proof of a state record (or of its absence) against the state root of a committed
+  // `height` (ledger/state_tree.h). kNotFound when that height is not committed or its tree
+  // was pruned. Reads one pinned view: safe while blocks commit and pruning runs.
+  virtual Result<ledger::StateProof> ProveState(uint64_t height,
+                                                std::string_view state_key) const = 0;
+  // Deletes the state tree nodes that no height >= keep_from reads; proofs at heights below
+  // keep_from are then kNotFound. Unsynced; idempotent; never blocks CommitBlock.
+  virtual Status PruneStateTree(uint64_t keep_from) = 0;
 };
 
 // RocksDB store at `path` (created if missing). Column families: blocks, block_index,

@@ -197,18 +197,6 @@ TEST_CASE("executing the same block on the same state gives the same writes and 
   CHECK(ra.outcomes[0].signer == Pub(a.fed_));
 }
 
-TEST_CASE("the state root chains over heights and changes with any write", "[ledger]") {
-  std::map<std::string, std::string> w1 = {{"a", "1"}};
-  std::map<std::string, std::string> w2 = {{"a", "2"}};
-  const Hash32 zero{};
-  CHECK(ComputeStateRoot(zero, 1, w1) == ComputeStateRoot(zero, 1, w1));
-  CHECK(ComputeStateRoot(zero, 1, w1) != ComputeStateRoot(zero, 1, w2));
-  CHECK(ComputeStateRoot(zero, 1, w1) != ComputeStateRoot(zero, 2, w1));
-  CHECK(ComputeStateRoot(ComputeStateRoot(zero, 1, w1), 2, {}) != ComputeStateRoot(zero, 2, {}));
-  // Length framing: ("ab","c") and ("a","bc") differ.
-  CHECK(ComputeStateRoot(zero, 1, {{"ab", "c"}}) != ComputeStateRoot(zero, 1, {{"a", "bc"}}));
-}
-
 TEST_CASE("an already-verified transaction skips signature verification", "[ledger]") {
   Chain c;
   int asked = 0;

@@ -25,8 +25,14 @@ class MapState final : public StateView {
     return it->second;
   }
   bool HasTx(const Hash32& tx_id) const override { return spent_.count(tx_id) > 0; }
+  std::optional<std::string> GetTreeNode(std::string_view key) const override {
+    auto it = tree_.find(std::string(key));
+    if (it == tree_.end()) return std::nullopt;
+    return it->second;
+  }
   void Apply(const BlockResult& r) {
     for (const auto& [k, v] : r.writes) state_[k] = v;
+    for (const auto& [k, v] : r.tree.new_nodes) tree_[k] = v;
     for (const auto& o : r.outcomes) {
       if (ConsumesTxId(o.code)) spent_.insert(o.tx_id);
     }
@@ -35,6 +41,7 @@ class MapState final : public StateView {
 
  private:
   std::map<std::string, std::string> state_;
+  std::map<std::string, std::string> tree_;  // every version's nodes (never pruned)
   std::set<Hash32> spent_;
 };
 

@@ -364,6 +364,9 @@ class NarrowedGrants final : public StateView {
     return v;
   }
   bool HasTx(const Hash32& id) const override { return base_.HasTx(id); }
+  std::optional<std::string> GetTreeNode(std::string_view key) const override {
+    return base_.GetTreeNode(key);
+  }
 
  private:
   const StateView& base_;

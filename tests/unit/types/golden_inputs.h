@@ -96,28 +96,6 @@ inline nlohmann::ordered_json TxVector(const types::TxBody& body, const crypto::
 // The example block of the tx_root vector: the two golden transactions with these codes.
 inline constexpr uint32_t kRootCodes[2] = {0 /* OK */, 9 /* UNKNOWN_ISSUER */};
 
-// The example write set of the state-root vector (keys and values are arbitrary bytes).
-inline std::vector<std::pair<std::string, std::string>> StateRootWrites() {
-  return {{"a", "1"}, {"b", std::string("\x00\x01", 2)}};
-}
-inline constexpr uint64_t kStateRootHeight = 1;
-
-// SHA-256("laurel/state-root/v1\0" || prev_root || u64be(height) ||
-//         for each write in key order: u32be(len key) || key || u32be(len value) || value).
-inline Hash32 StateRootByTheSpec(const Hash32& prev, uint64_t height,
-                                 const std::vector<std::pair<std::string, std::string>>& writes) {
-  std::string msg("laurel/state-root/v1\0", 21);
-  msg.append(reinterpret_cast<const char*>(prev.data()), prev.size());
-  AppendU64BE(msg, height);
-  for (const auto& [k, v] : writes) {
-    AppendU32BE(msg, static_cast<uint32_t>(k.size()));
-    msg += k;
-    AppendU32BE(msg, static_cast<uint32_t>(v.size()));
-    msg += v;
-  }
-  return crypto::Sha256Of(msg);
-}
-
 // Every golden value, in the layout of tests/data/golden/signing.json.
 inline nlohmann::ordered_json ComputeGolden() {
   const auto key = GoldenKey();
@@ -149,14 +127,6 @@ inline nlohmann::ordered_json ComputeGolden() {
   }
   j["tx_root"]["root"] = HexEncode(crypto::MerkleRoot(leaf_hashes));
 
-  const Hash32 zero{};
-  j["state_root"]["prev_root"] = HexEncode(zero);
-  j["state_root"]["height"] = kStateRootHeight;
-  for (const auto& [k, v] : StateRootWrites()) {
-    j["state_root"]["writes"].push_back({HexEncode(AsBytes(k)), HexEncode(AsBytes(v))});
-  }
-  j["state_root"]["root"] =
-      HexEncode(StateRootByTheSpec(zero, kStateRootHeight, StateRootWrites()));
   return j;
 }
 

@@ -168,22 +168,3 @@ TEST_CASE("the golden tx_root is the RFC 6962 root over tx_id || u32be(code) lea
       crypto::Sha256Of(Cat({Bytes{0x01}, ByteView(leaf_hash[0]), ByteView(leaf_hash[1])}));
   CHECK(HexEncode(root) == j["tx_root"]["root"]);
 }
-
-TEST_CASE("the golden state root hashes the documented concatenation", "[golden]") {
-  const auto j = Expected();
-  const auto& s = j["state_root"];
-  // "laurel/state-root/v1" 0x00 || prev_root || u64be(1) || 00000001 'a' 00000001 '1' ||
-  // 00000001 'b' 00000002 00 01
-  const Bytes msg = Cat({AsBytes(std::string_view("laurel/state-root/v1\0", 21)),
-                         Hex(s["prev_root"]), *HexDecode("0000000000000001"),
-                         *HexDecode("00000001"
-                                    "61"
-                                    "00000001"
-                                    "31"),
-                         *HexDecode("00000001"
-                                    "62"
-                                    "00000002"
-                                    "0001")});
-  CHECK(s["height"] == 1);
-  CHECK(HexEncode(crypto::Sha256Of(msg)) == s["root"]);
-}

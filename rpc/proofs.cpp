@@ -1,0 +1,123 @@
+#include "rpc/proofs.h"
+
+#include <ctime>
+
+#include "node/epochs.h"
+#include "node/wire.h"
+#include "rpc/convert.h"
+
+namespace laurel::rpc {
+
+namespace pb = ::laurel::v1;
+
+namespace {
+constexpr uint64_t kCertificateLookBack = 256;
+
+std::string Utc(uint64_t time_ms) {
+  const std::time_t t = static_cast<std::time_t>(time_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+}  // namespace
+
+bool WantsProof(const HttpRequest& req) {
+  auto p = req.Query("proof");
+  return p && (*p == "true" || *p == "1");
+}
+
+std::unique_ptr<ProvenView> ProvenView::AtCertifiedHeight(const storage::Store& store) {
+  if (store.Empty()) return nullptr;
+  const uint64_t tip = store.Height();
+  for (uint64_t h = tip; h > 0 && h + kCertificateLookBack > tip; --h) {
+    auto cert = store.GetStateCertificate(h);
+    if (!cert.ok() || !cert->has_value()) continue;
+    auto c = node::DecodeStateCertificate(**cert);
+    if (!c.ok() || c->data.height != h) continue;
+    return std::unique_ptr<ProvenView>(new ProvenView(store, h, **cert, c->data.epoch,
+                                                      c->data.time_ms, c->data.state_root));
+  }
+  return nullptr;
+}
+
+std::optional<std::string> ProvenView::GetState(std::string_view key) const {
+  auto p = store_.ProveState(height_, key);
+  if (!p.ok()) {
+    failed_ = true;
+    failure_ = p.status().message();
+    return std::nullopt;
+  }
+  if (p->root != root_) {
+    // Our own tree disagrees with the certificate we stored: never serve that as a proof.
+    failed_ = true;
+    failure_ = "this node's state root at height " + std::to_string(height_) +
+               " differs from its certificate";
+    return std::nullopt;
+  }
+  auto value = p->value;
+  bool seen = false;
+  for (const auto& q : proofs_) seen |= q.key == p->key;
+  if (!seen) proofs_.push_back(std::move(p).value());
+  return value;
+}
+
+pb::StateProofView ProvenView::View(const std::string& proven) const {
+  pb::StateProofView v;
+  v.set_height(height_);
+  v.set_time_ms(time_ms_);
+  v.set_state_root(HexEncode(root_));
+  v.set_certificate(HexEncode(certificate_));
+  for (const auto& p : proofs_) {
+    auto* r = v.add_records();
+    r->set_key(p.key);
+    if (p.value) r->set_value(HexEncode(AsBytes(*p.value)));
+    for (const auto& s : p.proof.siblings) r->add_siblings(HexEncode(s));
+    if (p.proof.leaf) {
+      r->set_leaf_key_hash(HexEncode(p.proof.leaf->key_hash));
+      r->set_leaf_value_hash(HexEncode(p.proof.leaf->value_hash));
+    }
+  }
+  v.set_proven(proven);
+  // The epoch changes from the genesis set to the certificate's (the node keeps every epoch
+  // it has seen begin, and the certificate of each epoch's last block).
+  for (uint64_t e = 1; e <= epoch_; ++e) {
+    auto rec = store_.GetConsensusRecord(node::EpochRecordName(e));
+    auto epoch = rec.ok() && rec->has_value() ? node::DecodeEpoch(**rec)
+                                              : Result<node::Epoch>(Status::NotFound("epoch"));
+    auto cert = epoch.ok() && epoch->start_height > 0
+                    ? store_.GetStateCertificate(epoch->start_height - 1)
+                    : Result<std::optional<Bytes>>(Status::NotFound("certificate"));
+    auto* ch = v.add_epoch_changes();
+    ch->set_epoch(e);
+    if (!epoch.ok() || !cert.ok() || !cert->has_value()) continue;  // the verifier refuses it
+    ch->set_start_height(epoch->start_height);
+    ch->set_certificate(HexEncode(**cert));
+    for (const auto& val : epoch->validators) {
+      auto* vv = ch->add_validators();
+      vv->set_public_key(HexEncode(val.public_key));
+      vv->set_name(val.name);
+      vv->set_address(val.address);
+    }
+  }
+  return v;
+}
+
+HttpResponse NoCertifiedState() {
+  return ErrorResponse(503, "NO_CERTIFIED_STATE",
+                       "no recent height carries a state certificate yet; retry shortly");
+}
+
+HttpResponse ProofUnavailable(const ProvenView& v) {
+  return ErrorResponse(503, "PROOF_UNAVAILABLE",
+                       "cannot prove at height " + std::to_string(v.height()) + ": " +
+                           v.failure());
+}
+
+std::string DescribeHeight(const ProvenView& v) {
+  return "height " + std::to_string(v.height()) + " (" + Utc(v.time_ms_) + "), state root " +
+         HexEncode(v.root_);
+}
+
+}  // namespace laurel::rpc

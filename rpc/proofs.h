@@ -1,0 +1,63 @@
+// Proven reads (?proof=true, docs/api.md "Proofs"): the records an answer rests on, read at
+// the newest height that carries a state certificate, each with its state tree proof.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "laurel/v1/api.pb.h"
+#include "ledger/state.h"
+#include "rpc/router.h"
+#include "storage/store.h"
+
+namespace laurel::rpc {
+
+// Whether the request asks for a proof (?proof=true or ?proof=1).
+bool WantsProof(const HttpRequest& req);
+
+// A StateView at a certified height that proves every record read through it. Reads that
+// cannot be proven (the height's tree pruned meanwhile) answer absent and set failed().
+class ProvenView final : public ledger::StateView {
+ public:
+  // The newest height at or below the tip (looking back at most 256 heights) with a state
+  // certificate, or nullptr when there is none.
+  static std::unique_ptr<ProvenView> AtCertifiedHeight(const storage::Store& store);
+
+  std::optional<std::string> GetState(std::string_view key) const override;
+  bool HasTx(const Hash32&) const override { return false; }
+  std::optional<std::string> GetTreeNode(std::string_view) const override { return std::nullopt; }
+
+  uint64_t height() const { return height_; }
+  bool failed() const { return failed_; }
+  const std::string& failure() const { return failure_; }
+  // The proof view for the answer, with `proven` as its statement.
+  ::laurel::v1::StateProofView View(const std::string& proven) const;
+
+ private:
+  friend std::string DescribeHeight(const ProvenView& v);
+  ProvenView(const storage::Store& store, uint64_t height, Bytes certificate, uint64_t epoch,
+             uint64_t time_ms, Hash32 root)
+      : store_(store), height_(height), certificate_(std::move(certificate)), epoch_(epoch),
+        time_ms_(time_ms), root_(root) {}
+
+  const storage::Store& store_;
+  uint64_t height_;
+  Bytes certificate_;
+  uint64_t epoch_;
+  uint64_t time_ms_;
+  Hash32 root_;
+  mutable std::vector<ledger::StateProof> proofs_;
+  mutable bool failed_ = false;
+  mutable std::string failure_;
+};
+
+// 503 NO_CERTIFIED_STATE / PROOF_UNAVAILABLE answers.
+HttpResponse NoCertifiedState();
+HttpResponse ProofUnavailable(const ProvenView& v);
+
+// "height 12 (2026-12-05T03:41:35Z), state root 1a2b3c4d…"
+std::string DescribeHeight(const ProvenView& v);
+
+}  // namespace laurel::rpc

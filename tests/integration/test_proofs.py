@@ -1,0 +1,179 @@
+"""Proven reads against a real 4-validator testnet: `laurel verify --prove` and `laurel proof
+get` accept honest answers (a valid card, a revoked one, a credential, an issuer, governance)
+and say at which height and by which validators; a lying node (a proxy that edits the answer)
+is refused for each lie, naming what failed: a flipped decision, a changed record, a changed
+sibling, a forged certificate signature, a dropped proof; a saved answer goes stale."""
+
+import http.server
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.request
+
+from laurel_client import Testnet, check, log, main_wrapper, parse_args, wait_for
+
+CRED = "city-fed/M/2026/000123"
+
+
+class LyingProxy:
+    """Forwards to a node; `lie` (a function of the parsed JSON answer) edits proven answers."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.lie = None
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _forward(self, body=None):
+                req = urllib.request.Request(proxy.upstream + self.path, data=body,
+                                             method=self.command)
+                if body is not None:
+                    req.add_header("Content-Type", "application/json")
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        status, data = r.status, r.read()
+                except urllib.error.HTTPError as e:
+                    status, data = e.code, e.read()
+                if proxy.lie and "proof=true" in self.path:
+                    obj = json.loads(data)
+                    proxy.lie(obj)
+                    data = json.dumps(obj).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self._forward()
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                self._forward(self.rfile.read(n))
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def flip_hex(h, i=0):
+    return h[:i] + ("1" if h[i] != "1" else "2") + h[i + 1:]
+
+
+def test(args):
+    with Testnet(args, "proofs") as net:
+        net.init()
+        net.up()
+        genesis = os.path.join(net.dir, "genesis.json")
+        work = net.dir
+
+        def laurel(*a, expect=0, rpc=None):
+            argv = [net.laurel, *a]
+            if rpc is not False:
+                argv += ["--rpc", rpc or net.url(0)]
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=work,
+                               stdin=subprocess.DEVNULL)
+            log(f"laurel {' '.join(a)} -> {r.returncode}: {r.stdout.strip()[:300]}")
+            if expect is not None:
+                check(r.returncode == expect, f"`laurel {' '.join(a)}` exited {r.returncode}, "
+                      f"expected {expect}: {r.stdout}{r.stderr}")
+            return r
+
+        fed = net.key("city-fed")
+        laurel("card", "issue", "--issuer", "city-fed", "--key", fed, "--type", "member",
+               "--holder-name", "张三", "--member-no", "M-0001", "--id", CRED,
+               "--valid-until", "2030-01-01", "--out", "card.lc1")
+        card = os.path.join(work, "card.lc1")
+
+        def proven_valid():
+            r = laurel("verify", "--prove", "--genesis", genesis, "--file", card, expect=None)
+            return r if r.returncode == 0 else None
+        # The card's height must be certified before a proof can show it.
+        r = wait_for(proven_valid, 30, "a proven VALID answer")
+        check("proven: the card is VALID" in r.stdout and "by validators" in r.stdout,
+              f"no proof statement: {r.stdout}")
+
+        r = laurel("proof", "get", "--credential", CRED, "--genesis", genesis, "--out", "cred.json")
+        check(r.stdout.startswith("PROVEN ") and CRED in r.stdout, r.stdout)
+        r = laurel("proof", "get", "--issuer", "city-fed", "--genesis", genesis)
+        check("issuer 'city-fed'" in r.stdout, r.stdout)
+        r = laurel("proof", "get", "--governance", "--genesis", genesis)
+        check("governance record" in r.stdout, r.stdout)
+        saved = json.load(open(os.path.join(work, "cred.json")))
+        sizes = [len(json.dumps(saved["proof"]))]
+        log(f"MEASURED proof JSON size (credential + issuer chain): {sizes[0]} bytes, "
+            f"{sum(len(x.get('siblings', [])) for x in saved['proof']['records'])} siblings")
+
+        # A lying node: each edit is refused, naming what failed.
+        proxy = LyingProxy(net.url(0))
+        try:
+            def set_valid(o):
+                o["valid"], o["reason"] = True, "VALID"
+
+            def edit_record(o):
+                rec = next(x for x in o["proof"]["records"] if x["key"].startswith("c/"))
+                rec["value"] = flip_hex(rec["value"], len(rec["value"]) - 2)
+
+            def edit_sibling(o):
+                rec = o["proof"]["records"][0]
+                rec["siblings"][0] = flip_hex(rec["siblings"][0])
+
+            def forge_certificate(o):
+                c = o["proof"]["certificate"]
+                o["proof"]["certificate"] = flip_hex(c, len(c) - 4)
+
+            def drop_proof(o):
+                o.pop("proof", None)
+
+            def hide_issuer(o):
+                o["proof"]["records"] = [x for x in o["proof"]["records"]
+                                         if not x["key"].startswith("i/")]
+
+            # Revoke first, so that "valid: true" is a lie.
+            laurel("card", "revoke", "--id", CRED, "--key", fed, "--reason", "left the union")
+
+            def proven_revoked():
+                r = laurel("verify", "--prove", "--genesis", genesis, "--file", card, expect=None)
+                return r if "REVOKED" in r.stdout and "proven:" in r.stdout else None
+            r = wait_for(proven_revoked, 30, "a proven REVOKED answer")
+            check(r.returncode == 1, f"a revoked card exited {r.returncode}")
+            for lie, expect in ((set_valid, "the node answered VALID but the proven records give "
+                                            "REFUSED REVOKED"),
+                                (edit_record, "does not match the value hash"),
+                                (edit_sibling, "does not lead to the state root"),
+                                (forge_certificate, "does not verify"),
+                                (drop_proof, "carries no proof"),
+                                (hide_issuer, "which the proof does not cover")):
+                proxy.lie = lie
+                r = laurel("verify", "--prove", "--genesis", genesis, "--file", card,
+                           expect=1, rpc=proxy.url)
+                check(r.stdout.startswith("REFUSED NOT_PROVEN") and expect in r.stdout,
+                      f"{lie.__name__}: expected a refusal naming '{expect}', got {r.stdout}")
+            proxy.lie = edit_record
+            r = laurel("proof", "get", "--credential", CRED, "--genesis", genesis, expect=1,
+                       rpc=proxy.url)
+            check(r.stdout.startswith("NOT PROVEN") and "value hash" in r.stdout, r.stdout)
+        finally:
+            proxy.close()
+
+        # A saved answer goes stale; a wrong genesis proves nothing.
+        time.sleep(2.5)
+        r = laurel("proof", "check", os.path.join(work, "cred.json"), "--genesis", genesis,
+                   "--max-age", "1", expect=1, rpc=False)
+        check("stale" in r.stdout, r.stdout)
+        r = laurel("proof", "check", os.path.join(work, "cred.json"), "--genesis", genesis,
+                   "--max-age", "0", rpc=False)
+        check(r.stdout.startswith("PROVEN"), r.stdout)
+
+
+if __name__ == "__main__":
+    a = parse_args(default_offset=150)
+    main_wrapper(lambda: test(a))

@@ -1,0 +1,99 @@
+// Checks what a node hands a gate or an auditor, trusting no node: a state certificate
+// against a validator set, and state records against the certified state root
+// (docs/spec/state.md §4-§7). Depends on crypto/ and common/ only.
+//
+// Every check fails loudly: a missing, stale or wrong part gives a Status whose message names
+// the part and what is wrong with it; nothing is ever "assumed fine".
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ed25519.h"
+#include "crypto/smt.h"
+
+namespace laurel::verifier {
+
+inline constexpr std::string_view kAttestationDomain{"laurel/attestation/v2\0", 22};
+inline constexpr std::string_view kValidatorSetDomain{"laurel/validators/v1\0", 21};
+// Epoch changes a proof may walk through from the verifier's set to the certificate's.
+inline constexpr size_t kMaxEpochChanges = 4096;
+
+// The validators whose signatures certify states, in validator index order: the genesis set
+// (epoch 0), or a later epoch's set as an epoch-change certificate names it.
+struct ValidatorSet {
+  std::string chain_id;
+  uint64_t epoch = 0;
+  std::vector<Bytes> keys;
+  std::vector<std::string> names;      // same order; may be empty strings
+  std::vector<std::string> addresses;  // same order; may be empty (only hashed, never dialled)
+  // 2f+1 of n = 3f+1 (the smallest number of signers any two of which share an honest one).
+  size_t Quorum() const { return keys.size() - (keys.size() - 1) / 3; }
+};
+
+// A state certificate: the attested fields and the signatures (docs/spec/state.md §6).
+struct Certificate {
+  uint64_t epoch = 0;  // the epoch whose validators signed it
+  uint64_t height = 0;
+  Hash32 block_id{};
+  Hash32 state_root{};
+  Hash32 tx_root{};
+  uint64_t time_ms = 0;
+  // Zero, or on an epoch's last block the ValidatorSetHash of the next epoch's set.
+  Hash32 next_validators{};
+  std::vector<std::pair<uint32_t, crypto::Signature>> signatures;
+};
+
+// SHA-256("laurel/validators/v1\0" || u32be(n) || per validator: key [32] || u32be(len name) ||
+// name || u32be(len address) || address) (docs/spec/consensus.md §13).
+Hash32 ValidatorSetHash(const ValidatorSet& set);
+
+Result<Certificate> DecodeCertificate(ByteView bytes);
+// The bytes each validator signed for this certificate.
+Bytes CertificateSignBytes(std::string_view chain_id, const Certificate& c);
+// Quorum-many distinct validators of `set` signed the certificate, and it is of the set's
+// epoch. Returns their names (or "validator <i>"); kPermissionDenied naming what failed
+// otherwise.
+Result<std::vector<std::string>> CheckCertificate(const Certificate& c, const ValidatorSet& set);
+
+// A state record, or its absence, with its path in the state tree.
+struct RecordProof {
+  std::string key;
+  std::optional<std::string> value;  // record bytes; nullopt claims absence
+  crypto::smt::Proof proof;
+};
+Status CheckRecord(const Hash32& root, const RecordProof& r);
+
+// What a proven answer established.
+struct ProvenState {
+  uint64_t height = 0;
+  uint64_t time_ms = 0;
+  Hash32 state_root{};
+  uint64_t epoch = 0;
+  std::vector<std::string> signers;
+  std::map<std::string, std::optional<std::string>> records;  // state key -> record / absent
+};
+
+// Walks from `set` to the set of `epoch` through epoch-change proofs (the "epoch_changes" of a
+// StateProofView in JSON form, one per epoch from set.epoch + 1 on): each names the next
+// epoch's validators and carries the certificate of the previous epoch's last block, signed
+// by the previous set, whose next_validators is the hash of that list.
+Result<ValidatorSet> WalkEpochs(const ValidatorSet& set, uint64_t epoch,
+                                const nlohmann::json& changes);
+
+// Checks the "proof" object of an RPC answer (laurel.v1.StateProofView in its JSON form):
+// the certificate against `set` (walking its epoch changes when the certificate is of a later
+// epoch), its state root against the answer's, every record against that root, and the age:
+// older than `max_age_ms` before `now_ms` fails (max_age_ms 0: no limit). A missing proof
+// object fails.
+Result<ProvenState> CheckStateProof(const nlohmann::json& proof, const ValidatorSet& set,
+                                    uint64_t now_ms, uint64_t max_age_ms);
+
+}  // namespace laurel::verifier
