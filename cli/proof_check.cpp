@@ -126,6 +126,15 @@ ProofCheck CheckProvenAnswer(const Json& answer, const ledger::Genesis& genesis,
     if (auto bad = ChainUnproven(view, c->issuer_id)) return Refuse(*bad);
     what = "credential '" + id + "' (" + types::CredentialStatusName(c->status) +
            ") and its issuer chain";
+  } else if (JsonStr(answer, "code") == "NOT_FOUND") {
+    // A 404 with a proof: every record it carries must be proven absent.
+    if (proven->records.empty()) return Refuse("the NOT_FOUND answer proves no record absent");
+    std::string keys;
+    for (const auto& [key, value] : proven->records) {
+      if (value) return Refuse("the node answered NOT_FOUND but record '" + key + "' exists");
+      keys += (keys.empty() ? "'" : ", '") + key + "'";
+    }
+    what = "the absence of " + keys;
   } else {
     return Refuse("the answer is not one this check knows (verify, credential, issuer, "
                   "governance)");
@@ -135,7 +144,7 @@ ProofCheck CheckProvenAnswer(const Json& answer, const ledger::Genesis& genesis,
   ok.statement = "proven: " + what + ", at height " + std::to_string(proven->height) + " (" +
                  FormatUnixTime(proven->time_ms / 1000) + ") by validators " +
                  Signers(proven->signers) + " (" + std::to_string(proven->signers.size()) +
-                 " of " + std::to_string(genesis.validators.size()) + ")";
+                 " of " + std::to_string(proven->validators) + (proven->epoch > 0 ? ", epoch " + std::to_string(proven->epoch) : std::string()) + ")";
   ok.state = std::move(proven).value();
   return ok;
 }

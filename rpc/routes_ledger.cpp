@@ -422,10 +422,9 @@ void HandleCredential(node::NodeApi& node, const HttpRequest& req, const Respond
       e.set_code("NOT_FOUND");
       e.set_message("unknown credential '" + id + "' (its absence is proven at " +
                     DescribeHeight(*proven) + ")");
-      pb::CredentialView v;
-      *v.mutable_proof() = proven->View("credential '" + id + "' does not exist as of " +
+      *e.mutable_proof() = proven->View("credential '" + id + "' does not exist as of " +
                                         DescribeHeight(*proven));
-      respond(MessageResponse(404, v, req));
+      respond(MessageResponse(404, e, req));
       return;
     }
     pb::CredentialView v = CredentialViewOf(*c);
@@ -517,13 +516,20 @@ void HandleIssuer(node::NodeApi& node, const HttpRequest& req, const Responder& 
       respond(ProofUnavailable(*proven));
       return;
     }
-    pb::IssuerView v;
-    if (i) v = IssuerViewOf(*i);
-    *v.mutable_proof() = proven->View(
-        i ? "issuer '" + id + "' and its chain up to the root federation, as of " +
-                DescribeHeight(*proven)
-          : "issuer '" + id + "' does not exist as of " + DescribeHeight(*proven));
-    respond(MessageResponse(i ? 200 : 404, v, req));
+    if (!i) {
+      pb::ErrorView e;
+      e.set_code("NOT_FOUND");
+      e.set_message("unknown issuer '" + id + "' (its absence is proven at " +
+                    DescribeHeight(*proven) + ")");
+      *e.mutable_proof() =
+          proven->View("issuer '" + id + "' does not exist as of " + DescribeHeight(*proven));
+      respond(MessageResponse(404, e, req));
+      return;
+    }
+    pb::IssuerView v = IssuerViewOf(*i);
+    *v.mutable_proof() = proven->View("issuer '" + id + "' and its chain up to the root "
+                                      "federation, as of " + DescribeHeight(*proven));
+    respond(MessageResponse(200, v, req));
     return;
   }
   auto i = ledger::ReadIssuer(node.store(), id);

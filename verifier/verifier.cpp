@@ -231,6 +231,7 @@ Result<ProvenState> CheckStateProof(const nlohmann::json& proof, const Validator
   LAUREL_ASSIGN_OR_RETURN(auto signers, CheckCertificate(cert, epoch_set));
   ProvenState out;
   out.epoch = cert.epoch;
+  out.validators = epoch_set.keys.size();
   out.height = cert.height;
   out.time_ms = cert.time_ms;
   out.state_root = cert.state_root;

@@ -77,6 +77,7 @@ struct ProvenState {
   uint64_t time_ms = 0;
   Hash32 state_root{};
   uint64_t epoch = 0;
+  size_t validators = 0;  // the size of the certificate's epoch set
   std::vector<std::string> signers;
   std::map<std::string, std::optional<std::string>> records;  // state key -> record / absent
 };

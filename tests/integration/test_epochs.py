@@ -241,6 +241,26 @@ def test(args):
             check(r.returncode == 0, f"audit of node{i} failed: {r.stdout}{r.stderr}")
             check("epochs 0..5" in r.stdout, f"audit of node{i} did not follow 5 epoch changes")
 
+        # A proven read after five validator-set changes checks out from the genesis validators
+        # alone: the proof walks the epoch changes; with one change's list altered it fails.
+        genesis = os.path.join(net.dir, "genesis.json")
+        r = laurel(net, "proof", "get", "--governance", "--genesis", genesis, "--rpc", net.url(0),
+                   "--out", os.path.join(net.dir, "gov-proof.json"))
+        log(f"laurel proof get --governance -> exit {r.returncode}: {r.stdout.strip()}")
+        check(r.returncode == 0 and "epoch 5" in r.stdout,
+              f"proof across epochs refused: {r.stdout}{r.stderr}")
+        with open(os.path.join(net.dir, "gov-proof.json")) as f:
+            saved = json.load(f)
+        changes = saved["proof"]["epoch_changes"]
+        check(len(changes) == 5, f"the proof carries {len(changes)} epoch changes, not 5")
+        changes[2]["validators"][0]["name"] = "forged"
+        with open(os.path.join(net.dir, "gov-forged.json"), "w") as f:
+            json.dump(saved, f)
+        r = laurel(net, "proof", "check", os.path.join(net.dir, "gov-forged.json"), "--genesis",
+                   genesis, "--max-age", "0")
+        check(r.returncode == 1 and "epoch 3" in r.stdout + r.stderr,
+              f"an altered epoch change was not refused: {r.returncode} {r.stdout}{r.stderr}")
+
         for what, ms in pauses.items():
             log(f"MEASURED boundary pause ({what}): {ms} ms between the epoch's last block and "
                 f"the next epoch's first")
