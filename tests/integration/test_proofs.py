@@ -12,9 +12,11 @@ import threading
 import time
 import urllib.request
 
-from laurel_client import Testnet, check, log, main_wrapper, parse_args, wait_for
+from laurel_client import Testnet, as_int, check, get_json, log, main_wrapper, parse_args, wait_for
 
 CRED = "city-fed/M/2026/000123"
+IDLE_S = 6     # no transactions for this long
+FRESH_S = 3    # a proof asked for then is at most this old
 
 
 class LyingProxy:
@@ -173,7 +175,19 @@ def test(args):
                    "--max-age", "0", rpc=False)
         check(r.stdout.startswith("PROVEN"), r.stdout)
 
+        # Freshness on an idle chain: nothing is submitted for IDLE_S, yet the validators keep
+        # certifying (an idle leader proposes an empty block after payload_wait_ms), so a fresh
+        # proof is never older than a couple of seconds.
+        time.sleep(IDLE_S)
+        r = laurel("proof", "get", "--credential", CRED, "--genesis", genesis, "--max-age",
+                   str(FRESH_S))
+        check(r.stdout.startswith("PROVEN"), f"idle chain: no proof within {FRESH_S} s: {r.stdout}")
+        age = time.time() - as_int(get_json(net.url(0) + "/v1/credentials/" + CRED.replace("/", "%2F") +
+                                            "?proof=true")["proof"]["time_ms"]) / 1000
+        log(f"MEASURED proof age after {IDLE_S} s idle: {age:.2f} s")
+        check(age <= FRESH_S, f"an idle chain's proof is {age:.1f} s old")
+
 
 if __name__ == "__main__":
-    a = parse_args(default_offset=150)
+    a = parse_args(default_offset=260)
     main_wrapper(lambda: test(a))
