@@ -8,6 +8,7 @@ import http.server
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -174,6 +175,35 @@ def test(args):
         r = laurel("proof", "check", os.path.join(work, "cred.json"), "--genesis", genesis,
                    "--max-age", "0", rpc=False)
         check(r.stdout.startswith("PROVEN"), r.stdout)
+
+        # A second, independent check (docs/examples/verify_answer.py, Python written from the
+        # spec, sharing no code with laurel) agrees: the saved answer is proven, a copy with one
+        # flipped bit of the record, a sibling or a signature is not.
+        checker = os.path.join(args.repo, "docs", "examples", "verify_answer.py")
+        def independent(path, expect):
+            r = subprocess.run([sys.executable, checker, path, genesis, "--max-age", "0"],
+                               capture_output=True, text=True, timeout=60)
+            log(f"verify_answer.py {os.path.basename(path)} -> {r.returncode}: "
+                f"{r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr.strip()}")
+            check(r.returncode == expect, f"verify_answer.py gave {r.returncode}, not {expect}: "
+                  f"{r.stdout}{r.stderr}")
+            return r.stdout
+        out = independent(os.path.join(work, "cred.json"), 0)
+        check("PROVEN at height" in out and "c/" + CRED in out, out)
+        with open(os.path.join(work, "cred.json")) as f:
+            saved = json.load(f)
+        for name, change in (("value", lambda p: p["records"][0].update(
+                                  value=flip_hex(p["records"][0]["value"], 3))),
+                             ("sibling", lambda p: p["records"][0]["siblings"].__setitem__(
+                                  0, flip_hex(p["records"][0]["siblings"][0], 0))),
+                             ("signature", lambda p: p.update(
+                                  certificate=flip_hex(p["certificate"], len(p["certificate"]) - 4)))):
+            forged = json.loads(json.dumps(saved))
+            change(forged["proof"])
+            path = os.path.join(work, f"forged-{name}.json")
+            with open(path, "w") as f:
+                json.dump(forged, f)
+            check("NOT PROVEN" in independent(path, 1), f"forged {name} passed")
 
         # Freshness on an idle chain: nothing is submitted for IDLE_S, yet the validators keep
         # certifying (an idle leader proposes an empty block after payload_wait_ms), so a fresh
