@@ -396,6 +396,24 @@ void HandleVerifyStatus(node::NodeApi& node, const RpcMetrics& m, const HttpRequ
 
 // ---- GET /v1/credentials/{id}[/history] -----------------------------------------------
 
+// Reads (and so proves) every issuer above `issuer` up to the root federation.
+void ReadIssuerChain(const ProvenView& proven, std::optional<ledger::IssuerRecord> issuer) {
+  for (size_t depth = 0; issuer && !issuer->parent_id.empty() && depth < ledger::kMaxIssuerDepth;
+       ++depth) {
+    issuer = ledger::ReadIssuer(proven, issuer->parent_id);
+  }
+}
+
+// 404 NOT_FOUND for `what` ("credential 'x'"), with the proof of its absence.
+void RespondProvenAbsent(const ProvenView& proven, const std::string& what,
+                         const HttpRequest& req, const Responder& respond) {
+  pb::ErrorView e;
+  e.set_code("NOT_FOUND");
+  e.set_message("unknown " + what + " (its absence is proven at " + DescribeHeight(proven) + ")");
+  *e.mutable_proof() = proven.View(what + " does not exist as of " + DescribeHeight(proven));
+  respond(MessageResponse(404, e, req));
+}
+
 void HandleCredential(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
   const std::string& id = req.Param("id");
   if (WantsProof(req)) {
@@ -406,25 +424,13 @@ void HandleCredential(node::NodeApi& node, const HttpRequest& req, const Respond
     }
     auto c = ledger::ReadCredential(*proven, id);
     // The issuer chain too: a card is only as good as every union above it.
-    std::optional<ledger::IssuerRecord> issuer;
-    if (c) issuer = ledger::ReadIssuer(*proven, c->issuer_id);
-    for (size_t depth = 0; issuer && !issuer->parent_id.empty() && depth < ledger::kMaxIssuerDepth;
-         ++depth) {
-      issuer = ledger::ReadIssuer(*proven, issuer->parent_id);
-    }
+    if (c) ReadIssuerChain(*proven, ledger::ReadIssuer(*proven, c->issuer_id));
     if (proven->failed()) {
       respond(ProofUnavailable(*proven));
       return;
     }
-    if (!c) {
-      // An absence is an answer too, and proven like a record.
-      pb::ErrorView e;
-      e.set_code("NOT_FOUND");
-      e.set_message("unknown credential '" + id + "' (its absence is proven at " +
-                    DescribeHeight(*proven) + ")");
-      *e.mutable_proof() = proven->View("credential '" + id + "' does not exist as of " +
-                                        DescribeHeight(*proven));
-      respond(MessageResponse(404, e, req));
+    if (!c) {  // an absence is an answer too, and proven like a record
+      RespondProvenAbsent(*proven, "credential '" + id + "'", req, respond);
       return;
     }
     pb::CredentialView v = CredentialViewOf(*c);
@@ -507,23 +513,13 @@ void HandleIssuer(node::NodeApi& node, const HttpRequest& req, const Responder& 
       return;
     }
     auto i = ledger::ReadIssuer(*proven, id);
-    std::optional<ledger::IssuerRecord> up = i;
-    for (size_t depth = 0; up && !up->parent_id.empty() && depth < ledger::kMaxIssuerDepth;
-         ++depth) {
-      up = ledger::ReadIssuer(*proven, up->parent_id);
-    }
+    ReadIssuerChain(*proven, i);
     if (proven->failed()) {
       respond(ProofUnavailable(*proven));
       return;
     }
     if (!i) {
-      pb::ErrorView e;
-      e.set_code("NOT_FOUND");
-      e.set_message("unknown issuer '" + id + "' (its absence is proven at " +
-                    DescribeHeight(*proven) + ")");
-      *e.mutable_proof() =
-          proven->View("issuer '" + id + "' does not exist as of " + DescribeHeight(*proven));
-      respond(MessageResponse(404, e, req));
+      RespondProvenAbsent(*proven, "issuer '" + id + "'", req, respond);
       return;
     }
     pb::IssuerView v = IssuerViewOf(*i);

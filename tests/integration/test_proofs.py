@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.request
 
+from laurel_client import http as http_call  # noqa: E402
 from laurel_client import Testnet, as_int, check, get_json, log, main_wrapper, parse_args, wait_for
 
 CRED = "city-fed/M/2026/000123"
@@ -204,6 +205,19 @@ def test(args):
             with open(path, "w") as f:
                 json.dump(forged, f)
             check("NOT PROVEN" in independent(path, 1), f"forged {name} passed")
+
+        # An unknown credential: 404 NOT_FOUND with the proof of its absence, which both
+        # checkers accept as exactly that.
+        status, body = http_call("GET", net.url(0) + "/v1/credentials/city-fed%2FM%2F2026%2F999999"
+                            "?proof=true")
+        check(status == 404 and body.get("code") == "NOT_FOUND" and "proof" in body,
+              f"absent credential with proof: {status} {body}")
+        absent = os.path.join(work, "absent.json")
+        with open(absent, "w") as f:
+            json.dump(body, f)
+        check("c/city-fed/M/2026/999999: absent" in independent(absent, 0), "absence not shown")
+        r = laurel("proof", "check", absent, "--genesis", genesis, "--max-age", "0", rpc=False)
+        check(r.stdout.startswith("PROVEN") and "absence" in r.stdout, r.stdout)
 
         # Freshness on an idle chain: nothing is submitted for IDLE_S, yet the validators keep
         # certifying (an idle leader proposes an empty block after payload_wait_ms), so a fresh
