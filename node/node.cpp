@@ -7,6 +7,7 @@
 #include <future>
 
 #include "node/commit_proof.h"
+#include "node/disk_space.h"
 #include "node/node_impl.h"
 
 namespace laurel::node {
@@ -378,6 +379,7 @@ Status Node::Impl::Start() {
 void Node::Impl::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  stop_requested_ = true;
   running_ = false;
   if (transport_) transport_->Stop();
   verify_pool_.join();
@@ -453,8 +455,11 @@ void Node::Impl::Halt(const std::string& why, int exit_code) {
 
 void Node::Impl::HaltOnStorageError(const laurel::Status& st, const std::string& during) {
   if (st.code() != StatusCode::kIoError) return;
+  const std::optional<uint64_t> free = FreeBytes(config_.data_dir);
+  if (IsDiskFull(st, free)) StandStillOnFullDisk(st, during);
   Halt("cannot write to the store at " + config_.data_dir + "/db (" + during +
-           "): " + st.ToString() +
+           "): " + st.ToString() + "; " +
+           (free ? std::to_string(*free) : std::string("unknown")) + " bytes free" +
            "; stopping before anything the disk does not hold is signed or applied. Fix the disk "
            "(free space, or replace it), then restart: the safety record and the committed "
            "blocks on disk are intact.",
@@ -466,6 +471,7 @@ NodeStatus Node::Impl::Status() const {
   NodeStatus s = status_;
   ReadinessFacts f = readiness_facts_;
   f.running = running_.load();
+  if (disk_full_) f.store_error = disk_full_reason_;
   if (status_last_commit_at_) {
     f.ms_since_commit =
         static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(

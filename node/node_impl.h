@@ -275,7 +275,12 @@ class Node::Impl final : public cs::PayloadSource {
   // Halts on an I/O error of the store (kExitStorageFailure), naming its path and what was being
   // written: the consensus store (safety record, saved blocks) or a committed block. Other
   // errors are the peer's or the engine's refusal, logged (rate-limited) by the caller.
+  // A full disk (disk_space.h) does not halt: the loop stands still (StandStillOnFullDisk).
   void HaltOnStorageError(const laurel::Status& st, const std::string& during);
+  // Logs the one DISK FULL line, stops the transport and blocks the loop thread until the data
+  // folder has kDiskResumeFreeBytes free, then restarts the process from the store
+  // (node_disk.cpp). Reads, /readyz and refusals keep being served by the HTTP API meanwhile.
+  [[noreturn]] void StandStillOnFullDisk(const laurel::Status& st, const std::string& during);
 
   NodeConfig config_;
   ledger::Genesis genesis_;
@@ -353,6 +358,9 @@ class Node::Impl final : public cs::PayloadSource {
   mutable std::mutex pending_mu_;
   std::unordered_set<Hash32, HashKey> pending_ids_;
   bool stopped_ = false;
+  std::atomic<bool> stop_requested_{false};  // Stop() began (read by a loop standing still)
+  std::atomic<bool> disk_full_{false};       // standing still on a full disk
+  std::string disk_full_reason_;             // guarded by status_mu_; why, while disk_full_
 
   // Metrics: each event is one relaxed atomic add on a series resolved in advance (the
   // rejection series in Init()).

@@ -443,6 +443,11 @@ void Node::Impl::SubmitTx(types::Tx tx, std::function<void(AdmitResult)> done) {
     r.message = "transaction over " + std::to_string(types::kMaxTxBytes) + " bytes";
     return done(r);
   }
+  if (disk_full_.load()) {
+    r.code = AdmitCode::kNotReady;
+    r.message = "the node's disk is full: it takes no transactions until space is freed";
+    return done(r);
+  }
   if (syncing_.load()) {
     r.code = AdmitCode::kNotReady;
     r.message = "the node is catching up with its peers";
@@ -572,6 +577,11 @@ void Node::Impl::AdmitGossip(std::vector<GossipedTx> txs) {
 
 void Node::Impl::WaitForCommit(const Hash32& tx_id, milliseconds timeout,
                                std::function<void(std::optional<storage::TxLocation>)> done) {
+  // The loop stands still on a full disk: answer from the store now rather than never.
+  if (disk_full_.load()) {
+    auto loc = store_->GetTxLocation(tx_id);
+    return done(loc && ledger::ConsumesTxId(loc->code) ? loc : std::nullopt);
+  }
   asio::post(loop_, [this, tx_id, timeout, done = std::move(done)]() mutable {
     if (auto loc = store_->GetTxLocation(tx_id); loc && ledger::ConsumesTxId(loc->code)) {
       return done(loc);

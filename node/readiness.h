@@ -24,6 +24,7 @@ struct ReadinessFacts {
   uint32_t peers_heard = 0;                 // connected validators that have reported their height
   uint32_t peers_needed = 0;                // quorum - 1 (2f for n = 3f+1; 0 for one validator)
   std::optional<uint64_t> ms_since_commit;  // since the last block this process committed
+  std::string store_error;  // non-empty while the store cannot be written (a full disk): why
 };
 
 struct Readiness {
@@ -31,15 +32,16 @@ struct Readiness {
   std::string reason;  // why not ready ("syncing: height 12 of 80", ...); empty when ready
 };
 
-// Ready when running, not syncing, heard from `peers_needed` peers, within `sync_gap` of the
-// best peer height, and committed a block within kReadyCommitWindowMs. The first condition
-// that fails, in that order, is the reason.
+// Ready when the store can be written, running, not syncing, heard from `peers_needed` peers,
+// within `sync_gap` of the best peer height, and committed a block within kReadyCommitWindowMs.
+// The first condition that fails, in that order, is the reason.
 inline Readiness AssessReadiness(const ReadinessFacts& f) {
   auto no = [](std::string why) { return Readiness{false, std::move(why)}; };
   auto syncing = [&] {
     return no("syncing: height " + std::to_string(f.height) + " of " +
               std::to_string(std::max(f.best_peer_height, f.height)));
   };
+  if (!f.store_error.empty()) return no(f.store_error);
   if (!f.running) return no("not started");
   if (f.syncing) return syncing();
   if (f.peers_heard < f.peers_needed) {

@@ -88,5 +88,16 @@ TEST_CASE("a node without a recent commit is not ready", "[node]") {
   CHECK(r.reason == "no commit for 45 s");
 }
 
+TEST_CASE("a node whose store cannot be written is not ready, before any other reason",
+          "[node]") {
+  ReadinessFacts f = Healthy();
+  f.running = false;  // the disk-full reason wins over every other one
+  f.syncing = true;
+  f.store_error = "disk full: cannot write to the store at /d/db; 0 bytes free";
+  const Readiness r = AssessReadiness(f);
+  CHECK_FALSE(r.ready);
+  CHECK(r.reason == f.store_error);
+}
+
 }  // namespace
 }  // namespace laurel::node
