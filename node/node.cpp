@@ -8,6 +8,7 @@
 
 #include "node/commit_proof.h"
 #include "node/disk_space.h"
+#include "node/readiness.h"
 #include "node/node_impl.h"
 
 namespace laurel::node {
@@ -119,7 +120,21 @@ Status Node::Impl::LoadRestoreFence() {
 }
 
 void Node::Impl::MaybeLiftRestoreFence(const cs::Block& block, const cs::QuorumCert& block_qc) {
-  if (!fence_ || epoch_switch_pending_ || block.epoch != epochs_.current().epoch) return;
+  if (!fence_) return;
+  if (!fence_clock_behind_ && FenceClockBehind(clock_.NowMs(), block.timestamp_ms)) {
+    fence_clock_behind_ = true;
+    spdlog::error(
+        "[restore] block {} at height {} is stamped {} s after this node's clock: the clock is "
+        "behind the validators' by more than {} s, so the restore fence cannot tell how long "
+        "this process has waited and stays up. Fix the clock (NTP), then restart laureld. "
+        "本机时钟落后于其他验证节点超过 {} 秒，恢复隔离保持不变：请校正时钟（NTP）后重启 laureld。",
+        Hex8(block.id), block.height, (block.timestamp_ms - clock_.NowMs()) / 1000,
+        kProposerClockAheadMs / 1000, kProposerClockAheadMs / 1000);
+  }
+  if (fence_clock_behind_) return;
+  if (epoch_switch_pending_ || block.epoch != epochs_.current().epoch) return;
+  // Only at the newest block proven: see FenceClockBehind.
+  if (sync_ && sync_->proven_height() > block.height) return;
   if (!FenceLiftsAt(*fence_, started_ms_, block.timestamp_ms)) return;
   auto stored = store_->GetConsensusRecord(kSafetyRecord);
   laurel::Status st = stored.status();
@@ -445,6 +460,10 @@ Status Node::Impl::RestartEngine() {
   Handle(out);
   return Status::Ok();
 }
+
+static_assert(kMaxClockOffsetMs == cs::Engine::kMaxBlockTimeAheadMs &&
+                  kMaxClockOffsetMs == cs::Engine::kMaxBlockTimeBehindMs,
+              "readiness's clock bound is the engine's voting bound");
 
 void Node::Impl::Halt(const std::string& why, int exit_code) {
   spdlog::critical("[node] HALT: {}", why);

@@ -104,7 +104,7 @@ void Node::Impl::StandStillOnFullDisk(const laurel::Status& st, const std::strin
     if (stop_requested_) {
       spdlog::critical("[node] stopped on a full disk; the store is as a crash leaves it");
       spdlog::default_logger()->flush();
-      ::_exit(kExitStorageFailure);
+      ::_exit(detail::kExitStorageFailure);
     }
     free = FreeBytes(config_.data_dir);
     if (free) node_metrics_.store_free_bytes.Set(static_cast<double>(*free));
@@ -122,7 +122,7 @@ void Node::Impl::StandStillOnFullDisk(const laurel::Status& st, const std::strin
   std::fflush(stdout);
   std::fflush(stderr);
   ExecSelf();
-  Halt("cannot restart after the disk full: exec failed", kExitStorageFailure);
+  Halt("cannot restart after the disk full: exec failed", detail::kExitStorageFailure);
 }
 
 }  // namespace laurel::node

@@ -306,6 +306,7 @@ class Node::Impl final : public cs::PayloadSource {
   uint32_t my_index_ = kNotValidator;               // in the current epoch
   bool epoch_switch_pending_ = false;  // a committed block ended the epoch; switch after Handle
   std::optional<RestoreFence> fence_;  // set: restored from a backup, signs nothing yet
+  bool fence_clock_behind_ = false;    // a committed block proved this clock behind: keep fence
   uint64_t started_ms_ = 0;            // wall clock at Init (the fence's wait starts here)
   // Attestations of the previous epoch's last heights, until they are certified.
   std::unique_ptr<AttestationBook> prev_attestations_;
@@ -361,6 +362,7 @@ class Node::Impl final : public cs::PayloadSource {
   std::atomic<bool> stop_requested_{false};  // Stop() began (read by a loop standing still)
   std::atomic<bool> disk_full_{false};       // standing still on a full disk
   std::string disk_full_reason_;             // guarded by status_mu_; why, while disk_full_
+  std::string clock_problem_logged_;         // loop only: the clock warning last logged
 
   // Metrics: each event is one relaxed atomic add on a series resolved in advance (the
   // rejection series in Init()).

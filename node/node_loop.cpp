@@ -648,6 +648,24 @@ void Node::Impl::UpdateStatus() {
   f.peers_needed = !validators_     ? 0
                    : is_validator() ? static_cast<uint32_t>(validators_->quorum()) - 1
                                     : 1;
+  // The local clock against the chain's: the block just committed carries its proposer's
+  // clock, and a block reaches every node within a round, so a large difference is this clock.
+  if (!f.syncing && last_commit_at_ &&
+      std::chrono::steady_clock::now() - *last_commit_at_ < std::chrono::seconds(5)) {
+    f.clock_offset_ms =
+        static_cast<int64_t>(clock_.NowMs()) - static_cast<int64_t>(last_block_time_ms_);
+    node_metrics_.clock_offset.Set(static_cast<double>(*f.clock_offset_ms) / 1000.0);
+    const std::string problem = ClockOffsetProblem(f.clock_offset_ms);
+    if (problem.empty() != clock_problem_logged_.empty()) {
+      if (problem.empty()) {
+        spdlog::info("[node] clock back within {} s of the chain's ({} ms) / 时钟已恢复正常",
+                     kMaxClockOffsetMs / 1000, *f.clock_offset_ms);
+      } else {
+        spdlog::warn("[node] {}", problem);
+      }
+      clock_problem_logged_ = problem;
+    }
+  }
   std::lock_guard lock(status_mu_);
   status_ = std::move(s);
   readiness_facts_ = f;
