@@ -63,8 +63,9 @@ std::string DiskFullReason(const std::string& store_path, std::optional<uint64_t
 namespace {
 
 // Runs this program again in this process, with the arguments it was started with. Every
-// descriptor above stderr is closed first: the store's lock and files, the sockets; the new
-// image opens its own. Returns only if the exec failed.
+// descriptor above stderr is closed by the exec (marked close-on-exec, so the other threads
+// never see one vanish): the store's lock and files, the sockets; the new image opens its own.
+// Returns only if the exec failed.
 void ExecSelf() {
   std::ifstream f("/proc/self/cmdline", std::ios::binary);
   const std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -80,7 +81,7 @@ void ExecSelf() {
   argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  ::close_range(3, ~0U, 0);
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) ::close_range(3, ~0U, 0);  // Linux < 5.11
   ::execv("/proc/self/exe", argv.data());
   std::fprintf(stderr, "[node] cannot restart: execv(/proc/self/exe): %s\n", std::strerror(errno));
 }
