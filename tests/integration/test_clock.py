@@ -15,7 +15,9 @@ leads a quarter of the rounds, as every validator does. Asserted in each phase:
 Then node3 gets its clock back, becomes ready and votes again; at the end every acknowledged tx
 is on every node at the same place, blocks and state roots agree, no EQUIVOCATION is logged.
 
-Needs libfaketime (Debian package faketime); otherwise prints SKIP and exits 0."""
+Node3 runs laureld-sysmalloc (laureld on the C library's allocator; libfaketime deadlocks in
+jemalloc's start-up). Needs libfaketime (Debian package faketime) and that binary; otherwise
+prints SKIP and exits 0."""
 
 import base64
 import hashlib
@@ -63,12 +65,29 @@ def log_lines(net, i, mark):
         return [line.strip() for line in f if mark in line]
 
 
+def skewed_bin(net, lib, offset):
+    """A folder for testnet/testnet's LAUREL_BIN whose `laureld` runs the node with its wall
+    clock `offset` under libfaketime (only laureld: the testnet script keeps the true clock). It
+    runs laureld-sysmalloc, the same node on the C library's allocator: libfaketime deadlocks in
+    jemalloc's start-up."""
+    folder = os.path.join(net.dir, f"bin{offset}")
+    os.makedirs(folder, exist_ok=True)
+    os.symlink(net.laurel, os.path.join(folder, "laurel"))
+    wrapper = os.path.join(folder, "laureld")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\n"
+                f"exec env LD_PRELOAD={lib} FAKETIME={offset} FAKETIME_DONT_FAKE_MONOTONIC=1 "
+                f"{os.path.join(net.bin, 'laureld-sysmalloc')} \"$@\"\n")
+    os.chmod(wrapper, 0o755)
+    return folder
+
+
 def start_skewed(net, lib, offset):
     """Restarts node3 with its wall clock `offset` ("+5m", "-5m", or None for the true clock)."""
     net.kill(SKEWED)
     env = dict(net.env)
     if offset:
-        env.update(LD_PRELOAD=lib, FAKETIME=offset, FAKETIME_DONT_FAKE_MONOTONIC="1")
+        env["LAUREL_BIN"] = skewed_bin(net, lib, offset)
     r = subprocess.run([net.script, "start", str(SKEWED)], env=env, capture_output=True,
                        text=True, timeout=60, stdin=subprocess.DEVNULL)
     check(r.returncode == 0, f"testnet start {SKEWED} exited {r.returncode}: {r.stdout}{r.stderr}")
@@ -190,6 +209,8 @@ def main(args):
     lib = next((p for p in LIBS if os.path.exists(p)), None)
     if lib is None:
         skip("libfaketime is not installed (Debian package faketime)")
+    if not os.access(os.path.join(args.bin, "laureld-sysmalloc"), os.X_OK):
+        skip(f"{args.bin}/laureld-sysmalloc is missing (built with jemalloc only)")
     with Testnet(args, "clock") as net:
         net.init()
         pool = build_tx_pool(net.laurel, net.key("city-fed"), POOL)
