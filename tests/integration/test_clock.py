@@ -15,8 +15,11 @@ Asserted in each phase:
     laurel_clock_offset_seconds is about +-300, and its log says so once;
   - a gate asking node3 is warned: for a credential valid from two minutes ahead, node0 answers
     NOT_YET_VALID with ready true; node3, five minutes ahead, answers VALID with ready false.
-Then node3 gets its clock back, becomes ready and votes again; at the end every acknowledged tx
-is on every node at the same place, blocks and state roots agree, no EQUIVOCATION is logged.
+Then node3 gets its clock back, becomes ready and votes again. Last, node3 is backed up, restored
+and started 5 min behind: it keeps its restore fence (says its clock is behind) for 45 s, where a
+true clock lifts it after about 32 s; restarted with its clock fixed, the fence lifts. At the end
+every acknowledged tx is on every node at the same place, blocks and state roots agree, no
+EQUIVOCATION is logged.
 
 Node3 runs laureld-sysmalloc (laureld on the C library's allocator; libfaketime deadlocks in
 jemalloc's start-up). Needs libfaketime (Debian package faketime) and that binary; otherwise
@@ -87,9 +90,10 @@ def skewed_bin(net, lib, offset):
     return folder
 
 
-def start_skewed(net, lib, offset):
+def start_skewed(net, lib, offset, kill=True):
     """Restarts node3 with its wall clock `offset` ("+5m", "-5m", or None for the true clock)."""
-    net.kill(SKEWED)
+    if kill:
+        net.kill(SKEWED)
     env = dict(net.env)
     if offset:
         env["LAUREL_BIN"] = skewed_bin(net, lib, offset)
@@ -232,6 +236,45 @@ def phase(net, lib, offset, sign, cred, key_version):
     return rate, timeouts, frozen
 
 
+def restore_behind(net, lib):
+    """A validator restored from a backup on a machine whose clock is 5 min behind keeps its
+    restore fence (it cannot tell how long it has waited) and says why; with its clock fixed and
+    restarted, the fence lifts as usual. Before FenceClockBehind, its fence lifted at once: the
+    blocks of the minutes before its start looked 30 s + --fence-seconds newer than its start."""
+    node3 = os.path.join(net.dir, f"node{SKEWED}")
+    laureld = os.path.join(net.bin, "laureld")
+    r = subprocess.run([laureld, "backup", "--config", os.path.join(node3, "node.toml"), "--name",
+                        "b1"], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"laureld backup: rc {r.returncode} {r.stdout}{r.stderr}")
+    net.wait_progress([0], 20, 30)  # the chain moves on past the backup
+    net.kill(SKEWED)
+    data = os.path.join(node3, "data")
+    os.rename(data, os.path.join(node3, "data.old"))
+    r = subprocess.run([laureld, "restore", "--from", os.path.join(node3, "backups", "b1"),
+                        "--data", data, "--fence-seconds", "2"], capture_output=True, text=True,
+                       timeout=60)
+    check(r.returncode == 0, f"laureld restore: rc {r.returncode} {r.stdout}{r.stderr}")
+    t0 = time.monotonic()
+    start_skewed(net, lib, f"-{SKEW_S // 60}m", kill=False)
+    behind = wait_for(lambda: log_lines(net, SKEWED, "the clock is behind the validators'"), 30,
+                      f"node{SKEWED}, restored with its clock behind, to say so")
+    # Correct clocks lift it about 32 s after the start; it must still hold well after that.
+    while time.monotonic() - t0 < 45:
+        check(not log_lines(net, SKEWED, "fence is lifted"),
+              f"node{SKEWED} lifted its restore fence {time.monotonic() - t0:.1f}s after starting "
+              f"with its clock {SKEW_S} s behind")
+        time.sleep(1)
+    check(metric(net, SKEWED, "laurel_restore_fenced") == 1, "node3 is not fenced")
+    log(f"MEASURED restored node{SKEWED} with its clock behind still fenced after "
+        f"{time.monotonic() - t0:.0f}s: {behind[0][:240]}")
+    start_skewed(net, lib, None)
+    t1 = time.monotonic()
+    wait_for(lambda: log_lines(net, SKEWED, "fence is lifted"), 90,
+             f"node{SKEWED}'s fence to lift with its clock fixed")
+    log(f"MEASURED with its clock fixed node{SKEWED}'s fence lifted "
+        f"{time.monotonic() - t1:.1f}s after its restart")
+
+
 def main(args):
     lib = next((p for p in LIBS if os.path.exists(p)), None)
     if lib is None:
@@ -240,6 +283,8 @@ def main(args):
         skip(f"{args.bin}/laureld-sysmalloc is missing (built with jemalloc only)")
     with Testnet(args, "clock") as net:
         net.init()
+        with open(os.path.join(net.dir, f"node{SKEWED}", "node.toml"), "a") as f:
+            f.write('\n[admin]\nbackup_dir = "backups"\n')
         pool = build_tx_pool(net.laurel, net.key("city-fed"), POOL)
         net.up()
         all_nodes = list(range(net.n))
@@ -260,6 +305,8 @@ def main(args):
             wait_for(lambda: http("GET", net.url(SKEWED) + "/readyz", timeout=5)[0] == 200, 60,
                      f"node{SKEWED} to be ready with its clock fixed")
             net.wait_progress(all_nodes, 3, 30)
+            restore_behind(net, lib)
+            net.wait_progress(all_nodes, 3, 60)
             log(f"MEASURED blocks/s: true clocks {base_rate:.1f} (no pauses); node3 ahead "
                 f"{ahead[0]:.1f} ({ahead[1]:.0f} timeouts), node3 behind {behind[0]:.1f} "
                 f"({behind[1]:.0f} timeouts, {behind[2]} blocks stamped with their parent's "
