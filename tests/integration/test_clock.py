@@ -275,7 +275,7 @@ def restore_behind(net, lib):
         f"{time.monotonic() - t1:.1f}s after its restart")
 
 
-def main(args):
+def main(args, restore_only=False):
     lib = next((p for p in LIBS if os.path.exists(p)), None)
     if lib is None:
         skip("libfaketime is not installed (Debian package faketime)")
@@ -291,6 +291,13 @@ def main(args):
         honest = [0, 1, 2]
         key_version = as_int(get_json(net.url(0) + "/v1/issuers/city-fed")["current_key_version"])
         load = Load(net, pool, honest, rate=RATE, wait_timeout=20).start()
+        if restore_only:
+            try:
+                net.wait_progress(all_nodes, 2, 30)
+                restore_behind(net, lib)
+            finally:
+                load.stop()
+            return
         try:
             net.wait_progress(all_nodes, 2, 30)
             t_base = time.monotonic()
@@ -328,5 +335,8 @@ def main(args):
 
 
 if __name__ == "__main__":
+    only = "--restore-only" in sys.argv  # just the restore with a clock behind
+    if only:
+        sys.argv.remove("--restore-only")
     a = parse_args(default_offset=240)
-    main_wrapper(lambda: main(a))
+    main_wrapper(lambda: main(a, only))
