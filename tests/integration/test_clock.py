@@ -80,7 +80,8 @@ def skewed_bin(net, lib, offset):
     jemalloc's start-up."""
     folder = os.path.join(net.dir, f"bin{offset}")
     os.makedirs(folder, exist_ok=True)
-    os.symlink(net.laurel, os.path.join(folder, "laurel"))
+    if not os.path.lexists(os.path.join(folder, "laurel")):
+        os.symlink(net.laurel, os.path.join(folder, "laurel"))
     wrapper = os.path.join(folder, "laureld")
     with open(wrapper, "w") as f:
         f.write("#!/bin/sh\n"
