@@ -416,11 +416,11 @@ Status Engine::RouteVote(const Vote& v, const Block& b, Outputs& out) {
 
 Status Engine::MaybeVote(const Block& b, Outputs& out) {
   if (b.round != current_round_) return Status::Ok();
-  // A leader cannot push block time ahead: no vote for a block stamped more than
-  // kMaxBlockTimeAheadMs after this node's clock (docs/spec/consensus.md). A block others
-  // certified is still inserted and committed: the bound is on voting only, so a node with a
-  // slow clock never stalls on certified blocks.
-  if (b.timestamp_ms > clock_.NowMs() + kMaxBlockTimeAheadMs) return Status::Ok();
+  // A leader cannot push block time ahead or hold it back: no vote for a block stamped more
+  // than kMaxBlockTimeAheadMs after, or kMaxBlockTimeBehindMs before, this node's clock
+  // (docs/spec/consensus.md, "Block time"). A block others certified is still inserted and
+  // committed: the bound is on voting only, so a node with a wrong clock follows the chain.
+  if (!BlockTimeVotable(b.timestamp_ms, clock_.NowMs())) return Status::Ok();
   auto v = safety_.VoteOn(b, TcForRound(b.round));
   if (!v.ok()) {
     if (v.status().code() == StatusCode::kIoError) return v.status();

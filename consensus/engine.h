@@ -285,6 +285,15 @@ class Engine {
  public:
   // How far ahead of the local clock a block's time may be for this node to vote for it.
   static constexpr uint64_t kMaxBlockTimeAheadMs = 30'000;
+  // How far behind the local clock a block's time may be for this node to vote for it. With
+  // the bound ahead, a certified block's time is within 30 s of the clock of every honest
+  // validator that voted for it (docs/spec/consensus.md, "Block time").
+  static constexpr uint64_t kMaxBlockTimeBehindMs = 30'000;
+  // Whether this node's clock (now_ms) lets it vote for a block stamped block_time_ms.
+  static constexpr bool BlockTimeVotable(uint64_t block_time_ms, uint64_t now_ms) {
+    return block_time_ms <= now_ms + kMaxBlockTimeAheadMs &&
+           block_time_ms + kMaxBlockTimeBehindMs >= now_ms;
+  }
 
  private:
   static constexpr size_t kMaxOrphans = 4096;

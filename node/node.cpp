@@ -7,6 +7,8 @@
 #include <future>
 
 #include "node/commit_proof.h"
+#include "node/disk_space.h"
+#include "node/readiness.h"
 #include "node/node_impl.h"
 
 namespace laurel::node {
@@ -118,7 +120,21 @@ Status Node::Impl::LoadRestoreFence() {
 }
 
 void Node::Impl::MaybeLiftRestoreFence(const cs::Block& block, const cs::QuorumCert& block_qc) {
-  if (!fence_ || epoch_switch_pending_ || block.epoch != epochs_.current().epoch) return;
+  if (!fence_) return;
+  if (!fence_clock_behind_ && FenceClockBehind(clock_.NowMs(), block.timestamp_ms)) {
+    fence_clock_behind_ = true;
+    spdlog::error(
+        "[restore] block {} at height {} is stamped {} s after this node's clock: the clock is "
+        "behind the validators' by more than {} s, so the restore fence cannot tell how long "
+        "this process has waited and stays up. Fix the clock (NTP), then restart laureld. "
+        "本机时钟落后于其他验证节点超过 {} 秒，恢复隔离保持不变：请校正时钟（NTP）后重启 laureld。",
+        Hex8(block.id), block.height, (block.timestamp_ms - clock_.NowMs()) / 1000,
+        kProposerClockAheadMs / 1000, kProposerClockAheadMs / 1000);
+  }
+  if (fence_clock_behind_) return;
+  if (epoch_switch_pending_ || block.epoch != epochs_.current().epoch) return;
+  // Only at the newest block proven: see FenceClockBehind.
+  if (sync_ && sync_->proven_height() > block.height) return;
   if (!FenceLiftsAt(*fence_, started_ms_, block.timestamp_ms)) return;
   auto stored = store_->GetConsensusRecord(kSafetyRecord);
   laurel::Status st = stored.status();
@@ -378,6 +394,7 @@ Status Node::Impl::Start() {
 void Node::Impl::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  stop_requested_ = true;
   running_ = false;
   if (transport_) transport_->Stop();
   verify_pool_.join();
@@ -444,6 +461,10 @@ Status Node::Impl::RestartEngine() {
   return Status::Ok();
 }
 
+static_assert(kMaxClockOffsetMs == cs::Engine::kMaxBlockTimeAheadMs &&
+                  kMaxClockOffsetMs == cs::Engine::kMaxBlockTimeBehindMs,
+              "readiness's clock bound is the engine's voting bound");
+
 void Node::Impl::Halt(const std::string& why, int exit_code) {
   spdlog::critical("[node] HALT: {}", why);
   spdlog::default_logger()->flush();
@@ -453,8 +474,11 @@ void Node::Impl::Halt(const std::string& why, int exit_code) {
 
 void Node::Impl::HaltOnStorageError(const laurel::Status& st, const std::string& during) {
   if (st.code() != StatusCode::kIoError) return;
+  const std::optional<uint64_t> free = FreeBytes(config_.data_dir);
+  if (IsDiskFull(st, free)) StandStillOnFullDisk(st, during);
   Halt("cannot write to the store at " + config_.data_dir + "/db (" + during +
-           "): " + st.ToString() +
+           "): " + st.ToString() + "; " +
+           (free ? std::to_string(*free) : std::string("unknown")) + " bytes free" +
            "; stopping before anything the disk does not hold is signed or applied. Fix the disk "
            "(free space, or replace it), then restart: the safety record and the committed "
            "blocks on disk are intact.",
@@ -466,6 +490,7 @@ NodeStatus Node::Impl::Status() const {
   NodeStatus s = status_;
   ReadinessFacts f = readiness_facts_;
   f.running = running_.load();
+  if (disk_full_) f.store_error = disk_full_reason_;
   if (status_last_commit_at_) {
     f.ms_since_commit =
         static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(

@@ -275,7 +275,12 @@ class Node::Impl final : public cs::PayloadSource {
   // Halts on an I/O error of the store (kExitStorageFailure), naming its path and what was being
   // written: the consensus store (safety record, saved blocks) or a committed block. Other
   // errors are the peer's or the engine's refusal, logged (rate-limited) by the caller.
+  // A full disk (disk_space.h) does not halt: the loop stands still (StandStillOnFullDisk).
   void HaltOnStorageError(const laurel::Status& st, const std::string& during);
+  // Logs the one DISK FULL line, stops the transport and blocks the loop thread until the data
+  // folder has kDiskResumeFreeBytes free, then restarts the process from the store
+  // (node_disk.cpp). Reads, /readyz and refusals keep being served by the HTTP API meanwhile.
+  [[noreturn]] void StandStillOnFullDisk(const laurel::Status& st, const std::string& during);
 
   NodeConfig config_;
   ledger::Genesis genesis_;
@@ -301,6 +306,7 @@ class Node::Impl final : public cs::PayloadSource {
   uint32_t my_index_ = kNotValidator;               // in the current epoch
   bool epoch_switch_pending_ = false;  // a committed block ended the epoch; switch after Handle
   std::optional<RestoreFence> fence_;  // set: restored from a backup, signs nothing yet
+  bool fence_clock_behind_ = false;    // a committed block proved this clock behind: keep fence
   uint64_t started_ms_ = 0;            // wall clock at Init (the fence's wait starts here)
   // Attestations of the previous epoch's last heights, until they are certified.
   std::unique_ptr<AttestationBook> prev_attestations_;
@@ -353,6 +359,10 @@ class Node::Impl final : public cs::PayloadSource {
   mutable std::mutex pending_mu_;
   std::unordered_set<Hash32, HashKey> pending_ids_;
   bool stopped_ = false;
+  std::atomic<bool> stop_requested_{false};  // Stop() began (read by a loop standing still)
+  std::atomic<bool> disk_full_{false};       // standing still on a full disk
+  std::string disk_full_reason_;             // guarded by status_mu_; why, while disk_full_
+  std::string clock_problem_logged_;         // loop only: the clock warning last logged
 
   // Metrics: each event is one relaxed atomic add on a series resolved in advance (the
   // rejection series in Init()).

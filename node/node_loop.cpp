@@ -452,6 +452,11 @@ void Node::Impl::SubmitTx(types::Tx tx, std::function<void(AdmitResult)> done) {
     r.message = "transaction over " + std::to_string(types::kMaxTxBytes) + " bytes";
     return done(r);
   }
+  if (disk_full_.load()) {
+    r.code = AdmitCode::kNotReady;
+    r.message = "the node's disk is full: it takes no transactions until space is freed";
+    return done(r);
+  }
   if (syncing_.load()) {
     r.code = AdmitCode::kNotReady;
     r.message = "the node is catching up with its peers";
@@ -581,6 +586,11 @@ void Node::Impl::AdmitGossip(std::vector<GossipedTx> txs) {
 
 void Node::Impl::WaitForCommit(const Hash32& tx_id, milliseconds timeout,
                                std::function<void(std::optional<storage::TxLocation>)> done) {
+  // The loop stands still on a full disk: answer from the store now rather than never.
+  if (disk_full_.load()) {
+    auto loc = store_->GetTxLocation(tx_id);
+    return done(loc && ledger::ConsumesTxId(loc->code) ? loc : std::nullopt);
+  }
   asio::post(loop_, [this, tx_id, timeout, done = std::move(done)]() mutable {
     if (auto loc = store_->GetTxLocation(tx_id); loc && ledger::ConsumesTxId(loc->code)) {
       return done(loc);
@@ -647,6 +657,24 @@ void Node::Impl::UpdateStatus() {
   f.peers_needed = !validators_     ? 0
                    : is_validator() ? static_cast<uint32_t>(validators_->quorum()) - 1
                                     : 1;
+  // The local clock against the chain's: the block just committed carries its proposer's
+  // clock, and a block reaches every node within a round, so a large difference is this clock.
+  if (!f.syncing && last_commit_at_ &&
+      std::chrono::steady_clock::now() - *last_commit_at_ < std::chrono::seconds(5)) {
+    f.clock_offset_ms =
+        static_cast<int64_t>(clock_.NowMs()) - static_cast<int64_t>(last_block_time_ms_);
+    node_metrics_.clock_offset.Set(static_cast<double>(*f.clock_offset_ms) / 1000.0);
+    const std::string problem = ClockOffsetProblem(f.clock_offset_ms);
+    if (problem.empty() != clock_problem_logged_.empty()) {
+      if (problem.empty()) {
+        spdlog::info("[node] clock back within {} s of the chain's ({} ms) / 时钟已恢复正常",
+                     kMaxClockOffsetMs / 1000, *f.clock_offset_ms);
+      } else {
+        spdlog::warn("[node] {}", problem);
+      }
+      clock_problem_logged_ = problem;
+    }
+  }
   std::lock_guard lock(status_mu_);
   status_ = std::move(s);
   readiness_facts_ = f;

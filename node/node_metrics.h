@@ -16,6 +16,7 @@ struct NodeMetrics {
   metrics::Gauge& certified_height;  // highest height with a state certificate
   metrics::Gauge& store_free_bytes;  // free bytes on the data folder's file system
   metrics::Gauge& restore_fenced;    // 1 while a restored validator signs nothing
+  metrics::Gauge& clock_offset;      // local clock minus the last committed block's time, s
 
   static NodeMetrics Register(metrics::Registry& r) {
     return NodeMetrics{
@@ -38,12 +39,17 @@ struct NodeMetrics {
                    "certificate).")
             .Get(),
         r.AddGauge("laurel_store_free_bytes",
-                   "Free bytes on the file system of the node's data folder (the store halts "
-                   "the node with exit 74 when a write fails).")
+                   "Free bytes on the file system of the node's data folder (on a full disk the "
+                   "node stands still until 16 MiB are free, then restarts itself).")
             .Get(),
         r.AddGauge("laurel_restore_fenced",
                    "1 while this node, restored from a backup, signs nothing and follows by "
                    "block sync (docs/operator.md, backup and restore).")
+            .Get(),
+        r.AddGauge("laurel_clock_offset_seconds",
+                   "This node's clock minus the time of the block it last committed (its "
+                   "proposer's clock), while committing; beyond 30 s either way it votes for no "
+                   "block (docs/operator.md, clocks).")
             .Get(),
     };
   }

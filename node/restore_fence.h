@@ -18,7 +18,8 @@
 // or later: with `wait_ms` longer than the network takes to spread a certificate, they were then
 // in a later round than every certificate that existed at the start. Voting only above that
 // block's round + 1 and timing out only above it keeps every new signature in rounds the old
-// process never signed in. (Clocks are assumed synchronised within the same bound.)
+// process never signed in. (Clocks are assumed synchronised within the same bound; a node that
+// sees a committed block proving its own clock behind by more keeps the fence: FenceClockBehind.)
 //
 // Thread safety: plain functions and values.
 #pragma once
@@ -56,6 +57,17 @@ Result<RestoreFence> DecodeRestoreFence(ByteView b);
 // started at `started_ms` (wall clock, ms).
 inline bool FenceLiftsAt(const RestoreFence& f, uint64_t started_ms, uint64_t block_time_ms) {
   return block_time_ms >= started_ms + kProposerClockAheadMs + f.wait_ms;
+}
+
+// Whether a block committed while fenced proves this node's clock (now_ms) behind the
+// validators' by more than the bound the fence relies on: stamped more than
+// kProposerClockAheadMs after it, so no honest validator with a clock like this one's voted for
+// it. `started_ms` then understates when this process started (a block of the backup's time
+// could seem recent enough), so such a node keeps its fence until its clock is fixed and it is
+// restarted. The fence is lifted only at the newest block proven (a fenced node caught up), and
+// a live chain's newest block is fresh: a clock behind is seen before it can lift the fence.
+inline bool FenceClockBehind(uint64_t now_ms, uint64_t block_time_ms) {
+  return block_time_ms > now_ms + kProposerClockAheadMs;
 }
 
 // The safety record to resume with once the fence lifts at a committed block of round

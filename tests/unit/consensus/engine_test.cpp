@@ -11,7 +11,8 @@ using namespace laurel::consensus::test;
 namespace {
 
 struct FixedClock : Clock {
-  uint64_t NowMs() const override { return 5000; }
+  uint64_t now = 5000;
+  uint64_t NowMs() const override { return now; }
 };
 struct FixedPayload : PayloadSource {
   std::optional<Bytes> Pull(Round, uint64_t) override { return Bytes{1, 2, 3}; }
@@ -130,6 +131,38 @@ TEST_CASE("the engine votes once, to the next leader, and records equivocating p
     CHECK(more.evidence.empty());
   }
   CHECK(n.blocks.saves() == saved);
+}
+
+TEST_CASE("the engine votes only for a block stamped within 30 s of its clock, either way",
+          "[engine]") {
+  // Each case: the local clock, the block's stamp, whether it is voted for.
+  struct Case {
+    uint64_t now, stamp;
+    bool votes;
+  };
+  const uint64_t base = 1'000'000;
+  for (const Case c : {Case{base, base, true}, Case{base, base + 30'000, true},
+                       Case{base, base + 30'001, false}, Case{base, base - 30'000, true},
+                       Case{base, base - 30'001, false}, Case{base + 300'000, base, false},
+                       Case{base - 300'000, base, false}}) {
+    CAPTURE(c.now, c.stamp);
+    Node n;
+    n.clock.now = c.now;
+    const Fixture& fx = n.fx;
+    Block b = fx.MakeBlock(1, fx.genesis, fx.GQc());
+    b.timestamp_ms = c.stamp;
+    SignBlock(b, TestKeys()[b.proposer]);
+    Outputs out;
+    REQUIRE(n.engine->OnMessage(b.proposer, ProposalMsg{b, n.Sync(fx.GQc())}, out).ok());
+    uint32_t to = 99;
+    CHECK(VotesIn(out, &to).size() == (c.votes ? 1u : 0u));
+    CHECK(n.engine->safety_record().last_voted_round == (c.votes ? 1u : 0u));
+    // Not voting is not refusing the block: once certified it is committed like any other.
+    CHECK(n.engine->current_round() == 1);
+  }
+  CHECK(Engine::BlockTimeVotable(5000, 5000 + 30'000));
+  CHECK_FALSE(Engine::BlockTimeVotable(5000, 5000 + 30'001));
+  CHECK(Engine::BlockTimeVotable(0, 0));
 }
 
 TEST_CASE("a restarted engine re-sends its stored vote and never votes for another block",

@@ -88,5 +88,36 @@ TEST_CASE("a node without a recent commit is not ready", "[node]") {
   CHECK(r.reason == "no commit for 45 s");
 }
 
+TEST_CASE("a node whose store cannot be written is not ready, before any other reason",
+          "[node]") {
+  ReadinessFacts f = Healthy();
+  f.running = false;  // the disk-full reason wins over every other one
+  f.syncing = true;
+  f.store_error = "disk full: cannot write to the store at /d/db; 0 bytes free";
+  const Readiness r = AssessReadiness(f);
+  CHECK_FALSE(r.ready);
+  CHECK(r.reason == f.store_error);
+}
+
+TEST_CASE("a validator whose clock is more than 30 s off the chain's is not ready, and says so",
+          "[node]") {
+  ReadinessFacts f = Healthy();
+  for (int64_t ok : {int64_t{0}, int64_t{30'000}, int64_t{-30'000}, int64_t{1'200}}) {
+    f.clock_offset_ms = ok;
+    CHECK(AssessReadiness(f).ready);
+  }
+  f.clock_offset_ms = 300'000;
+  Readiness r = AssessReadiness(f);
+  CHECK_FALSE(r.ready);
+  CHECK(r.reason.rfind("clock 300 s ahead of the chain", 0) == 0);
+  CHECK(r.reason.find("NTP") != std::string::npos);
+  f.clock_offset_ms = -30'001;
+  r = AssessReadiness(f);
+  CHECK_FALSE(r.ready);
+  CHECK(r.reason.rfind("clock 30 s behind the chain", 0) == 0);
+  f.clock_offset_ms = std::nullopt;  // not committing: nothing to compare with
+  CHECK(AssessReadiness(f).ready);
+}
+
 }  // namespace
 }  // namespace laurel::node

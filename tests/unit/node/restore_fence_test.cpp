@@ -171,3 +171,19 @@ TEST_CASE("the fence lifts only at a block stamped wait_ms plus the proposer clo
   // Blocks of the backup's time (old timestamps) never lift it.
   CHECK_FALSE(node::FenceLiftsAt(f, start, 10));
 }
+
+TEST_CASE("a block stamped beyond the voting bound after the local clock proves the clock behind",
+          "[node]") {
+  const uint64_t now = 1'000'000;
+  CHECK_FALSE(node::FenceClockBehind(now, now));
+  CHECK_FALSE(node::FenceClockBehind(now, now - 300'000));  // an old block: nothing proven
+  CHECK_FALSE(node::FenceClockBehind(now, now + node::kProposerClockAheadMs));
+  CHECK(node::FenceClockBehind(now, now + node::kProposerClockAheadMs + 1));
+  // A clock 5 min behind: a block of 1 min before the real start would lift the fence by the
+  // local clock alone, but the chain's newest block, fresh, shows the clock behind first.
+  const uint64_t real_start = 2'000'000'000;
+  const uint64_t local_start = real_start - 300'000;
+  const RestoreFence f{1, 0, 10'000};
+  CHECK(node::FenceLiftsAt(f, local_start, real_start - 60'000));
+  CHECK(node::FenceClockBehind(local_start + 2'000, real_start + 2'000));
+}
