@@ -25,6 +25,7 @@
 #include "crypto/sha256.h"
 #include "node/attestation_book.h"
 #include "node/epochs.h"
+#include "node/evidence_log.h"
 #include "node/mempool.h"
 #include "node/net/transport.h"
 #include "node/node.h"
@@ -209,6 +210,8 @@ class Node::Impl final : public cs::PayloadSource {
   void OnFrame(const crypto::PublicKey& peer, Bytes frame);
   void Dispatch(uint32_t from, const WireMessage& m);
   void Handle(cs::Outputs& out);
+  // Checks, counts, persists and logs one piece of consensus evidence (evidence_log.h).
+  void RecordEvidence(const cs::Evidence& e);
   void ArmTimer(const cs::TimerRequest& t);
   void CommitFromConsensus(const cs::CommittedBlock& cb);
   // Executes and commits a block; returns this node's result (the attestation's fields).
@@ -301,6 +304,9 @@ class Node::Impl final : public cs::PayloadSource {
   uint32_t my_index_ = kNotValidator;               // in the current epoch
   bool epoch_switch_pending_ = false;  // a committed block ended the epoch; switch after Handle
   std::optional<RestoreFence> fence_;  // set: restored from a backup, signs nothing yet
+  // Consensus evidence seen (evidence_log.h), appended to <data>/evidence.jsonl.
+  EvidenceLog evidence_{config_.data_dir.empty() ? std::string()
+                                                 : config_.data_dir + "/evidence.jsonl"};
   uint64_t started_ms_ = 0;            // wall clock at Init (the fence's wait starts here)
   // Attestations of the previous epoch's last heights, until they are certified.
   std::unique_ptr<AttestationBook> prev_attestations_;

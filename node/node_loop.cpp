@@ -199,18 +199,36 @@ void Node::Impl::Handle(cs::Outputs& out) {
   for (const auto& c : out.commits) CommitFromConsensus(c);
   // A committed block ended the epoch: this engine is done (its later blocks are void).
   if (epoch_switch_pending_) SwitchEpoch();
-  for (const auto& e : out.evidence) {
-    if (e.kind == cs::Evidence::Kind::kWrongLeader) {
-      spdlog::warn("[consensus] PROPOSAL OUT OF TURN by validator {} in round {}: block {}",
-                   e.signer, e.round, Hex8(e.first));
-      continue;
-    }
-    spdlog::warn("[consensus] EQUIVOCATION by validator {} in round {}: {} vs {} ({})", e.signer,
-                 e.round, Hex8(e.first), Hex8(e.second),
-                 e.kind == cs::Evidence::Kind::kProposal ? "proposals" : "votes");
-  }
+  for (const auto& e : out.evidence) RecordEvidence(e);
   if (engine_) mempool_.SetRound(engine_->current_round());
   UpdateStatus();
+}
+
+void Node::Impl::RecordEvidence(const cs::Evidence& e) {
+  // The engine's evidence is of the epoch whose set it runs with: the current one.
+  if (e.signer >= validator_keys_.size()) return;
+  const int64_t now_ms = static_cast<int64_t>(clock_.NowMs());
+  auto recorded = evidence_.Record(e, validator_keys_[e.signer], now_ms);
+  if (!recorded.ok() && recorded.status().code() != StatusCode::kIoError) {
+    spdlog::error("[consensus] evidence refused: {}", recorded.status().ToString());
+    return;
+  }
+  if (!recorded.ok()) {
+    spdlog::error("[consensus] evidence not persisted: {}", recorded.status().ToString());
+  } else if (!*recorded) {
+    return;  // recorded before
+  }
+  node_metrics_.evidence.Get(EvidenceKindLabel(e.kind)).Inc();
+  const std::string& json = evidence_.recent().back();
+  if (e.kind == cs::Evidence::Kind::kWrongLeader) {
+    spdlog::warn("[consensus] PROPOSAL OUT OF TURN by validator {} in round {}: block {}; "
+                 "evidence {}",
+                 e.signer, e.round, HexEncode(e.first), json);
+    return;
+  }
+  spdlog::warn("[consensus] EQUIVOCATION by validator {} in round {}: {} vs {} ({}); evidence {}",
+               e.signer, e.round, HexEncode(e.first), HexEncode(e.second),
+               e.kind == cs::Evidence::Kind::kProposal ? "proposals" : "votes", json);
 }
 
 void Node::Impl::ArmTimer(const cs::TimerRequest& t) {

@@ -16,6 +16,7 @@ struct NodeMetrics {
   metrics::Gauge& certified_height;  // highest height with a state certificate
   metrics::Gauge& store_free_bytes;  // free bytes on the data folder's file system
   metrics::Gauge& restore_fenced;    // 1 while a restored validator signs nothing
+  metrics::Family<metrics::Counter>& evidence;  // by kind: node/evidence_log.h
 
   static NodeMetrics Register(metrics::Registry& r) {
     return NodeMetrics{
@@ -45,6 +46,12 @@ struct NodeMetrics {
                    "1 while this node, restored from a backup, signs nothing and follows by "
                    "block sync (docs/operator.md, backup and restore).")
             .Get(),
+        r.AddCounter("laurel_consensus_evidence_total",
+                     "Verified consensus evidence this node saw, by kind: double_proposal (a "
+                     "validator signed two blocks in one round), double_vote (two votes in one "
+                     "round), out_of_turn (a block from a validator that does not lead its "
+                     "round). Each piece is in <data>/evidence.jsonl.",
+                     "kind"),
     };
   }
 };
