@@ -26,6 +26,7 @@
 #include "node/attestation_book.h"
 #include "node/epochs.h"
 #include "node/evidence_log.h"
+#include "node/inbound_queue.h"
 #include "node/mempool.h"
 #include "node/net/transport.h"
 #include "node/node.h"
@@ -208,6 +209,9 @@ class Node::Impl final : public cs::PayloadSource {
  private:
   // ---- loop-thread work ----
   void OnFrame(const crypto::PublicKey& peer, Bytes frame);
+  // Serves queued peer frames (inbound_queue.h), a batch at a time, on the loop.
+  void DrainInbound();
+  void HandleFrame(const crypto::PublicKey& peer, const Bytes& frame);
   void Dispatch(uint32_t from, const WireMessage& m);
   void Handle(cs::Outputs& out);
   // Checks, counts, persists and logs one piece of consensus evidence (evidence_log.h).
@@ -325,6 +329,9 @@ class Node::Impl final : public cs::PayloadSource {
   asio::steady_timer gossip_timer_;
   asio::steady_timer sync_timer_;
   asio::thread_pool verify_pool_;
+
+  // Frames from peers waiting for the loop (all but transaction batches).
+  InboundQueue inbound_{InboundQueue::Limits{}};
 
   // Gossip.
   std::vector<Bytes> gossip_out_;

@@ -28,6 +28,8 @@ bool RateLimit(std::atomic<int64_t>& last_ms) {
 }
 std::atomic<int64_t> g_bad_frame_log{0};
 std::atomic<int64_t> g_engine_err_log{0};
+std::atomic<int64_t> g_inbound_drop_log{0};
+constexpr int kInboundBatch = 16;
 
 constexpr uint8_t kTxBatchKind = 12;
 }  // namespace
@@ -83,19 +85,50 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
     });
     return;
   }
-  asio::post(loop_, [this, peer, frame = std::move(frame)] {
-    const uint32_t from = SlotOf(peer);
-    if (from >= kMaxPeerSlots) return;
-    auto m = DecodeWire(frame);
-    if (!m.ok()) {
-      if (RateLimit(g_bad_frame_log)) {
-        spdlog::warn("[p2p] undecodable message from validator {}: {}", from,
-                     m.status().ToString());
+  // Every other frame waits in its peer's bounded queue; the loop serves the peers in turn
+  // (inbound_queue.h), so a flood from one peer delays the others by one frame, not by the flood.
+  switch (inbound_.Push(peer, std::move(frame))) {
+    case InboundQueue::PushResult::kQueued:
+      return;
+    case InboundQueue::PushResult::kQueuedWake:
+      asio::post(loop_, [this] { DrainInbound(); });
+      return;
+    case InboundQueue::PushResult::kDropped:
+      node_metrics_.inbound_dropped.Inc();
+      if (RateLimit(g_inbound_drop_log)) {
+        spdlog::warn("[p2p] peer {} sends faster than this node handles: its queue is full "
+                     "({} frames dropped so far)",
+                     Hex8(peer), inbound_.dropped());
       }
       return;
+  }
+}
+
+void Node::Impl::DrainInbound() {
+  // A batch at a time, so that timers and other work on the loop are not held up.
+  for (int i = 0; i < kInboundBatch; ++i) {
+    auto f = inbound_.Pop();
+    if (!f) return;  // the next frame schedules a drain again
+    HandleFrame(f->first, f->second);
+  }
+  asio::post(loop_, [this] { DrainInbound(); });
+}
+
+void Node::Impl::HandleFrame(const crypto::PublicKey& peer, const Bytes& frame) {
+  const uint32_t from = SlotOf(peer);
+  if (from >= kMaxPeerSlots) return;
+  auto m = DecodeWire(frame);
+  if (!m.ok()) {
+    if (RateLimit(g_bad_frame_log)) {
+      auto vi = index_of_.find(peer);
+      spdlog::warn("[p2p] undecodable message from {} {}: {}",
+                   vi != index_of_.end() ? "validator" : "peer",
+                   vi != index_of_.end() ? std::to_string(vi->second) : Hex8(peer),
+                   m.status().ToString());
     }
-    Dispatch(from, *m);
-  });
+    return;
+  }
+  Dispatch(from, *m);
 }
 
 void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {

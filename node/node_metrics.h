@@ -17,6 +17,7 @@ struct NodeMetrics {
   metrics::Gauge& store_free_bytes;  // free bytes on the data folder's file system
   metrics::Gauge& restore_fenced;    // 1 while a restored validator signs nothing
   metrics::Family<metrics::Counter>& evidence;  // by kind: node/evidence_log.h
+  metrics::Counter& inbound_dropped;            // node/inbound_queue.h
 
   static NodeMetrics Register(metrics::Registry& r) {
     return NodeMetrics{
@@ -52,6 +53,10 @@ struct NodeMetrics {
                      "round), out_of_turn (a block from a validator that does not lead its "
                      "round). Each piece is in <data>/evidence.jsonl.",
                      "kind"),
+        r.AddCounter("laurel_p2p_inbound_dropped_total",
+                     "Frames from peers dropped because that peer's inbound queue was full (it "
+                     "sends faster than this node handles; an honest peer does not).")
+            .Get(),
     };
   }
 };

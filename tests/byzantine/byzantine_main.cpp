@@ -387,6 +387,8 @@ class Adversary {
     bool announced = false;
     far_round_ = FirstLeaderRoundFrom(kFarRound);
     while (!g_stop && Clock::now() < deadline) {
+      // The streaming behaviours work in slices, so that this loop reports the connection soon.
+      const auto slice = std::min({deadline, next_report, Clock::now() + milliseconds(200)});
       const size_t peers = transport_->ConnectedPeers().size();
       if (!announced && peers + 1 >= keys_.size()) {
         announced = true;
@@ -411,7 +413,7 @@ class Adversary {
           break;
         }
         case Behaviour::kBlockVariants:
-          StreamVariants(std::min(deadline, next_report));
+          StreamVariants(slice);
           break;
         case Behaviour::kEquivocate:
         case Behaviour::kDoubleVote:
@@ -421,17 +423,17 @@ class Adversary {
           WaitForWork(milliseconds(100));
           break;
         case Behaviour::kBadCerts:
-          Paced(std::min(deadline, next_report), 400, [this] { return SendBadCert(); });
+          Paced(slice, 400, [this] { return SendBadCert(); });
           break;
         case Behaviour::kFutureSpam:
-          Paced(std::min(deadline, next_report), 1000, [this] { return SendFutureSpam(); });
+          Paced(slice, 1000, [this] { return SendFutureSpam(); });
           break;
         case Behaviour::kReplay:
           Replay();
           std::this_thread::sleep_for(milliseconds(50));
           break;
         case Behaviour::kBadFrames:
-          Paced(std::min(deadline, next_report), 0, [this] { return SendBadFrame(); });
+          Paced(slice, 0, [this] { return SendBadFrame(); });
           break;
       }
       if (Clock::now() >= next_report) {
@@ -762,12 +764,12 @@ class Adversary {
       cs::SignBlock(b, key_);
       const Bytes wire_b = node::EncodeWire(cs::Message(cs::ProposalMsg{b, sync}));
       // Peers in index order without this validator: one gets a, one gets b, and one (rotating
-      // with the round) gets a and then b.
+      // from one led round to the next) gets a and then b.
       std::vector<uint32_t> peers;
       for (uint32_t i = 0; i < keys_.size(); ++i) {
         if (i != my_index_) peers.push_back(i);
       }
-      const size_t k = static_cast<size_t>(a.round % peers.size());
+      const size_t k = static_cast<size_t>(counters_.equivocations_out.load() % peers.size());
       for (size_t j = 0; j < peers.size(); ++j) {
         const auto& key = keys_[peers[(k + j) % peers.size()]];
         if (j == 0) {
