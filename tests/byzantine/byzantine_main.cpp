@@ -1030,13 +1030,18 @@ class Adversary {
   size_t SendBadFrame() {
     const uint64_t k = spam_seq_++;
     const auto now = Clock::now();
-    if (now >= next_oversized_) {
-      next_oversized_ = now + milliseconds(2000);
+    for (const crypto::PublicKey& peer : transport_->ConnectedPeers()) {
+      auto& due = next_oversized_[peer];
+      if (now < due) continue;
       Bytes big(size_t{config_.max_frame_bytes} + 1 + rng_() % 1000, 0);
       big[0] = 1;  // a proposal's kind byte
-      const size_t n = transport_->Broadcast(big);
-      counters_.oversized_out += n;
-      return n;
+      if (transport_->Send(peer, std::move(big)).ok()) {
+        counters_.oversized_out++;
+        due = now + milliseconds(2000);
+        return 1;
+      }
+      // The queue is full of smaller frames: send nothing else until it has room.
+      return 0;
     }
     Bytes sample;
     {
@@ -1158,7 +1163,7 @@ class Adversary {
   Clock::time_point last_fetch_at_{};
   uint64_t spam_seq_ = 0;
   Clock::time_point next_spam_at_{};
-  Clock::time_point next_oversized_{};
+  std::map<crypto::PublicKey, Clock::time_point> next_oversized_;  // per peer
 
   // The voting behaviours (I/O thread, under vote_mu_).
   std::mutex vote_mu_;
