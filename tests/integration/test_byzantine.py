@@ -37,7 +37,8 @@ submission (the adversary still running):
     laurel_consensus_evidence_total{kind="double_proposal" | "double_vote"} on /metrics went
     up (for double-vote on every honest node), each such node's <data>/evidence.jsonl holds a
     line for validator 3 with two different block ids and signatures, and its log says
-    "EQUIVOCATION by validator 3".
+    "EQUIVOCATION by validator 3";
+  - at the end: no honest node recorded evidence against an honest validator.
 Prints `MEASURED byzantine <behaviour>: X commits/s (baseline Y commits/s), admitted A of B,
 committed C of B, ...` for each behaviour and the whole test's duration. All behaviours run even
 when one fails (the test then fails listing every broken rule), unless the honest nodes do not
@@ -496,6 +497,14 @@ def test(args):
                 failures.append(f"{behaviour}: no recovery after the adversary stopped: {e}")
                 log(f"BROKEN {failures[-1]}; the remaining behaviours are skipped")
                 break
+        # Evidence never names an honest validator (replayed and forged messages included).
+        for i in HONEST:
+            path = os.path.join(net.dir, f"node{i}", "data", "evidence.jsonl")
+            wrong = [l for l in read(path).splitlines()
+                     if json.loads(l).get("signer") in HONEST]
+            if wrong:
+                failures.append(f"node{i} recorded evidence against an honest validator: "
+                                f"{wrong[0]}")
         if failures:
             net.failed = True
     log(f"MEASURED byzantine total: {len(args.behaviours)} behaviours in "
