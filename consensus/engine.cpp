@@ -10,6 +10,30 @@ RecoveryData GenesisRecovery(const Block& genesis) {
   return RecoveryData{genesis, qc, qc, {}};
 }
 
+bool VerifyEvidence(const Evidence& e, const PublicKey& key) {
+  auto proposal_ok = [&](const BlockId& id, const Signature& sig) {
+    return crypto::VerifyWithDomain(key, kProposalDomain, ProposalSignBytes(e.epoch, e.round, id),
+                                    sig);
+  };
+  switch (e.kind) {
+    case Evidence::Kind::kWrongLeader:
+      return proposal_ok(e.first, e.first_sig);
+    case Evidence::Kind::kProposal:
+      return e.first != e.second && proposal_ok(e.first, e.first_sig) &&
+             proposal_ok(e.second, e.second_sig);
+    case Evidence::Kind::kVote:
+      return e.first != e.second && e.first_vote.block_id == e.first &&
+             e.second_vote.block_id == e.second && e.first_vote.round == e.round &&
+             e.second_vote.round == e.round && e.first_vote.epoch == e.epoch &&
+             e.second_vote.epoch == e.epoch &&
+             crypto::VerifyWithDomain(key, kVoteDomain, VoteSignBytes(e.first_vote),
+                                      e.first_sig) &&
+             crypto::VerifyWithDomain(key, kVoteDomain, VoteSignBytes(e.second_vote),
+                                      e.second_sig);
+  }
+  return false;
+}
+
 Engine::Engine(const EngineConfig& config, const ValidatorSet& validators,
                const crypto::PrivateKey& key, SafetyStore& store, BlockStore& blocks,
                const Clock& clock, PayloadSource& payload, RecoveryData recovery, TestHooks hooks)
@@ -325,13 +349,17 @@ Status Engine::ProcessProposal(uint32_t from, const ProposalMsg& m, Outputs& out
 }
 
 bool Engine::NoteProposal(const Block& b, Outputs& out) {
-  auto [it, fresh] =
-      proposals_seen_.emplace(std::make_pair(b.round, b.proposer), ProposalSeen{b.id, {}, false});
+  auto [it, fresh] = proposals_seen_.emplace(std::make_pair(b.round, b.proposer),
+                                             ProposalSeen{b.id, {}, false, b.signature});
   if (fresh || it->second.id == b.id) return true;
   if (!it->second.equivocated) {  // one piece of evidence per leader and round is enough
     it->second.equivocated = true;
     it->second.second_id = b.id;
-    out.evidence.push_back({Evidence::Kind::kProposal, b.proposer, b.round, it->second.id, b.id});
+    Evidence e{Evidence::Kind::kProposal, b.proposer, b.round, it->second.id, b.id};
+    e.epoch = b.epoch;
+    e.first_sig = it->second.sig;
+    e.second_sig = b.signature;
+    out.evidence.push_back(e);
     return true;
   }
   return it->second.second_id == b.id;
@@ -359,13 +387,19 @@ Status Engine::AddVote(const Vote& v, Outputs& out) {
   // and at most two blocks per signer and round are counted (an equivocating signer's pair is
   // evidence, reported once; a third block and beyond are dropped).
   if (r > current_round_ + kFutureRounds) return Status::Ok();
-  auto [it, fresh] =
-      votes_seen_.emplace(std::make_pair(r, v.signer), VoteSeen{v.data.block_id, {}, false});
+  auto [it, fresh] = votes_seen_.emplace(std::make_pair(r, v.signer),
+                                         VoteSeen{v.data.block_id, {}, false, v.data, v.signature});
   if (!fresh && it->second.id != v.data.block_id) {
     if (!it->second.equivocated) {
       it->second.equivocated = true;
       it->second.second_id = v.data.block_id;
-      out.evidence.push_back({Evidence::Kind::kVote, v.signer, r, it->second.id, v.data.block_id});
+      Evidence e{Evidence::Kind::kVote, v.signer, r, it->second.id, v.data.block_id};
+      e.epoch = v.data.epoch;
+      e.first_sig = it->second.sig;
+      e.second_sig = v.signature;
+      e.first_vote = it->second.data;
+      e.second_vote = v.data;
+      out.evidence.push_back(e);
     } else if (it->second.second_id != v.data.block_id) {
       return Status::Ok();
     }
@@ -509,7 +543,10 @@ Status Engine::InsertBlocks(Block first, Outputs& out) {
     if (b.proposer != validators_.Leader(round, parent)) {
       // A signed block from a validator that does not lead its round: no honest node sends
       // one (the election is a function of the block's parent), so it is evidence.
-      out.evidence.push_back({Evidence::Kind::kWrongLeader, b.proposer, b.round, b.id, {}});
+      Evidence e{Evidence::Kind::kWrongLeader, b.proposer, b.round, b.id, {}};
+      e.epoch = b.epoch;
+      e.first_sig = b.signature;
+      out.evidence.push_back(e);
       if (result.ok()) result = Status::InvalidArgument("proposer does not lead round");
       continue;
     }

@@ -144,7 +144,20 @@ struct Evidence {
   Round round;
   BlockId first;
   BlockId second;
+  // The signed statements themselves, so that anyone holding the signer's key can check the
+  // evidence (VerifyEvidence): for kProposal and kWrongLeader the proposal signatures over
+  // ProposalSignBytes(epoch, round, first / second); for kVote the two signed VoteData.
+  uint64_t epoch = 0;
+  Signature first_sig{};
+  Signature second_sig{};
+  VoteData first_vote{};   // kVote only
+  VoteData second_vote{};  // kVote only
 };
+
+// Whether `e` proves misbehaviour by the holder of `key`: both statements verify under it and
+// name different blocks of the same round (kWrongLeader: the one proposal verifies; whether its
+// signer led the round depends on the parent and is not checked here).
+bool VerifyEvidence(const Evidence& e, const PublicKey& key);
 
 inline const char* EvidenceKindName(Evidence::Kind k) {
   switch (k) {
@@ -270,12 +283,15 @@ class Engine {
     BlockId id;
     BlockId second_id;         // the other block of an equivocation, once seen
     bool equivocated = false;  // evidence already reported
+    Signature sig{};           // the proposer's signature of `id` (for the evidence)
   };
   std::map<std::pair<Round, uint32_t>, ProposalSeen> proposals_seen_;
   struct VoteSeen {
     BlockId id;
     BlockId second_id;         // the other block of an equivocation, once seen
     bool equivocated = false;  // evidence already reported
+    VoteData data{};           // the first vote, signed (for the evidence)
+    Signature sig{};
   };
   std::map<std::pair<Round, uint32_t>, VoteSeen> votes_seen_;
   // Votes and timeouts for rounds further ahead of the current one are not kept: a signer

@@ -25,6 +25,8 @@
 #include "crypto/sha256.h"
 #include "node/attestation_book.h"
 #include "node/epochs.h"
+#include "node/evidence_log.h"
+#include "node/inbound_queue.h"
 #include "node/mempool.h"
 #include "node/net/transport.h"
 #include "node/node.h"
@@ -207,8 +209,13 @@ class Node::Impl final : public cs::PayloadSource {
  private:
   // ---- loop-thread work ----
   void OnFrame(const crypto::PublicKey& peer, Bytes frame);
+  // Serves queued peer frames (inbound_queue.h), a batch at a time, on the loop.
+  void DrainInbound();
+  void HandleFrame(const crypto::PublicKey& peer, const Bytes& frame);
   void Dispatch(uint32_t from, const WireMessage& m);
   void Handle(cs::Outputs& out);
+  // Checks, counts, persists and logs one piece of consensus evidence (evidence_log.h).
+  void RecordEvidence(const cs::Evidence& e);
   void ArmTimer(const cs::TimerRequest& t);
   void CommitFromConsensus(const cs::CommittedBlock& cb);
   // Executes and commits a block; returns this node's result (the attestation's fields).
@@ -307,6 +314,9 @@ class Node::Impl final : public cs::PayloadSource {
   bool epoch_switch_pending_ = false;  // a committed block ended the epoch; switch after Handle
   std::optional<RestoreFence> fence_;  // set: restored from a backup, signs nothing yet
   bool fence_clock_behind_ = false;    // a committed block proved this clock behind: keep fence
+  // Consensus evidence seen (evidence_log.h), appended to <data>/evidence.jsonl.
+  EvidenceLog evidence_{config_.data_dir.empty() ? std::string()
+                                                 : config_.data_dir + "/evidence.jsonl"};
   uint64_t started_ms_ = 0;            // wall clock at Init (the fence's wait starts here)
   // Attestations of the previous epoch's last heights, until they are certified.
   std::unique_ptr<AttestationBook> prev_attestations_;
@@ -325,6 +335,9 @@ class Node::Impl final : public cs::PayloadSource {
   asio::steady_timer gossip_timer_;
   asio::steady_timer sync_timer_;
   asio::thread_pool verify_pool_;
+
+  // Frames from peers waiting for the loop (all but transaction batches).
+  InboundQueue inbound_{InboundQueue::Limits{}};
 
   // Gossip.
   std::vector<Bytes> gossip_out_;

@@ -28,6 +28,8 @@ bool RateLimit(std::atomic<int64_t>& last_ms) {
 }
 std::atomic<int64_t> g_bad_frame_log{0};
 std::atomic<int64_t> g_engine_err_log{0};
+std::atomic<int64_t> g_inbound_drop_log{0};
+constexpr int kInboundBatch = 16;
 
 constexpr uint8_t kTxBatchKind = 12;
 }  // namespace
@@ -83,19 +85,50 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
     });
     return;
   }
-  asio::post(loop_, [this, peer, frame = std::move(frame)] {
-    const uint32_t from = SlotOf(peer);
-    if (from >= kMaxPeerSlots) return;
-    auto m = DecodeWire(frame);
-    if (!m.ok()) {
-      if (RateLimit(g_bad_frame_log)) {
-        spdlog::warn("[p2p] undecodable message from validator {}: {}", from,
-                     m.status().ToString());
+  // Every other frame waits in its peer's bounded queue; the loop serves the peers in turn
+  // (inbound_queue.h), so a flood from one peer delays the others by one frame, not by the flood.
+  switch (inbound_.Push(peer, std::move(frame))) {
+    case InboundQueue::PushResult::kQueued:
+      return;
+    case InboundQueue::PushResult::kQueuedWake:
+      asio::post(loop_, [this] { DrainInbound(); });
+      return;
+    case InboundQueue::PushResult::kDropped:
+      node_metrics_.inbound_dropped.Inc();
+      if (RateLimit(g_inbound_drop_log)) {
+        spdlog::warn("[p2p] peer {} sends faster than this node handles: its queue is full "
+                     "({} frames dropped so far)",
+                     Hex8(peer), inbound_.dropped());
       }
       return;
+  }
+}
+
+void Node::Impl::DrainInbound() {
+  // A batch at a time, so that timers and other work on the loop are not held up.
+  for (int i = 0; i < kInboundBatch; ++i) {
+    auto f = inbound_.Pop();
+    if (!f) return;  // the next frame schedules a drain again
+    HandleFrame(f->first, f->second);
+  }
+  asio::post(loop_, [this] { DrainInbound(); });
+}
+
+void Node::Impl::HandleFrame(const crypto::PublicKey& peer, const Bytes& frame) {
+  const uint32_t from = SlotOf(peer);
+  if (from >= kMaxPeerSlots) return;
+  auto m = DecodeWire(frame);
+  if (!m.ok()) {
+    if (RateLimit(g_bad_frame_log)) {
+      auto vi = index_of_.find(peer);
+      spdlog::warn("[p2p] undecodable message from {} {}: {}",
+                   vi != index_of_.end() ? "validator" : "peer",
+                   vi != index_of_.end() ? std::to_string(vi->second) : Hex8(peer),
+                   m.status().ToString());
     }
-    Dispatch(from, *m);
-  });
+    return;
+  }
+  Dispatch(from, *m);
 }
 
 void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
@@ -199,18 +232,36 @@ void Node::Impl::Handle(cs::Outputs& out) {
   for (const auto& c : out.commits) CommitFromConsensus(c);
   // A committed block ended the epoch: this engine is done (its later blocks are void).
   if (epoch_switch_pending_) SwitchEpoch();
-  for (const auto& e : out.evidence) {
-    if (e.kind == cs::Evidence::Kind::kWrongLeader) {
-      spdlog::warn("[consensus] PROPOSAL OUT OF TURN by validator {} in round {}: block {}",
-                   e.signer, e.round, Hex8(e.first));
-      continue;
-    }
-    spdlog::warn("[consensus] EQUIVOCATION by validator {} in round {}: {} vs {} ({})", e.signer,
-                 e.round, Hex8(e.first), Hex8(e.second),
-                 e.kind == cs::Evidence::Kind::kProposal ? "proposals" : "votes");
-  }
+  for (const auto& e : out.evidence) RecordEvidence(e);
   if (engine_) mempool_.SetRound(engine_->current_round());
   UpdateStatus();
+}
+
+void Node::Impl::RecordEvidence(const cs::Evidence& e) {
+  // The engine's evidence is of the epoch whose set it runs with: the current one.
+  if (e.signer >= validator_keys_.size()) return;
+  const int64_t now_ms = static_cast<int64_t>(clock_.NowMs());
+  auto recorded = evidence_.Record(e, validator_keys_[e.signer], now_ms);
+  if (!recorded.ok() && recorded.status().code() != StatusCode::kIoError) {
+    spdlog::error("[consensus] evidence refused: {}", recorded.status().ToString());
+    return;
+  }
+  if (!recorded.ok()) {
+    spdlog::error("[consensus] evidence not persisted: {}", recorded.status().ToString());
+  } else if (!*recorded) {
+    return;  // recorded before
+  }
+  node_metrics_.evidence.Get(EvidenceKindLabel(e.kind)).Inc();
+  const std::string& json = evidence_.recent().back();
+  if (e.kind == cs::Evidence::Kind::kWrongLeader) {
+    spdlog::warn("[consensus] PROPOSAL OUT OF TURN by validator {} in round {}: block {}; "
+                 "evidence {}",
+                 e.signer, e.round, HexEncode(e.first), json);
+    return;
+  }
+  spdlog::warn("[consensus] EQUIVOCATION by validator {} in round {}: {} vs {} ({}); evidence {}",
+               e.signer, e.round, HexEncode(e.first), HexEncode(e.second),
+               e.kind == cs::Evidence::Kind::kProposal ? "proposals" : "votes", json);
 }
 
 void Node::Impl::ArmTimer(const cs::TimerRequest& t) {

@@ -17,6 +17,8 @@ struct NodeMetrics {
   metrics::Gauge& store_free_bytes;  // free bytes on the data folder's file system
   metrics::Gauge& restore_fenced;    // 1 while a restored validator signs nothing
   metrics::Gauge& clock_offset;      // local clock minus the last committed block's time, s
+  metrics::Family<metrics::Counter>& evidence;  // by kind: node/evidence_log.h
+  metrics::Counter& inbound_dropped;            // node/inbound_queue.h
 
   static NodeMetrics Register(metrics::Registry& r) {
     return NodeMetrics{
@@ -50,6 +52,16 @@ struct NodeMetrics {
                    "This node's clock minus the time of the block it last committed (its "
                    "proposer's clock), while committing; beyond 30 s either way it votes for no "
                    "block (docs/operator.md, clocks).")
+            .Get(),
+        r.AddCounter("laurel_consensus_evidence_total",
+                     "Verified consensus evidence this node saw, by kind: double_proposal (a "
+                     "validator signed two blocks in one round), double_vote (two votes in one "
+                     "round), out_of_turn (a block from a validator that does not lead its "
+                     "round). Each piece is in <data>/evidence.jsonl.",
+                     "kind"),
+        r.AddCounter("laurel_p2p_inbound_dropped_total",
+                     "Frames from peers dropped because that peer's inbound queue was full (it "
+                     "sends faster than this node handles; an honest peer does not).")
             .Get(),
     };
   }

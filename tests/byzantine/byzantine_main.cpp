@@ -3,7 +3,7 @@
 //
 // It runs as one validator of a testnet, from that validator's node config and key, over the
 // real P2P transport (mutual TLS with the validator's own key, so honest nodes admit it as
-// that validator), and performs one misbehaviour for a bounded time:
+// that validator), and performs one misbehaviour, chosen at start, for a bounded time:
 //
 //   --behaviour lying-height    Hello with a huge committed height (2^62) to every peer once a
 //                               second; sync requests are never answered (or, with
@@ -20,9 +20,41 @@
 //                               extending the highest QC, at the next round this validator
 //                               leads (the current one when it leads it), as fast as the
 //                               transport takes them or at --rate per second.
+//   --behaviour equivocate      votes like an honest validator (so that it is elected) and,
+//                               whenever it leads a round (it aggregates the votes sent to it
+//                               into a QC), signs two blocks for that round: one peer gets the
+//                               first, another the second, and a third (rotating) gets both.
+//   --behaviour double-vote     on every honest proposal, signs a vote for the block and one for
+//                               a forged variant of it (another header of the same round), and
+//                               sends both to every peer; leads honestly when elected.
+//   --behaviour phantom-votes   never votes for a block it received: on every proposal, a vote
+//                               for a made-up block id of that round, to the next leader and to
+//                               every peer.
+//   --behaviour silent          receives everything and sends nothing: no vote, proposal,
+//                               timeout or Hello.
+//   --behaviour bad-certs       proposals, timeouts, votes and sync messages carrying invalid
+//                               QCs and TCs: wrong signatures, too few signers, signers that are
+//                               not validators, a duplicated signer (each of its signatures
+//                               valid), at rounds just above the highest QC (so that they are
+//                               checked), at --rate messages per second (default 400).
+//   --behaviour future-spam     validly signed votes and timeouts for rounds 2^40 and beyond,
+//                               just past the honest nodes' window of kept rounds and inside it,
+//                               and votes, timeouts and proposals of the next epochs, at --rate
+//                               messages per second (default 1000).
+//   --behaviour replay          votes and leads honestly, records every proposal, vote and
+//                               timeout the peers send it and sends each to every peer again
+//                               2 s later, and the first 300 again every second: old messages,
+//                               still signed by their original authors.
+//   --behaviour bad-frames      as fast as the transport takes them: random bytes, real frames
+//                               truncated or with a flipped byte or trailing garbage, empty
+//                               frames, transaction batches of garbage, an attestation signed for
+//                               another chain id and a timeout signed for another chain's
+//                               genesis; and every 2 s a frame above the peers' frame cap (which
+//                               closes that connection; the transport reconnects).
 //
-// It never votes, never times out and serves nothing. It exits by itself after --seconds and
-// prints what it did, one `byzantine:` line every few seconds and a final `byzantine: done` line.
+// Except where stated it never votes, never times out and serves nothing. It exits by itself
+// after --seconds and prints what it did, one `byzantine:` line every few seconds and a final
+// `byzantine: done` line.
 // Exit status: 0 after a run in which at least one peer connected, 1 if none did, 2 for bad
 // arguments or an unreadable config, key or genesis.
 #include <CLI/CLI.hpp>
@@ -36,10 +68,13 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
+#include <utility>
 #include <thread>
 
 #include "consensus/types.h"
+#include "consensus/validator_set.h"
 #include "crypto/ed25519.h"
 #include "crypto/keyfile.h"
 #include "ledger/genesis_io.h"
@@ -64,18 +99,49 @@ constexpr size_t kMaxKnownBlocks = 512;  // honest blocks remembered (parents fo
 std::atomic<bool> g_stop{false};
 extern "C" void OnSignal(int) { g_stop = true; }
 
-enum class Behaviour { kLyingHeight, kFakeProposal, kBlockVariants };
+enum class Behaviour {
+  kLyingHeight,
+  kFakeProposal,
+  kBlockVariants,
+  kEquivocate,
+  kDoubleVote,
+  kPhantomVotes,
+  kSilent,
+  kBadCerts,
+  kFutureSpam,
+  kReplay,
+  kBadFrames,
+};
+constexpr std::pair<Behaviour, const char*> kBehaviours[] = {
+    {Behaviour::kLyingHeight, "lying-height"},   {Behaviour::kFakeProposal, "fake-proposal"},
+    {Behaviour::kBlockVariants, "block-variants"}, {Behaviour::kEquivocate, "equivocate"},
+    {Behaviour::kDoubleVote, "double-vote"},     {Behaviour::kPhantomVotes, "phantom-votes"},
+    {Behaviour::kSilent, "silent"},              {Behaviour::kBadCerts, "bad-certs"},
+    {Behaviour::kFutureSpam, "future-spam"},     {Behaviour::kReplay, "replay"},
+    {Behaviour::kBadFrames, "bad-frames"},
+};
 
 const char* BehaviourName(Behaviour b) {
-  switch (b) {
-    case Behaviour::kLyingHeight:
-      return "lying-height";
-    case Behaviour::kFakeProposal:
-      return "fake-proposal";
-    case Behaviour::kBlockVariants:
-      return "block-variants";
+  for (const auto& [k, name] : kBehaviours) {
+    if (k == b) return name;
   }
   return "?";
+}
+
+// How this validator votes (and leads) in a behaviour.
+enum class VoteMode { kNone, kHonest, kDouble, kPhantom };
+VoteMode VoteModeOf(Behaviour b) {
+  switch (b) {
+    case Behaviour::kEquivocate:
+    case Behaviour::kReplay:
+      return VoteMode::kHonest;
+    case Behaviour::kDoubleVote:
+      return VoteMode::kDouble;
+    case Behaviour::kPhantomVotes:
+      return VoteMode::kPhantom;
+    default:
+      return VoteMode::kNone;
+  }
 }
 
 struct Options {
@@ -84,7 +150,8 @@ struct Options {
   double seconds = 15;
   uint64_t lie_height = kFarRound;
   bool answer_sync_empty = false;
-  double rate = 0;     // block-variants per second; 0: as fast as the transport takes them
+  double rate = 0;  // messages per second (block-variants, bad-certs, future-spam, bad-frames);
+                    // 0: the behaviour's default (block-variants, bad-frames: unbounded)
   uint32_t ahead = 2;  // fake-proposal: leader rounds just ahead of the current one
 };
 
@@ -109,6 +176,21 @@ struct Counters {
   std::atomic<uint64_t> send_refused{0};        // Broadcast taken by no peer (queues full)
   std::atomic<uint64_t> fetches_out{0};
   std::atomic<uint32_t> max_peers{0};
+  // The voting behaviours.
+  std::atomic<uint64_t> votes_out{0};          // votes for blocks received
+  std::atomic<uint64_t> forged_votes_out{0};   // double-vote: votes for forged variants
+  std::atomic<uint64_t> phantom_votes_out{0};  // votes for made-up block ids
+  std::atomic<uint64_t> votes_in{0};
+  std::atomic<uint64_t> qcs_formed{0};
+  std::atomic<uint64_t> rounds_led{0};
+  std::atomic<uint64_t> equivocations_out{0};  // rounds with two blocks sent
+  std::atomic<uint64_t> timeouts_in{0};
+  // Spam.
+  std::atomic<uint64_t> bad_certs_out{0};   // messages carrying an invalid QC or TC
+  std::atomic<uint64_t> spam_out{0};        // future-round / other-epoch messages
+  std::atomic<uint64_t> replays_out{0};     // recorded messages sent again (per peer)
+  std::atomic<uint64_t> bad_frames_out{0};  // per peer
+  std::atomic<uint64_t> oversized_out{0};   // per peer
 };
 
 // What the honest validators have shown this process: the highest certificates, recent
@@ -207,6 +289,12 @@ class View {
     std::lock_guard lock(mu_);
     return txs_seen_;
   }
+  std::optional<cs::Block> GetBlock(const cs::BlockId& id) const {
+    std::lock_guard lock(mu_);
+    auto it = blocks_.find(id);
+    if (it == blocks_.end()) return std::nullopt;
+    return it->second;
+  }
 
  private:
   void ObserveQcLocked(const cs::QuorumCert& qc) {
@@ -240,6 +328,7 @@ class Adversary {
   Adversary(Options opts, node::NodeConfig config, ledger::Genesis genesis,
             const crypto::PrivateKey& key)
       : opts_(std::move(opts)),
+        vote_mode_(VoteModeOf(opts_.behaviour)),
         config_(std::move(config)),
         genesis_(std::move(genesis)),
         key_(key),
@@ -265,8 +354,12 @@ class Adversary {
     t.listen_host = config_.p2p_listen.host;
     t.listen_port = config_.p2p_listen.port;
     t.max_frame_size = config_.max_frame_bytes;
+    if (opts_.behaviour == Behaviour::kBadFrames) {
+      // Room for a frame above the peers' cap (theirs is the same config value).
+      t.max_frame_size = config_.max_frame_bytes + (1u << 16);
+    }
     // A small queue: a variant that waits long is worth less than a fresh one.
-    t.send_queue_bytes = size_t{config_.max_frame_bytes} + (size_t{1} << 20);
+    t.send_queue_bytes = size_t{t.max_frame_size} + (size_t{1} << 20);
     for (const auto& p : config_.peers) {
       crypto::PublicKey k{};
       if (p.public_key.size() != k.size()) return Status::InvalidArgument("bad peer key");
@@ -294,6 +387,8 @@ class Adversary {
     bool announced = false;
     far_round_ = FirstLeaderRoundFrom(kFarRound);
     while (!g_stop && Clock::now() < deadline) {
+      // The streaming behaviours work in slices, so that this loop reports the connection soon.
+      const auto slice = std::min({deadline, next_report, Clock::now() + milliseconds(200)});
       const size_t peers = transport_->ConnectedPeers().size();
       if (!announced && peers + 1 >= keys_.size()) {
         announced = true;
@@ -318,7 +413,27 @@ class Adversary {
           break;
         }
         case Behaviour::kBlockVariants:
-          StreamVariants(std::min(deadline, next_report));
+          StreamVariants(slice);
+          break;
+        case Behaviour::kEquivocate:
+        case Behaviour::kDoubleVote:
+        case Behaviour::kPhantomVotes:
+        case Behaviour::kSilent:
+          // All their work is done as messages arrive (OnFrame).
+          WaitForWork(milliseconds(100));
+          break;
+        case Behaviour::kBadCerts:
+          Paced(slice, 400, [this] { return SendBadCert(); });
+          break;
+        case Behaviour::kFutureSpam:
+          Paced(slice, 1000, [this] { return SendFutureSpam(); });
+          break;
+        case Behaviour::kReplay:
+          Replay();
+          std::this_thread::sleep_for(milliseconds(50));
+          break;
+        case Behaviour::kBadFrames:
+          Paced(slice, 0, [this] { return SendBadFrame(); });
           break;
       }
       if (Clock::now() >= next_report) {
@@ -365,16 +480,27 @@ class Adversary {
       return;
     }
     if (const auto* c = std::get_if<cs::Message>(&*m)) {
+      if (opts_.behaviour == Behaviour::kReplay && !std::holds_alternative<cs::SyncMsg>(*c)) {
+        Record(frame);
+      }
+      if (opts_.behaviour == Behaviour::kBadFrames) {
+        std::lock_guard lock(frames_mu_);
+        sample_frame_ = frame;
+      }
       if (const auto* p = std::get_if<cs::ProposalMsg>(c)) {
         counters_.proposals_in++;
         view_.ObserveSync(p->sync);
         view_.ObserveQc(p->block.qc);
         view_.ObserveBlock(p->block);
         view_.ObserveRound(p->block.round);
+        if (vote_mode_ != VoteMode::kNone) OnProposal(p->block);
       } else if (const auto* v = std::get_if<cs::VoteMsg>(c)) {
+        counters_.votes_in++;
         view_.ObserveSync(v->sync);
         view_.ObserveRound(v->vote.data.round);
+        if (vote_mode_ != VoteMode::kNone) OnVote(v->vote);
       } else if (const auto* t = std::get_if<cs::TimeoutMsg>(c)) {
+        counters_.timeouts_in++;
         view_.ObserveSync(t->sync);
         view_.ObserveQc(t->timeout.high_qc);
         view_.ObserveRound(t->timeout.round);
@@ -525,6 +651,458 @@ class Adversary {
     }
   }
 
+  // ---- the voting behaviours (equivocate, double-vote, phantom-votes, replay) ----
+  // Run on the transport's I/O thread as proposals and votes arrive; vote_mu_ guards the state.
+
+  uint32_t LeaderAfter(const cs::Block& b) const {
+    return cs::ElectLeader(b.round + 1, &b, static_cast<uint32_t>(keys_.size()));
+  }
+  size_t Quorum() const { return keys_.size() - (keys_.size() - 1) / 3; }
+
+  // A vote to the leader of the next round (kept here when that is this validator).
+  void RouteVote(const cs::Vote& v, const cs::Block& b) {
+    const uint32_t next = LeaderAfter(b);
+    if (next == my_index_) {
+      AddVoteLocked(v);
+    } else {
+      (void)transport_->Send(keys_[next], node::EncodeWire(cs::Message(cs::VoteMsg{v, Sync()})));
+    }
+  }
+  cs::SyncInfo Sync() const { return view_.Take(false).sync; }
+
+  void OnProposal(const cs::Block& b) {
+    std::lock_guard lock(vote_mu_);
+    if (b.round <= last_voted_round_ || b.round >= kFarRound || b.proposer == my_index_) return;
+    last_voted_round_ = b.round;
+    switch (vote_mode_) {
+      case VoteMode::kNone:
+        return;
+      case VoteMode::kHonest: {
+        RouteVote(cs::SignVote(cs::VoteDataFor(b), my_index_, key_), b);
+        counters_.votes_out++;
+        return;
+      }
+      case VoteMode::kDouble: {
+        // The real vote first (to the next leader), then both to every peer: each honest node
+        // holds two signed votes of this validator for one round.
+        const cs::Vote real = cs::SignVote(cs::VoteDataFor(b), my_index_, key_);
+        RouteVote(real, b);
+        cs::Block forged = b;  // another header of the same round: never signed by its proposer
+        forged.timestamp_ms += 1 + (rng_() % 1000);
+        forged.id = cs::ComputeBlockId(forged);
+        const cs::Vote other = cs::SignVote(cs::VoteDataFor(forged), my_index_, key_);
+        const cs::SyncInfo sync = Sync();
+        transport_->Broadcast(node::EncodeWire(cs::Message(cs::VoteMsg{real, sync})));
+        transport_->Broadcast(node::EncodeWire(cs::Message(cs::VoteMsg{other, sync})));
+        counters_.votes_out++;
+        counters_.forged_votes_out++;
+        return;
+      }
+      case VoteMode::kPhantom: {
+        cs::VoteData d = cs::VoteDataFor(b);
+        for (auto& byte : d.block_id) byte = static_cast<uint8_t>(rng_());
+        const cs::Vote v = cs::SignVote(d, my_index_, key_);
+        const Bytes wire = node::EncodeWire(cs::Message(cs::VoteMsg{v, Sync()}));
+        transport_->Broadcast(wire);  // the next leader among them
+        counters_.phantom_votes_out++;
+        return;
+      }
+    }
+  }
+
+  void OnVote(const cs::Vote& v) {
+    std::lock_guard lock(vote_mu_);
+    if (v.signer >= keys_.size() || v.signer == my_index_) return;
+    if (!crypto::VerifyWithDomain(keys_[v.signer], cs::kVoteDomain, cs::VoteSignBytes(v.data),
+                                  v.signature)) {
+      return;
+    }
+    AddVoteLocked(v);
+  }
+
+  // Aggregates votes sent to this validator as the next leader; at a quorum, leads the round
+  // after the voted block's.
+  void AddVoteLocked(const cs::Vote& v) {
+    const cs::Round r = v.data.round;
+    if (r + 1 <= led_round_ || r >= kFarRound) return;
+    auto& agg = votes_[r][cs::VoteSignBytes(v.data)];
+    agg.first = v.data;
+    agg.second.emplace(v.signer, v.signature);
+    votes_.erase(votes_.begin(), votes_.lower_bound(r > 4 ? r - 4 : 0));
+    if (agg.second.size() < Quorum()) return;
+    const std::optional<cs::Block> parent = view_.GetBlock(v.data.block_id);
+    if (!parent || LeaderAfter(*parent) != my_index_) return;
+    cs::QuorumCert qc{agg.first, {agg.second.begin(), agg.second.end()}};
+    counters_.qcs_formed++;
+    view_.ObserveQc(qc);
+    Lead(qc, *parent);
+  }
+
+  void Lead(const cs::QuorumCert& qc, const cs::Block& parent) {
+    led_round_ = qc.round() + 1;
+    cs::Block a;
+    a.epoch = parent.epoch;
+    a.round = qc.round() + 1;
+    a.height = parent.height + 1;
+    a.parent_id = parent.id;
+    a.qc = qc;
+    a.payload = node::EncodePayload({});
+    a.timestamp_ms = std::max<uint64_t>(static_cast<uint64_t>(NowMs()), parent.timestamp_ms);
+    a.proposer = my_index_;
+    cs::SignBlock(a, key_);
+    cs::SyncInfo sync = Sync();
+    sync.highest_qc = qc;
+    sync.highest_tc.reset();
+    counters_.rounds_led++;
+    view_.ObserveBlock(a);
+    const Bytes wire_a = node::EncodeWire(cs::Message(cs::ProposalMsg{a, sync}));
+    if (opts_.behaviour != Behaviour::kEquivocate) {
+      transport_->Broadcast(wire_a);
+    } else {
+      cs::Block b = a;
+      b.timestamp_ms += 1;
+      cs::SignBlock(b, key_);
+      const Bytes wire_b = node::EncodeWire(cs::Message(cs::ProposalMsg{b, sync}));
+      // Peers in index order without this validator: one gets a, one gets b, and one (rotating
+      // from one led round to the next) gets a and then b.
+      std::vector<uint32_t> peers;
+      for (uint32_t i = 0; i < keys_.size(); ++i) {
+        if (i != my_index_) peers.push_back(i);
+      }
+      const size_t k = static_cast<size_t>(counters_.equivocations_out.load() % peers.size());
+      for (size_t j = 0; j < peers.size(); ++j) {
+        const auto& key = keys_[peers[(k + j) % peers.size()]];
+        if (j == 0) {
+          (void)transport_->Send(key, wire_a);
+          (void)transport_->Send(key, wire_b);
+        } else if (j % 2 == 1) {
+          (void)transport_->Send(key, wire_a);
+        } else {
+          (void)transport_->Send(key, wire_b);
+        }
+      }
+      counters_.equivocations_out++;
+    }
+    // This validator's own vote for (the first of) its block(s).
+    last_voted_round_ = std::max(last_voted_round_, a.round);
+    RouteVote(cs::SignVote(cs::VoteDataFor(a), my_index_, key_), a);
+    counters_.votes_out++;
+  }
+
+  // ---- paced spam (bad-certs, future-spam, bad-frames) ----
+
+  // Calls `one` (which returns the peers that took its message, 0 when none did) at `rate` per
+  // second (--rate, else `default_rate`; 0: as fast as the transport takes them) until `until`.
+  template <class F>
+  void Paced(Clock::time_point until, double default_rate, F one) {
+    const double rate = opts_.rate > 0 ? opts_.rate : default_rate;
+    const auto period = rate > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(1.0 / rate))
+                                 : Clock::duration::zero();
+    if (next_spam_at_ == Clock::time_point{}) next_spam_at_ = Clock::now();
+    while (!g_stop && Clock::now() < until) {
+      if (transport_->ConnectedPeers().empty()) {
+        std::this_thread::sleep_for(milliseconds(20));
+        next_spam_at_ = Clock::now();
+        continue;
+      }
+      if (one() == 0) {
+        counters_.send_refused++;
+        std::this_thread::sleep_for(milliseconds(1));
+      }
+      if (period > Clock::duration::zero()) {
+        next_spam_at_ += period;
+        const auto now = Clock::now();
+        if (next_spam_at_ > now) {
+          std::this_thread::sleep_until(std::min(next_spam_at_, until));
+        } else if (now - next_spam_at_ > milliseconds(200)) {
+          next_spam_at_ = now;
+        }
+      }
+    }
+  }
+
+  size_t BroadcastCounted(const Bytes& wire, std::atomic<uint64_t>& counter) {
+    const size_t n = transport_->Broadcast(wire);
+    counter += n;
+    return n;
+  }
+
+  // A QC over made-up data just above `hqc` (so that an honest node checks it), invalid in one
+  // of five ways chosen by `k`.
+  cs::QuorumCert BadQc(const cs::QuorumCert& hqc, cs::Round round, uint64_t k) {
+    cs::QuorumCert qc;
+    qc.data.epoch = hqc.data.epoch;
+    qc.data.round = round;
+    for (auto& byte : qc.data.block_id) byte = static_cast<uint8_t>(rng_());
+    qc.data.parent_round = hqc.round();
+    qc.data.parent_id = hqc.block_id();
+    const cs::Signature mine = cs::SignVote(qc.data, my_index_, key_).signature;
+    cs::Signature junk{};
+    for (auto& byte : junk) byte = static_cast<uint8_t>(rng_());
+    const auto n = static_cast<uint32_t>(keys_.size());
+    switch (k % 5) {
+      case 0:  // bad signatures: the others' are random bytes
+        for (uint32_t i = 0; i < n; ++i) qc.signatures.push_back({i, i == my_index_ ? mine : junk});
+        break;
+      case 1:  // the real QC's signatures over other data
+        qc.signatures = hqc.signatures;
+        if (qc.signatures.empty()) qc.signatures.push_back({0, junk});
+        break;
+      case 2:  // too few signers (only this validator, validly)
+        qc.signatures.push_back({my_index_, mine});
+        break;
+      case 3:  // signers that are not validators
+        qc.signatures.push_back({my_index_, mine});
+        qc.signatures.push_back({n + 3, junk});
+        qc.signatures.push_back({n + 40, junk});
+        break;
+      default:  // one signer, valid, three times
+        for (int i = 0; i < 3; ++i) qc.signatures.push_back({my_index_, mine});
+        break;
+    }
+    return qc;
+  }
+  // A TC for `round`, invalid in one of four ways.
+  cs::TimeoutCert BadTc(const cs::QuorumCert& hqc, cs::Round round, uint64_t k) {
+    cs::TimeoutCert tc;
+    tc.epoch = hqc.data.epoch;
+    tc.round = round;
+    tc.high_qc = hqc;
+    const cs::Signature mine =
+        cs::SignTimeout(genesis_block_.id, tc.epoch, round, hqc, my_index_, key_).signature;
+    cs::Signature junk{};
+    for (auto& byte : junk) byte = static_cast<uint8_t>(rng_());
+    const auto n = static_cast<uint32_t>(keys_.size());
+    switch (k % 4) {
+      case 0:
+        for (uint32_t i = 0; i < n; ++i)
+          tc.entries.push_back({i, hqc.round(), i == my_index_ ? mine : junk});
+        break;
+      case 1:
+        tc.entries.push_back({my_index_, hqc.round(), mine});
+        break;
+      case 2:
+        tc.entries.push_back({my_index_, hqc.round(), mine});
+        tc.entries.push_back({n + 1, hqc.round(), junk});
+        tc.entries.push_back({n + 2, hqc.round(), junk});
+        break;
+      default:
+        for (int i = 0; i < 3; ++i) tc.entries.push_back({my_index_, hqc.round(), mine});
+        break;
+    }
+    return tc;
+  }
+
+  size_t SendBadCert() {
+    const View::Snapshot s = view_.Take(false);
+    const uint64_t k = spam_seq_++;
+    const cs::Round round = s.current_round;
+    const cs::QuorumCert bad = BadQc(s.sync.highest_qc, std::max<cs::Round>(round, 1), k / 5);
+    cs::SyncInfo bad_sync = s.sync;
+    switch (k % 5) {
+      case 0: {  // a proposal on an invalid QC
+        cs::Block b;
+        b.epoch = bad.data.epoch;
+        b.round = bad.round() + 1;
+        b.height = s.max_height + 1;
+        b.parent_id = bad.block_id();
+        b.qc = bad;
+        b.payload = node::EncodePayload({});
+        b.timestamp_ms = static_cast<uint64_t>(NowMs());
+        b.proposer = my_index_;
+        cs::SignBlock(b, key_);
+        return BroadcastCounted(node::EncodeWire(cs::Message(cs::ProposalMsg{b, s.sync})),
+                                counters_.bad_certs_out);
+      }
+      case 1: {  // a timeout (validly signed) whose high QC is invalid
+        const cs::TimeoutVote t =
+            cs::SignTimeout(genesis_block_.id, bad.data.epoch, bad.round() + 1, bad, my_index_,
+                            key_);
+        return BroadcastCounted(node::EncodeWire(cs::Message(cs::TimeoutMsg{t, s.sync})),
+                                counters_.bad_certs_out);
+      }
+      case 2: {  // sync info with an invalid TC
+        bad_sync.highest_tc = BadTc(s.sync.highest_qc, round, k / 5);
+        return BroadcastCounted(node::EncodeWire(cs::Message(cs::SyncMsg{bad_sync})),
+                                counters_.bad_certs_out);
+      }
+      case 3: {  // sync info with an invalid highest QC, inside a timeout
+        bad_sync.highest_qc = bad;
+        const cs::TimeoutVote t = cs::SignTimeout(genesis_block_.id, s.sync.highest_qc.data.epoch,
+                                                  round, s.sync.highest_qc, my_index_, key_);
+        // The timeout itself is valid: sent only with the bad sync info (refused as a whole).
+        return BroadcastCounted(node::EncodeWire(cs::Message(cs::TimeoutMsg{t, bad_sync})),
+                                counters_.bad_certs_out);
+      }
+      default: {  // a proposal whose sync info carries an invalid TC and commit QC
+        bad_sync.highest_commit_qc = bad;
+        bad_sync.highest_tc = BadTc(s.sync.highest_qc, round + 1, k / 5 + 1);
+        cs::Block b = MakeBlock(s, FirstLeaderRoundFrom(round + 1), s.sync.highest_qc, s.parent,
+                                node::EncodePayload({}), 0);
+        return BroadcastCounted(node::EncodeWire(cs::Message(cs::ProposalMsg{b, bad_sync})),
+                                counters_.bad_certs_out);
+      }
+    }
+  }
+
+  size_t SendFutureSpam() {
+    const View::Snapshot s = view_.Take(false);
+    const uint64_t k = spam_seq_++;
+    constexpr cs::Round kFuture = cs::Round{1} << 40;
+    const cs::QuorumCert& hqc = s.sync.highest_qc;
+    const uint64_t epoch = hqc.data.epoch;
+    auto vote = [&](uint64_t ep, cs::Round r) {
+      cs::VoteData d;
+      d.epoch = ep;
+      d.round = r;
+      for (auto& byte : d.block_id) byte = static_cast<uint8_t>(rng_());
+      d.parent_round = r - 1;
+      d.parent_id = hqc.block_id();
+      return node::EncodeWire(
+          cs::Message(cs::VoteMsg{cs::SignVote(d, my_index_, key_), s.sync}));
+    };
+    auto timeout = [&](uint64_t ep, cs::Round r) {
+      return node::EncodeWire(cs::Message(cs::TimeoutMsg{
+          cs::SignTimeout(genesis_block_.id, ep, r, hqc, my_index_, key_), s.sync}));
+    };
+    Bytes wire;
+    switch (k % 8) {
+      case 0:
+        wire = vote(epoch, kFuture + k);
+        break;
+      case 1:
+        wire = timeout(epoch, kFuture + k);
+        break;
+      case 2:  // just past the honest nodes' window of kept rounds (64)
+        wire = vote(epoch, s.current_round + 65 + k % 1000);
+        break;
+      case 3:  // inside the window: kept until the round passes
+        wire = timeout(epoch, s.current_round + 1 + k % 64);
+        break;
+      case 4:
+        wire = vote(epoch + 1 + k % 3, s.current_round);
+        break;
+      case 5:
+        wire = timeout(epoch + 1 + k % 3, s.current_round);
+        break;
+      case 6: {  // a proposal of the next epoch
+        cs::Block b = MakeBlock(s, s.current_round, hqc, s.parent, node::EncodePayload({}), 0);
+        b.epoch = epoch + 1;
+        cs::SignBlock(b, key_);
+        wire = node::EncodeWire(cs::Message(cs::ProposalMsg{b, s.sync}));
+        break;
+      }
+      default:  // timeouts for rounds spread far beyond 2^40
+        wire = timeout(epoch, kFuture * (1 + k % 1000));
+        break;
+    }
+    return BroadcastCounted(wire, counters_.spam_out);
+  }
+
+  // ---- replay ----
+
+  void Record(const Bytes& frame) {
+    std::lock_guard lock(frames_mu_);
+    recorded_.push_back({Clock::now(), frame});
+    if (recorded_.size() > kMaxRecorded) recorded_.pop_front();
+    if (oldest_.size() < kOldest) oldest_.push_back(frame);
+  }
+  void Replay() {
+    std::vector<Bytes> due;
+    const auto now = Clock::now();
+    {
+      std::lock_guard lock(frames_mu_);
+      while (!recorded_.empty() && now - recorded_.front().first >= milliseconds(2000)) {
+        due.push_back(std::move(recorded_.front().second));
+        recorded_.pop_front();
+      }
+      if (now >= next_old_replay_) {
+        next_old_replay_ = now + milliseconds(1000);
+        due.insert(due.end(), oldest_.begin(), oldest_.end());
+      }
+    }
+    for (const Bytes& f : due) counters_.replays_out += transport_->Broadcast(f);
+  }
+
+  // ---- bad frames ----
+
+  size_t SendBadFrame() {
+    const uint64_t k = spam_seq_++;
+    const auto now = Clock::now();
+    for (const crypto::PublicKey& peer : transport_->ConnectedPeers()) {
+      auto& due = next_oversized_[peer];
+      if (now < due) continue;
+      Bytes big(size_t{config_.max_frame_bytes} + 1 + rng_() % 1000, 0);
+      big[0] = 1;  // a proposal's kind byte
+      if (transport_->Send(peer, std::move(big)).ok()) {
+        counters_.oversized_out++;
+        due = now + milliseconds(2000);
+        return 1;
+      }
+      // The queue is full of smaller frames: send nothing else until it has room.
+      return 0;
+    }
+    Bytes sample;
+    {
+      std::lock_guard lock(frames_mu_);
+      sample = sample_frame_;
+    }
+    if (sample.empty()) sample = node::EncodeWire(node::HelloMsg{1});
+    Bytes wire;
+    switch (k % 8) {
+      case 0: {  // random bytes
+        wire.resize(1 + rng_() % 512);
+        for (auto& byte : wire) byte = static_cast<uint8_t>(rng_());
+        break;
+      }
+      case 1:  // a real frame cut short
+        wire.assign(sample.begin(), sample.begin() + static_cast<ptrdiff_t>(rng_() % sample.size()));
+        break;
+      case 2:  // a real frame with one byte flipped
+        wire = sample;
+        wire[rng_() % wire.size()] ^= static_cast<uint8_t>(1 + rng_() % 255);
+        break;
+      case 3:  // a real frame with trailing garbage
+        wire = sample;
+        for (int i = 0; i < 16; ++i) wire.push_back(static_cast<uint8_t>(rng_()));
+        break;
+      case 4: {  // a transaction batch of garbage
+        node::TxBatchMsg batch;
+        for (int i = 0; i < 8; ++i) {
+          Bytes junk(32 + rng_() % 200);
+          for (auto& byte : junk) byte = static_cast<uint8_t>(rng_());
+          batch.txs.push_back(std::move(junk));
+        }
+        wire = node::EncodeWire(batch);
+        break;
+      }
+      case 5: {  // an attestation signed for another chain id
+        node::StateAttestation a;
+        a.height = view_.Take(false).max_height;
+        for (auto& byte : a.block_id) byte = static_cast<uint8_t>(rng_());
+        a.signer = my_index_;
+        a.signature = key_.Sign(node::AttestationSignBytes(genesis_.chain_id + "-other", a));
+        wire = node::EncodeWire(node::AttestationMsg{a});
+        break;
+      }
+      case 6: {  // a timeout signed for another chain's genesis
+        const View::Snapshot s = view_.Take(false);
+        const cs::Block other = cs::GenesisBlock(0, genesis_.chain_id + "-other");
+        wire = node::EncodeWire(cs::Message(cs::TimeoutMsg{
+            cs::SignTimeout(other.id, s.sync.highest_qc.data.epoch, s.current_round,
+                            s.sync.highest_qc, my_index_, key_),
+            s.sync}));
+        break;
+      }
+      default:  // an empty frame
+        break;
+    }
+    const size_t n = transport_->Broadcast(wire);
+    counters_.bad_frames_out += n;
+    return n;
+  }
+
   void Report(const char* what, double t) {
     const View::Snapshot s = view_.Take(false);
     const net::TransportStats st = transport_->stats();
@@ -534,7 +1112,10 @@ class Adversary {
         "sync_answers_out=%llu hellos_out=%llu fake_proposals_out=%llu fake_tx_listings=%llu "
         "variants_out=%llu variant_frames_out=%llu send_refused=%llu fetches_out=%llu "
         "undecodable_in=%llu hqc_round=%llu round=%llu frames_out=%llu bytes_out=%llu "
-        "queue_full_drops=%llu\n",
+        "queue_full_drops=%llu votes_out=%llu forged_votes_out=%llu phantom_votes_out=%llu "
+        "votes_in=%llu qcs_formed=%llu rounds_led=%llu equivocations_out=%llu timeouts_in=%llu "
+        "bad_certs_out=%llu spam_out=%llu replays_out=%llu bad_frames_out=%llu "
+        "oversized_out=%llu frame_errors=%llu connections=%llu\n",
         what, t, BehaviourName(opts_.behaviour), st.connected_peers, counters_.max_peers.load(),
         U(counters_.frames_in), U(counters_.proposals_in), U(counters_.tx_batches_in),
         static_cast<unsigned long long>(view_.txs_seen()), U(counters_.sync_requests_in),
@@ -545,12 +1126,19 @@ class Adversary {
         static_cast<unsigned long long>(s.current_round),
         static_cast<unsigned long long>(st.frames_out),
         static_cast<unsigned long long>(st.bytes_out),
-        static_cast<unsigned long long>(st.send_queue_full_drops));
+        static_cast<unsigned long long>(st.send_queue_full_drops), U(counters_.votes_out),
+        U(counters_.forged_votes_out), U(counters_.phantom_votes_out), U(counters_.votes_in),
+        U(counters_.qcs_formed), U(counters_.rounds_led), U(counters_.equivocations_out),
+        U(counters_.timeouts_in), U(counters_.bad_certs_out), U(counters_.spam_out),
+        U(counters_.replays_out), U(counters_.bad_frames_out), U(counters_.oversized_out),
+        static_cast<unsigned long long>(st.frame_errors),
+        static_cast<unsigned long long>(st.connections_established));
     std::fflush(stdout);
   }
   static unsigned long long U(const std::atomic<uint64_t>& a) { return a.load(); }
 
   Options opts_;
+  VoteMode vote_mode_ = VoteMode::kNone;
   node::NodeConfig config_;
   ledger::Genesis genesis_;
   crypto::PrivateKey key_;
@@ -573,6 +1161,26 @@ class Adversary {
   Clock::time_point next_variant_at_{};
   cs::BlockId last_fetch_{};
   Clock::time_point last_fetch_at_{};
+  uint64_t spam_seq_ = 0;
+  Clock::time_point next_spam_at_{};
+  std::map<crypto::PublicKey, Clock::time_point> next_oversized_;  // per peer
+
+  // The voting behaviours (I/O thread, under vote_mu_).
+  std::mutex vote_mu_;
+  cs::Round last_voted_round_ = 0;
+  cs::Round led_round_ = 0;
+  std::map<cs::Round, std::map<Bytes, std::pair<cs::VoteData, std::map<uint32_t, cs::Signature>>>>
+      votes_;
+  std::mt19937_64 rng_{std::random_device{}()};  // vote_mu_ or the main thread (not both)
+
+  // replay and bad-frames: frames received (I/O thread) and sent again (main thread).
+  static constexpr size_t kMaxRecorded = 20000;
+  static constexpr size_t kOldest = 300;
+  std::mutex frames_mu_;
+  std::deque<std::pair<Clock::time_point, Bytes>> recorded_;
+  std::vector<Bytes> oldest_;
+  Clock::time_point next_old_replay_{};
+  Bytes sample_frame_;
 };
 
 int Main(int argc, char** argv) {
@@ -581,13 +1189,16 @@ int Main(int argc, char** argv) {
   std::string behaviour;
   std::string sync_answer = "none";
   app.add_option("--config", opts.config_path, "the validator's node config (TOML)")->required();
-  app.add_option("--behaviour", behaviour, "lying-height | fake-proposal | block-variants")
-      ->required();
+  std::string names;
+  for (const auto& [k, name] : kBehaviours) names += (names.empty() ? "" : " | ") + std::string(name);
+  app.add_option("--behaviour", behaviour, names)->required();
   app.add_option("--seconds", opts.seconds, "run this long, then exit")->required();
   app.add_option("--lie-height", opts.lie_height, "lying-height: the height claimed (2^62)");
   app.add_option("--sync-answer", sync_answer,
                  "lying-height: none (ignore sync requests) | empty (answer with no blocks)");
-  app.add_option("--rate", opts.rate, "block-variants: variants per second (0: unbounded)");
+  app.add_option("--rate", opts.rate,
+                 "messages per second: block-variants, bad-frames (default unbounded), bad-certs "
+                 "(400), future-spam (1000)");
   app.add_option("--ahead", opts.ahead,
                  "fake-proposal: leader rounds just ahead of the current one (2)");
   try {
@@ -595,13 +1206,14 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  if (behaviour == "lying-height") {
-    opts.behaviour = Behaviour::kLyingHeight;
-  } else if (behaviour == "fake-proposal") {
-    opts.behaviour = Behaviour::kFakeProposal;
-  } else if (behaviour == "block-variants") {
-    opts.behaviour = Behaviour::kBlockVariants;
-  } else {
+  bool known = false;
+  for (const auto& [k, name] : kBehaviours) {
+    if (behaviour == name) {
+      opts.behaviour = k;
+      known = true;
+    }
+  }
+  if (!known) {
     std::fprintf(stderr, "laurel-byzantine: unknown --behaviour '%s'\n", behaviour.c_str());
     return 2;
   }

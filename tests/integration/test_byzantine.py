@@ -2,33 +2,58 @@
 
 node3's laureld is stopped and `laurel-byzantine` (tests/byzantine/byzantine_main.cpp) takes its
 place: node3's key and config, the real TLS transport, so the honest nodes admit it as validator 3.
-First the honest three run alone under a light load (the baseline); then, for each behaviour,
-the adversary runs while the same light load of transactions is submitted to the honest nodes:
+First the honest three run alone under a light load (the baseline); then, in the same testnet,
+for each behaviour, the adversary runs while the same light load of transactions is submitted to
+the honest nodes:
 
   lying-height    Hello with height 2^62 once a second; sync requests never answered
   fake-proposal   signed proposals at round ~2^62 and just ahead, listing the gossiped txs
   block-variants  a stream of distinct signed variants of a block on the highest QC
+  equivocate      votes honestly to be elected; as leader signs two blocks for its round and
+                  sends one to one peer, the other to another, both to a third (rotating)
+  double-vote     on every proposal, votes for the block and for a forged variant, both to all
+  phantom-votes   votes only for made-up block ids
+  silent          receives everything, sends nothing (the honest three commit at quorum 3)
+  bad-certs       invalid QCs and TCs (bad signatures, too few signers, signers that are not
+                  validators, a duplicated signer) in proposals, timeouts and sync info
+  future-spam     validly signed votes and timeouts for round 2^40 and beyond, past and inside
+                  the kept window, and votes, timeouts and proposals of later epochs
+  replay          votes honestly; sends every proposal, vote and timeout it receives to every
+                  peer again 2 s later, and the first 300 every second
+  bad-frames      garbage, truncated, corrupted and empty frames, garbage tx batches, an
+                  attestation and a timeout signed for another chain, and frames above the
+                  frame cap, as fast as the transport takes them
 
 What must hold, for each behaviour, while it runs and for the commit bound after the last
 submission (the adversary still running):
   - every honest node keeps committing (its height advances);
   - POST /v1/txs answers 202 (or 200) to every submission: never 503 NOT_READY;
   - GET /readyz stays 200 on every honest node, but for a short grace;
-  - every admitted tx commits within COMMIT_WITHIN_S of its submission (censorship shows here).
+  - every admitted tx commits within COMMIT_WITHIN_S of its submission (censorship shows here);
+  - the honest nodes hold the same block id and state root at every height (checked after each
+    behaviour for the heights committed since the previous check);
+  - the adversary really attacked (its own counters: rounds equivocated, votes forged, ...);
+  - equivocate and double-vote: the honest nodes RECORDED the evidence: the counter
+    laurel_consensus_evidence_total{kind="double_proposal" | "double_vote"} on /metrics went
+    up (for double-vote on every honest node), each such node's <data>/evidence.jsonl holds a
+    line for validator 3 with two different block ids and signatures, and its log says
+    "EQUIVOCATION by validator 3";
+  - at the end: no honest node recorded evidence against an honest validator.
 Prints `MEASURED byzantine <behaviour>: X commits/s (baseline Y commits/s), admitted A of B,
-committed C of B` for each behaviour. All behaviours run even when one fails (the test then fails
-listing every broken rule), unless the honest nodes do not recover within RECOVER_S after an
-adversary stops: then the remaining behaviours are skipped.
+committed C of B, ...` for each behaviour and the whole test's duration. All behaviours run even
+when one fails (the test then fails listing every broken rule), unless the honest nodes do not
+recover within RECOVER_S after an adversary stops: then the remaining behaviours are skipped.
 
-Block variants stream as fast as the transport takes them (about 20,000 a second from one core
-on the 2-core development machine); `--variant-rate N` bounds the stream, `--behaviours` picks a
-subset:
-    python3 tests/integration/test_byzantine.py --bin build/bin [--behaviours fake-proposal]
+`--behaviours` picks a subset, `--window` the seconds each behaviour runs (8), `--variant-rate N`
+bounds the block-variant stream:
+    python3 tests/integration/test_byzantine.py --bin build/bin [--behaviours equivocate,replay]
 """
 
 import argparse
 import concurrent.futures
+import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -37,18 +62,32 @@ import time
 from laurel_client import (DEFAULT_REPO, TestFailure, Testnet, build_tx_pool, check, http, log,
                            main_wrapper, post_tx, wait_for)
 
-BEHAVIOURS = ["lying-height", "fake-proposal", "block-variants"]
+BEHAVIOURS = ["lying-height", "fake-proposal", "block-variants", "equivocate", "double-vote",
+              "phantom-votes", "silent", "bad-certs", "future-spam", "replay", "bad-frames"]
+# The evidence kind the honest nodes must record, and whether every honest node must (a
+# double vote reaches all of them; an equivocating leader's pair reaches one per round).
+EVIDENCE = {"equivocate": ("double_proposal", False), "double-vote": ("double_vote", True)}
+# The adversary's own counter that shows it really attacked, and its minimum.
+ATTACKED = {"lying-height": ("hellos_out", 3), "fake-proposal": ("fake_proposals_out", 1),
+            "block-variants": ("variants_out", 100), "equivocate": ("equivocations_out", 1),
+            "double-vote": ("forged_votes_out", 5), "phantom-votes": ("phantom_votes_out", 5),
+            "silent": ("frames_in", 10), "bad-certs": ("bad_certs_out", 100),
+            "future-spam": ("spam_out", 100), "replay": ("replays_out", 100),
+            "bad-frames": ("bad_frames_out", 1000)}
 HONEST = [0, 1, 2]
 BYZ = 3
 RATE = 4.0              # tx/s offered, round-robin over the honest nodes
-BASELINE_S = 10
-WINDOW_S = 15           # adversary active, txs submitted
+BASELINE_S = 8
+WINDOW_S = 8            # adversary active, txs submitted (--window)
 COMMIT_WITHIN_S = 20    # every admitted tx commits within this of its submission
 READY_GRACE_S = 5.0     # longest run of /readyz != 200 tolerated on one honest node
 CONNECT_S = 15          # honest dialers back off up to 5 s after node3 went away
 RECOVER_S = 60          # after an adversary stops, until the honest nodes are ready and commit
 MIN_COMMITS = 2         # each honest node commits at least this many blocks per phase
-POOL = int(RATE * (BASELINE_S + WINDOW_S * len(BEHAVIOURS))) + 60
+
+
+def pool_size(window):
+    return int(RATE * (BASELINE_S + window * len(BEHAVIOURS))) + 60
 
 
 def parse_args():
@@ -59,6 +98,8 @@ def parse_args():
     p.add_argument("--keep", action="store_true", help="keep the testnet folder afterwards")
     p.add_argument("--behaviours", default=",".join(BEHAVIOURS),
                    help="comma-separated subset of " + ",".join(BEHAVIOURS))
+    p.add_argument("--window", type=float, default=WINDOW_S,
+                   help="seconds each behaviour runs with the load (8)")
     p.add_argument("--variant-rate", type=float, default=0,
                    help="block-variants per second (0: as fast as the transport takes them)")
     a = p.parse_args()
@@ -310,13 +351,89 @@ def read(path):
         return ""
 
 
+def evidence_counts(net):
+    """{node: {kind: n}} from laurel_consensus_evidence_total on each honest node's /metrics."""
+    out = {}
+    for i in HONEST:
+        code, body = http("GET", net.url(i) + "/metrics", timeout=5)
+        check(code == 200, f"node{i} /metrics answered {code}")
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        counts = {}
+        for m in re.finditer(r'^laurel_consensus_evidence_total\{kind="([a-z_]+)"\} ([0-9.e+]+)$',
+                             text, re.M):
+            counts[m.group(1)] = int(float(m.group(2)))
+        out[i] = counts
+    return out
+
+
+def evidence_lines(net, i, kind):
+    """node i's evidence.jsonl records of `kind` by validator BYZ."""
+    path = os.path.join(net.dir, f"node{i}", "data", "evidence.jsonl")
+    res = []
+    for line in read(path).splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            raise TestFailure(f"node{i} evidence.jsonl has a line that is not JSON: {line!r}")
+        if rec.get("kind") == kind and rec.get("signer") == BYZ:
+            res.append(rec)
+    return res
+
+
+def check_evidence(net, behaviour, before, after):
+    """The honest nodes recorded the adversary's equivocation. Returns (summary, failures)."""
+    kind, everywhere = EVIDENCE[behaviour]
+    deltas = {i: after[i].get(kind, 0) - before[i].get(kind, 0) for i in HONEST}
+    failures = []
+    recorders = [i for i in HONEST if deltas[i] > 0]
+    if not recorders:
+        failures.append(f"{behaviour}: no honest node counted {kind} evidence "
+                        f"(laurel_consensus_evidence_total deltas {deltas})")
+    elif everywhere and len(recorders) < len(HONEST):
+        failures.append(f"{behaviour}: only node(s) {recorders} counted {kind} evidence "
+                        f"(deltas {deltas})")
+    byz_key = net.node_pubkey(BYZ)
+    for i in recorders:
+        lines = evidence_lines(net, i, kind)
+        if not lines:
+            failures.append(f"{behaviour}: node{i} counted {kind} evidence but its "
+                            f"evidence.jsonl has no such line for validator {BYZ}")
+            continue
+        rec = lines[-1]
+        a, b = rec.get("first", {}), rec.get("second", {})
+        if not (a.get("block_id") and b.get("block_id") and a["block_id"] != b["block_id"]
+                and len(a.get("signature", "")) == 128 and len(b.get("signature", "")) == 128):
+            failures.append(f"{behaviour}: node{i} evidence line lacks two block ids and "
+                            f"signatures: {rec}")
+        if byz_key and rec.get("signer_key", "").lower() != str(byz_key).lower():
+            failures.append(f"{behaviour}: node{i} evidence names key {rec.get('signer_key')}, "
+                            f"not node{BYZ}'s {byz_key}")
+        if f"EQUIVOCATION by validator {BYZ}" not in read(net.log_path(i)):
+            failures.append(f"{behaviour}: node{i} did not log EQUIVOCATION by validator {BYZ}")
+    summary = (f"evidence {kind} counted {dict(deltas)}, "
+               f"evidence.jsonl lines {[len(evidence_lines(net, i, kind)) for i in HONEST]}")
+    return summary, failures
+
+
+def done_counters(out_path):
+    """The adversary's final `byzantine: done` line as {name: int}."""
+    lines = [l for l in read(out_path).splitlines() if l.startswith("byzantine: done")]
+    if not lines:
+        return None, {}
+    counters = {}
+    for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1]):
+        counters[k] = int(v)
+    return lines[-1], counters
+
+
 def test(args):
+    t_start = time.monotonic()
     exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
     check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
     failures = []
     with Testnet(args, "byzantine") as net:
         net.init()
-        pool = build_tx_pool(net.laurel, net.key("city-fed"), POOL)
+        pool = build_tx_pool(net.laurel, net.key("city-fed"), pool_size(args.window))
         net.up()
         net.kill(BYZ)
         net.wait_progress(HONEST, 2, 60)
@@ -329,20 +446,45 @@ def test(args):
         log(f"baseline: {describe(base)}")
         # Without the adversary the rules must hold, or the test measures nothing.
         check(not base_fail, "baseline broken: " + "; ".join(base_fail))
+        agreed = 0  # heights 1..agreed are known to agree on the honest nodes
 
         for behaviour in args.behaviours:
+            t_behaviour = time.monotonic()
+            evidence_before = evidence_counts(net) if behaviour in EVIDENCE else None
             # The adversary runs for the submission window and the commit bound after it.
             proc, out_path = start_adversary(net, exe, behaviour,
-                                             WINDOW_S + COMMIT_WITHIN_S + 5, args.variant_rate)
+                                             args.window + COMMIT_WITHIN_S + 5, args.variant_rate)
             try:
-                stats, fails = phase(net, submitter, behaviour, WINDOW_S)
+                stats, fails = phase(net, submitter, behaviour, args.window)
             finally:
                 rc = stop_adversary(proc)
-            lines = [l for l in read(out_path).splitlines() if l.startswith("byzantine: done")]
-            log(f"laurel-byzantine exited {rc}: {lines[-1] if lines else '(no done line)'}")
+            done, counters = done_counters(out_path)
+            log(f"laurel-byzantine exited {rc}: {done or '(no done line)'}")
+            if rc != 0 or done is None:
+                fails.append(f"{behaviour}: laurel-byzantine exited {rc}"
+                             + ("" if done else " without its done line"))
+            name, least = ATTACKED[behaviour]
+            if counters.get(name, 0) < least:
+                fails.append(f"{behaviour}: the adversary did not attack: {name}="
+                             f"{counters.get(name)} (at least {least} expected)")
+            extra = ""
+            if behaviour in EVIDENCE:
+                summary, ev_fails = check_evidence(net, behaviour, evidence_before,
+                                                   evidence_counts(net))
+                fails += ev_fails
+                extra = f", {summary}"
+            try:
+                upto = min(net.height(i) for i in HONEST)
+                n = net.assert_same_blocks(HONEST, upto=upto, start=agreed + 1)
+                agreed = max(agreed, upto)
+                extra += f", same blocks on the honest nodes up to height {upto} ({n} checked)"
+            except TestFailure as e:
+                fails.append(f"{behaviour}: {e}")
             log(f"MEASURED byzantine {behaviour}: {stats['rate']:.2f} commits/s "
                 f"(baseline {base['rate']:.2f} commits/s), admitted {stats['admitted']} of "
-                f"{stats['sent']}, committed {stats['committed']} of {stats['sent']}")
+                f"{stats['sent']}, committed {stats['committed']} of {stats['sent']}, "
+                f"adversary {name}={counters.get(name)}{extra}, "
+                f"{time.monotonic() - t_behaviour:.0f}s")
             log(f"{behaviour}: {describe(stats)}")
             for f in fails:
                 log(f"BROKEN {f}")
@@ -355,8 +497,18 @@ def test(args):
                 failures.append(f"{behaviour}: no recovery after the adversary stopped: {e}")
                 log(f"BROKEN {failures[-1]}; the remaining behaviours are skipped")
                 break
+        # Evidence never names an honest validator (replayed and forged messages included).
+        for i in HONEST:
+            path = os.path.join(net.dir, f"node{i}", "data", "evidence.jsonl")
+            wrong = [l for l in read(path).splitlines()
+                     if json.loads(l).get("signer") in HONEST]
+            if wrong:
+                failures.append(f"node{i} recorded evidence against an honest validator: "
+                                f"{wrong[0]}")
         if failures:
             net.failed = True
+    log(f"MEASURED byzantine total: {len(args.behaviours)} behaviours in "
+        f"{time.monotonic() - t_start:.0f}s")
     check(not failures, f"{len(failures)} rule(s) broken:\n  " + "\n  ".join(failures))
 
 

@@ -121,6 +121,13 @@ TEST_CASE("the engine votes once, to the next leader, and records equivocating p
   CHECK(out2.evidence[0].signer == 1);
   CHECK(out2.evidence[0].first == a.id);
   CHECK(out2.evidence[0].second == b.id);
+  // The evidence carries both signed proposals: it verifies under the proposer's key only.
+  CHECK(out2.evidence[0].epoch == 1);
+  CHECK(VerifyEvidence(out2.evidence[0], TestKeys()[1].public_key()));
+  CHECK_FALSE(VerifyEvidence(out2.evidence[0], TestKeys()[2].public_key()));
+  Evidence forged = out2.evidence[0];
+  forged.second_sig = forged.first_sig;
+  CHECK_FALSE(VerifyEvidence(forged, TestKeys()[1].public_key()));
   // Further variants are refused and not saved (each save is a synced write a leader could
   // otherwise multiply), and the evidence is not repeated.
   for (uint8_t i = 3; i < 40; ++i) {
@@ -481,4 +488,44 @@ TEST_CASE(
   const SyncInfo now = n.engine->CurrentSyncInfo();
   REQUIRE(now.highest_tc.has_value());
   CHECK(now.highest_tc->round == 3);
+}
+
+TEST_CASE("two votes by one validator in one round are evidence that carries both signed votes",
+          "[engine]") {
+  Node n;
+  const Fixture& fx = n.fx;
+  const Block a = fx.MakeBlock(1, fx.genesis, fx.GQc(), 1);
+  const Block b = fx.MakeBlock(1, fx.genesis, fx.GQc(), 2);
+  Outputs out;
+  REQUIRE(n.engine->OnMessage(1, ProposalMsg{a, n.Sync(fx.GQc())}, out).ok());
+  const Vote va = SignVote(VoteDataFor(a), 2, TestKeys()[2]);
+  VoteData made_up = VoteDataFor(b);
+  made_up.block_id[0] ^= 0x5a;  // a block nobody proposed
+  const Vote vb = SignVote(made_up, 2, TestKeys()[2]);
+  Outputs o1;
+  REQUIRE(n.engine->OnMessage(2, VoteMsg{va, n.Sync(fx.GQc())}, o1).ok());
+  CHECK(o1.evidence.empty());
+  Outputs o2;
+  REQUIRE(n.engine->OnMessage(2, VoteMsg{vb, n.Sync(fx.GQc())}, o2).ok());
+  REQUIRE(o2.evidence.size() == 1);
+  const Evidence& e = o2.evidence[0];
+  CHECK(e.kind == Evidence::Kind::kVote);
+  CHECK(e.signer == 2);
+  CHECK(e.round == 1);
+  CHECK(e.first == a.id);
+  CHECK(e.second == made_up.block_id);
+  CHECK(e.first_vote == va.data);
+  CHECK(e.second_vote == vb.data);
+  CHECK(VerifyEvidence(e, TestKeys()[2].public_key()));
+  CHECK_FALSE(VerifyEvidence(e, TestKeys()[1].public_key()));
+  Evidence same = e;  // one vote twice proves nothing
+  same.second = same.first;
+  same.second_vote = same.first_vote;
+  same.second_sig = same.first_sig;
+  CHECK_FALSE(VerifyEvidence(same, TestKeys()[2].public_key()));
+  // Reported once per signer and round.
+  Outputs o3;
+  REQUIRE(n.engine->OnMessage(2, VoteMsg{va, n.Sync(fx.GQc())}, o3).ok());
+  REQUIRE(n.engine->OnMessage(2, VoteMsg{vb, n.Sync(fx.GQc())}, o3).ok());
+  CHECK(o3.evidence.empty());
 }
