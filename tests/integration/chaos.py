@@ -598,14 +598,19 @@ class Campaign:
         everyone commits again and the faulted node has caught up."""
         limit = WIPE_RECOVER_S if f["kind"] == "wipe" else RECOVER_S
         target = None
+        first = None
         while True:
             hs = self.heights(self.all)
             if target is None:
                 known = [h for h in hs.values() if h is not None]
                 if known:
                     target = max(known) + 1
+                    first = dict(hs)
             if target is not None and all(h is not None and h >= target for h in hs.values()):
-                return time.monotonic() - t_heal
+                dt = time.monotonic() - t_heal
+                log(f"recovery of #{f['id']}: heights at the end of the fault {first}, target "
+                    f"{target}, reached {hs} after {dt:.2f}s")
+                return dt
             if time.monotonic() - t_heal > limit:
                 raise Violation("no-recovery", f"{limit}s after {describe(f)} ended, not every "
                                 f"node reached height {target}: {hs}", f)
