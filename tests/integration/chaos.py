@@ -58,7 +58,7 @@ SETUP_S = 45          # testnet start-up and final checks, budgeted out of the c
 RATE = 4.0            # tx/s offered
 LIVENESS_S = 30       # with one faulty node, the other three commit a block within this
 RECOVER_S = 90        # after a fault ends, everyone commits again and the laggard catches up
-WIPE_RECOVER_S = 180
+WIPE_RECOVER_S = 300  # a wiped node replays the whole chain: tens of thousands of blocks
 STALL_SETTLE_S = 3    # after a split starts, a block in flight may still commit
 CHECKPOINT_EVERY = 3  # faults between two checkpoints
 FAULT_FILE = "faults.json"
@@ -91,7 +91,7 @@ def make_manifest(seed, minutes, kinds=ALL_KINDS, n=4):
     faults = []
     budget = max(60.0, minutes * 60.0 - SETUP_S)
     spent = 0.0
-    while spent < budget or not faults:
+    while spent < 1.5 * budget or not faults:  # half again as many: a campaign stops at its time
         kind = rng.choice(pool)
         node = rng.randrange(n)
         f = {"id": len(faults) + 1, "kind": kind, "node": node,
@@ -231,11 +231,27 @@ class Feeder:
 
 
 class ChaosLoad(Load):
-    """Load whose workers wait for the pool to grow rather than exit when it runs dry."""
+    """Load whose workers wait for the pool to grow rather than exit when it runs dry, and that
+    submits a tx whose request failed or timed out once more, a few seconds later and to another
+    node, as a client unsure of the outcome does: the chain must still hold it at most once, and
+    if the first attempt committed, the second must answer with the same place."""
+
+    RETRY_AFTER_S = 3.0
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.retry = []            # (due time, tx, node it failed on)
+        self.retried = set()       # tx ids submitted a second time
+        self.resubmitted = 0
+        self.resubmit_acked = 0
+        self.conflicts = []        # (tx id, first ack, second ack) that differ
 
     def _worker(self):
         while not self.stop_ev.is_set():
-            tx, node = self._take()
+            tx, node, again = self._take_retry()
+            if tx is None:
+                tx, node = self._take()
+                again = False
             if tx is None:
                 self.stop_ev.wait(0.1)
                 continue
@@ -244,18 +260,39 @@ class ChaosLoad(Load):
             try:
                 status, obj = post_tx_wait(self.net.url(node), tx.json, self.wait_timeout)
             except Exception:
-                with self.lock:
-                    self.errors += 1
-                    self.sent += 1
-                continue
+                status, obj = None, None
             loc = committed(status, obj)
             with self.lock:
                 self.sent += 1
+                if again:
+                    self.resubmitted += 1
                 if loc:
-                    self.acked[tx.tx_id] = loc
+                    prev = self.acked.get(tx.tx_id)
+                    if prev is not None and prev != loc:
+                        self.conflicts.append((tx.tx_id, prev, loc))
+                    self.acked[tx.tx_id] = prev or loc
                     self.ack_times.append(time.monotonic())
+                    if again:
+                        self.resubmit_acked += 1
                 else:
                     self.errors += 1
+                    if tx.tx_id not in self.retried:
+                        self.retried.add(tx.tx_id)
+                        self.retry.append((time.monotonic() + self.RETRY_AFTER_S, tx, node))
+
+    def _take_retry(self):
+        with self.lock:
+            now = time.monotonic()
+            for k, (due, tx, failed_on) in enumerate(self.retry):
+                if due > now:
+                    break
+                others = sorted(self.live - {failed_on}) or sorted(self.live)
+                if not others:
+                    break
+                del self.retry[k]
+                self.rr += 1
+                return tx, others[self.rr % len(others)], True
+        return None, None, False
 
     def _take(self):
         # Pace from the time the load started, but never burst more than a second's worth
@@ -415,11 +452,11 @@ def audit(cn, nodes, checkpoint=None):
         cmd += ["--rpc", cn.net.url(i)]
     if checkpoint and len(nodes) == 1:
         cmd += ["--checkpoint", checkpoint]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    out = (r.stdout + r.stderr).strip()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
+        out = (r.stdout + r.stderr).strip()
         raise Violation("audit", f"`{' '.join(cmd)}` exited {r.returncode}: {out[-2000:]}")
-    return out
+    return r.stdout.strip()  # the verdict lines (progress goes to stderr)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -483,7 +520,7 @@ class Campaign:
         kind, i = f["kind"], f["node"]
         what = describe(f)
         log(f"FAULT #{f['id']} {what}, hold {f['hold_s']}s")
-        faulty = set() if kind == "split" else {i}
+        faulty = set() if kind in ("split", "flaky") else {i}
         healthy = [j for j in self.all if j not in faulty]
         # Txs go to the healthy nodes only (a split: to every node; none should commit).
         self.load.set_live(healthy)
@@ -543,16 +580,18 @@ class Campaign:
             for p in ("delay_ms", "jitter_ms", "loss", "reorder"):
                 if p in f:
                     rule[p] = f[p]
-            offset = cn.log_size(i)
-            cn.set_link_faults(i, [rule])
-            self.await_reload(f, i, offset)
-
-            def clear():
-                off = cn.log_size(i)
-                cn.set_link_faults(i, [])
-                self.await_reload(f, i, off)
-            return clear
+            nodes = self.all if kind == "flaky" else [i]
+            self.set_rules(f, nodes, [rule])
+            return lambda: self.set_rules(f, nodes, [])
         raise ValueError(kind)
+
+    def set_rules(self, f, nodes, rules):
+        """Writes the rule files of `nodes` and waits until each node has applied its own."""
+        offsets = {j: self.cn.log_size(j) for j in nodes}
+        for j in nodes:
+            self.cn.set_link_faults(j, rules)
+        for j in nodes:
+            self.await_reload(f, j, offsets[j])
 
     def await_reload(self, f, i, offset):
         """Waits for node i to log that it applied its fault file."""
@@ -575,7 +614,8 @@ class Campaign:
             if all(h0[j] is not None and h1[j] is not None and h1[j] > h0[j] for j in healthy):
                 return
             if time.monotonic() >= deadline:
-                raise Violation("liveness", f"with only node{f['node']} faulty ({describe(f)}), "
+                who = "no node" if f["kind"] == "flaky" else f"only node{f['node']}"
+                raise Violation("liveness", f"with {who} faulty ({describe(f)}), "
                                 f"nodes {healthy} did not all commit within "
                                 f"{time.monotonic() - t_inject:.0f}s: heights {h0} -> {h1}", f)
             time.sleep(0.5)
@@ -629,7 +669,7 @@ class Campaign:
         out = audit(self.cn, [j], self.audit_checkpoint)
         self.audits += 1
         log(f"CHECKPOINT at height {upto}: heights {before + 1}..{upto} agree on nodes {nodes}, "
-            f"acknowledged txs in place; audit of node{j}: {out.splitlines()[0][:100]} "
+            f"acknowledged txs in place; audit of node{j}: {(out.splitlines() or [''])[0][:100]} "
             f"({time.monotonic() - t0:.1f}s)")
 
 
@@ -668,6 +708,8 @@ def summarize(camp, load, feeder, violation, manifest, started, ended, modes, fi
         "txs_submitted": load.sent,
         "txs_acknowledged": len(acked),
         "txs_not_acknowledged": load.errors,
+        "txs_resubmitted": load.resubmitted,
+        "txs_resubmitted_acknowledged": load.resubmit_acked,
         "txs_lost": len(lost),
         "txs_duplicated": len(dups),
         "heights_compared": camp.ledger.checked_upto,
@@ -685,6 +727,7 @@ def table(s):
     lines = []
     lines.append(f"## Chaos campaign, seed {s['seed']} · 混沌测试")
     lines.append("")
+    lines.append(f"- scenarios run: 1 (seed {s['seed']}, manifest {s['manifest']})")
     lines.append(f"- started {s['started']}, ran {s['duration_s']:.0f} s; modes: "
                  + ", ".join(f"{k}: {v}" for k, v in s["modes"].items()))
     lines.append(f"- faults: {s['faults_injected']} injected, {s['faults_not_run']} of the "
@@ -703,12 +746,13 @@ def table(s):
                      f"{s['recovery_p99_s']:.1f} | "
                      f"{max(v['recovery_max_s'] for v in s['by_kind'].values()):.1f} |")
     lines.append("")
-    lines.append("| txs submitted | acknowledged | not acknowledged | lost | duplicated | "
-                 "divergences |")
-    lines.append("|---:|---:|---:|---:|---:|---:|")
+    lines.append("| txs submitted | acknowledged | not acknowledged | resubmitted (acked) | "
+                 "lost | duplicated | divergences |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|")
     lines.append(f"| {s['txs_submitted']} | {s['txs_acknowledged']} | "
-                 f"{s['txs_not_acknowledged']} | {s['txs_lost']} | {s['txs_duplicated']} | "
-                 f"{s['divergences']} |")
+                 f"{s['txs_not_acknowledged']} | {s['txs_resubmitted']} "
+                 f"({s['txs_resubmitted_acknowledged']}) | {s['txs_lost']} | "
+                 f"{s['txs_duplicated']} | {s['divergences']} |")
     lines.append("")
     v = s["violation"]
     if v:
@@ -847,7 +891,9 @@ def main(argv=None, default_offset=220):
                 # End every fault still on, so the final checks see the whole network.
                 cleanup_faults(cn)
             final_check(camp, load)
-            final_audit = audit(cn, camp.all).splitlines()[-1][:200]
+            lines = audit(cn, camp.all).splitlines()
+            final_audit = next((ln for ln in lines if ln.startswith("NODES AGREE")),
+                               lines[-1] if lines else "")[:200]
             log(f"FINAL AUDIT: {final_audit}")
         except Violation as v:
             violation = v
@@ -861,9 +907,9 @@ def main(argv=None, default_offset=220):
     ended = time.time()
     s = summarize(camp, load, feeder, violation, manifest, started, ended, modes, final_audit)
     s["replay"] = replay_command(args, manifest_path)
+    s["manifest"] = manifest_path
     if violation and violation.fault:
         s["replay"] = replay_command(args, manifest_path, upto=violation.fault["id"])
-    s["manifest"] = manifest_path
     text = table(s)
     print("\n" + text, flush=True)
     with open(summary_base + ".md", "w") as f:
@@ -913,6 +959,10 @@ def final_check(camp, load):
     net = camp.net
     load.stop(timeout=30)
     acked = load.snapshot()
+    if load.conflicts:
+        tid, first, second = load.conflicts[0]
+        raise Violation("misplaced-tx", f"tx {tid} was acknowledged at {first}, and again at "
+                        f"{second} when resubmitted ({len(load.conflicts)} such txs)")
     try:
         net.wait_progress(camp.all, 2, RECOVER_S)
         top = max([loc[0] for loc in acked.values()] + [0])
