@@ -44,11 +44,11 @@ from laurel_netns import NetnsTestnet, can_run  # noqa: E402
 
 PROCESS_KINDS = ("kill", "pause", "restart", "wipe")
 NETNS_KINDS = ("isolate", "oneway", "split")
-HOOK_KINDS = ("delay", "loss", "reorder")
+HOOK_KINDS = ("delay", "loss", "reorder", "flaky")
 ALL_KINDS = PROCESS_KINDS + NETNS_KINDS + HOOK_KINDS
 # Relative weights of the kinds when drawing a manifest.
 WEIGHTS = {"kill": 3, "pause": 2, "restart": 2, "wipe": 1, "isolate": 2, "oneway": 1, "split": 1,
-           "delay": 2, "loss": 2, "reorder": 2}
+           "delay": 2, "loss": 2, "reorder": 2, "flaky": 2}
 # Seconds a fault takes at least beyond its gap and hold time (recovery, checks), to size a
 # manifest: an underestimate, so that a manifest outlasts its campaign, which stops at its time.
 OVERHEAD_S = {"wipe": 4, "kill": 2, "restart": 2}
@@ -106,6 +106,13 @@ def make_manifest(seed, minutes, kinds=ALL_KINDS, n=4):
             f["hold_s"] = round(rng.uniform(8.0, 12.0) if short else rng.uniform(10.0, 20.0), 1)
         elif kind == "oneway":
             f["to"] = rng.choice([j for j in range(n) if j != node])
+        elif kind == "flaky":
+            # Every link of every node loses, delays and reorders some frames: no node is
+            # faulty, the network is; consensus must go on (timeouts and sync retry).
+            f["loss"] = round(rng.uniform(0.02, 0.2), 2)
+            f["reorder"] = round(rng.uniform(0.0, 0.3), 2)
+            f["delay_ms"] = rng.randrange(0, 60)
+            f["jitter_ms"] = rng.randrange(0, 60)
         elif kind in HOOK_KINDS:
             # All of the node's outgoing links, or the one to a single peer.
             f["peer"] = rng.choice([None, rng.choice([j for j in range(n) if j != node])])
@@ -178,6 +185,9 @@ def describe(f):
         return f"split {f['groups'][0]}|{f['groups'][1]}"
     if k == "oneway":
         return f"oneway node{i}->node{f['to']}"
+    if k == "flaky":
+        params = ", ".join(f"{p}={f[p]}" for p in ("delay_ms", "jitter_ms", "loss", "reorder"))
+        return f"flaky every link ({params})"
     if k in HOOK_KINDS:
         link = f"node{i}->" + (f"node{f['peer']}" if f.get("peer") is not None else "*")
         params = ", ".join(f"{p}={f[p]}" for p in ("delay_ms", "jitter_ms", "loss", "reorder")
@@ -801,8 +811,16 @@ def replay_command(args, manifest_path, upto=None):
 
 def main(argv=None, default_offset=220):
     args = parse_args(argv, default_offset)
+    if args.minutes <= 0 or args.minutes > 7 * 24 * 60:
+        print("chaos: --minutes must be more than 0 and at most a week", file=sys.stderr)
+        return 2
+    if args.faults is not None and args.faults < 1:
+        print("chaos: --faults must be at least 1", file=sys.stderr)
+        return 2
+    if not 0 < args.rate <= 1000:
+        print("chaos: --rate must be more than 0 and at most 1000 tx/s", file=sys.stderr)
+        return 2
     out = os.path.abspath(args.out or os.path.join(args.bin, "..", "chaos"))
-    os.makedirs(out, exist_ok=True)
 
     if args.manifest:
         try:
@@ -822,23 +840,21 @@ def main(argv=None, default_offset=220):
                 print(f"chaos: unknown fault kind(s) {', '.join(bad) or '(none)'}: "
                       f"use {', '.join(ALL_KINDS)}", file=sys.stderr)
                 return 2
-        if args.minutes <= 0 or args.minutes > 7 * 24 * 60:
-            print("chaos: --minutes must be more than 0 and at most a week", file=sys.stderr)
-            return 2
         seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**9)
         manifest = make_manifest(seed, args.minutes, kinds)
         manifest_path = os.path.join(out, f"manifest-{seed}.json")
+        os.makedirs(out, exist_ok=True)
         with open(manifest_path, "w") as f:
             json.dump(manifest, f, indent=1)
         minutes = args.minutes
-    if args.faults is not None and args.faults < 1:
-        print("chaos: --faults must be at least 1", file=sys.stderr)
-        return 2
     seed = manifest["seed"]
+    os.makedirs(out, exist_ok=True)
     summary_base = args.summary or os.path.join(out, f"summary-{seed}")
     for ext in (".md", ".json"):
         if summary_base.endswith(ext):
             summary_base = summary_base[:-len(ext)]
+    summary_base = os.path.abspath(summary_base)
+    os.makedirs(os.path.dirname(summary_base), exist_ok=True)
     print(f"chaos: seed {seed}, {len(manifest['faults'])} faults in {manifest_path}", flush=True)
     print(f"chaos: replay with: {replay_command(args, manifest_path)}", flush=True)
 
