@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build deb test test-unit test-sim asan canaries soak clean up down bench format fuzz fuzz-build fuzz-seeds
+.PHONY: all deps build deb test test-unit test-sim asan canaries soak clean up down bench format fuzz fuzz-build fuzz-seeds chaos
 
 all: build
 
@@ -50,6 +50,16 @@ soak: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target laurel-sim
 	$(BUILD_DIR)/bin/laurel-sim --random --seed $(SOAK_FROM) --seeds $(SEEDS)
 	$(BUILD_DIR)/bin/laurel-sim --twins --seed $(SOAK_FROM) --seeds $(SEEDS)
+
+# Chaos campaign (docs/testing.md): a real 4-validator testnet under load and CHAOS_MINUTES of
+# random faults drawn from CHAOS_SEED (default: a random seed, printed) - kill -9, pause,
+# restart, wipe, partitions (as root), frame delay/loss/reorder. Prints a summary table, writes
+# it and the manifest to $(BUILD_DIR)/chaos/; exit 1 on a violation, with the replay command.
+CHAOS_MINUTES ?= 10
+CHAOS_SEED ?=
+chaos: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target laureld laurel
+	scripts/chaos --bin $(BUILD_DIR)/bin --minutes $(CHAOS_MINUTES) $(if $(CHAOS_SEED),--seed $(CHAOS_SEED))
 
 # libFuzzer targets (fuzz/README.md), built with clang-14 and ASan+UBSan in build-fuzz: runs
 # each target FUZZ_SECONDS seconds over its corpus (fuzz/corpus/<target>/, plus what it finds,

@@ -231,6 +231,15 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(toml::find(root, "admin"), "backup_dir", c.backup_dir);
       if (!c.backup_dir.empty()) c.backup_dir = Resolve(base, c.backup_dir);
     }
+    if (root.contains("fault_injection")) {
+      const auto& fi = toml::find(root, "fault_injection");
+      Get(fi, "file", c.fault_injection_file);
+      if (c.fault_injection_file.empty()) {
+        return Status::InvalidArgument(path + ": fault_injection.file is required in a "
+                                              "[fault_injection] section");
+      }
+      c.fault_injection_file = Resolve(base, c.fault_injection_file);
+    }
     LAUREL_RETURN_IF_ERROR(LoadPortLimits(root, path, c));
   } catch (const std::exception& e) {
     // toml11 reports syntax and type errors as exceptions: this is the process edge.
@@ -247,6 +256,14 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
                                    ": consensus.round_timeout_ms must exceed payload_wait_ms");
   }
   return c;
+}
+
+Status CheckFaultInjection(const NodeConfig& c) {
+  if (c.fault_injection_file.empty() || c.allow_fault_injection) return Status::Ok();
+  return Status::PermissionDenied(
+      "the config has a [fault_injection] section (frame delay/loss/reorder for test "
+      "networks), which laureld honours only when started with --allow-fault-injection; "
+      "remove the section, or add the flag on a test network");
 }
 
 }  // namespace laurel::node

@@ -97,7 +97,19 @@ struct NodeConfig {
   // (docs/operator.md, "Backup and restore"); empty (the default) disables the route.
   // Relative to the config file's folder.
   std::string backup_dir;
+
+  // [fault_injection] file: a JSON file of frame delay/loss/reorder rules for this node's
+  // outgoing P2P links, re-read whenever it changes (node/net/fault_injection.h; docs/testing.md).
+  // For test networks only: honoured only when allow_fault_injection is set, which only the
+  // command line does (laureld --allow-fault-injection). Relative to the config file's folder.
+  std::string fault_injection_file;
+  bool allow_fault_injection = false;  // never read from the file
 };
+
+// A config with a [fault_injection] section is refused (kPermissionDenied, saying why) unless
+// fault injection was allowed on the command line: a production node must never drop or delay
+// its own traffic because of a stray config section.
+Status CheckFaultInjection(const NodeConfig& c);
 
 // Checks a public API URL: "http://" or "https://", a host, an optional ":port", nothing else
 // (no path, query, spaces or control characters).

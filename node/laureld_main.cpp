@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   std::string passphrase_file;
   app.add_option("--config", config_path, "node configuration (TOML)");
   app.add_option("--passphrase-file", passphrase_file, "passphrase of an encrypted key file");
+  bool allow_fault_injection = false;
+  app.add_flag("--allow-fault-injection", allow_fault_injection,
+               "test networks only: honour the config's [fault_injection] section (frame "
+               "delay/loss/reorder on this node's P2P links; docs/testing.md)");
 
   // Operator commands (docs/operator.md, "Backup and restore").
   std::string backup_config, backup_rpc, backup_name, backup_to;
@@ -75,6 +79,11 @@ int main(int argc, char** argv) {
   auto config = node::LoadNodeConfig(config_path);
   if (!config.ok()) {
     std::fprintf(stderr, "laureld: %s\n", config.status().ToString().c_str());
+    return 2;
+  }
+  config->allow_fault_injection = allow_fault_injection;
+  if (Status st = node::CheckFaultInjection(*config); !st.ok()) {
+    std::fprintf(stderr, "laureld: %s: %s\n", config_path.c_str(), st.message().c_str());
     return 2;
   }
   auto logger = spdlog::stderr_color_mt("laureld");

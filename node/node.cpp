@@ -372,8 +372,18 @@ Status Node::Impl::Start() {
       UpdateStatus();
     });
   };
+  LAUREL_RETURN_IF_ERROR(CheckFaultInjection(config_));
+  opts.fault_injection = !config_.fault_injection_file.empty();
   transport_ = std::make_unique<net::Transport>(key_, std::move(opts));
   LAUREL_RETURN_IF_ERROR(transport_->Start());
+  if (!config_.fault_injection_file.empty()) {
+    spdlog::warn("[node] fault injection is on (test networks only): P2P frame rules from {}",
+                 config_.fault_injection_file);
+    fault_watcher_ = std::make_unique<net::FaultFileWatcher>(
+        config_.fault_injection_file,
+        [t = transport_.get()](net::LinkFaults rules) { return t->SetLinkFaults(std::move(rules)); });
+    LAUREL_RETURN_IF_ERROR(fault_watcher_->Start());
+  }
   loop_thread_ = std::thread([this] { loop_.run(); });
   std::promise<laurel::Status> started;
   auto fut = started.get_future();
@@ -396,6 +406,7 @@ void Node::Impl::Stop() {
   stopped_ = true;
   stop_requested_ = true;
   running_ = false;
+  if (fault_watcher_) fault_watcher_->Stop();
   if (transport_) transport_->Stop();
   verify_pool_.join();
   work_.reset();

@@ -325,6 +325,7 @@ class Node::Impl final : public cs::PayloadSource {
   std::map<crypto::PublicKey, uint32_t> slot_of_;
   std::unique_ptr<cs::Engine> engine_;
   std::unique_ptr<net::Transport> transport_;
+  std::unique_ptr<net::FaultFileWatcher> fault_watcher_;  // [fault_injection] only
 
   asio::io_context loop_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;

@@ -250,7 +250,7 @@ class Transport::Impl {
       return Status::InvalidArgument("payload of " + std::to_string(payload.size()) +
                                      " bytes exceeds max_frame_size");
     }
-    return Enqueue(*ps, std::make_shared<const Bytes>(payload.begin(), payload.end()));
+    return EnqueueOrFault(*ps, std::make_shared<const Bytes>(payload.begin(), payload.end()));
   }
 
   size_t Broadcast(ByteView payload) {
@@ -263,7 +263,7 @@ class Transport::Impl {
         std::lock_guard<std::mutex> lock(ps->mu);
         if (!ps->connected) continue;
       }
-      if (Enqueue(*ps, shared).ok()) ++accepted;
+      if (EnqueueOrFault(*ps, shared).ok()) ++accepted;
     }
     return accepted;
   }
@@ -299,7 +299,19 @@ class Transport::Impl {
     s.connections_established = established_;
     s.handshakes_refused = handshakes_refused_;
     s.stalled_disconnects = stalled_disconnects_;
+    s.fault_dropped = fault_dropped_;
+    s.fault_delayed = fault_delayed_;
     return s;
+  }
+
+  Status SetLinkFaults(LinkFaults rules) {
+    if (!opts_.fault_injection) {
+      return Status::PermissionDenied("this transport was built without fault injection");
+    }
+    auto shared = rules.links.empty() ? nullptr : std::make_shared<const LinkFaults>(std::move(rules));
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    faults_ = std::move(shared);
+    return Status::Ok();
   }
 
  private:
@@ -320,6 +332,44 @@ class Transport::Impl {
         spdlog::error("net: unexpected exception on the I/O thread what={}", e.what());
       }
     }
+  }
+
+  // Enqueue, after the fault-injection rules (transport.h, "Fault injection") had their say.
+  Status EnqueueOrFault(PeerState& ps, SharedPayload payload) {
+    if (!opts_.fault_injection) return Enqueue(ps, std::move(payload));
+    FaultDecision d;
+    {
+      std::lock_guard<std::mutex> lock(faults_mu_);
+      const LinkFault* f = faults_ ? faults_->For(ps.key) : nullptr;
+      if (f == nullptr) return Enqueue(ps, std::move(payload));
+      std::uniform_real_distribution<double> u(0.0, 1.0);
+      const double a = u(fault_rng_), b = u(fault_rng_), c = u(fault_rng_), e = u(fault_rng_);
+      d = Decide(*f, a, b, c, e);
+    }
+    {
+      std::lock_guard<std::mutex> lock(ps.mu);
+      if (!ps.connected) {
+        ++disconnected_drops_;
+        return Status::Unavailable("peer " + ShortKey(ps.key) + " is not connected");
+      }
+    }
+    if (d.drop) {
+      ++fault_dropped_;
+      return Status::Ok();
+    }
+    if (d.delay.count() <= 0) return Enqueue(ps, std::move(payload));
+    ++fault_delayed_;
+    asio::post(io_, [this, p = &ps, payload = std::move(payload), delay = d.delay]() mutable {
+      if (stopping_) return;
+      auto timer = std::make_shared<asio::steady_timer>(io_, delay);
+      fault_timers_.insert(timer);
+      timer->async_wait([this, p, payload = std::move(payload), timer](error_code ec) mutable {
+        fault_timers_.erase(timer);
+        if (ec || stopping_) return;
+        (void)Enqueue(*p, std::move(payload));
+      });
+    });
+    return Status::Ok();
   }
 
   Status Enqueue(PeerState& ps, SharedPayload payload) {
@@ -725,6 +775,7 @@ class Transport::Impl {
     acceptor_.close(ignored);
     accept_retry_.cancel();
     resolver_.cancel();
+    for (const auto& t : fault_timers_) t->cancel();  // held frames are dropped
     const auto pending = pending_;  // Close() edits pending_
     for (const auto& c : pending) Close(c, "stopping");
     for (auto& [pk, ps] : peers_) {
@@ -761,6 +812,7 @@ class Transport::Impl {
   std::set<ConnPtr> pending_;  // connecting or handshaking
   HandshakeSlots slots_;       // inbound connections in their handshake
   std::set<std::string> peer_addresses_;
+  std::set<std::shared_ptr<asio::steady_timer>> fault_timers_;  // frames held by fault injection
   std::mt19937_64 rng_;
   LogLimiter accept_log_, handshake_log_, frame_log_, conn_log_;
 
@@ -777,6 +829,11 @@ class Transport::Impl {
   std::atomic<uint64_t> handshake_failures_{0}, frame_errors_{0}, established_{0};
   std::atomic<uint64_t> handshakes_refused_{0};
   std::atomic<uint64_t> stalled_disconnects_{0};
+  std::atomic<uint64_t> fault_dropped_{0}, fault_delayed_{0};
+
+  std::mutex faults_mu_;  // guards faults_ and fault_rng_
+  std::shared_ptr<const LinkFaults> faults_;
+  std::mt19937_64 fault_rng_{std::random_device{}()};
 };
 
 Transport::Transport(const crypto::PrivateKey& key, TransportOptions options)
@@ -795,6 +852,7 @@ bool Transport::IsConnected(const crypto::PublicKey& peer) const {
 }
 std::vector<crypto::PublicKey> Transport::ConnectedPeers() const { return impl_->ConnectedPeers(); }
 TransportStats Transport::stats() const { return impl_->stats(); }
+Status Transport::SetLinkFaults(LinkFaults rules) { return impl_->SetLinkFaults(std::move(rules)); }
 void Transport::AddPeer(const crypto::PublicKey& key, std::optional<PeerAddress> address) {
   impl_->AddPeer(key, std::move(address));
 }

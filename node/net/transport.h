@@ -57,6 +57,14 @@
 // of max_pending_handshakes shared slots, at most max_pending_handshakes_per_ip of them. A
 // connection that finds no slot is closed on accept (counted in handshakes_refused), so an
 // idle-connection flood from other addresses never keeps a validator out.
+//
+// Fault injection (test networks only; node/net/fault_injection.h). A transport built with
+// `fault_injection` applies SetLinkFaults' rules to outgoing frames as Send/Broadcast queue them:
+// a frame may be dropped (counted in fault_dropped; Send still says Ok, as a lossy network would)
+// or held for its delay on the I/O thread and queued afterwards (counted in fault_delayed; if
+// the peer is no longer connected then, it is discarded as any frame to a disconnected peer).
+// Frames held for different delays overtake each other. Without `fault_injection`,
+// SetLinkFaults is refused and sending is untouched.
 #pragma once
 
 #include <chrono>
@@ -71,6 +79,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
+#include "node/net/fault_injection.h"
 
 namespace laurel::net {
 
@@ -97,6 +106,7 @@ struct TransportOptions {
   size_t max_pending_handshakes = 64;        // inbound, from addresses that are not a peer's
   size_t max_pending_handshakes_per_ip = 4;  // of those, from one source address
   size_t reserved_peer_handshakes = 16;      // inbound, from configured peers' addresses
+  bool fault_injection = false;              // see "Fault injection"; test networks only
 
   // Called on the I/O thread for every frame received, with the sender's key.
   std::function<void(const crypto::PublicKey& peer, Bytes payload)> on_receive;
@@ -118,6 +128,8 @@ struct TransportStats {
   uint64_t connections_established = 0;  // handshakes completed and admitted
   uint64_t handshakes_refused = 0;       // inbound connections closed on accept: no free slot
   uint64_t stalled_disconnects = 0;      // connections closed by either stall rule
+  uint64_t fault_dropped = 0;            // frames dropped by fault injection
+  uint64_t fault_delayed = 0;            // frames held back by fault injection
 };
 
 class Transport {
@@ -152,6 +164,10 @@ class Transport {
   // for a validator that joins while the node runs. Asynchronous (on the I/O thread) and
   // thread-safe; a known key or our own is left as it is. Peers are never removed.
   void AddPeer(const crypto::PublicKey& key, std::optional<PeerAddress> address);
+
+  // Replaces the fault-injection rules (thread-safe; frames already held keep their delay).
+  // kPermissionDenied unless the transport was built with `fault_injection`.
+  Status SetLinkFaults(LinkFaults rules);
 
   bool IsConnected(const crypto::PublicKey& peer) const;
   std::vector<crypto::PublicKey> ConnectedPeers() const;

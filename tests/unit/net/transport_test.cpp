@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -800,4 +801,138 @@ TEST_CASE("connections from one address beyond its pending-handshake cap are clo
   CHECK(other.StillOpen() == 2);
   CHECK(a.t().stats().handshakes_refused == 3);
   a.Stop();
+}
+
+// ---- fault injection (node/net/fault_injection.h) ----------------------------------------------
+
+namespace {
+
+LinkFaults AllLinks(LinkFault f) {
+  LinkFaults r;
+  r.links.push_back(f);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("SetLinkFaults is refused by a transport built without fault injection",
+          "[transport][faults]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  LinkFault drop_all;
+  drop_all.loss = 1.0;
+  const Status st = a.t().SetLinkFaults(AllLinks(drop_all));
+  CHECK(st.code() == StatusCode::kPermissionDenied);
+  // Nothing changed: frames still flow.
+  CHECK(LinkWorks(a, b, "after refusal"));
+  CHECK(a.t().stats().fault_dropped == 0);
+}
+
+TEST_CASE("fault injection loses frames on one link only, and the rules change at run time",
+          "[transport][faults]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort()), c(Key(3), FreePort());
+  Mesh({&a, &b, &c});
+  a.options().fault_injection = true;
+  a.Start();
+  b.Start();
+  c.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b) && Connected(a, c); }));
+  LinkFault to_b;
+  to_b.peer = b.pk();
+  to_b.loss = 1.0;
+  REQUIRE(a.t().SetLinkFaults(AllLinks(to_b)).ok());
+  for (int i = 0; i < 50; ++i) {
+    REQUIRE(a.t().Send(b.pk(), ToBytes("lost " + std::to_string(i))).ok());  // a lossy network
+  }
+  CHECK(LinkWorks(a, c, "c unaffected"));
+  CHECK(a.t().Broadcast(ToBytes("bcast")) == 2);
+  REQUIRE(WaitFor([&] { return c.Got(a.pk(), ToBytes("bcast")); }));
+  std::this_thread::sleep_for(200ms);
+  CHECK(b.ReceivedCount() == 0);
+  CHECK(a.t().stats().fault_dropped == 51);
+  CHECK(Connected(a, b));  // loss does not close the link
+
+  // b -> a is not a's outgoing link: untouched.
+  CHECK(LinkWorks(b, a, "reverse"));
+
+  // Cleared: a -> b works again, without a restart.
+  REQUIRE(a.t().SetLinkFaults(LinkFaults{}).ok());
+  CHECK(LinkWorks(a, b, "healed"));
+}
+
+TEST_CASE("fault injection delays frames by the configured delay", "[transport][faults]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.options().fault_injection = true;
+  std::mutex mu;
+  std::chrono::steady_clock::time_point got_at{};
+  b.on_receive_hook = [&](const crypto::PublicKey&, const Bytes&) {
+    std::lock_guard<std::mutex> lock(mu);
+    got_at = std::chrono::steady_clock::now();
+  };
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  LinkFault slow;  // every peer
+  slow.delay_ms = 300;
+  slow.jitter_ms = 100;
+  REQUIRE(a.t().SetLinkFaults(AllLinks(slow)).ok());
+  const auto sent_at = std::chrono::steady_clock::now();
+  REQUIRE(a.t().Send(b.pk(), ToBytes("late")).ok());
+  REQUIRE(WaitFor([&] { return b.ReceivedCount() == 1; }));
+  std::lock_guard<std::mutex> lock(mu);
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(got_at - sent_at);
+  CHECK(waited >= 300ms);
+  CHECK(waited < 2000ms);
+  CHECK(a.t().stats().fault_delayed == 1);
+}
+
+TEST_CASE("fault injection reorders frames but delivers every one", "[transport][faults]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.options().fault_injection = true;
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  LinkFault shuffle;
+  shuffle.peer = b.pk();
+  shuffle.reorder = 0.5;
+  shuffle.delay_ms = 5;
+  REQUIRE(a.t().SetLinkFaults(AllLinks(shuffle)).ok());
+  constexpr int kFrames = 200;
+  for (int i = 0; i < kFrames; ++i) REQUIRE(a.t().Send(b.pk(), ToBytes(std::to_string(i))).ok());
+  REQUIRE(WaitFor([&] { return b.ReceivedCount() == kFrames; }));
+  std::vector<int> order;
+  for (const auto& r : b.received()) order.push_back(std::stoi(ToString(r.payload)));
+  std::vector<int> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  for (int i = 0; i < kFrames; ++i) REQUIRE(sorted[i] == i);  // each exactly once
+  CHECK_FALSE(std::is_sorted(order.begin(), order.end()));
+  CHECK(a.t().stats().fault_dropped == 0);
+}
+
+TEST_CASE("a transport with frames held back stops at once", "[transport][faults]") {
+  QuietLogs quiet;
+  Node a(Key(1), FreePort()), b(Key(2), FreePort());
+  Mesh({&a, &b});
+  a.options().fault_injection = true;
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  LinkFault slow;
+  slow.delay_ms = 60000;
+  REQUIRE(a.t().SetLinkFaults(AllLinks(slow)).ok());
+  for (int i = 0; i < 10; ++i) REQUIRE(a.t().Send(b.pk(), ToBytes("held")).ok());
+  std::this_thread::sleep_for(50ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  a.Stop();
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CHECK(b.ReceivedCount() == 0);
 }

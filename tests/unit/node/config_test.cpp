@@ -153,3 +153,34 @@ TEST_CASE("[rpc] TLS files and public URLs are read and checked", "[config]") {
     CHECK(c.status().message().find("rpc.") != std::string::npos);
   }
 }
+
+TEST_CASE("[fault_injection] is read, and refused unless allowed on the command line",
+          "[config][badinput]") {
+  const std::string base =
+      "data_dir = \"data\"\ngenesis = \"g.json\"\nkey_file = \"k.key\"\n";
+  {
+    TempFile f(base);
+    auto c = LoadNodeConfig(f.path.string());
+    REQUIRE(c.ok());
+    CHECK(c->fault_injection_file.empty());
+    CHECK(CheckFaultInjection(*c).ok());  // no section: nothing to allow
+  }
+  {
+    TempFile f(base + "[fault_injection]\nfile = \"faults.json\"\n");
+    auto c = LoadNodeConfig(f.path.string());
+    REQUIRE(c.ok());
+    CHECK(c->fault_injection_file == (f.dir / "faults.json").string());
+    CHECK_FALSE(c->allow_fault_injection);
+    const Status st = CheckFaultInjection(*c);
+    CHECK(st.code() == StatusCode::kPermissionDenied);
+    CHECK(st.message().find("--allow-fault-injection") != std::string::npos);
+    c->allow_fault_injection = true;
+    CHECK(CheckFaultInjection(*c).ok());
+  }
+  {
+    TempFile f(base + "[fault_injection]\n");
+    auto c = LoadNodeConfig(f.path.string());
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message().find("fault_injection.file") != std::string::npos);
+  }
+}
