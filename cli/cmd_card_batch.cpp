@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -225,6 +226,17 @@ int RunIssueBatch(const IssueBatchOptions& o) {
   }
   const std::string report_path =
       o.report ? *o.report : (fs::path(o.out_dir) / "report.csv").string();
+  // Temporary files of a run that was stopped in the middle of a write (".NAME.lc1.XXXXXX",
+  // cli_util WriteOutput): the file they were to become is written again by this run.
+  for (const auto& e : fs::directory_iterator(o.out_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t dot = name.rfind('.');
+    if (name.size() > 8 && name[0] == '.' && dot != std::string::npos &&
+        name.size() - dot == 7 &&
+        (name.find(".lc1.") != std::string::npos || name.find(".png.") != std::string::npos)) {
+      fs::remove(e.path(), ec);
+    }
+  }
   auto rows = ReadCsvFile(o.b.csv, o.b.encoding);
   if (!rows.ok()) return Fail(kExitUsage, rows.status());
   std::map<std::string, size_t> col;
@@ -447,8 +459,8 @@ int RunIssueBatch(const IssueBatchOptions& o) {
     }
     if (Status st = (*report)->Append(sign_bad); !st.ok()) return Fail(kExitUsage, st);
     if (!sign_bad.empty()) rc = kExitInvalid;
-    std::cerr << "signed " << jobs.size() << " cards and transactions in "
-              << std::chrono::duration<double>(Clock::now() - ts).count() << " s\n";
+      std::fprintf(stderr, "signed %zu cards and transactions in %.2f s\n", jobs.size(),
+                 std::chrono::duration<double>(Clock::now() - ts).count());
 
     Progress progress("issuing", jobs.size());
     std::mutex mu;  // the counters, and one RPC client for the look-ups
@@ -539,12 +551,14 @@ int RunIssueBatch(const IssueBatchOptions& o) {
         [&] { return stop.load(); });
     progress.Finish();
     const double secs = std::chrono::duration<double>(Clock::now() - t_submit).count();
+    char figures[128];
+    std::snprintf(figures, sizeof figures, "%.1f s (%.0f tx/s); total %.1f s", secs,
+                  secs > 0 ? static_cast<double>(issued + issued_before) / secs : 0.0,
+                  std::chrono::duration<double>(Clock::now() - t0).count());
     std::cout << "issued " << issued << ", issued before " << issued_before << ", skipped "
               << skipped << ", not issued " << failed << ", bad rows " << bad.size() + sign_bad.size()
-              << "; " << jobs.size() << " transactions in " << secs << " s ("
-              << (secs > 0 ? static_cast<double>(issued + issued_before) / secs : 0)
-              << " tx/s); total " << std::chrono::duration<double>(Clock::now() - t0).count()
-              << " s; report " << report_path << "\n";
+              << "; " << jobs.size() << " transactions in " << figures << "; report "
+              << report_path << "\n";
     if (!sent.ok()) return FailFor(Status(sent.code(), sent.message() + " (run again to go on)"));
     if (!file_error.ok()) return Fail(kExitUsage, file_error);
     if (failed > 0) rc = kExitInvalid;
@@ -723,9 +737,11 @@ int RunStatusBatch(const StatusBatchOptions& o, std::optional<types::CredentialS
       [&] { return stop.load(); });
   progress.Finish();
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  char figures[32];
+  std::snprintf(figures, sizeof figures, "%.1f s", secs);
   std::cout << to_name << ": " << done << " set, " << already << " already, " << failed
             << " not set, " << bad.size() << " bad rows; " << jobs.size() << " transactions in "
-            << secs << " s; report " << o.report << "\n";
+            << figures << "; report " << o.report << "\n";
   if (!sent.ok()) return FailFor(Status(sent.code(), sent.message() + " (run again to go on)"));
   if (failed > 0 || !bad.empty()) {
     return Fail(kExitInvalid, "some rows were not set: see the report " + o.report);
