@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/card_common.h"
 #include "cli/card_print.h"
 #include "cli/commands.h"
 #include "cli/net_tx.h"
@@ -119,7 +120,9 @@ int RunCardInspect(const CardInspectOptions& o) {
   return kExitOk;
 }
 
-// ---- shared by issue and renew ----
+}  // namespace
+
+// ---- shared by issue and renew (and the batch commands, cli/card_common.h) ----
 
 // Refuses (kAlreadyExists) before anything is submitted when an output file exists: a card
 // is never written over another, and a card on the ledger must not be left without its file.
@@ -188,11 +191,6 @@ std::string DefaultCredentialId(const std::string& issuer, types::CredentialType
          std::to_string(tm.tm_year + 1900) + "/" + digits;
 }
 
-struct Validity {
-  uint64_t from = 0;
-  uint64_t until = 0;
-};
-
 Result<Validity> ParseValidity(const std::optional<std::string>& from, const std::string& until) {
   Validity v;
   if (from) {
@@ -229,10 +227,15 @@ Result<std::string> DisplayInput(const std::string& what, std::string_view s) {
 
 // Signs the card; refuses one too large for a card (or a QR code), or one whose display
 // fields break the display-text rules (a gate would refuse it as UNSAFE_TEXT).
-Result<std::string> MakeCardText(types::CardBody body, const crypto::PrivateKey& key) {
+Result<std::string> MakeCardText(types::CardBody body, const crypto::PrivateKey& key,
+                                 const std::optional<Bytes>& salt) {
   LAUREL_RETURN_IF_ERROR(types::CheckCardDisplayFields(body));
-  body.salt.resize(types::kCardSaltSize);
-  randombytes_buf(body.salt.data(), body.salt.size());
+  if (salt && salt->size() == types::kCardSaltSize) {
+    body.salt = *salt;
+  } else {
+    body.salt.resize(types::kCardSaltSize);
+    randombytes_buf(body.salt.data(), body.salt.size());
+  }
   const types::Card card = types::SignCard(body, key);
   std::string text = types::CardToText(card);
   if (auto back = types::CardFromText(text); !back.ok()) {
@@ -240,6 +243,8 @@ Result<std::string> MakeCardText(types::CardBody body, const crypto::PrivateKey&
   }
   return text;
 }
+
+namespace {
 
 // The single issuer key of issue/renew.
 struct IssuerKeyOptions {
@@ -471,6 +476,8 @@ struct CardIssueCsvOptions {
   CardIssueOptions defaults;  // --issuer, --type, --level, validity, key, --rpc
 };
 
+}  // namespace
+
 // The column a header names, case-insensitive, English or Chinese; "" when unknown.
 std::string ColumnOf(std::string header) {
   while (!header.empty() && header.back() == ' ') header.pop_back();
@@ -495,6 +502,8 @@ std::string FileStemOf(const std::string& id) {
   }
   return out;
 }
+
+namespace {
 
 int RunCardIssueCsv(const CardIssueCsvOptions& o) {
   auto encoding = ParseTextEncoding(o.encoding);

@@ -12,6 +12,8 @@ void RegisterKeyCommands(CLI::App& app, CommandRun& run);      // keygen
 void RegisterGenesisCommands(CLI::App& app, CommandRun& run);  // genesis
 void RegisterTxCommands(CLI::App& app, CommandRun& run);       // tx build|sign|inspect
 void RegisterCardCommands(CLI::App& app, CommandRun& run);     // card inspect|issue|renew|...
+// card issue-batch|revoke-batch|status-batch (adds to the card group: registered after it)
+void RegisterCardBatchCommands(CLI::App& app, CommandRun& run);
 void RegisterIssuerCommands(CLI::App& app, CommandRun& run);   // issuer register|rotate-key|...
 void RegisterQueryCommands(CLI::App& app, CommandRun& run);    // verify, history, status
 void RegisterAuditCommands(CLI::App& app, CommandRun& run);    // audit
@@ -25,6 +27,7 @@ inline constexpr RegisterFn kCommandGroups[] = {
     RegisterGenesisCommands,
     RegisterTxCommands,
     RegisterCardCommands,
+    RegisterCardBatchCommands,
     RegisterIssuerCommands,
     RegisterQueryCommands,
     RegisterAuditCommands,

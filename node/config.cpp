@@ -185,6 +185,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       }
       Get(rpc, "threads", c.rpc_threads);
       Get(rpc, "max_body_bytes", c.rpc_max_body_bytes);
+      Get(rpc, "max_batch_txs", c.rpc_max_batch_txs);
+      if (c.rpc_max_batch_txs == 0 || c.rpc_max_batch_txs > 100000) {
+        return Status::InvalidArgument(path + ": rpc.max_batch_txs must be 1..100000");
+      }
       Get(rpc, "console_dir", c.rpc_console_dir);
       if (!c.rpc_console_dir.empty()) c.rpc_console_dir = Resolve(base, c.rpc_console_dir);
       Get(rpc, "tls_cert", c.rpc_tls_cert);

@@ -63,6 +63,8 @@ struct NodeConfig {
   HostPort rpc_listen{"127.0.0.1", 8700};
   uint32_t rpc_threads = 2;
   uint32_t rpc_max_body_bytes = 1u << 20;
+  // [rpc] max_batch_txs: transactions per POST /v1/txs:batch request (1..100000).
+  uint32_t rpc_max_batch_txs = 1000;
   // [rpc] console_dir: the web console's folder, served at /console/ (rpc/console.h); empty
   // (the default) serves none. Relative to the config file's folder.
   std::string rpc_console_dir;

@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   rc.port = cfg.rpc_listen.port;
   rc.threads = cfg.rpc_threads;
   rc.max_body_bytes = cfg.rpc_max_body_bytes;
+  rc.max_batch_txs = cfg.rpc_max_batch_txs;
   rc.console_dir = cfg.rpc_console_dir;
   rc.backup_dir = cfg.backup_dir;
   rc.tls_cert = cfg.rpc_tls_cert;

@@ -150,11 +150,13 @@ void ClientLimiter::Sweep(LimitClock::time_point now) {
 }
 
 std::optional<uint32_t> ClientLimiter::Take(const IpKey& client, Expense e,
-                                            LimitClock::time_point now) {
+                                            LimitClock::time_point now, double cost) {
   std::lock_guard lock(mu_);
   Client& c = Find(client, now);
   TokenBucket& bucket = e == Expense::kSubmitTx ? c.tx : c.ranges;
-  const LimitClock::duration wait = bucket.Take(now);
+  const double burst =
+      e == Expense::kSubmitTx ? config_.tx_burst : config_.block_ranges_burst;
+  const LimitClock::duration wait = bucket.Take(now, std::clamp(cost, 1.0, burst));
   if (wait == LimitClock::duration::zero()) return std::nullopt;
   const double seconds = std::ceil(std::chrono::duration<double>(wait).count());
   return static_cast<uint32_t>(std::clamp(seconds, 1.0, 3600.0));

@@ -111,7 +111,8 @@ class TokenBucket {
 };
 
 struct RateLimitConfig {
-  // POST /v1/txs (each request, with or without ?wait=commit).
+  // POST /v1/txs (each request, with or without ?wait=commit); POST /v1/txs:batch spends one
+  // token per transaction it carries.
   double tx_per_s = 1000;
   double tx_burst = 2000;
   // GET /v1/blocks?from= (block ranges of up to 1000 blocks / 8 MiB each).
@@ -130,9 +131,10 @@ class ClientLimiter {
  public:
   explicit ClientLimiter(RateLimitConfig config) : config_(config) {}
 
-  // nullopt when `client` may spend one `e` now (counted), else the whole seconds to wait
-  // (at least 1), for a Retry-After header.
-  std::optional<uint32_t> Take(const IpKey& client, Expense e, LimitClock::time_point now);
+  // nullopt when `client` may spend `cost` of `e` now (counted), else the whole seconds to wait
+  // (at least 1), for a Retry-After header. A cost above the burst is taken as the burst.
+  std::optional<uint32_t> Take(const IpKey& client, Expense e, LimitClock::time_point now,
+                               double cost = 1);
   // Counts one more commit wait of `client`; false (nothing counted) at the cap.
   bool AcquireWait(const IpKey& client);
   void ReleaseWait(const IpKey& client);

@@ -6,9 +6,11 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/metrics.h"
 #include "laurel/v1/api.pb.h"
@@ -33,6 +35,34 @@ HttpResponse PendingResponse(int status, const Hash32& tx_id, node::AdmitCode ad
 }
 
 // ---- POST /v1/txs ----------------------------------------------------------------------
+
+// The error answer of an admission that did not accept the tx (status, code, message); shared
+// by POST /v1/txs and each item of POST /v1/txs:batch.
+struct Refusal {
+  int status;
+  std::string code;
+  std::string message;
+};
+
+Refusal RefusalOf(const node::AdmitResult& r) {
+  using node::AdmitCode;
+  switch (r.code) {
+    case AdmitCode::kInvalid:
+      return {400, "INVALID_TX", r.message};
+    case AdmitCode::kMempoolFull:
+      return {429, "MEMPOOL_FULL", r.message.empty() ? "mempool full; retry later" : r.message};
+    case AdmitCode::kSignerQuota:
+      return {429, "SIGNER_QUOTA", r.message};
+    case AdmitCode::kExpiryTooFar:
+      return {400, "EXPIRY_TOO_FAR", r.message};
+    case AdmitCode::kTooLarge:
+      return {413, "TX_TOO_LARGE", r.message};
+    case AdmitCode::kNotReady:
+      return {503, "NOT_READY", r.message.empty() ? "node is syncing" : r.message};
+    default:
+      return {500, "INTERNAL", "unknown admission result"};
+  }
+}
 
 void RespondToAdmission(node::NodeApi& node, const HttpRequest& req, const Hash32& tx_id,
                         bool wait, std::chrono::milliseconds timeout, const Responder& respond,
@@ -72,36 +102,20 @@ void RespondToAdmission(node::NodeApi& node, const HttpRequest& req, const Hash3
       }
       return;
     }
-    case AdmitCode::kInvalid:
-      respond(JsonResponse(400, {{"code", "INVALID_TX"},
-                                 {"message", r.message},
-                                 {"tx_code", ledger::TxCodeName(r.tx_code)},
-                                 {"tx_id", HashHex(tx_id)}}));
-      return;
-    case AdmitCode::kMempoolFull: {
-      HttpResponse resp = ErrorResponse(
-          429, "MEMPOOL_FULL", r.message.empty() ? "mempool full; retry later" : r.message);
-      resp.headers.emplace_back("Retry-After", "1");
-      respond(std::move(resp));
-      return;
-    }
-    case AdmitCode::kSignerQuota: {
-      HttpResponse resp = ErrorResponse(429, "SIGNER_QUOTA", r.message);
-      resp.headers.emplace_back("Retry-After", "1");
-      respond(std::move(resp));
-      return;
-    }
-    case AdmitCode::kExpiryTooFar:
-      respond(ErrorResponse(400, "EXPIRY_TOO_FAR", r.message));
-      return;
-    case AdmitCode::kTooLarge:
-      respond(ErrorResponse(413, "TX_TOO_LARGE", r.message));
-      return;
-    case AdmitCode::kNotReady:
-      respond(ErrorResponse(503, "NOT_READY", r.message.empty() ? "node is syncing" : r.message));
-      return;
+    default:
+      break;
   }
-  respond(ErrorResponse(500, "INTERNAL", "unknown admission result"));
+  const Refusal f = RefusalOf(r);
+  if (r.code == AdmitCode::kInvalid) {
+    respond(JsonResponse(f.status, {{"code", f.code},
+                                    {"message", f.message},
+                                    {"tx_code", ledger::TxCodeName(r.tx_code)},
+                                    {"tx_id", HashHex(tx_id)}}));
+    return;
+  }
+  HttpResponse resp = ErrorResponse(f.status, f.code, f.message);
+  if (f.status == 429) resp.headers.emplace_back("Retry-After", "1");
+  respond(std::move(resp));
 }
 
 // Decodes the body and hands the tx to the node; runs on the work pool (signature checks are
@@ -146,35 +160,45 @@ void DecodeAndSubmit(node::NodeApi& node, const HttpRequest& req, bool wait,
   });
 }
 
-void HandleSubmitTx(node::NodeApi& node, const RouteLimits& limits, const HttpRequest& req,
-                    const Responder& respond) {
-  bool wait = false;
+// ?wait= and ?timeout_ms= of the submit routes, and the body's framing and media type. False
+// after answering 400/411/415.
+bool ParseSubmitRequest(const HttpRequest& req, bool* wait, uint64_t* timeout_ms,
+                        const Responder& respond) {
+  *wait = false;
   if (auto w = req.Query("wait")) {
     if (*w == "commit") {
-      wait = true;
+      *wait = true;
     } else if (!w->empty() && *w != "none") {
       respond(ErrorResponse(400, "BAD_REQUEST", "wait must be 'commit' or 'none'"));
-      return;
+      return false;
     }
   }
-  uint64_t timeout_ms = kDefaultCommitWaitMs;
+  *timeout_ms = kDefaultCommitWaitMs;
   if (auto t = req.Query("timeout_ms")) {
     auto v = ParseU64(*t);
     if (!v) {
       respond(ErrorResponse(400, "BAD_REQUEST", "timeout_ms must be a non-negative integer"));
-      return;
+      return false;
     }
-    timeout_ms = std::min(*v, kMaxCommitWaitMs);
+    *timeout_ms = std::min(*v, kMaxCommitWaitMs);
   }
   if (!req.has_body_framing) {
     respond(ErrorResponse(411, "LENGTH_REQUIRED", "a Content-Length is required"));
-    return;
+    return false;
   }
   if (req.content_type != kJson && req.content_type != kProtobuf) {
     respond(ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE",
                           "Content-Type must be application/json or application/x-protobuf"));
-    return;
+    return false;
   }
+  return true;
+}
+
+void HandleSubmitTx(node::NodeApi& node, const RouteLimits& limits, const HttpRequest& req,
+                    const Responder& respond) {
+  bool wait = false;
+  uint64_t timeout_ms = 0;
+  if (!ParseSubmitRequest(req, &wait, &timeout_ms, respond)) return;
   if (!SpendOrRefuse(limits, req, Expense::kSubmitTx, respond)) return;
   std::shared_ptr<WaitSlot> slot;
   if (wait) {
@@ -188,6 +212,217 @@ void HandleSubmitTx(node::NodeApi& node, const RouteLimits& limits, const HttpRe
       [&node, shared_req, wait, timeout, respond, slot]() mutable {
         Guarded(respond, [&] {
           DecodeAndSubmit(node, *shared_req, wait, timeout, respond, std::move(slot));
+        });
+      },
+      respond);
+}
+
+// ---- POST /v1/txs:batch ----------------------------------------------------------------
+
+// The answers of one batch, filled in by the node's callbacks (any thread); the last one to
+// finish sends the TxBatchResult.
+class BatchCollector {
+ public:
+  BatchCollector(size_t n, HttpRequest head, Responder respond, std::shared_ptr<WaitSlot> slot)
+      : items_(n), left_(n), head_(std::move(head)), respond_(std::move(respond)),
+        slot_(std::move(slot)) {
+    for (size_t i = 0; i < n; ++i) items_[i].set_index(static_cast<uint32_t>(i));
+  }
+
+  // Sets item `i` (once) and answers when it was the last.
+  void Done(size_t i, ::laurel::v1::TxBatchItem item) {
+    bool last = false;
+    {
+      std::lock_guard lock(mu_);
+      item.set_index(static_cast<uint32_t>(i));
+      items_[i] = std::move(item);
+      last = --left_ == 0;
+    }
+    if (last) Finish();
+  }
+
+ private:
+  void Finish() {
+    ::laurel::v1::TxBatchResult out;
+    bool retry = false;
+    for (auto& item : items_) {
+      if (item.http_status() / 100 == 2) {
+        out.set_accepted(out.accepted() + 1);
+      } else {
+        out.set_refused(out.refused() + 1);
+      }
+      retry = retry || item.http_status() == 429;
+      *out.add_results() = std::move(item);
+    }
+    HttpResponse resp = MessageResponse(200, out, head_);
+    if (retry) resp.headers.emplace_back("Retry-After", "1");
+    respond_(std::move(resp));
+    slot_.reset();
+  }
+
+  std::mutex mu_;
+  std::vector<::laurel::v1::TxBatchItem> items_;
+  size_t left_;
+  const HttpRequest head_;
+  const Responder respond_;
+  std::shared_ptr<WaitSlot> slot_;
+};
+
+::laurel::v1::TxBatchItem CommittedItem(const Hash32& tx_id, const storage::TxLocation& loc) {
+  ::laurel::v1::TxBatchItem item;
+  item.set_tx_id(HashHex(tx_id));
+  item.set_status("committed");
+  item.set_http_status(200);
+  item.set_height(loc.height);
+  item.set_position(loc.position);
+  item.set_result(ledger::TxCodeName(loc.code));
+  return item;
+}
+
+::laurel::v1::TxBatchItem RefusedItem(const std::string& tx_id, int status, std::string code,
+                                      std::string message) {
+  ::laurel::v1::TxBatchItem item;
+  item.set_tx_id(tx_id);
+  item.set_status("refused");
+  item.set_http_status(static_cast<uint32_t>(status));
+  item.set_code(std::move(code));
+  item.set_message(std::move(message));
+  return item;
+}
+
+// Item `i`'s answer for the node's admission result (and commit wait), as POST /v1/txs gives.
+void CollectAdmission(node::NodeApi& node, const std::shared_ptr<BatchCollector>& batch, size_t i,
+                      const Hash32& tx_id, bool wait, std::chrono::milliseconds timeout,
+                      const node::AdmitResult& r) {
+  using node::AdmitCode;
+  switch (r.code) {
+    case AdmitCode::kAccepted:
+    case AdmitCode::kAlreadyKnown: {
+      if (!wait) {
+        ::laurel::v1::TxBatchItem item;
+        item.set_tx_id(HashHex(tx_id));
+        item.set_status("pending");
+        item.set_http_status(202);
+        item.set_admission(AdmitName(r.code));
+        batch->Done(i, std::move(item));
+        return;
+      }
+      const std::string admission = AdmitName(r.code);
+      node.WaitForCommit(tx_id, timeout,
+                         [batch, i, tx_id, timeout, admission](
+                             std::optional<storage::TxLocation> loc) {
+                           if (loc) {
+                             auto item = CommittedItem(tx_id, *loc);
+                             item.set_admission(admission);
+                             batch->Done(i, std::move(item));
+                             return;
+                           }
+                           auto item = RefusedItem(HashHex(tx_id), 504, "TIMEOUT",
+                                                   "not committed within " +
+                                                       std::to_string(timeout.count()) + " ms");
+                           item.set_status("pending");
+                           item.set_admission(admission);
+                           batch->Done(i, std::move(item));
+                         });
+      return;
+    }
+    case AdmitCode::kCommitted: {
+      ::laurel::v1::TxBatchItem item;
+      if (auto loc = node.store().GetTxLocation(tx_id)) {
+        item = CommittedItem(tx_id, *loc);
+      } else {
+        item.set_tx_id(HashHex(tx_id));
+        item.set_status("committed");
+        item.set_http_status(200);
+      }
+      item.set_admission(AdmitName(r.code));
+      batch->Done(i, std::move(item));
+      return;
+    }
+    default:
+      break;
+  }
+  const Refusal f = RefusalOf(r);
+  auto item = RefusedItem(HashHex(tx_id), f.status, f.code, f.message);
+  if (r.code == AdmitCode::kInvalid) item.set_tx_code(ledger::TxCodeName(r.tx_code));
+  batch->Done(i, std::move(item));
+}
+
+// Decodes each tx of the batch and hands it to the node, on the work pool. A tx that does not
+// decode, or is too large, is answered for itself; the others go on.
+void SubmitBatch(node::NodeApi& node, ::laurel::v1::TxBatch batch_msg, const HttpRequest& head,
+                 bool wait, std::chrono::milliseconds timeout, const Responder& respond,
+                 std::shared_ptr<WaitSlot> slot) {
+  const size_t n = static_cast<size_t>(batch_msg.txs_size());
+  auto batch = std::make_shared<BatchCollector>(n, head, respond, std::move(slot));
+  for (size_t i = 0; i < n; ++i) {
+    std::string wire;
+    batch_msg.txs(static_cast<int>(i)).SerializeToString(&wire);
+    if (wire.size() > types::kMaxTxBytes) {
+      batch->Done(i, RefusedItem("", 413, "TX_TOO_LARGE",
+                                 "a transaction is at most " +
+                                     std::to_string(types::kMaxTxBytes) + " bytes"));
+      continue;
+    }
+    auto tx = types::DecodeTx(ToBytes(wire));
+    if (!tx.ok()) {
+      batch->Done(i, RefusedItem("", 400, "MALFORMED_BODY", tx.status().message()));
+      continue;
+    }
+    const Hash32 tx_id = types::TxId(*tx);
+    node.SubmitTx(std::move(tx).value(),
+                  [&node, batch, i, tx_id, wait, timeout](node::AdmitResult r) {
+                    try {
+                      CollectAdmission(node, batch, i, tx_id, wait, timeout, r);
+                    } catch (const std::exception& e) {
+                      batch->Done(i, RefusedItem(HashHex(tx_id), 500, "INTERNAL",
+                                                 std::string("internal error: ") + e.what()));
+                    }
+                  });
+  }
+}
+
+void HandleSubmitBatch(node::NodeApi& node, const RouteLimits& limits, const HttpRequest& req,
+                       const Responder& respond) {
+  bool wait = false;
+  uint64_t timeout_ms = 0;
+  if (!ParseSubmitRequest(req, &wait, &timeout_ms, respond)) return;
+  ::laurel::v1::TxBatch batch;
+  if (auto bad = ParseBody(req, &batch)) {
+    respond(std::move(*bad));
+    return;
+  }
+  if (batch.txs_size() == 0) {
+    respond(ErrorResponse(400, "EMPTY_BATCH", "a batch needs at least one transaction in txs"));
+    return;
+  }
+  if (static_cast<size_t>(batch.txs_size()) > limits.max_batch_txs) {
+    respond(ErrorResponse(413, "TOO_MANY_TXS",
+                          "a batch holds at most " + std::to_string(limits.max_batch_txs) +
+                              " transactions ([rpc] max_batch_txs); this one has " +
+                              std::to_string(batch.txs_size())));
+    return;
+  }
+  if (!SpendOrRefuse(limits, req, Expense::kSubmitTx, respond,
+                     static_cast<double>(batch.txs_size()))) {
+    return;
+  }
+  std::shared_ptr<WaitSlot> slot;
+  if (wait) {
+    slot = WaitSlot::Acquire(limits, req, respond);
+    if (!slot) return;
+  }
+  const std::chrono::milliseconds timeout(timeout_ms);
+  HttpRequest head = req;
+  head.body.clear();
+  auto shared = std::make_shared<std::pair<HttpRequest, ::laurel::v1::TxBatch>>(
+      std::move(head), std::move(batch));
+  RunExpensive(
+      limits,
+      [&node, shared, wait, timeout, respond, slot]() mutable {
+        Guarded(respond, [&] {
+          SubmitBatch(node, std::move(shared->second), shared->first, wait, timeout, respond,
+                      std::move(slot));
         });
       },
       respond);
@@ -275,15 +510,17 @@ std::optional<IpKey> ClientOfRequest(const RouteLimits& limits, const HttpReques
 }  // namespace
 
 bool SpendOrRefuse(const RouteLimits& limits, const HttpRequest& req, Expense e,
-                   const Responder& respond) {
+                   const Responder& respond, double cost) {
   const auto client = ClientOfRequest(limits, req);
   if (!client) return true;
-  const auto wait = limits.clients->Take(*client, e, LimitClock::now());
+  const auto wait = limits.clients->Take(*client, e, LimitClock::now(), cost);
   if (!wait) return true;
   const RateLimitConfig& c = limits.clients->config();
   const std::string what = e == Expense::kSubmitTx
                                ? "POST /v1/txs is limited to " + FormatRate(c.tx_per_s) +
-                                     " requests/s (burst " + FormatRate(c.tx_burst) + ")"
+                                     " requests/s (burst " + FormatRate(c.tx_burst) + ")" +
+                                     (cost > 1 ? ", a batch counting one per transaction"
+                                               : "")
                                : "GET /v1/blocks ranges are limited to " +
                                      FormatRate(c.block_ranges_per_s) + " requests/s (burst " +
                                      FormatRate(c.block_ranges_burst) + ")";
@@ -403,6 +640,10 @@ Router BuildRouter(node::NodeApi& node, const RouteLimits& limits, const NodeDir
   r.Add("POST", "/v1/txs", [&node, limits](const HttpRequest& req, const Responder& respond) {
     HandleSubmitTx(node, limits, req, respond);
   });
+  r.Add("POST", "/v1/txs:batch",
+        [&node, limits](const HttpRequest& req, const Responder& respond) {
+          HandleSubmitBatch(node, limits, req, respond);
+        });
   r.Add("GET", "/v1/txs/{tx_id}", bind(&HandleGetTx));
   r.Add("GET", "/v1/blocks/latest", bind(&HandleLatestBlock));
   r.Add("GET", "/v1/blocks/{height}", bind(&HandleBlockAt));

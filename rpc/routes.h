@@ -7,6 +7,7 @@
 // still waiting on it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +22,8 @@ namespace laurel::rpc {
 // ?wait=commit: the default and the largest accepted timeout_ms (larger values are clamped).
 inline constexpr uint64_t kDefaultCommitWaitMs = 10'000;
 inline constexpr uint64_t kMaxCommitWaitMs = 60'000;
+// POST /v1/txs:batch: transactions per request unless [rpc] max_batch_txs says otherwise.
+inline constexpr size_t kDefaultMaxBatchTxs = 1000;
 
 // What the expensive routes (POST /v1/txs, GET /v1/blocks ranges) are limited by. Either may be
 // null: without `clients` nothing is rate-limited, without `work` the work runs on the calling
@@ -28,6 +31,7 @@ inline constexpr uint64_t kMaxCommitWaitMs = 60'000;
 struct RouteLimits {
   std::shared_ptr<ClientLimiter> clients;  // token buckets and commit waits per client
   std::shared_ptr<WorkPool> work;          // runs the expensive work off the I/O threads
+  size_t max_batch_txs = kDefaultMaxBatchTxs;  // POST /v1/txs:batch: transactions per request
 };
 
 // GET /v1/nodes: the public API URLs of the network's nodes as the operator configured them

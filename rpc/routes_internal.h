@@ -39,9 +39,10 @@ void Guarded(const Responder& respond, Fn&& fn) {
 // 429 with Retry-After: `retry_after_s`.
 HttpResponse TooManyRequests(std::string_view code, std::string_view message,
                              uint32_t retry_after_s);
-// Spends one `e` of the request's client. False after answering 429 RATE_LIMITED.
+// Spends `cost` (one, or a batch's transactions) of `e` of the request's client. False after
+// answering 429 RATE_LIMITED.
 bool SpendOrRefuse(const RouteLimits& limits, const HttpRequest& req, Expense e,
-                   const Responder& respond);
+                   const Responder& respond, double cost = 1);
 // Runs `fn` on the work pool (at once, on this thread, without one). False after answering 429
 // BUSY when the pool's queue is full (or 503 when it is stopped).
 bool RunExpensive(const RouteLimits& limits, std::function<void()> fn, const Responder& respond);

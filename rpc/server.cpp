@@ -582,6 +582,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const RpcConfig& config, nod
   impl->limits.clients = std::make_shared<ClientLimiter>(rates);
   impl->limits.work =
       std::make_shared<WorkPool>(WorkPoolConfig{config.work_threads, config.work_queue});
+  impl->limits.max_batch_txs = config.max_batch_txs;
   impl->caps = std::make_shared<ConnectionCaps>(ConnectionCapsConfig{
       config.max_connections_per_ip, config.max_connections_per_ipv6_64, config.max_connections});
 

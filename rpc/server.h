@@ -42,6 +42,8 @@ struct RpcConfig {
   uint16_t port = 0;               // 0: an ephemeral port (see RpcServer::port())
   size_t threads = 2;              // io_context threads, 1..64
   size_t max_body_bytes = 1 << 20;
+  // POST /v1/txs:batch: at most this many transactions per request (413 TOO_MANY_TXS above).
+  size_t max_batch_txs = 1000;
   size_t max_header_bytes = size_t{16} * 1024;
   uint32_t read_timeout_ms = 10'000;   // a whole request, and a keep-alive idle period
   uint32_t write_timeout_ms = 10'000;  // a whole response

@@ -165,6 +165,7 @@ class FakeNode : public node::NodeApi {
   // ---- configuration (set before the requests that use it) ----
   mutable std::mutex mu;
   node::AdmitResult admit;                       // what SubmitTx answers (tx_id filled in)
+  std::map<Hash32, node::AdmitResult> admit_by_tx;  // ...unless the tx id is here
   std::optional<storage::TxLocation> commit_at;  // WaitForCommit: fires with this...
   std::chrono::milliseconds commit_delay{100};   // ...after this; nullopt: times out
   std::set<Hash32> pending;
@@ -193,8 +194,10 @@ class FakeNode : public node::NodeApi {
     node::AdmitResult r;
     {
       std::lock_guard lock(mu);
-      r = admit;
-      r.tx_id = types::TxId(tx);
+      const Hash32 id = types::TxId(tx);
+      auto it = admit_by_tx.find(id);
+      r = it == admit_by_tx.end() ? admit : it->second;
+      r.tx_id = id;
       if (r.code == node::AdmitCode::kAccepted) pending.insert(r.tx_id);
       submitted.push_back(std::move(tx));
     }
