@@ -21,9 +21,9 @@ ReceiptCheck CheckReceiptAnswer(const Json& receipt, const ledger::Genesis& gene
   if (!receipt.is_object()) return Refuse("the receipt is not a JSON object");
   auto r = verifier::CheckReceipt(nlohmann::json::parse(receipt.dump()), ValidatorSetOf(genesis));
   if (!r.ok()) return Refuse(r.status().message());
-  const std::string name =
-      r->code <= ledger::kMaxTxCode ? ledger::TxCodeName(static_cast<ledger::TxCode>(r->code))
-                                    : "code " + std::to_string(r->code);
+  const std::string name = r->code <= ledger::kMaxTxCode
+                               ? ledger::TxCodeName(static_cast<ledger::TxCode>(r->code))
+                               : "code " + std::to_string(r->code);
   if (!receipt.contains("result") || !receipt["result"].is_string() ||
       receipt["result"].get<std::string>() != name) {
     return Refuse("the receipt's result '" +
@@ -42,13 +42,13 @@ ReceiptCheck CheckReceiptAnswer(const Json& receipt, const ledger::Genesis& gene
                  std::to_string(r->height) + " position " + std::to_string(r->position) +
                  " with result " + name + ", by validators " + signers;
   auto body = types::DecodeTxBody(r->body);
-  ok.detail = "block " + HexEncode(r->block_id) + " (" + FormatUnixTime(r->time_ms / 1000) +
-              ", " + std::to_string(r->tx_count) + " tx), " +
-              std::to_string(r->signers.size()) + " of " + std::to_string(r->validators) +
-              " validators" + (r->epoch > 0 ? " of epoch " + std::to_string(r->epoch) : "") +
-              "; " + (body.ok() ? std::string(types::ActionName(body->action)) + " on chain '" +
-                                      Printable(body->chain_id, 64) + "'"
-                                : std::string("a body that does not decode")) +
+  ok.detail = "block " + HexEncode(r->block_id) + " (" + FormatUnixTime(r->time_ms / 1000) + ", " +
+              std::to_string(r->tx_count) + " tx), " + std::to_string(r->signers.size()) + " of " +
+              std::to_string(r->validators) + " validators" +
+              (r->epoch > 0 ? " of epoch " + std::to_string(r->epoch) : "") + "; " +
+              (body.ok() ? std::string(types::ActionName(body->action)) + " on chain '" +
+                               Printable(body->chain_id, 64) + "'"
+                         : std::string("a body that does not decode")) +
               ", " + std::to_string(r->signer_keys.size()) + " signature(s)";
   ok.receipt = std::move(r).value();
   return ok;

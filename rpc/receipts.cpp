@@ -14,10 +14,10 @@ HttpResponse ReceiptAnswer(const storage::Store& store, const Hash32& tx_id, boo
                            const HttpRequest& req) {
   const auto loc = store.GetTxLocation(tx_id);
   if (!loc) {
-    return ErrorResponse(404, "NOT_FOUND",
-                         pending ? "transaction " + HashHex(tx_id) +
-                                       " is pending: it has a receipt once committed"
-                                 : "unknown transaction " + HashHex(tx_id));
+    return ErrorResponse(
+        404, "NOT_FOUND",
+        pending ? "transaction " + HashHex(tx_id) + " is pending: it has a receipt once committed"
+                : "unknown transaction " + HashHex(tx_id));
   }
   auto block = store.GetBlock(loc->height);
   if (!block.ok()) return ErrorResponse(500, "STORE_ERROR", block.status().ToString());
@@ -35,7 +35,8 @@ HttpResponse ReceiptAnswer(const storage::Store& store, const Hash32& tx_id, boo
   std::vector<Hash32> leaves;
   leaves.reserve(b.txs.size());
   for (size_t i = 0; i < b.txs.size(); ++i) {
-    leaves.push_back(crypto::MerkleLeafHash(ledger::TxRootLeaf(types::TxId(b.txs[i]), b.results[i])));
+    leaves.push_back(
+        crypto::MerkleLeafHash(ledger::TxRootLeaf(types::TxId(b.txs[i]), b.results[i])));
   }
   if (crypto::MerkleRoot(leaves) != b.tx_root) {
     return ErrorResponse(500, "INTERNAL",

@@ -56,12 +56,16 @@ verifier::ValidatorSet GenesisSet(const FakeNode& node) {
   return s;
 }
 
-std::string Url(const types::Tx& tx) { return "/v1/txs/" + HexEncode(types::TxId(tx)) + "/receipt"; }
+std::string Url(const types::Tx& tx) {
+  return "/v1/txs/" + HexEncode(types::TxId(tx)) + "/receipt";
+}
 
 }  // namespace
 
-TEST_CASE("a receipt is served once its height is certified, and verifies with the genesis "
-          "validators alone", "[rpc][receipt]") {
+TEST_CASE(
+    "a receipt is served once its height is certified, and verifies with the genesis "
+    "validators alone",
+    "[rpc][receipt]") {
   FakeNode node;
   Router router = BuildRouter(node);
   const auto& txs = node.block_txs();  // block 1: a registration (OK) and garbage (MALFORMED)
@@ -92,12 +96,14 @@ TEST_CASE("a receipt is served once its height is certified, and verifies with t
   }
 }
 
-TEST_CASE("a receipt of a height this node holds no certificate of is a 503 naming it, not a "
-          "receipt of another height", "[rpc][receipt]") {
+TEST_CASE(
+    "a receipt of a height this node holds no certificate of is a 503 naming it, not a "
+    "receipt of another height",
+    "[rpc][receipt]") {
   FakeNode node;
-  const auto tx = node.MakeTx(
-      types::SetIssuerStatus{"city-fed", types::IssuerStatus::kSuspended, "audit"},
-      {&node.admin()});
+  const auto tx =
+      node.MakeTx(types::SetIssuerStatus{"city-fed", types::IssuerStatus::kSuspended, "audit"},
+                  {&node.admin()});
   node.Commit({tx});  // height 2
   for (int i = 0; i < 4; ++i) node.Commit({});
   Certify(node, 1);

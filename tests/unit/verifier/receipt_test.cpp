@@ -21,7 +21,8 @@ types::Tx SignedTx(int n, const crypto::PrivateKey& signer) {
   body.chain_id = "laurel-test";
   body.nonce = ToBytes("receipt-nonce-" + std::to_string(n));
   body.expires_at_height = 100;
-  body.action = types::SetIssuerStatus{"fed-" + std::to_string(n), types::IssuerStatus::kSuspended, "check"};
+  body.action =
+      types::SetIssuerStatus{"fed-" + std::to_string(n), types::IssuerStatus::kSuspended, "check"};
   types::Tx tx = types::MakeTx(body);
   types::SignTx(tx, signer);
   return tx;
@@ -117,8 +118,10 @@ std::vector<std::string> BitFlips(const std::string& hex) {
 
 }  // namespace
 
-TEST_CASE("a receipt holds for every position of blocks of 1 to 9 transactions and names what "
-          "it proves", "[verifier][receipt]") {
+TEST_CASE(
+    "a receipt holds for every position of blocks of 1 to 9 transactions and names what "
+    "it proves",
+    "[verifier][receipt]") {
   for (size_t n = 1; n <= 9; ++n) {
     Block b(n);
     for (uint32_t pos = 0; pos < n; ++pos) {
@@ -137,8 +140,10 @@ TEST_CASE("a receipt holds for every position of blocks of 1 to 9 transactions a
   }
 }
 
-TEST_CASE("any flipped bit of a receipt's transaction, id, path, roots, block or certificate "
-          "is refused", "[verifier][receipt]") {
+TEST_CASE(
+    "any flipped bit of a receipt's transaction, id, path, roots, block or certificate "
+    "is refused",
+    "[verifier][receipt]") {
   Block b(5);
   const nlohmann::json good = b.Receipt(3);
   REQUIRE(CheckReceipt(good, b.set).ok());
@@ -165,8 +170,10 @@ TEST_CASE("any flipped bit of a receipt's transaction, id, path, roots, block or
   CHECK(tried > 3000);
 }
 
-TEST_CASE("a receipt with another position, count, code, height or time is refused, saying "
-          "which", "[verifier][receipt]") {
+TEST_CASE(
+    "a receipt with another position, count, code, height or time is refused, saying "
+    "which",
+    "[verifier][receipt]") {
   Block b(6);
   const nlohmann::json good = b.Receipt(4);
   for (uint32_t pos = 0; pos < 8; ++pos) {
@@ -203,8 +210,8 @@ TEST_CASE("a receipt with another position, count, code, height or time is refus
   other["tx"] = HexEncode(types::EncodeTx(b.txs[5]));
   other["tx_id"] = HexEncode(types::TxId(b.txs[5]));
   CHECK(Why(CheckReceipt(other, b.set)).find("audit path does not lead") != std::string::npos);
-  for (const char* field : {"tx", "tx_id", "height", "position", "code", "tx_count",
-                            "audit_path", "tx_root", "block_id", "time_ms", "certificate"}) {
+  for (const char* field : {"tx", "tx_id", "height", "position", "code", "tx_count", "audit_path",
+                            "tx_root", "block_id", "time_ms", "certificate"}) {
     auto missing = good;
     missing.erase(field);
     INFO("without " << field);
@@ -227,8 +234,7 @@ TEST_CASE("a receipt needs a quorum of the validator set of its certificate's ep
   CHECK(Why(CheckReceipt(e.Receipt(0), e.set)).find("epoch change") != std::string::npos);
   ValidatorSet other = b.set;
   other.chain_id = "laurel-other";
-  CHECK(Why(CheckReceipt(Block(3).Receipt(0), other)).find("does not verify") !=
-        std::string::npos);
+  CHECK(Why(CheckReceipt(Block(3).Receipt(0), other)).find("does not verify") != std::string::npos);
 }
 
 TEST_CASE("a receipt's signatures must agree with its certified code", "[verifier][receipt]") {
@@ -237,8 +243,9 @@ TEST_CASE("a receipt's signatures must agree with its certified code", "[verifie
   b.txs[1].signatures[0].signature[10] ^= 0x40;
   b.codes[1] = ledger::TxCode::kOk;
   b.Seal();
-  CHECK(Why(CheckReceipt(b.Receipt(1), b.set)).find("signature 0 of the transaction does not "
-                                                    "verify") != std::string::npos);
+  CHECK(Why(CheckReceipt(b.Receipt(1), b.set))
+            .find("signature 0 of the transaction does not "
+                  "verify") != std::string::npos);
   // The same transaction certified BAD_SIGNATURE is what execution records: that holds.
   b.codes[1] = ledger::TxCode::kBadSignature;
   b.Seal();
@@ -247,8 +254,9 @@ TEST_CASE("a receipt's signatures must agree with its certified code", "[verifie
   b.codes[2] = ledger::TxCode::kBadSignature;
   b.codes[3] = ledger::TxCode::kMissingSignature;
   b.Seal();
-  CHECK(Why(CheckReceipt(b.Receipt(2), b.set)).find("every signature of the transaction "
-                                                    "verifies") != std::string::npos);
+  CHECK(Why(CheckReceipt(b.Receipt(2), b.set))
+            .find("every signature of the transaction "
+                  "verifies") != std::string::npos);
   CHECK(Why(CheckReceipt(b.Receipt(3), b.set)).find("MISSING_SIGNATURE") != std::string::npos);
   // An unsigned transaction is MISSING_SIGNATURE (holds) and nothing else (refused).
   b.txs[0].signatures.clear();
@@ -260,8 +268,10 @@ TEST_CASE("a receipt's signatures must agree with its certified code", "[verifie
   CHECK(Why(CheckReceipt(b.Receipt(0), b.set)).find("carries no signature") != std::string::npos);
 }
 
-TEST_CASE("transaction bytes that are not the canonical encoding are refused, whatever they "
-          "carry", "[verifier][receipt]") {
+TEST_CASE(
+    "transaction bytes that are not the canonical encoding are refused, whatever they "
+    "carry",
+    "[verifier][receipt]") {
   Block b(2);
   auto r = b.Receipt(0);
   Bytes wire = types::EncodeTx(b.txs[0]);
