@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/cli_util.h"
+#include "cli/rpc_client.h"
 #include "ledger/executor.h"
 #include "verifier/verifier.h"
 
