@@ -198,14 +198,20 @@ def test(args):
 def receipts(net, laurel, genesis, work, fed):
     """Receipts of a few card issues submitted together (so that blocks hold several
     transactions and audit paths are not empty), checked offline, then tampered with."""
+    procs = []
+    for i in range(4):  # at once, so that a block holds several of them
+        argv = [net.laurel, "card", "issue", "--issuer", "city-fed", "--key", fed, "--type",
+                "member", "--holder-name", f"李四{i}", "--member-no", f"R-{i}",
+                "--id", f"city-fed/M/2026/0009{i:02d}", "--valid-until", "2030-01-01",
+                "--out", f"card-r{i}.lc1", "--rpc", net.url(i % 4)]
+        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, cwd=work, stdin=subprocess.DEVNULL))
     ids = []
-    for i in range(4):
-        r = laurel("card", "issue", "--issuer", "city-fed", "--key", fed, "--type", "member",
-                   "--holder-name", f"李四{i}", "--member-no", f"R-{i}",
-                   "--id", f"city-fed/M/2026/0009{i:02d}", "--valid-until", "2030-01-01",
-                   "--out", f"card-r{i}.lc1", "--no-wait")
-        m = re.search(r"tx_id\s+([0-9a-f]{64})", r.stdout)
-        check(m is not None, f"no tx id in {r.stdout}")
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        check(p.returncode == 0, f"card issue exited {p.returncode}: {out}{err}")
+        m = re.search(r"tx_id\s+([0-9a-f]{64})", out)
+        check(m is not None, f"no tx id in {out}")
         ids.append(m.group(1))
 
     def fetched(i):
