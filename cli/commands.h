@@ -21,6 +21,7 @@ void RegisterValidatorCommands(CLI::App& app, CommandRun& run);  // validator li
 // card list, issuer stats, stats (adds to the card and issuer groups: registered after them)
 void RegisterReportCommands(CLI::App& app, CommandRun& run);
 void RegisterProofCommands(CLI::App& app, CommandRun& run);    // proof get|check
+void RegisterReceiptCommands(CLI::App& app, CommandRun& run);  // receipt get|verify
 
 inline constexpr RegisterFn kCommandGroups[] = {
     RegisterKeyCommands,
@@ -34,6 +35,7 @@ inline constexpr RegisterFn kCommandGroups[] = {
     RegisterValidatorCommands,
     RegisterReportCommands,
     RegisterProofCommands,
+    RegisterReceiptCommands,
 };
 
 }  // namespace laurel::cli

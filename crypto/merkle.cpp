@@ -44,6 +44,26 @@ void PathOf(std::span<const Hash32> leaves, uint64_t index, std::vector<Hash32>&
   }
 }
 
+// RFC 6962 §2.1.2 SUBPROOF(m, D[n], b).
+void SubProof(uint64_t m, std::span<const Hash32> leaves, bool whole_old_tree,
+              std::vector<Hash32>& out) {
+  const uint64_t n = leaves.size();
+  if (m == n) {
+    // The old tree is a complete subtree here: its root is known to the verifier only when
+    // it is the whole old tree.
+    if (!whole_old_tree) out.push_back(RootOf(leaves));
+    return;
+  }
+  const uint64_t k = SplitPoint(n);
+  if (m <= k) {
+    SubProof(m, leaves.subspan(0, k), whole_old_tree, out);
+    out.push_back(RootOf(leaves.subspan(k)));
+  } else {
+    SubProof(m - k, leaves.subspan(k), false, out);
+    out.push_back(RootOf(leaves.subspan(0, k)));
+  }
+}
+
 }  // namespace
 
 Hash32 MerkleLeafHash(ByteView leaf) {
@@ -66,6 +86,13 @@ std::vector<Hash32> MerkleInclusionProof(std::span<const Hash32> leaf_hashes, ui
   std::vector<Hash32> out;
   if (index >= leaf_hashes.size()) return out;
   PathOf(leaf_hashes, index, out);
+  return out;
+}
+
+std::vector<Hash32> MerkleConsistencyProof(std::span<const Hash32> leaf_hashes, uint64_t size1) {
+  std::vector<Hash32> out;
+  if (size1 == 0 || size1 >= leaf_hashes.size()) return out;
+  SubProof(size1, leaf_hashes, true, out);
   return out;
 }
 

@@ -80,28 +80,33 @@ pb::StateProofView ProvenView::View(const std::string& proven) const {
     }
   }
   v.set_proven(proven);
-  // The epoch changes from the genesis set to the certificate's (the node keeps every epoch
-  // it has seen begin, and the certificate of each epoch's last block).
-  for (uint64_t e = 1; e <= epoch_; ++e) {
-    auto rec = store_.GetConsensusRecord(node::EpochRecordName(e));
-    auto epoch = rec.ok() && rec->has_value() ? node::DecodeEpoch(**rec)
-                                              : Result<node::Epoch>(Status::NotFound("epoch"));
-    auto cert = epoch.ok() && epoch->start_height > 0
-                    ? store_.GetStateCertificate(epoch->start_height - 1)
+  AddEpochChanges(store_, epoch_, v.mutable_epoch_changes());
+  return v;
+}
+
+void AddEpochChanges(const storage::Store& store, uint64_t epoch,
+                     google::protobuf::RepeatedPtrField<pb::EpochChangeView>* out) {
+  // The node keeps every epoch it has seen begin, and the certificate of each epoch's last
+  // block.
+  for (uint64_t e = 1; e <= epoch; ++e) {
+    auto rec = store.GetConsensusRecord(node::EpochRecordName(e));
+    auto ep = rec.ok() && rec->has_value() ? node::DecodeEpoch(**rec)
+                                           : Result<node::Epoch>(Status::NotFound("epoch"));
+    auto cert = ep.ok() && ep->start_height > 0
+                    ? store.GetStateCertificate(ep->start_height - 1)
                     : Result<std::optional<Bytes>>(Status::NotFound("certificate"));
-    auto* ch = v.add_epoch_changes();
+    auto* ch = out->Add();
     ch->set_epoch(e);
-    if (!epoch.ok() || !cert.ok() || !cert->has_value()) continue;  // the verifier refuses it
-    ch->set_start_height(epoch->start_height);
+    if (!ep.ok() || !cert.ok() || !cert->has_value()) continue;  // the verifier refuses it
+    ch->set_start_height(ep->start_height);
     ch->set_certificate(HexEncode(**cert));
-    for (const auto& val : epoch->validators) {
+    for (const auto& val : ep->validators) {
       auto* vv = ch->add_validators();
       vv->set_public_key(HexEncode(val.public_key));
       vv->set_name(val.name);
       vv->set_address(val.address);
     }
   }
-  return v;
 }
 
 HttpResponse NoCertifiedState() {

@@ -53,6 +53,12 @@ class ProvenView final : public ledger::StateView {
   mutable std::string failure_;
 };
 
+// Appends the epoch changes from the genesis set to `epoch`'s (one per epoch 1..epoch, as
+// StateProofView.epoch_changes and ReceiptView.epoch_changes carry them). A change this node
+// lacks is appended with its epoch number only, which a verifier refuses.
+void AddEpochChanges(const storage::Store& store, uint64_t epoch,
+                     google::protobuf::RepeatedPtrField<::laurel::v1::EpochChangeView>* out);
+
 // 503 NO_CERTIFIED_STATE / PROOF_UNAVAILABLE answers.
 HttpResponse NoCertifiedState();
 HttpResponse ProofUnavailable(const ProvenView& v);

@@ -18,6 +18,7 @@
 #include "node/node_metrics.h"
 #include "rpc/convert.h"
 #include "rpc/json_util.h"
+#include "rpc/receipts.h"
 #include "rpc/routes_internal.h"
 #include "types/tx.h"
 
@@ -445,6 +446,15 @@ void HandleGetTx(node::NodeApi& node, const HttpRequest& req, const Responder& r
   }
 }
 
+void HandleGetReceipt(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  auto tx_id = HexDecode32(req.Param("tx_id"));
+  if (!tx_id) {
+    respond(ErrorResponse(400, "BAD_TX_ID", "tx_id must be 64 hex characters"));
+    return;
+  }
+  respond(ReceiptAnswer(node.store(), *tx_id, node.IsPending(*tx_id), req));
+}
+
 // ---- GET /v1/blocks/... ----------------------------------------------------------------
 
 void RespondWithBlock(node::NodeApi& node, uint64_t height, const HttpRequest& req,
@@ -645,6 +655,7 @@ Router BuildRouter(node::NodeApi& node, const RouteLimits& limits, const NodeDir
           HandleSubmitBatch(node, limits, req, respond);
         });
   r.Add("GET", "/v1/txs/{tx_id}", bind(&HandleGetTx));
+  r.Add("GET", "/v1/txs/{tx_id}/receipt", bind(&HandleGetReceipt));
   r.Add("GET", "/v1/blocks/latest", bind(&HandleLatestBlock));
   r.Add("GET", "/v1/blocks/{height}", bind(&HandleBlockAt));
   r.Add("GET", "/v1/status", bind(&HandleStatus));

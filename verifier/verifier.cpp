@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "crypto/merkle.h"
 #include "crypto/sha256.h"
 
 namespace laurel::verifier {
@@ -70,6 +71,71 @@ std::optional<Hash32> HashField(const nlohmann::json& j, const char* name) {
   auto s = Str(j, name);
   if (!s) return std::nullopt;
   return HexDecode32(*s);
+}
+
+// A protobuf length-delimited field (wire type 2) of `field`, with a minimal varint length.
+bool ReadLengthDelimited(ByteView& b, uint8_t field, ByteView* out) {
+  if (b.empty() || b[0] != static_cast<uint8_t>((field << 3) | 2)) return false;
+  size_t i = 1;
+  uint64_t len = 0;
+  for (int shift = 0;; shift += 7) {
+    if (i >= b.size() || shift > 28) return false;
+    const uint8_t byte = b[i++];
+    len |= uint64_t{byte & 0x7fu} << shift;
+    if (!(byte & 0x80)) {
+      if (byte == 0 && shift > 0) return false;  // not minimal
+      break;
+    }
+  }
+  if (len > b.size() - i) return false;
+  *out = b.subspan(i, len);
+  b = b.subspan(i + len);
+  return true;
+}
+
+struct TxParts {
+  Bytes body;
+  std::vector<std::pair<Bytes, Bytes>> signatures;  // key, signature
+};
+
+// laurel.v1.Tx {bytes body = 1; repeated Signature signatures = 2;} with Signature {bytes
+// public_key = 1; bytes signature = 2;}, in the canonical form nodes serve (fields in order,
+// none repeated or unknown, empty ones left out): any other byte string is refused, so that a
+// changed byte cannot leave the meaning unchanged.
+std::optional<TxParts> ParseCanonicalTx(ByteView b) {
+  constexpr size_t kMaxTxBytes = 64 * 1024;
+  constexpr size_t kMaxTxSignatures = 32;
+  if (b.size() > kMaxTxBytes) return std::nullopt;
+  TxParts out;
+  ByteView field;
+  if (ReadLengthDelimited(b, 1, &field)) {
+    if (field.empty()) return std::nullopt;
+    out.body.assign(field.begin(), field.end());
+  }
+  while (!b.empty()) {
+    ByteView sig;
+    if (!ReadLengthDelimited(b, 2, &sig) || out.signatures.size() == kMaxTxSignatures) {
+      return std::nullopt;
+    }
+    std::pair<Bytes, Bytes> s;
+    if (ReadLengthDelimited(sig, 1, &field)) {
+      if (field.empty()) return std::nullopt;
+      s.first.assign(field.begin(), field.end());
+    }
+    if (ReadLengthDelimited(sig, 2, &field)) {
+      if (field.empty()) return std::nullopt;
+      s.second.assign(field.begin(), field.end());
+    }
+    if (!sig.empty()) return std::nullopt;
+    out.signatures.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Strict Ed25519 over "laurel/tx/v1\0" || body (docs/spec/signing.md), as execution checks.
+bool TxSignatureVerifies(const std::pair<Bytes, Bytes>& s, const Bytes& body) {
+  static constexpr std::string_view kTxDomain{"laurel/tx/v1\0", 13};
+  return crypto::VerifyWithDomain(s.first, kTxDomain, body, s.second);
 }
 
 }  // namespace
@@ -280,6 +346,137 @@ Result<ProvenState> CheckStateProof(const nlohmann::json& proof, const Validator
     if (out.records.count(r.key)) return Refused("record '" + r.key + "' is proven twice");
     out.records[r.key] = r.value;
   }
+  return out;
+}
+
+Result<ProvenReceipt> CheckReceipt(const nlohmann::json& receipt, const ValidatorSet& set) {
+  if (!receipt.is_object()) return Refused("the receipt is not a JSON object");
+  ProvenReceipt out;
+
+  // The transaction and its id.
+  auto tx_hex = Str(receipt, "tx");
+  auto tx_bytes = tx_hex ? HexDecode(*tx_hex) : std::nullopt;
+  if (!tx_bytes || tx_bytes->empty()) return Refused("the receipt carries no transaction bytes");
+  auto tx = ParseCanonicalTx(*tx_bytes);
+  if (!tx) return Refused("the receipt's transaction bytes are not a canonical laurel.v1.Tx");
+  auto tx_id = HashField(receipt, "tx_id");
+  if (!tx_id) return Refused("the receipt has no tx_id of 64 hex characters");
+  if (crypto::Sha256Of(tx->body) != *tx_id) {
+    return Refused("the receipt's tx_id " + HexEncode(*tx_id) +
+                   " is not the SHA-256 of the transaction's body");
+  }
+  out.tx_id = *tx_id;
+
+  // Where, and with what result.
+  const auto height = U64Field(receipt, "height");
+  const auto time_ms = U64Field(receipt, "time_ms");
+  const auto position = U64Field(receipt, "position");
+  const auto tx_count = U64Field(receipt, "tx_count");
+  const auto code = U64Field(receipt, "code");
+  const auto block_id = HashField(receipt, "block_id");
+  const auto tx_root = HashField(receipt, "tx_root");
+  if (!height) return Refused("the receipt has no height");
+  if (!time_ms) return Refused("the receipt has no block time");
+  if (!position || *position > UINT32_MAX) return Refused("the receipt has no position");
+  if (!tx_count || *tx_count > UINT32_MAX) return Refused("the receipt has no tx_count");
+  if (!code || *code > UINT32_MAX) return Refused("the receipt has no result code");
+  if (!block_id) return Refused("the receipt has no block_id of 64 hex characters");
+  if (!tx_root) return Refused("the receipt has no tx_root of 64 hex characters");
+  if (*position >= *tx_count) {
+    return Refused("position " + std::to_string(*position) + " is outside a block of " +
+                   std::to_string(*tx_count) + " transaction(s)");
+  }
+  std::vector<Bytes> path;
+  if (!receipt.contains("audit_path") || !receipt["audit_path"].is_array() ||
+      receipt["audit_path"].size() > 64) {
+    return Refused("the receipt has no audit path");
+  }
+  for (const auto& e : receipt["audit_path"]) {
+    auto h = e.is_string() ? HexDecode32(e.get<std::string>()) : std::nullopt;
+    if (!h) {
+      return Refused("audit path element " + std::to_string(path.size()) +
+                     " is not a 32-byte hex hash");
+    }
+    path.emplace_back(h->begin(), h->end());
+  }
+
+  // The certificate: the validators', of this block.
+  auto cert_hex = Str(receipt, "certificate");
+  auto cert_bytes = cert_hex ? HexDecode(*cert_hex) : std::nullopt;
+  if (!cert_bytes || cert_bytes->empty()) {
+    return Refused("the receipt carries no state certificate");
+  }
+  LAUREL_ASSIGN_OR_RETURN(Certificate cert, DecodeCertificate(*cert_bytes));
+  static const nlohmann::json kNoChanges = nlohmann::json::array();
+  LAUREL_ASSIGN_OR_RETURN(
+      ValidatorSet epoch_set,
+      WalkEpochs(set, cert.epoch,
+                 receipt.contains("epoch_changes") ? receipt["epoch_changes"] : kNoChanges));
+  LAUREL_ASSIGN_OR_RETURN(out.signers, CheckCertificate(cert, epoch_set));
+  if (cert.height != *height) {
+    return Refused("the state certificate is of height " + std::to_string(cert.height) +
+                   ", the receipt names height " + std::to_string(*height));
+  }
+  if (cert.block_id != *block_id) {
+    return Refused("the receipt's block_id is not the block the certificate of height " +
+                   std::to_string(cert.height) + " names");
+  }
+  if (cert.time_ms != *time_ms) {
+    return Refused("the receipt's block time is not the certified time of height " +
+                   std::to_string(cert.height));
+  }
+  if (cert.tx_root != *tx_root) {
+    return Refused("the receipt's tx_root is not the certified tx_root of height " +
+                   std::to_string(cert.height));
+  }
+
+  // The leaf tx_id || u32be(code) at `position` of the certified tx_root.
+  Bytes leaf(tx_id->begin(), tx_id->end());
+  AppendU32(leaf, static_cast<uint32_t>(*code));
+  if (!crypto::VerifyMerkleInclusion(*position, *tx_count, crypto::MerkleLeafHash(leaf), path,
+                                     cert.tx_root)) {
+    return Refused("the audit path does not lead from the leaf (tx " + HexEncode(*tx_id) +
+                   ", result code " + std::to_string(*code) + ") at position " +
+                   std::to_string(*position) + " of " + std::to_string(*tx_count) +
+                   " to the certified tx_root of height " + std::to_string(cert.height));
+  }
+
+  // The signatures are not in the leaf; they must agree with the certified code.
+  size_t failing = 0;
+  for (size_t i = 0; i < tx->signatures.size(); ++i) {
+    if (!TxSignatureVerifies(tx->signatures[i], tx->body)) {
+      ++failing;
+      if (*code != kCodeMalformed && *code != kCodeBadSignature) {
+        return Refused("signature " + std::to_string(i) +
+                       " of the transaction does not verify, yet its certified result code " +
+                       std::to_string(*code) + " says every signature did");
+      }
+    }
+  }
+  if (*code == kCodeMissingSignature && !tx->signatures.empty()) {
+    return Refused("the transaction carries signatures, yet its certified result is "
+                   "MISSING_SIGNATURE");
+  }
+  if (*code == kCodeBadSignature && failing == 0) {
+    return Refused("every signature of the transaction verifies, yet its certified result is "
+                   "BAD_SIGNATURE");
+  }
+  if (*code != kCodeMalformed && *code != kCodeMissingSignature && tx->signatures.empty()) {
+    return Refused("the transaction carries no signature, yet its certified result code " +
+                   std::to_string(*code) + " says it was signed");
+  }
+
+  out.body = std::move(tx->body);
+  for (auto& s : tx->signatures) out.signer_keys.push_back(std::move(s.first));
+  out.height = cert.height;
+  out.time_ms = cert.time_ms;
+  out.block_id = cert.block_id;
+  out.tx_root = cert.tx_root;
+  out.position = static_cast<uint32_t>(*position);
+  out.tx_count = static_cast<uint32_t>(*tx_count);
+  out.code = static_cast<uint32_t>(*code);
+  out.epoch = cert.epoch;
+  out.validators = epoch_set.keys.size();
   return out;
 }
 

@@ -97,4 +97,42 @@ Result<ValidatorSet> WalkEpochs(const ValidatorSet& set, uint64_t epoch,
 Result<ProvenState> CheckStateProof(const nlohmann::json& proof, const ValidatorSet& set,
                                     uint64_t now_ms, uint64_t max_age_ms);
 
+// ---- Transaction receipts (docs/spec/state.md §11) ----
+
+// Result codes whose meaning the receipt check needs (their values in ledger/codes.h, which
+// this library does not link; a test holds them equal). Execution checks, in this order, that
+// the body decodes (else MALFORMED), that there is a signature (else MISSING_SIGNATURE) and that
+// every signature verifies (else BAD_SIGNATURE); any other code means all of them passed.
+inline constexpr uint32_t kCodeMalformed = 1;
+inline constexpr uint32_t kCodeMissingSignature = 5;
+inline constexpr uint32_t kCodeBadSignature = 6;
+
+// What a receipt established: the transaction whose body hashes to tx_id was committed at
+// `height`, position `position` of the block's `tx_count`, with result `code`.
+struct ProvenReceipt {
+  Hash32 tx_id{};
+  Bytes body;                     // the signed body (SHA-256(body) = tx_id)
+  std::vector<Bytes> signer_keys;  // the keys of the transaction's signatures, in order
+  uint64_t height = 0;
+  uint32_t position = 0;
+  uint32_t tx_count = 0;
+  uint32_t code = 0;
+  Hash32 block_id{};
+  Hash32 tx_root{};
+  uint64_t time_ms = 0;
+  uint64_t epoch = 0;
+  size_t validators = 0;  // the size of the certificate's epoch set
+  std::vector<std::string> signers;
+};
+
+// Checks a receipt (laurel.v1.ReceiptView in its JSON form, GET /v1/txs/{id}/receipt)
+// against `set`: the transaction bytes are a canonical laurel.v1.Tx whose body hashes to
+// tx_id; the certificate verifies (walking its epoch changes) and is of the receipt's height,
+// block, time and tx_root; the audit path leads from the leaf tx_id || u32be(code) at
+// `position` of `tx_count` leaves to that tx_root (RFC 6962); and the signatures agree with the
+// code (none for MISSING_SIGNATURE, one failing for BAD_SIGNATURE, all verifying for any code
+// after the signature check; not judged for MALFORMED). The `result` name is not read here
+// (the caller maps `code` to its name). Fails with kPermissionDenied naming what is wrong.
+Result<ProvenReceipt> CheckReceipt(const nlohmann::json& receipt, const ValidatorSet& set);
+
 }  // namespace laurel::verifier

@@ -2,11 +2,16 @@
 get` accept honest answers (a valid card, a revoked one, a credential, an issuer, governance)
 and say at which height and by which validators; a lying node (a proxy that edits the answer)
 is refused for each lie, naming what failed: a flipped decision, a changed record, a changed
-sibling, a forged certificate signature, a dropped proof; a saved answer goes stale."""
+sibling, a forged certificate signature, a dropped proof; a saved answer goes stale.
+Receipts: `laurel receipt get` saves a committed transaction's receipt from the testnet, and
+`laurel receipt verify` proves it offline with only genesis.json; tampered copies (position,
+code, result name, height, transaction bytes, tx id, audit path, tx root, certificate) are each
+refused with the reason named."""
 
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -230,6 +235,109 @@ def test(args):
                                             "?proof=true")["proof"]["time_ms"]) / 1000
         log(f"MEASURED proof age after {IDLE_S} s idle: {age:.2f} s")
         check(age <= FRESH_S, f"an idle chain's proof is {age:.1f} s old")
+
+        receipts(net, laurel, genesis, work, fed)
+
+
+def receipts(net, laurel, genesis, work, fed):
+    """Receipts of a few card issues submitted together (so that blocks hold several
+    transactions and audit paths are not empty), checked offline, then tampered with."""
+    procs = []
+    for i in range(4):  # at once, so that a block holds several of them
+        argv = [net.laurel, "card", "issue", "--issuer", "city-fed", "--key", fed, "--type",
+                "member", "--holder-name", f"李四{i}", "--member-no", f"R-{i}",
+                "--id", f"city-fed/M/2026/0009{i:02d}", "--valid-until", "2030-01-01",
+                "--out", f"card-r{i}.lc1", "--rpc", net.url(i % 4)]
+        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, cwd=work, stdin=subprocess.DEVNULL))
+    ids = []
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        check(p.returncode == 0, f"card issue exited {p.returncode}: {out}{err}")
+        m = re.search(r"tx_id\s+([0-9a-f]{64})", out)
+        check(m is not None, f"no tx id in {out}")
+        ids.append(m.group(1))
+
+    def fetched(i):
+        def attempt():
+            r = laurel("receipt", "get", ids[i], "--out", f"receipt{i}.json", expect=None)
+            return r if r.returncode == 0 else None
+        return attempt
+    for i in range(len(ids)):
+        wait_for(fetched(i), 30, f"the receipt of tx {i}")
+    saved = [json.load(open(os.path.join(work, f"receipt{i}.json"))) for i in range(len(ids))]
+    for rec, tx_id in zip(saved, ids):
+        status = get_json(net.url(0) + "/v1/txs/" + tx_id)
+        check(as_int(rec["height"]) == as_int(status["height"]) and
+              rec["position"] == status["position"] and rec["result"] == status["result"],
+              f"receipt {rec} disagrees with the tx status {status}")
+    log(f"MEASURED receipts: tx_count {[r['tx_count'] for r in saved]}, audit path lengths "
+        f"{[len(r['audit_path']) for r in saved]}, JSON sizes "
+        f"{[len(json.dumps(r)) for r in saved]} bytes")
+
+    # Offline: no --rpc, only the genesis file.
+    for i, rec in enumerate(saved):
+        r = laurel("receipt", "verify", os.path.join(work, f"receipt{i}.json"), "--genesis",
+                   genesis, rpc=False)
+        want = (f"proven: tx {ids[i]} committed at height {as_int(rec['height'])} position "
+                f"{rec['position']} with result OK, by validators ")
+        check(r.stdout.startswith(want), f"expected '{want}…', got {r.stdout}")
+
+    # The richest receipt (most transactions in its block) is tampered with.
+    rec = max(saved, key=lambda x: x["tx_count"])
+    check(rec["tx_count"] >= 1, "no receipt")
+
+    def flipped(h, i):
+        return h[:i] + format(int(h[i], 16) ^ 1, "x") + h[i + 1:]
+
+    def edit(**changes):
+        def f(o):
+            o.update(changes)
+        return f
+
+    def set_path(o):
+        o["audit_path"][0] = flipped(o["audit_path"][0], 5)
+
+    def set_tx(o):
+        o["tx"] = flipped(o["tx"], 30)  # inside the body
+
+    def set_sig(o):
+        o["tx"] = flipped(o["tx"], len(o["tx"]) - 6)  # inside the signature
+
+    def set_cert(o):
+        o["certificate"] = flipped(o["certificate"], len(o["certificate"]) - 4)
+
+    other_pos = (rec["position"] + 1) % rec["tx_count"] if rec["tx_count"] > 1 else 1
+    lies = [
+        ("position", edit(position=other_pos),
+         "audit path does not lead" if rec["tx_count"] > 1 else "outside a block"),
+        ("code", edit(code=7, result="UNAUTHORIZED"), "audit path does not lead"),
+        ("result name", edit(result="UNAUTHORIZED"), "is not OK, the name of its certified code 0"),
+        ("height", edit(height=str(as_int(rec["height"]) + 1)),
+         f"certificate is of height {as_int(rec['height'])}"),
+        ("tx bytes", set_tx, "is not the SHA-256 of the transaction's body"),
+        ("signature", set_sig, "does not verify, yet its certified result code 0"),
+        ("tx id", edit(tx_id=flipped(rec["tx_id"], 0)), "is not the SHA-256"),
+        ("tx root", edit(tx_root=flipped(rec["tx_root"], 7)), "tx_root is not the certified"),
+        ("certificate", set_cert, "does not verify"),
+        ("no certificate", edit(certificate=""), "carries no state certificate"),
+    ]
+    if rec["audit_path"]:
+        lies.append(("audit path", set_path, "audit path does not lead"))
+    for name, lie, expect in lies:
+        bad = json.loads(json.dumps(rec))
+        lie(bad)
+        path = os.path.join(work, "receipt-bad.json")
+        with open(path, "w") as f:
+            json.dump(bad, f)
+        r = laurel("receipt", "verify", path, "--genesis", genesis, expect=1, rpc=False)
+        check(r.stdout.startswith("not proven: ") and expect in r.stdout,
+              f"tampered {name}: expected a refusal naming '{expect}', got {r.stdout}")
+    log(f"receipts: {len(lies)} tampered copies refused, each naming what failed")
+    r = laurel("receipt", "verify", os.path.join(work, "missing.json"), "--genesis", genesis,
+               expect=2, rpc=False)
+    r = laurel("receipt", "get", "0" * 64, expect=1)
+    check("unknown transaction" in r.stderr, r.stderr)
 
 
 if __name__ == "__main__":

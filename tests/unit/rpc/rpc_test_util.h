@@ -109,12 +109,13 @@ class FakeNode : public node::NodeApi {
   FakeNode()
       : admin_(InitAndGenerate()),
         fed_(crypto::PrivateKey::Generate()),
+        validator_(crypto::PrivateKey::Generate()),
         store_(storage::NewMemoryStore()) {
     genesis_.chain_id = "rpc-test-chain";
     genesis_.genesis_time_ms = 1'700'000'000'000;
-    const auto validator = crypto::PrivateKey::Generate();
     genesis_.validators.push_back(types::Validator{
-        Bytes(validator.public_key().begin(), validator.public_key().end()), "v1", "127.0.0.1:1"});
+        Bytes(validator_.public_key().begin(), validator_.public_key().end()), "v1",
+        "127.0.0.1:1"});
     genesis_.admin_keys.push_back(Bytes(admin_.public_key().begin(), admin_.public_key().end()));
     genesis_.threshold = 1;
     genesis_.issuers.push_back(types::RegisterIssuer{
@@ -180,6 +181,7 @@ class FakeNode : public node::NodeApi {
 
   const crypto::PrivateKey& admin() const { return admin_; }
   const crypto::PrivateKey& fed() const { return fed_; }  // key v1 of issuer "city-fed"
+  const crypto::PrivateKey& validator() const { return validator_; }  // the one validator
   metrics::Registry* registry = nullptr;                // what metrics() answers
   const std::string& chain_id() const { return genesis_.chain_id; }
   const std::vector<types::Tx>& block_txs() const { return block_txs_; }
@@ -259,6 +261,7 @@ class FakeNode : public node::NodeApi {
 
   crypto::PrivateKey admin_;
   crypto::PrivateKey fed_;
+  crypto::PrivateKey validator_;
   std::unique_ptr<storage::Store> store_;
   ledger::Genesis genesis_;
   Hash32 genesis_id_{};
