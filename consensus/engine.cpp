@@ -145,7 +145,9 @@ Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
       if (first_error.ok()) first_error = st;
       continue;
     }
-    InsertQc(b.qc, config_.my_index, out);
+    // The block's QC certifies its parent: fetched below (lowest orphan first, within the
+    // gap), not here, or a node far behind would walk the whole chain back block by block.
+    InsertQc(b.qc, config_.my_index, out, /*fetch_missing=*/false);
     if (tree_.Contains(b.parent_id)) {
       LAUREL_RETURN_IF_ERROR(InsertBlocks(b, out));
     } else {
@@ -200,14 +202,14 @@ bool Engine::QcUseful(const QuorumCert& qc) const {
   return commit_qc && qc.data.parent_round > high_commit_qc_.data.parent_round;
 }
 
-void Engine::InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out) {
+void Engine::InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out, bool fetch_missing) {
   const bool commit_qc = !qc.signatures.empty() && (qc.data.parent_round + 1 == qc.data.round ||
                                                     hooks_.break_commit_consecutive);
   if (commit_qc && qc.data.parent_round > high_commit_qc_.data.parent_round) {
     high_commit_qc_ = qc;
   }
   if (qc.round() > high_qc_.round()) high_qc_ = qc;
-  if (qc.round() > tree_.root().round && !tree_.Contains(qc.block_id()) &&
+  if (fetch_missing && qc.round() > tree_.root().round && !tree_.Contains(qc.block_id()) &&
       orphan_ids_.count(qc.block_id()) == 0) {
     std::vector<uint32_t> peers;
     for (const auto& [signer, sig] : qc.signatures) peers.push_back(signer);
@@ -634,6 +636,9 @@ void Engine::TryCommit(Outputs& out) {
   if (cq.signatures.empty() || cq.data.parent_round <= tree_.root().round) return;
   const Block* b1 = tree_.Get(cq.block_id());
   if (b1 == nullptr) {
+    // Held as an orphan: it connects once its ancestors arrive (fetched within the gap, or
+    // by the host's block sync); asking for it again would only bring the same blocks back.
+    if (orphan_ids_.count(cq.block_id()) != 0) return;
     std::vector<uint32_t> peers;
     for (const auto& [signer, sig] : cq.signatures) peers.push_back(signer);
     Fetch(cq.block_id(), std::move(peers), out);

@@ -224,7 +224,9 @@ class Engine {
   Status ProcessTimeout(uint32_t from, const TimeoutMsg& m, Outputs& out);
 
   bool QcUseful(const QuorumCert& qc) const;
-  void InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out);
+  // `fetch_missing`: fetch the certified block when this node lacks it (not for the QCs inside
+  // fetched blocks: their ancestors are fetched lowest first, within max_fetch_gap).
+  void InsertQc(const QuorumCert& qc, uint32_t from, Outputs& out, bool fetch_missing = true);
   void InsertTc(const TimeoutCert& tc, Outputs& out);
   Status SyncRound(Outputs& out);
   Status AdvanceRound(Round round, bool by_tc, Outputs& out);

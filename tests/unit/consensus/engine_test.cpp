@@ -529,3 +529,52 @@ TEST_CASE("two votes by one validator in one round are evidence that carries bot
   REQUIRE(n.engine->OnMessage(2, VoteMsg{vb, n.Sync(fx.GQc())}, o3).ok());
   CHECK(o3.evidence.empty());
 }
+
+TEST_CASE("a node far behind fetches a block it already holds as an orphan no more (block sync "
+          "brings its ancestors)",
+          "[engine][fetch]") {
+  Fixture fx;
+  MemorySafetyStore store;
+  MemoryBlockStore blocks;
+  FixedClock clock;
+  FixedPayload payload;
+  EngineConfig cfg;
+  cfg.my_index = 3;
+  cfg.fetch_batch = 2;
+  cfg.max_fetch_gap = 4;
+  Engine engine(cfg, fx.vs, TestKeys()[3], store, blocks, clock, payload,
+                GenesisRecovery(fx.genesis));
+  Outputs start;
+  REQUIRE(engine.Start(start).ok());
+  // A chain of 10 blocks in consecutive rounds; the node has none of them.
+  std::vector<Block> chain;
+  std::vector<QuorumCert> qcs;
+  for (Round r = 1; r <= 10; ++r) {
+    chain.push_back(fx.MakeBlock(r, r == 1 ? fx.genesis : chain.back(),
+                                 r == 1 ? fx.GQc() : qcs.back()));
+    qcs.push_back(fx.MakeQc(chain.back()));
+  }
+  const SyncInfo tip{qcs[9], qcs[9], std::nullopt};
+  auto fetched = [](const Outputs& out, const BlockId& id) {
+    for (const auto& f : out.fetches) {
+      if (f.id == id) return true;
+    }
+    return false;
+  };
+  Outputs out1;
+  REQUIRE(engine.OnMessage(0, SyncMsg{tip}, out1).ok());
+  REQUIRE(fetched(out1, chain[9].id));
+  // The answer: b10 and b9, which cannot connect (b8 is missing and 9 heights above the root
+  // is beyond max_fetch_gap): they wait as orphans for block sync.
+  Outputs out2;
+  REQUIRE(engine.OnFetchedBlocks({chain[9], chain[8]}, out2).ok());
+  CHECK_FALSE(fetched(out2, chain[9].id));
+  CHECK_FALSE(fetched(out2, chain[7].id));
+  // Every later message naming the same QCs asks for nothing again: without this a far-behind
+  // node and its peers trade the same blocks in a loop, as fast as the link carries them.
+  for (int i = 0; i < 3; ++i) {
+    Outputs again;
+    REQUIRE(engine.OnMessage(static_cast<uint32_t>(i), SyncMsg{tip}, again).ok());
+    CHECK(again.fetches.empty());
+  }
+}
