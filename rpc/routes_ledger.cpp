@@ -145,7 +145,7 @@ std::optional<uint64_t> ParseApiTime(std::string_view s) {
 // it (Store::StateAt), validity checked at the block's time (?height) or at the time asked
 // (?at, deciding at the last block at or before it).
 void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
-  if (auto bad = UnknownQuery(req, {"height", "at"})) {
+  if (auto bad = UnknownQuery(req, {"height", "at", "proof"})) {  // proof: false or 0 only
     respond(std::move(*bad));
     return;
   }
@@ -341,8 +341,9 @@ void Decide(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
 void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
                   const Responder& respond) {
   if (req.Query("height") || req.Query("at")) {  // a past state
-    if (req.Query("proof")) {
-      if (!ProofAsked(req, respond)) return;  // 400 BAD_PROOF
+    const auto proof = ProofAsked(req, respond);
+    if (!proof) return;
+    if (*proof) {
       respond(ErrorResponse(400, "BAD_REQUEST",
                             "proof is given for the newest certified height, not with height "
                             "or at"));

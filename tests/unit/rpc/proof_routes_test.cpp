@@ -119,6 +119,15 @@ TEST_CASE("a proof parameter other than true, 1, false or 0 is 400 BAD_PROOF on 
   auto past = Send(router, "POST", "/v1/verify?height=1&proof=yes", verify_body);
   CHECK(past.status == 400);
   CHECK(json::parse(past.body)["code"] == "BAD_PROOF");
+  // A past state is never proven; proof=false (or 0) with it is no request for one.
+  auto past_true = Send(router, "POST", "/v1/verify?height=1&proof=true", verify_body);
+  CHECK(past_true.status == 400);
+  CHECK(json::parse(past_true.body).value("code", "") == "BAD_REQUEST");
+  for (const std::string value : {"false", "0"}) {
+    auto a = Send(router, "POST", "/v1/verify?height=2&proof=" + value, verify_body);
+    CHECK(a.status == 200);
+    CHECK_FALSE(json::parse(a.body).contains("proof"));
+  }
   // verify/status refuses unknown query parameters as verify does.
   auto unknown = Send(router, "POST", "/v1/verify/status?prove=true", status_body);
   CHECK(unknown.status == 400);
