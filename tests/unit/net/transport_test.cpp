@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -838,6 +839,12 @@ TEST_CASE("fault injection loses frames on one link only, and the rules change a
   Node a(Key(1), FreePort()), b(Key(2), FreePort()), c(Key(3), FreePort());
   Mesh({&a, &b, &c});
   a.options().fault_injection = true;
+  std::mutex mu;
+  std::map<crypto::PublicKey, int> dropped_to;  // on_fault's report, by peer
+  a.options().on_fault = [&](const crypto::PublicKey& peer, const FaultDecision& d) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (d.drop) ++dropped_to[peer];
+  };
   a.Start();
   b.Start();
   c.Start();
@@ -855,6 +862,11 @@ TEST_CASE("fault injection loses frames on one link only, and the rules change a
   std::this_thread::sleep_for(200ms);
   CHECK(b.ReceivedCount() == 0);
   CHECK(a.t().stats().fault_dropped == 51);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(dropped_to[b.pk()] == 51);
+    CHECK(dropped_to.count(c.pk()) == 0);
+  }
   CHECK(Connected(a, b));  // loss does not close the link
 
   // b -> a is not a's outgoing link: untouched.
@@ -898,6 +910,12 @@ TEST_CASE("fault injection reorders frames but delivers every one", "[transport]
   Node a(Key(1), FreePort()), b(Key(2), FreePort());
   Mesh({&a, &b});
   a.options().fault_injection = true;
+  std::atomic<int> reported_delayed{0}, reported_reordered{0};
+  a.options().on_fault = [&](const crypto::PublicKey& peer, const FaultDecision& d) {
+    if (peer != b.pk() || d.drop) return;
+    ++reported_delayed;
+    if (d.reordered) ++reported_reordered;
+  };
   a.Start();
   b.Start();
   REQUIRE(WaitFor([&] { return Connected(a, b); }));
@@ -916,6 +934,13 @@ TEST_CASE("fault injection reorders frames but delivers every one", "[transport]
   for (int i = 0; i < kFrames; ++i) REQUIRE(sorted[i] == i);  // each exactly once
   CHECK_FALSE(std::is_sorted(order.begin(), order.end()));
   CHECK(a.t().stats().fault_dropped == 0);
+  // Every frame waited its 5 ms; about half were held back beyond it.
+  const TransportStats st = a.t().stats();
+  CHECK(st.fault_delayed == kFrames);
+  CHECK(st.fault_reordered > kFrames / 4);
+  CHECK(st.fault_reordered < kFrames * 3 / 4);
+  CHECK(reported_delayed == kFrames);
+  CHECK(reported_reordered == static_cast<int>(st.fault_reordered));
 }
 
 TEST_CASE("a transport with frames held back stops at once", "[transport][faults]") {
