@@ -15,34 +15,14 @@ namespace {
 using nlohmann::json;
 
 HttpResponse Get(const Router& router, const std::string& target) {
-  HttpRequest req;
-  req.method = "GET";
-  req.target = target;
-  HttpResponse out;
-  int calls = 0;
-  router.Dispatch(std::move(req), [&](HttpResponse r) {
-    ++calls;
-    out = std::move(r);
-  });
-  REQUIRE(calls == 1);
-  return out;
+  return DispatchGet(router, target);
 }
 
 // The validator's real certificate of committed height `h`.
 void Certify(FakeNode& node, uint64_t h) {
-  auto rec = node.store().GetBlock(h);
-  REQUIRE(rec.ok());
-  REQUIRE(rec->has_value());
-  node::StateCertificate c;
-  c.data.height = h;
-  c.data.block_id = (*rec)->block_id;
-  c.data.state_root = (*rec)->state_root;
-  c.data.tx_root = (*rec)->tx_root;
-  c.data.time_ms = (*rec)->time_ms;
-  c.signatures.emplace_back(
-      0, node.validator().Sign(node::AttestationSignBytes(node.chain_id(), c.data)));
-  auto& store = const_cast<storage::Store&>(node.store());
-  REQUIRE(store.PutStateCertificate(h, node::EncodeStateCertificate(c)).ok());
+  StoreCertificate(node, h, {0}, [&node](const node::StateAttestation& data) {
+    return node.validator().Sign(node::AttestationSignBytes(node.chain_id(), data));
+  });
 }
 
 verifier::ValidatorSet GenesisSet(const FakeNode& node) {

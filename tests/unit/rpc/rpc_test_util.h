@@ -26,6 +26,8 @@
 #include "crypto/ed25519.h"
 #include "ledger/executor.h"
 #include "node/node_api.h"
+#include "node/wire.h"
+#include "rpc/router.h"
 #include "storage/store.h"
 #include "tests/unit/storage/chain_util.h"
 #include "types/tx.h"
@@ -404,6 +406,45 @@ inline HttpResult Http(uint16_t port, const std::string& method, const std::stri
   Conn c(port, 15000ms);
   if (!c.connected() || !c.Send(BuildRequest(method, target, body, headers))) return {};
   return c.Read().value_or(HttpResult{});
+}
+
+// Dispatches GET `target` (with Accept: `accept` when not empty) through `router`, without a
+// socket, and returns its one answer.
+inline HttpResponse DispatchGet(const Router& router, const std::string& target,
+                                const std::string& accept = "") {
+  HttpRequest req;
+  req.method = "GET";
+  req.target = target;
+  if (!accept.empty()) req.accept = accept;
+  HttpResponse out;
+  int calls = 0;
+  router.Dispatch(std::move(req), [&](HttpResponse r) {
+    ++calls;
+    out = std::move(r);
+  });
+  LAUREL_CHECK(calls == 1, "a route answers exactly once");
+  return out;
+}
+
+// A state certificate of the node's committed height `h` with the `signatures` made by
+// `sign(data)` for each signer, stored in the node's store; returned.
+inline node::StateCertificate StoreCertificate(
+    FakeNode& node, uint64_t h, const std::vector<uint32_t>& signers,
+    const std::function<crypto::Signature(const node::StateAttestation&)>& sign) {
+  auto rec = node.store().GetBlock(h);
+  LAUREL_CHECK(rec.ok() && rec->has_value(), "a committed block to certify");
+  node::StateCertificate c;
+  c.data.height = h;
+  c.data.block_id = (*rec)->block_id;
+  c.data.state_root = (*rec)->state_root;
+  c.data.tx_root = (*rec)->tx_root;
+  c.data.time_ms = (*rec)->time_ms;
+  for (uint32_t s : signers) c.signatures.emplace_back(s, sign(c.data));
+  // The fake node's store is its own (non-const) object; the API only exposes it as const.
+  auto& store = const_cast<storage::Store&>(node.store());
+  LAUREL_CHECK(store.PutStateCertificate(h, node::EncodeStateCertificate(c)).ok(),
+               "store the certificate");
+  return c;
 }
 
 }  // namespace laurel::rpc::test
