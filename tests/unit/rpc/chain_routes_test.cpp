@@ -19,7 +19,11 @@ namespace {
 using nlohmann::json;
 
 HttpResponse Get(const Router& router, const std::string& target, bool protobuf) {
-  return DispatchGet(router, target, protobuf ? "application/x-protobuf" : "");
+  HttpRequest req;
+  req.method = "GET";
+  req.target = target;
+  if (protobuf) req.accept = "application/x-protobuf";
+  return Call(router, std::move(req));
 }
 
 v1::BlockRange Range(const HttpResponse& r) {
@@ -32,11 +36,23 @@ v1::BlockRange Range(const HttpResponse& r) {
 
 // A certificate for height 1 with made-up signatures (the route serves, it does not judge).
 node::StateCertificate PutCertificate(FakeNode& node) {
-  return StoreCertificate(node, 1, {0, 2}, [](const node::StateAttestation&) {
-    crypto::Signature sig{};
-    sig.fill(0x5a);
-    return sig;
-  });
+  auto rec = node.store().GetBlock(1);
+  REQUIRE(rec.ok());
+  REQUIRE(rec->has_value());
+  node::StateCertificate c;
+  c.data.height = 1;
+  c.data.block_id = (*rec)->block_id;
+  c.data.state_root = (*rec)->state_root;
+  c.data.tx_root = (*rec)->tx_root;
+  c.data.time_ms = (*rec)->time_ms;
+  crypto::Signature sig{};
+  sig.fill(0x5a);
+  c.signatures.emplace_back(0, sig);
+  c.signatures.emplace_back(2, sig);
+  // The fake node's store is its own (non-const) object; the API only exposes it as const.
+  auto& store = const_cast<storage::Store&>(node.store());
+  REQUIRE(store.PutStateCertificate(1, node::EncodeStateCertificate(c)).ok());
+  return c;
 }
 
 TEST_CASE("genesis is served as the genesis document the node was started with", "[rpc]") {

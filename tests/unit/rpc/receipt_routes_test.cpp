@@ -15,25 +15,10 @@ namespace {
 using nlohmann::json;
 
 HttpResponse Get(const Router& router, const std::string& target) {
-  return DispatchGet(router, target);
-}
-
-// The validator's real certificate of committed height `h`.
-void Certify(FakeNode& node, uint64_t h) {
-  StoreCertificate(node, h, {0}, [&node](const node::StateAttestation& data) {
-    return node.validator().Sign(node::AttestationSignBytes(node.chain_id(), data));
-  });
-}
-
-verifier::ValidatorSet GenesisSet(const FakeNode& node) {
-  verifier::ValidatorSet s;
-  s.chain_id = node.chain_id();
-  for (const auto& v : node.genesis().validators) {
-    s.keys.push_back(v.public_key);
-    s.names.push_back(v.name);
-    s.addresses.push_back(v.address);
-  }
-  return s;
+  HttpRequest req;
+  req.method = "GET";
+  req.target = target;
+  return Call(router, std::move(req));
 }
 
 std::string Url(const types::Tx& tx) {
