@@ -383,4 +383,29 @@ Result<std::vector<std::vector<std::string>>> ReadReport(const std::string& path
   return out;
 }
 
+std::string OtherOutcome(const BatchOutcome& out, std::string& message,
+                         const std::string& pending_message) {
+  if (out.committed()) {
+    message = "committed with result " + out.result;
+    return "failed";
+  }
+  if (out.status == "pending") {
+    if (!pending_message.empty()) message = pending_message;
+    return "pending";
+  }
+  message = out.code + (out.tx_code.empty() ? "" : " " + out.tx_code) + ": " + message;
+  return "refused";
+}
+
+void BatchTally::Count(const std::string& result) {
+  if (result == done_result_) {
+    ++done_;
+  } else if (result == before_result_) {
+    ++before_;
+  } else {
+    ++failed_;
+    if (stop_at_failure_) stop_ = true;
+  }
+}
+
 }  // namespace laurel::cli

@@ -64,6 +64,36 @@ Status SubmitInBatches(const BatchSubmitOptions& o, const std::vector<types::Tx>
                        const std::function<void(const BatchOutcome&)>& on_outcome,
                        const std::function<bool()>& stop);
 
+// The report result of an outcome that is neither a success nor a case the command judges
+// itself: "failed" (committed with another result), "pending" (not committed within the
+// waits) or "refused" (at admission). Sets `message` to say why; for "pending" to
+// `pending_message` unless that is empty (then the node's message stays).
+std::string OtherOutcome(const BatchOutcome& out, std::string& message,
+                         const std::string& pending_message = "");
+
+// The tally of a batch command's rows by their report result: `done` (done by this run),
+// `before` (found done already), anything else a failure. With `stop_at_failure`
+// (--on-error stop) the first failure asks the submission to stop (pass [&] { return
+// tally.stop(); } to SubmitInBatches). Thread-safe.
+class BatchTally {
+ public:
+  BatchTally(std::string done, std::string before, bool stop_at_failure)
+      : done_result_(std::move(done)),
+        before_result_(std::move(before)),
+        stop_at_failure_(stop_at_failure) {}
+  void Count(const std::string& result);
+  size_t done() const { return done_.load(); }
+  size_t before() const { return before_.load(); }
+  size_t failed() const { return failed_.load(); }
+  bool stop() const { return stop_.load(); }
+
+ private:
+  const std::string done_result_, before_result_;
+  const bool stop_at_failure_;
+  std::atomic<size_t> done_{0}, before_{0}, failed_{0};
+  std::atomic<bool> stop_{false};
+};
+
 // Runs fn(i) for i in [0, n) on `threads` threads (0: every core).
 void ParallelFor(size_t n, size_t threads, const std::function<void(size_t)>& fn);
 

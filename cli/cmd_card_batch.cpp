@@ -402,7 +402,6 @@ int RunIssueBatch(const IssueBatchOptions& o) {
             << " to issue\n";
 
   int rc = bad.empty() ? kExitOk : kExitInvalid;
-  size_t issued = 0, issued_before = 0, failed = 0;
   if (!todo.empty()) {
     auto key = LoadKey(o.key, o.passphrase_file);
     if (!key.ok()) return Fail(kExitUsage, key.status());
@@ -463,8 +462,8 @@ int RunIssueBatch(const IssueBatchOptions& o) {
                  std::chrono::duration<double>(Clock::now() - ts).count());
 
     Progress progress("issuing", jobs.size());
-    std::mutex mu;  // the counters, and one RPC client for the look-ups
-    std::atomic<bool> stop{false};
+    std::mutex mu;  // file_error, and one RPC client for the look-ups
+    BatchTally tally("issued", "issued_before", *on_error == OnError::kStop);
     auto lookup = RpcClient::Open(o.b.net.rpc);
     if (!lookup.ok()) return FailFor(Status::Unavailable(lookup.status().message()));
     Status file_error = Status::Ok();
@@ -508,15 +507,8 @@ int RunIssueBatch(const IssueBatchOptions& o) {
                                  "type or key version): not issued again";
               }
             }
-          } else if (out.committed()) {
-            result = "failed";
-            message = "committed with result " + out.result;
-          } else if (out.status == "pending") {
-            result = "pending";
-            message = "not committed in time; run again to finish";
           } else {
-            result = "refused";
-            message = out.code + (out.tx_code.empty() ? "" : " " + out.tx_code) + ": " + message;
+            result = OtherOutcome(out, message, "not committed in time; run again to finish");
           }
           if (write) {
             if (Status st = WriteMemberFiles(m, !o.no_qr); st.ok()) {
@@ -534,35 +526,29 @@ int RunIssueBatch(const IssueBatchOptions& o) {
               {{std::to_string(m.line), m.member_no, m.id, out.tx_id,
                 out.height ? std::to_string(out.height) : "", result, card_file, qr_file,
                 message}});
-          {
+          if (!st.ok()) {
             std::lock_guard lock(mu);
-            if (!st.ok() && file_error.ok()) file_error = st;
-            if (result == "issued") {
-              ++issued;
-            } else if (result == "issued_before") {
-              ++issued_before;
-            } else {
-              ++failed;
-              if (*on_error == OnError::kStop) stop = true;
-            }
+            if (file_error.ok()) file_error = st;
           }
+          tally.Count(result);
           progress.Add();
         },
-        [&] { return stop.load(); });
+        [&] { return tally.stop(); });
     progress.Finish();
     const double secs = std::chrono::duration<double>(Clock::now() - t_submit).count();
     char figures[128];
     std::snprintf(figures, sizeof figures, "%.1f s (%.0f tx/s); total %.1f s", secs,
-                  secs > 0 ? static_cast<double>(issued + issued_before) / secs : 0.0,
+                  secs > 0 ? static_cast<double>(tally.done() + tally.before()) / secs : 0.0,
                   std::chrono::duration<double>(Clock::now() - t0).count());
-    std::cout << "issued " << issued << ", issued before " << issued_before << ", skipped "
-              << skipped << ", not issued " << failed << ", bad rows " << bad.size() + sign_bad.size()
+    std::cout << "issued " << tally.done() << ", issued before " << tally.before()
+              << ", skipped " << skipped << ", not issued " << tally.failed() << ", bad rows "
+              << bad.size() + sign_bad.size()
               << "; " << jobs.size() << " transactions in " << figures << "; report "
               << report_path << "\n";
     if (!sent.ok()) return FailFor(Status(sent.code(), sent.message() + " (run again to go on)"));
     if (!file_error.ok()) return Fail(kExitUsage, file_error);
-    if (failed > 0) rc = kExitInvalid;
-    if (stop) return Fail(kExitInvalid, "stopped at the first refusal (--on-error stop)");
+    if (tally.failed() > 0) rc = kExitInvalid;
+    if (tally.stop()) return Fail(kExitInvalid, "stopped at the first refusal (--on-error stop)");
   } else {
     std::cout << "issued 0, issued before 0, skipped " << skipped << ", not issued 0, bad rows "
               << bad.size() << "; report " << report_path << "\n";
@@ -691,8 +677,7 @@ int RunStatusBatch(const StatusBatchOptions& o, std::optional<types::CredentialS
   std::mutex mu;
   auto lookup = RpcClient::Open(o.b.net.rpc);
   if (!lookup.ok()) return FailFor(Status::Unavailable(lookup.status().message()));
-  std::atomic<bool> stop{false};
-  size_t done = 0, already = 0, failed = 0;
+  BatchTally tally("done", "already", *on_error == OnError::kStop);
   const auto t0 = Clock::now();
   Status sent = SubmitInBatches(
       {o.b.net.rpc, o.b.batch_size, o.b.connections, 60'000, 20}, txs, jobs,
@@ -712,38 +697,24 @@ int RunStatusBatch(const StatusBatchOptions& o, std::optional<types::CredentialS
             message = "ILLEGAL_TRANSITION: " +
                       (rec.ok() ? j.id + " is " + JsonStr(*rec, "status") : message);
           }
-        } else if (out.committed()) {
-          result = "failed";
-          message = "committed with result " + out.result;
-        } else if (out.status == "pending") {
-          result = "pending";
         } else {
-          result = "refused";
-          message = out.code + (out.tx_code.empty() ? "" : " " + out.tx_code) + ": " + message;
+          result = OtherOutcome(out, message);
         }
         (void)(*report)->Append({{std::to_string(j.line), j.id, out.tx_id,
                                   out.height ? std::to_string(out.height) : "", result, message}});
-        std::lock_guard lock(mu);
-        if (result == "done") {
-          ++done;
-        } else if (result == "already") {
-          ++already;
-        } else {
-          ++failed;
-          if (*on_error == OnError::kStop) stop = true;
-        }
+        tally.Count(result);
         progress.Add();
       },
-      [&] { return stop.load(); });
+      [&] { return tally.stop(); });
   progress.Finish();
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   char figures[32];
   std::snprintf(figures, sizeof figures, "%.1f s", secs);
-  std::cout << to_name << ": " << done << " set, " << already << " already, " << failed
-            << " not set, " << bad.size() << " bad rows; " << jobs.size() << " transactions in "
-            << figures << "; report " << o.report << "\n";
+  std::cout << to_name << ": " << tally.done() << " set, " << tally.before() << " already, "
+            << tally.failed() << " not set, " << bad.size() << " bad rows; " << jobs.size()
+            << " transactions in " << figures << "; report " << o.report << "\n";
   if (!sent.ok()) return FailFor(Status(sent.code(), sent.message() + " (run again to go on)"));
-  if (failed > 0 || !bad.empty()) {
+  if (tally.failed() > 0 || !bad.empty()) {
     return Fail(kExitInvalid, "some rows were not set: see the report " + o.report);
   }
   return kExitOk;

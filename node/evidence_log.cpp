@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace laurel::node {
@@ -85,6 +87,35 @@ Result<bool> EvidenceLog::Record(const cs::Evidence& e, const crypto::PublicKey&
   const bool closed = std::fclose(f) == 0;
   if (!written || !closed) return Status::IoError("cannot append to " + path_);
   return true;
+}
+
+Result<EvidencePage> ReadEvidencePage(const std::string& path, uint64_t after, size_t limit) {
+  EvidencePage page;
+  page.next_after = after;
+  if (limit == 0) return Status::InvalidArgument("limit must be at least 1");
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) && !ec) return page;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
+  std::string line;
+  uint64_t seq = 0;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline after it: still being written
+    ++seq;
+    if (seq <= after) continue;
+    if (page.records.size() >= limit) {
+      page.more = true;
+      continue;  // counted in total
+    }
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) j = {{"kind", "unreadable"}, {"line", line}};
+    j["seq"] = seq;
+    page.records.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    page.next_after = seq;
+  }
+  if (in.bad()) return Status::IoError("cannot read " + path);
+  page.total = seq;
+  return page;
 }
 
 }  // namespace laurel::node

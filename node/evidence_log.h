@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "common/status.h"
 #include "consensus/engine.h"
@@ -29,6 +30,21 @@ const char* EvidenceKindLabel(consensus::Evidence::Kind k);  // double_proposal,
 // the two statements (first, second: block_id, signature and, for votes, the signed vote data).
 std::string EvidenceJson(const consensus::Evidence& e, const crypto::PublicKey& signer_key,
                          int64_t at_ms);
+
+// A page of the records in an evidence file, oldest first (GET /v1/evidence, docs/api.md). Each
+// complete line is one record, numbered from 1 in file order (`seq`); a last line without its
+// newline (being written) is not read yet.
+struct EvidencePage {
+  std::vector<std::string> records;  // JSON objects: a line's fields plus "seq"
+  uint64_t total = 0;                // complete lines in the file
+  uint64_t next_after = 0;           // seq of the last record here (`after` when none)
+  bool more = false;                 // records after next_after exist
+};
+
+// The records with seq > `after`, at most `limit` (>= 1) of them. A missing file is no records;
+// a line that is not a JSON object is served as {"seq", "kind": "unreadable", "line"} so that the
+// numbering stays that of the file. IoError when the file exists but cannot be read.
+Result<EvidencePage> ReadEvidencePage(const std::string& path, uint64_t after, size_t limit);
 
 class EvidenceLog {
  public:

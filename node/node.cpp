@@ -374,6 +374,18 @@ Status Node::Impl::Start() {
   };
   LAUREL_RETURN_IF_ERROR(CheckFaultInjection(config_));
   opts.fault_injection = !config_.fault_injection_file.empty();
+  if (opts.fault_injection) {
+    // Metrics are thread-safe; the series of a peer is made at its first faulted frame.
+    opts.on_fault = [this](const crypto::PublicKey& peer, const net::FaultDecision& d) {
+      const std::string label = HexEncode(ByteView(peer).first(4));
+      if (d.drop) {
+        node_metrics_.fault_dropped.Get(label).Inc();
+        return;
+      }
+      node_metrics_.fault_delayed.Get(label).Inc();
+      if (d.reordered) node_metrics_.fault_reordered.Get(label).Inc();
+    };
+  }
   transport_ = std::make_unique<net::Transport>(key_, std::move(opts));
   LAUREL_RETURN_IF_ERROR(transport_->Start());
   if (!config_.fault_injection_file.empty()) {
@@ -550,6 +562,13 @@ const storage::Store& Node::store() const { return impl_->store(); }
 bool Node::Ready() const { return impl_->Ready(); }
 const ledger::Genesis& Node::genesis() const { return impl_->genesis(); }
 metrics::Registry* Node::metrics() const { return impl_->metrics(); }
+Result<EvidencePage> Node::ListEvidence(uint64_t after, size_t limit) const {
+  // The file is only appended to (by the loop, a whole line per write): reading it from
+  // another thread sees whole records, and a last line still being written is left out.
+  const std::string& path = impl_->evidence_path();
+  if (path.empty()) return EvidencePage{};
+  return ReadEvidencePage(path, after, limit);
+}
 
 void Node::Impl::CountAdmission(const AdmitResult& r) {
   if (r.code == AdmitCode::kAccepted) {

@@ -47,6 +47,7 @@ class Node final : public NodeApi {
   bool Ready() const override;
   const ledger::Genesis& genesis() const override;
   metrics::Registry* metrics() const override;
+  Result<EvidencePage> ListEvidence(uint64_t after, size_t limit) const override;
 
   uint16_t p2p_port() const;
 

@@ -16,6 +16,7 @@
 #include "common/bytes.h"
 #include "ledger/codes.h"
 #include "ledger/executor.h"
+#include "node/evidence_log.h"
 #include "storage/store.h"
 #include "types/tx.h"
 
@@ -91,6 +92,14 @@ class NodeApi {
   // The node's metrics registry (see node/node_metrics.h), or nullptr when it keeps none; the
   // RPC layer adds its own series to it and serves it at /metrics.
   virtual metrics::Registry* metrics() const { return nullptr; }
+  // The consensus evidence this node recorded (node/evidence_log.h, <data>/evidence.jsonl),
+  // records with seq > `after`, oldest first, at most `limit`: GET /v1/evidence. Without a
+  // data folder (or by default), no records.
+  virtual Result<EvidencePage> ListEvidence(uint64_t after, size_t limit) const {
+    (void)after;
+    (void)limit;
+    return EvidencePage{};
+  }
 };
 
 }  // namespace laurel::node

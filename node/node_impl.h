@@ -201,6 +201,7 @@ class Node::Impl final : public cs::PayloadSource {
   const storage::Store& store() const { return *store_; }
   bool Ready() const { return Status().ready; }
   const ledger::Genesis& genesis() const { return genesis_; }
+  const std::string& evidence_path() const { return evidence_.path(); }  // immutable
   uint16_t p2p_port() const { return transport_ ? transport_->listen_port() : 0; }
 
   // cs::PayloadSource, on the loop.

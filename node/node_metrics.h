@@ -19,8 +19,24 @@ struct NodeMetrics {
   metrics::Gauge& clock_offset;      // local clock minus the last committed block's time, s
   metrics::Family<metrics::Counter>& evidence;  // by kind: node/evidence_log.h
   metrics::Counter& inbound_dropped;            // node/inbound_queue.h
+  // Fault injection (test networks only, node/net/fault_injection.h), by peer: the first 8 hex
+  // digits of its public key.
+  metrics::Family<metrics::Counter>& fault_dropped;
+  metrics::Family<metrics::Counter>& fault_delayed;
+  metrics::Family<metrics::Counter>& fault_reordered;
 
   static NodeMetrics Register(metrics::Registry& r) {
+    NodeMetrics m = Families(r);
+    // Every evidence kind shows from the start at 0, so that a first piece is an increase
+    // (alerts use increase(); a series that appears at 1 would not show one).
+    for (const char* kind : {"double_proposal", "double_vote", "out_of_turn"}) {
+      (void)m.evidence.Get(kind);
+    }
+    return m;
+  }
+
+ private:
+  static NodeMetrics Families(metrics::Registry& r) {
     return NodeMetrics{
         r.AddCounter("laurel_commits_total", "Blocks committed and executed by this node.")
             .Get(),
@@ -63,6 +79,18 @@ struct NodeMetrics {
                      "Frames from peers dropped because that peer's inbound queue was full (it "
                      "sends faster than this node handles; an honest peer does not).")
             .Get(),
+        r.AddCounter("laurel_p2p_fault_dropped_total",
+                     "Frames to a peer dropped by fault injection (test networks only: "
+                     "[fault_injection]), by peer (first 8 hex digits of its key).",
+                     "peer"),
+        r.AddCounter("laurel_p2p_fault_delayed_total",
+                     "Frames to a peer held back by fault injection for their delay (test "
+                     "networks only), by peer; reordered ones included.",
+                     "peer"),
+        r.AddCounter("laurel_p2p_fault_reordered_total",
+                     "Frames to a peer held back by fault injection beyond their delay so that "
+                     "later frames overtake them (test networks only), by peer.",
+                     "peer"),
     };
   }
 };

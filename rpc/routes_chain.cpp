@@ -8,13 +8,21 @@
 //     at most 1000, and at most kMaxRangeBytes of stored blocks but always at least one), each
 //     with its state certificate when the node has one, and the tip height. Binary protobuf
 //     when the client accepts application/x-protobuf, else protobuf's JSON mapping.
+// GET /v1/evidence?after=S&limit=N
+//     the consensus evidence this node recorded (node/evidence_log.h), oldest first: records
+//     with seq > S (default 0), at most N (default 100, at most 1000), as JSON
+//     {"evidence": [...], "total", "next_after", "more"}; page on with after=next_after.
+#include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "laurel/v1/chain.pb.h"
 #include "ledger/genesis_io.h"
 #include "node/epochs.h"
 #include "node/wire.h"
 #include "rpc/convert.h"
+#include "rpc/json_util.h"
 #include "rpc/routes.h"
 #include "rpc/routes_internal.h"
 
@@ -26,6 +34,22 @@ namespace pb = ::laurel::v1;
 constexpr uint64_t kDefaultRangeBlocks = 100;
 constexpr uint64_t kMaxRangeBlocks = 1000;
 constexpr size_t kMaxRangeBytes = size_t{8} << 20;
+
+// The decimal query parameter `name` (`fallback` when absent), at least `min` (0 or 1); nullopt
+// after answering 400 BAD_REQUEST.
+std::optional<uint64_t> QueryNumber(const HttpRequest& req, const char* name, uint64_t fallback,
+                                    uint64_t min, const Responder& respond) {
+  const auto q = req.Query(name);
+  if (!q) return fallback;
+  const auto v = ParseU64(*q);
+  if (!v || *v < min) {
+    respond(ErrorResponse(400, "BAD_REQUEST",
+                          std::string(name) + (min > 0 ? " must be a positive integer"
+                                                       : " must be a non-negative integer")));
+    return std::nullopt;
+  }
+  return v;
+}
 
 void FillCertificate(const node::StateCertificate& c, pb::StateCertificate* out) {
   out->set_epoch(c.data.epoch);
@@ -98,24 +122,10 @@ void HandleEpochs(node::NodeApi& node, const HttpRequest& req, const Responder& 
 }
 
 void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
-  uint64_t from = 0;
-  if (auto f = req.Query("from")) {
-    auto v = ParseU64(*f);
-    if (!v) {
-      respond(ErrorResponse(400, "BAD_REQUEST", "from must be a non-negative integer"));
-      return;
-    }
-    from = *v;
-  }
-  uint64_t limit = kDefaultRangeBlocks;
-  if (auto l = req.Query("limit")) {
-    auto v = ParseU64(*l);
-    if (!v || *v == 0) {
-      respond(ErrorResponse(400, "BAD_REQUEST", "limit must be a positive integer"));
-      return;
-    }
-    limit = std::min(*v, kMaxRangeBlocks);
-  }
+  const auto from = QueryNumber(req, "from", 0, 0, respond);
+  if (!from) return;
+  const auto limit = QueryNumber(req, "limit", kDefaultRangeBlocks, 1, respond);
+  if (!limit) return;
   const storage::Store& store = node.store();
   if (store.Empty()) {
     respond(ErrorResponse(404, "NOT_FOUND", "no block committed yet"));
@@ -125,8 +135,9 @@ void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Respond
   pb::BlockRange range;
   range.set_tip_height(tip);
   size_t bytes = 0;
-  uint64_t h = from;
-  for (; h <= tip && static_cast<uint64_t>(range.blocks_size()) < limit; ++h) {
+  const uint64_t max_blocks = std::min(*limit, kMaxRangeBlocks);
+  uint64_t h = *from;
+  for (; h <= tip && static_cast<uint64_t>(range.blocks_size()) < max_blocks; ++h) {
     auto rec = store.GetBlock(h);
     if (!rec.ok()) {
       respond(ErrorResponse(500, "STORE_ERROR", rec.status().ToString()));
@@ -163,6 +174,24 @@ void HandleBlockRange(node::NodeApi& node, const HttpRequest& req, const Respond
   respond(MessageResponse(200, range, req));
 }
 
+void HandleEvidence(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  const auto after = QueryNumber(req, "after", 0, 0, respond);
+  if (!after) return;
+  const auto limit = QueryNumber(req, "limit", kDefaultPageLimit, 1, respond);
+  if (!limit) return;
+  auto page = node.ListEvidence(*after, static_cast<size_t>(std::min(*limit, kMaxPageLimit)));
+  if (!page.ok()) {
+    respond(ErrorResponse(500, "STORE_ERROR", page.status().ToString()));
+    return;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const std::string& rec : page->records) list.push_back(nlohmann::json::parse(rec));
+  respond(JsonResponse(200, {{"evidence", std::move(list)},
+                             {"total", page->total},
+                             {"next_after", page->next_after},
+                             {"more", page->more}}));
+}
+
 }  // namespace
 
 void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits) {
@@ -179,6 +208,13 @@ void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits) {
     RunExpensive(
         limits,
         [&node, req, respond] { Guarded(respond, [&] { HandleBlockRange(node, req, respond); }); },
+        respond);
+  });
+  // Reads <data>/evidence.jsonl: on the work pool.
+  r.Add("GET", "/v1/evidence", [&node, limits](const HttpRequest& req, const Responder& respond) {
+    RunExpensive(
+        limits,
+        [&node, req, respond] { Guarded(respond, [&] { HandleEvidence(node, req, respond); }); },
         respond);
   });
 }

@@ -119,6 +119,7 @@ FaultDecision Decide(const LinkFault& f, double u_loss, double u_reorder, double
   if (f.reorder > 0 && u_reorder < f.reorder) {
     const int64_t span = std::max<int64_t>(2 * int64_t{f.delay_ms}, 50);
     ms += 1 + static_cast<int64_t>(u_extra * span);
+    d.reordered = true;
   }
   d.delay = std::chrono::milliseconds(ms);
   return d;

@@ -57,6 +57,7 @@ Result<LinkFaults> ParseLinkFaults(std::string_view json);
 struct FaultDecision {
   bool drop = false;
   std::chrono::milliseconds delay{0};
+  bool reordered = false;  // held back beyond its delay (the reorder draw hit); delay > 0
 };
 FaultDecision Decide(const LinkFault& fault, double u_loss, double u_reorder, double u_jitter,
                      double u_extra);

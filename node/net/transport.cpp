@@ -301,6 +301,7 @@ class Transport::Impl {
     s.stalled_disconnects = stalled_disconnects_;
     s.fault_dropped = fault_dropped_;
     s.fault_delayed = fault_delayed_;
+    s.fault_reordered = fault_reordered_;
     return s;
   }
 
@@ -353,12 +354,16 @@ class Transport::Impl {
         return Status::Unavailable("peer " + ShortKey(ps.key) + " is not connected");
       }
     }
+    if (d.drop || d.delay.count() > 0) {
+      if (opts_.on_fault) opts_.on_fault(ps.key, d);
+    }
     if (d.drop) {
       ++fault_dropped_;
       return Status::Ok();
     }
     if (d.delay.count() <= 0) return Enqueue(ps, std::move(payload));
     ++fault_delayed_;
+    if (d.reordered) ++fault_reordered_;
     asio::post(io_, [this, p = &ps, payload = std::move(payload), delay = d.delay]() mutable {
       if (stopping_) return;
       auto timer = std::make_shared<asio::steady_timer>(io_, delay);
@@ -829,7 +834,7 @@ class Transport::Impl {
   std::atomic<uint64_t> handshake_failures_{0}, frame_errors_{0}, established_{0};
   std::atomic<uint64_t> handshakes_refused_{0};
   std::atomic<uint64_t> stalled_disconnects_{0};
-  std::atomic<uint64_t> fault_dropped_{0}, fault_delayed_{0};
+  std::atomic<uint64_t> fault_dropped_{0}, fault_delayed_{0}, fault_reordered_{0};
 
   std::mutex faults_mu_;  // guards faults_ and fault_rng_
   std::shared_ptr<const LinkFaults> faults_;

@@ -113,6 +113,10 @@ struct TransportOptions {
   // Called on the I/O thread when a peer goes from no connection to one (true) and back (false).
   // Not called during or after Stop().
   std::function<void(const crypto::PublicKey& peer, bool connected)> on_connection;
+  // With `fault_injection`: called on the sending thread for every frame to a connected `peer`
+  // that the rules dropped (decision.drop) or held back (decision.delay > 0; reordered when
+  // held beyond its delay), before it is dropped or held. Must be cheap and thread-safe.
+  std::function<void(const crypto::PublicKey& peer, const FaultDecision& decision)> on_fault;
 };
 
 struct TransportStats {
@@ -130,6 +134,7 @@ struct TransportStats {
   uint64_t stalled_disconnects = 0;      // connections closed by either stall rule
   uint64_t fault_dropped = 0;            // frames dropped by fault injection
   uint64_t fault_delayed = 0;            // frames held back by fault injection
+  uint64_t fault_reordered = 0;          // of those, held beyond their delay (reorder rule)
 };
 
 class Transport {

@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -39,7 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from laurel_client import (DEFAULT_REPO, Load, Testnet, TestFailure, as_int,  # noqa: E402
-                           build_issue_tx, get_json, log, result_code)
+                           build_issue_tx, get_json, http, log, result_code)
 from laurel_netns import NetnsTestnet, can_run  # noqa: E402
 
 PROCESS_KINDS = ("kill", "pause", "restart", "wipe")
@@ -367,6 +368,17 @@ class ChaosNet:
             json.dump({"links": rules}, f)
         os.replace(tmp, path)
 
+    def fault_counts(self, i):
+        """{(action, peer label): frames} from node i's laurel_p2p_fault_*_total on /metrics
+        (action: dropped, delayed, reordered; peer label: 8 hex digits of the peer's key)."""
+        status, text = http("GET", self.net.url(i) + "/metrics", timeout=5)
+        if status != 200:
+            raise TestFailure(f"node{i} /metrics answered {status}")
+        out = {}
+        for m in FAULT_SERIES.finditer(str(text)):
+            out[(m.group(1), m.group(2))] = int(float(m.group(3)))
+        return out
+
     def log_size(self, i):
         try:
             return os.path.getsize(self.net.log_path(i))
@@ -380,6 +392,14 @@ class ChaosNet:
                 return f.read()
         except OSError:
             return ""
+
+
+FAULT_SERIES = re.compile(
+    r'^laurel_p2p_fault_(dropped|delayed|reordered)_total\{peer="([0-9a-f]+)"\} ([0-9.e+]+)$',
+    re.M)
+# The counter a frame fault of each kind must move on the faulted node(s).
+FAULT_COUNTED = {"delay": "delayed", "loss": "dropped", "reorder": "reordered",
+                 "flaky": "dropped"}
 
 
 def enable_fault_injection(net):
@@ -591,8 +611,13 @@ class Campaign:
                 if p in f:
                     rule[p] = f[p]
             nodes = self.all if kind == "flaky" else [i]
+            before = {j: self.cn.fault_counts(j) for j in nodes}
             self.set_rules(f, nodes, [rule])
-            return lambda: self.set_rules(f, nodes, [])
+
+            def undo():
+                self.set_rules(f, nodes, [])
+                self.expect_counted(f, nodes, before)
+            return undo
         raise ValueError(kind)
 
     def set_rules(self, f, nodes, rules):
@@ -602,6 +627,32 @@ class Campaign:
             self.cn.set_link_faults(j, rules)
         for j in nodes:
             self.await_reload(f, j, offsets[j])
+
+    def expect_counted(self, f, nodes, before):
+        """The frames the rules acted on show on /metrics (laurel_p2p_fault_*_total): the
+        counter of the fault's kind went up on the faulted link (summed over `nodes` for
+        flaky), and a rule for one peer moved no other peer's series."""
+        action = FAULT_COUNTED[f["kind"]]
+        peer = f.get("peer")
+        label = None if peer is None else str(self.net.node_pubkey(peer)).lower()[:8]
+        moved, stray = 0, []
+        for j in nodes:
+            after = self.cn.fault_counts(j)
+            for key, n in after.items():
+                delta = n - before[j].get(key, 0)
+                if delta <= 0:
+                    continue
+                if label is not None and key[1] != label:
+                    stray.append(f"node{j} {key[0]} to {key[1]} +{delta}")
+                elif key[0] == action:
+                    moved += delta
+        log(f"fault counters of #{f['id']}: {moved} frames {action}")
+        if stray:
+            raise Violation("fault-not-counted", f"{describe(f)} moved other peers' fault "
+                            f"counters: {', '.join(stray)}", f)
+        if moved == 0:
+            raise Violation("fault-not-counted", f"{describe(f)} held {f['hold_s']}s but "
+                            f"laurel_p2p_fault_{action}_total did not go up", f)
 
     def await_reload(self, f, i, offset):
         """Waits for node i to log that it applied its fault file."""

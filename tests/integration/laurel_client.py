@@ -43,6 +43,12 @@ def parse_args(default_offset):
     return p.parse_args()
 
 
+def skip(why):
+    """Ends a test that cannot run here (no root, a missing tool): prints SKIP and exits 0."""
+    print(f"SKIP: {why}", flush=True)
+    sys.exit(0)
+
+
 class TestFailure(AssertionError):
     pass
 
@@ -346,6 +352,20 @@ class Testnet:
         except OSError:
             return "(no log)"
 
+    def log_lines(self, i, mark):
+        """The lines of node i's log that contain `mark`, stripped."""
+        with open(self.log_path(i), errors="replace") as f:
+            return [line.strip() for line in f if mark in line]
+
+    def metric(self, i, name):
+        """The value of `name` on node i's /metrics (the first series when it has labels)."""
+        status, text = http("GET", self.url(i) + "/metrics", timeout=5)
+        check(status == 200, f"node{i} /metrics: HTTP {status}")
+        for line in str(text).splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return float(line.rsplit(" ", 1)[1])
+        raise TestFailure(f"node{i} /metrics has no {name}")
+
     def pids(self):
         out = {}
         for i in range(self.n):
@@ -480,6 +500,23 @@ class Testnet:
                 check(obj.get("status") == "committed" and got == loc,
                       f"node{i} has tx {tx_id} as {obj}, but it was acknowledged committed at "
                       f"(height, position, result) = {loc}")
+
+
+    def assert_acked_and_agreed(self, nodes, acked, timeout=30):
+        """The end of a run under load: some txs were acknowledged (`acked`, as Load.snapshot()
+        gives), every one is committed at the same place on every node of `nodes` (waiting up to
+        `timeout` for the highest), block ids and state roots agree at every height they all
+        have, and no log says EQUIVOCATION. Returns (heights compared, top height compared)."""
+        check(acked, "no tx was acknowledged")
+        top = max(loc[0] for loc in acked.values())
+        self.wait_height(nodes, top, timeout)
+        self.assert_txs_everywhere(nodes, acked)
+        upto = min(self.heights(nodes).values())
+        compared = self.assert_same_blocks(nodes, upto)
+        for i in nodes:
+            bad = self.log_lines(i, "EQUIVOCATION")
+            check(not bad, f"node{i} logged equivocation: {bad[:3]}")
+        return compared, upto
 
 
 def committed_location(status, obj):

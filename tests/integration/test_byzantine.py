@@ -37,7 +37,9 @@ submission (the adversary still running):
     laurel_consensus_evidence_total{kind="double_proposal" | "double_vote"} on /metrics went
     up (for double-vote on every honest node), each such node's <data>/evidence.jsonl holds a
     line for validator 3 with two different block ids and signatures, and its log says
-    "EQUIVOCATION by validator 3";
+    "EQUIVOCATION by validator 3"; GET /v1/evidence lists the same records as the file (paged
+    with a small limit, oldest first, numbered 1..total), among them validator 3's with both
+    block ids;
   - at the end: no honest node recorded evidence against an honest validator.
 Prints `MEASURED byzantine <behaviour>: X commits/s (baseline Y commits/s), admitted A of B,
 committed C of B, ...` for each behaviour and the whole test's duration. All behaviours run even
@@ -59,8 +61,8 @@ import subprocess
 import threading
 import time
 
-from laurel_client import (DEFAULT_REPO, TestFailure, Testnet, build_tx_pool, check, http, log,
-                           main_wrapper, post_tx, wait_for)
+from laurel_client import (DEFAULT_REPO, TestFailure, Testnet, build_tx_pool, check, get_json,
+                           http, log, main_wrapper, post_tx, wait_for)
 
 BEHAVIOURS = ["lying-height", "fake-proposal", "block-variants", "equivocate", "double-vote",
               "phantom-votes", "silent", "bad-certs", "future-spam", "replay", "bad-frames"]
@@ -380,6 +382,53 @@ def evidence_lines(net, i, kind):
     return res
 
 
+def api_evidence(net, i, page=2):
+    """Every record of node i's GET /v1/evidence, paged `page` at a time with after=next_after;
+    checks the paging (seq 1, 2, ... in order, `total` and `more` consistent)."""
+    records, after = [], 0
+    while True:
+        obj = get_json(f"{net.url(i)}/v1/evidence?after={after}&limit={page}")
+        got = obj["evidence"]
+        check(len(got) <= page, f"node{i} /v1/evidence gave {len(got)} records for limit {page}")
+        for r in got:
+            check(r.get("seq") == len(records) + 1,
+                  f"node{i} /v1/evidence: seq {r.get('seq')} where {len(records) + 1} was due")
+            records.append(r)
+        check(obj["next_after"] == (records[-1]["seq"] if got else after),
+              f"node{i} /v1/evidence: next_after {obj['next_after']} after {len(records)} records")
+        if not obj["more"]:
+            check(obj["total"] == len(records),
+                  f"node{i} /v1/evidence: total {obj['total']} but {len(records)} records listed")
+            return records
+        check(got, f"node{i} /v1/evidence: more=true on an empty page")
+        after = obj["next_after"]
+
+
+def check_api_evidence(net, i, behaviour, kind, file_lines):
+    """node i's GET /v1/evidence lists its evidence.jsonl: the same records, in file order, and
+    validator BYZ's `kind` records with both block ids. Returns failures."""
+    try:
+        records = api_evidence(net, i)
+    except (TestFailure, OSError, KeyError, TypeError) as e:
+        return [f"{behaviour}: node{i} GET /v1/evidence: {e}"]
+    path = os.path.join(net.dir, f"node{i}", "data", "evidence.jsonl")
+    in_file = [json.loads(l) for l in read(path).splitlines()]
+    # The file may have grown between the two reads: compare the common prefix.
+    n = min(len(in_file), len(records))
+    if n < len(in_file) - 2 or any({k: v for k, v in records[j].items() if k != "seq"}
+                                   != in_file[j] for j in range(n)):
+        return [f"{behaviour}: node{i} GET /v1/evidence ({len(records)} records) does not list "
+                f"its evidence.jsonl ({len(in_file)} lines)"]
+    mine = [r for r in records if r.get("kind") == kind and r.get("signer") == BYZ]
+    if len(mine) < len(file_lines):
+        return [f"{behaviour}: node{i} GET /v1/evidence lists {len(mine)} {kind} records of "
+                f"validator {BYZ}, its file {len(file_lines)}"]
+    last = mine[-1]
+    if last["first"]["block_id"] == last["second"]["block_id"]:
+        return [f"{behaviour}: node{i} GET /v1/evidence record without two block ids: {last}"]
+    return []
+
+
 def check_evidence(net, behaviour, before, after):
     """The honest nodes recorded the adversary's equivocation. Returns (summary, failures)."""
     kind, everywhere = EVIDENCE[behaviour]
@@ -410,8 +459,11 @@ def check_evidence(net, behaviour, before, after):
                             f"not node{BYZ}'s {byz_key}")
         if f"EQUIVOCATION by validator {BYZ}" not in read(net.log_path(i)):
             failures.append(f"{behaviour}: node{i} did not log EQUIVOCATION by validator {BYZ}")
+        failures += check_api_evidence(net, i, behaviour, kind, lines)
     summary = (f"evidence {kind} counted {dict(deltas)}, "
-               f"evidence.jsonl lines {[len(evidence_lines(net, i, kind)) for i in HONEST]}")
+               f"evidence.jsonl lines {[len(evidence_lines(net, i, kind)) for i in HONEST]}, "
+               f"GET /v1/evidence records "
+               f"{[get_json(net.url(i) + '/v1/evidence?limit=1')['total'] for i in HONEST]}")
     return summary, failures
 
 

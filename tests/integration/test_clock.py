@@ -36,7 +36,7 @@ import sys
 import time
 
 from laurel_client import (Load, Testnet, TestFailure, as_int, build_tx_pool, check, get_json, http,
-                           log, main_wrapper, parse_args, post_tx, wait_for)
+                           log, main_wrapper, parse_args, post_tx, skip, wait_for)
 
 RATE = 6.0          # tx/s offered to nodes 0-2
 POOL = 900          # enough for the whole run
@@ -50,27 +50,8 @@ LIBS = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
         "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"]
 
 
-def skip(why):
-    print(f"SKIP: {why}", flush=True)
-    sys.exit(0)
-
-
 def now_ms():
     return int(time.time() * 1000)
-
-
-def metric(net, i, name):
-    status, text = http("GET", net.url(i) + "/metrics", timeout=5)
-    check(status == 200, f"node{i} /metrics: HTTP {status}")
-    for line in str(text).splitlines():
-        if line.startswith(name + " "):
-            return float(line.rsplit(" ", 1)[1])
-    raise TestFailure(f"node{i} /metrics has no {name}")
-
-
-def log_lines(net, i, mark):
-    with open(net.log_path(i), errors="replace") as f:
-        return [line.strip() for line in f if mark in line]
 
 
 def skewed_bin(net, lib, offset):
@@ -179,7 +160,7 @@ def phase(net, lib, offset, sign, cred, key_version):
     label = f"node{SKEWED} {offset}"
     start_skewed(net, lib, offset)
     net.wait_height([SKEWED], net.height(0), 60, f"{label} to catch up")
-    t0_timeouts = metric(net, 0, "laurel_timeouts_total")
+    t0_timeouts = net.metric(0, "laurel_timeouts_total")
     t_start = time.monotonic()
     seen = observe(net, PHASE_S // 2)
     # Node3 votes for no one's block, so the election (the signers of the last QC, docs/spec/
@@ -193,7 +174,7 @@ def phase(net, lib, offset, sign, cred, key_version):
         seen.update({h: t for h, t in observe(net, 4).items() if h not in seen})
     seen.update({h: t for h, t in observe(net, PHASE_S // 2).items() if h not in seen})
     blocks, frozen = check_block_times(net, seen, label)
-    timeouts = metric(net, 0, "laurel_timeouts_total") - t0_timeouts
+    timeouts = net.metric(0, "laurel_timeouts_total") - t0_timeouts
     elapsed = time.monotonic() - t_start
     rate = blocks / elapsed
     check(blocks >= PHASE_S // 3, f"{label}: only {blocks} blocks in {elapsed:.0f} s")
@@ -214,9 +195,9 @@ def phase(net, lib, offset, sign, cred, key_version):
     except TestFailure:
         raise TestFailure(f"{label}: /readyz never answered 503 naming its clock {direction}: "
                           f"last answers {answers[-3:]}")
-    off = metric(net, SKEWED, "laurel_clock_offset_seconds")
+    off = net.metric(SKEWED, "laurel_clock_offset_seconds")
     check(abs(off - sign * SKEW_S) < 30, f"{label}: laurel_clock_offset_seconds is {off}")
-    warned = [line for line in log_lines(net, SKEWED, f"s {direction} the chain")]
+    warned = [line for line in net.log_lines(SKEWED, f"s {direction} the chain")]
     check(len(warned) == 1, f"{label}: {len(warned)} clock warnings logged: {warned[:3]}")
 
     # What a gate hears from it.
@@ -257,20 +238,20 @@ def restore_behind(net, lib):
     check(r.returncode == 0, f"laureld restore: rc {r.returncode} {r.stdout}{r.stderr}")
     t0 = time.monotonic()
     start_skewed(net, lib, f"-{SKEW_S // 60}m", kill=False)
-    behind = wait_for(lambda: log_lines(net, SKEWED, "the clock is behind the validators'"), 30,
+    behind = wait_for(lambda: net.log_lines(SKEWED, "the clock is behind the validators'"), 30,
                       f"node{SKEWED}, restored with its clock behind, to say so")
     # Correct clocks lift it about 32 s after the start; it must still hold well after that.
     while time.monotonic() - t0 < 45:
-        check(not log_lines(net, SKEWED, "fence is lifted"),
+        check(not net.log_lines(SKEWED, "fence is lifted"),
               f"node{SKEWED} lifted its restore fence {time.monotonic() - t0:.1f}s after starting "
               f"with its clock {SKEW_S} s behind")
         time.sleep(1)
-    check(metric(net, SKEWED, "laurel_restore_fenced") == 1, "node3 is not fenced")
+    check(net.metric(SKEWED, "laurel_restore_fenced") == 1, "node3 is not fenced")
     log(f"MEASURED restored node{SKEWED} with its clock behind still fenced after "
         f"{time.monotonic() - t0:.0f}s: {behind[0][:240]}")
     start_skewed(net, lib, None)
     t1 = time.monotonic()
-    wait_for(lambda: log_lines(net, SKEWED, "fence is lifted"), 90,
+    wait_for(lambda: net.log_lines(SKEWED, "fence is lifted"), 90,
              f"node{SKEWED}'s fence to lift with its clock fixed")
     log(f"MEASURED with its clock fixed node{SKEWED}'s fence lifted "
         f"{time.monotonic() - t1:.1f}s after its restart")
@@ -322,15 +303,7 @@ def main(args, restore_only=False):
         finally:
             load.stop()
         acked = load.snapshot()
-        check(acked, "no tx was acknowledged")
-        top = max(loc[0] for loc in acked.values())
-        net.wait_height(all_nodes, top, 30)
-        net.assert_txs_everywhere(all_nodes, acked)
-        upto = min(net.heights(all_nodes).values())
-        compared = net.assert_same_blocks(all_nodes, upto)
-        for i in all_nodes:
-            bad = log_lines(net, i, "EQUIVOCATION")
-            check(not bad, f"node{i} logged equivocation: {bad[:3]}")
+        compared, upto = net.assert_acked_and_agreed(all_nodes, acked)
         log(f"all {len(acked)} acknowledged txs are on every node; block_id and state_root agree "
             f"on all {net.n} nodes at heights 1..{upto} ({compared} heights)")
 

@@ -17,11 +17,10 @@ Needs root to mount the tmpfs; otherwise prints SKIP and exits 0."""
 import errno
 import os
 import subprocess
-import sys
 import time
 
 from laurel_client import (Load, Testnet, build_tx_pool, check, get_json, http, log, main_wrapper,
-                           parse_args, post_tx, wait_for)
+                           parse_args, post_tx, skip, wait_for)
 
 RATE = 8.0          # tx/s offered
 POOL = 640          # enough for the ~80 s of load
@@ -29,11 +28,6 @@ TMPFS_SIZE = "32m"  # below RocksDB's WAL preallocation, so appends need new pag
 VICTIM = 3
 FULL_MARK = "DISK FULL"
 RESUME_MARK = "DISK SPACE BACK"
-
-
-def skip(why):
-    print(f"SKIP: {why}", flush=True)
-    sys.exit(0)
 
 
 def fill(path):
@@ -66,20 +60,6 @@ def unmount(path):
     subprocess.run(["umount", "-l", path], capture_output=True)
 
 
-def log_lines(net, i, mark):
-    with open(net.log_path(i), errors="replace") as f:
-        return [line.strip() for line in f if mark in line]
-
-
-def metric(net, i, name):
-    status, text = http("GET", net.url(i) + "/metrics", timeout=5)
-    check(status == 200, f"node{i} /metrics: HTTP {status}")
-    for line in str(text).splitlines():
-        if line.startswith(name + " ") or line.startswith(name + "{"):
-            return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"node{i} /metrics has no {name}")
-
-
 def main(args):
     if os.geteuid() != 0:
         skip("mounting a tmpfs needs root")
@@ -105,7 +85,7 @@ def run(net, data):
     load = Load(net, pool, all_nodes, rate=RATE, wait_timeout=10).start()
     try:
         net.wait_progress(all_nodes, 2, 30)
-        check(metric(net, VICTIM, "laurel_store_free_bytes") > 1 << 20,
+        check(net.metric(VICTIM, "laurel_store_free_bytes") > 1 << 20,
               "node3's laurel_store_free_bytes is not above 1 MiB before the fill")
         filler = os.path.join(data, "filler")
         t0 = time.monotonic()
@@ -118,7 +98,7 @@ def run(net, data):
         def stopped():
             check(net.running(VICTIM), f"node{VICTIM} exited on its full disk instead of standing "
                   f"still:\n{net.log_tail(VICTIM, 8)}")
-            lines = log_lines(net, VICTIM, FULL_MARK)
+            lines = net.log_lines(VICTIM, FULL_MARK)
             if not lines:
                 fill(filler)
             return lines
@@ -136,8 +116,8 @@ def run(net, data):
         status, body = http("GET", net.url(VICTIM) + "/readyz", timeout=5)
         check(status == 503 and "disk full" in str(body),
               f"node{VICTIM} /readyz answered {status} {body}, not 503 naming the full disk")
-        check(metric(net, VICTIM, "laurel_ready") == 0, "laurel_ready is not 0 on the full disk")
-        free = metric(net, VICTIM, "laurel_store_free_bytes")
+        check(net.metric(VICTIM, "laurel_ready") == 0, "laurel_ready is not 0 on the full disk")
+        free = net.metric(VICTIM, "laurel_store_free_bytes")
         check(free < 1 << 20, f"laurel_store_free_bytes is {free} on the full disk")
         b1 = get_json(f"{net.url(VICTIM)}/v1/blocks/{h_stop}")
         check(int(b1["height"]) == h_stop, f"node{VICTIM} /v1/blocks/{h_stop} answered {b1}")
@@ -161,9 +141,9 @@ def run(net, data):
                  f"txs to be acknowledged by nodes {others} with node{VICTIM} standing still")
         check(net.height(VICTIM) == h_stop,
               f"node{VICTIM} moved from height {h_stop} to {net.height(VICTIM)} on a full disk")
-        check(len(log_lines(net, VICTIM, FULL_MARK)) == 1,
+        check(len(net.log_lines(VICTIM, FULL_MARK)) == 1,
               f"node{VICTIM} logged '{FULL_MARK}' more than once: "
-              f"{log_lines(net, VICTIM, FULL_MARK)}")
+              f"{net.log_lines(VICTIM, FULL_MARK)}")
         log(f"nodes {others} kept committing; node{VICTIM} stayed at height {h_stop} and logged "
             f"one {FULL_MARK} line")
 
@@ -171,14 +151,14 @@ def run(net, data):
         os.remove(filler)
         target = max(h for h in net.heights(others).values())
         t0 = time.monotonic()
-        wait_for(lambda: log_lines(net, VICTIM, RESUME_MARK), 30,
+        wait_for(lambda: net.log_lines(VICTIM, RESUME_MARK), 30,
                  f"node{VICTIM} to log '{RESUME_MARK}'")
         net.wait_height([VICTIM], target, 60, f"node{VICTIM} to catch up to height {target}")
         check(net.pids().get(VICTIM) == pid and net.running(VICTIM),
               f"node{VICTIM} is not the same running process (pid {pid})")
         log(f"MEASURED node{VICTIM} resumed by itself and reached height {target} "
             f"{time.monotonic() - t0:.1f}s after space was freed: "
-            f"{log_lines(net, VICTIM, RESUME_MARK)[0][:300]}")
+            f"{net.log_lines(VICTIM, RESUME_MARK)[0][:300]}")
         load.set_live(all_nodes)
         net.wait_progress(all_nodes, 3, 30)
         wait_for(lambda: http("GET", net.url(VICTIM) + "/readyz", timeout=5)[0] == 200, 45,
@@ -187,15 +167,7 @@ def run(net, data):
         load.stop()
 
     acked = load.snapshot()
-    check(acked, "no tx was acknowledged")
-    top = max(loc[0] for loc in acked.values())
-    net.wait_height(all_nodes, top, 30)
-    net.assert_txs_everywhere(all_nodes, acked)
-    upto = min(net.heights(all_nodes).values())
-    compared = net.assert_same_blocks(all_nodes, upto)
-    for i in all_nodes:
-        bad = log_lines(net, i, "EQUIVOCATION")
-        check(not bad, f"node{i} logged equivocation: {bad[:3]}")
+    compared, upto = net.assert_acked_and_agreed(all_nodes, acked)
     log(f"all {len(acked)} acknowledged txs are on every node; block_id and state_root agree on "
         f"all {net.n} nodes at heights 1..{upto} ({compared} heights); no EQUIVOCATION logged")
     r = subprocess.run([net.laurel, "audit", "--rpc", net.url(VICTIM)], capture_output=True,

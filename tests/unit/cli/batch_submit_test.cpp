@@ -78,5 +78,61 @@ TEST_CASE("CSV fields are quoted only when they need it", "[cli][batch]") {
   CHECK(CsvField("say \"x\"") == "\"say \"\"x\"\"\"");
 }
 
+TEST_CASE("an outcome that is no success is failed, pending or refused", "[cli][batch]") {
+  BatchOutcome committed;
+  committed.status = "committed";
+  committed.result = "CREDENTIAL_EXISTS";
+  std::string message = "node's message";
+  CHECK(OtherOutcome(committed, message) == "failed");
+  CHECK(message == "committed with result CREDENTIAL_EXISTS");
+
+  BatchOutcome pending;
+  pending.status = "pending";
+  message = "waited too long";
+  CHECK(OtherOutcome(pending, message) == "pending");
+  CHECK(message == "waited too long");  // the node's message stays
+  CHECK(OtherOutcome(pending, message, "run again") == "pending");
+  CHECK(message == "run again");
+
+  BatchOutcome refused;
+  refused.status = "refused";
+  refused.code = "INVALID_TX";
+  refused.tx_code = "UNAUTHORIZED";
+  message = "not the issuer's key";
+  CHECK(OtherOutcome(refused, message) == "refused");
+  CHECK(message == "INVALID_TX UNAUTHORIZED: not the issuer's key");
+  refused.tx_code.clear();
+  refused.code = "TX_TOO_LARGE";
+  message = "too big";
+  CHECK(OtherOutcome(refused, message) == "refused");
+  CHECK(message == "TX_TOO_LARGE: too big");
+}
+
+TEST_CASE("a batch tally counts by result and stops at a failure only when asked",
+          "[cli][batch]") {
+  BatchTally skip("issued", "issued_before", false);
+  for (const char* r : {"issued", "issued", "issued_before", "refused", "pending", "issued"}) {
+    skip.Count(r);
+  }
+  CHECK(skip.done() == 3);
+  CHECK(skip.before() == 1);
+  CHECK(skip.failed() == 2);
+  CHECK_FALSE(skip.stop());
+
+  BatchTally stop("done", "already", true);
+  stop.Count("done");
+  stop.Count("already");
+  CHECK_FALSE(stop.stop());
+  stop.Count("failed");
+  CHECK(stop.stop());
+  CHECK(stop.failed() == 1);
+
+  // Counted from many threads at once, nothing is lost.
+  BatchTally many("done", "already", false);
+  ParallelFor(1000, 4, [&](size_t i) { many.Count(i % 2 ? "done" : "refused"); });
+  CHECK(many.done() == 500);
+  CHECK(many.failed() == 500);
+}
+
 }  // namespace
 }  // namespace laurel::cli

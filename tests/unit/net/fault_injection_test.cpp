@@ -109,6 +109,10 @@ TEST_CASE("a frame's fate follows the rule and the draws", "[faults]") {
   CHECK(Decide(f, 0.5, 0.39, 0, 0).delay == 101ms);
   CHECK(Decide(f, 0.5, 0.39, 0, 0.9999).delay == 300ms);
   CHECK(Decide(f, 0.5, 0.4, 0, 0.9999).delay == 100ms);  // not held back
+  CHECK(Decide(f, 0.5, 0.39, 0, 0).reordered);
+  CHECK_FALSE(Decide(f, 0.5, 0.4, 0, 0).reordered);
+  f.loss = 1;
+  CHECK_FALSE(Decide(f, 0.5, 0.39, 0, 0).reordered);  // dropped, not held
   LinkFault r;
   r.reorder = 1;
   CHECK(Decide(r, 0.5, 0.1, 0, 0.9999).delay == 50ms);

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -57,6 +58,49 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
   }
   return pred();
 }
+
+// Holds a node's I/O thread inside its receive callback, as a paused process would, from the
+// frame `mark` on until Release() (at the latest when the hold goes out of scope, so that a
+// failed check cannot hang the test). Install with node.on_receive_hook = hold.Hook().
+class IoThreadHold {
+ public:
+  explicit IoThreadHold(std::string mark) : mark_(std::move(mark)) {}
+  ~IoThreadHold() { Release(); }
+  IoThreadHold(const IoThreadHold&) = delete;
+  IoThreadHold& operator=(const IoThreadHold&) = delete;
+
+  // The hook; `also` runs first for every frame.
+  std::function<void(const crypto::PublicKey&, const Bytes&)> Hook(
+      std::function<void(const Bytes&)> also = nullptr) {
+    return [this, also](const crypto::PublicKey&, const Bytes& p) {
+      if (also) also(p);
+      if (AsStringView(p) != mark_) return;
+      std::unique_lock<std::mutex> lock(mu_);
+      held_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return released_; });
+    };
+  }
+  // Whether the thread was caught within `timeout`.
+  bool WaitHeld(std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return held_; });
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      released_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  const std::string mark_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  bool released_ = false;
+};
 
 struct Received {
   crypto::PublicKey from;
@@ -154,6 +198,27 @@ bool LinkWorks(Node& a, Node& b, const std::string& tag) {
   const Bytes payload = ToBytes("probe " + tag);
   if (!WaitFor([&] { return a.t().Send(b.pk(), payload).ok(); })) return false;
   return WaitFor([&] { return b.Got(a.pk(), payload); });
+}
+
+// After a link was lost: it comes back and carries a new frame from a to b (sent again until one
+// arrives, since a frame sent before the link is up may be dropped).
+bool CarriesAgain(Node& a, Node& b) {
+  if (!WaitFor([&] { return Connected(a, b); })) return false;
+  return WaitFor([&] {
+    (void)a.t().Send(b.pk(), ToBytes("after"));
+    return b.Got(a.pk(), ToBytes("after"));
+  });
+}
+
+// Starts a and b, waits for their link, and has `from` send `to` the frame that `hold` (installed
+// on `to`) holds its I/O thread at.
+void StartAndHold(Node& a, Node& b, Node& from, Node& to, IoThreadHold& hold,
+                  const std::string& mark) {
+  a.Start();
+  b.Start();
+  REQUIRE(WaitFor([&] { return Connected(a, b); }));
+  REQUIRE(from.t().Send(to.pk(), ToBytes(mark)).ok());
+  REQUIRE(hold.WaitHeld());
 }
 
 // A TLS client driven by the test: it completes a genuine handshake with `key` and then writes
@@ -356,34 +421,14 @@ TEST_CASE("a full send queue refuses the frame and counts the drop", "[transport
   a.options().max_frame_size = 1000;
   a.options().send_queue_bytes = 1004;  // exactly one max-size frame
   // Holding a's I/O thread inside a callback keeps its queue from draining.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool in_callback = false;
-  bool release = false;
-  a.on_receive_hook = [&](const crypto::PublicKey&, const Bytes& p) {
-    if (AsStringView(p) != "block") return;
-    std::unique_lock<std::mutex> lock(mu);
-    in_callback = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  };
-  a.Start();
-  b.Start();
-  REQUIRE(WaitFor([&] { return Connected(a, b); }));
-  REQUIRE(b.t().Send(a.pk(), ToBytes("block")).ok());
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    REQUIRE(cv.wait_for(lock, 10s, [&] { return in_callback; }));
-  }
+  IoThreadHold hold("block");
+  a.on_receive_hook = hold.Hook();
+  StartAndHold(a, b, b, a, hold, "block");
   CHECK(a.t().Send(b.pk(), Bytes(1000, 1)).ok());
   const Status refused = a.t().Send(b.pk(), Bytes(1, 2));
   CHECK(refused.code() == StatusCode::kUnavailable);
   CHECK(a.t().stats().send_queue_full_drops == 1);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  hold.Release();
   // The queued frame goes out once the thread is free; the refused one never does.
   REQUIRE(WaitFor([&] { return b.Got(a.pk(), Bytes(1000, 1)); }));
   std::this_thread::sleep_for(100ms);
@@ -402,36 +447,9 @@ TEST_CASE("a peer that stops reading is disconnected after the stall timeout, th
   a.options().write_stall_timeout = 300ms;
   b.options().write_stall_timeout = 0ms;  // only a's rule is under test here
   // b's I/O thread is held inside a callback: it reads nothing, like a paused process.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool in_callback = false;
-  bool release = false;
-  b.on_receive_hook = [&](const crypto::PublicKey&, const Bytes& p) {
-    if (AsStringView(p) != "hold") return;
-    std::unique_lock<std::mutex> lock(mu);
-    in_callback = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  };
-  // Lets b go whatever happens below, so that a failed check cannot hang the test.
-  struct Release {
-    std::function<void()> f;
-    ~Release() { f(); }
-  } release_on_exit{[&] {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      release = true;
-    }
-    cv.notify_all();
-  }};
-  a.Start();
-  b.Start();
-  REQUIRE(WaitFor([&] { return Connected(a, b); }));
-  REQUIRE(a.t().Send(b.pk(), ToBytes("hold")).ok());
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    REQUIRE(cv.wait_for(lock, 10s, [&] { return in_callback; }));
-  }
+  IoThreadHold hold("hold");
+  b.on_receive_hook = hold.Hook();
+  StartAndHold(a, b, a, b, hold, "hold");
   // Far more than the kernel's socket buffers hold: the writes stop making progress.
   // (Loopback socket buffers can take tens of MB; the queue refuses what exceeds 64 MB.)
   for (int i = 0; i < 128; ++i) (void)a.t().Send(b.pk(), Bytes(1u << 20, static_cast<uint8_t>(i)));
@@ -439,13 +457,9 @@ TEST_CASE("a peer that stops reading is disconnected after the stall timeout, th
   CHECK_FALSE(a.t().IsConnected(b.pk()));
   // The stale queue was discarded, not kept for the peer to replay.
   CHECK(a.t().stats().send_disconnected_drops > 0);
-  release_on_exit.f();
+  hold.Release();
   // Once b reads again the link comes back and carries new frames.
-  REQUIRE(WaitFor([&] { return Connected(a, b); }));
-  REQUIRE(WaitFor([&] {
-    (void)a.t().Send(b.pk(), ToBytes("after"));
-    return b.Got(a.pk(), ToBytes("after"));
-  }));
+  REQUIRE(CarriesAgain(a, b));
   CHECK(a.t().stats().stalled_disconnects == 1);
   a.Stop();
   b.Stop();
@@ -460,48 +474,19 @@ TEST_CASE("a node whose I/O was frozen drops its links' backlog instead of repla
   a.options().send_queue_bytes = 64u << 20;
   a.options().write_stall_timeout = 0ms;  // a keeps everything it queued: b's rule is under test
   b.options().write_stall_timeout = 300ms;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool in_callback = false;
-  bool release = false;
   std::atomic<int> big_frames{0};
-  b.on_receive_hook = [&](const crypto::PublicKey&, const Bytes& p) {
+  IoThreadHold hold("hold");
+  b.on_receive_hook = hold.Hook([&](const Bytes& p) {
     if (p.size() == (1u << 20)) ++big_frames;
-    if (AsStringView(p) != "hold") return;
-    std::unique_lock<std::mutex> lock(mu);
-    in_callback = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  };
-  struct Release {
-    std::function<void()> f;
-    ~Release() { f(); }
-  } release_on_exit{[&] {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      release = true;
-    }
-    cv.notify_all();
-  }};
-  a.Start();
-  b.Start();
-  REQUIRE(WaitFor([&] { return Connected(a, b); }));
-  REQUIRE(a.t().Send(b.pk(), ToBytes("hold")).ok());
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    REQUIRE(cv.wait_for(lock, 10s, [&] { return in_callback; }));
-  }
+  });
+  StartAndHold(a, b, a, b, hold, "hold");
   for (int i = 0; i < 16; ++i)
     REQUIRE(a.t().Send(b.pk(), Bytes(1u << 20, static_cast<uint8_t>(i))).ok());
   std::this_thread::sleep_for(1500ms);  // b is "paused" five windows long
-  release_on_exit.f();
+  hold.Release();
   // b notices it was frozen, closes the link unread, and reconnects.
   REQUIRE(WaitFor([&] { return b.t().stats().stalled_disconnects == 1; }, 5s));
-  REQUIRE(WaitFor([&] { return Connected(a, b); }));
-  REQUIRE(WaitFor([&] {
-    (void)a.t().Send(b.pk(), ToBytes("after"));
-    return b.Got(a.pk(), ToBytes("after"));
-  }));
+  REQUIRE(CarriesAgain(a, b));
   // The 16 MB sent while it was frozen were not all replayed.
   CHECK(big_frames.load() < 16);
   a.Stop();
@@ -838,6 +823,12 @@ TEST_CASE("fault injection loses frames on one link only, and the rules change a
   Node a(Key(1), FreePort()), b(Key(2), FreePort()), c(Key(3), FreePort());
   Mesh({&a, &b, &c});
   a.options().fault_injection = true;
+  std::mutex mu;
+  std::map<crypto::PublicKey, int> dropped_to;  // on_fault's report, by peer
+  a.options().on_fault = [&](const crypto::PublicKey& peer, const FaultDecision& d) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (d.drop) ++dropped_to[peer];
+  };
   a.Start();
   b.Start();
   c.Start();
@@ -855,6 +846,11 @@ TEST_CASE("fault injection loses frames on one link only, and the rules change a
   std::this_thread::sleep_for(200ms);
   CHECK(b.ReceivedCount() == 0);
   CHECK(a.t().stats().fault_dropped == 51);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(dropped_to[b.pk()] == 51);
+    CHECK(dropped_to.count(c.pk()) == 0);
+  }
   CHECK(Connected(a, b));  // loss does not close the link
 
   // b -> a is not a's outgoing link: untouched.
@@ -898,6 +894,12 @@ TEST_CASE("fault injection reorders frames but delivers every one", "[transport]
   Node a(Key(1), FreePort()), b(Key(2), FreePort());
   Mesh({&a, &b});
   a.options().fault_injection = true;
+  std::atomic<int> reported_delayed{0}, reported_reordered{0};
+  a.options().on_fault = [&](const crypto::PublicKey& peer, const FaultDecision& d) {
+    if (peer != b.pk() || d.drop) return;
+    ++reported_delayed;
+    if (d.reordered) ++reported_reordered;
+  };
   a.Start();
   b.Start();
   REQUIRE(WaitFor([&] { return Connected(a, b); }));
@@ -916,6 +918,13 @@ TEST_CASE("fault injection reorders frames but delivers every one", "[transport]
   for (int i = 0; i < kFrames; ++i) REQUIRE(sorted[i] == i);  // each exactly once
   CHECK_FALSE(std::is_sorted(order.begin(), order.end()));
   CHECK(a.t().stats().fault_dropped == 0);
+  // Every frame waited its 5 ms; about half were held back beyond it.
+  const TransportStats st = a.t().stats();
+  CHECK(st.fault_delayed == kFrames);
+  CHECK(st.fault_reordered > kFrames / 4);
+  CHECK(st.fault_reordered < kFrames * 3 / 4);
+  CHECK(reported_delayed == kFrames);
+  CHECK(reported_reordered == static_cast<int>(st.fault_reordered));
 }
 
 TEST_CASE("a transport with frames held back stops at once", "[transport][faults]") {

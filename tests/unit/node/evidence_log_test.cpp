@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "node/node_metrics.h"
 #include "tests/unit/consensus/fixture.h"
 
 using namespace laurel;
@@ -49,14 +50,19 @@ std::vector<nlohmann::json> Lines(const std::string& path) {
   return res;
 }
 
+// An empty folder of its own under the temp directory.
+std::filesystem::path FreshDir(const std::string& prefix) {
+  const auto dir = std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace
 
 TEST_CASE("the evidence log counts, persists and dedups verified evidence", "[evidence]") {
   const Fixture fx;
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("laurel-evidence-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const auto dir = FreshDir("laurel-evidence-");
   const std::string path = (dir / "evidence.jsonl").string();
   {
     EvidenceLog log(path);
@@ -114,4 +120,67 @@ TEST_CASE("the evidence log counts, persists and dedups verified evidence", "[ev
   CHECK(r.status().code() == StatusCode::kIoError);
   CHECK(unwritable.count(Evidence::Kind::kProposal) == 1);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("evidence pages: numbered lines, a partial last line left out", "[evidence]") {
+  const Fixture fx;
+  const auto dir = FreshDir("laurel-evidence-page-");
+  const std::string path = (dir / "evidence.jsonl").string();
+  // No file: no records.
+  auto none = laurel::node::ReadEvidencePage(path, 0, 10);
+  REQUIRE(none.ok());
+  CHECK(none->records.empty());
+  CHECK(none->total == 0);
+  {
+    EvidenceLog log(path);
+    REQUIRE(log.Record(TwoProposals(fx, 5, 3), TestKeys()[3].public_key(), 1000).ok());
+    REQUIRE(log.Record(TwoVotes(fx, 6, 2), TestKeys()[2].public_key(), 2000).ok());
+    REQUIRE(log.Record(TwoVotes(fx, 7, 2), TestKeys()[2].public_key(), 3000).ok());
+  }
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "not json\n" << R"({"kind": "double_vote")";  // a bad line, then a partial one
+  }
+  auto p1 = laurel::node::ReadEvidencePage(path, 0, 2);
+  REQUIRE(p1.ok());
+  REQUIRE(p1->records.size() == 2);
+  const auto a = nlohmann::json::parse(p1->records[0]);
+  CHECK(a["seq"] == 1);
+  CHECK(a["kind"] == "double_proposal");
+  CHECK(a["round"] == 5);
+  CHECK(a["at_ms"] == 1000);
+  CHECK(a["first"]["block_id"] != a["second"]["block_id"]);
+  CHECK(nlohmann::json::parse(p1->records[1])["seq"] == 2);
+  CHECK(p1->total == 4);
+  CHECK(p1->next_after == 2);
+  CHECK(p1->more);
+  auto p2 = laurel::node::ReadEvidencePage(path, p1->next_after, 10);
+  REQUIRE(p2.ok());
+  REQUIRE(p2->records.size() == 2);
+  CHECK(nlohmann::json::parse(p2->records[0])["round"] == 7);
+  const auto bad = nlohmann::json::parse(p2->records[1]);
+  CHECK(bad["seq"] == 4);
+  CHECK(bad["kind"] == "unreadable");
+  CHECK(bad["line"] == "not json");
+  CHECK(p2->next_after == 4);
+  CHECK_FALSE(p2->more);
+  CHECK(laurel::node::ReadEvidencePage(path, 0, 0).status().code() ==
+        StatusCode::kInvalidArgument);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("every evidence kind is on /metrics at 0 before any evidence", "[evidence]") {
+  laurel::metrics::Registry r;
+  (void)laurel::node::NodeMetrics::Register(r);
+  const std::string text = r.Render();
+  for (auto k : {Evidence::Kind::kProposal, Evidence::Kind::kVote, Evidence::Kind::kWrongLeader}) {
+    const std::string series = std::string("laurel_consensus_evidence_total{kind=\"") +
+                               laurel::node::EvidenceKindLabel(k) + "\"} 0\n";
+    INFO(series);
+    CHECK(text.find(series) != std::string::npos);
+  }
+  // The fault-injection families are declared (no series until a frame is faulted).
+  CHECK(text.find("# TYPE laurel_p2p_fault_dropped_total counter") != std::string::npos);
+  CHECK(text.find("# TYPE laurel_p2p_fault_delayed_total counter") != std::string::npos);
+  CHECK(text.find("# TYPE laurel_p2p_fault_reordered_total counter") != std::string::npos);
 }

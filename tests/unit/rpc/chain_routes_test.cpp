@@ -1,6 +1,10 @@
 // The auditors' routes (rpc/routes_chain.cpp) over a fake node, without a socket: the genesis
 // document, and block ranges with their state certificates, in binary and JSON.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "laurel/v1/chain.pb.h"
@@ -147,6 +151,65 @@ TEST_CASE("a block range refuses a bad from or limit with 400", "[rpc]") {
     CHECK(r.status == 400);
     CHECK(json::parse(r.body)["code"] == "BAD_REQUEST");
   }
+}
+
+TEST_CASE("GET /v1/evidence pages through the evidence file, oldest first", "[rpc][evidence]") {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("laurel-evidence-route-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  FakeNode node;
+  node.evidence_path = (dir / "evidence.jsonl").string();
+  const Router router = BuildRouter(node);
+  // No file yet: no evidence.
+  HttpResponse r = Get(router, "/v1/evidence", false);
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type == "application/json");
+  json j = json::parse(r.body);
+  CHECK(j["evidence"].empty());
+  CHECK(j["total"] == 0);
+  CHECK(j["next_after"] == 0);
+  CHECK(j["more"] == false);
+  {
+    std::ofstream out(node.evidence_path);
+    for (int round = 10; round < 15; ++round) {
+      out << json{{"kind", "double_vote"}, {"signer", 3}, {"round", round},
+                  {"first", {{"block_id", "aa"}}}, {"second", {{"block_id", "bb"}}}}
+                 .dump()
+          << "\n";
+    }
+    out << R"({"kind": "double_proposal", "round": 99)";  // still being written: not served
+  }
+  j = json::parse(Get(router, "/v1/evidence?limit=2", false).body);
+  REQUIRE(j["evidence"].size() == 2);
+  CHECK(j["evidence"][0]["seq"] == 1);
+  CHECK(j["evidence"][0]["round"] == 10);
+  CHECK(j["evidence"][0]["kind"] == "double_vote");
+  CHECK(j["evidence"][0]["signer"] == 3);
+  CHECK(j["evidence"][0]["second"]["block_id"] == "bb");
+  CHECK(j["evidence"][1]["seq"] == 2);
+  CHECK(j["total"] == 5);
+  CHECK(j["next_after"] == 2);
+  CHECK(j["more"] == true);
+  j = json::parse(Get(router, "/v1/evidence?after=2&limit=10", false).body);
+  REQUIRE(j["evidence"].size() == 3);
+  CHECK(j["evidence"][0]["seq"] == 3);
+  CHECK(j["evidence"][2]["round"] == 14);
+  CHECK(j["next_after"] == 5);
+  CHECK(j["more"] == false);
+  // Past the end: nothing, and next_after stays where the client asked.
+  j = json::parse(Get(router, "/v1/evidence?after=9", false).body);
+  CHECK(j["evidence"].empty());
+  CHECK(j["next_after"] == 9);
+  CHECK(j["total"] == 5);
+  for (const char* target : {"/v1/evidence?after=x", "/v1/evidence?after=-1",
+                             "/v1/evidence?limit=0", "/v1/evidence?limit=ten"}) {
+    INFO(target);
+    const HttpResponse bad = Get(router, target, false);
+    CHECK(bad.status == 400);
+    CHECK(json::parse(bad.body)["code"] == "BAD_REQUEST");
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

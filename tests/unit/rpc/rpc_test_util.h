@@ -187,6 +187,7 @@ class FakeNode : public node::NodeApi {
   const crypto::PrivateKey& fed() const { return fed_; }  // key v1 of issuer "city-fed"
   const crypto::PrivateKey& validator() const { return validator_; }  // the one validator
   metrics::Registry* registry = nullptr;                // what metrics() answers
+  std::string evidence_path;  // the evidence file ListEvidence reads (empty: none)
   const std::string& chain_id() const { return genesis_.chain_id; }
   const std::vector<types::Tx>& block_txs() const { return block_txs_; }
   const Hash32& block1_id() const { return block1_id_; }
@@ -256,6 +257,10 @@ class FakeNode : public node::NodeApi {
   bool Ready() const override { return ready.load(); }
   const ledger::Genesis& genesis() const override { return genesis_; }
   metrics::Registry* metrics() const override { return registry; }
+  Result<node::EvidencePage> ListEvidence(uint64_t after, size_t limit) const override {
+    if (evidence_path.empty()) return node::EvidencePage{};
+    return node::ReadEvidencePage(evidence_path, after, limit);
+  }
 
  private:
   static crypto::PrivateKey InitAndGenerate() {

@@ -9,12 +9,13 @@
 #include "ledger/executor.h"
 #include "node/wire.h"
 #include "types/tx.h"
+#include "tests/unit/verifier/verifier_fixture.h"
 #include "verifier/verifier.h"
 
 namespace laurel::verifier {
 namespace {
 
-crypto::PrivateKey Key(uint8_t tag) { return crypto::PrivateKey::FromSeed(Bytes(32, tag)).value(); }
+using test::Key;
 
 types::Tx SignedTx(int n, const crypto::PrivateKey& signer) {
   types::TxBody body;
@@ -28,20 +29,13 @@ types::Tx SignedTx(int n, const crypto::PrivateKey& signer) {
   return tx;
 }
 
-struct Block {
-  std::vector<crypto::PrivateKey> keys = {Key(1), Key(2), Key(3), Key(4)};
-  ValidatorSet set;
+struct Block : test::FourValidators {
   std::vector<types::Tx> txs;
   std::vector<ledger::TxCode> codes;
   std::vector<Hash32> leaves;
   Certificate cert;
 
   explicit Block(size_t n) {
-    set.chain_id = "laurel-test";
-    for (size_t i = 0; i < keys.size(); ++i) {
-      set.keys.emplace_back(keys[i].public_key().begin(), keys[i].public_key().end());
-      set.names.push_back("v" + std::to_string(i));
-    }
     const auto signer = Key(9);
     for (size_t i = 0; i < n; ++i) {
       txs.push_back(SignedTx(static_cast<int>(i), signer));
@@ -64,18 +58,6 @@ struct Block {
     for (uint32_t s = 0; s < 4; ++s) {
       cert.signatures.emplace_back(s, keys[s].Sign(CertificateSignBytes(set.chain_id, cert)));
     }
-  }
-  static Bytes Encode(const Certificate& c) {
-    node::StateCertificate n;
-    n.data.epoch = c.epoch;
-    n.data.height = c.height;
-    n.data.block_id = c.block_id;
-    n.data.state_root = c.state_root;
-    n.data.tx_root = c.tx_root;
-    n.data.time_ms = c.time_ms;
-    n.data.next_validators = c.next_validators;
-    n.signatures = c.signatures;
-    return node::EncodeStateCertificate(n);
   }
   // The JSON a node serves (proto3 JSON: 64-bit integers as strings).
   nlohmann::json Receipt(uint32_t pos) const {

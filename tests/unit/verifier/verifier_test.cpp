@@ -6,24 +6,18 @@
 #include "node/epochs.h"
 #include "node/wire.h"
 #include "tests/unit/ledger/state_golden.h"
+#include "tests/unit/verifier/verifier_fixture.h"
 #include "verifier/verifier.h"
 
 namespace laurel::verifier {
 namespace {
 
-crypto::PrivateKey Key(uint8_t tag) { return crypto::PrivateKey::FromSeed(Bytes(32, tag)).value(); }
+using test::Key;
 
-struct Fixture {
-  std::vector<crypto::PrivateKey> keys = {Key(1), Key(2), Key(3), Key(4)};
-  ValidatorSet set;
+struct Fixture : test::FourValidators {
   golden::MapTree tree;
   Hash32 root{};
   Fixture() {
-    set.chain_id = "laurel-test";
-    for (size_t i = 0; i < keys.size(); ++i) {
-      set.keys.emplace_back(keys[i].public_key().begin(), keys[i].public_key().end());
-      set.names.push_back("v" + std::to_string(i));
-    }
     auto u = ledger::UpdateStateTree(tree, 0, {{"g", "gov"}, {"i/fed", "fed"}, {"c/fed/1", "card"}});
     tree.Apply(u);
     root = u.root;
@@ -46,19 +40,6 @@ struct Fixture {
       c.signatures.emplace_back(s, ks[s].Sign(CertificateSignBytes(set.chain_id, c)));
     }
     return c;
-  }
-  // The node's own encoding (node/wire.h): the verifier must read what nodes serve.
-  static Bytes Encode(const Certificate& c) {
-    node::StateCertificate n;
-    n.data.epoch = c.epoch;
-    n.data.height = c.height;
-    n.data.block_id = c.block_id;
-    n.data.state_root = c.state_root;
-    n.data.tx_root = c.tx_root;
-    n.data.time_ms = c.time_ms;
-    n.data.next_validators = c.next_validators;
-    n.signatures = c.signatures;
-    return node::EncodeStateCertificate(n);
   }
   nlohmann::json Answer(const Certificate& c, std::vector<std::string> keys_asked) const {
     nlohmann::json p;
