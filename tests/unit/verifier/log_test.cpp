@@ -267,3 +267,4 @@ TEST_CASE("log checks: random sizes, proofs from stored subtrees equal the all-l
   CHECK(Why(CheckLogInclusion(5, 5, leaves[0], {}, roots[5])).find("not below") !=
         std::string::npos);
 }
+}  // namespace laurel::verifier
