@@ -151,7 +151,6 @@ class Reporter {
                     static_cast<unsigned long long>(t.epochs),
                     static_cast<unsigned long long>(t.epochs));
       }
-      if (!log_line_.empty()) std::printf("%s\n", log_line_.c_str());
       if (resumed_from_ && t.height > *resumed_from_) {
         std::printf(
             "checkpoint: the chain extends the checkpoint at height %llu; heights "
@@ -426,8 +425,10 @@ LogCheck CheckLogExtends(HttpConn& conn, const verifier::ValidatorSet& set,
                           : list.status();
     if (!st.ok()) {
       out.exit = kExitInvalid;
-      out.failure = "LOG INCONSISTENT: the consistency proof " + where +
-                    " does not verify: " + st.message();
+      out.failure = "LOG INCONSISTENT: the node's certified log at height " +
+                    std::to_string(head->state.height) +
+                    " does not extend the log audited at height " + std::to_string(p.height) +
+                    ": " + st.message();
       return out;
     }
   }
