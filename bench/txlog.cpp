@@ -6,6 +6,7 @@
 // measured on a tree of --records records), and inclusion and consistency proof sizes and
 // look-ups at the final size.
 //   laurel-bench-txlog [--leaves N] [--block-txs T] [--records R]
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,8 +14,6 @@
 #include <random>
 #include <string>
 #include <unordered_map>
-
-#include <CLI/CLI.hpp>
 
 #include "crypto/merkle.h"
 #include "crypto/merkle_log.h"
@@ -101,22 +100,25 @@ int main(int argc, char** argv) {
   std::printf("log: %llu leaves in %llu blocks of %llu txs\n",
               static_cast<unsigned long long>(leaves), static_cast<unsigned long long>(blocks),
               static_cast<unsigned long long>(block_txs));
-  std::printf("per block: append + head encoding %.1f us (max %.1f us), %.1f subtree nodes "
-              "written, %.0f bytes to the txlog column family (%.1f bytes per tx), head record "
-              "'l' %.0f bytes\n",
-              append_us / blocks, max_us, static_cast<double>(nodes_written) / blocks,
-              static_cast<double>(bytes) / blocks, static_cast<double>(bytes) / leaves,
-              static_cast<double>(head_bytes) / blocks);
+  std::printf(
+      "per block: append + head encoding %.1f us (max %.1f us), %.1f subtree nodes "
+      "written, %.0f bytes to the txlog column family (%.1f bytes per tx), head record "
+      "'l' %.0f bytes\n",
+      append_us / blocks, max_us, static_cast<double>(nodes_written) / blocks,
+      static_cast<double>(bytes) / blocks, static_cast<double>(bytes) / leaves,
+      static_cast<double>(head_bytes) / blocks);
 
   // The state tree's extra work for the record "l": the same block's writes with and without it.
   {
     HashTree tree;
     std::map<std::string, std::string> init;
-    for (uint64_t r = 0; r < records; ++r) init["c/bench/" + std::to_string(r)] = std::string(180, 'x');
+    for (uint64_t r = 0; r < records; ++r)
+      init["c/bench/" + std::to_string(r)] = std::string(180, 'x');
     init["l"] = laurel::crypto::EncodeLogHead(laurel::crypto::EmptyLogHead());
     tree.Apply(laurel::ledger::UpdateStateTree(tree, 0, init));
     std::map<std::string, std::string> w;
-    for (uint64_t k = 0; k < block_txs; ++k) w["c/bench/new/" + std::to_string(k)] = std::string(180, 'y');
+    for (uint64_t k = 0; k < block_txs; ++k)
+      w["c/bench/new/" + std::to_string(k)] = std::string(180, 'y');
     auto w_log = w;
     w_log["l"] = laurel::crypto::EncodeLogHead(head);
     // Alternating runs, the fastest of each (the first ones warm the caches).
@@ -130,13 +132,14 @@ int main(int argc, char** argv) {
       with = laurel::ledger::UpdateStateTree(tree, 1, w_log);
       us_with = std::min(us_with, Us(Clock::now() - t1));
     }
-    std::printf("state tree of %llu records, %llu writes per block: record 'l' adds %lld nodes, "
-                "%lld bytes, %.0f us (update %.0f us -> %.0f us, fastest of 7)\n",
-                static_cast<unsigned long long>(records), static_cast<unsigned long long>(block_txs),
-                static_cast<long long>(with.new_nodes.size()) -
-                    static_cast<long long>(without.new_nodes.size()),
-                static_cast<long long>(Bytes(with)) - static_cast<long long>(Bytes(without)),
-                us_with - us_without, us_without, us_with);
+    std::printf(
+        "state tree of %llu records, %llu writes per block: record 'l' adds %lld nodes, "
+        "%lld bytes, %.0f us (update %.0f us -> %.0f us, fastest of 7)\n",
+        static_cast<unsigned long long>(records), static_cast<unsigned long long>(block_txs),
+        static_cast<long long>(with.new_nodes.size()) -
+            static_cast<long long>(without.new_nodes.size()),
+        static_cast<long long>(Bytes(with)) - static_cast<long long>(Bytes(without)),
+        us_with - us_without, us_without, us_with);
   }
 
   // Proofs at the final size.
@@ -162,11 +165,12 @@ int main(int argc, char** argv) {
     max_reads = std::max(max_reads, map.reads);
   }
   auto root = laurel::crypto::LogRoot(map, size);
-  std::printf("proofs at %llu leaves: inclusion up to %zu hashes (%zu bytes), consistency up to "
-              "%zu hashes (%zu bytes); up to %llu node look-ups per inclusion+consistency pair, "
-              "%.1f us per pair in memory; root from nodes %s the head's\n",
-              static_cast<unsigned long long>(size), max_inc, max_inc * 32, max_cons,
-              max_cons * 32, static_cast<unsigned long long>(max_reads), proof_us / rounds,
-              root.ok() && *root == head.root ? "equals" : "DIFFERS FROM");
+  std::printf(
+      "proofs at %llu leaves: inclusion up to %zu hashes (%zu bytes), consistency up to "
+      "%zu hashes (%zu bytes); up to %llu node look-ups per inclusion+consistency pair, "
+      "%.1f us per pair in memory; root from nodes %s the head's\n",
+      static_cast<unsigned long long>(size), max_inc, max_inc * 32, max_cons, max_cons * 32,
+      static_cast<unsigned long long>(max_reads), proof_us / rounds,
+      root.ok() && *root == head.root ? "equals" : "DIFFERS FROM");
   return root.ok() && *root == head.root ? 0 : 1;
 }

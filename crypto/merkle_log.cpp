@@ -57,8 +57,8 @@ Status PathOf(const LogTreeReader& r, uint64_t start, uint64_t n, uint64_t index
 }
 
 // SUBPROOF(m, D[start, start + n), whole_old_tree).
-Status SubProof(const LogTreeReader& r, uint64_t m, uint64_t start, uint64_t n,
-                bool whole_old_tree, std::vector<Hash32>& out) {
+Status SubProof(const LogTreeReader& r, uint64_t m, uint64_t start, uint64_t n, bool whole_old_tree,
+                std::vector<Hash32>& out) {
   if (m == n) {
     if (!whole_old_tree) {
       LAUREL_ASSIGN_OR_RETURN(Hash32 h, RangeHash(r, start, n));
@@ -118,7 +118,8 @@ Result<LogHead> DecodeLogHead(std::string_view record) {
                                    " bytes, not " + std::to_string(record.size()));
   }
   h.frontier.resize(n);
-  for (size_t i = 0; i < n; ++i) std::memcpy(h.frontier[i].data(), record.data() + kHeadFixed + 32 * i, 32);
+  for (size_t i = 0; i < n; ++i)
+    std::memcpy(h.frontier[i].data(), record.data() + kHeadFixed + 32 * i, 32);
   if (LogRootOfFrontier(h.frontier) != h.root) {
     return Status::InvalidArgument("the log head record's root is not the root of its frontier");
   }
@@ -139,7 +140,8 @@ void AppendToLog(LogHead& head, std::span<const Hash32> leaf_hashes,
       cur = MerkleNodeHash(head.frontier.back(), cur);
       head.frontier.pop_back();
       ++level;
-      if (completed) completed->push_back({level, (index + 1 - (uint64_t{1} << level)) >> level, cur});
+      if (completed)
+        completed->push_back({level, (index + 1 - (uint64_t{1} << level)) >> level, cur});
     }
     head.frontier.push_back(cur);
     head.size = index + 1;

@@ -151,9 +151,9 @@ HttpResponse TxLogInclusionAnswer(const storage::Store& store, const HttpRequest
       if (!block.ok()) return StoreError(block.status());
       const uint64_t pos = index - *before;
       if (!block->has_value() || pos >= (*block)->txs.size() || (*block)->results.size() <= pos) {
-        return ErrorResponse(500, "INTERNAL",
-                             "the log's leaf " + std::to_string(index) + " is not in block " +
-                                 std::to_string(*h));
+        return ErrorResponse(
+            500, "INTERNAL",
+            "the log's leaf " + std::to_string(index) + " is not in block " + std::to_string(*h));
       }
       v.set_height(*h);
       v.set_position(static_cast<uint32_t>(pos));
@@ -171,7 +171,9 @@ HttpResponse TxLogInclusionAnswer(const storage::Store& store, const HttpRequest
   const auto leaf = store.GetTxLogNode(0, index);
   if (!path.ok()) return StoreError(path.status());
   if (!root.ok()) return StoreError(root.status());
-  if (!leaf) return ErrorResponse(500, "INTERNAL", "the log's leaf " + std::to_string(index) + " is missing");
+  if (!leaf)
+    return ErrorResponse(500, "INTERNAL",
+                         "the log's leaf " + std::to_string(index) + " is missing");
   v.set_index(index);
   v.set_size(size);
   v.set_leaf_hash(HashHex(*leaf));
@@ -189,8 +191,9 @@ HttpResponse TxLogConsistencyAnswer(const storage::Store& store, const HttpReque
   if (bad) return *bad;
   if (!first) return Bad("first (the size of the older log head) is required");
   if (*first == 0) {
-    return Bad("first must be at least 1: the empty log is a prefix of every log, so a proof "
-               "from it proves nothing");
+    return Bad(
+        "first must be at least 1: the empty log is a prefix of every log, so a proof "
+        "from it proves nothing");
   }
   auto current = CurrentSize(store);
   if (!current.ok()) return ErrorResponse(503, "NOT_READY", current.status().message());

@@ -1,12 +1,13 @@
 // The append-only log's stored-subtree form (crypto/merkle_log.h) against the all-leaves RFC 6962
 // functions of crypto/merkle.h: same roots, same inclusion and consistency proofs, for every
 // size and pair of sizes up to 70 and for random sizes up to 5000.
+#include "crypto/merkle_log.h"
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <random>
 
 #include "crypto/merkle.h"
-#include "crypto/merkle_log.h"
 #include "crypto/sha256.h"
 
 using namespace laurel;
@@ -15,10 +16,14 @@ using namespace laurel::crypto;
 namespace {
 
 // The CT reference leaves (as in merkle_test.cpp) and their roots of sizes 1-8.
-const char* const kCtLeaves[] = {"",         "00",
-                                 "10",       "2021",
-                                 "3031",     "40414243",
-                                 "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+const char* const kCtLeaves[] = {"",
+                                 "00",
+                                 "10",
+                                 "2021",
+                                 "3031",
+                                 "40414243",
+                                 "5051525354555657",
+                                 "606162636465666768696a6b6c6d6e6f"};
 const char* const kCtRoot8 = "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328";
 const char* const kCtRoot5 = "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4";
 
@@ -94,8 +99,7 @@ TEST_CASE("log: the CT reference leaves give the CT roots from stored subtrees",
   CHECK(HexEncode(c->at(0)) == "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a");
 }
 
-TEST_CASE("log head record: encodes, decodes, and refuses a bad length or root",
-          "[merkle_log]") {
+TEST_CASE("log head record: encodes, decodes, and refuses a bad length or root", "[merkle_log]") {
   Log log;
   log.Grow(13, 4);  // 13 = 0b1101: three frontier subtrees
   const std::string rec = EncodeLogHead(log.head);
@@ -116,9 +120,10 @@ TEST_CASE("log head record: encodes, decodes, and refuses a bad length or root",
   CHECK(DecodeLogHead(EncodeLogHead(EmptyLogHead())).ok());
 }
 
-TEST_CASE("log: every root, inclusion and consistency proof up to 70 leaves equals the "
-          "all-leaves one and verifies",
-          "[merkle_log]") {
+TEST_CASE(
+    "log: every root, inclusion and consistency proof up to 70 leaves equals the "
+    "all-leaves one and verifies",
+    "[merkle_log]") {
   Log log;
   for (uint64_t n = 1; n <= 70; ++n) {
     log.Grow(1, 1);
@@ -145,9 +150,10 @@ TEST_CASE("log: every root, inclusion and consistency proof up to 70 leaves equa
   }
 }
 
-TEST_CASE("log: random sizes up to 5000, random batches: proofs equal the all-leaves ones, "
-          "verify, and fail with any flipped bit",
-          "[merkle_log]") {
+TEST_CASE(
+    "log: random sizes up to 5000, random batches: proofs equal the all-leaves ones, "
+    "verify, and fail with any flipped bit",
+    "[merkle_log]") {
   std::mt19937_64 rng(20261205);
   Log log;
   log.Grow(5000, 1);
@@ -196,8 +202,7 @@ TEST_CASE("log: random sizes up to 5000, random batches: proofs equal the all-le
   }
 }
 
-TEST_CASE("log: bad sizes are refused, sizes beyond the stored log are not found",
-          "[merkle_log]") {
+TEST_CASE("log: bad sizes are refused, sizes beyond the stored log are not found", "[merkle_log]") {
   Log log;
   log.Grow(10, 3);
   CHECK(LogInclusionProof(log.reader, 10, 10).status().code() == StatusCode::kInvalidArgument);

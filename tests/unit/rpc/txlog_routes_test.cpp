@@ -65,9 +65,10 @@ std::vector<Bytes> Hashes(const json& list) {
 
 }  // namespace
 
-TEST_CASE("the log head is the certified record 'l'; inclusion and consistency proofs verify "
-          "against it",
-          "[rpc][txlog]") {
+TEST_CASE(
+    "the log head is the certified record 'l'; inclusion and consistency proofs verify "
+    "against it",
+    "[rpc][txlog]") {
   FakeNode node;
   Router router = BuildRouter(node);
   const auto& txs = node.block_txs();  // block 1: two transactions
@@ -75,8 +76,8 @@ TEST_CASE("the log head is the certified record 'l'; inclusion and consistency p
   REQUIRE(rec.ok());
   std::vector<Hash32> leaves;
   for (size_t i = 0; i < txs.size(); ++i) {
-    leaves.push_back(crypto::MerkleLeafHash(
-        ledger::TxRootLeaf(types::TxId(txs[i]), (*rec)->results[i])));
+    leaves.push_back(
+        crypto::MerkleLeafHash(ledger::TxRootLeaf(types::TxId(txs[i]), (*rec)->results[i])));
   }
   const Hash32 root = crypto::MerkleRoot(leaves);
 
@@ -96,7 +97,8 @@ TEST_CASE("the log head is the certified record 'l'; inclusion and consistency p
   CHECK(checked->root == root);
 
   for (size_t i = 0; i < leaves.size(); ++i) {
-    for (const std::string& q : {"index=" + std::to_string(i), "tx=" + HexEncode(types::TxId(txs[i]))}) {
+    for (const std::string& q :
+         {"index=" + std::to_string(i), "tx=" + HexEncode(types::TxId(txs[i]))}) {
       auto inc = Get(router, "/v1/log/proof/inclusion?" + q);
       REQUIRE(inc.status == 200);
       const json j = json::parse(inc.body);
@@ -126,13 +128,13 @@ TEST_CASE("bad log route parameters are 400 BAD_REQUEST with a message", "[rpc][
            "/v1/log/proof/consistency?first=x",           // not a number
            "/v1/log/proof/consistency?first=1&second=-1",
            "/v1/log/proof/consistency?first=99999999999999999999999",
-           "/v1/log/proof/consistency",                    // first missing
-           "/v1/log/proof/consistency?first=1&size=2",     // unknown parameter
-           "/v1/log/proof/inclusion",                      // neither index nor tx
-           "/v1/log/proof/inclusion?index=0&tx=00",        // both
-           "/v1/log/proof/inclusion?index=2",              // index >= size
-           "/v1/log/proof/inclusion?index=0&size=3",       // size above the log
-           "/v1/log/proof/inclusion?index=1&size=1",       // index >= size
+           "/v1/log/proof/consistency",                 // first missing
+           "/v1/log/proof/consistency?first=1&size=2",  // unknown parameter
+           "/v1/log/proof/inclusion",                   // neither index nor tx
+           "/v1/log/proof/inclusion?index=0&tx=00",     // both
+           "/v1/log/proof/inclusion?index=2",           // index >= size
+           "/v1/log/proof/inclusion?index=0&size=3",    // size above the log
+           "/v1/log/proof/inclusion?index=1&size=1",    // index >= size
            "/v1/log/proof/inclusion?index=1e3",
            "/v1/log/proof/inclusion?tx=abc",
            "/v1/log?proof=true&first=1",

@@ -37,9 +37,10 @@ crypto::LogHead HeadOf(const Store& s) {
 
 }  // namespace
 
-TEST_CASE("the store keeps the transaction log: every tx in commit order, head under the state "
-          "root, proofs from stored subtrees",
-          "[store][txlog]") {
+TEST_CASE(
+    "the store keeps the transaction log: every tx in commit order, head under the state "
+    "root, proofs from stored subtrees",
+    "[store][txlog]") {
   for (const char* kind : {"memory", "rocksdb"}) {
     INFO(kind);
     AnyStore store(kind);
@@ -92,8 +93,7 @@ TEST_CASE("the store keeps the transaction log: every tx in commit order, head u
   }
 }
 
-TEST_CASE("the transaction log survives reopening a RocksDB store and grows on",
-          "[store][txlog]") {
+TEST_CASE("the transaction log survives reopening a RocksDB store and grows on", "[store][txlog]") {
   TempDir dir;
   TxGen gen(5, TxGenOptions{.txs_per_block = 9});
   ledger::Executor exec(gen.chain_id());

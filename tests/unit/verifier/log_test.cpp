@@ -71,10 +71,11 @@ struct Fixture {
       set.names.push_back("v" + std::to_string(i));
     }
     std::vector<Hash32> leaves;
-    for (uint64_t i = 0; i < n; ++i) leaves.push_back(crypto::MerkleLeafHash(Bytes(36, uint8_t(i))));
+    for (uint64_t i = 0; i < n; ++i)
+      leaves.push_back(crypto::MerkleLeafHash(Bytes(36, uint8_t(i))));
     crypto::AppendToLog(head, leaves, nullptr);
-    auto u = ledger::UpdateStateTree(tree, 0,
-                                     {{"g", "gov"}, {"l", crypto::EncodeLogHead(head)}, {"i/fed", "fed"}});
+    auto u = ledger::UpdateStateTree(
+        tree, 0, {{"g", "gov"}, {"l", crypto::EncodeLogHead(head)}, {"i/fed", "fed"}});
     tree.Apply(u);
     cert.height = 7;
     cert.block_id[0] = 1;
@@ -121,9 +122,10 @@ std::string Why(const Status& s) { return s.ok() ? "" : s.message(); }
 
 }  // namespace
 
-TEST_CASE("log head: a certified record 'l' is accepted; another size, root, height or record "
-          "is refused, naming it",
-          "[verifier][txlog]") {
+TEST_CASE(
+    "log head: a certified record 'l' is accepted; another size, root, height or record "
+    "is refused, naming it",
+    "[verifier][txlog]") {
   Fixture f(13);
   auto ok = CheckLogHead(f.Answer(), f.set, 0, 0);
   REQUIRE(ok.ok());
@@ -186,9 +188,10 @@ TEST_CASE("log checks agree with Certificate Transparency's RFC 6962 vectors",
   CHECK(bad > 0);
 }
 
-TEST_CASE("log checks: random sizes, proofs from stored subtrees equal the all-leaves ones, "
-          "verify, and every flipped bit fails",
-          "[verifier][txlog]") {
+TEST_CASE(
+    "log checks: random sizes, proofs from stored subtrees equal the all-leaves ones, "
+    "verify, and every flipped bit fails",
+    "[verifier][txlog]") {
   std::mt19937_64 rng(7);
   crypto::LogHead head = crypto::EmptyLogHead();
   MapReader reader;
