@@ -260,6 +260,99 @@ Result<Json> CheckPrivately(RpcClient& c, Node& node, const std::string& code) {
   return j;
 }
 
+// A state with no records: what the card alone decides (MALFORMED, WRONG_CHAIN) reads nothing.
+class NoRecords final : public ledger::StateView {
+ public:
+  std::optional<std::string> GetState(std::string_view) const override { return std::nullopt; }
+  bool HasTx(const Hash32&) const override { return false; }
+  std::optional<std::string> GetTreeNode(std::string_view) const override { return std::nullopt; }
+};
+
+// verify --prove. What is proven is the records the decision reads (the credential and its
+// issuer chain), never the card, which the gate holds: so the private check is asked for proofs
+// (POST /v1/verify/status?proof=true: only the credential id, issuer, key version and card
+// digest leave this machine), or with --send-card POST /v1/verify?proof=true. Either way the
+// decision printed is recomputed here from the card and the proven records; the node's word
+// only has to agree with it.
+int RunVerifyProven(const VerifyOptions& o, RpcClient& c, const std::string& code,
+                    const ledger::Genesis& genesis) {
+  const uint64_t now = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  const ledger::VerifyResult alone = ledger::VerifyCard(NoRecords(), genesis.chain_id, code, now);
+  if (alone.reason == ledger::VerifyReason::kMalformed ||
+      alone.reason == ledger::VerifyReason::kWrongChain) {
+    // Refused by the card alone: no record could change it, so there is nothing to prove.
+    const std::string note = "decided from the card alone (no ledger record is read, nothing to prove)";
+    Json out = {{"valid", false},
+                {"reason", ledger::VerifyReasonName(alone.reason)},
+                {"message", alone.message},
+                {"chain_id", genesis.chain_id},
+                {"time", std::to_string(now)},
+                {"proven", note}};
+    if (o.net.json) {
+      PrintJson(out);
+    } else {
+      std::cout << "REFUSED " << ledger::VerifyReasonName(alone.reason) << ": " << alone.message
+                << "\n  " << note << "\n";
+    }
+    return kExitInvalid;
+  }
+  Result<Json> j = Json();
+  VerifyRoute route = VerifyRoute::kStatus;
+  if (o.send_card) {
+    route = VerifyRoute::kCard;
+    j = c.PostJson("/v1/verify?proof=true", {{"code", code}});
+  } else {
+    auto card = types::CardFromText(code);
+    auto body = card.ok() ? types::DecodeCardBody(card->body) : Result<types::CardBody>(card.status());
+    if (!body.ok()) return Fail(kExitUsage, "the card does not decode: " + body.status().message());
+    j = c.PostJson("/v1/verify/status?proof=true",
+                   {{"credential_id", body->credential_id},
+                    {"card_digest", HexEncode(types::CardDigest(card->body))},
+                    {"issuer_id", body->issuer_id},
+                    {"key_version", body->key_version}});
+  }
+  // As for every node error (docs/cli.md, exit codes): a 4xx answer is 1, an unreachable node
+  // or a 5xx is 2.
+  if (!j.ok()) return FailFor(j.status());
+  if (!j->contains("valid") || !(*j)["valid"].is_boolean()) {
+    return Fail(kExitUsage,
+                "node at " + o.net.rpc + " answered without 'valid': " + j->dump().substr(0, 300));
+  }
+  // The node's word counts for nothing: the decision is recomputed from the proven records,
+  // at this machine's time (not the time the node says it used).
+  const ProofCheck pc = CheckProvenAnswer(*j, genesis, code, now, o.max_age_s, route);
+  if (!pc.ok) {
+    if (o.net.json) {
+      PrintJson(Json{{"valid", false}, {"reason", "NOT_PROVEN"}, {"message", pc.why}});
+    } else {
+      std::cout << "REFUSED NOT_PROVEN: " << pc.why << "\n";
+    }
+    return kExitInvalid;
+  }
+  // The verdict and the card shown are the recomputed decision's (the record shown was checked
+  // against the proven one).
+  const ledger::VerifyResult& r = *pc.decision;
+  Json out = *j;
+  out["valid"] = r.valid();
+  out["reason"] = ledger::VerifyReasonName(r.reason);
+  out["message"] = r.message;
+  out.erase("card");
+  if (r.card) out["card"] = CardJson(*r.card);
+  out["height"] = std::to_string(pc.state.height);
+  out["time"] = std::to_string(now);
+  if (o.net.json) {
+    out["proven"] = pc.statement;
+    PrintJson(out);
+  } else {
+    PrintVerdict(out);
+    std::cout << "  " << pc.statement << "\n";
+  }
+  return r.valid() ? kExitOk : kExitInvalid;
+}
+
 int RunVerify(const VerifyOptions& o) {
   auto text = CardTextOf(o);
   if (!text.ok()) return Fail(kExitUsage, text.status());
@@ -282,48 +375,21 @@ int RunVerify(const VerifyOptions& o) {
   if (o.prove && (o.at || o.height)) {
     return Fail(kExitUsage, "--prove checks the newest certified state: not with --at or --height");
   }
+  if (o.prove) return RunVerifyProven(o, **c, code, *genesis);
   // A past moment is an investigation, not a gate: it is asked with the card
   // (POST /v1/verify?height=|at=); the present is checked privately unless --send-card.
   const bool past = o.at || o.height;
   std::string target = "/v1/verify";
   if (o.height) target += "?height=" + std::to_string(*o.height);
   if (o.at) target += "?at=" + UrlEscape(*o.at);
-  // With --prove the card goes with the request (the proven records are recomputed here).
-  if (o.prove) target += "?proof=true";
-  auto j = (o.send_card || past || o.prove) ? (*c)->PostJson(target, {{"code", code}})
-                                            : CheckPrivately(**c, node, code);
+  auto j = (o.send_card || past) ? (*c)->PostJson(target, {{"code", code}})
+                                 : CheckPrivately(**c, node, code);
   // As for every node error (docs/cli.md, exit codes): a 4xx answer is 1, an unreachable node
   // or a 5xx is 2.
   if (!j.ok()) return FailFor(j.status());
   if (!j->contains("valid") || !(*j)["valid"].is_boolean()) {
     return Fail(kExitUsage,
                 "node at " + o.net.rpc + " answered without 'valid': " + j->dump().substr(0, 300));
-  }
-  if (o.prove) {
-    // The node's word counts for nothing: the decision is recomputed from the proven records,
-    // at this machine's time (not the time the node says it used).
-    const uint64_t now = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
-    const ProofCheck pc = CheckProvenAnswer(*j, *genesis, code, now, o.max_age_s);
-    if (!pc.ok) {
-      if (o.net.json) {
-        PrintJson(Json{{"valid", false}, {"reason", "NOT_PROVEN"}, {"message", pc.why}});
-      } else {
-        std::cout << "REFUSED NOT_PROVEN: " << pc.why << "\n";
-      }
-      return kExitInvalid;
-    }
-    if (o.net.json) {
-      Json out = *j;
-      out["proven"] = pc.statement;
-      PrintJson(out);
-    } else {
-      PrintVerdict(*j);
-      std::cout << "  " << pc.statement << "\n";
-    }
-    return (*j)["valid"].get<bool>() ? kExitOk : kExitInvalid;
   }
   if (o.net.json) {
     PrintJson(*j);
@@ -553,8 +619,9 @@ void RegisterQueryCommands(CLI::App& app, CommandRun& run) {
                    "check (the default: signature checked here, only the credential id and card "
                    "digest sent, POST /v1/verify/status)");
   verify->add_flag("--prove", v->prove,
-                   "Ask for proofs and check them against --genesis's validators; the decision "
-                   "is recomputed from the proven records");
+                   "Ask for proofs (the private check, POST /v1/verify/status?proof=true; with "
+                   "--send-card POST /v1/verify?proof=true) and check them against --genesis's "
+                   "validators; the decision is recomputed from the card and the proven records");
   verify->add_option("--genesis", v->genesis, "The chain's genesis file (with --prove)");
   verify->add_option("--max-age", v->max_age_s,
                      "With --prove: refuse a proof older than this many seconds")

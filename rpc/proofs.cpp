@@ -23,9 +23,25 @@ std::string Utc(uint64_t time_ms) {
 }
 }  // namespace
 
-bool WantsProof(const HttpRequest& req) {
+std::optional<bool> ProofAsked(const HttpRequest& req, const Responder& respond) {
   auto p = req.Query("proof");
-  return p && (*p == "true" || *p == "1");
+  if (!p || *p == "false" || *p == "0") return false;
+  if (*p == "true" || *p == "1") return true;
+  // The value quoted with anything outside printable ASCII escaped, and cut short.
+  std::string quoted;
+  for (unsigned char ch : p->substr(0, 32)) {
+    if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+      quoted += static_cast<char>(ch);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      quoted += std::string("\\x") + kHex[ch >> 4] + kHex[ch & 15];
+    }
+  }
+  if (p->size() > 32) quoted += "...";
+  respond(ErrorResponse(400, "BAD_PROOF",
+                        "proof must be true or 1 (answer with a proof) or false or 0 (without), "
+                        "not '" + quoted + "'"));
+  return std::nullopt;
 }
 
 std::unique_ptr<ProvenView> ProvenView::AtCertifiedHeight(const storage::Store& store) {

@@ -14,8 +14,11 @@
 
 namespace laurel::rpc {
 
-// Whether the request asks for a proof (?proof=true or ?proof=1).
-bool WantsProof(const HttpRequest& req);
+// Whether the request asks for a proof: ?proof=true or ?proof=1 asks, ?proof=false, ?proof=0
+// or no proof parameter does not. Any other value (yes, TRUE, an empty one) answers
+// 400 BAD_PROOF through `respond` and gives nullopt: a gate that meant to ask for a proof must
+// never get an unproven answer it takes for a proven one.
+std::optional<bool> ProofAsked(const HttpRequest& req, const Responder& respond);
 
 // A StateView at a certified height that proves every record read through it. Reads that
 // cannot be proven (the height's tree pruned meanwhile) answer absent and set failed().

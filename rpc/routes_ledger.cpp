@@ -145,7 +145,7 @@ std::optional<uint64_t> ParseApiTime(std::string_view s) {
 // it (Store::StateAt), validity checked at the block's time (?height) or at the time asked
 // (?at, deciding at the last block at or before it).
 void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
-  if (auto bad = UnknownQuery(req, {"height", "at"})) {
+  if (auto bad = UnknownQuery(req, {"height", "at", "proof"})) {  // proof: false or 0 only
     respond(std::move(*bad));
     return;
   }
@@ -313,10 +313,37 @@ void RespondWithDecision(node::NodeApi& node, const RpcMetrics& m, const HttpReq
   respond(MessageResponse(200, out, req));
 }
 
+// The gate decision on the state ?proof= asks for: the newest certified height (every record
+// `decide` reads proven) or the committed tip. Answers 400 BAD_PROOF, 503 NO_CERTIFIED_STATE /
+// PROOF_UNAVAILABLE, or 200 with the decision. POST /v1/verify and /v1/verify/status differ
+// only in `decide`.
+void Decide(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
+            const Responder& respond,
+            const std::function<ledger::VerifyResult(const ledger::StateView&, uint64_t)>& decide) {
+  const auto proof = ProofAsked(req, respond);
+  if (!proof) return;
+  std::optional<DecisionPoint> d;
+  if (*proof) {
+    d = TakeProvenDecisionPoint(node, respond);
+    if (!d) return;
+  } else {
+    d = TakeDecisionPoint(node);
+  }
+  const uint64_t now = NowUnixSeconds();
+  const ledger::VerifyResult r = decide(d->state(), now);
+  if (d->proven && d->proven->failed()) {
+    respond(ProofUnavailable(*d->proven));
+    return;
+  }
+  RespondWithDecision(node, m, req, respond, *d, now, r);
+}
+
 void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
                   const Responder& respond) {
   if (req.Query("height") || req.Query("at")) {  // a past state
-    if (req.Query("proof")) {
+    const auto proof = ProofAsked(req, respond);
+    if (!proof) return;
+    if (*proof) {
       respond(ErrorResponse(400, "BAD_REQUEST",
                             "proof is given for the newest certified height, not with height "
                             "or at"));
@@ -334,30 +361,25 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
     respond(std::move(*error));
     return;
   }
-  std::optional<DecisionPoint> d;
-  if (WantsProof(req)) {
-    d = TakeProvenDecisionPoint(node, respond);
-    if (!d) return;
-  } else {
-    d = TakeDecisionPoint(node);
-  }
-  const uint64_t now = NowUnixSeconds();
-  const ledger::VerifyResult r =
-      ledger::VerifyCard(d->state(), node.genesis().chain_id, in.code(), now);
-  if (d->proven && d->proven->failed()) {
-    respond(ProofUnavailable(*d->proven));
-    return;
-  }
-  RespondWithDecision(node, m, req, respond, *d, now, r);
+  const std::string& chain_id = node.genesis().chain_id;
+  Decide(node, m, req, respond, [&](const ledger::StateView& state, uint64_t now) {
+    return ledger::VerifyCard(state, chain_id, in.code(), now);
+  });
 }
 
 // ---- POST /v1/verify/status ------------------------------------------------------------
 // The private check: the node gets the credential id and the card digest, never the card. A
 // request that cannot name a credential (empty ids, a digest that is not 64 hex characters,
-// key version 0) is a client error (400), not a gate decision.
+// key version 0) is a client error (400), not a gate decision. With ?proof=true the records
+// the decision read (the issuer chain and the credential, or their absence) are proven, as for
+// POST /v1/verify.
 
 void HandleVerifyStatus(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
                         const Responder& respond) {
+  if (auto bad = UnknownQuery(req, {"proof"})) {
+    respond(std::move(*bad));
+    return;
+  }
   pb::VerifyStatusRequest in;
   if (auto error = ParseBody(req, &in)) {
     respond(std::move(*error));
@@ -377,21 +399,10 @@ void HandleVerifyStatus(node::NodeApi& node, const RpcMetrics& m, const HttpRequ
     respond(ErrorResponse(400, "BAD_REQUEST", "key_version must be 1 or more"));
     return;
   }
-  std::optional<DecisionPoint> d;
-  if (WantsProof(req)) {
-    d = TakeProvenDecisionPoint(node, respond);
-    if (!d) return;
-  } else {
-    d = TakeDecisionPoint(node);
-  }
-  const uint64_t now = NowUnixSeconds();
   const ledger::StatusQuery q{in.credential_id(), in.issuer_id(), in.key_version(), *digest};
-  const ledger::VerifyResult r = ledger::VerifyStatus(d->state(), q, now);
-  if (d->proven && d->proven->failed()) {
-    respond(ProofUnavailable(*d->proven));
-    return;
-  }
-  RespondWithDecision(node, m, req, respond, *d, now, r);
+  Decide(node, m, req, respond, [&](const ledger::StateView& state, uint64_t now) {
+    return ledger::VerifyStatus(state, q, now);
+  });
 }
 
 // ---- GET /v1/credentials/{id}[/history] -----------------------------------------------
@@ -414,29 +425,49 @@ void RespondProvenAbsent(const ProvenView& proven, const std::string& what,
   respond(MessageResponse(404, e, req));
 }
 
+// The proven answer of one record (?proof=true): `read` reads it, and what it rests on,
+// through the view of the newest certified height; `view_of` makes its answer. 503 when no
+// height is certified or a read cannot be proven; 404 with the proof of its absence; else 200
+// with the proof of "<what> and <rests_on>, as of height …".
+template <typename Record, typename ViewOf>
+void RespondProvenRecord(node::NodeApi& node, const HttpRequest& req, const Responder& respond,
+                         const std::string& what, const std::string& rests_on,
+                         const std::function<std::optional<Record>(const ProvenView&)>& read,
+                         ViewOf view_of) {
+  auto proven = ProvenView::AtCertifiedHeight(node.store());
+  if (!proven) {
+    respond(NoCertifiedState());
+    return;
+  }
+  const std::optional<Record> record = read(*proven);
+  if (proven->failed()) {
+    respond(ProofUnavailable(*proven));
+    return;
+  }
+  if (!record) {  // an absence is an answer too, and proven like a record
+    RespondProvenAbsent(*proven, what, req, respond);
+    return;
+  }
+  auto v = view_of(*record);
+  *v.mutable_proof() =
+      proven->View(what + " and " + rests_on + ", as of " + DescribeHeight(*proven));
+  respond(MessageResponse(200, v, req));
+}
+
 void HandleCredential(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
   const std::string& id = req.Param("id");
-  if (WantsProof(req)) {
-    auto proven = ProvenView::AtCertifiedHeight(node.store());
-    if (!proven) {
-      respond(NoCertifiedState());
-      return;
-    }
-    auto c = ledger::ReadCredential(*proven, id);
-    // The issuer chain too: a card is only as good as every union above it.
-    if (c) ReadIssuerChain(*proven, ledger::ReadIssuer(*proven, c->issuer_id));
-    if (proven->failed()) {
-      respond(ProofUnavailable(*proven));
-      return;
-    }
-    if (!c) {  // an absence is an answer too, and proven like a record
-      RespondProvenAbsent(*proven, "credential '" + id + "'", req, respond);
-      return;
-    }
-    pb::CredentialView v = CredentialViewOf(*c);
-    *v.mutable_proof() = proven->View("credential '" + id + "' and its issuer chain up to the "
-                                      "root federation, as of " + DescribeHeight(*proven));
-    respond(MessageResponse(200, v, req));
+  const auto proof = ProofAsked(req, respond);
+  if (!proof) return;
+  if (*proof) {
+    RespondProvenRecord<ledger::CredentialRecord>(
+        node, req, respond, "credential '" + id + "'", "its issuer chain up to the root federation",
+        [&](const ProvenView& proven) {
+          auto c = ledger::ReadCredential(proven, id);
+          // The issuer chain too: a card is only as good as every union above it.
+          if (c) ReadIssuerChain(proven, ledger::ReadIssuer(proven, c->issuer_id));
+          return c;
+        },
+        CredentialViewOf);
     return;
   }
   auto c = ledger::ReadCredential(node.store(), id);
@@ -506,26 +537,17 @@ void HandleIssuers(node::NodeApi& node, const HttpRequest& req, const Responder&
 
 void HandleIssuer(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
   const std::string& id = req.Param("id");
-  if (WantsProof(req)) {
-    auto proven = ProvenView::AtCertifiedHeight(node.store());
-    if (!proven) {
-      respond(NoCertifiedState());
-      return;
-    }
-    auto i = ledger::ReadIssuer(*proven, id);
-    ReadIssuerChain(*proven, i);
-    if (proven->failed()) {
-      respond(ProofUnavailable(*proven));
-      return;
-    }
-    if (!i) {
-      RespondProvenAbsent(*proven, "issuer '" + id + "'", req, respond);
-      return;
-    }
-    pb::IssuerView v = IssuerViewOf(*i);
-    *v.mutable_proof() = proven->View("issuer '" + id + "' and its chain up to the root "
-                                      "federation, as of " + DescribeHeight(*proven));
-    respond(MessageResponse(200, v, req));
+  const auto proof = ProofAsked(req, respond);
+  if (!proof) return;
+  if (*proof) {
+    RespondProvenRecord<ledger::IssuerRecord>(
+        node, req, respond, "issuer '" + id + "'", "its chain up to the root federation",
+        [&](const ProvenView& proven) {
+          auto i = ledger::ReadIssuer(proven, id);
+          ReadIssuerChain(proven, i);
+          return i;
+        },
+        IssuerViewOf);
     return;
   }
   auto i = ledger::ReadIssuer(node.store(), id);
@@ -678,8 +700,10 @@ void HandleChainStats(node::NodeApi& node, const HttpRequest& req, const Respond
 // ---- GET /v1/governance -----------------------------------------------------------------
 
 void HandleGovernance(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  const auto proof = ProofAsked(req, respond);
+  if (!proof) return;
   std::unique_ptr<ProvenView> proven;
-  if (WantsProof(req)) {
+  if (*proof) {
     proven = ProvenView::AtCertifiedHeight(node.store());
     if (!proven) {
       respond(NoCertifiedState());

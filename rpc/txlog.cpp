@@ -81,7 +81,10 @@ HttpResponse TxLogHeadAnswer(const storage::Store& store, const HttpRequest& req
   if (auto bad = UnknownParams(req, {"proof"})) return *bad;
   pb::TxLogView v;
   std::optional<std::string> record;
-  if (WantsProof(req)) {
+  std::optional<HttpResponse> refused;
+  const auto asked = ProofAsked(req, [&refused](HttpResponse r) { refused = std::move(r); });
+  if (!asked) return std::move(*refused);  // 400 BAD_PROOF: an unknown ?proof= value
+  if (*asked) {
     auto proven = ProvenView::AtCertifiedHeight(store);
     if (!proven) return NoCertifiedState();
     record = proven->GetState(ledger::kTxLogKey);

@@ -233,6 +233,18 @@ Status CheckRecord(const Hash32& root, const RecordProof& r) {
   return Status::Ok();
 }
 
+namespace {
+// A certificate of an epoch's set is of a height in that epoch (at or after its start).
+Status CheckInEpoch(const Certificate& c, const ValidatorSet& set) {
+  if (c.height < set.start_height) {
+    return Refused("the state certificate of height " + std::to_string(c.height) +
+                   " is of epoch " + std::to_string(set.epoch) + ", which starts at height " +
+                   std::to_string(set.start_height));
+  }
+  return Status::Ok();
+}
+}  // namespace
+
 Result<ValidatorSet> WalkEpochs(const ValidatorSet& set, uint64_t epoch,
                                 const nlohmann::json& changes) {
   if (epoch < set.epoch) {
@@ -247,14 +259,40 @@ Result<ValidatorSet> WalkEpochs(const ValidatorSet& set, uint64_t epoch,
                    " epoch change(s) from epoch " + std::to_string(set.epoch));
   }
   ValidatorSet cur = set;
-  for (const auto& ch : changes) {
+  uint64_t prev_start = 0;  // the start height of the epoch walked last (0: not known)
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const auto& ch = changes[i];
     const uint64_t next = cur.epoch + 1;
     const std::string what = "the change to epoch " + std::to_string(next);
+    // The change names the epoch it begins and its first height: they must be the ones walked
+    // (epoch numbers one after another, each starting right after the certified last block of
+    // the epoch before, later than that epoch's own start).
+    const auto named = U64Field(ch, "epoch");
+    if (!named) return Refused(what + " (epoch change " + std::to_string(i + 1) + ") names no epoch");
+    if (*named != next) {
+      return Refused("epoch change " + std::to_string(i + 1) + " names epoch " +
+                     std::to_string(*named) + " where epoch " + std::to_string(next) +
+                     " follows epoch " + std::to_string(cur.epoch) +
+                     (*named <= cur.epoch ? " (an epoch repeated)" : " (an epoch skipped)"));
+    }
+    const auto start = U64Field(ch, "start_height");
+    if (!start || *start == 0) return Refused(what + " names no start height");
     auto hex = Str(ch, "certificate");
     auto bytes = hex ? HexDecode(*hex) : std::nullopt;
     if (!bytes) return Refused(what + " carries no certificate");
     auto cert = DecodeCertificate(*bytes);
     if (!cert.ok()) return Refused(what + ": " + cert.status().message());
+    if (cert->height + 1 != *start) {
+      return Refused(what + " starts at height " + std::to_string(*start) +
+                     ", which does not follow its certificate of epoch " +
+                     std::to_string(cur.epoch) + "'s last block (height " +
+                     std::to_string(cert->height) + ")");
+    }
+    if (*start <= prev_start) {
+      return Refused(what + " starts at height " + std::to_string(*start) +
+                     ", not after epoch " + std::to_string(cur.epoch) + "'s start height " +
+                     std::to_string(prev_start));
+    }
     auto signers = CheckCertificate(*cert, cur);
     if (!signers.ok()) return Refused(what + ": " + signers.status().message());
     ValidatorSet n;
@@ -276,7 +314,9 @@ Result<ValidatorSet> WalkEpochs(const ValidatorSet& set, uint64_t epoch,
       return Refused(what + ": the validators listed are not the ones epoch " +
                      std::to_string(cur.epoch) + "'s last certificate names");
     }
+    n.start_height = *start;
     cur = std::move(n);
+    prev_start = *start;
   }
   return cur;
 }
@@ -295,6 +335,7 @@ Result<ProvenState> CheckStateProof(const nlohmann::json& proof, const Validator
       ValidatorSet epoch_set,
       WalkEpochs(set, cert.epoch,
                  proof.contains("epoch_changes") ? proof["epoch_changes"] : kNoChanges));
+  LAUREL_RETURN_IF_ERROR(CheckInEpoch(cert, epoch_set));
   LAUREL_ASSIGN_OR_RETURN(auto signers, CheckCertificate(cert, epoch_set));
   ProvenState out;
   out.epoch = cert.epoch;
@@ -413,6 +454,7 @@ Result<ProvenReceipt> CheckReceipt(const nlohmann::json& receipt, const Validato
       ValidatorSet epoch_set,
       WalkEpochs(set, cert.epoch,
                  receipt.contains("epoch_changes") ? receipt["epoch_changes"] : kNoChanges));
+  LAUREL_RETURN_IF_ERROR(CheckInEpoch(cert, epoch_set));
   LAUREL_ASSIGN_OR_RETURN(out.signers, CheckCertificate(cert, epoch_set));
   if (cert.height != *height) {
     return Refused("the state certificate is of height " + std::to_string(cert.height) +

@@ -34,6 +34,7 @@ struct ValidatorSet {
   std::vector<Bytes> keys;
   std::vector<std::string> names;      // same order; may be empty strings
   std::vector<std::string> addresses;  // same order; may be empty (only hashed, never dialled)
+  uint64_t start_height = 0;  // the epoch's first height, as its epoch change names it (0: genesis)
   // 2f+1 of n = 3f+1 (the smallest number of signers any two of which share an honest one).
   size_t Quorum() const { return keys.size() - (keys.size() - 1) / 3; }
 };
@@ -85,7 +86,10 @@ struct ProvenState {
 // Walks from `set` to the set of `epoch` through epoch-change proofs (the "epoch_changes" of a
 // StateProofView in JSON form, one per epoch from set.epoch + 1 on): each names the next
 // epoch's validators and carries the certificate of the previous epoch's last block, signed
-// by the previous set, whose next_validators is the hash of that list.
+// by the previous set, whose next_validators is the hash of that list. Each change's "epoch"
+// must be the next epoch number (none skipped or repeated) and its "start_height" the height
+// after its certificate's (and after the start of the epoch before); a change that breaks
+// this is refused, naming it. The set returned carries the last change's start height.
 Result<ValidatorSet> WalkEpochs(const ValidatorSet& set, uint64_t epoch,
                                 const nlohmann::json& changes);
 

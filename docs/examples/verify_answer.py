@@ -102,12 +102,23 @@ def set_hash(vals):
 
 
 def walk_epochs(chain_id, vals, target, changes):
-    """From the genesis set to epoch `target`, each change certified by the set before it."""
-    if len(changes) < target:
-        raise NotProven(f"the certificate is of epoch {target}; the proof lacks epoch changes")
+    """From the genesis set to epoch `target`, each change certified by the set before it.
+    Returns the set and the first height of epoch `target` (0 for epoch 0)."""
+    if len(changes) != target:
+        raise NotProven(f"the certificate is of epoch {target}; the proof carries "
+                        f"{len(changes)} epoch changes")
+    start = 0
     for epoch in range(target):
         change = changes[epoch]
+        if str(change.get("epoch", "")) != str(epoch + 1):
+            raise NotProven(f"epoch change {epoch + 1} names epoch {change.get('epoch')!r}, "
+                            f"not {epoch + 1}")
         cert = decode_certificate(bytes.fromhex(change.get("certificate", "")))
+        next_start = int(change.get("start_height", 0))
+        if next_start != cert["height"] + 1 or next_start <= start:
+            raise NotProven(f"the change to epoch {epoch + 1} starts at height {next_start}, "
+                            f"which does not follow its certificate's height {cert['height']}")
+        start = next_start
         check_certificate(chain_id, epoch, vals, cert)
         new = [(bytes.fromhex(v["public_key"]), v.get("name", ""), v.get("address", ""))
                for v in change.get("validators", [])]
@@ -115,7 +126,7 @@ def walk_epochs(chain_id, vals, target, changes):
             raise NotProven(f"the change to epoch {epoch + 1} lists other validators than "
                             f"epoch {epoch}'s last certificate names")
         vals = new
-    return vals
+    return vals, start
 
 
 def bit(h, i):
@@ -152,7 +163,10 @@ def verify(answer, genesis, max_age_s=300, now_s=None):
         raise NotProven("the answer carries no proof")
     chain_id, vals = genesis_set(genesis)
     cert = decode_certificate(bytes.fromhex(proof.get("certificate", "")))
-    vals = walk_epochs(chain_id, vals, cert["epoch"], proof.get("epoch_changes", []))
+    vals, start = walk_epochs(chain_id, vals, cert["epoch"], proof.get("epoch_changes", []))
+    if cert["height"] < start:
+        raise NotProven(f"the certificate of height {cert['height']} is of epoch {cert['epoch']}, "
+                        f"which starts at height {start}")
     signers = check_certificate(chain_id, cert["epoch"], vals, cert)
     if int(proof.get("height", -1)) != cert["height"]:
         raise NotProven("the proof's height is not the certified one")

@@ -32,6 +32,7 @@ class LyingProxy:
     def __init__(self, upstream):
         self.upstream = upstream
         self.lie = None
+        self.posts = []  # "POST <target>" of every POST forwarded
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -62,6 +63,7 @@ class LyingProxy:
                 self._forward()
 
             def do_POST(self):
+                proxy.posts.append("POST " + self.path)
                 n = int(self.headers.get("Content-Length", "0"))
                 self._forward(self.rfile.read(n))
 
@@ -166,6 +168,18 @@ def test(args):
                            expect=1, rpc=proxy.url)
                 check(r.stdout.startswith("REFUSED NOT_PROVEN") and expect in r.stdout,
                       f"{lie.__name__}: expected a refusal naming '{expect}', got {r.stdout}")
+            # What a proof covers is the records, not the card: --prove asks the private check
+            # (only the id and digest leave the gate); --send-card the whole-card route. Both
+            # recompute the same proven decision.
+            proxy.lie = None
+            for extra, route in (((), "POST /v1/verify/status?proof=true"),
+                                 (("--send-card",), "POST /v1/verify?proof=true")):
+                proxy.posts.clear()
+                r = laurel("verify", "--prove", *extra, "--genesis", genesis, "--file", card,
+                           expect=1, rpc=proxy.url)
+                check(proxy.posts == [route], f"verify --prove {extra} asked {proxy.posts}")
+                check(r.stdout.startswith("REFUSED REVOKED") and
+                      "proven: the card is REFUSED REVOKED" in r.stdout, r.stdout)
             proxy.lie = edit_record
             r = laurel("proof", "get", "--credential", CRED, "--genesis", genesis, expect=1,
                        rpc=proxy.url)

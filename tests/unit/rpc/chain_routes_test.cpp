@@ -19,14 +19,7 @@ HttpResponse Get(const Router& router, const std::string& target, bool protobuf)
   req.method = "GET";
   req.target = target;
   if (protobuf) req.accept = "application/x-protobuf";
-  HttpResponse out;
-  int calls = 0;
-  router.Dispatch(std::move(req), [&](HttpResponse r) {
-    ++calls;
-    out = std::move(r);
-  });
-  REQUIRE(calls == 1);
-  return out;
+  return Call(router, std::move(req));
 }
 
 v1::BlockRange Range(const HttpResponse& r) {

@@ -56,32 +56,13 @@ struct Fixture {
   uint16_t port() const { return server->port(); }
 
   types::CardBody Body(const std::string& id, uint64_t from, uint64_t until) {
-    types::CardBody b;
-    b.chain_id = node.chain_id();
-    b.credential_id = id;
-    b.issuer_id = "city-fed";
-    b.key_version = 1;
-    b.type = types::CredentialType::kModelWorker;
-    b.level = types::Level::kMunicipal;
-    b.holder_name = "Wang Fang";
-    b.member_no = "QD-00042";
-    b.salt = Bytes(types::kCardSaltSize, 0x11);
-    b.valid_from = from;
-    b.valid_until = until;
-    return b;
+    return CardBodyFor(node, id, from, until);
   }
 
   // Issues a card on the ledger and returns its text.
   std::string Issue(const std::string& id, uint64_t from = Now() - 3600,
                     uint64_t until = Now() + 86400) {
-    const types::CardBody b = Body(id, from, until);
-    const Hash32 d = types::CardDigest(types::EncodeCardBody(b));
-    const auto codes = node.Commit({node.MakeTx(
-        types::IssueCredential{id, "city-fed", b.type, b.level, Bytes(d.begin(), d.end()), from,
-                               until},
-        {&node.fed()})});
-    REQUIRE(codes.at(0) == ledger::TxCode::kOk);
-    return types::CardToText(types::SignCard(b, node.fed()));
+    return IssueCard(node, Body(id, from, until));
   }
 
   HttpResult Verify(const std::string& code) {

@@ -26,9 +26,13 @@
 #include "crypto/ed25519.h"
 #include "ledger/executor.h"
 #include "node/node_api.h"
+#include "node/wire.h"
+#include "rpc/router.h"
 #include "storage/store.h"
 #include "tests/unit/storage/chain_util.h"
+#include "types/card.h"
 #include "types/tx.h"
+#include "verifier/verifier.h"
 
 namespace laurel::rpc::test {
 
@@ -271,6 +275,82 @@ class FakeNode : public node::NodeApi {
   std::vector<types::Tx> block_txs_;
   DelayedRunner runner_;  // last: destroyed first, so no callback runs into a dead FakeNode
 };
+
+// Dispatches `req` through `router` without a socket; the routes these tests call answer
+// before Dispatch returns.
+inline HttpResponse Call(const Router& router, HttpRequest req) {
+  HttpResponse out;
+  int calls = 0;
+  router.Dispatch(std::move(req), [&](HttpResponse r) {
+    ++calls;
+    out = std::move(r);
+  });
+  LAUREL_CHECK(calls == 1, "the route did not answer exactly once");
+  return out;
+}
+
+// Stores the fake node's one validator's real certificate of committed height `h`.
+inline void Certify(FakeNode& node, uint64_t h) {
+  auto rec = node.store().GetBlock(h);
+  LAUREL_CHECK(rec.ok() && rec->has_value(), "no block to certify");
+  node::StateCertificate c;
+  c.data.height = h;
+  c.data.block_id = (*rec)->block_id;
+  c.data.state_root = (*rec)->state_root;
+  c.data.tx_root = (*rec)->tx_root;
+  c.data.time_ms = (*rec)->time_ms;
+  c.signatures.emplace_back(
+      0, node.validator().Sign(node::AttestationSignBytes(node.chain_id(), c.data)));
+  auto& store = const_cast<storage::Store&>(node.store());
+  LAUREL_CHECK(store.PutStateCertificate(h, node::EncodeStateCertificate(c)).ok(), "certificate");
+}
+
+inline uint64_t NowUnixS() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// A model-worker (municipal) card of "city-fed", key version 1, for credential `id`.
+inline types::CardBody CardBodyFor(const FakeNode& node, const std::string& id, uint64_t from,
+                                   uint64_t until) {
+  types::CardBody b;
+  b.chain_id = node.chain_id();
+  b.credential_id = id;
+  b.issuer_id = "city-fed";
+  b.key_version = 1;
+  b.type = types::CredentialType::kModelWorker;
+  b.level = types::Level::kMunicipal;
+  b.holder_name = "Wang Fang";
+  b.member_no = "QD-00042";
+  b.salt = Bytes(types::kCardSaltSize, 0x11);
+  b.valid_from = from;
+  b.valid_until = until;
+  return b;
+}
+
+// Issues the card `b` on the ledger (one block) and returns its signed text.
+inline std::string IssueCard(FakeNode& node, const types::CardBody& b) {
+  const Hash32 d = types::CardDigest(types::EncodeCardBody(b));
+  const auto codes = node.Commit({node.MakeTx(
+      types::IssueCredential{b.credential_id, b.issuer_id, b.type, b.level,
+                             Bytes(d.begin(), d.end()), b.valid_from, b.valid_until},
+      {&node.fed()})});
+  LAUREL_CHECK(codes.at(0) == ledger::TxCode::kOk, "the card's issue was refused");
+  return types::CardToText(types::SignCard(b, node.fed()));
+}
+
+// The fake node's genesis validators as a verifier trusts them.
+inline verifier::ValidatorSet GenesisSet(const FakeNode& node) {
+  verifier::ValidatorSet s;
+  s.chain_id = node.chain_id();
+  for (const auto& v : node.genesis().validators) {
+    s.keys.push_back(v.public_key);
+    s.names.push_back(v.name);
+    s.addresses.push_back(v.address);
+  }
+  return s;
+}
 
 struct HttpResult {
   int status = 0;

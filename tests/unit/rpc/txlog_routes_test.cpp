@@ -147,6 +147,9 @@ TEST_CASE("bad log route parameters are 400 BAD_REQUEST with a message", "[rpc][
     CHECK_FALSE(j["message"].get<std::string>().empty());
   }
   CHECK(Get(router, "/v1/log/proof/inclusion?tx=" + std::string(64, 'a')).status == 404);
+  auto yes = Get(router, "/v1/log?proof=yes");
+  CHECK(yes.status == 400);
+  CHECK(json::parse(yes.body)["code"] == "BAD_PROOF");
 }
 
 }  // namespace laurel::rpc::test

@@ -34,11 +34,11 @@ struct Fixture {
   // A certificate of `s`'s epoch signed with `ks` (index i signs with ks[i]).
   Certificate CertBy(const std::vector<crypto::PrivateKey>& ks, const ValidatorSet& s,
                      std::vector<uint32_t> signers, uint64_t time_ms = 1000000,
-                     Hash32 next = {}) const {
+                     Hash32 next = {}, uint64_t height = 7) const {
     Certificate c;
     c.epoch = s.epoch;
     c.next_validators = next;
-    c.height = 7;
+    c.height = height;
     c.block_id[0] = 1;
     c.state_root = root;
     c.time_ms = time_ms;
@@ -221,7 +221,8 @@ TEST_CASE("a proof of a later epoch is accepted only through certified epoch cha
                           {"name", set1.names.back()},
                           {"address", set1.addresses.back()}});
   }
-  const Certificate change = f.CertBy(f.keys, f.set, {0, 1, 2}, 900000, ValidatorSetHash(set1));
+  const Certificate change =
+      f.CertBy(f.keys, f.set, {0, 1, 2}, 900000, ValidatorSetHash(set1), /*height=*/4);
   const Certificate c = f.CertBy(keys1, set1, {0, 1, 3});
   auto answer = f.Answer(c, {"c/fed/1"});
   nlohmann::json ch = {{"epoch", "1"},
@@ -249,12 +250,123 @@ TEST_CASE("a proof of a later epoch is accepted only through certified epoch cha
   // A change certificate signed by the new keys instead of the old ones.
   auto self = answer;
   ValidatorSet as0 = f.set;
-  const Certificate forged = f.CertBy(keys1, as0, {0, 1, 2}, 900000, ValidatorSetHash(set1));
+  const Certificate forged =
+      f.CertBy(keys1, as0, {0, 1, 2}, 900000, ValidatorSetHash(set1), /*height=*/4);
   self["epoch_changes"][0]["certificate"] = HexEncode(Fixture::Encode(forged));
   CHECK(Why(CheckStateProof(self, f.set, c.time_ms, 0)).find("does not verify") !=
         std::string::npos);
   // An epoch-1 certificate checked directly against the genesis set.
   CHECK(CheckCertificate(c, f.set).status().message().find("epoch 1") != std::string::npos);
+}
+
+namespace {
+
+// An epoch's set of four validators with keys tag..tag+3, and its list as a change names it.
+struct EpochSet {
+  std::vector<crypto::PrivateKey> keys;
+  ValidatorSet set;
+  nlohmann::json list = nlohmann::json::array();
+  EpochSet(const std::string& chain_id, uint64_t epoch, uint8_t tag) {
+    set.chain_id = chain_id;
+    set.epoch = epoch;
+    for (uint8_t i = 0; i < 4; ++i) {
+      keys.push_back(Key(tag + i));
+      const auto pk = keys.back().public_key();
+      set.keys.emplace_back(pk.begin(), pk.end());
+      set.names.push_back("e" + std::to_string(epoch) + "v" + std::to_string(i));
+      set.addresses.push_back("127.0.0.1:" + std::to_string(9000 + 10 * epoch + i));
+      list.push_back({{"public_key", HexEncode(set.keys.back())},
+                      {"name", set.names.back()},
+                      {"address", set.addresses.back()}});
+    }
+  }
+};
+
+nlohmann::json Change(uint64_t epoch, uint64_t start_height, const Certificate& c,
+                      const nlohmann::json& validators) {
+  return {{"epoch", std::to_string(epoch)},
+          {"start_height", std::to_string(start_height)},
+          {"certificate", HexEncode(Fixture::Encode(c))},
+          {"validators", validators}};
+}
+
+std::string WalkWhy(const Result<ValidatorSet>& r) { return r.ok() ? "" : r.status().message(); }
+
+}  // namespace
+
+TEST_CASE("an epoch change must name the epoch and start height the walk reaches",
+          "[verifier]") {
+  Fixture f;  // epoch 0: keys 1..4
+  const EpochSet e1(f.set.chain_id, 1, 5), e2(f.set.chain_id, 2, 9);
+  // Epoch 0's last block is height 4 (epoch 1 starts at 5); epoch 1's is 6 (epoch 2 at 7).
+  const Certificate last0 =
+      f.CertBy(f.keys, f.set, {0, 1, 2}, 900000, ValidatorSetHash(e1.set), 4);
+  const Certificate last1 =
+      f.CertBy(e1.keys, e1.set, {0, 1, 2}, 950000, ValidatorSetHash(e2.set), 6);
+  const nlohmann::json good = {Change(1, 5, last0, e1.list), Change(2, 7, last1, e2.list)};
+
+  auto walked = WalkEpochs(f.set, 2, good);
+  REQUIRE(walked.ok());
+  CHECK(walked->epoch == 2);
+  CHECK(walked->start_height == 7);
+  CHECK(walked->names == e2.set.names);
+
+  // An epoch skipped: the second change names epoch 3 where epoch 2 comes.
+  auto skipped = good;
+  skipped[1]["epoch"] = "3";
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, skipped)) ==
+        "epoch change 2 names epoch 3 where epoch 2 follows epoch 1 (an epoch skipped)");
+  // An epoch repeated: the second change names epoch 1 again.
+  auto repeated = good;
+  repeated[1]["epoch"] = "1";
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, repeated)) ==
+        "epoch change 2 names epoch 1 where epoch 2 follows epoch 1 (an epoch repeated)");
+  // The same change twice (the list is as long as needed, the numbers give it away).
+  const nlohmann::json twice = {good[0], good[0]};
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, twice)).find("epoch change 2 names epoch 1") !=
+        std::string::npos);
+  // No epoch number, or not a number.
+  auto unnamed = good;
+  unnamed[0].erase("epoch");
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, unnamed)) ==
+        "the change to epoch 1 (epoch change 1) names no epoch");
+  auto garbled = good;
+  garbled[0]["epoch"] = "one";
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, garbled)).find("names no epoch") != std::string::npos);
+
+  // A start height that does not follow the certified last block of the epoch before.
+  auto late = good;
+  late[1]["start_height"] = "8";
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, late)) ==
+        "the change to epoch 2 starts at height 8, which does not follow its certificate of "
+        "epoch 1's last block (height 6)");
+  auto early = good;
+  early[0]["start_height"] = "4";
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, early)).find("the change to epoch 1 starts at height 4") !=
+        std::string::npos);
+  auto nostart = good;
+  nostart[1].erase("start_height");
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, nostart)) == "the change to epoch 2 names no start height");
+  // Epoch 1's "last block" before epoch 1 began (height 3, epoch 1 starting at 5): validly
+  // signed by epoch 1's set, but epoch 2 would start at 4, before epoch 1 did.
+  const Certificate back1 =
+      f.CertBy(e1.keys, e1.set, {0, 1, 2}, 950000, ValidatorSetHash(e2.set), 3);
+  const nlohmann::json backwards = {good[0], Change(2, 4, back1, e2.list)};
+  CHECK(WalkWhy(WalkEpochs(f.set, 2, backwards)) ==
+        "the change to epoch 2 starts at height 4, not after epoch 1's start height 5");
+
+  // A state certificate of epoch 2 must be of a height in epoch 2 (7 or later).
+  const Certificate in2 = f.CertBy(e2.keys, e2.set, {0, 1, 2}, 1000000, {}, 7);
+  auto answer = f.Answer(in2, {"c/fed/1"});
+  answer["epoch_changes"] = good;
+  auto ok = CheckStateProof(answer, f.set, in2.time_ms, 0);
+  REQUIRE(ok.ok());
+  CHECK(ok->epoch == 2);
+  const Certificate before2 = f.CertBy(e2.keys, e2.set, {0, 1, 2}, 1000000, {}, 6);
+  auto early_answer = f.Answer(before2, {"c/fed/1"});
+  early_answer["epoch_changes"] = good;
+  CHECK(Why(CheckStateProof(early_answer, f.set, before2.time_ms, 0)) ==
+        "the state certificate of height 6 is of epoch 2, which starts at height 7");
 }
 
 }  // namespace laurel::verifier
