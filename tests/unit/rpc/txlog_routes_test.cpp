@@ -30,33 +30,6 @@ HttpResponse Get(const Router& router, const std::string& target) {
   return out;
 }
 
-void Certify(FakeNode& node, uint64_t h) {
-  auto rec = node.store().GetBlock(h);
-  REQUIRE(rec.ok());
-  REQUIRE(rec->has_value());
-  node::StateCertificate c;
-  c.data.height = h;
-  c.data.block_id = (*rec)->block_id;
-  c.data.state_root = (*rec)->state_root;
-  c.data.tx_root = (*rec)->tx_root;
-  c.data.time_ms = (*rec)->time_ms;
-  c.signatures.emplace_back(
-      0, node.validator().Sign(node::AttestationSignBytes(node.chain_id(), c.data)));
-  auto& store = const_cast<storage::Store&>(node.store());
-  REQUIRE(store.PutStateCertificate(h, node::EncodeStateCertificate(c)).ok());
-}
-
-verifier::ValidatorSet GenesisSet(const FakeNode& node) {
-  verifier::ValidatorSet s;
-  s.chain_id = node.chain_id();
-  for (const auto& v : node.genesis().validators) {
-    s.keys.push_back(v.public_key);
-    s.names.push_back(v.name);
-    s.addresses.push_back(v.address);
-  }
-  return s;
-}
-
 std::vector<Bytes> Hashes(const json& list) {
   std::vector<Bytes> out;
   for (const auto& h : list) out.push_back(*HexDecode(h.get<std::string>()));
