@@ -10,6 +10,7 @@
 
 #include "consensus/validator_set.h"
 #include "crypto/ed25519.h"
+#include "crypto/merkle_log.h"
 #include "crypto/sha256.h"
 #include "laurel/v1/chain.pb.h"
 #include "ledger/codes.h"
@@ -217,6 +218,14 @@ class ChainAuditor::Impl {
       return Status::Corruption("the audit state's root is " + Hex(store_->StateRoot()) +
                                 ", the checkpoint says " + Hex(p.state_root));
     }
+    auto log_rec = store_->GetState(ledger::kTxLogKey);
+    auto log_head = log_rec ? crypto::DecodeLogHead(*log_rec)
+                            : Result<crypto::LogHead>(Status::NotFound("no record 'l'"));
+    if (!log_head.ok() || log_head->size != p.log_size || log_head->root != p.log_root) {
+      return Status::Corruption("the audit state's transaction log head is not the checkpoint's "
+                                "(size " + std::to_string(p.log_size) + ", root " +
+                                Hex(p.log_root) + ")");
+    }
     auto gov = ledger::ReadGovernance(*store_);
     if (!gov) return Status::Corruption("the audit state has no governance record");
     {
@@ -244,6 +253,12 @@ class ChainAuditor::Impl {
     p.epoch_start_height = e.start_height;
     p.epoch_root_id = e.root_id;
     p.totals = totals_;
+    if (auto rec = store_->GetState(ledger::kTxLogKey)) {
+      if (auto head = crypto::DecodeLogHead(*rec); head.ok()) {
+        p.log_size = head->size;
+        p.log_root = head->root;
+      }
+    }
     return p;
   }
 

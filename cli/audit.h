@@ -79,6 +79,10 @@ struct AuditResumePoint {
   uint64_t epoch_start_height = 1;  // its first height
   Hash32 epoch_root_id{};           // the block before it
   AuditTotals totals;
+  // The transaction log's head in the re-executed state at `height` (the state record "l",
+  // docs/spec/state.md §12).
+  uint64_t log_size = 0;
+  Hash32 log_root{};
 };
 
 class ChainAuditor {

@@ -22,11 +22,14 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/audit.h"
 #include "cli/commands.h"
 #include "cli/http_client.h"
 #include "cli/net_tx.h"
+#include "cli/proof_check.h"
+#include "verifier/verifier.h"
 #include "laurel/v1/chain.pb.h"
 #include "ledger/genesis_io.h"
 #include "types/proto_json.h"
@@ -45,6 +48,7 @@ struct AuditOptions {
   std::optional<uint64_t> to;
   unsigned threads = 2;
   bool require_certificates = false;
+  std::optional<uint64_t> from;  // --from H: the checkpoint must be at H
 };
 
 double SecondsSince(Clock::time_point t0) {
@@ -124,7 +128,11 @@ class Reporter {
       } else if (few) {
         j["warning"] = few_text;
       }
-      if (resumed_from_) j["resumed_from_height"] = *resumed_from_;
+      if (resumed_from_) {
+        j["resumed_from_height"] = *resumed_from_;
+        j["blocks_downloaded"] = downloaded_;
+      }
+      if (!log_line_.empty()) j["log"] = log_line_;
       Emit(j);
     } else if (failed) {
       std::printf("AUDIT FAILED: %s (--require-certificates)\n", few_text.c_str());
@@ -146,10 +154,11 @@ class Reporter {
       if (resumed_from_ && t.height > *resumed_from_) {
         std::printf(
             "checkpoint: the chain extends the checkpoint at height %llu; heights "
-            "%llu..%llu audited in this run\n",
+            "%llu..%llu audited in this run (%llu blocks downloaded)\n",
             static_cast<unsigned long long>(*resumed_from_),
             static_cast<unsigned long long>(*resumed_from_ + 1),
-            static_cast<unsigned long long>(t.height));
+            static_cast<unsigned long long>(t.height),
+            static_cast<unsigned long long>(downloaded_));
       } else if (resumed_from_) {
         std::printf(
             "checkpoint: the chain extends the checkpoint at height %llu; nothing new "
@@ -162,6 +171,8 @@ class Reporter {
   }
 
   void SetResumedFrom(uint64_t h) { resumed_from_ = h; }
+  void SetLogLine(std::string line) { log_line_ = std::move(line); }
+  void Downloaded(uint64_t n) { downloaded_ += n; }
 
   int Failed(const AuditFailure& f, const AuditTotals& t, const std::string& chain_id) const {
     if (o_.json) {
@@ -199,6 +210,8 @@ class Reporter {
   std::string url_;
   nlohmann::json* sink_ = nullptr;
   std::optional<uint64_t> resumed_from_;
+  std::string log_line_;
+  uint64_t downloaded_ = 0;
   Clock::time_point start_ = Clock::now();
   Clock::time_point last_ = Clock::now();
   uint64_t last_blocks_ = 0;
@@ -260,6 +273,13 @@ Result<Checkpoint> ReadCheckpoint(const std::string& file) {
   LAUREL_ASSIGN_OR_RETURN(p.totals.certified, U64Of(t, "certified_heights", file));
   LAUREL_ASSIGN_OR_RETURN(p.totals.epochs, U64Of(t, "epoch_changes", file));
   LAUREL_ASSIGN_OR_RETURN(p.totals.last_certified, U64Of(t, "last_certified_height", file));
+  if (!j.contains("log_size") || !j.contains("log_root")) {
+    return Status::InvalidArgument(
+        file + " records no transaction log head (written by a release before the log); "
+               "remove it and its .state folder to audit from genesis again");
+  }
+  LAUREL_ASSIGN_OR_RETURN(p.log_size, U64Of(j, "log_size", file));
+  LAUREL_ASSIGN_OR_RETURN(p.log_root, HashOf(j, "log_root", file));
   if (c.chain_id.empty() || p.height == 0 || p.totals.blocks != p.height + 1) {
     return Status::InvalidArgument(file + ": inconsistent chain_id, height or totals");
   }
@@ -280,6 +300,8 @@ std::string CheckpointJson(const std::string& chain_id, const std::string& url,
                               {"epoch", p.epoch},
                               {"epoch_start_height", p.epoch_start_height},
                               {"epoch_root_id", HexEncode(p.epoch_root_id)},
+                              {"log_size", p.log_size},
+                              {"log_root", HexEncode(p.log_root)},
                               {"totals",
                                {{"blocks", p.totals.blocks},
                                 {"txs", p.totals.txs},
@@ -309,6 +331,111 @@ Status CopyStateFolder(const std::string& from, const std::string& to) {
   }
   if (ec) return Status::IoError("cannot read " + from + ": " + ec.message());
   return Status::Ok();
+}
+
+// ---- the transaction log: the certified head extends the checkpoint's ----------------------
+
+// What the log check found: the line to print, or the failure (exit 1) or trouble (exit 2).
+struct LogCheck {
+  int exit = kExitOk;
+  std::string line;      // on success
+  std::string failure;   // exit 1: what does not verify
+  Status trouble;        // exit 2
+};
+
+Result<nlohmann::json> GetJson(HttpConn& conn, const std::string& target) {
+  LAUREL_ASSIGN_OR_RETURN(HttpResponse r, conn.Do("GET", target, {}, {}));
+  auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  if (r.status != 200) {
+    return Status::Unavailable(conn.url().text + target + ": HTTP " + std::to_string(r.status) +
+                               ": " + r.body.substr(0, 300));
+  }
+  if (!j.is_object()) return Status::Corruption(target + ": the answer is not a JSON object");
+  return j;
+}
+
+// Fetches the newest certified log head (GET /v1/log?proof=true) above the checkpoint's height,
+// checks it against the genesis validators (verifier::CheckLogHead), then the consistency
+// proof from the checkpoint's log size and root to it (verifier::CheckLogConsistency).
+LogCheck CheckLogExtends(HttpConn& conn, const verifier::ValidatorSet& set,
+                         const AuditResumePoint& p) {
+  LogCheck out;
+  nlohmann::json head_json;
+  for (int attempt = 0;; ++attempt) {
+    auto got = GetJson(conn, "/v1/log?proof=true");
+    if (got.ok()) {
+      head_json = std::move(got).value();
+      const auto& pj = head_json.contains("proof") ? head_json["proof"] : nlohmann::json();
+      uint64_t h = 0;
+      if (pj.is_object() && pj.contains("height")) {
+        const auto& hv = pj["height"];
+        if (hv.is_string()) h = std::strtoull(hv.get<std::string>().c_str(), nullptr, 10);
+        if (hv.is_number_unsigned()) h = hv.get<uint64_t>();
+      }
+      if (h > p.height) break;
+    }
+    if (attempt >= 40) {
+      out.exit = kExitUsage;
+      out.trouble = got.ok() ? Status::Unavailable("the node certifies no log head above the "
+                                                   "checkpoint's height " +
+                                                   std::to_string(p.height) + " yet; retry later")
+                             : got.status();
+      return out;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  auto head = verifier::CheckLogHead(head_json, set, 0, 0);
+  if (!head.ok()) {
+    out.exit = kExitInvalid;
+    out.failure = "the certified transaction log head does not verify: " + head.status().message();
+    return out;
+  }
+  const uint64_t a = p.log_size;
+  const uint64_t b = head->size;
+  const std::string where = "from size " + std::to_string(a) + " (height " +
+                            std::to_string(p.height) + ") to size " + std::to_string(b) +
+                            " (height " + std::to_string(head->state.height) + ")";
+  if (b < a) {
+    out.exit = kExitInvalid;
+    out.failure = "LOG INCONSISTENT: the certified transaction log shrank " + where;
+    return out;
+  }
+  std::vector<Bytes> proof;
+  if (a == 0) {
+    // Nothing was logged at the checkpoint: every log extends the empty one.
+  } else if (a == b) {
+    if (head->root != p.log_root) {
+      out.exit = kExitInvalid;
+      out.failure = "LOG INCONSISTENT: the certified transaction log of size " + std::to_string(b) +
+                    " has root " + HexEncode(head->root) + ", the checkpoint recorded " +
+                    HexEncode(p.log_root);
+      return out;
+    }
+  } else {
+    auto cj = GetJson(conn, "/v1/log/proof/consistency?first=" + std::to_string(a) +
+                                "&second=" + std::to_string(b));
+    if (!cj.ok()) {
+      out.exit = kExitUsage;
+      out.trouble = cj.status();
+      return out;
+    }
+    auto list = verifier::HexHashList(cj->contains("proof") ? (*cj)["proof"] : nlohmann::json(),
+                                      "the consistency proof");
+    Status st = list.ok() ? verifier::CheckLogConsistency(a, b, *list, p.log_root, head->root)
+                          : list.status();
+    if (!st.ok()) {
+      out.exit = kExitInvalid;
+      out.failure = "LOG INCONSISTENT: the node's certified log at height " +
+                    std::to_string(head->state.height) +
+                    " does not extend the log audited at height " + std::to_string(p.height) +
+                    ": " + st.message();
+      return out;
+    }
+  }
+  std::string signers;
+  for (const auto& n : head->state.signers) signers += (signers.empty() ? "" : ",") + n;
+  out.line = "log consistent " + where + ", proven by validators " + signers;
+  return out;
 }
 
 // ---- one node ---------------------------------------------------------------------------------
@@ -374,6 +501,7 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
     genesis = std::move(pinned).value();
   }
   const std::string chain_id = genesis.chain_id;
+  const verifier::ValidatorSet validator_set = ValidatorSetOf(genesis);
 
   // The checkpoint: read it, check the node's chain still extends it, and prepare the state.
   std::optional<Checkpoint> checkpoint;
@@ -396,6 +524,11 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
         return out;
       }
       const uint64_t h = c->point.height;
+      if (o.from && *o.from != h) {
+        out.exit = Fail(kExitUsage, "--from " + std::to_string(*o.from) + ": the checkpoint " +
+                                        file + " records height " + std::to_string(h));
+        return out;
+      }
       auto got = FetchRange(conn, h, 1);
       if (!got.ok()) {
         out.exit = Fail(kExitUsage, got.status());
@@ -436,6 +569,10 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
         return out;
       }
       checkpoint = std::move(c).value();
+    } else if (o.from) {
+      out.exit = Fail(kExitUsage, "--from " + std::to_string(*o.from) + ": " + file +
+                                      " does not exist (audit once with --checkpoint first)");
+      return out;
     } else {
       fs::remove_all(StateDir(file), ec);  // a state without its checkpoint file is of no use
     }
@@ -470,6 +607,20 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
       return out;
     }
     report.SetResumedFrom(checkpoint->point.height);
+    LogCheck lc = CheckLogExtends(conn, validator_set, checkpoint->point);
+    if (lc.exit == kExitUsage) {
+      out.exit = Fail(kExitUsage, lc.trouble);
+      return out;
+    }
+    if (lc.exit != kExitOk) {
+      std::fprintf(stderr, "laurel audit: %s\n", lc.failure.c_str());
+      out.exit = report.Failed({checkpoint->point.height, lc.failure}, checkpoint->point.totals,
+                               chain_id);
+      return out;
+    }
+    if (!o.json) std::printf("%s\n", lc.line.c_str());
+    std::fflush(stdout);
+    report.SetLogLine(lc.line);
   }
 
   // Blocks: one request in flight while the previous batch is checked.
@@ -530,6 +681,7 @@ NodeAudit AuditNode(const AuditOptions& o, const std::string& url_text, std::opt
       }
       break;
     }
+    report.Downloaded(static_cast<uint64_t>(range.blocks_size()));
     std::vector<AuditBlock> blocks;
     blocks.reserve(range.blocks_size());
     for (const auto& m : range.blocks()) {
@@ -725,7 +877,18 @@ void RegisterAuditCommands(CLI::App& app, CommandRun& run) {
   cmd->add_flag("--require-certificates", o->require_certificates,
                 "fail (exit 1) when fewer than half of the heights after genesis carry a state "
                 "certificate, instead of passing with a warning");
-  cmd->callback([o, &run] { run = [o] { return RunAudit(*o); }; });
+  cmd->add_option("--from", o->from,
+                  "continue from height H, which the --checkpoint FILE records: check that the "
+                  "node's certified transaction log extends the log head saved there "
+                  "(a consistency proof), then audit only the blocks after H");
+  cmd->callback([o, &run] {
+    run = [o] {
+      if (o->from && o->checkpoint.empty()) {
+        return Fail(kExitUsage, "--from needs --checkpoint FILE (the audit state saved at H)");
+      }
+      return RunAudit(*o);
+    };
+  });
 }
 
 }  // namespace laurel::cli

@@ -557,6 +557,19 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
     result.outcomes.push_back(std::move(out));
   }
   result.writes = view.TakeWrites();
+  // The transaction log: every transaction of the block, in block order, appended with the
+  // same leaf as the tx_root's. Its head is a state record, so the state root certifies it.
+  const auto log_record = state.GetState(kTxLogKey);
+  LAUREL_CHECK(log_record.has_value(),
+               "the state has no transaction log record 'l': the store was written by a release "
+               "before the transaction log (start a new chain, docs/operator.md)");
+  auto head = crypto::DecodeLogHead(*log_record);
+  LAUREL_CHECK(head.ok(), "the state's transaction log record 'l' does not decode");
+  result.log = std::move(head).value();
+  if (!leaves.empty()) {
+    crypto::AppendToLog(result.log, leaves, &result.log_nodes);
+    result.writes[std::string(kTxLogKey)] = crypto::EncodeLogHead(result.log);
+  }
   result.tree = UpdateStateTree(state, ctx.height, result.writes);
   result.state_root = result.tree.root;
   result.tx_root = crypto::MerkleRoot(leaves);
@@ -618,6 +631,8 @@ BlockResult ExecuteGenesis(const Genesis& g) {
   for (const auto& a : g.issuers) {
     result.writes[IssuerKeyOf(a.issuer_id)] = EncodeIssuer(NewIssuer(a, 0));
   }
+  result.log = crypto::EmptyLogHead();
+  result.writes[std::string(kTxLogKey)] = crypto::EncodeLogHead(result.log);
   struct NoTree final : TreeReader {
     std::optional<std::string> GetTreeNode(std::string_view) const override {
       return std::nullopt;

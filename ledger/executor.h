@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "crypto/merkle_log.h"
 #include "ledger/codes.h"
 #include "ledger/state.h"
 #include "types/tx.h"
@@ -77,6 +78,11 @@ struct BlockResult {
   TreeUpdate tree;
   Hash32 state_root{};  // == tree.root
   Hash32 tx_root{};  // RFC 6962 root; leaf i = tx_id_i || u32be(code_i)
+  // The transaction log after this block (the state record "l", also in `writes` when the
+  // block has transactions) and the log subtrees its transactions completed, leaves included
+  // (docs/spec/state.md §12).
+  crypto::LogHead log;
+  std::vector<crypto::LogNode> log_nodes;
 };
 
 // Genesis parameters (from the genesis document).

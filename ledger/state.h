@@ -77,6 +77,8 @@ struct CredentialRecord {
 };
 
 inline constexpr std::string_view kGovernanceKey = "g";
+// The head of the transaction log (crypto/merkle_log.h EncodeLogHead; docs/spec/state.md §12).
+inline constexpr std::string_view kTxLogKey = "l";
 std::string IssuerKeyOf(std::string_view issuer_id);
 std::string CredentialKeyOf(std::string_view credential_id);
 

@@ -68,6 +68,16 @@ Status Node::Impl::Init() {
       return Status::InvalidArgument("the store under " + config_.data_dir +
                                      " belongs to another chain (genesis block id differs)");
     }
+    // A store written before the transaction log has no head record "l" (written at genesis
+    // since): its state roots do not cover a log, so it cannot be continued. The same rule as
+    // for a state format change: refuse to start rather than diverge (docs/operator.md).
+    if (!store_->GetState(ledger::kTxLogKey)) {
+      return Status::InvalidArgument(
+          "the store under " + config_.data_dir +
+          " was written by a release before the transaction log (no state record 'l'); its "
+          "state roots differ from this release's. Start a new chain (docs/operator.md, "
+          "upgrades)");
+    }
   }
   for (uint32_t c = 1; c <= ledger::kMaxTxCode; ++c) {  // kOk (0) is never a rejection
     rejected_by_tx_code_[c] =

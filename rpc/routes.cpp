@@ -19,6 +19,7 @@
 #include "rpc/convert.h"
 #include "rpc/json_util.h"
 #include "rpc/receipts.h"
+#include "rpc/txlog.h"
 #include "rpc/routes_internal.h"
 #include "types/tx.h"
 
@@ -656,6 +657,16 @@ Router BuildRouter(node::NodeApi& node, const RouteLimits& limits, const NodeDir
         });
   r.Add("GET", "/v1/txs/{tx_id}", bind(&HandleGetTx));
   r.Add("GET", "/v1/txs/{tx_id}/receipt", bind(&HandleGetReceipt));
+  r.Add("GET", "/v1/log", [&node](const HttpRequest& req, const Responder& respond) {
+    respond(TxLogHeadAnswer(node.store(), req));
+  });
+  r.Add("GET", "/v1/log/proof/inclusion", [&node](const HttpRequest& req, const Responder& respond) {
+    respond(TxLogInclusionAnswer(node.store(), req));
+  });
+  r.Add("GET", "/v1/log/proof/consistency",
+        [&node](const HttpRequest& req, const Responder& respond) {
+          respond(TxLogConsistencyAnswer(node.store(), req));
+        });
   r.Add("GET", "/v1/blocks/latest", bind(&HandleLatestBlock));
   r.Add("GET", "/v1/blocks/{height}", bind(&HandleBlockAt));
   r.Add("GET", "/v1/status", bind(&HandleStatus));

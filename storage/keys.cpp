@@ -6,8 +6,21 @@ const char* CfName(Cf cf) {
   static constexpr const char* kNames[kNumCfs] = {"default",   "blocks",      "block_index",
                                                   "tx_index",  "state",       "history",
                                                   "consensus", "attestations", "index", "tree",
-                                                  "tree_stale"};
+                                                  "tree_stale", "txlog"};
   return kNames[static_cast<size_t>(cf)];
+}
+
+std::string TxLogNodeKey(uint8_t level, uint64_t index) {
+  std::string k = "n";
+  k.push_back(static_cast<char>(level));
+  AppendU64BE(k, index);
+  return k;
+}
+
+std::string TxLogSizeKey(uint64_t height) {
+  std::string k = "h";
+  AppendU64BE(k, height);
+  return k;
 }
 
 std::string BlockKey(uint64_t height) {

@@ -25,13 +25,20 @@ enum class Cf : uint8_t {
   kIndex,  // derived indexes kept by commit (credential lists, counts, state versions)
   kTree,       // state tree nodes: ledger::TreeNodeKey -> node (ledger/state_tree.h)
   kTreeStale,  // u64be(height) -> the node keys that height replaced (for pruning)
+  kTxLog,      // the transaction log's complete subtrees and sizes (TxLogNodeKey, TxLogSizeKey)
 };
-inline constexpr size_t kNumCfs = 11;
+inline constexpr size_t kNumCfs = 12;
 // RocksDB column family name of `cf` ("default", "blocks", ...).
 const char* CfName(Cf cf);
 
 // Key of the tip record in Cf::kMeta.
 inline constexpr std::string_view kTipKey = "tip";
+
+// Cf::kTxLog: 'n' || u8(level) || u64be(index) -> hash [32], the complete subtree of the
+// transaction log (crypto/merkle_log.h; level 0: the leaf hashes); 'h' || u64be(height) ->
+// u64be(the log's size after that height).
+std::string TxLogNodeKey(uint8_t level, uint64_t index);
+std::string TxLogSizeKey(uint64_t height);
 
 // Cf::kBlocks: u64be(height).
 std::string BlockKey(uint64_t height);

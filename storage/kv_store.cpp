@@ -1,5 +1,6 @@
 // The Store logic shared by the RocksDB and the memory store (see kv.h).
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -640,6 +641,13 @@ class KvStore final : public Store {
       stale += k;
     }
     ops.push_back({Cf::kTreeStale, keys::BlockKey(block.height), stale});
+    // The transaction log's subtrees completed by this block, and its size after it.
+    for (const auto& n : result.log_nodes) {
+      ops.push_back({Cf::kTxLog, keys::TxLogNodeKey(n.level, n.index), HashString(n.hash)});
+    }
+    std::string log_size;
+    AppendU64BE(log_size, result.log.size);
+    ops.push_back({Cf::kTxLog, keys::TxLogSizeKey(block.height), log_size});
 
     // The tx index keeps the occurrence that spent the id (see SpendsId); until one exists,
     // the first occurrence. A later duplicate never moves it.
@@ -950,6 +958,30 @@ class KvStore final : public Store {
       }
     } reader(*snap);
     return ledger::ProveState(reader, height, state_key);
+  }
+
+  Result<uint64_t> TxLogSize(uint64_t height) const override {
+    {
+      std::lock_guard lock(tip_mu_);
+      if (empty_ || height > tip_.height) {
+        return Status::NotFound("height " + std::to_string(height) + " is not committed yet");
+      }
+    }
+    LAUREL_ASSIGN_OR_RETURN(auto raw, kv_->Get(Cf::kTxLog, keys::TxLogSizeKey(height)));
+    if (!raw || raw->size() != 8) {
+      return Status::Corruption("the transaction log size of height " + std::to_string(height) +
+                                " is missing or malformed");
+    }
+    return ReadU64BE(reinterpret_cast<const uint8_t*>(raw->data()));
+  }
+
+  std::optional<Hash32> GetTxLogNode(uint8_t level, uint64_t index) const override {
+    auto r = kv_->Get(Cf::kTxLog, keys::TxLogNodeKey(level, index));
+    if (!r.ok()) FatalRead("transaction log", r.status());
+    if (!r->has_value() || (*r)->size() != 32) return std::nullopt;
+    Hash32 h;
+    std::memcpy(h.data(), (*r)->data(), 32);
+    return h;
   }
 
   Status PruneStateTree(uint64_t keep_from) override {

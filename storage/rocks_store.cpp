@@ -182,6 +182,11 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cac
     o.bottommost_compression = rocksdb::kNoCompression;
     o.write_buffer_size = 64 << 20;
   }
+  if (cf == Cf::kTxLog) {
+    // Transaction log subtrees: hashes, which do not compress.
+    o.compression = rocksdb::kNoCompression;
+    o.bottommost_compression = rocksdb::kNoCompression;
+  }
   return o;
 }
 

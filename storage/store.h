@@ -233,6 +233,11 @@ class Store : public ledger::StateView {
   // was pruned. Reads one pinned view: safe while blocks commit and pruning runs.
   virtual Result<ledger::StateProof> ProveState(uint64_t height,
                                                 std::string_view state_key) const = 0;
+  // The transaction log (docs/spec/state.md §12): its size after committed `height`
+  // (kNotFound above the tip), and its complete subtree (level, index) (nullopt when not
+  // complete yet). Subtrees never change once written.
+  virtual Result<uint64_t> TxLogSize(uint64_t height) const = 0;
+  virtual std::optional<Hash32> GetTxLogNode(uint8_t level, uint64_t index) const = 0;
   // Deletes the state tree nodes that no height >= keep_from reads; proofs at heights below
   // keep_from are then kNotFound. Unsynced; idempotent; never blocks CommitBlock.
   virtual Status PruneStateTree(uint64_t keep_from) = 0;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "crypto/merkle.h"
+#include "crypto/merkle_log.h"
 #include "crypto/sha256.h"
 
 namespace laurel::verifier {
@@ -519,6 +520,81 @@ Result<ProvenReceipt> CheckReceipt(const nlohmann::json& receipt, const Validato
   out.code = static_cast<uint32_t>(*code);
   out.epoch = cert.epoch;
   out.validators = epoch_set.keys.size();
+  return out;
+}
+
+// ---- The transaction log ----
+
+Result<ProvenLogHead> CheckLogHead(const nlohmann::json& answer, const ValidatorSet& set,
+                                   uint64_t now_ms, uint64_t max_age_ms) {
+  if (!answer.is_object()) return Refused("the log head answer is not a JSON object");
+  if (!answer.contains("proof")) {
+    return Refused("the log head answer carries no proof (ask GET /v1/log?proof=true)");
+  }
+  LAUREL_ASSIGN_OR_RETURN(ProvenState st,
+                          CheckStateProof(answer["proof"], set, now_ms, max_age_ms));
+  const auto it = st.records.find(std::string(kTxLogStateKey));
+  if (it == st.records.end()) return Refused("the proof does not prove the log head record 'l'");
+  if (!it->second) return Refused("the proof shows no log head record 'l' at the certified height");
+  auto head = crypto::DecodeLogHead(*it->second);
+  if (!head.ok()) return Refused("the certified log head record: " + head.status().message());
+  const auto size = U64Field(answer, "size");
+  const auto root = HashField(answer, "root");
+  const auto height = U64Field(answer, "height");
+  if (!height || *height != st.height) {
+    return Refused("the answer's height is not the certified height " + std::to_string(st.height));
+  }
+  if (!size || *size != head->size) {
+    return Refused("the answer's log size is not the certified size " + std::to_string(head->size));
+  }
+  if (!root || *root != head->root) {
+    return Refused("the answer's log root is not the certified root " + HexEncode(head->root));
+  }
+  ProvenLogHead out;
+  out.size = head->size;
+  out.root = head->root;
+  out.state = std::move(st);
+  return out;
+}
+
+Status CheckLogInclusion(uint64_t index, uint64_t size, const Hash32& leaf_hash,
+                         const std::vector<Bytes>& path, const Hash32& root) {
+  if (index >= size) {
+    return Refused("the inclusion proof names leaf " + std::to_string(index) +
+                   ", not below the log size " + std::to_string(size));
+  }
+  if (!crypto::VerifyMerkleInclusion(index, size, leaf_hash, path, root)) {
+    return Refused("the inclusion proof of leaf " + std::to_string(index) + " in the log of " +
+                   std::to_string(size) + " leaves does not lead to the root " + HexEncode(root));
+  }
+  return Status::Ok();
+}
+
+Status CheckLogConsistency(uint64_t first, uint64_t second, const std::vector<Bytes>& proof,
+                           const Hash32& first_root, const Hash32& second_root) {
+  if (first == 0) return Refused("a consistency proof from the empty log proves nothing");
+  if (first > second) {
+    return Refused("the consistency proof goes from size " + std::to_string(first) +
+                   " down to size " + std::to_string(second) + ": a log never shrinks");
+  }
+  if (!crypto::VerifyMerkleConsistency(first, second, proof, first_root, second_root)) {
+    return Refused("the consistency proof from size " + std::to_string(first) + " (root " +
+                   HexEncode(first_root) + ") to size " + std::to_string(second) + " (root " +
+                   HexEncode(second_root) + ") does not verify: the second log does not extend "
+                   "the first");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Bytes>> HexHashList(const nlohmann::json& list, const std::string& what) {
+  std::vector<Bytes> out;
+  if (list.is_null()) return out;
+  if (!list.is_array()) return Refused(what + " is not a list of hashes");
+  for (const auto& h : list) {
+    auto b = h.is_string() ? HexDecode32(h.get<std::string>()) : std::nullopt;
+    if (!b) return Refused(what + ": an element is not a 32-byte hex hash");
+    out.emplace_back(b->begin(), b->end());
+  }
   return out;
 }
 

@@ -139,4 +139,37 @@ struct ProvenReceipt {
 // (the caller maps `code` to its name). Fails with kPermissionDenied naming what is wrong.
 Result<ProvenReceipt> CheckReceipt(const nlohmann::json& receipt, const ValidatorSet& set);
 
+// ---- The transaction log (docs/spec/state.md §12) ----
+
+// The state key of the log head record (ledger::kTxLogKey; this library does not link ledger).
+inline constexpr std::string_view kTxLogStateKey = "l";
+
+// The log head a certificate proves: the state record "l" at a certified height.
+struct ProvenLogHead {
+  uint64_t size = 0;
+  Hash32 root{};
+  ProvenState state;  // the certified height, its signers, ...
+};
+
+// Checks a log head answer (laurel.v1.TxLogView in its JSON form, GET /v1/log?proof=true):
+// its proof (CheckStateProof: certificate, epochs, age) must prove the record "l", which must
+// decode (crypto::DecodeLogHead: its frontier folds to its root) and be the answer's `size`
+// and `root`, at the answer's `height`. Fails with kPermissionDenied naming what is wrong.
+Result<ProvenLogHead> CheckLogHead(const nlohmann::json& answer, const ValidatorSet& set,
+                                   uint64_t now_ms, uint64_t max_age_ms);
+
+// RFC 9162 checks over crypto's VerifyMerkleInclusion / VerifyMerkleConsistency, with the
+// failure named: leaf `index` of a log of `size` leaves (leaf_hash = MerkleLeafHash of
+// tx_id || u32be(code)) leads by `path` to `root`; the log of `first` leaves (first_root) is a
+// prefix of the log of `second` leaves (second_root). first == 0 is refused (the empty log is a
+// prefix of every log, so such a proof would prove nothing).
+Status CheckLogInclusion(uint64_t index, uint64_t size, const Hash32& leaf_hash,
+                         const std::vector<Bytes>& path, const Hash32& root);
+Status CheckLogConsistency(uint64_t first, uint64_t second, const std::vector<Bytes>& proof,
+                           const Hash32& first_root, const Hash32& second_root);
+
+// The hashes of a JSON array of 64-hex-digit strings (a proof's "audit_path" or "proof");
+// kPermissionDenied naming `what` when one is not.
+Result<std::vector<Bytes>> HexHashList(const nlohmann::json& list, const std::string& what);
+
 }  // namespace laurel::verifier

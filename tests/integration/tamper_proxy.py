@@ -1,6 +1,8 @@
 """A tampering HTTP proxy for `laurel audit` tests: forwards GET requests to a node and, in the
 binary laurel.v1.BlockRange answers of GET /v1/blocks, changes one thing at one height (or, in
-mode "drop_certificates", removes the state certificate of every height).
+mode "drop_certificates", removes the state certificate of every height); in mode
+"consistency_proof" it changes one hex digit of the first hash of every JSON answer of
+GET /v1/log/proof/consistency instead.
 
 The protobuf bytes are edited with a tiny hand-written wire-format codec (varint and
 length-delimited fields only, which is all chain.proto and state.proto use), so the proxy needs
@@ -16,6 +18,7 @@ Field numbers (proto/laurel/v1/chain.proto, state.proto, tx.proto):
 """
 
 import http.server
+import json
 import threading
 import urllib.error
 import urllib.request
@@ -163,6 +166,18 @@ def tamper_range(body, height, mode):
     return encode(out), hit
 
 
+def tamper_consistency(body):
+    """A GET /v1/log/proof/consistency answer with one hex digit of its first proof hash
+    changed. Returns (bytes, whether something changed)."""
+    j = json.loads(body)
+    proof = j.get("proof") or []
+    if not proof:
+        return body, False
+    h = proof[0]
+    proof[0] = ("1" if h[0] == "0" else "0") + h[1:]
+    return json.dumps(j).encode(), True
+
+
 # ---- the proxy -----------------------------------------------------------------------------
 
 class TamperProxy:
@@ -189,7 +204,12 @@ class TamperProxy:
                         status, body, ctype = r.status, r.read(), r.headers.get("Content-Type")
                 except urllib.error.HTTPError as e:
                     status, body, ctype = e.code, e.read(), e.headers.get("Content-Type")
-                if status == 200 and self.path.startswith("/v1/blocks?") and ctype == PROTOBUF:
+                if (status == 200 and proxy.mode == "consistency_proof" and
+                        self.path.startswith("/v1/log/proof/consistency")):
+                    body, hit = tamper_consistency(body)
+                    if hit:
+                        proxy.tampered += 1
+                elif status == 200 and self.path.startswith("/v1/blocks?") and ctype == PROTOBUF:
                     body, hit = tamper_range(body, proxy.height, proxy.mode)
                     if hit:
                         proxy.tampered += 1

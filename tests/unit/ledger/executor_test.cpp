@@ -1,4 +1,5 @@
 // Success paths of every ledger action, and execution-level properties.
+#include "crypto/merkle.h"
 #include "tests/unit/ledger/ledger_fixture.h"
 
 using namespace laurel;
@@ -239,4 +240,46 @@ TEST_CASE("genesis validation names what is wrong", "[ledger]") {
   bad.issuers = {types::RegisterIssuer{"p1", "p", "", Pub(KeyFrom(3)), MemberOnly(), true},
                  types::RegisterIssuer{"c1", "c", "p1", Pub(KeyFrom(4)), AllGrants(), false}};
   CHECK(ValidateGenesis(bad).message().find("grants") != std::string::npos);
+}
+
+TEST_CASE("the transaction log: genesis writes the empty head 'l'; each block with txs appends "
+          "every tx, refused ones too, with the receipts' leaf; an empty block writes nothing",
+          "[ledger][txlog]") {
+  Chain c;
+  auto head = [&c] {
+    auto rec = c.state().GetState(kTxLogKey);
+    REQUIRE(rec.has_value());
+    auto h = crypto::DecodeLogHead(*rec);
+    REQUIRE(h.ok());
+    return *h;
+  };
+  CHECK(head().size == 0);
+  CHECK(head().root == crypto::MerkleRoot({}));
+  std::vector<Hash32> leaves;
+  const auto key = KeyFrom(20);
+  // One OK and one refused (signed by one admin, below the threshold) in the same block.
+  const auto ok = c.Make(types::RegisterIssuer{"prov-fed", "Provincial", "", Pub(key), AllGrants(),
+                                               true},
+                         {&c.admin1_, &c.admin2_});
+  const auto refused = c.Make(types::RegisterIssuer{"other", "Other", "", Pub(KeyFrom(21)),
+                                                    AllGrants(), true},
+                              {&c.admin3_});
+  auto r = c.RunBlock({ok, refused});
+  REQUIRE(r.outcomes.size() == 2);
+  CHECK(r.outcomes[1].code != TxCode::kOk);
+  for (const auto& o : r.outcomes) leaves.push_back(crypto::MerkleLeafHash(TxRootLeaf(o.tx_id, o.code)));
+  CHECK(head().size == 2);
+  CHECK(head().root == crypto::MerkleRoot(leaves));
+  CHECK(r.log.root == head().root);
+  CHECK(r.log_nodes.size() == 3);  // two leaves and the subtree they complete
+  // The log spans blocks: the next block's leaves follow.
+  r = c.RunBlock({c.Make(types::RegisterIssuer{"third", "Third", "", Pub(KeyFrom(22)),
+                                               AllGrants(), true},
+                         {&c.admin1_, &c.admin3_})});
+  leaves.push_back(crypto::MerkleLeafHash(TxRootLeaf(r.outcomes[0].tx_id, r.outcomes[0].code)));
+  CHECK(head().size == 3);
+  CHECK(head().root == crypto::MerkleRoot(leaves));
+  r = c.RunBlock({});
+  CHECK(r.writes.empty());
+  CHECK(head().size == 3);
 }

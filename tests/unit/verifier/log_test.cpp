@@ -1,0 +1,273 @@
+// verifier: the transaction log checks (docs/spec/state.md §12): the head record "l" proven
+// under a state certificate, and inclusion/consistency checks against Certificate
+// Transparency's RFC 6962 vectors (tests/vectors/ct-merkle) and against proofs computed from
+// stored subtrees (crypto/merkle_log.h), with every flipped bit refused.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "crypto/merkle.h"
+#include "crypto/merkle_log.h"
+#include "ledger/state_tree.h"
+#include "node/wire.h"
+#include "tests/support/vectors.h"
+#include "tests/unit/ledger/state_golden.h"
+#include "verifier/verifier.h"
+
+namespace laurel::verifier {
+namespace {
+
+namespace fs = std::filesystem;
+
+crypto::PrivateKey Key(uint8_t tag) { return crypto::PrivateKey::FromSeed(Bytes(32, tag)).value(); }
+
+Bytes B64(const nlohmann::json& v) {
+  auto b = Base64Decode(v.get<std::string>());
+  REQUIRE(b.has_value());
+  return *b;
+}
+std::vector<Bytes> B64List(const nlohmann::json& v) {
+  std::vector<Bytes> out;
+  if (v.is_null()) return out;
+  for (const auto& p : v) out.push_back(B64(p));
+  return out;
+}
+Hash32 H32(const Bytes& b) {
+  Hash32 h{};
+  if (b.size() == 32) std::copy(b.begin(), b.end(), h.begin());
+  return h;
+}
+std::vector<fs::path> JsonFiles(const std::string& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.path().extension() == ".json") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct MapReader final : crypto::LogTreeReader {
+  std::map<std::pair<uint8_t, uint64_t>, Hash32> nodes;
+  std::optional<Hash32> GetLogNode(uint8_t level, uint64_t index) const override {
+    auto it = nodes.find({level, index});
+    if (it == nodes.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+// A chain state holding a log of `n` leaves under record "l", certified at height 7.
+struct Fixture {
+  std::vector<crypto::PrivateKey> keys = {Key(1), Key(2), Key(3), Key(4)};
+  ValidatorSet set;
+  golden::MapTree tree;
+  crypto::LogHead head = crypto::EmptyLogHead();
+  Certificate cert;
+  explicit Fixture(uint64_t n) {
+    set.chain_id = "laurel-test";
+    for (size_t i = 0; i < keys.size(); ++i) {
+      set.keys.emplace_back(keys[i].public_key().begin(), keys[i].public_key().end());
+      set.names.push_back("v" + std::to_string(i));
+    }
+    std::vector<Hash32> leaves;
+    for (uint64_t i = 0; i < n; ++i)
+      leaves.push_back(crypto::MerkleLeafHash(Bytes(36, uint8_t(i))));
+    crypto::AppendToLog(head, leaves, nullptr);
+    auto u = ledger::UpdateStateTree(
+        tree, 0, {{"g", "gov"}, {"l", crypto::EncodeLogHead(head)}, {"i/fed", "fed"}});
+    tree.Apply(u);
+    cert.height = 7;
+    cert.block_id[0] = 1;
+    cert.state_root = u.root;
+    cert.time_ms = 1000000;
+    for (uint32_t s : {0u, 1u, 3u}) {
+      cert.signatures.emplace_back(s, keys[s].Sign(CertificateSignBytes(set.chain_id, cert)));
+    }
+  }
+  nlohmann::json Answer(const std::string& key = "l") const {
+    node::StateCertificate nc;
+    nc.data.height = cert.height;
+    nc.data.block_id = cert.block_id;
+    nc.data.state_root = cert.state_root;
+    nc.data.time_ms = cert.time_ms;
+    nc.signatures = cert.signatures;
+    nlohmann::json p;
+    p["height"] = "7";
+    p["time_ms"] = std::to_string(cert.time_ms);
+    p["state_root"] = HexEncode(cert.state_root);
+    p["certificate"] = HexEncode(node::EncodeStateCertificate(nc));
+    auto sp = ledger::ProveState(tree, 0, key);
+    REQUIRE(sp.ok());
+    nlohmann::json r;
+    r["key"] = key;
+    if (sp->value) r["value"] = HexEncode(AsBytes(*sp->value));
+    r["siblings"] = nlohmann::json::array();
+    for (const auto& s : sp->proof.siblings) r["siblings"].push_back(HexEncode(s));
+    if (sp->proof.leaf) {
+      r["leaf_key_hash"] = HexEncode(sp->proof.leaf->key_hash);
+      r["leaf_value_hash"] = HexEncode(sp->proof.leaf->value_hash);
+    }
+    p["records"] = nlohmann::json::array({r});
+    nlohmann::json a;
+    a["height"] = "7";
+    a["size"] = std::to_string(head.size);
+    a["root"] = HexEncode(head.root);
+    a["proof"] = p;
+    return a;
+  }
+};
+
+std::string Why(const Status& s) { return s.ok() ? "" : s.message(); }
+
+}  // namespace
+
+TEST_CASE(
+    "log head: a certified record 'l' is accepted; another size, root, height or record "
+    "is refused, naming it",
+    "[verifier][txlog]") {
+  Fixture f(13);
+  auto ok = CheckLogHead(f.Answer(), f.set, 0, 0);
+  REQUIRE(ok.ok());
+  CHECK(ok->size == 13);
+  CHECK(ok->root == f.head.root);
+  CHECK(ok->state.height == 7);
+  CHECK(ok->state.signers == std::vector<std::string>{"v0", "v1", "v3"});
+
+  auto size = f.Answer();
+  size["size"] = "14";
+  CHECK(Why(CheckLogHead(size, f.set, 0, 0).status()).find("log size") != std::string::npos);
+  auto root = f.Answer();
+  root["root"] = HexEncode(Hash32{});
+  CHECK(Why(CheckLogHead(root, f.set, 0, 0).status()).find("log root") != std::string::npos);
+  auto height = f.Answer();
+  height["height"] = "8";
+  CHECK_FALSE(CheckLogHead(height, f.set, 0, 0).ok());
+  auto other = f.Answer("i/fed");
+  CHECK(Why(CheckLogHead(other, f.set, 0, 0).status()).find("'l'") != std::string::npos);
+  auto value = f.Answer();
+  std::string v = value["proof"]["records"][0]["value"];
+  v[1] = v[1] == '0' ? '1' : '0';  // the size's low byte... of the record, not the answer
+  value["proof"]["records"][0]["value"] = v;
+  CHECK_FALSE(CheckLogHead(value, f.set, 0, 0).ok());
+  auto none = f.Answer();
+  none.erase("proof");
+  CHECK(Why(CheckLogHead(none, f.set, 0, 0).status()).find("no proof") != std::string::npos);
+}
+
+TEST_CASE("log checks agree with Certificate Transparency's RFC 6962 vectors",
+          "[verifier][txlog]") {
+  int ok = 0;
+  int bad = 0;
+  for (const auto& path : JsonFiles(test::VectorsDir() + "/ct-merkle/inclusion")) {
+    const auto j = test::ReadJson(path.string());
+    const Bytes leaf = B64(j["leafHash"]);
+    const Bytes root = B64(j["root"]);
+    INFO(path.string());
+    // Hashes of the wrong length cannot be Hash32s: the crypto check refuses those itself.
+    if (leaf.size() != 32 || root.size() != 32) continue;
+    const bool got = CheckLogInclusion(j["leafIdx"].get<uint64_t>(), j["treeSize"].get<uint64_t>(),
+                                       H32(leaf), B64List(j["proof"]), H32(root))
+                         .ok();
+    CHECK(got == !j["wantErr"].get<bool>());
+    (got ? ok : bad)++;
+  }
+  for (const auto& path : JsonFiles(test::VectorsDir() + "/ct-merkle/consistency")) {
+    const auto j = test::ReadJson(path.string());
+    const Bytes r1 = B64(j["root1"]);
+    const Bytes r2 = B64(j["root2"]);
+    INFO(path.string());
+    if (r1.size() != 32 || r2.size() != 32) continue;
+    const bool got = CheckLogConsistency(j["size1"].get<uint64_t>(), j["size2"].get<uint64_t>(),
+                                         B64List(j["proof"]), H32(r1), H32(r2))
+                         .ok();
+    CHECK(got == !j["wantErr"].get<bool>());
+    (got ? ok : bad)++;
+  }
+  CHECK(ok > 0);
+  CHECK(bad > 0);
+}
+
+TEST_CASE(
+    "log checks: random sizes, proofs from stored subtrees equal the all-leaves ones, "
+    "verify, and every flipped bit fails",
+    "[verifier][txlog]") {
+  std::mt19937_64 rng(7);
+  crypto::LogHead head = crypto::EmptyLogHead();
+  MapReader reader;
+  std::vector<Hash32> leaves;
+  std::vector<Hash32> roots{head.root};  // roots[s]: the root of size s
+  for (uint64_t i = 0; i < 700; ++i) {
+    const uint64_t batch = 1 + rng() % 9;
+    std::vector<Hash32> add;
+    for (uint64_t k = 0; k < batch; ++k) {
+      Bytes leaf(36);
+      for (auto& b : leaf) b = static_cast<uint8_t>(rng());
+      add.push_back(crypto::MerkleLeafHash(leaf));
+    }
+    std::vector<crypto::LogNode> done;
+    crypto::AppendToLog(head, add, &done);
+    for (const auto& d : done) reader.nodes[{d.level, d.index}] = d.hash;
+    for (const auto& a : add) {
+      leaves.push_back(a);
+      roots.push_back(crypto::MerkleRoot(leaves));
+    }
+    REQUIRE(head.root == roots.back());
+  }
+  const uint64_t n = leaves.size();
+  for (int round = 0; round < 25; ++round) {
+    const uint64_t size = 1 + rng() % n;
+    const uint64_t first = 1 + rng() % size;
+    const uint64_t index = rng() % size;
+    INFO("size " << size << " first " << first << " index " << index);
+    const std::span<const Hash32> prefix(leaves.data(), size);
+    auto p = crypto::LogInclusionProof(reader, index, size);
+    REQUIRE(p.ok());
+    REQUIRE(*p == crypto::MerkleInclusionProof(prefix, index));
+    std::vector<Bytes> path;
+    for (const auto& h : *p) path.emplace_back(h.begin(), h.end());
+    REQUIRE(CheckLogInclusion(index, size, leaves[index], path, roots[size]).ok());
+    auto c = crypto::LogConsistencyProof(reader, first, size);
+    REQUIRE(c.ok());
+    REQUIRE(*c == crypto::MerkleConsistencyProof(prefix, first));
+    std::vector<Bytes> cp;
+    for (const auto& h : *c) cp.emplace_back(h.begin(), h.end());
+    REQUIRE(CheckLogConsistency(first, size, cp, roots[first], roots[size]).ok());
+    // Every bit of every proof hash, and of both roots.
+    for (size_t k = 0; k < path.size(); ++k) {
+      for (int bit = 0; bit < 256; ++bit) {
+        auto bad = path;
+        bad[k][bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+        REQUIRE_FALSE(CheckLogInclusion(index, size, leaves[index], bad, roots[size]).ok());
+      }
+    }
+    for (size_t k = 0; k < cp.size(); ++k) {
+      for (int bit = 0; bit < 256; ++bit) {
+        auto bad = cp;
+        bad[k][bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+        REQUIRE_FALSE(CheckLogConsistency(first, size, bad, roots[first], roots[size]).ok());
+      }
+    }
+    for (int bit = 0; bit < 256; ++bit) {
+      Hash32 r1 = roots[first];
+      Hash32 r2 = roots[size];
+      Hash32 leaf = leaves[index];
+      r1[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      r2[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      leaf[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      REQUIRE_FALSE(CheckLogInclusion(index, size, leaf, path, roots[size]).ok());
+      REQUIRE_FALSE(CheckLogInclusion(index, size, leaves[index], path, r2).ok());
+      if (first < size) {
+        REQUIRE_FALSE(CheckLogConsistency(first, size, cp, r1, roots[size]).ok());
+        REQUIRE_FALSE(CheckLogConsistency(first, size, cp, roots[first], r2).ok());
+      }
+    }
+  }
+  CHECK(Why(CheckLogConsistency(0, 5, {}, roots[0], roots[5])).find("empty log") !=
+        std::string::npos);
+  CHECK(Why(CheckLogConsistency(6, 5, {}, roots[6], roots[5])).find("never shrinks") !=
+        std::string::npos);
+  CHECK(Why(CheckLogInclusion(5, 5, leaves[0], {}, roots[5])).find("not below") !=
+        std::string::npos);
+}
+}  // namespace laurel::verifier
