@@ -693,24 +693,14 @@ class KvStore final : public Store {
             {Cf::kTxIndex, HashString(o.tx_id), EncodeTxLocation(block.height, pos, o.code)});
       }
       const std::string& entry = entries.emplace_back(EncodeHistory(block, pos, o));
-      for (const auto& id : o.credential_ids) {
-        if (!keys::IndexableHistoryId(id)) continue;
-        ops.push_back({Cf::kHistory,
-                       keys::HistoryKey(HistoryKind::kCredential, id, block.height, pos), {},
-                       false, &entry});
-      }
-      for (const auto& id : o.issuer_ids) {
-        if (!keys::IndexableHistoryId(id)) continue;
+      const auto history = [&](HistoryKind kind, const std::string& id) {
+        if (!keys::IndexableHistoryId(id)) return;
         ops.push_back(
-            {Cf::kHistory, keys::HistoryKey(HistoryKind::kIssuer, id, block.height, pos), {},
-             false, &entry});
-      }
-      if (keys::IndexableHistoryId(o.signer_issuer_id)) {
-        ops.push_back({Cf::kHistory,
-                       keys::HistoryKey(HistoryKind::kSignedBy, o.signer_issuer_id, block.height,
-                                        pos),
-                       {}, false, &entry});
-      }
+            {Cf::kHistory, keys::HistoryKey(kind, id, block.height, pos), {}, false, &entry});
+      };
+      for (const auto& id : o.credential_ids) history(HistoryKind::kCredential, id);
+      for (const auto& id : o.issuer_ids) history(HistoryKind::kIssuer, id);
+      history(HistoryKind::kSignedBy, o.signer_issuer_id);
     }
     ops.push_back({Cf::kMeta, std::string(keys::kTipKey), EncodeTip(block, result)});
     LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/durability == Durability::kSynced));

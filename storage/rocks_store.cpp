@@ -115,9 +115,10 @@ class RocksKv final : public Kv {
     for (const auto& op : batch) bytes += 16 + op.key.size() + (op.erase ? 0 : op.Value().size());
     rocksdb::WriteBatch wb(bytes);
     for (const auto& op : batch) {
-      LAUREL_RETURN_IF_ERROR(FromRocks(
-          op.erase ? wb.Delete(Handle(op.cf), op.key) : wb.Put(Handle(op.cf), op.key, ToSlice(op.Value())),
-          "building a write batch"));
+      LAUREL_RETURN_IF_ERROR(FromRocks(op.erase
+                                           ? wb.Delete(Handle(op.cf), op.key)
+                                           : wb.Put(Handle(op.cf), op.key, ToSlice(op.Value())),
+                                       "building a write batch"));
     }
     rocksdb::WriteOptions wo;
     wo.sync = sync;

@@ -116,9 +116,7 @@ namespace {
 // The root of the tree over `records` alone, built from nothing (no store, no cache).
 Hash32 RootFromScratch(const std::map<std::string, std::string>& records) {
   struct NoTree final : ledger::TreeReader {
-    std::optional<std::string> GetTreeNode(std::string_view) const override {
-      return std::nullopt;
-    }
+    std::optional<std::string> GetTreeNode(std::string_view) const override { return std::nullopt; }
   };
   return ledger::UpdateStateTree(NoTree{}, 0, records).root;
 }
@@ -188,7 +186,7 @@ TEST_CASE("a store's in-memory tree nodes are the stored ones", "[store][state]"
     };
     block(1, 0);
     for (int h = 1; h <= 12; ++h) block(400, 30);
-    block(0, 0);  // an empty block copies the root
+    block(0, 0);   // an empty block copies the root
     block(0, 50);  // only rewrites
     REQUIRE(store->PruneStateTree(store->Height() - 2).ok());
     for (int h = 0; h < 4; ++h) block(300, 20);
