@@ -1,5 +1,6 @@
-// SHA-256 (OpenSSL EVP). A Sha256 object owns one reusable EVP context; hashing many small
-// messages with one object avoids a context allocation per hash.
+// SHA-256 (OpenSSL's SHA-256 functions, which use the CPU's SHA instructions where it has them).
+// A Sha256 object owns one reusable context; hashing many small messages with one object avoids
+// a context allocation per hash.
 //
 // Thread safety: a Sha256 object is not thread-safe; the free functions use a thread-local
 // context and are safe from any thread.
@@ -9,7 +10,7 @@
 
 #include "common/bytes.h"
 
-struct evp_md_ctx_st;
+struct SHA256state_st;
 
 namespace laurel::crypto {
 
@@ -26,7 +27,7 @@ class Sha256 {
   Hash32 Finish();
 
  private:
-  evp_md_ctx_st* ctx_;
+  SHA256state_st* ctx_;
 };
 
 Hash32 Sha256Of(ByteView data);

@@ -6,16 +6,21 @@ namespace laurel::crypto::smt {
 
 Hash32 KeyHash(std::string_view state_key) { return Sha256Of(state_key); }
 
+namespace {
+// One reused context per thread: a block's update hashes thousands of nodes, and a fresh
+// context per hash (an allocation and an initialisation each) cost more than the hashing.
+Sha256& Hasher() {
+  thread_local Sha256 h;
+  return h;
+}
+}  // namespace
+
 Hash32 LeafHash(const Hash32& key_hash, const Hash32& value_hash) {
-  Sha256 h;
-  h.Update(kLeafDomain).Update(key_hash).Update(value_hash);
-  return h.Finish();
+  return Hasher().Update(kLeafDomain).Update(key_hash).Update(value_hash).Finish();
 }
 
 Hash32 NodeHash(const Hash32& left, const Hash32& right) {
-  Sha256 h;
-  h.Update(kNodeDomain).Update(left).Update(right);
-  return h.Finish();
+  return Hasher().Update(kNodeDomain).Update(left).Update(right).Finish();
 }
 
 Hash32 RootFromPath(const Hash32& key_hash, const Hash32& bottom,

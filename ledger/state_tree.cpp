@@ -238,6 +238,10 @@ TreeUpdate UpdateStateTree(const TreeReader& reader, uint64_t version,
   for (size_t i = 1; i < entries.size(); ++i) {
     LAUREL_CHECK(entries[i - 1].key_hash != entries[i].key_hash, "two state keys, one key hash");
   }
+  // About log2(records) nodes per written key, fewer where paths share their top: one
+  // allocation for the lists in most blocks.
+  out.new_nodes.reserve(1 + 12 * entries.size());
+  out.stale_nodes.reserve(1 + 8 * entries.size());
   Updater u(reader, version, out);
   Node old_root;  // empty before genesis
   std::string_view old_bytes;

@@ -24,6 +24,11 @@ struct KvOp {
   std::string key;
   std::string value;
   bool erase = false;  // delete `key` instead of writing `value`
+  // When set, the value written instead of `value`: bytes the caller keeps unchanged until
+  // Write returns (a block's tree nodes and records, written without a copy each).
+  const std::string* value_ref = nullptr;
+
+  std::string_view Value() const { return value_ref ? std::string_view(*value_ref) : value; }
 };
 
 class Kv {

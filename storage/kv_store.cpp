@@ -1,12 +1,15 @@
 // The Store logic shared by the RocksDB and the memory store (see kv.h).
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "crypto/sha256.h"
+#include "crypto/smt.h"
 #include "laurel/v1/state.pb.h"
 #include "laurel/v1/tx.pb.h"
 #include "storage/kv.h"
@@ -43,6 +46,26 @@ bool ToHash(const std::string& s, Hash32* out) {
 }
 
 Status Corrupt(const std::string& what) { return Status::Corruption("store: " + what); }
+
+// The state tree's nodes down to this depth are kept in memory (KvStore::live_nodes_): at most
+// 2^17 - 1 nodes (about 25 MB), which at 100k-1M records is all interior nodes above the
+// last few levels.
+constexpr size_t kCachedTreeDepth = 16;
+
+// The depth a tree node key names (ledger::TreeNodeKey: u64be version || u16be depth || path):
+// 0..256, or kOddDepth for a key too short or too deep.
+constexpr size_t kOddDepth = crypto::smt::kKeyBits + 1;
+size_t TreeKeyDepth(std::string_view node_key) {
+  if (node_key.size() < 10) return kOddDepth;
+  const size_t depth = (static_cast<size_t>(static_cast<uint8_t>(node_key[8])) << 8) |
+                       static_cast<uint8_t>(node_key[9]);
+  return std::min(depth, kOddDepth);
+}
+
+// Whether a tree node key names a node at depth <= kCachedTreeDepth.
+bool CachedTreeDepth(std::string_view node_key) {
+  return TreeKeyDepth(node_key) <= kCachedTreeDepth;
+}
 
 // ---- value encodings (laurel.v1 records of state.proto) ----
 
@@ -288,7 +311,7 @@ class IndexDelta {
 
   Status AddWrites(uint64_t height, std::vector<KvOp>& ops) {
     for (const auto& [k, v] : writes_) {
-      ops.push_back({Cf::kIndex, keys::VersionKey(k, height), v});
+      ops.push_back({Cf::kIndex, keys::VersionKey(k, height), {}, false, &v});
       if (k.starts_with("c/")) {
         LAUREL_RETURN_IF_ERROR(Credential(k, v, ops));
       } else if (k.starts_with("i/")) {
@@ -552,17 +575,13 @@ class KvStore final : public Store {
     return loc && SpendsId(loc->code);
   }
   std::optional<std::string> GetTreeNode(std::string_view key) const override {
-    // The nodes the last commit wrote are those the next block reads most (the top of the
-    // tree is rewritten by every block): served from memory. Nodes never change once written,
-    // so a cached one is always the stored one.
-    std::shared_ptr<const NodeCache> recent;
-    {
-      std::lock_guard lock(tip_mu_);
-      recent = recent_nodes_;
-    }
-    if (recent) {
-      auto it = recent->find(key);
-      if (it != recent->end()) return it->second;
+    // The top of the newest tree is read by every block (each new key's path starts there):
+    // served from memory (see live_nodes_). Nodes never change once written, so a cached one
+    // is always the stored one.
+    if (CachedTreeDepth(key)) {
+      std::shared_lock lock(tree_mu_);
+      auto it = live_nodes_.find(key);
+      if (it != live_nodes_.end()) return it->second;
     }
     auto r = kv_->Get(Cf::kTree, key);
     if (!r.ok()) FatalRead("state tree", r.status());
@@ -615,12 +634,14 @@ class KvStore final : public Store {
     }
 
     std::vector<KvOp> ops;
-    ops.reserve(4 + result.writes.size() + 3 * result.outcomes.size());
+    ops.reserve(8 + 3 * result.writes.size() + result.tree.new_nodes.size() +
+                4 * result.outcomes.size());
     ops.push_back({Cf::kBlocks, keys::BlockKey(block.height), EncodeBlock(block, result)});
     std::string height_value;
     AppendU64BE(height_value, block.height);
     ops.push_back({Cf::kBlockIndex, HashString(block.block_id), height_value});
-    for (const auto& [k, v] : result.writes) ops.push_back({Cf::kState, k, v});
+    // Values that the block's result keeps are written without a copy (value_ref).
+    for (const auto& [k, v] : result.writes) ops.push_back({Cf::kState, k, {}, false, &v});
     // The derived indexes, read against the store before this block (this writer holds
     // write_mu_, so nothing else commits meanwhile).
     IndexDelta delta(*kv_, result.writes);
@@ -632,7 +653,18 @@ class KvStore final : public Store {
     if (block.height == 0) {
       ops.push_back({Cf::kIndex, std::string(keys::kIndexMetaKey), EncodeIndexMeta(0)});
     }
-    for (const auto& [k, v] : result.tree.new_nodes) ops.push_back({Cf::kTree, k, v});
+    // The tree nodes in key order (height, depth, path): the update lists each depth's nodes
+    // left to right, so ordering them by depth (a stable counting sort) sorts them, and the
+    // engine inserts a sorted run cheaply. Any order would store the same nodes.
+    {
+      const auto& nodes = result.tree.new_nodes;
+      std::array<size_t, kOddDepth + 2> start{};
+      for (const auto& [k, v] : nodes) ++start[TreeKeyDepth(k) + 1];
+      for (size_t d = 1; d < start.size(); ++d) start[d] += start[d - 1];
+      std::vector<const std::pair<std::string, std::string>*> sorted(nodes.size());
+      for (const auto& n : nodes) sorted[start[TreeKeyDepth(n.first)]++] = &n;
+      for (const auto* n : sorted) ops.push_back({Cf::kTree, n->first, {}, false, &n->second});
+    }
     // The nodes this height replaced, as one record: pruning deletes them once no kept height
     // reads them (PruneStateTree).
     std::string stale;
@@ -652,6 +684,9 @@ class KvStore final : public Store {
     // The tx index keeps the occurrence that spent the id (see SpendsId); until one exists,
     // the first occurrence. A later duplicate never moves it.
     std::map<Hash32, bool> indexed;  // tx id -> whether this block's entry spends it
+    // One encoded history entry per transaction, shared by its index keys (value_ref).
+    std::vector<std::string> entries;
+    entries.reserve(result.outcomes.size());
     for (size_t i = 0; i < result.outcomes.size(); ++i) {
       const auto& o = result.outcomes[i];
       const auto pos = static_cast<uint32_t>(i);
@@ -665,33 +700,31 @@ class KvStore final : public Store {
         ops.push_back(
             {Cf::kTxIndex, HashString(o.tx_id), EncodeTxLocation(block.height, pos, o.code)});
       }
-      const std::string entry = EncodeHistory(block, pos, o);
-      for (const auto& id : o.credential_ids) {
-        if (!keys::IndexableHistoryId(id)) continue;
-        ops.push_back({Cf::kHistory,
-                       keys::HistoryKey(HistoryKind::kCredential, id, block.height, pos), entry});
-      }
-      for (const auto& id : o.issuer_ids) {
-        if (!keys::IndexableHistoryId(id)) continue;
+      const std::string& entry = entries.emplace_back(EncodeHistory(block, pos, o));
+      const auto history = [&](HistoryKind kind, const std::string& id) {
+        if (!keys::IndexableHistoryId(id)) return;
         ops.push_back(
-            {Cf::kHistory, keys::HistoryKey(HistoryKind::kIssuer, id, block.height, pos), entry});
-      }
-      if (keys::IndexableHistoryId(o.signer_issuer_id)) {
-        ops.push_back({Cf::kHistory,
-                       keys::HistoryKey(HistoryKind::kSignedBy, o.signer_issuer_id, block.height,
-                                        pos),
-                       entry});
-      }
+            {Cf::kHistory, keys::HistoryKey(kind, id, block.height, pos), {}, false, &entry});
+      };
+      for (const auto& id : o.credential_ids) history(HistoryKind::kCredential, id);
+      for (const auto& id : o.issuer_ids) history(HistoryKind::kIssuer, id);
+      history(HistoryKind::kSignedBy, o.signer_issuer_id);
     }
     ops.push_back({Cf::kMeta, std::string(keys::kTipKey), EncodeTip(block, result)});
     LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/durability == Durability::kSynced));
 
-    auto recent = std::make_shared<NodeCache>(result.tree.new_nodes.begin(),
-                                              result.tree.new_nodes.end());
+    {
+      // The replaced nodes leave the cache, the new ones near the root enter it: it holds
+      // nodes of the newest tree only, at most 2^(kCachedTreeDepth + 1) - 1 of them.
+      std::unique_lock lock(tree_mu_);
+      for (const auto& k : result.tree.stale_nodes) live_nodes_.erase(k);
+      for (const auto& [k, v] : result.tree.new_nodes) {
+        if (CachedTreeDepth(k)) live_nodes_.insert_or_assign(k, v);
+      }
+    }
     std::lock_guard lock(tip_mu_);
     empty_ = false;
     tip_ = Tip{block.height, block.block_id, result.state_root};
-    recent_nodes_ = std::move(recent);
     return Status::Ok();
   }
 
@@ -1238,8 +1271,12 @@ class KvStore final : public Store {
   bool empty_ = true;
   Tip tip_;
   uint64_t retained_from_ = 0;
-  // The state tree nodes of the last commit (see GetTreeNode); guarded by tip_mu_.
-  std::shared_ptr<const NodeCache> recent_nodes_;
+  // The nodes of the newest committed tree at depth <= kCachedTreeDepth, by node key: every
+  // block reads and replaces the nodes on its keys' paths from the root, so these are read
+  // from memory instead of the engine. Filled by commits (a node read from the engine is
+  // always replaced by the same block), emptied of each replaced node.
+  mutable std::shared_mutex tree_mu_;
+  NodeCache live_nodes_;
 };
 
 }  // namespace

@@ -36,7 +36,7 @@ class MemoryKv final : public Kv {
       if (op.erase) {
         cf.erase(op.key);
       } else {
-        cf[op.key] = op.value;
+        cf[op.key] = std::string(op.Value());
       }
     }
     return Status::Ok();
