@@ -10,6 +10,15 @@
 namespace laurel::verifier {
 namespace {
 
+// Milliseconds as seconds for a person, rounded up to a tenth (whole seconds plainly), so that an
+// age just over a bound never reads as equal to it ("4.1 s", not "4 s").
+std::string SecondsText(uint64_t ms) {
+  const uint64_t tenths = ms / 100 + (ms % 100 != 0 ? 1 : 0);
+  if (tenths % 10 == 0) return std::to_string(tenths / 10);
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
+}
+
+
 constexpr uint32_t kMaxSignatures = 1024;
 
 Status Refused(std::string what) { return Status::PermissionDenied(std::move(what)); }
@@ -354,8 +363,8 @@ Result<ProvenState> CheckStateProof(const nlohmann::json& proof, const Validator
   }
   if (max_age_ms > 0 && now_ms > cert.time_ms && now_ms - cert.time_ms > max_age_ms) {
     return Refused("the proof is stale: height " + std::to_string(cert.height) + " is " +
-                   std::to_string((now_ms - cert.time_ms) / 1000) + " s old, more than the " +
-                   std::to_string(max_age_ms / 1000) + " s allowed");
+                   SecondsText(now_ms - cert.time_ms) + " s old, more than the " +
+                   SecondsText(max_age_ms) + " s allowed");
   }
   if (!proof.contains("records") || !proof["records"].is_array()) {
     return Refused("the proof carries no records");

@@ -126,9 +126,9 @@ def test(args):
         time.sleep(wait_s)
         r = laurel("verify", "--prove", "--genesis", genesis, "--file", card, "--max-age",
                    str(MAX_AGE_S), expect=1, node=STALE)
-        m = re.search(r"REFUSED NOT_PROVEN: the proof is stale: height (\d+) is (\d+) s old, "
+        m = re.search(r"REFUSED NOT_PROVEN: the proof is stale: height (\d+) is ([\d.]+) s old, "
                       r"more than the (\d+) s allowed", r.stdout)
-        check(m is not None and int(m.group(1)) == old_h and int(m.group(2)) > MAX_AGE_S and
+        check(m is not None and int(m.group(1)) == old_h and float(m.group(2)) > MAX_AGE_S and
               int(m.group(3)) == MAX_AGE_S, f"stale refusal not as expected: {r.stdout}")
         log(f"MEASURED stale node: proof of height {old_h}, {m.group(2)} s old, refused; "
             f"live node proves height {live_h}")
