@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/verdict.h"
 #include "cli/net_tx.h"
 #include "cli/proof_check.h"
 #include "ledger/genesis_io.h"
@@ -25,45 +26,30 @@
 #include "types/card.h"
 
 namespace laurel::cli {
-namespace {
 
-std::string Short(const std::string& hex, size_t n = 16) {
-  return hex.size() > n ? hex.substr(0, n) : hex;
-}
-
-// ---- verify ----
-
-struct VerifyOptions {
-  NetOptions net;
-  std::optional<std::string> code;
-  std::optional<std::string> file;
-  std::optional<std::string> qr;
-  std::optional<std::string> at;      // a past moment: the state then
-  std::optional<uint64_t> height;     // a past height: the state then
-  bool send_card = false;
-  bool prove = false;
-  std::string genesis;
-  uint64_t max_age_s = kDefaultProofMaxAgeS;
-};
-
-Result<std::string> CardTextOf(const VerifyOptions& o) {
-  const int given = int(o.code.has_value()) + int(o.file.has_value()) + int(o.qr.has_value());
+Result<std::string> CardTextFrom(const std::optional<std::string>& code,
+                                 const std::optional<std::string>& file,
+                                 const std::optional<std::string>& qr) {
+  const int given = int(code.has_value()) + int(file.has_value()) + int(qr.has_value());
   if (given != 1) {
     return Status::InvalidArgument("give the card exactly one way: --code, --file or --qr");
   }
-  if (o.code) return *o.code;
-  if (o.file) return ReadInput(*o.file);
-  LAUREL_ASSIGN_OR_RETURN(std::string png, ReadInput(*o.qr));
+  if (code) return *code;
+  if (file) return ReadInput(*file);
+  LAUREL_ASSIGN_OR_RETURN(std::string png, ReadInput(*qr));
   auto text = DecodeQrPng(png);
   // An image without a readable code is input we could not read: exit 2, like a bad file.
-  if (!text.ok()) return Status::IoError(*o.qr + ": " + text.status().message());
+  if (!text.ok()) return Status::IoError(*qr + ": " + text.status().message());
   return text;
 }
 
+namespace {
 std::string ValidityText(const Json& card) {
   return FormatUnixTime(JsonU64Or0(card, "valid_from")) + " to " +
          FormatUnixTime(JsonU64Or0(card, "valid_until"));
 }
+
+}  // namespace
 
 void PrintVerdict(const Json& j) {
   const bool valid = j.value("valid", false);
@@ -132,6 +118,45 @@ void PrintVerdict(const Json& j) {
   std::cout << s.str() << std::flush;
 }
 
+// The card as the API's CardView prints it (what POST /v1/verify would have returned).
+Json CardJson(const types::CardBody& b) {
+  v1::CardView v;
+  v.set_credential_id(b.credential_id);
+  v.set_issuer_id(b.issuer_id);
+  v.set_key_version(b.key_version);
+  v.set_type(static_cast<v1::CredentialType>(b.type));
+  v.set_level(static_cast<v1::Level>(b.level));
+  v.set_holder_name(b.holder_name);
+  v.set_member_no(b.member_no);
+  v.set_valid_from(b.valid_from);
+  v.set_valid_until(b.valid_until);
+  v.set_chain_id(b.chain_id);
+  return Json::parse(types::MessageToJson(v, false));
+}
+
+namespace {
+
+std::string Short(const std::string& hex, size_t n = 16) {
+  return hex.size() > n ? hex.substr(0, n) : hex;
+}
+
+// ---- verify ----
+
+struct VerifyOptions {
+  NetOptions net;
+  std::optional<std::string> code;
+  std::optional<std::string> file;
+  std::optional<std::string> qr;
+  std::optional<std::string> at;      // a past moment: the state then
+  std::optional<uint64_t> height;     // a past height: the state then
+  bool send_card = false;
+  bool prove = false;
+  std::string genesis;
+  uint64_t max_age_s = kDefaultProofMaxAgeS;
+};
+
+Result<std::string> CardTextOf(const VerifyOptions& o) { return CardTextFrom(o.code, o.file, o.qr); }
+
 // ---- the private check (docs/gate.md, "Private online verification") ----
 
 types::CredentialType TypeFromApi(const std::string& name) {
@@ -155,22 +180,6 @@ std::optional<ledger::VerifyReason> ReasonFromApi(const std::string& name) {
     if (name == ledger::VerifyReasonName(r)) return r;
   }
   return std::nullopt;
-}
-
-// The card as the API's CardView prints it (what POST /v1/verify would have returned).
-Json CardJson(const types::CardBody& b) {
-  v1::CardView v;
-  v.set_credential_id(b.credential_id);
-  v.set_issuer_id(b.issuer_id);
-  v.set_key_version(b.key_version);
-  v.set_type(static_cast<v1::CredentialType>(b.type));
-  v.set_level(static_cast<v1::Level>(b.level));
-  v.set_holder_name(b.holder_name);
-  v.set_member_no(b.member_no);
-  v.set_valid_from(b.valid_from);
-  v.set_valid_until(b.valid_until);
-  v.set_chain_id(b.chain_id);
-  return Json::parse(types::MessageToJson(v, false));
 }
 
 // An issuer's keys by version from GET /v1/issuers/{id}: nullopt for 404 (unknown issuer);

@@ -22,6 +22,7 @@ void RegisterValidatorCommands(CLI::App& app, CommandRun& run);  // validator li
 void RegisterReportCommands(CLI::App& app, CommandRun& run);
 void RegisterProofCommands(CLI::App& app, CommandRun& run);    // proof get|check
 void RegisterReceiptCommands(CLI::App& app, CommandRun& run);  // receipt get|verify
+void RegisterGateCommands(CLI::App& app, CommandRun& run);     // gate sync|verify
 
 inline constexpr RegisterFn kCommandGroups[] = {
     RegisterKeyCommands,
@@ -36,6 +37,7 @@ inline constexpr RegisterFn kCommandGroups[] = {
     RegisterReportCommands,
     RegisterProofCommands,
     RegisterReceiptCommands,
+    RegisterGateCommands,
 };
 
 }  // namespace laurel::cli

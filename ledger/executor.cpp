@@ -247,6 +247,13 @@ class TxApplier {
     c.status = CredentialStatus::kActive;
     c.status_index = issuer->next_status_index++;
     c.created_height = c.updated_height = ctx_.height;
+    const uint64_t chunk_no = c.status_index / kStatusChunkSlots;
+    StatusChunk chunk = ReadStatusChunk(view_, a.issuer_id, chunk_no)
+                            .value_or(StatusChunk{a.issuer_id, chunk_no, 0, {}, {}});
+    LAUREL_CHECK(chunk.count == c.status_index % kStatusChunkSlots,
+                 "status list out of step with the issuer's next status index");
+    chunk.Append(SlotStatus::kActive, FingerprintOf(c));
+    view_.Put(StatusChunkKeyOf(a.issuer_id, chunk_no), EncodeStatusChunk(chunk));
     view_.Put(CredentialKeyOf(c.credential_id), EncodeCredential(c));
     view_.Put(IssuerKeyOf(a.issuer_id), EncodeIssuer(*issuer));
     return TxCode::kOk;
@@ -280,6 +287,7 @@ class TxApplier {
         a.status == CredentialStatus::kActive ? Authority::kNone : who.authority;
     cred->updated_height = ctx_.height;
     view_.Put(CredentialKeyOf(a.credential_id), EncodeCredential(*cred));
+    UpdateSlot(*cred);
     return TxCode::kOk;
   }
 
@@ -300,6 +308,7 @@ class TxApplier {
     cred->key_version = issuer->current_key().key_version;
     cred->updated_height = ctx_.height;
     view_.Put(CredentialKeyOf(a.credential_id), EncodeCredential(*cred));
+    UpdateSlot(*cred);
     return TxCode::kOk;
   }
 
@@ -398,6 +407,19 @@ class TxApplier {
     }
   }
 
+  // Sets the credential's slot in its issuer's status list to its record's status and
+  // fingerprint.
+  void UpdateSlot(const CredentialRecord& c) {
+    const uint64_t chunk_no = c.status_index / kStatusChunkSlots;
+    auto chunk = ReadStatusChunk(view_, c.issuer_id, chunk_no);
+    LAUREL_CHECK(chunk.has_value() && c.status_index % kStatusChunkSlots < chunk->count,
+                 "credential without its status list slot");
+    const auto slot = static_cast<uint32_t>(c.status_index % kStatusChunkSlots);
+    chunk->SetStatus(slot, SlotStatusOf(c.status));
+    chunk->SetFingerprint(slot, FingerprintOf(c));
+    view_.Put(StatusChunkKeyOf(c.issuer_id, chunk_no), EncodeStatusChunk(*chunk));
+  }
+
   // Reads a credential and its issuer.
   bool LoadCredential(const std::string& id, std::optional<CredentialRecord>& cred,
                       std::optional<IssuerRecord>& issuer) {
@@ -458,6 +480,32 @@ std::optional<IssuerRecord> FirstInactiveOnChain(const StateView& state,
     parent = p->parent_id;
   }
   return std::nullopt;
+}
+
+void IndexGateRecords(const std::function<std::optional<std::string>(const std::string&)>& read,
+                      uint64_t height, std::map<std::string, std::string>& writes) {
+  std::map<uint32_t, std::vector<std::pair<std::string, Hash32>>> by_bucket;
+  for (const auto& [key, value] : writes) {
+    auto issuer = GateListedIssuer(key);
+    if (!issuer) continue;
+    by_bucket[GateBucketOf(*issuer)].emplace_back(key, crypto::Sha256Of(value));
+  }
+  for (auto& [bucket, changed] : by_bucket) {
+    const std::string key = GateIndexKeyOf(bucket);
+    GateIndex index;
+    index.bucket = bucket;
+    if (auto old = read(key)) {
+      auto d = DecodeGateIndex(*old);
+      LAUREL_CHECK(d.ok(), "corrupt gate index record in state");
+      index = std::move(d).value();
+    }
+    std::map<std::string, GateIndexEntry> entries;
+    for (auto& e : index.entries) entries.emplace(e.key, std::move(e));
+    for (auto& [k, h] : changed) entries[k] = GateIndexEntry{k, h, height};
+    index.entries.clear();
+    for (auto& [k, e] : entries) index.entries.push_back(std::move(e));
+    writes[key] = EncodeGateIndex(index);
+  }
 }
 
 Bytes TxRootLeaf(const Hash32& tx_id, TxCode code) {
@@ -570,6 +618,8 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
     crypto::AppendToLog(result.log, leaves, &result.log_nodes);
     result.writes[std::string(kTxLogKey)] = crypto::EncodeLogHead(result.log);
   }
+  IndexGateRecords([&state](const std::string& k) { return state.GetState(k); }, ctx.height,
+                   result.writes);
   result.tree = UpdateStateTree(state, ctx.height, result.writes);
   result.state_root = result.tree.root;
   result.tx_root = crypto::MerkleRoot(leaves);
@@ -633,6 +683,8 @@ BlockResult ExecuteGenesis(const Genesis& g) {
   }
   result.log = crypto::EmptyLogHead();
   result.writes[std::string(kTxLogKey)] = crypto::EncodeLogHead(result.log);
+  IndexGateRecords([](const std::string&) { return std::optional<std::string>(); }, 0,
+                   result.writes);
   struct NoTree final : TreeReader {
     std::optional<std::string> GetTreeNode(std::string_view) const override {
       return std::nullopt;

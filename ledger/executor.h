@@ -71,6 +71,12 @@ inline constexpr size_t kMaxIssuerDepth = 16;
 std::optional<IssuerRecord> FirstInactiveOnChain(const StateView& state,
                                                  const IssuerRecord& issuer);
 
+// Adds to `writes` (a block's final writes) the gate index records (state.h) of the issuer
+// records and status chunks among them, with `height` as their entries' height; `read` gives
+// the state before the block. Part of execution (ExecuteBlock and ExecuteGenesis call it).
+void IndexGateRecords(const std::function<std::optional<std::string>(const std::string&)>& read,
+                      uint64_t height, std::map<std::string, std::string>& writes);
+
 struct BlockResult {
   std::map<std::string, std::string> writes;  // state key -> final value, sorted
   std::vector<TxOutcome> outcomes;            // one per transaction, in block order

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crypto/sha256.h"
 #include "laurel/v1/state.pb.h"
 #include "types/proto_util.h"
 
@@ -44,6 +45,110 @@ const char* AuthorityName(Authority a) {
 std::string IssuerKeyOf(std::string_view issuer_id) { return "i/" + std::string(issuer_id); }
 std::string CredentialKeyOf(std::string_view credential_id) {
   return "c/" + std::string(credential_id);
+}
+
+std::string StatusChunkKeyOf(std::string_view issuer_id, uint64_t chunk) {
+  return "s/" + std::string(issuer_id) + "/" + std::to_string(chunk);
+}
+
+uint32_t GateBucketOf(std::string_view issuer_id) { return crypto::Sha256Of(issuer_id)[0]; }
+
+std::string GateIndexKeyOf(uint32_t bucket) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string k = "x/";
+  k += kHex[(bucket >> 4) & 15];
+  k += kHex[bucket & 15];
+  return k;
+}
+
+std::optional<std::string> GateListedIssuer(std::string_view key) {
+  if (key.size() > 2 && key.substr(0, 2) == "i/") return std::string(key.substr(2));
+  if (key.size() > 2 && key.substr(0, 2) == "s/") {
+    const size_t slash = key.rfind('/');
+    if (slash <= 2) return std::nullopt;
+    return std::string(key.substr(2, slash - 2));
+  }
+  return std::nullopt;
+}
+
+SlotStatus SlotStatusOf(types::CredentialStatus s) {
+  switch (s) {
+    case types::CredentialStatus::kSuspended:
+      return SlotStatus::kSuspended;
+    case types::CredentialStatus::kRevoked:
+      return SlotStatus::kRevoked;
+    default:
+      return SlotStatus::kActive;
+  }
+}
+
+namespace {
+void PutU32(crypto::Sha256& h, uint32_t v) {
+  uint8_t b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+  h.Update(ByteView(b, 4));
+}
+void PutU64(crypto::Sha256& h, uint64_t v) {
+  uint8_t b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  h.Update(ByteView(b, 8));
+}
+}  // namespace
+
+StatusFingerprint FingerprintOf(std::string_view credential_id, ByteView card_digest,
+                                uint32_t key_version, types::CredentialType type,
+                                types::Level level, uint64_t valid_from, uint64_t valid_until) {
+  thread_local crypto::Sha256 h;
+  h.Reset();
+  h.Update(kStatusFingerprintDomain);
+  PutU32(h, static_cast<uint32_t>(credential_id.size()));
+  h.Update(credential_id);
+  h.Update(card_digest);
+  PutU32(h, key_version);
+  PutU32(h, static_cast<uint32_t>(type));
+  PutU32(h, static_cast<uint32_t>(level));
+  PutU64(h, valid_from);
+  PutU64(h, valid_until);
+  const Hash32 d = h.Finish();
+  StatusFingerprint fp;
+  std::copy(d.begin(), d.begin() + kStatusFingerprintSize, fp.begin());
+  return fp;
+}
+
+StatusFingerprint FingerprintOf(const CredentialRecord& c) {
+  return FingerprintOf(c.credential_id, c.card_digest, c.key_version, c.type, c.level,
+                       c.valid_from, c.valid_until);
+}
+
+SlotStatus StatusChunk::status(uint32_t slot) const {
+  return static_cast<SlotStatus>((statuses[slot / 4] >> (2 * (slot % 4))) & 3);
+}
+
+StatusFingerprint StatusChunk::fingerprint(uint32_t slot) const {
+  StatusFingerprint fp;
+  std::copy_n(fingerprints.begin() + slot * kStatusFingerprintSize, kStatusFingerprintSize,
+              fp.begin());
+  return fp;
+}
+
+void StatusChunk::SetStatus(uint32_t slot, SlotStatus s) {
+  LAUREL_CHECK(slot < count, "status slot out of range");
+  uint8_t& b = statuses[slot / 4];
+  const int shift = 2 * (slot % 4);
+  b = static_cast<uint8_t>((b & ~(3 << shift)) | (static_cast<uint8_t>(s) << shift));
+}
+
+void StatusChunk::SetFingerprint(uint32_t slot, const StatusFingerprint& fp) {
+  LAUREL_CHECK(slot < count, "status slot out of range");
+  std::copy(fp.begin(), fp.end(), fingerprints.begin() + slot * kStatusFingerprintSize);
+}
+
+void StatusChunk::Append(SlotStatus s, const StatusFingerprint& fp) {
+  LAUREL_CHECK(count < kStatusChunkSlots, "status chunk full");
+  if (count % 4 == 0) statuses.push_back(0);
+  fingerprints.insert(fingerprints.end(), fp.begin(), fp.end());
+  ++count;
+  SetStatus(count - 1, s);
 }
 
 namespace {
@@ -202,6 +307,72 @@ Result<CredentialRecord> DecodeCredential(std::string_view bytes) {
   r.created_height = m.created_height();
   r.updated_height = m.updated_height();
   return r;
+}
+
+std::string EncodeStatusChunk(const StatusChunk& c) {
+  pb::StatusChunkRecord m;
+  m.set_issuer_id(c.issuer_id);
+  m.set_chunk(c.chunk);
+  m.set_count(c.count);
+  m.set_statuses(ToString(c.statuses));
+  m.set_fingerprints(ToString(c.fingerprints));
+  return Serialize(m);
+}
+
+Result<StatusChunk> DecodeStatusChunk(std::string_view bytes) {
+  pb::StatusChunkRecord m;
+  LAUREL_RETURN_IF_ERROR(ParseStored(bytes, &m, "status chunk"));
+  StatusChunk c;
+  c.issuer_id = m.issuer_id();
+  c.chunk = m.chunk();
+  c.count = m.count();
+  c.statuses = ToBytes(m.statuses());
+  c.fingerprints = ToBytes(m.fingerprints());
+  if (c.count > kStatusChunkSlots || c.statuses.size() != (c.count + 3) / 4 ||
+      c.fingerprints.size() != size_t{c.count} * kStatusFingerprintSize) {
+    return Status::Corruption("status chunk sizes do not agree with its count");
+  }
+  return c;
+}
+
+std::string EncodeGateIndex(const GateIndex& g) {
+  pb::GateIndexRecord m;
+  m.set_bucket(g.bucket);
+  for (const auto& e : g.entries) {
+    auto* pe = m.add_entries();
+    pe->set_key(e.key);
+    pe->set_value_hash(std::string(reinterpret_cast<const char*>(e.value_hash.data()), 32));
+    pe->set_height(e.height);
+  }
+  return Serialize(m);
+}
+
+Result<GateIndex> DecodeGateIndex(std::string_view bytes) {
+  pb::GateIndexRecord m;
+  LAUREL_RETURN_IF_ERROR(ParseStored(bytes, &m, "gate index"));
+  GateIndex g;
+  g.bucket = m.bucket();
+  for (const auto& pe : m.entries()) {
+    if (pe.value_hash().size() != 32) return Status::Corruption("gate index hash not 32 bytes");
+    GateIndexEntry e;
+    e.key = pe.key();
+    std::copy(pe.value_hash().begin(), pe.value_hash().end(), e.value_hash.begin());
+    e.height = pe.height();
+    if (!g.entries.empty() && !(g.entries.back().key < e.key)) {
+      return Status::Corruption("gate index entries not sorted");
+    }
+    g.entries.push_back(std::move(e));
+  }
+  return g;
+}
+
+std::optional<StatusChunk> ReadStatusChunk(const StateView& s, std::string_view issuer_id,
+                                           uint64_t chunk) {
+  auto v = s.GetState(StatusChunkKeyOf(issuer_id, chunk));
+  if (!v) return std::nullopt;
+  auto r = DecodeStatusChunk(*v);
+  LAUREL_CHECK(r.ok(), "corrupt status chunk in state");
+  return std::move(r).value();
 }
 
 std::optional<GovernanceRecord> ReadGovernance(const StateView& s) {

@@ -33,6 +33,9 @@ class ProvenView final : public ledger::StateView {
   std::optional<std::string> GetTreeNode(std::string_view) const override { return std::nullopt; }
 
   uint64_t height() const { return height_; }
+  uint64_t epoch() const { return epoch_; }
+  uint64_t time_ms() const { return time_ms_; }
+  const Bytes& certificate() const { return certificate_; }
   bool failed() const { return failed_; }
   const std::string& failure() const { return failure_; }
   // The proof view for the answer, with `proven` as its statement.

@@ -17,12 +17,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gate/bundle.h"
 #include "laurel/v1/chain.pb.h"
 #include "ledger/genesis_io.h"
 #include "node/epochs.h"
 #include "node/wire.h"
 #include "rpc/convert.h"
 #include "rpc/json_util.h"
+#include "rpc/proofs.h"
 #include "rpc/routes.h"
 #include "rpc/routes_internal.h"
 
@@ -194,6 +196,67 @@ void HandleEvidence(node::NodeApi& node, const HttpRequest& req, const Responder
 
 }  // namespace
 
+// GET /v1/gate/bundle[?since=H]: the gate bundle of the newest certified height (gate/bundle.h,
+// docs/spec/state.md §14), gzip of laurel.v1.GateBundle; with since, the delta over the bundle
+// of height H.
+void HandleGateBundle(node::NodeApi& node, const HttpRequest& req, const Responder& respond) {
+  uint64_t since = 0;
+  if (auto s = req.Query("since")) {
+    auto v = ParseU64(*s);
+    if (!v) {
+      respond(ErrorResponse(400, "BAD_REQUEST", "since must be a height (a decimal number)"));
+      return;
+    }
+    since = *v;
+  }
+  const storage::Store& store = node.store();
+  auto proven = ProvenView::AtCertifiedHeight(store);
+  if (!proven) {
+    respond(NoCertifiedState());
+    return;
+  }
+  const uint64_t height = proven->height();
+  if (since != 0 && since >= height) {
+    respond(ErrorResponse(409, "NOTHING_NEWER",
+                          "since " + std::to_string(since) +
+                              " is not below the newest certified height " +
+                              std::to_string(height) + "; the bundle held is current"));
+    return;
+  }
+  auto snapshot = store.StateAt(height);
+  if (!snapshot.ok()) {
+    respond(ErrorResponse(503, "PROOF_UNAVAILABLE",
+                          "cannot read the state of height " + std::to_string(height) + ": " +
+                              snapshot.status().message()));
+    return;
+  }
+  gate::BundleSource src;
+  src.chain_id = node.genesis().chain_id;
+  src.height = height;
+  src.time_ms = proven->time_ms();
+  src.certificate = proven->certificate();
+  {
+    pb::GateBundle tmp;
+    AddEpochChanges(store, proven->epoch(), tmp.mutable_epoch_changes());
+    for (const auto& e : tmp.epoch_changes()) src.epoch_changes.push_back(e);
+  }
+  const storage::StateSnapshot& snap = **snapshot;
+  src.read = [&snap](const std::string& key) { return snap.GetState(key); };
+  src.prove = [&store, height](const std::string& key) { return store.ProveState(height, key); };
+  auto bundle = gate::BuildBundle(src, since);
+  if (!bundle.ok()) {
+    respond(ErrorResponse(503, "PROOF_UNAVAILABLE",
+                          "cannot build the gate bundle of height " + std::to_string(height) +
+                              ": " + bundle.status().message()));
+    return;
+  }
+  HttpResponse r;
+  r.content_type = std::string(gate::kBundleMediaType);
+  r.body = gate::EncodeBundle(*bundle);
+  r.headers.emplace_back("X-Laurel-Height", std::to_string(height));
+  respond(std::move(r));
+}
+
 void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits) {
   r.Add("GET", "/v1/genesis", [&node](const HttpRequest& req, const Responder& respond) {
     HandleGenesis(node, req, respond);
@@ -217,6 +280,17 @@ void AddChainRoutes(Router& r, node::NodeApi& node, const RouteLimits& limits) {
         [&node, req, respond] { Guarded(respond, [&] { HandleEvidence(node, req, respond); }); },
         respond);
   });
+  // Reads every issuer and status list record: rate-limited like a block range, on the pool.
+  r.Add("GET", "/v1/gate/bundle",
+        [&node, limits](const HttpRequest& req, const Responder& respond) {
+          if (!SpendOrRefuse(limits, req, Expense::kBlockRange, respond)) return;
+          RunExpensive(
+              limits,
+              [&node, req, respond] {
+                Guarded(respond, [&] { HandleGateBundle(node, req, respond); });
+              },
+              respond);
+        });
 }
 
 }  // namespace laurel::rpc
