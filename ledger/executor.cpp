@@ -140,9 +140,14 @@ size_t DepthOf(const StateView& state, const IssuerRecord& issuer) {
 // by it or a higher one.
 class TxApplier {
  public:
+  // kExecute applies everything. kAdmit (CheckAdmission) decides by the same rules but skips
+  // the status list bookkeeping: its writes are discarded anyway, and the view it reads may
+  // straddle a commit (the node admits beside its commits), where the list's invariants with
+  // the issuer record need not hold.
+  enum class Mode { kExecute, kAdmit };
   TxApplier(OverlayView& view, const BlockContext& ctx, const GovernanceRecord& gov,
-            const Signers& signers, TxOutcome& out)
-      : view_(view), ctx_(ctx), gov_(gov), signers_(signers), out_(out) {}
+            const Signers& signers, TxOutcome& out, Mode mode = Mode::kExecute)
+      : view_(view), ctx_(ctx), gov_(gov), signers_(signers), out_(out), mode_(mode) {}
 
   // Whether the signer was shown to have authority over the records the tx names (history).
   bool authorized() const { return authorized_; }
@@ -218,8 +223,7 @@ class TxApplier {
     }
     issuer->status = a.status;
     issuer->status_reason = a.reason;
-    issuer->status_authority =
-        a.status == IssuerStatus::kActive ? Authority::kNone : who.authority;
+    issuer->status_authority = a.status == IssuerStatus::kActive ? Authority::kNone : who.authority;
     issuer->updated_height = ctx_.height;
     view_.Put(IssuerKeyOf(a.issuer_id), EncodeIssuer(*issuer));
     return TxCode::kOk;
@@ -247,13 +251,15 @@ class TxApplier {
     c.status = CredentialStatus::kActive;
     c.status_index = issuer->next_status_index++;
     c.created_height = c.updated_height = ctx_.height;
-    const uint64_t chunk_no = c.status_index / kStatusChunkSlots;
-    StatusChunk chunk = ReadStatusChunk(view_, a.issuer_id, chunk_no)
-                            .value_or(StatusChunk{a.issuer_id, chunk_no, 0, {}, {}});
-    LAUREL_CHECK(chunk.count == c.status_index % kStatusChunkSlots,
-                 "status list out of step with the issuer's next status index");
-    chunk.Append(SlotStatus::kActive, FingerprintOf(c));
-    view_.Put(StatusChunkKeyOf(a.issuer_id, chunk_no), EncodeStatusChunk(chunk));
+    if (mode_ == Mode::kExecute) {
+      const uint64_t chunk_no = c.status_index / kStatusChunkSlots;
+      StatusChunk chunk = ReadStatusChunk(view_, a.issuer_id, chunk_no)
+                              .value_or(StatusChunk{a.issuer_id, chunk_no, 0, {}, {}});
+      LAUREL_CHECK(chunk.count == c.status_index % kStatusChunkSlots,
+                   "status list out of step with the issuer's next status index");
+      chunk.Append(SlotStatus::kActive, FingerprintOf(c));
+      view_.Put(StatusChunkKeyOf(a.issuer_id, chunk_no), EncodeStatusChunk(chunk));
+    }
     view_.Put(CredentialKeyOf(c.credential_id), EncodeCredential(c));
     view_.Put(IssuerKeyOf(a.issuer_id), EncodeIssuer(*issuer));
     return TxCode::kOk;
@@ -270,9 +276,9 @@ class TxApplier {
     out_.credential_ids.push_back(a.credential_id);
     Describe(*cred);
     if (cred->status == CredentialStatus::kRevoked) return TxCode::kIllegalTransition;
-    if (TxCode c = CheckStatusChange(cred->status == a.status,
-                                     a.status == CredentialStatus::kActive,
-                                     cred->status_authority, who.authority);
+    if (TxCode c =
+            CheckStatusChange(cred->status == a.status, a.status == CredentialStatus::kActive,
+                              cred->status_authority, who.authority);
         c != TxCode::kOk) {
       return c;
     }
@@ -337,7 +343,7 @@ class TxApplier {
  private:
   struct Who {
     Authority authority = Authority::kNone;
-    TxCode code = TxCode::kUnauthorized;  // why not, when authority is kNone
+    TxCode code = TxCode::kUnauthorized;                // why not, when authority is kNone
     std::optional<IssuerRecord> signer = std::nullopt;  // kParent, kIssuer: whose key signed
     bool ok() const { return authority != Authority::kNone; }
   };
@@ -410,6 +416,7 @@ class TxApplier {
   // Sets the credential's slot in its issuer's status list to its record's status and
   // fingerprint.
   void UpdateSlot(const CredentialRecord& c) {
+    if (mode_ == Mode::kAdmit) return;
     const uint64_t chunk_no = c.status_index / kStatusChunkSlots;
     auto chunk = ReadStatusChunk(view_, c.issuer_id, chunk_no);
     LAUREL_CHECK(chunk.has_value() && c.status_index % kStatusChunkSlots < chunk->count,
@@ -435,6 +442,7 @@ class TxApplier {
   const GovernanceRecord& gov_;
   const Signers& signers_;
   TxOutcome& out_;
+  const Mode mode_;
   bool authorized_ = false;
 };
 
@@ -550,8 +558,8 @@ TxCode Executor::CheckStateless(const types::Tx& tx, uint64_t height,
   return code;
 }
 
-TxCode Executor::CheckAdmission(const StateView& state, const types::Tx& tx,
-                                uint64_t next_height, types::TxBody* body_out) const {
+TxCode Executor::CheckAdmission(const StateView& state, const types::Tx& tx, uint64_t next_height,
+                                types::TxBody* body_out) const {
   types::TxBody body;
   TxCode code = CheckStateless(tx, next_height, &body);
   if (code != TxCode::kOk) return code;
@@ -562,7 +570,7 @@ TxCode Executor::CheckAdmission(const StateView& state, const types::Tx& tx,
   for (const auto& s : tx.signatures) signers.insert(s.public_key);
   TxOutcome out;
   const BlockContext ctx{next_height, 0, Hash32{}};
-  TxApplier apply(view, ctx, *gov, signers, out);
+  TxApplier apply(view, ctx, *gov, signers, out, TxApplier::Mode::kAdmit);
   code = std::visit(apply, body.action);
   if (code == TxCode::kOk && body_out) *body_out = std::move(body);
   return code;
@@ -686,9 +694,7 @@ BlockResult ExecuteGenesis(const Genesis& g) {
   IndexGateRecords([](const std::string&) { return std::optional<std::string>(); }, 0,
                    result.writes);
   struct NoTree final : TreeReader {
-    std::optional<std::string> GetTreeNode(std::string_view) const override {
-      return std::nullopt;
-    }
+    std::optional<std::string> GetTreeNode(std::string_view) const override { return std::nullopt; }
   };
   result.tree = UpdateStateTree(NoTree{}, 0, result.writes);
   result.state_root = result.tree.root;

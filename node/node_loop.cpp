@@ -61,7 +61,10 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
       auto m = DecodeWire(frame);
       if (!m.ok() || !std::holds_alternative<TxBatchMsg>(*m)) return;
       std::vector<GossipedTx> good;
-      const uint64_t next = height_.load() + 1;
+      // One consistent view for the batch: commits go on beside admission, and rules read
+      // across records (an issuer and its credentials) must see them at one height.
+      const auto view = store_->Snapshot();
+      const uint64_t next = view->Height() + 1;
       for (const Bytes& wire : std::get<TxBatchMsg>(*m).txs) {
         auto tx = types::DecodeTx(wire);
         if (!tx.ok()) continue;
@@ -74,7 +77,7 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
         // What could not succeed on the current state is not admitted (nor gossiped further):
         // a Byzantine validator cannot fill honest mempools with unauthorised transactions.
         types::TxBody body;
-        if (checker_.CheckAdmission(*store_, *tx, next, &body) != ledger::TxCode::kOk) continue;
+        if (checker_.CheckAdmission(*view, *tx, next, &body) != ledger::TxCode::kOk) continue;
         if (body.expires_at_height > next + kMaxExpiryDistance) continue;
         good.push_back({std::move(tx).value(), wire.size(), body.expires_at_height});
       }
@@ -96,9 +99,10 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
     case InboundQueue::PushResult::kDropped:
       node_metrics_.inbound_dropped.Inc();
       if (RateLimit(g_inbound_drop_log)) {
-        spdlog::warn("[p2p] peer {} sends faster than this node handles: its queue is full "
-                     "({} frames dropped so far)",
-                     Hex8(peer), inbound_.dropped());
+        spdlog::warn(
+            "[p2p] peer {} sends faster than this node handles: its queue is full "
+            "({} frames dropped so far)",
+            Hex8(peer), inbound_.dropped());
       }
       return;
   }
@@ -121,10 +125,9 @@ void Node::Impl::HandleFrame(const crypto::PublicKey& peer, const Bytes& frame) 
   if (!m.ok()) {
     if (RateLimit(g_bad_frame_log)) {
       auto vi = index_of_.find(peer);
-      spdlog::warn("[p2p] undecodable message from {} {}: {}",
-                   vi != index_of_.end() ? "validator" : "peer",
-                   vi != index_of_.end() ? std::to_string(vi->second) : Hex8(peer),
-                   m.status().ToString());
+      spdlog::warn(
+          "[p2p] undecodable message from {} {}: {}", vi != index_of_.end() ? "validator" : "peer",
+          vi != index_of_.end() ? std::to_string(vi->second) : Hex8(peer), m.status().ToString());
     }
     return;
   }
@@ -254,9 +257,10 @@ void Node::Impl::RecordEvidence(const cs::Evidence& e) {
   node_metrics_.evidence.Get(EvidenceKindLabel(e.kind)).Inc();
   const std::string& json = evidence_.recent().back();
   if (e.kind == cs::Evidence::Kind::kWrongLeader) {
-    spdlog::warn("[consensus] PROPOSAL OUT OF TURN by validator {} in round {}: block {}; "
-                 "evidence {}",
-                 e.signer, e.round, HexEncode(e.first), json);
+    spdlog::warn(
+        "[consensus] PROPOSAL OUT OF TURN by validator {} in round {}: block {}; "
+        "evidence {}",
+        e.signer, e.round, HexEncode(e.first), json);
     return;
   }
   spdlog::warn("[consensus] EQUIVOCATION by validator {} in round {}: {} vs {} ({}); evidence {}",
@@ -532,9 +536,11 @@ void Node::Impl::CheckAndAdmit(types::Tx tx, AdmitResult r, size_t wire_bytes,
   // Signatures are verified once per transaction per node; then the state rules (signer
   // authorised, issuer active, scope, ...): what cannot succeed is refused here and never
   // gossiped or proposed. Execution checks everything again.
-  const uint64_t next = height_.load() + 1;
+  // One consistent view (see OnFrame): a commit between two reads must not mix two heights.
+  const auto view = store_->Snapshot();
+  const uint64_t next = view->Height() + 1;
   types::TxBody body;
-  const ledger::TxCode code = checker_.CheckAdmission(*store_, tx, next, &body);
+  const ledger::TxCode code = checker_.CheckAdmission(*view, tx, next, &body);
   if (code != ledger::TxCode::kOk) {
     r.code = AdmitCode::kInvalid;
     r.tx_code = code;
@@ -693,7 +699,7 @@ void Node::Impl::UpdateStatus() {
   s.last_block_time_ms = last_block_time_ms_;
   node_metrics_.certified_height.Set(static_cast<double>(s.certified_height));
   node_metrics_.restore_fenced.Set(fence_ ? 1 : 0);
-  if (struct statvfs fs {}; ::statvfs(config_.data_dir.c_str(), &fs) == 0) {
+  if (struct statvfs fs{}; ::statvfs(config_.data_dir.c_str(), &fs) == 0) {
     node_metrics_.store_free_bytes.Set(static_cast<double>(fs.f_bavail) *
                                        static_cast<double>(fs.f_frsize));
   }

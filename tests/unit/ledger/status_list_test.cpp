@@ -87,10 +87,10 @@ TEST_CASE("execution keeps an issuer's status list and the gate index current") 
   CHECK(ie->height == 0);
   CHECK(ie->value_hash == crypto::Sha256Of(*c.state().GetState("i/city-fed")));
 
-  REQUIRE(c.Issue("city-fed/1", "city-fed", c.fed_, CredentialType::kMember, Level::kUnspecified, 1) ==
-          TxCode::kOk);
-  REQUIRE(c.Issue("city-fed/2", "city-fed", c.fed_, CredentialType::kMember, Level::kUnspecified, 2) ==
-          TxCode::kOk);
+  REQUIRE(c.Issue("city-fed/1", "city-fed", c.fed_, CredentialType::kMember, Level::kUnspecified,
+                  1) == TxCode::kOk);
+  REQUIRE(c.Issue("city-fed/2", "city-fed", c.fed_, CredentialType::kMember, Level::kUnspecified,
+                  2) == TxCode::kOk);
   auto chunk = ReadStatusChunk(c.state(), "city-fed", 0);
   REQUIRE(chunk.has_value());
   REQUIRE(chunk->count == 2);
@@ -134,10 +134,10 @@ TEST_CASE("the 1025th credential of an issuer opens its second chunk") {
   Chain c;
   std::vector<types::Tx> txs;
   for (int i = 0; i < 1025; ++i) {
-    txs.push_back(c.Make(types::IssueCredential{"city-fed/" + std::to_string(i), "city-fed",
-                                                CredentialType::kMember, Level::kUnspecified,
-                                                Digest(7), 100, 200},
-                         {&c.fed_}));
+    txs.push_back(c.Make(
+        types::IssueCredential{"city-fed/" + std::to_string(i), "city-fed", CredentialType::kMember,
+                               Level::kUnspecified, Digest(7), 100, 200},
+        {&c.fed_}));
   }
   const BlockResult r = c.RunBlock(txs);
   for (const auto& o : r.outcomes) REQUIRE(o.code == TxCode::kOk);
@@ -152,4 +152,47 @@ TEST_CASE("the 1025th credential of an issuer opens its second chunk") {
   CHECK(r.writes.at("s/city-fed/0").size() < 1024 * 7 + 64);
   auto g = IndexOf(c, "city-fed");
   CHECK(EntryOf(*g, "s/city-fed/1") != nullptr);
+}
+
+// Admission runs beside commits. A view whose reads straddle a commit — the issuer record
+// after it (next status index N+1), the status chunk before it (N slots) — must give a
+// decision, never stop the node: the status list is execution's bookkeeping, and admission
+// neither reads nor writes it.
+TEST_CASE("admission decides on a view that straddles a commit, and never aborts") {
+  Chain c;
+  REQUIRE(c.Issue("city-fed/1", "city-fed", c.fed_) == TxCode::kOk);
+  MapState before = c.state();
+  REQUIRE(c.Issue("city-fed/2", "city-fed", c.fed_) == TxCode::kOk);
+
+  class Straddling final : public StateView {
+   public:
+    Straddling(const MapState& old_state, const MapState& new_state)
+        : old_(old_state), new_(new_state) {}
+    std::optional<std::string> GetState(std::string_view key) const override {
+      return key.starts_with("s/") ? old_.GetState(key) : new_.GetState(key);
+    }
+    bool HasTx(const Hash32& id) const override { return new_.HasTx(id); }
+    std::optional<std::string> GetTreeNode(std::string_view key) const override {
+      return new_.GetTreeNode(key);
+    }
+
+   private:
+    const MapState& old_;
+    const MapState& new_;
+  } mixed(before, c.state());
+  REQUIRE(ReadStatusChunk(mixed, "city-fed", 0)->count == 1);
+  REQUIRE(ReadIssuer(mixed, "city-fed")->next_status_index == 2);
+
+  const types::Tx tx =
+      c.Make(types::IssueCredential{"city-fed/3", "city-fed", CredentialType::kMember,
+                                    Level::kUnspecified, Digest(7), 100, 200},
+             {&c.fed_});
+  CHECK(c.exec().CheckAdmission(mixed, tx, c.height() + 1) == TxCode::kOk);
+  const types::Tx suspend =
+      c.Make(types::SetCredentialStatus{"city-fed/2", types::CredentialStatus::kSuspended, "test"},
+             {&c.fed_});
+  CHECK(c.exec().CheckAdmission(mixed, suspend, c.height() + 1) == TxCode::kOk);
+  // Execution on a consistent state still keeps the list.
+  REQUIRE(c.Run(tx) == TxCode::kOk);
+  CHECK(ReadStatusChunk(c.state(), "city-fed", 0)->count == 3);
 }
