@@ -217,6 +217,8 @@ int main(int argc, char** argv) {
               (unsigned long long)revoked, gen_s, tree_s);
 
   std::map<std::string, std::string> state = writes;
+  // The records of height 1 the day overwrote (nullopt: absent then), for a delta's patches.
+  std::map<std::string, std::optional<std::string>> overwritten;
   const uint64_t t_ms = 1'750'000'000'000ULL;
   auto source = [&](uint64_t height, const Hash32& root, uint64_t time_ms) {
     gate::BundleSource src;
@@ -230,6 +232,12 @@ int main(int argc, char** argv) {
       return it->second;
     };
     src.prove = [&tree, height](const std::string& k) { return ledger::ProveState(tree, height, k); };
+    src.read_since = [&state, &overwritten](const std::string& k) -> std::optional<std::string> {
+      if (auto o = overwritten.find(k); o != overwritten.end()) return o->second;
+      auto it = state.find(k);
+      if (it == state.end()) return std::nullopt;
+      return it->second;
+    };
     return src;
   };
 
@@ -315,14 +323,27 @@ int main(int argc, char** argv) {
       2, day);
   auto u2 = ledger::UpdateStateTree(tree, 2, day);
   tree.Apply(u2);
-  for (auto& [k, v] : day) state[k] = v;
+  for (auto& [k, v] : day) {
+    auto it = state.find(k);
+    overwritten[k] = it == state.end() ? std::nullopt : std::optional<std::string>(it->second);
+    state[k] = v;
+  }
   size_t touched = 0;
   for (const auto& [k, v] : day) touched += k[0] == 's';
 
   t0 = Clock::now();
   auto delta = gate::BuildBundle(source(2, u2.root, t_ms + 86'400'000), 1);
+  const double delta_proto_s = Since(t0);
   const std::string delta_gz = delta.ok() ? gate::EncodeBundle(*delta) : "";
   const double delta_build_s = Since(t0);
+  size_t delta_patches = 0, delta_records_bytes = 0, delta_index_bytes = 0;
+  if (delta.ok()) {
+    for (const auto& r : delta->records()) {
+      delta_patches += r.has_patch();
+      delta_records_bytes += r.ByteSizeLong();
+    }
+    for (const auto& ip : delta->index()) delta_index_bytes += ip.ByteSizeLong();
+  }
   auto fresh = gate::BuildBundle(source(2, u2.root, t_ms + 86'400'000), 0);
   if (!delta.ok() || !fresh.ok()) {
     std::fprintf(stderr, "delta build failed\n");
@@ -338,12 +359,15 @@ int main(int argc, char** argv) {
                  applied.ok() ? "content differs" : applied.status().ToString().c_str());
     return 1;
   }
-  std::printf("a day (%llu new, %llu status changes; %zu status chunks touched): delta %.2f MB "
-              "gzip, %d records, built in %.2f s, applied and checked in %.2f s; equals a fresh "
-              "full bundle (content sha256 %s...)\n",
-              (unsigned long long)day_new, (unsigned long long)day_status, touched,
-              delta_gz.size() / 1e6, delta->records_size(), delta_build_s, delta_check_s,
-              HexEncode(applied->content_digest).substr(0, 16).c_str());
+  std::printf(
+      "a day (%llu new, %llu status changes; %zu status chunks touched): delta %.3f MB "
+      "gzip (%.3f MB raw: records %.3f MB, %zu of %d as slot patches; gate index and "
+      "proofs %.3f MB), built in %.3f s (%.3f s read + prove), applied and checked in "
+      "%.2f s; equals a fresh full bundle (content sha256 %s...)\n",
+      (unsigned long long)day_new, (unsigned long long)day_status, touched, delta_gz.size() / 1e6,
+      delta->ByteSizeLong() / 1e6, delta_records_bytes / 1e6, delta_patches, delta->records_size(),
+      delta_index_bytes / 1e6, delta_build_s, delta_proto_s, delta_check_s,
+      HexEncode(applied->content_digest).substr(0, 16).c_str());
 
   // Offline decisions on one core.
   const uint64_t now_s = 1'750'000'000;
@@ -379,6 +403,13 @@ int main(int argc, char** argv) {
                         {"delta_gzip_bytes", delta_gz.size()},
                         {"delta_records", delta->records_size()},
                         {"delta_build_s", delta_build_s},
+                        {"delta_raw_bytes", delta->ByteSizeLong()},
+                        {"delta_patches", delta_patches},
+                        {"delta_check_s", delta_check_s},
+                        {"full_status_list_bytes", fp_bytes},
+                        {"full_issuer_bytes", issuer_bytes},
+                        {"full_index_bytes", index_bytes},
+                        {"bundle_format", gate::kBundleFormat},
                         {"offline_decisions_per_s_1core", per_s}};
     std::ofstream(json_out) << j.dump(2) << "\n";
   }

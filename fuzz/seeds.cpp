@@ -16,6 +16,7 @@
 #include "consensus/safety_rules.h"
 #include "crypto/keyfile.h"
 #include "fuzz/fixture.h"
+#include "fuzz/gate_world.h"
 #include "laurel/v1/tx.pb.h"
 #include "ledger/genesis_io.h"
 #include "ledger/state.h"
@@ -409,6 +410,17 @@ reserved_peer_handshakes = 16
   std::string range;
   router.Dispatch(req, [&](rpc::HttpResponse r) { range = r.body; });
   Put("audit", "range", range);
+
+  // The gate bundle: the served gzip, full bundles and a delta (fuzz/gate_world.h).
+  {
+    const auto& w = fuzz::GateWorld::Get();
+    auto raw = [](const ::laurel::v1::GateBundle& b) { return b.SerializeAsString(); };
+    PutSel("gate_bundle", "gzip-full1", 0, AsBytes(gate::EncodeBundle(w.full1)));
+    PutSel("gate_bundle", "gzip-delta2", 0, AsBytes(gate::EncodeBundle(w.delta2)));
+    PutSel("gate_bundle", "full1", 1, AsBytes(raw(w.full1)));
+    PutSel("gate_bundle", "full2", 1, AsBytes(raw(w.full2)));
+    PutSel("gate_bundle", "delta2", 2, AsBytes(raw(w.delta2)));
+  }
   std::cout << "seeds written to " << root << "\n";
   return 0;
 }

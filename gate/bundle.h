@@ -5,9 +5,12 @@
 // certified state root with ordinary state tree proofs; each lists the SHA-256 of every issuer
 // record and status chunk in its bucket. So the bundle's records are checked by hash against
 // proven index records, and the bundle is complete: a record missing, added, old or altered
-// does not match its bucket's list. A delta (`since` > 0) carries the index proofs of the new
-// height, the index values that changed and the records written after `since`; applied to the
-// gate's bundle of height `since`, it gives what a full bundle of the new height gives.
+// does not match its bucket's list. Format 2 sends no index record the gate can rebuild: only
+// each entry's height; the keys and hashes come from the records themselves. A delta (`since` >
+// 0) carries the index proofs of the new height, the heights of the entries written after
+// `since` and those records - a status chunk the gate holds as a patch of the slots that
+// changed; applied to the gate's bundle of height `since`, it gives what a full bundle of the
+// new height gives.
 //
 // Thread safety: pure functions; a CheckedBundle is a value.
 #pragma once
@@ -29,7 +32,9 @@
 
 namespace laurel::gate {
 
-inline constexpr uint32_t kBundleFormat = 1;
+inline constexpr uint32_t kBundleFormat = 2;
+// The oldest format a gate still reads (a bundle held from before format 2).
+inline constexpr uint32_t kOldestBundleFormat = 1;
 // The most a bundle may inflate to (the gzip bomb guard); 1.5 M credentials take ~12 MB.
 inline constexpr size_t kMaxBundleBytes = size_t{512} << 20;
 inline constexpr std::string_view kBundleMediaType = "application/vnd.laurel.gate-bundle+gzip";
@@ -49,6 +54,9 @@ struct BundleSource {
   std::function<std::optional<std::string>(const std::string& key)> read;
   // Its state tree proof at `height`.
   std::function<Result<ledger::StateProof>(const std::string& key)> prove;
+  // For a delta: the record under a key at `since` (what the gate holds). Unset, the delta
+  // carries whole records and index records, as format 1 did.
+  std::function<std::optional<std::string>(const std::string& key)> read_since;
 };
 
 // The full bundle (since == 0), or the delta over the bundle of height `since` (since <
@@ -65,8 +73,10 @@ struct CheckedBundle {
   Hash32 state_root{};
   std::vector<std::string> signers;
   std::array<std::optional<std::string>, ledger::kGateBuckets> index;  // "x/.." record bytes
-  std::map<std::string, std::string> records;  // "i/.." and "s/.." records
-  ::laurel::v1::GateBundle full;  // the whole bundle these came from (a delta merged in)
+  std::map<std::string, std::string> records;                          // "i/.." and "s/.." records
+  // The whole bundle these came from (a delta merged in), in format 2 as a full bundle of this
+  // height is served.
+  ::laurel::v1::GateBundle full;
   // SHA-256 over the index values and the records: the same for a delta applied and a fresh
   // full bundle of the same state.
   Hash32 content_digest{};

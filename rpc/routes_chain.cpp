@@ -243,6 +243,15 @@ void HandleGateBundle(node::NodeApi& node, const HttpRequest& req, const Respond
   const storage::StateSnapshot& snap = **snapshot;
   src.read = [&snap](const std::string& key) { return snap.GetState(key); };
   src.prove = [&store, height](const std::string& key) { return store.ProveState(height, key); };
+  // A delta patches the records the gate holds: those of `since`, when still readable (else
+  // it carries whole records).
+  std::unique_ptr<storage::StateSnapshot> before;
+  if (since != 0) {
+    if (auto s = store.StateAt(since); s.ok()) before = std::move(s).value();
+  }
+  if (before) {
+    src.read_since = [&before](const std::string& key) { return before->GetState(key); };
+  }
   auto bundle = gate::BuildBundle(src, since);
   if (!bundle.ok()) {
     respond(ErrorResponse(503, "PROOF_UNAVAILABLE",

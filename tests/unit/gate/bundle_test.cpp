@@ -4,6 +4,8 @@
 // stale record is refused; a delta over an old bundle equals a fresh full bundle.
 #include "gate/bundle.h"
 
+#include <functional>
+
 #include "crypto/sha256.h"
 #include "gate/offline.h"
 #include "ledger/verify.h"
@@ -89,8 +91,10 @@ struct Certifier {
   }
 };
 
+using ReadFn = std::function<std::optional<std::string>(const std::string&)>;
+
 ::laurel::v1::GateBundle Build(Chain& c, const Certifier& v, uint64_t since,
-                               uint64_t time_ms = kNow * 1000) {
+                               uint64_t time_ms = kNow * 1000, ReadFn read_since = nullptr) {
   gate::BundleSource src;
   src.chain_id = Chain::kChainId;
   src.height = c.height();
@@ -99,6 +103,7 @@ struct Certifier {
   const uint64_t h = c.height();
   src.read = [&c](const std::string& k) { return c.state().GetState(k); };
   src.prove = [&c, h](const std::string& k) { return ProveState(c.state(), h, k); };
+  src.read_since = std::move(read_since);
   auto b = gate::BuildBundle(src, since);
   REQUIRE(b.ok());
   return std::move(b).value();
@@ -251,13 +256,41 @@ TEST_CASE("a changed byte, a missing or extra record, another chain or signer is
     r->set_value(EncodeStatusChunk(StatusChunk{"zzz", 0, 0, {}, {}}));
     CHECK(refused(b));
   }
-  {  // an index value changed
-    auto b = good;
-    for (auto& ip : *b.mutable_index()) {
-      if (ip.present()) {
-        (*ip.mutable_value())[0] ^= 1;
+  {  // an index record rebuilt with a changed height, one height more or fewer
+    int present = 0;
+    for (const auto& ip : good.index()) {
+      if (!ip.present()) continue;
+      ++present;
+      CHECK(ip.rebuilt());  // format 2: no index record is sent, each entry's height is
+      CHECK(ip.value().empty());
+    }
+    CHECK(present > 0);
+    for (int change = 0; change < 3; ++change) {
+      auto b = good;
+      for (auto& ip : *b.mutable_index()) {
+        if (!ip.present()) continue;
+        if (change == 0) ip.set_heights(0, ip.heights(0) + 1);
+        if (change == 1) ip.add_heights(1);
+        if (change == 2) ip.mutable_heights()->RemoveLast();
         break;
       }
+      INFO("change " << change);
+      CHECK(refused(b));
+    }
+  }
+  {  // an index record sent whole (format 1's way) but altered
+    auto b = good;
+    auto checked = gate::CheckBundle(good, w.v.Set());
+    REQUIRE(checked.ok());
+    for (uint32_t i = 0; static_cast<int>(i) < b.index_size(); ++i) {
+      auto* ip = b.mutable_index(static_cast<int>(i));
+      if (!ip->present()) continue;
+      ip->set_rebuilt(false);
+      ip->clear_heights();
+      ip->set_value(*checked->index[i]);
+      CHECK(gate::CheckBundle(b, w.v.Set()).ok());  // sent whole, it checks as well
+      (*ip->mutable_value())[0] ^= 1;
+      break;
     }
     CHECK(refused(b));
   }
@@ -341,6 +374,172 @@ TEST_CASE("a delta over an old bundle equals a fresh full bundle") {
   auto withheld = delta;
   withheld.mutable_records()->RemoveLast();
   CHECK_FALSE(gate::CheckBundle(withheld, w.v.Set(), &*old_checked).ok());
+}
+
+// What a checked bundle held: the records of its height (the node reads them from its state
+// at `since`).
+ReadFn HeldReader(const gate::CheckedBundle& held) {
+  return [&held](const std::string& k) -> std::optional<std::string> {
+    if (k.substr(0, 2) == "x/") {
+      return held.index[std::stoul(k.substr(2), nullptr, 16)];
+    }
+    auto it = held.records.find(k);
+    if (it == held.records.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// A chain with a bundle checked at `since`, then a day of changes.
+struct Day {
+  World w;
+  gate::CheckedBundle old;
+  uint64_t since = 0;
+  crypto::PrivateKey local3 = KeyFrom(23);
+  Day() {
+    auto c = gate::CheckBundle(Build(w.c, w.v, 0), w.v.Set());
+    REQUIRE(c.ok());
+    old = std::move(c).value();
+    since = w.c.height();
+    w.c.RegisterChild("local-3", "city-fed", w.c.fed_, local3, AllGrants());
+    IssueCard(w.c, Body("local-3/1", "local-3"), local3);
+    IssueCard(w.c, Body("local-1/20", "local-1", 2), w.rotated);
+    REQUIRE(w.c.Run(types::SetCredentialStatus{"local-1/2", types::CredentialStatus::kActive, ""},
+                    {&w.rotated}) == TxCode::kOk);
+    REQUIRE(w.c.Run(types::SetCredentialStatus{"local-1/1", types::CredentialStatus::kRevoked, "x"},
+                    {&w.rotated}) == TxCode::kOk);
+  }
+  ::laurel::v1::GateBundle Delta() {
+    return Build(w.c, w.v, since, (kNow + 60) * 1000, HeldReader(old));
+  }
+};
+
+TEST_CASE("a delta patches the slots that changed and rebuilds the index, equal to a full bundle") {
+  Day d;
+  const auto delta = d.Delta();
+  const auto whole = Build(d.w.c, d.w.v, d.since, (kNow + 60) * 1000);  // no records of `since`
+  const auto fresh = Build(d.w.c, d.w.v, 0, (kNow + 60) * 1000);
+  int patches = 0;
+  for (const auto& r : delta.records()) {
+    if (!r.has_patch()) continue;
+    ++patches;
+    CHECK(r.key().substr(0, 2) == "s/");
+    CHECK(r.value().empty());
+    // local-1/0 changed two statuses and gained a slot: 3 slots listed, not 6 or 7.
+    if (r.key() == "s/local-1/0") CHECK(r.patch().slots_size() == 3);
+  }
+  CHECK(patches == 1);  // local-1's chunk; local-3's is new, sent whole
+  for (const auto& r : whole.records()) CHECK_FALSE(r.has_patch());
+  for (const auto& ip : delta.index()) {
+    if (ip.present() && !ip.unchanged()) {
+      CHECK(ip.rebuilt());
+      CHECK(ip.value().empty());
+    }
+  }
+  CHECK(delta.ByteSizeLong() < whole.ByteSizeLong());
+  auto applied = gate::CheckBundle(delta, d.w.v.Set(), &d.old);
+  REQUIRE(applied.ok());
+  auto applied_whole = gate::CheckBundle(whole, d.w.v.Set(), &d.old);
+  REQUIRE(applied_whole.ok());
+  auto full = gate::CheckBundle(fresh, d.w.v.Set());
+  REQUIRE(full.ok());
+  CHECK(applied->content_digest == full->content_digest);
+  CHECK(applied_whole->content_digest == full->content_digest);
+  CHECK(applied->records == full->records);
+  CHECK(gate::EncodeBundle(applied->full) == gate::EncodeBundle(full->full));
+  CHECK(gate::EncodeBundle(full->full) == gate::EncodeBundle(fresh));  // served == kept
+  const gate::OfflineGate g(*applied);
+  CHECK(g.Verify(d.w.cards["suspended"], kNow).reason == VerifyReason::kValid);
+  CHECK(g.Verify(d.w.cards["active"], kNow).reason == VerifyReason::kRevoked);
+}
+
+TEST_CASE("a delta's altered patch or height is refused") {
+  Day d;
+  const auto delta = d.Delta();
+  REQUIRE(gate::CheckBundle(delta, d.w.v.Set(), &d.old).ok());
+  auto refused = [&](const ::laurel::v1::GateBundle& b, const gate::CheckedBundle* base) {
+    auto r = gate::CheckBundle(b, d.w.v.Set(), base);
+    if (r.ok()) return false;
+    CHECK(r.status().code() == StatusCode::kPermissionDenied);
+    return true;
+  };
+  int at = -1;
+  for (int i = 0; i < delta.records_size(); ++i) {
+    if (delta.records(i).has_patch()) at = i;
+  }
+  REQUIRE(at >= 0);
+  using Edit = std::function<void(::laurel::v1::StatusChunkPatch&)>;
+  const std::vector<std::pair<std::string, Edit>> edits = {
+      {"a status", [](auto& p) { (*p.mutable_statuses())[0] ^= 1; }},
+      {"a status above 3", [](auto& p) { (*p.mutable_statuses())[0] = 4; }},
+      {"a fingerprint byte", [](auto& p) { (*p.mutable_fingerprints())[0] ^= 1; }},
+      {"the appended slot dropped",
+       [](auto& p) {
+         p.mutable_slots()->RemoveLast();
+         p.mutable_statuses()->pop_back();
+         p.mutable_fingerprints()->resize(p.fingerprints().size() - ledger::kStatusFingerprintSize);
+       }},
+      {"one slot fewer in use", [](auto& p) { p.set_count(p.count() - 1); }},
+      {"one more slot in use", [](auto& p) { p.set_count(p.count() + 1); }},
+      {"beyond 1024 slots", [](auto& p) { p.set_count(5000); }},
+      {"slots out of order",
+       [](auto& p) { std::swap(*p.mutable_slots()->Mutable(0), *p.mutable_slots()->Mutable(1)); }},
+      {"a slot twice", [](auto& p) { p.set_slots(1, p.slots(0)); }},
+      {"a status short", [](auto& p) { p.mutable_statuses()->pop_back(); }},
+      {"an unchanged slot listed with another status",
+       [](auto& p) {
+         p.add_slots(p.count() - 1 + 0);  // not ascending past the last: refused either way
+         p.mutable_statuses()->push_back(2);
+         p.mutable_fingerprints()->append(ledger::kStatusFingerprintSize, '\0');
+       }},
+  };
+  for (const auto& [what, edit] : edits) {
+    auto b = delta;
+    edit(*b.mutable_records(at)->mutable_patch());
+    INFO(what);
+    CHECK(refused(b, &d.old));
+  }
+  {  // a value beside the patch
+    auto b = delta;
+    b.mutable_records(at)->set_value("x");
+    CHECK(refused(b, &d.old));
+  }
+  {  // a patch of a chunk the gate does not hold (it holds an older bundle without it)
+    auto b = delta;
+    auto* r = b.add_records();
+    r->set_key("s/local-2/7");
+    *r->mutable_patch() = delta.records(at).patch();
+    std::sort(b.mutable_records()->begin(), b.mutable_records()->end(),
+              [](const auto& x, const auto& y) { return x.key() < y.key(); });
+    CHECK(refused(b, &d.old));
+  }
+  {  // a patch in a full bundle
+    auto b = delta;
+    b.set_since(0);
+    CHECK(refused(b, nullptr));
+  }
+  {  // a rebuilt record's height changed, or a height more
+    for (int change = 0; change < 2; ++change) {
+      auto b = delta;
+      for (auto& ip : *b.mutable_index()) {
+        if (!ip.rebuilt()) continue;
+        if (change == 0) ip.set_heights(0, ip.heights(0) - 1);
+        if (change == 1) ip.add_heights(1);
+        break;
+      }
+      CHECK(refused(b, &d.old));
+    }
+  }
+  {  // a changed bucket said unchanged
+    auto b = delta;
+    for (auto& ip : *b.mutable_index()) {
+      if (!ip.rebuilt()) continue;
+      ip.set_rebuilt(false);
+      ip.clear_heights();
+      ip.set_unchanged(true);
+      break;
+    }
+    CHECK(refused(b, &d.old));
+  }
 }
 
 TEST_CASE("staleness is the bundle's certified time against the window") {
