@@ -108,8 +108,8 @@ int RunCardInspect(const CardInspectOptions& o) {
          std::to_string(body->valid_from) + " (" + FormatUnixTime(body->valid_from) + ")");
     line("valid_until",
          std::to_string(body->valid_until) + " (" + FormatUnixTime(body->valid_until) + ")");
-    line("holder_key", body->bound() ? HexEncode(body->holder_key)
-                                     : "none (unbound: no presentation asked)");
+    line("holder_key",
+         body->bound() ? HexEncode(body->holder_key) : "none (unbound: no presentation asked)");
     line("card_digest", HexEncode(types::CardDigest(card->body)));
     line("signature", !signature_ok   ? "not checked (give --issuer-key)"
                       : *signature_ok ? "valid for " + HexEncode(*issuer_key)

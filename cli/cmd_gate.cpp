@@ -305,8 +305,8 @@ int RunGateVerify(const GateVerifyOptions& o) {
   const gate::OfflineGate gate(b);
   const uint64_t now_ms = NowMs();
   const bool stale = gate::BundleStale(b.time_ms, now_ms, *window);
-  const ledger::VerifyResult r = gate.Verify(code, now_ms / 1000, holder->presentation,
-                                            holder->policy);
+  const ledger::VerifyResult r =
+      gate.Verify(code, now_ms / 1000, holder->presentation, holder->policy);
   Json j = {{"valid", r.valid()},
             {"reason", ledger::VerifyReasonName(r.reason)},
             {"message", r.message},

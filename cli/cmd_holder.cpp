@@ -29,14 +29,13 @@ Result<Bytes> ParseHolderKeyArg(const std::string& arg) {
   LAUREL_ASSIGN_OR_RETURN(std::string content, ReadInput(arg));
   const size_t first = content.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && content[first] == '{') return ReadPublicKeyOfKeyFile(arg);
-  while (!content.empty() && (content.back() == '\n' || content.back() == '\r' ||
-                              content.back() == ' ')) {
+  while (!content.empty() &&
+         (content.back() == '\n' || content.back() == '\r' || content.back() == ' ')) {
     content.pop_back();
   }
   auto k = ParsePublicKeyHex(content);
   if (!k.ok()) {
-    return Status::InvalidArgument(arg +
-                                   ": not a public key (64 hex characters) nor a key file");
+    return Status::InvalidArgument(arg + ": not a public key (64 hex characters) nor a key file");
   }
   return k;
 }
@@ -96,8 +95,7 @@ int RunHolderPresent(const PresentOptions& o) {
                                 ": the card is not bound to a device key (issued without "
                                 "--holder-key); gates take it without a presentation");
   }
-  if (!std::equal(body->holder_key.begin(), body->holder_key.end(),
-                  key->public_key().begin())) {
+  if (!std::equal(body->holder_key.begin(), body->holder_key.end(), key->public_key().begin())) {
     return Fail(kExitUsage, o.card + " is bound to device key " + HexEncode(body->holder_key) +
                                 ", not to " + o.key + " (" + HexEncode(key->public_key()) + ")");
   }
@@ -110,11 +108,11 @@ int RunHolderPresent(const PresentOptions& o) {
     p.kind = types::ChallengeKind::kNonce;
     p.nonce = std::move(*n);
   } else {
-    const uint64_t now = o.at ? *o.at
-                              : static_cast<uint64_t>(
-                                    std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
+    const uint64_t now =
+        o.at ? *o.at
+             : static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
     p.kind = types::ChallengeKind::kSlot;
     p.slot = types::SlotOf(now);
   }

@@ -96,7 +96,8 @@ Result<HolderInput> HolderInputOf(const HolderOptions& o) {
   h.policy.slot_skew = o.slot_skew;
   for (const auto& name : o.require_binding) {
     auto t = ledger::BindingTypeFromName(name);
-    if (!t) return Status::InvalidArgument("--require-binding: model-worker or member, not " + name);
+    if (!t)
+      return Status::InvalidArgument("--require-binding: model-worker or member, not " + name);
     h.policy.require_binding.push_back(*t);
   }
   return h;
@@ -291,7 +292,7 @@ Result<std::optional<std::map<uint32_t, Bytes>>> IssuerKeys(RpcClient& c, const 
 // The private check; the answer in the shape of POST /v1/verify's (VerifyResponse), with the
 // card fields filled in here, never sent.
 Result<Json> CheckPrivately(RpcClient& c, Node& node, const std::string& code,
-                           const HolderInput& holder) {
+                            const HolderInput& holder) {
   LAUREL_ASSIGN_OR_RETURN(Json status, node.Status());
   const std::string chain_id = JsonStr(status, "chain_id");
   std::optional<Status> lookup_error;

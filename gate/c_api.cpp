@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "gate/offline.h"
 #include "gate/include/laurel_gate.h"
+#include "gate/offline.h"
 #include "ledger/genesis_io.h"
 
 struct laurel_gate {
@@ -137,8 +137,8 @@ extern "C" int laurel_gate_verify_presented(const laurel_gate* gate, const char*
 extern "C" int laurel_gate_verify(const laurel_gate* gate, const char* card_text,
                                   uint64_t now_unix_s, uint64_t max_offline_s,
                                   laurel_gate_fail_mode mode, laurel_gate_result* out) {
-  return laurel_gate_verify_presented(gate, card_text, nullptr, nullptr, now_unix_s,
-                                      max_offline_s, mode, out);
+  return laurel_gate_verify_presented(gate, card_text, nullptr, nullptr, now_unix_s, max_offline_s,
+                                      mode, out);
 }
 
 extern "C" size_t laurel_gate_credentials(const laurel_gate* gate) {

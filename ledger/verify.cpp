@@ -153,9 +153,9 @@ std::optional<std::pair<VerifyReason, std::string>> CheckHolder(
              "the presentation cannot be read (" + p.status().message() + ") / 出示码无法读取"};
   }
   if (p->body.credential_id != card.credential_id) {
-    return R{VerifyReason::kBadHolderSignature,
-             "the presentation is for another card ('" + Unproven(p->body.credential_id) +
-                 "') / 出示码不属于此卡"};
+    return R{VerifyReason::kBadHolderSignature, "the presentation is for another card ('" +
+                                                    Unproven(p->body.credential_id) +
+                                                    "') / 出示码不属于此卡"};
   }
   if (!types::VerifyPresentationSignature(*p, card.holder_key)) {
     return R{VerifyReason::kBadHolderSignature,
@@ -178,8 +178,7 @@ std::optional<std::pair<VerifyReason, std::string>> CheckHolder(
     return std::nullopt;
   }
   const uint64_t now_slot = types::SlotOf(now_unix_s);
-  const uint64_t diff =
-      p->body.slot > now_slot ? p->body.slot - now_slot : now_slot - p->body.slot;
+  const uint64_t diff = p->body.slot > now_slot ? p->body.slot - now_slot : now_slot - p->body.slot;
   if (diff > policy.slot_skew) {
     return R{VerifyReason::kPresentationExpired,
              "the presentation is of " + IsoTime(p->body.slot * types::kSlotSeconds) + ", " +

@@ -157,9 +157,9 @@ VerifyResult VerifyPrivately(const StateView& state, std::string_view chain_id,
 // card's holder key (kBadHolderSignature); for another gate, another nonce than the gate's
 // current one, or a slot more than `slot_skew` slots from now (kPresentationExpired).
 struct HolderPolicy {
-  std::string gate_id;                // this gate's id; a presentation must name it
-  std::optional<Bytes> nonce;         // the gate's current challenge, when it issues one
-  uint64_t slot_skew = 1;             // slots accepted either side of the current one
+  std::string gate_id;         // this gate's id; a presentation must name it
+  std::optional<Bytes> nonce;  // the gate's current challenge, when it issues one
+  uint64_t slot_skew = 1;      // slots accepted either side of the current one
   std::vector<types::CredentialType> require_binding;  // types refused when unbound
 };
 

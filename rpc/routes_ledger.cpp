@@ -226,7 +226,8 @@ void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder
   const std::string& chain_id = node.genesis().chain_id;
   ledger::VerifyResult r = ledger::VerifyCard(**view, chain_id, in.code(), check_time_s);
   // A past moment is an investigation: the card's binding is reported, no presentation asked.
-  if (r.card) r.holder = r.card->bound() ? ledger::HolderBinding::kBound : ledger::HolderBinding::kUnbound;
+  if (r.card)
+    r.holder = r.card->bound() ? ledger::HolderBinding::kBound : ledger::HolderBinding::kUnbound;
   pb::VerifyResponse out;
   out.set_valid(r.valid());
   out.set_reason(ReasonOf(r.reason));
@@ -370,8 +371,7 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
   policy.gate_id = in.gate_id();
   if (!in.gate_nonce().empty()) {
     auto nonce = HexDecode(in.gate_nonce());
-    if (!nonce || nonce->size() < types::kMinNonceBytes ||
-        nonce->size() > types::kMaxNonceBytes) {
+    if (!nonce || nonce->size() < types::kMinNonceBytes || nonce->size() > types::kMaxNonceBytes) {
       respond(ErrorResponse(400, "BAD_REQUEST", "gate_nonce must be 8 to 32 bytes in hex"));
       return;
     }

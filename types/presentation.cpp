@@ -55,7 +55,8 @@ Result<Bytes> EncodePresentationBody(const PresentationBody& b) {
 }
 
 Result<Presentation> DecodePresentation(ByteView bytes) {
-  if (bytes.size() > kMaxPresentationBytes) return Status::InvalidArgument("presentation too large");
+  if (bytes.size() > kMaxPresentationBytes)
+    return Status::InvalidArgument("presentation too large");
   size_t at = 0;
   auto need = [&](size_t n) { return bytes.size() - at >= n; };
   auto take_string = [&](std::string* s) {
@@ -113,8 +114,7 @@ Result<Presentation> SignPresentation(const PresentationBody& body,
 bool VerifyPresentationSignature(const Presentation& p, ByteView device_public_key) {
   auto bytes = EncodePresentationBody(p.body);
   if (!bytes.ok()) return false;
-  return crypto::VerifyWithDomain(device_public_key, kPresentationSignDomain, *bytes,
-                                  p.signature);
+  return crypto::VerifyWithDomain(device_public_key, kPresentationSignDomain, *bytes, p.signature);
 }
 
 std::string PresentationToText(const Presentation& p) {

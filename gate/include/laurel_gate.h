@@ -40,7 +40,7 @@ typedef struct {
   char holder_name[192];     /* shown only when the signature verified and the text is safe */
   uint64_t bundle_height;
   uint64_t bundle_time_ms;
-  char holder[16];           /* "BOUND" / "UNBOUND" when the signature verified, else "" */
+  char holder[16];           /* "BOUND" / "UNBOUND" once the signature verified, else "" */
 } laurel_gate_result;
 
 /* Card types for laurel_gate_holder_policy.require_binding (a bit mask). */

@@ -33,7 +33,7 @@ struct Bound {
     b.key_version = 1;
     b.type = type;
     b.level = type == types::CredentialType::kModelWorker ? types::Level::kMunicipal
-                                                           : types::Level::kUnspecified;
+                                                          : types::Level::kUnspecified;
     b.holder_name = "王芳";
     b.member_no = "HN-0001";
     b.salt = Bytes(types::kCardSaltSize, 0x11);
@@ -74,8 +74,8 @@ struct Bound {
   }
   VerifyResult Check(const std::string& card, const std::optional<std::string>& presentation,
                      const HolderPolicy& policy, uint64_t now = kNow) {
-    return ApplyHolderCheck(VerifyCard(c.state(), Chain::kChainId, card, now), presentation,
-                            policy, now);
+    return ApplyHolderCheck(VerifyCard(c.state(), Chain::kChainId, card, now), presentation, policy,
+                            now);
   }
 };
 

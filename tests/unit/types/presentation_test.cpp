@@ -1,12 +1,13 @@
 // The holder's presentation (types/presentation.h) and the card's holder_key field: the golden
 // vectors of docs/spec/holder.md (tests/data/golden/holder.json), the documented byte layout,
 // the decoder's refusals, and that cards without a holder key keep their old bytes.
+#include "types/presentation.h"
+
 #include <catch2/catch.hpp>
 
 #include "tests/support/vectors.h"
 #include "tests/unit/types/holder_golden.h"
 #include "types/card.h"
-#include "types/presentation.h"
 
 using namespace laurel;
 using namespace laurel::types;
@@ -129,7 +130,8 @@ TEST_CASE("presentations round-trip through bytes and text") {
 
 TEST_CASE("the presentation decoder refuses what the layout does not allow") {
   const auto key = golden::HolderDeviceKey();
-  const Bytes good = EncodePresentation(SignPresentation(golden::SlotPresentationBody(), key).value());
+  const Bytes good =
+      EncodePresentation(SignPresentation(golden::SlotPresentationBody(), key).value());
   REQUIRE(DecodePresentation(good).ok());
   // Every truncation, and one byte more.
   for (size_t n = 0; n < good.size(); ++n) {
@@ -160,6 +162,8 @@ TEST_CASE("the presentation decoder refuses what the layout does not allow") {
   CHECK(!SignPresentation(b, key).ok());
   b.nonce = Bytes(32, 1);
   CHECK(SignPresentation(b, key).ok());
-  CHECK(!PresentationFromText("LC1:" + PresentationToText(SignPresentation(b, key).value()).substr(4)).ok());
+  CHECK(
+      !PresentationFromText("LC1:" + PresentationToText(SignPresentation(b, key).value()).substr(4))
+           .ok());
   CHECK(!PresentationFromText("LP1:!!").ok());
 }
