@@ -206,6 +206,19 @@ def test(args):
         check(not any(net.running(i) for i in range(4)), "every node is stopped")
         offline = run_all(["gate", "verify", "--bundle", gate], [], rpc=False)
         check(offline == online, f"offline equals online: {offline} / {online}")
+        # The C interface (docs/examples/gate_example.c over laurel_gate.h): the same reasons.
+        example = os.path.join(net.bin, "laurel-gate-example")
+        check(os.access(example, os.X_OK), f"{example} is missing: build laurel-gate-example")
+        make_cases()
+        r = subprocess.run([example, gate, "--gate-id", GATE, "--require-binding-model-worker",
+                            "--presentation", shown["fresh"], bound,
+                            "--presentation", shown["screenshot"], bound,
+                            bound, old], capture_output=True, text=True, timeout=60)
+        log(f"gate_example -> {r.returncode}: {r.stdout.strip()[:400]}")
+        lines = [ln for ln in r.stdout.splitlines() if ln.startswith(("VALID", "REFUSED"))]
+        got = [first_reason(ln) for ln in lines]
+        check(got == ["VALID", "PRESENTATION_EXPIRED", "PRESENTATION_MISSING", "BINDING_REQUIRED"]
+              and r.returncode == 1, f"gate_example: {r.stdout}{r.stderr}")
         log(f"holder binding reasons, online == offline: {online}")
 
 
