@@ -16,6 +16,10 @@
 
 namespace laurel::cli {
 
+// A holder's device public key as given to --holder-key: 64 hex characters, a laurel key
+// file (its public_key, no passphrase needed), or a file holding the 64 hex characters.
+Result<Bytes> ParseHolderKeyArg(const std::string& arg);
+
 // kAlreadyExists when `path` exists ("-" and nullopt are free).
 Status CheckFree(const std::string& flag, const std::optional<std::string>& path);
 

@@ -83,6 +83,7 @@ int RunCardInspect(const CardInspectOptions& o) {
   j["salt"] = HexEncode(body->salt);
   j["valid_from"] = body->valid_from;
   j["valid_until"] = body->valid_until;
+  j["holder_key"] = body->bound() ? nlohmann::ordered_json(HexEncode(body->holder_key)) : nullptr;
   j["card_digest"] = HexEncode(types::CardDigest(card->body));
   j["signature"] = HexEncode(card->signature);
   j["signature_valid"] = signature_ok ? nlohmann::ordered_json(*signature_ok) : nullptr;
@@ -107,6 +108,8 @@ int RunCardInspect(const CardInspectOptions& o) {
          std::to_string(body->valid_from) + " (" + FormatUnixTime(body->valid_from) + ")");
     line("valid_until",
          std::to_string(body->valid_until) + " (" + FormatUnixTime(body->valid_until) + ")");
+    line("holder_key",
+         body->bound() ? HexEncode(body->holder_key) : "none (unbound: no presentation asked)");
     line("card_digest", HexEncode(types::CardDigest(card->body)));
     line("signature", !signature_ok   ? "not checked (give --issuer-key)"
                       : *signature_ok ? "valid for " + HexEncode(*issuer_key)
@@ -390,6 +393,7 @@ struct CardIssueOptions : CardFileOptions {
   std::string holder_name;
   std::string member_no;
   std::optional<std::string> id;
+  std::optional<std::string> holder_key;  // the holder's device key: binds the card
 };
 
 int RunCardIssue(const CardIssueOptions& o) {
@@ -426,6 +430,12 @@ int RunCardIssue(const CardIssueOptions& o) {
                                 std::to_string(ledger::kMaxCredentialIdLength) + " bytes");
   }
   if (Status st = CheckCardOutputs(o.out, o.qr); !st.ok()) return Fail(kExitUsage, st);
+  Bytes holder_key;
+  if (o.holder_key) {
+    auto hk = ParseHolderKeyArg(*o.holder_key);
+    if (!hk.ok()) return Fail(kExitUsage, "--holder-key: " + hk.status().message());
+    holder_key = std::move(hk).value();
+  }
   auto key = LoadKey(o.k.key, o.k.passphrase_file);
   if (!key.ok()) return Fail(kExitUsage, key.status());
 
@@ -448,6 +458,7 @@ int RunCardIssue(const CardIssueOptions& o) {
   body.member_no = *member_no;
   body.valid_from = validity->from;
   body.valid_until = validity->until;
+  body.holder_key = holder_key;
   auto text = MakeCardText(body, *key);
   if (!text.ok()) return Fail(kExitUsage, text.status());
   auto card = types::CardFromText(*text);
@@ -491,6 +502,7 @@ std::string ColumnOf(std::string header) {
   if (h == "level" || h == "级别") return "level";
   if (h == "valid_from") return "valid_from";
   if (h == "valid_until") return "valid_until";
+  if (h == "holder_key" || h == "设备公钥") return "holder_key";
   return "";
 }
 
@@ -522,7 +534,7 @@ int RunCardIssueCsv(const CardIssueCsvOptions& o) {
     if (c.empty()) {
       return Fail(kExitUsage, o.csv + ": unknown column \"" + Printable((*rows)[0].fields[i]) +
                                   "\" (holder_name/姓名, member_no/会员号, id, type, level, "
-                                  "valid_from, valid_until)");
+                                  "valid_from, valid_until, holder_key)");
     }
     if (!col.emplace(c, i).second) return Fail(kExitUsage, o.csv + ": column " + c + " twice");
   }
@@ -559,6 +571,12 @@ int RunCardIssueCsv(const CardIssueCsvOptions& o) {
     if (auto v = field("level")) c.level = *v;
     if (auto v = field("valid_from")) c.valid_from = *v;
     if (auto v = field("valid_until")) c.valid_until = *v;
+    if (auto v = field("holder_key")) {
+      if (!ParsePublicKeyHex(*v).ok()) {
+        return Fail(kExitUsage, at + "holder_key: not 64 hex characters (an Ed25519 public key)");
+      }
+      c.holder_key = *v;
+    }
     if (c.type.empty()) return Fail(kExitUsage, at + "no type (give --type or a type column)");
     if (c.valid_until.empty()) {
       return Fail(kExitUsage, at + "no valid_until (give --valid-until or a column)");
@@ -626,11 +644,18 @@ struct CardRenewOptions : CardFileOptions {
   std::optional<std::string> card;
   std::optional<std::string> holder_name;
   std::optional<std::string> member_no;
+  std::optional<std::string> holder_key;  // "none": unbind
 };
 
 int RunCardRenew(const CardRenewOptions& o) {
   std::string holder_name = o.holder_name.value_or("");
   std::string member_no = o.member_no.value_or("");
+  Bytes holder_key;  // the old card's, unless --holder-key says otherwise
+  if (o.holder_key && *o.holder_key != "none") {
+    auto hk = ParseHolderKeyArg(*o.holder_key);
+    if (!hk.ok()) return Fail(kExitUsage, "--holder-key: " + hk.status().message());
+    holder_key = std::move(hk).value();
+  }
   if (o.card) {
     auto t = ReadInput(*o.card);
     if (!t.ok()) return Fail(kExitUsage, t.status());
@@ -645,6 +670,7 @@ int RunCardRenew(const CardRenewOptions& o) {
     }
     if (!o.holder_name) holder_name = b->holder_name;
     if (!o.member_no) member_no = b->member_no;
+    if (!o.holder_key) holder_key = b->holder_key;
   }
   if (holder_name.empty() || member_no.empty()) {
     return Fail(kExitUsage, "give the old card (--card) or --holder-name and --member-no");
@@ -693,6 +719,7 @@ int RunCardRenew(const CardRenewOptions& o) {
   body.member_no = member_no;
   body.valid_from = validity->from;
   body.valid_until = validity->until;
+  body.holder_key = holder_key;
   auto text = MakeCardText(body, *key);
   if (!text.ok()) return Fail(kExitUsage, text.status());
   auto card = types::CardFromText(*text);
@@ -872,6 +899,9 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
       ->required();
   issue->add_option("--member-no", is->member_no, "Holder's member number")->required();
   issue->add_option("--id", is->id, "Credential id (default ISSUER/MW|M/YEAR/6 random digits)");
+  issue->add_option("--holder-key", is->holder_key,
+                    "Bind the card to the holder's device key (hex, or its key file): gates "
+                    "then ask for the phone's presentation");
   AddCardFileOptions(issue, *is);
   AddIssuerKeyOptions(issue, is->k);
   AddNetOptions(issue, is->net);
@@ -906,6 +936,9 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   renew->add_option("--card", rn->card, "The old card file: holder name and member number");
   renew->add_option("--holder-name", rn->holder_name, "Holder's name (instead of --card)");
   renew->add_option("--member-no", rn->member_no, "Member number (instead of --card)");
+  renew->add_option("--holder-key", rn->holder_key,
+                    "Bind the new card to this device key (hex or key file; default: the old "
+                    "card's; none: unbound)");
   AddCardFileOptions(renew, *rn);
   AddIssuerKeyOptions(renew, rn->k);
   AddNetOptions(renew, rn->net);
@@ -919,6 +952,9 @@ void RegisterCardCommands(CLI::App& app, CommandRun& run) {
   replace->add_option("--card", rp->renew.card, "The old card file: holder name and number");
   replace->add_option("--holder-name", rp->renew.holder_name, "Holder's name (instead of --card)");
   replace->add_option("--member-no", rp->renew.member_no, "Member number (instead of --card)");
+  replace->add_option("--holder-key", rp->renew.holder_key,
+                      "Bind the new card to this device key (a new phone; default: the old "
+                      "card's; none: unbound)");
   replace->add_option("--valid-from", rp->renew.valid_from, "YYYY-MM-DD (UTC) or unix; default now");
   replace->add_option("--valid-until", rp->renew.valid_until,
                       "YYYY-MM-DD (UTC) or unix seconds; default the record's");

@@ -150,6 +150,7 @@ struct Member {
   std::string id;
   std::string card_file;
   std::string qr_file;
+  Bytes holder_key;  // the holder's device key (holder_key column): binds the card
   // Filled when signed:
   std::string text;
 };
@@ -186,6 +187,7 @@ types::CardBody BodyOf(const Member& m, const std::string& chain_id, const std::
   body.member_no = m.member_no;
   body.valid_from = m.validity.from;
   body.valid_until = m.validity.until;
+  body.holder_key = m.holder_key;
   return body;
 }
 
@@ -343,6 +345,14 @@ int RunIssueBatch(const IssueBatchOptions& o) {
       continue;
     }
     m.validity = *validity;
+    if (auto hk = field("holder_key")) {
+      auto key = ParsePublicKeyHex(*hk);
+      if (!key.ok()) {
+        refuse("holder_key: not 64 hex characters (an Ed25519 public key)");
+        continue;
+      }
+      m.holder_key = std::move(key).value();
+    }
     m.id = field("id").value_or(MemberCredentialId(o.issuer, m.member_no));
     if (!ledger::IsValidCredentialId(m.id, o.issuer)) {
       refuse("id \"" + Printable(m.id) + "\" must be \"" + o.issuer + "/...\"");

@@ -235,6 +235,7 @@ struct GateVerifyOptions {
   std::string max_offline = "24h";
   bool fail_closed = false;
   bool json = false;
+  HolderOptions holder;
 };
 
 // "24h", "90m", "3600s", "2d", or plain seconds.
@@ -287,6 +288,8 @@ int RunGateVerify(const GateVerifyOptions& o) {
   while (!code.empty() && (code.back() == '\n' || code.back() == '\r' || code.back() == ' ')) {
     code.pop_back();
   }
+  auto holder = HolderInputOf(o.holder);
+  if (!holder.ok()) return Fail(kExitUsage, holder.status());
   const auto window = ParseDuration(o.max_offline);
   if (!window) return Fail(kExitUsage, "--max-offline: give a duration like 24h, 90m, 3600s or 2d");
   const fs::path dir(o.bundle);
@@ -302,7 +305,8 @@ int RunGateVerify(const GateVerifyOptions& o) {
   const gate::OfflineGate gate(b);
   const uint64_t now_ms = NowMs();
   const bool stale = gate::BundleStale(b.time_ms, now_ms, *window);
-  const ledger::VerifyResult r = gate.Verify(code, now_ms / 1000);
+  const ledger::VerifyResult r =
+      gate.Verify(code, now_ms / 1000, holder->presentation, holder->policy);
   Json j = {{"valid", r.valid()},
             {"reason", ledger::VerifyReasonName(r.reason)},
             {"message", r.message},
@@ -314,6 +318,7 @@ int RunGateVerify(const GateVerifyOptions& o) {
             {"bundle_age_s", std::to_string(now_ms > b.time_ms ? (now_ms - b.time_ms) / 1000 : 0)}};
   if (r.card) j["card"] = CardJson(*r.card);
   if (r.credential) j["credential"] = CredentialJson(*r.credential);
+  if (r.holder != ledger::HolderBinding::kNone) j["holder"] = ledger::HolderBindingName(r.holder);
   const std::string stale_text =
       "the bundle is of " + FormatUnixTime(b.time_ms / 1000) + ", " +
       Age(now_ms - b.time_ms) + " old, beyond the " + o.max_offline +
@@ -378,6 +383,7 @@ void RegisterGateCommands(CLI::App& app, CommandRun& run) {
                    "Refuse every card (BUNDLE_STALE) when the bundle is too old; by default the "
                    "gate decides on it and marks the answer stale");
   verify->add_flag("--json", v->json, "Print the answer as JSON");
+  AddHolderOptions(verify, v->holder);
   verify->callback([v, &run] { run = [v] { return RunGateVerify(*v); }; });
 }
 

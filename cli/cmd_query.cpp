@@ -43,6 +43,77 @@ Result<std::string> CardTextFrom(const std::optional<std::string>& code,
   return text;
 }
 
+void AddHolderOptions(CLI::App* cmd, HolderOptions& o) {
+  cmd->add_option("--presentation", o.presentation,
+                  "The holder's presentation LP1:... (a card bound to a phone)");
+  cmd->add_option("--presentation-file", o.presentation_file,
+                  "Read the presentation from a file (- for stdin)");
+  cmd->add_option("--presentation-qr", o.presentation_qr, "A PNG of the presentation's QR code");
+  cmd->add_option("--gate-id", o.gate_id, "This gate's id: a presentation must name it");
+  cmd->add_option("--nonce", o.nonce, "This gate's current challenge (hex, 8 to 32 bytes)");
+  cmd->add_option("--require-binding", o.require_binding,
+                  "Refuse unbound cards of this type: model-worker or member (repeatable)");
+  cmd->add_option("--slot-skew", o.slot_skew,
+                  "30-second slots a presentation may be off from now (default 1)");
+}
+
+Result<HolderInput> HolderInputOf(const HolderOptions& o) {
+  HolderInput h;
+  const int given = int(o.presentation.has_value()) + int(o.presentation_file.has_value()) +
+                    int(o.presentation_qr.has_value());
+  if (given > 1) {
+    return Status::InvalidArgument(
+        "give the presentation one way: --presentation, --presentation-file or "
+        "--presentation-qr");
+  }
+  if (o.presentation) h.presentation = *o.presentation;
+  if (o.presentation_file) {
+    LAUREL_ASSIGN_OR_RETURN(std::string t, ReadInput(*o.presentation_file));
+    h.presentation = std::move(t);
+  }
+  if (o.presentation_qr) {
+    LAUREL_ASSIGN_OR_RETURN(std::string png, ReadInput(*o.presentation_qr));
+    auto t = DecodeQrPng(png);
+    if (!t.ok()) return Status::IoError(*o.presentation_qr + ": " + t.status().message());
+    h.presentation = std::move(t).value();
+  }
+  if (h.presentation) {
+    std::string& t = *h.presentation;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    if (o.gate_id.empty()) {
+      return Status::InvalidArgument("a presentation is checked for one gate: give --gate-id");
+    }
+  }
+  if (o.gate_id.size() > 64) return Status::InvalidArgument("--gate-id: at most 64 bytes");
+  h.policy.gate_id = o.gate_id;
+  if (o.nonce) {
+    auto n = HexDecode(*o.nonce);
+    if (!n || n->size() < 8 || n->size() > 32) {
+      return Status::InvalidArgument("--nonce: 8 to 32 bytes in hex");
+    }
+    h.policy.nonce = std::move(*n);
+  }
+  h.policy.slot_skew = o.slot_skew;
+  for (const auto& name : o.require_binding) {
+    auto t = ledger::BindingTypeFromName(name);
+    if (!t)
+      return Status::InvalidArgument("--require-binding: model-worker or member, not " + name);
+    h.policy.require_binding.push_back(*t);
+  }
+  return h;
+}
+
+void AddHolderFields(const HolderInput& h, Json& request) {
+  if (h.presentation) request["presentation"] = *h.presentation;
+  if (!h.policy.gate_id.empty()) request["gate_id"] = h.policy.gate_id;
+  if (h.policy.nonce) request["gate_nonce"] = HexEncode(*h.policy.nonce);
+  if (!h.policy.require_binding.empty()) {
+    Json names = Json::array();
+    for (const auto t : h.policy.require_binding) names.push_back(types::CredentialTypeName(t));
+    request["require_binding"] = names;
+  }
+}
+
 namespace {
 std::string ValidityText(const Json& card) {
   return FormatUnixTime(JsonU64Or0(card, "valid_from")) + " to " +
@@ -95,6 +166,14 @@ void PrintVerdict(const Json& j) {
   }
   line("holder", JsonStr(card, "holder_name"));
   line("member_no", JsonStr(card, "member_no"));
+  const std::string binding = JsonStr(j, "holder");
+  if (binding == "BOUND") {
+    line("binding", valid ? "bound to the holder's phone; presentation verified / "
+                            "已绑定手机，出示码有效"
+                          : "bound to the holder's phone / 已绑定手机");
+  } else if (binding == "UNBOUND") {
+    line("binding", "unbound: not tied to a phone / 未绑定手机");
+  }
   if (!cred.empty() && cred.contains("valid_until")) {
     line("valid", ValidityText(cred));
   } else if (!card.empty() && card.contains("valid_until")) {
@@ -131,6 +210,7 @@ Json CardJson(const types::CardBody& b) {
   v.set_valid_from(b.valid_from);
   v.set_valid_until(b.valid_until);
   v.set_chain_id(b.chain_id);
+  if (b.bound()) v.set_holder_key(HexEncode(b.holder_key));
   return Json::parse(types::MessageToJson(v, false));
 }
 
@@ -153,6 +233,7 @@ struct VerifyOptions {
   bool prove = false;
   std::string genesis;
   uint64_t max_age_s = kDefaultProofMaxAgeS;
+  HolderOptions holder;
 };
 
 Result<std::string> CardTextOf(const VerifyOptions& o) { return CardTextFrom(o.code, o.file, o.qr); }
@@ -210,7 +291,8 @@ Result<std::optional<std::map<uint32_t, Bytes>>> IssuerKeys(RpcClient& c, const 
 
 // The private check; the answer in the shape of POST /v1/verify's (VerifyResponse), with the
 // card fields filled in here, never sent.
-Result<Json> CheckPrivately(RpcClient& c, Node& node, const std::string& code) {
+Result<Json> CheckPrivately(RpcClient& c, Node& node, const std::string& code,
+                            const HolderInput& holder) {
   LAUREL_ASSIGN_OR_RETURN(Json status, node.Status());
   const std::string chain_id = JsonStr(status, "chain_id");
   std::optional<Status> lookup_error;
@@ -266,6 +348,16 @@ Result<Json> CheckPrivately(RpcClient& c, Node& node, const std::string& code) {
     j["message"] = over->second;
   }
   j["card"] = CardJson(b);
+  // The holder check is the gate's, as the card's: the node never sees the presentation.
+  j["holder"] = b.bound() ? "BOUND" : "UNBOUND";
+  if (j["valid"].get<bool>()) {
+    if (auto refusal =
+            ledger::CheckHolder(b, holder.presentation, holder.policy, JsonU64Or0(j, "time"))) {
+      j["valid"] = false;
+      j["reason"] = ledger::VerifyReasonName(refusal->first);
+      j["message"] = refusal->second;
+    }
+  }
   return j;
 }
 
@@ -343,8 +435,12 @@ int RunVerifyProven(const VerifyOptions& o, RpcClient& c, const std::string& cod
   }
   // The verdict and the card shown are the recomputed decision's (the record shown was checked
   // against the proven one).
-  const ledger::VerifyResult& r = *pc.decision;
+  auto holder = HolderInputOf(o.holder);
+  if (!holder.ok()) return Fail(kExitUsage, holder.status());
+  const ledger::VerifyResult r =
+      ledger::ApplyHolderCheck(*pc.decision, holder->presentation, holder->policy, now);
   Json out = *j;
+  if (r.holder != ledger::HolderBinding::kNone) out["holder"] = ledger::HolderBindingName(r.holder);
   out["valid"] = r.valid();
   out["reason"] = ledger::VerifyReasonName(r.reason);
   out["message"] = r.message;
@@ -391,8 +487,15 @@ int RunVerify(const VerifyOptions& o) {
   std::string target = "/v1/verify";
   if (o.height) target += "?height=" + std::to_string(*o.height);
   if (o.at) target += "?at=" + UrlEscape(*o.at);
-  auto j = (o.send_card || past) ? (*c)->PostJson(target, {{"code", code}})
-                                 : CheckPrivately(**c, node, code);
+  auto holder = HolderInputOf(o.holder);
+  if (!holder.ok()) return Fail(kExitUsage, holder.status());
+  if (past && holder->presentation) {
+    return Fail(kExitUsage, "a presentation is checked now: not with --at or --height");
+  }
+  Json request = {{"code", code}};
+  if (!past) AddHolderFields(*holder, request);
+  auto j = (o.send_card || past) ? (*c)->PostJson(target, request)
+                                 : CheckPrivately(**c, node, code, *holder);
   // As for every node error (docs/cli.md, exit codes): a 4xx answer is 1, an unreachable node
   // or a 5xx is 2.
   if (!j.ok()) return FailFor(j.status());
@@ -632,6 +735,7 @@ void RegisterQueryCommands(CLI::App& app, CommandRun& run) {
                    "--send-card POST /v1/verify?proof=true) and check them against --genesis's "
                    "validators; the decision is recomputed from the card and the proven records");
   verify->add_option("--genesis", v->genesis, "The chain's genesis file (with --prove)");
+  AddHolderOptions(verify, v->holder);
   verify->add_option("--max-age", v->max_age_s,
                      "With --prove: refuse a proof older than this many seconds")
       ->capture_default_str();

@@ -23,6 +23,7 @@ void RegisterReportCommands(CLI::App& app, CommandRun& run);
 void RegisterProofCommands(CLI::App& app, CommandRun& run);    // proof get|check
 void RegisterReceiptCommands(CLI::App& app, CommandRun& run);  // receipt get|verify
 void RegisterGateCommands(CLI::App& app, CommandRun& run);     // gate sync|verify
+void RegisterHolderCommands(CLI::App& app, CommandRun& run);   // holder keygen|present
 
 inline constexpr RegisterFn kCommandGroups[] = {
     RegisterKeyCommands,
@@ -38,6 +39,7 @@ inline constexpr RegisterFn kCommandGroups[] = {
     RegisterProofCommands,
     RegisterReceiptCommands,
     RegisterGateCommands,
+    RegisterHolderCommands,
 };
 
 }  // namespace laurel::cli

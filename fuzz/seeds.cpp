@@ -25,6 +25,7 @@
 #include "node/wire.h"
 #include "rpc/routes.h"
 #include "storage/keys.h"
+#include "types/presentation.h"
 #include "types/proto_json.h"
 
 namespace {
@@ -215,6 +216,26 @@ int main(int argc, char** argv) {
   Put("card", "body", types::EncodeCardBody(fuzz::FixtureCardBody()));
   Put("card_text", "card", card_text);
   Put("card_text", "card-spaces", "  " + card_text + "\n");
+  {
+    // A card bound to a device key, and the device's presentations of it.
+    const auto device = crypto::PrivateKey::FromSeed(Bytes(32, 5)).value();
+    types::CardBody bound = fuzz::FixtureCardBody();
+    bound.holder_key.assign(device.public_key().begin(), device.public_key().end());
+    Put("card", "bound-body", types::EncodeCardBody(bound));
+    types::PresentationBody slot;
+    slot.credential_id = bound.credential_id;
+    slot.gate_id = "G1";
+    slot.kind = types::ChallengeKind::kSlot;
+    slot.slot = types::SlotOf(1'750'000'000);
+    types::PresentationBody nonce = slot;
+    nonce.kind = types::ChallengeKind::kNonce;
+    nonce.nonce = Bytes(16, 3);
+    for (const auto& [name, body] : {std::pair{"slot", slot}, std::pair{"nonce", nonce}}) {
+      const auto p = types::SignPresentation(body, device).value();
+      Put("presentation", name, types::EncodePresentation(p));
+      Put("presentation", std::string(name) + "-text", types::PresentationToText(p));
+    }
+  }
   if (auto png = cli::EncodeQrPng(card_text); png.ok()) Put("qr", "card.png", *png);
 
   // P2P: wire messages, frames, consensus objects, stored records.

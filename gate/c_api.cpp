@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <string>
 
-#include "gate/offline.h"
 #include "gate/include/laurel_gate.h"
+#include "gate/offline.h"
 #include "ledger/genesis_io.h"
 
 struct laurel_gate {
@@ -72,10 +74,31 @@ extern "C" laurel_gate* laurel_gate_open(const char* dir, const char* genesis_pa
   }
 }
 
-extern "C" int laurel_gate_verify(const laurel_gate* gate, const char* card_text,
-                                  uint64_t now_unix_s, uint64_t max_offline_s,
-                                  laurel_gate_fail_mode mode, laurel_gate_result* out) {
+extern "C" int laurel_gate_verify_presented(const laurel_gate* gate, const char* card_text,
+                                            const char* presentation_text,
+                                            const laurel_gate_holder_policy* policy,
+                                            uint64_t now_unix_s, uint64_t max_offline_s,
+                                            laurel_gate_fail_mode mode, laurel_gate_result* out) {
   if (gate == nullptr || card_text == nullptr || out == nullptr) return -1;
+  laurel::ledger::HolderPolicy hp;
+  if (policy != nullptr) {
+    if (policy->gate_id != nullptr) hp.gate_id = policy->gate_id;
+    if (policy->nonce != nullptr) {
+      if (policy->nonce_len < 8 || policy->nonce_len > 32) return -1;
+      hp.nonce = laurel::Bytes(policy->nonce, policy->nonce + policy->nonce_len);
+    }
+    hp.slot_skew = policy->slot_skew;
+    if ((policy->require_binding & LAUREL_GATE_BIND_MEMBER) != 0) {
+      hp.require_binding.push_back(laurel::types::CredentialType::kMember);
+    }
+    if ((policy->require_binding & LAUREL_GATE_BIND_MODEL_WORKER) != 0) {
+      hp.require_binding.push_back(laurel::types::CredentialType::kModelWorker);
+    }
+  }
+  std::optional<std::string> presentation;
+  if (presentation_text != nullptr && presentation_text[0] != '\0') {
+    presentation = presentation_text;
+  }
   std::memset(out, 0, sizeof *out);
   const uint64_t now_ms =
       now_unix_s != 0 ? now_unix_s * 1000
@@ -88,10 +111,11 @@ extern "C" int laurel_gate_verify(const laurel_gate* gate, const char* card_text
   out->bundle_time_ms = g.time_ms();
   out->stale = laurel::gate::BundleStale(g.time_ms(), now_ms, max_offline_s) ? 1 : 0;
   try {
-    const laurel::ledger::VerifyResult r = g.Verify(card_text, now_ms / 1000);
+    const laurel::ledger::VerifyResult r = g.Verify(card_text, now_ms / 1000, presentation, hp);
     out->valid = r.valid() ? 1 : 0;
     Copy(out->reason, sizeof out->reason, laurel::ledger::VerifyReasonName(r.reason));
     Copy(out->message, sizeof out->message, r.message);
+    Copy(out->holder, sizeof out->holder, laurel::ledger::HolderBindingName(r.holder));
     if (r.card) {
       Copy(out->credential_id, sizeof out->credential_id, r.card->credential_id);
       Copy(out->holder_name, sizeof out->holder_name, r.card->holder_name);
@@ -108,6 +132,13 @@ extern "C" int laurel_gate_verify(const laurel_gate* gate, const char* card_text
          "the bundle is older than the allowed window; this gate fails closed");
   }
   return 0;
+}
+
+extern "C" int laurel_gate_verify(const laurel_gate* gate, const char* card_text,
+                                  uint64_t now_unix_s, uint64_t max_offline_s,
+                                  laurel_gate_fail_mode mode, laurel_gate_result* out) {
+  return laurel_gate_verify_presented(gate, card_text, nullptr, nullptr, now_unix_s, max_offline_s,
+                                      mode, out);
 }
 
 extern "C" size_t laurel_gate_credentials(const laurel_gate* gate) {

@@ -104,4 +104,10 @@ ledger::VerifyResult OfflineGate::Verify(std::string_view card_text, uint64_t no
   return ledger::VerifyCard(view, chain_id_, card_text, now_unix_s);
 }
 
+ledger::VerifyResult OfflineGate::Verify(std::string_view card_text, uint64_t now_unix_s,
+                                         const std::optional<std::string>& presentation,
+                                         const ledger::HolderPolicy& policy) const {
+  return ledger::ApplyHolderCheck(Verify(card_text, now_unix_s), presentation, policy, now_unix_s);
+}
+
 }  // namespace laurel::gate

@@ -34,6 +34,12 @@ class OfflineGate {
 
   // The decision for `card_text` at `now_unix_s` (the bundle's staleness is the caller's).
   ledger::VerifyResult Verify(std::string_view card_text, uint64_t now_unix_s) const;
+  // The same, then the holder check (ledger::ApplyHolderCheck) with the holder's presentation
+  // (nullopt: none shown) and this gate's policy: the decision of POST /v1/verify with the same
+  // presentation, gate id, nonce and require_binding.
+  ledger::VerifyResult Verify(std::string_view card_text, uint64_t now_unix_s,
+                              const std::optional<std::string>& presentation,
+                              const ledger::HolderPolicy& policy) const;
 
   const std::string& chain_id() const { return chain_id_; }
   uint64_t height() const { return height_; }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "ledger/executor.h"
+#include "types/presentation.h"
 #include "types/text_rules.h"
 
 namespace laurel::ledger {
@@ -94,8 +95,109 @@ const char* VerifyReasonName(VerifyReason r) {
       return "OUT_OF_SCOPE";
     case VerifyReason::kUnsafeText:
       return "UNSAFE_TEXT";
+    case VerifyReason::kPresentationMissing:
+      return "PRESENTATION_MISSING";
+    case VerifyReason::kPresentationExpired:
+      return "PRESENTATION_EXPIRED";
+    case VerifyReason::kBadHolderSignature:
+      return "BAD_HOLDER_SIGNATURE";
+    case VerifyReason::kBindingRequired:
+      return "BINDING_REQUIRED";
   }
   return "UNKNOWN";
+}
+
+const char* HolderBindingName(HolderBinding b) {
+  switch (b) {
+    case HolderBinding::kNone:
+      return "";
+    case HolderBinding::kUnbound:
+      return "UNBOUND";
+    case HolderBinding::kBound:
+      return "BOUND";
+  }
+  return "";
+}
+
+std::optional<types::CredentialType> BindingTypeFromName(std::string_view name) {
+  if (name == "MODEL_WORKER" || name == "model-worker" || name == "model_worker") {
+    return types::CredentialType::kModelWorker;
+  }
+  if (name == "MEMBER" || name == "member") return types::CredentialType::kMember;
+  return std::nullopt;
+}
+
+std::optional<std::pair<VerifyReason, std::string>> CheckHolder(
+    const types::CardBody& card, const std::optional<std::string>& presentation_text,
+    const HolderPolicy& policy, uint64_t now_unix_s) {
+  using R = std::pair<VerifyReason, std::string>;
+  if (!card.bound()) {
+    for (const auto t : policy.require_binding) {
+      if (t == card.type) {
+        return R{VerifyReason::kBindingRequired,
+                 std::string("this gate accepts ") + types::CredentialTypeName(card.type) +
+                     " cards only when bound to the holder's phone; this card is not bound / "
+                     "此闸机只受理绑定手机的此类卡，此卡未绑定"};
+      }
+    }
+    return std::nullopt;
+  }
+  if (!presentation_text || presentation_text->empty()) {
+    return R{VerifyReason::kPresentationMissing,
+             "the card is bound to the holder's phone: show the phone's presentation code too / "
+             "此卡已绑定手机，请同时出示手机生成的出示码"};
+  }
+  auto p = types::PresentationFromText(*presentation_text);
+  if (!p.ok()) {
+    return R{VerifyReason::kBadHolderSignature,
+             "the presentation cannot be read (" + p.status().message() + ") / 出示码无法读取"};
+  }
+  if (p->body.credential_id != card.credential_id) {
+    return R{VerifyReason::kBadHolderSignature, "the presentation is for another card ('" +
+                                                    Unproven(p->body.credential_id) +
+                                                    "') / 出示码不属于此卡"};
+  }
+  if (!types::VerifyPresentationSignature(*p, card.holder_key)) {
+    return R{VerifyReason::kBadHolderSignature,
+             "the presentation is not signed by the phone the card is bound to / "
+             "出示码签名与此卡绑定的手机不符"};
+  }
+  if (policy.gate_id.empty() || p->body.gate_id != policy.gate_id) {
+    return R{VerifyReason::kPresentationExpired,
+             "the presentation was made for gate '" + Unproven(p->body.gate_id) + "', not " +
+                 (policy.gate_id.empty() ? std::string("this gate (which has no gate id)")
+                                         : "'" + policy.gate_id + "'") +
+                 " / 出示码不是为本闸机生成的，请重新生成"};
+  }
+  if (p->body.kind == types::ChallengeKind::kNonce) {
+    if (!policy.nonce || *policy.nonce != p->body.nonce) {
+      return R{VerifyReason::kPresentationExpired,
+               "the presentation answers a challenge that is not this gate's current one / "
+               "出示码对应的挑战码不是本闸机当前的，请重新生成"};
+    }
+    return std::nullopt;
+  }
+  const uint64_t now_slot = types::SlotOf(now_unix_s);
+  const uint64_t diff = p->body.slot > now_slot ? p->body.slot - now_slot : now_slot - p->body.slot;
+  if (diff > policy.slot_skew) {
+    return R{VerifyReason::kPresentationExpired,
+             "the presentation is of " + IsoTime(p->body.slot * types::kSlotSeconds) + ", " +
+                 std::to_string(diff * types::kSlotSeconds) + " s from now (" +
+                 std::to_string(policy.slot_skew * types::kSlotSeconds) +
+                 " s allowed): a copy, or the phone's clock is wrong / 出示码已过期，请刷新"};
+  }
+  return std::nullopt;
+}
+
+VerifyResult ApplyHolderCheck(VerifyResult r, const std::optional<std::string>& presentation_text,
+                              const HolderPolicy& policy, uint64_t now_unix_s) {
+  if (!r.card) return r;
+  r.holder = r.card->bound() ? HolderBinding::kBound : HolderBinding::kUnbound;
+  if (!r.valid()) return r;
+  if (auto refusal = CheckHolder(*r.card, presentation_text, policy, now_unix_s)) {
+    return Refuse(std::move(r), refusal->first, std::move(refusal->second));
+  }
+  return r;
 }
 
 namespace {

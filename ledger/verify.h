@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/state.h"
 #include "types/card.h"
@@ -54,8 +55,19 @@ enum class VerifyReason : uint8_t {
   kRecordMismatch,
   kOutOfScope,
   kUnsafeText,  // a signed card whose holder name or member number breaks the text rules
+  // Holder binding (CheckHolder below): checked last, on a card otherwise VALID.
+  kPresentationMissing,  // a card bound to a device, shown without the device's presentation
+  kPresentationExpired,  // a presentation of another time slot, nonce or gate
+  kBadHolderSignature,   // a presentation not signed by the card's device key, or unreadable
+  kBindingRequired,      // an unbound card where this gate requires binding for its type
 };
-inline constexpr uint8_t kMaxVerifyReason = static_cast<uint8_t>(VerifyReason::kUnsafeText);
+inline constexpr uint8_t kMaxVerifyReason = static_cast<uint8_t>(VerifyReason::kBindingRequired);
+
+// Whether the card carries a holder device key (CardBody.holder_key): kNone when no card was
+// read (refused before its signature verified).
+enum class HolderBinding : uint8_t { kNone = 0, kUnbound, kBound };
+// "", "UNBOUND", "BOUND".
+const char* HolderBindingName(HolderBinding b);
 
 // "VALID", "MALFORMED", ... (the names of the API's VerifyResponse.Reason).
 const char* VerifyReasonName(VerifyReason r);
@@ -65,6 +77,7 @@ struct VerifyResult {
   std::string message;                        // human detail
   std::optional<types::CardBody> card;        // when the card's signature verified (above)
   std::optional<CredentialRecord> credential; // when the ledger holds the card's credential id
+  HolderBinding holder = HolderBinding::kNone;  // set by ApplyHolderCheck
   bool valid() const { return reason == VerifyReason::kValid; }
 };
 
@@ -133,5 +146,33 @@ std::optional<std::pair<VerifyReason, std::string>> RecordMismatchOverride(
 // the issuers of `state`, VerifyStatus, RecordMismatchOverride.
 VerifyResult VerifyPrivately(const StateView& state, std::string_view chain_id,
                              std::string_view card_text, uint64_t now_unix_s);
+
+// ---- Holder binding (docs/gate.md "Holder binding"; types/presentation.h) -------------------
+//
+// A card may carry its holder's device key; the device then signs a presentation for the gate
+// (credential id, gate id, and the gate's nonce or the current 30-second slot). The check runs
+// on a card whose decision is otherwise VALID, in this order: unbound card -> VALID, unless the
+// gate requires binding for the card's type (kBindingRequired); bound card without presentation
+// (kPresentationMissing); presentation unreadable, for another credential, or not signed by the
+// card's holder key (kBadHolderSignature); for another gate, another nonce than the gate's
+// current one, or a slot more than `slot_skew` slots from now (kPresentationExpired).
+struct HolderPolicy {
+  std::string gate_id;         // this gate's id; a presentation must name it
+  std::optional<Bytes> nonce;  // the gate's current challenge, when it issues one
+  uint64_t slot_skew = 1;      // slots accepted either side of the current one
+  std::vector<types::CredentialType> require_binding;  // types refused when unbound
+};
+
+// nullopt: the holder check passes; else the refusal and its message (English / 简体中文).
+std::optional<std::pair<VerifyReason, std::string>> CheckHolder(
+    const types::CardBody& card, const std::optional<std::string>& presentation_text,
+    const HolderPolicy& policy, uint64_t now_unix_s);
+
+// Sets r.holder from r.card, and refuses a VALID r with CheckHolder's reason.
+VerifyResult ApplyHolderCheck(VerifyResult r, const std::optional<std::string>& presentation_text,
+                              const HolderPolicy& policy, uint64_t now_unix_s);
+
+// "MODEL_WORKER" / "model-worker" / "MEMBER" / "member" -> the type; nullopt otherwise.
+std::optional<types::CredentialType> BindingTypeFromName(std::string_view name);
 
 }  // namespace laurel::ledger

@@ -220,6 +220,7 @@ pb::CardView CardViewOf(const types::CardBody& b) {
   v.set_valid_from(b.valid_from);
   v.set_valid_until(b.valid_until);
   v.set_chain_id(b.chain_id);
+  if (b.bound()) v.set_holder_key(HexEncode(b.holder_key));
   return v;
 }
 
@@ -320,6 +321,14 @@ pb::VerifyResponse::Reason ReasonOf(ledger::VerifyReason r) {
       return R::OUT_OF_SCOPE;
     case ledger::VerifyReason::kUnsafeText:
       return R::UNSAFE_TEXT;
+    case ledger::VerifyReason::kPresentationMissing:
+      return R::PRESENTATION_MISSING;
+    case ledger::VerifyReason::kPresentationExpired:
+      return R::PRESENTATION_EXPIRED;
+    case ledger::VerifyReason::kBadHolderSignature:
+      return R::BAD_HOLDER_SIGNATURE;
+    case ledger::VerifyReason::kBindingRequired:
+      return R::BINDING_REQUIRED;
   }
   return R::REASON_UNSPECIFIED;
 }

@@ -14,6 +14,7 @@
 #include "rpc/convert.h"
 #include "rpc/proofs.h"
 #include "rpc/routes_internal.h"
+#include "types/presentation.h"
 
 namespace laurel::rpc {
 namespace {
@@ -223,7 +224,10 @@ void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder
   const uint64_t block_time_ms = (*block)->time_ms;
   if (height_q) check_time_s = block_time_ms / 1000;
   const std::string& chain_id = node.genesis().chain_id;
-  const ledger::VerifyResult r = ledger::VerifyCard(**view, chain_id, in.code(), check_time_s);
+  ledger::VerifyResult r = ledger::VerifyCard(**view, chain_id, in.code(), check_time_s);
+  // A past moment is an investigation: the card's binding is reported, no presentation asked.
+  if (r.card)
+    r.holder = r.card->bound() ? ledger::HolderBinding::kBound : ledger::HolderBinding::kUnbound;
   pb::VerifyResponse out;
   out.set_valid(r.valid());
   out.set_reason(ReasonOf(r.reason));
@@ -236,6 +240,7 @@ void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder
   out.set_ready(node.Status().ready);
   out.set_block_time_ms(block_time_ms);
   out.set_historical(true);
+  out.set_holder(ledger::HolderBindingName(r.holder));
   respond(MessageResponse(200, out, req));
 }
 
@@ -303,6 +308,7 @@ void RespondWithDecision(node::NodeApi& node, const RpcMetrics& m, const HttpReq
   out.set_chain_id(node.genesis().chain_id);
   out.set_ready(d.ready);
   out.set_block_time_ms(d.block_time_ms);
+  out.set_holder(ledger::HolderBindingName(r.holder));
   if (d.proven) {
     *out.mutable_proof() = d.proven->View(
         "the records this decision read (the credential and its issuer chain, or their "
@@ -361,9 +367,33 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
     respond(std::move(*error));
     return;
   }
+  ledger::HolderPolicy policy;
+  policy.gate_id = in.gate_id();
+  if (!in.gate_nonce().empty()) {
+    auto nonce = HexDecode(in.gate_nonce());
+    if (!nonce || nonce->size() < types::kMinNonceBytes || nonce->size() > types::kMaxNonceBytes) {
+      respond(ErrorResponse(400, "BAD_REQUEST", "gate_nonce must be 8 to 32 bytes in hex"));
+      return;
+    }
+    policy.nonce = std::move(*nonce);
+  }
+  if (policy.gate_id.size() > types::kMaxGateIdBytes) {
+    respond(ErrorResponse(400, "BAD_REQUEST", "gate_id must be at most 64 bytes"));
+    return;
+  }
+  for (const int t : in.require_binding()) {
+    if (t != pb::MEMBER && t != pb::MODEL_WORKER) {
+      respond(ErrorResponse(400, "BAD_REQUEST", "require_binding takes MEMBER or MODEL_WORKER"));
+      return;
+    }
+    policy.require_binding.push_back(static_cast<types::CredentialType>(t));
+  }
+  std::optional<std::string> presentation;
+  if (!in.presentation().empty()) presentation = in.presentation();
   const std::string& chain_id = node.genesis().chain_id;
   Decide(node, m, req, respond, [&](const ledger::StateView& state, uint64_t now) {
-    return ledger::VerifyCard(state, chain_id, in.code(), now);
+    return ledger::ApplyHolderCheck(ledger::VerifyCard(state, chain_id, in.code(), now),
+                                    presentation, policy, now);
   });
 }
 

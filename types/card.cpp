@@ -25,6 +25,7 @@ Bytes EncodeCardBody(const CardBody& b) {
   m.set_salt(ToString(b.salt));
   m.set_valid_from(b.valid_from);
   m.set_valid_until(b.valid_until);
+  if (!b.holder_key.empty()) m.set_holder_key(ToString(b.holder_key));
   return SerializeDeterministic(m);
 }
 
@@ -44,6 +45,10 @@ Result<CardBody> DecodeCardBody(ByteView body) {
   b.salt = ToBytes(m.salt());
   b.valid_from = m.valid_from();
   b.valid_until = m.valid_until();
+  b.holder_key = ToBytes(m.holder_key());
+  if (!b.holder_key.empty() && b.holder_key.size() != crypto::kPublicKeySize) {
+    return Status::InvalidArgument("card body: holder_key must be 32 bytes");
+  }
   if (b.salt.size() != kCardSaltSize) {
     return Status::InvalidArgument("card body: salt must be 16 bytes");
   }

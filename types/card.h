@@ -30,6 +30,9 @@ struct CardBody {
   Bytes salt;
   uint64_t valid_from = 0;
   uint64_t valid_until = 0;
+  // The holder's device public key (32 bytes) of a bound card; empty: unbound.
+  Bytes holder_key;
+  bool bound() const { return !holder_key.empty(); }
 };
 
 struct Card {

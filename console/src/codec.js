@@ -139,6 +139,7 @@ function encodeCardBodyNumbers(c) {
     .bytes(9, c.salt)
     .uint(10, c.valid_from)
     .uint(11, c.valid_until)
+    .bytes(12, c.holder_key)
     .finish();
 }
 
@@ -572,6 +573,7 @@ export function decodeCardBody(bytes) {
     salt: Uint8Array.from(raw(9)),
     valid_from: num(10),
     valid_until: num(11),
+    holder_key: Uint8Array.from(raw(12)),
   };
   const again = encodeCardBodyNumbers({
     ...c,
@@ -584,6 +586,9 @@ export function decodeCardBody(bytes) {
   if (type < 0 || type > 2) throw new CardError(`unknown card type value ${type}`);
   if (level < 0 || level > 5) throw new CardError(`unknown card level value ${level}`);
   if (c.salt.length !== CARD_SALT_BYTES) throw new CardError('card body: salt must be 16 bytes');
+  if (c.holder_key.length !== 0 && c.holder_key.length !== 32) {
+    throw new CardError('card body: holder_key must be 32 bytes');
+  }
   return {
     ...c,
     type: TYPE_NAMES[type],
@@ -722,7 +727,128 @@ export function cardView(body) {
   for (const k of ['holder_name', 'member_no']) if (body[k]) v[k] = body[k];
   for (const k of ['valid_from', 'valid_until']) if (BigInt(body[k]) !== 0n) v[k] = String(body[k]);
   if (body.chain_id) v.chain_id = body.chain_id;
+  if (body.holder_key && body.holder_key.length) v.holder_key = toHex(body.holder_key);
   return v;
+}
+
+// ---- Holder binding (docs/spec/holder.md; types/presentation.h, ledger::CheckHolder) --------
+
+const PRESENTATION_DOMAIN = enc.encode('laurel/presentation/v1\0');
+export const PRESENTATION_PREFIX = 'LP1:';
+export const SLOT_SECONDS = 30;
+
+// {credential_id, gate_id, nonce (Uint8Array, 8..32) | slot (number)} → body bytes.
+export function encodePresentationBody(p) {
+  const id = enc.encode(p.credential_id);
+  const gate = enc.encode(p.gate_id);
+  if (id.length < 1 || id.length > 128) throw new CardError('presentation: credential id must be 1 to 128 bytes');
+  if (gate.length < 1 || gate.length > 64) throw new CardError('presentation: gate id must be 1 to 64 bytes');
+  const parts = [Uint8Array.of(1, p.nonce ? 1 : 2, id.length), id, Uint8Array.of(gate.length), gate];
+  if (p.nonce) {
+    if (p.nonce.length < 8 || p.nonce.length > 32) throw new CardError('presentation: nonce must be 8 to 32 bytes');
+    parts.push(Uint8Array.of(p.nonce.length), p.nonce);
+  } else {
+    const slot = new Uint8Array(8);
+    new DataView(slot.buffer).setBigUint64(0, BigInt(p.slot));
+    parts.push(slot);
+  }
+  return concat(...parts);
+}
+
+// The device's presentation "LP1:…" of a card, signed with the device key's seed.
+export function makePresentation(p, seed) {
+  const body = encodePresentationBody(p);
+  return PRESENTATION_PREFIX + base45Encode(concat(body, ed.sign(concat(PRESENTATION_DOMAIN, body), seed)));
+}
+
+// "LP1:…" → {credential_id, gate_id, nonce | slot, body, signature}; throws CardError.
+export function decodePresentationText(text) {
+  const t = String(text).replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+  if (!t.startsWith(PRESENTATION_PREFIX)) throw new CardError('presentation text must start with "LP1:"');
+  const b = base45DecodeStrict(t.slice(PRESENTATION_PREFIX.length));
+  const truncated = () => new CardError('presentation: truncated');
+  if (b.length < 2) throw truncated();
+  if (b[0] !== 1) throw new CardError(`presentation: unknown version ${b[0]}`);
+  if (b[1] !== 1 && b[1] !== 2) throw new CardError(`presentation: unknown challenge kind ${b[1]}`);
+  let at = 2;
+  const take = () => {
+    if (at >= b.length) throw truncated();
+    const n = b[at++];
+    if (b.length - at < n) throw truncated();
+    const out = b.slice(at, at + n);
+    at += n;
+    return out;
+  };
+  const out = { credential_id: utf8Lossless(take()), gate_id: utf8Lossless(take()) };
+  if (b[1] === 1) {
+    out.nonce = take();
+  } else {
+    if (b.length - at < 8) throw truncated();
+    out.slot = new DataView(b.buffer, b.byteOffset + at, 8).getBigUint64(0);
+    at += 8;
+  }
+  encodePresentationBody({ ...out, credential_id: out.credential_id.text, gate_id: out.gate_id.text });
+  if (b.length - at !== 64) throw new CardError('presentation: the signature must be the last 64 bytes');
+  out.body = b.slice(0, at);
+  out.signature = b.slice(at);
+  return out;
+}
+
+function utf8Lossless(bytes) {
+  return { bytes, text: new TextDecoder('utf-8').decode(bytes) };
+}
+
+// ledger::CheckHolder: null when the holder check passes, else {reason, message}. `body` is a
+// decoded CardBody whose signature verified; `policy` {gate_id, nonce (Uint8Array),
+// slot_skew (default 1), require_binding ['MODEL_WORKER', …]}.
+export function checkHolder(body, presentationText, policy, nowS) {
+  const bound = body.holder_key && body.holder_key.length === 32;
+  if (!bound) {
+    if ((policy.require_binding || []).includes(body.type)) {
+      return { reason: 'BINDING_REQUIRED', message: `this gate accepts ${body.type} cards only when bound to the holder's phone; this card is not bound / 此闸机只受理绑定手机的此类卡，此卡未绑定` };
+    }
+    return null;
+  }
+  if (!presentationText) {
+    return { reason: 'PRESENTATION_MISSING', message: "the card is bound to the holder's phone: show the phone's presentation code too / 此卡已绑定手机，请同时出示手机生成的出示码" };
+  }
+  let p;
+  try {
+    p = decodePresentationText(presentationText);
+  } catch (err) {
+    if (!(err instanceof CardError)) throw err;
+    return { reason: 'BAD_HOLDER_SIGNATURE', message: `the presentation cannot be read (${err.message}) / 出示码无法读取` };
+  }
+  if (!sameBytes(p.credential_id.bytes, enc.encode(body.credential_id))) {
+    return { reason: 'BAD_HOLDER_SIGNATURE', message: `the presentation is for another card ('${unproven(p.credential_id.text)}') / 出示码不属于此卡` };
+  }
+  let ok = false;
+  try {
+    ok = ed.verify(p.signature, concat(PRESENTATION_DOMAIN, p.body), body.holder_key, { zip215: false });
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    return { reason: 'BAD_HOLDER_SIGNATURE', message: 'the presentation is not signed by the phone the card is bound to / 出示码签名与此卡绑定的手机不符' };
+  }
+  const gate = policy.gate_id || '';
+  if (!gate || !sameBytes(p.gate_id.bytes, enc.encode(gate))) {
+    return { reason: 'PRESENTATION_EXPIRED', message: `the presentation was made for gate '${unproven(p.gate_id.text)}', not ${gate ? `'${gate}'` : 'this gate (which has no gate id)'} / 出示码不是为本闸机生成的，请重新生成` };
+  }
+  if (p.nonce) {
+    if (!policy.nonce || !sameBytes(policy.nonce, p.nonce)) {
+      return { reason: 'PRESENTATION_EXPIRED', message: "the presentation answers a challenge that is not this gate's current one / 出示码对应的挑战码不是本闸机当前的，请重新生成" };
+    }
+    return null;
+  }
+  const now = BigInt(Math.floor(nowS / SLOT_SECONDS));
+  const diff = p.slot > now ? p.slot - now : now - p.slot;
+  const skew = BigInt(policy.slot_skew ?? 1);
+  if (diff > skew) {
+    const when = new Date(Number(p.slot) * SLOT_SECONDS * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    return { reason: 'PRESENTATION_EXPIRED', message: `the presentation is of ${when}, ${diff * 30n} s from now (${skew * 30n} s allowed): a copy, or the phone's clock is wrong / 出示码已过期，请刷新` };
+  }
+  return null;
 }
 
 // An issuer's keys from its GET /v1/issuers/{id} answer: Map key_version → public key.
@@ -742,7 +868,7 @@ export function issuerKeys(issuer) {
 // Map, when given), POST /v1/verify/status with {credential_id, card_digest, issuer_id,
 // key_version} only. Resolves to a VerifyResponse like POST /v1/verify's, with `card` (the
 // card's own fields) only when its signature verified and its texts are safe to show.
-export async function verifyPrivately(text, api, cache = null) {
+export async function verifyPrivately(text, api, cache = null, holder = {}) {
   const status = await api('/v1/status');
   const chainId = status.chain_id || '';
   const keysOf = async (id) => {
@@ -786,5 +912,11 @@ export async function verifyPrivately(text, api, cache = null) {
   const over = recordMismatch(b, answer.reason, answer.credential);
   if (over) Object.assign(answer, { valid: false, reason: over.reason, message: over.message });
   answer.card = cardView(b);
+  // Holder binding is the gate's check, as in `laurel verify` (the node never sees it).
+  answer.holder = b.holder_key && b.holder_key.length ? 'BOUND' : 'UNBOUND';
+  if (answer.valid) {
+    const refusal = checkHolder(b, holder.presentation || '', holder, Number(answer.time) || Math.floor(Date.now() / 1000));
+    if (refusal) Object.assign(answer, { valid: false, ...refusal });
+  }
   return answer;
 }

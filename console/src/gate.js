@@ -17,6 +17,7 @@ const video = document.getElementById('video');
 let stream = null;
 let scanning = false;
 let last = null;  // the last answer, redrawn on a language change
+let pendingPresentation = '';  // a phone code (LP1:…) scanned before its card
 const issuerKeys = new Map();  // issuer id → its keys (GET /v1/issuers/{id}), for this page
 
 // The text of the first QR code in an image source (an <img>, a video frame), or null.
@@ -51,6 +52,7 @@ function render(answer) {
       (rec.issuer_id || card.issuer_id) ? [t('common.issuer'), rec.issuer_id || card.issuer_id] : null,
       (rec.valid_until || card.valid_until) ? [t('common.valid_until'), fmtDate(rec.valid_until || card.valid_until)] : null,
       (rec.credential_id || card.credential_id) ? [t('gate.credential'), links.credential(rec.credential_id || card.credential_id)] : null,
+      answer.holder ? [t('gate.binding'), t(`gate.binding.${answer.holder}`)] : null,
       answer.message ? [t('common.reason'), answer.message] : null,
     ]),
     el('p', { class: 'muted' }, t('gate.at_height', { h: answer.height })),
@@ -63,16 +65,32 @@ function reset() {
   decision.hidden = true;
   last = null;
   document.getElementById('card-text').value = '';
+  document.getElementById('presentation-text').value = '';
+  pendingPresentation = '';
   document.getElementById('photo').value = '';
   cameraBtn.focus();
 }
 
-async function verify(text) {
+async function verify(text, presentation = null) {
+  // A phone code scanned first waits for its card (holder binding, docs/gate.md).
+  if (String(text).trim().startsWith('LP1:')) {
+    pendingPresentation = String(text).trim();
+    last = null;
+    decision.hidden = false;
+    decision.className = 'decision';
+    clear(decision, el('p', { class: 'muted', role: 'status' }, t('gate.presentation.read')));
+    return;
+  }
+  const holder = {
+    presentation: presentation ?? pendingPresentation,
+    gate_id: document.getElementById('gate-id').value.trim(),
+  };
+  pendingPresentation = '';
   decision.hidden = false;
   decision.className = 'decision';
   clear(decision, el('p', { class: 'muted' }, t('gate.checking')));
   try {
-    render(await verifyPrivately(text, api, issuerKeys));
+    render(await verifyPrivately(text, api, issuerKeys, holder));
   } catch (err) {
     decision.className = 'decision refused';
     clear(decision, errorBox(err));
@@ -108,7 +126,8 @@ document.getElementById('photo').addEventListener('change', async (ev) => {
 document.getElementById('text-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   const text = document.getElementById('card-text').value.trim();
-  if (text) verify(text);
+  const presentation = document.getElementById('presentation-text').value.trim();
+  if (text) verify(text, presentation || null);
 });
 
 async function stopCamera() {

@@ -40,7 +40,23 @@ typedef struct {
   char holder_name[192];     /* shown only when the signature verified and the text is safe */
   uint64_t bundle_height;
   uint64_t bundle_time_ms;
+  char holder[16];           /* "BOUND" / "UNBOUND" once the signature verified, else "" */
 } laurel_gate_result;
+
+/* Card types for laurel_gate_holder_policy.require_binding (a bit mask). */
+#define LAUREL_GATE_BIND_MEMBER 1u
+#define LAUREL_GATE_BIND_MODEL_WORKER 2u
+
+/* Holder binding (docs/gate.md "Holder binding"): a card may carry its holder's device key;
+ * the device signs a presentation ("LP1:...") for this gate id and the gate's current nonce
+ * or the current 30-second slot. */
+typedef struct {
+  const char* gate_id;           /* this gate's id (a presentation must name it); NULL: none */
+  const uint8_t* nonce;          /* the gate's current challenge, or NULL */
+  size_t nonce_len;              /* 8..32 when nonce is set */
+  uint32_t slot_skew;            /* 30-second slots accepted either side of now (1 suggested) */
+  uint32_t require_binding;      /* LAUREL_GATE_BIND_* types refused when not bound */
+} laurel_gate_holder_policy;
 
 /* Opens the bundle in `dir` (genesis: `genesis_path`, or NULL for dir/genesis.json). Returns
  * NULL on failure with a NUL-terminated reason in `err` (of `err_size` bytes; may be NULL). */
@@ -52,6 +68,18 @@ laurel_gate* laurel_gate_open(const char* dir, const char* genesis_path, char* e
 int laurel_gate_verify(const laurel_gate* gate, const char* card_text, uint64_t now_unix_s,
                        uint64_t max_offline_s, laurel_gate_fail_mode mode,
                        laurel_gate_result* out);
+
+/* As laurel_gate_verify, with the holder's presentation (`presentation_text`, "LP1:...", or
+ * NULL when none was shown) checked under `policy` (NULL: no gate id, skew 1, no type requires
+ * binding). Extra reasons: "PRESENTATION_MISSING", "PRESENTATION_EXPIRED",
+ * "BAD_HOLDER_SIGNATURE", "BINDING_REQUIRED". laurel_gate_verify is this call with NULL, NULL:
+ * a bound card is then refused PRESENTATION_MISSING. Returns 0, or -1 on a NULL gate, card or
+ * out, or a nonce_len outside 8..32. */
+int laurel_gate_verify_presented(const laurel_gate* gate, const char* card_text,
+                                 const char* presentation_text,
+                                 const laurel_gate_holder_policy* policy, uint64_t now_unix_s,
+                                 uint64_t max_offline_s, laurel_gate_fail_mode mode,
+                                 laurel_gate_result* out);
 
 /* Credentials and issuers in the bundle. */
 size_t laurel_gate_credentials(const laurel_gate* gate);

@@ -372,3 +372,43 @@ test('RECORD_MISMATCH when the record differs from the card, after the node\'s r
   assert.equal(v.reason, 'RECORD_MISMATCH');
   assert.equal(v.message, "the card's valid_from differs from the ledger record's");
 });
+
+// Holder binding (docs/spec/holder.md): the golden vectors of tests/data/golden/holder.json.
+const holderGolden = JSON.parse(readFileSync(join(here, '..', 'data', 'golden', 'holder.json'), 'utf8'));
+
+test('holder binding: the bound golden card and presentations are made byte for byte', () => {
+  const device = c.fromHex(holderGolden.device_key.seed);
+  assert.equal(c.toHex(c.publicKeyOf(device)), holderGolden.device_key.public_key);
+  const card = c.makeCard({ ...cardFields, holder_key: c.fromHex(holderGolden.device_key.public_key) }, seed);
+  assert.equal(c.toHex(card.body), holderGolden.bound_card.body);
+  assert.equal(card.text, holderGolden.bound_card.lc1);
+  const base = { credential_id: cardFields.credential_id, gate_id: 'PEK-T3-G12' };
+  assert.equal(c.makePresentation({ ...base, slot: Math.floor(1735689615 / 30) }, device),
+    holderGolden.slot_presentation.lp1);
+  assert.equal(c.makePresentation({ ...base, nonce: seq(0xc0, 16) }, device),
+    holderGolden.nonce_presentation.lp1);
+  // The unbound golden card is unchanged and decodes with no key.
+  assert.equal(c.decodeCardText(golden.card.lc1).body.holder_key.length, 0);
+});
+
+test('holder binding: the console gate answers the reasons of ledger::CheckHolder', () => {
+  const body = c.decodeCardText(holderGolden.bound_card.lc1).body;
+  const slotText = holderGolden.slot_presentation.lp1;
+  const now = 1735689615;
+  const gate = { gate_id: 'PEK-T3-G12' };
+  assert.equal(c.checkHolder(body, slotText, gate, now), null);
+  assert.equal(c.checkHolder(body, slotText, gate, now + 30), null);
+  assert.equal(c.checkHolder(body, slotText, gate, now + 300).reason, 'PRESENTATION_EXPIRED');
+  assert.equal(c.checkHolder(body, slotText, { gate_id: 'OTHER' }, now).reason, 'PRESENTATION_EXPIRED');
+  assert.equal(c.checkHolder(body, '', gate, now).reason, 'PRESENTATION_MISSING');
+  assert.equal(c.checkHolder(body, 'LP1:%%', gate, now).reason, 'BAD_HOLDER_SIGNATURE');
+  const raw = c.base45Decode(slotText.slice(4));
+  raw[raw.length - 5] ^= 1;
+  assert.equal(c.checkHolder(body, `LP1:${c.base45Encode(raw)}`, gate, now).reason, 'BAD_HOLDER_SIGNATURE');
+  const nonceText = holderGolden.nonce_presentation.lp1;
+  assert.equal(c.checkHolder(body, nonceText, { ...gate, nonce: seq(0xc0, 16) }, now), null);
+  assert.equal(c.checkHolder(body, nonceText, { ...gate, nonce: seq(0xc1, 16) }, now).reason, 'PRESENTATION_EXPIRED');
+  const unbound = c.decodeCardText(golden.card.lc1).body;
+  assert.equal(c.checkHolder(unbound, '', gate, now), null);
+  assert.equal(c.checkHolder(unbound, '', { ...gate, require_binding: ['MODEL_WORKER'] }, now).reason, 'BINDING_REQUIRED');
+});
