@@ -489,8 +489,8 @@ struct RawHistory {
 }  // namespace
 
 TEST_CASE(
-    "a transaction's history entry is stored once; a store whose history keys each hold "
-    "their entry (index layout 1) reads the same and is marked layout 2 on open",
+    "a transaction's history entry is stored once, and a store whose history keys each "
+    "hold their entry (index layout 1) reads the same and is marked layout 2 on open",
     "[storage][index][history]") {
   crypto::Init();
   TempDir dir;
