@@ -50,6 +50,14 @@ std::string HistoryKey(HistoryKind kind, std::string_view id, uint64_t height, u
   return k;
 }
 
+std::string HistoryRecordKey(std::string_view history_key_suffix) {
+  std::string k;
+  k.reserve(1 + history_key_suffix.size());
+  k.push_back(kHistoryRecordTag);
+  k.append(history_key_suffix);
+  return k;
+}
+
 bool IndexableHistoryId(std::string_view id) {
   return !id.empty() && id.find('\0') == std::string_view::npos;
 }

@@ -55,6 +55,10 @@ std::string HistoryPrefix(HistoryKind kind, std::string_view id);
 std::string HistoryKey(HistoryKind kind, std::string_view id, uint64_t height, uint32_t position);
 inline constexpr size_t kHistorySuffixSize = 12;
 bool IndexableHistoryId(std::string_view id);
+// Cf::kHistory: 't' || u64be(height) || u32be(position), the one HistoryEntry of a transaction
+// with two or more index keys above; those keys then hold an empty value (docs/storage.md).
+inline constexpr char kHistoryRecordTag = 't';
+std::string HistoryRecordKey(std::string_view history_key_suffix);
 
 // Page tokens: hex of the (height, position) suffix of the last key returned (24 chars).
 std::string EncodePageToken(std::string_view history_key_suffix);

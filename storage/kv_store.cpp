@@ -5,8 +5,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
-#include <unordered_map>
+#include <string>
+#include <vector>
 
 #include "crypto/sha256.h"
 #include "crypto/smt.h"
@@ -62,10 +64,53 @@ size_t TreeKeyDepth(std::string_view node_key) {
   return std::min(depth, kOddDepth);
 }
 
-// Whether a tree node key names a node at depth <= kCachedTreeDepth.
-bool CachedTreeDepth(std::string_view node_key) {
-  return TreeKeyDepth(node_key) <= kCachedTreeDepth;
-}
+// The nodes of the newest committed tree at depth <= kCachedTreeDepth, one slot per position
+// (depth, path). A tree has one node per position at most, so a slot holds the newest node
+// there under its full key (version || depth || path), and a look-up of any other key misses:
+// a found node is always the stored one. Finding a slot is arithmetic on the key (no hashing),
+// and a slot keeps its buffers, so replacing a node allocates nothing once the slot is warm.
+class TreeTop {
+ public:
+  const std::string* Find(std::string_view key) const {
+    const auto at = SlotOf(key);
+    if (!at || levels_[at->first].empty()) return nullptr;
+    const Entry& e = levels_[at->first][at->second];
+    return e.key == key ? &e.value : nullptr;
+  }
+  void Erase(std::string_view key) {
+    const auto at = SlotOf(key);
+    if (!at || levels_[at->first].empty()) return;
+    Entry& e = levels_[at->first][at->second];
+    if (e.key == key) e.key.clear();  // an empty key is never a node key (10 bytes at least)
+  }
+  void Put(std::string_view key, std::string_view value) {
+    const auto at = SlotOf(key);
+    if (!at) return;
+    auto& level = levels_[at->first];
+    if (level.empty()) level.resize(size_t{1} << at->first);
+    Entry& e = level[at->second];
+    e.key.assign(key);
+    e.value.assign(value);
+  }
+
+ private:
+  struct Entry {
+    std::string key;  // empty: no node
+    std::string value;
+  };
+  // (depth, the path's index among the depth's 2^depth positions), or nullopt for a key deeper
+  // than kCachedTreeDepth or not of a node key's length.
+  static std::optional<std::pair<size_t, size_t>> SlotOf(std::string_view key) {
+    const size_t depth = TreeKeyDepth(key);
+    if (depth > kCachedTreeDepth) return std::nullopt;
+    const size_t path_bytes = (depth + 7) / 8;
+    if (key.size() != 10 + path_bytes) return std::nullopt;
+    size_t bits = 0;
+    for (size_t i = 0; i < path_bytes; ++i) bits = (bits << 8) | static_cast<uint8_t>(key[10 + i]);
+    return std::pair{depth, bits >> (8 * path_bytes - depth)};
+  }
+  std::array<std::vector<Entry>, kCachedTreeDepth + 1> levels_;  // each filled on first use
+};
 
 // ---- value encodings (laurel.v1 records of state.proto) ----
 
@@ -226,9 +271,24 @@ Result<HistoryEntry> DecodeHistory(std::string_view bytes) {
   return e;
 }
 
+// The entry of a history index key: its value, or, when that is empty, the transaction's one
+// record (keys::HistoryRecordKey), which the same batch wrote.
+Result<HistoryEntry> ReadHistoryEntry(const Kv& kv, std::string_view suffix,
+                                      std::string_view value) {
+  if (!value.empty()) return DecodeHistory(value);
+  LAUREL_ASSIGN_OR_RETURN(auto record, kv.Get(Cf::kHistory, keys::HistoryRecordKey(suffix)));
+  if (!record) return Corrupt("a history key names a history record that is missing");
+  return DecodeHistory(*record);
+}
+
 // ---- derived indexes (Cf::kIndex) ----
 
-constexpr uint32_t kIndexVersion = 1;
+// 2: a transaction's history entry stored once (keys::HistoryRecordKey) when it has two or
+// more index keys. A version-1 store (every key holds its entry) reads the same: its meta
+// record is rewritten to 2 on open, so a release that reads only version 1 refuses the store
+// instead of misreading its empty keys.
+constexpr uint32_t kIndexVersion = 2;
+constexpr uint32_t kIndexVersionEveryKeyHoldsEntry = 1;
 constexpr size_t kRebuildBatch = 10'000;
 
 std::string EncodeCount(uint64_t n) {
@@ -526,12 +586,6 @@ class VersionSnapshot final : public StateSnapshot {
 
 class KvStore final : public Store {
  public:
-  struct ViewHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using NodeCache = std::unordered_map<std::string, std::string, ViewHash, std::equal_to<>>;
-
   explicit KvStore(std::unique_ptr<Kv> kv) : kv_(std::move(kv)) {}
 
   // Loads the tip and checks it against the block store.
@@ -578,10 +632,9 @@ class KvStore final : public Store {
     // The top of the newest tree is read by every block (each new key's path starts there):
     // served from memory (see live_nodes_). Nodes never change once written, so a cached one
     // is always the stored one.
-    if (CachedTreeDepth(key)) {
+    if (TreeKeyDepth(key) <= kCachedTreeDepth) {
       std::shared_lock lock(tree_mu_);
-      auto it = live_nodes_.find(key);
-      if (it != live_nodes_.end()) return it->second;
+      if (const std::string* v = live_nodes_.Find(key)) return *v;
     }
     auto r = kv_->Get(Cf::kTree, key);
     if (!r.ok()) FatalRead("state tree", r.status());
@@ -635,7 +688,7 @@ class KvStore final : public Store {
 
     std::vector<KvOp> ops;
     ops.reserve(8 + 3 * result.writes.size() + result.tree.new_nodes.size() +
-                4 * result.outcomes.size());
+                5 * result.outcomes.size());
     ops.push_back({Cf::kBlocks, keys::BlockKey(block.height), EncodeBlock(block, result)});
     std::string height_value;
     AppendU64BE(height_value, block.height);
@@ -684,9 +737,11 @@ class KvStore final : public Store {
     // The tx index keeps the occurrence that spent the id (see SpendsId); until one exists,
     // the first occurrence. A later duplicate never moves it.
     std::map<Hash32, bool> indexed;  // tx id -> whether this block's entry spends it
-    // One encoded history entry per transaction, shared by its index keys (value_ref).
+    // One history entry per transaction (docs/storage.md): in its index key when it has one,
+    // else written once as its record ('t', height, position) and its keys left empty.
     std::vector<std::string> entries;
     entries.reserve(result.outcomes.size());
+    std::vector<std::pair<HistoryKind, const std::string*>> ids;
     for (size_t i = 0; i < result.outcomes.size(); ++i) {
       const auto& o = result.outcomes[i];
       const auto pos = static_cast<uint32_t>(i);
@@ -700,15 +755,28 @@ class KvStore final : public Store {
         ops.push_back(
             {Cf::kTxIndex, HashString(o.tx_id), EncodeTxLocation(block.height, pos, o.code)});
       }
-      const std::string& entry = entries.emplace_back(EncodeHistory(block, pos, o));
-      const auto history = [&](HistoryKind kind, const std::string& id) {
-        if (!keys::IndexableHistoryId(id)) return;
-        ops.push_back(
-            {Cf::kHistory, keys::HistoryKey(kind, id, block.height, pos), {}, false, &entry});
+      ids.clear();
+      const auto index = [&](HistoryKind kind, const std::string& id) {
+        if (keys::IndexableHistoryId(id)) ids.emplace_back(kind, &id);
       };
-      for (const auto& id : o.credential_ids) history(HistoryKind::kCredential, id);
-      for (const auto& id : o.issuer_ids) history(HistoryKind::kIssuer, id);
-      history(HistoryKind::kSignedBy, o.signer_issuer_id);
+      for (const auto& id : o.credential_ids) index(HistoryKind::kCredential, id);
+      for (const auto& id : o.issuer_ids) index(HistoryKind::kIssuer, id);
+      index(HistoryKind::kSignedBy, o.signer_issuer_id);
+      if (ids.empty()) continue;
+      // An entry is never empty (it holds the tx id), so an empty value means "see the record".
+      const std::string& entry = entries.emplace_back(EncodeHistory(block, pos, o));
+      const std::string* in_key = &entry;
+      if (ids.size() > 1) {
+        std::string suffix;
+        AppendU64BE(suffix, block.height);
+        AppendU32BE(suffix, pos);
+        ops.push_back({Cf::kHistory, keys::HistoryRecordKey(suffix), {}, false, &entry});
+        in_key = nullptr;
+      }
+      for (const auto& [kind, id] : ids) {
+        ops.push_back(
+            {Cf::kHistory, keys::HistoryKey(kind, *id, block.height, pos), {}, false, in_key});
+      }
     }
     ops.push_back({Cf::kMeta, std::string(keys::kTipKey), EncodeTip(block, result)});
     LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/durability == Durability::kSynced));
@@ -717,10 +785,8 @@ class KvStore final : public Store {
       // The replaced nodes leave the cache, the new ones near the root enter it: it holds
       // nodes of the newest tree only, at most 2^(kCachedTreeDepth + 1) - 1 of them.
       std::unique_lock lock(tree_mu_);
-      for (const auto& k : result.tree.stale_nodes) live_nodes_.erase(k);
-      for (const auto& [k, v] : result.tree.new_nodes) {
-        if (CachedTreeDepth(k)) live_nodes_.insert_or_assign(k, v);
-      }
+      for (const auto& k : result.tree.stale_nodes) live_nodes_.Erase(k);
+      for (const auto& [k, v] : result.tree.new_nodes) live_nodes_.Put(k, v);
     }
     std::lock_guard lock(tip_mu_);
     empty_ = false;
@@ -1127,7 +1193,7 @@ class KvStore final : public Store {
         bad = Corrupt("a history key has the wrong length");
         return false;
       }
-      auto e = DecodeHistory(v);
+      auto e = ReadHistoryEntry(kv, k.substr(prefix.size()), v);
       if (!e.ok()) {
         bad = e.status();
         return false;
@@ -1144,9 +1210,18 @@ class KvStore final : public Store {
     LAUREL_ASSIGN_OR_RETURN(auto raw, kv_->Get(Cf::kIndex, keys::kIndexMetaKey));
     if (raw) {
       pb::IndexMeta m;
-      if (!m.ParseFromArray(raw->data(), static_cast<int>(raw->size())) ||
-          m.version() != kIndexVersion) {
+      if (!m.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) {
         return Corrupt("the index meta record does not decode");
+      }
+      if (m.version() == kIndexVersionEveryKeyHoldsEntry) {
+        // Its history keys all hold their entries, which this version reads as they are; from
+        // here on it writes version-2 history, so the record says so (synced, before a commit).
+        LAUREL_RETURN_IF_ERROR(kv_->Write(
+            {{Cf::kIndex, std::string(keys::kIndexMetaKey), EncodeIndexMeta(m.retained_from())}},
+            /*sync=*/true));
+      } else if (m.version() != kIndexVersion) {
+        return Corrupt("the index layout is version " + std::to_string(m.version()) +
+                       "; this release reads versions 1 and 2 (docs/storage.md)");
       }
       std::lock_guard lock(tip_mu_);
       retained_from_ = m.retained_from();
@@ -1247,7 +1322,7 @@ class KvStore final : public Store {
             more = true;
             return false;
           }
-          auto e = DecodeHistory(v);
+          auto e = ReadHistoryEntry(*kv_, k.substr(prefix.size()), v);
           if (!e.ok()) {
             decode_status = e.status();
             return false;
@@ -1276,7 +1351,7 @@ class KvStore final : public Store {
   // from memory instead of the engine. Filled by commits (a node read from the engine is
   // always replaced by the same block), emptied of each replaced node.
   mutable std::shared_mutex tree_mu_;
-  NodeCache live_nodes_;
+  TreeTop live_nodes_;
 };
 
 }  // namespace

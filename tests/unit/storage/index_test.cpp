@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/ed25519.h"
+#include "laurel/v1/state.pb.h"
 #include "ledger/executor.h"
 #include "storage/keys.h"
 #include "tests/unit/storage/chain_util.h"
@@ -45,7 +46,7 @@ struct IndexedChain {
   Hash32 tip{};
   uint64_t nonce = 0;
 
-  explicit IndexedChain(Store& s) : store(s) {
+  explicit IndexedChain(Store& s, bool resume = false) : store(s) {
     genesis.chain_id = kChain;
     genesis.genesis_time_ms = 1'700'000'000'000;
     genesis.validators = {types::Validator{PubOf(KeyOf(100)), "v0", "127.0.0.1:9000"}};
@@ -53,6 +54,11 @@ struct IndexedChain {
     genesis.threshold = 2;
     genesis.issuers = {
         types::RegisterIssuer{"city-fed", "City Federation", "", PubOf(fed), AllGrants(), true}};
+    if (resume) {  // a store this chain committed before: go on from its tip
+      tip = store.GetBlock(store.Height()).value()->block_id;
+      nonce = 1000;
+      return;
+    }
     REQUIRE(test::CommitGenesis(store, genesis).ok());
     tip = store.GetBlock(0).value()->block_id;
   }
@@ -404,4 +410,167 @@ TEST_CASE("a store committed without the indexes gets them built on open, counte
   auto at_tip = (*s)->StateAt(tip);
   REQUIRE(at_tip.ok());
   CHECK(ledger::ReadCredential(**at_tip, "city-fed/M/0001")->status == CredentialStatus::kRevoked);
+}
+
+namespace {
+
+// Every history page of the scenario's ids and issuers, as text (one line per entry).
+std::string AllHistory(Store& s) {
+  std::string out;
+  const auto add = [&](const std::string& what, const Result<HistoryPage>& page) {
+    REQUIRE(page.ok());
+    for (const auto& e : page->entries) {
+      out += what + " " + std::to_string(e.height) + "/" + std::to_string(e.position) + " " +
+             HexEncode(e.tx_id) + " " + e.action + " " + std::to_string(static_cast<int>(e.code)) +
+             " " + e.credential_id + " " + e.issuer_id + " " + e.reason + " " + e.signer_issuer_id +
+             " " + std::to_string(static_cast<int>(e.signed_as)) + " " +
+             std::to_string(e.signer_admins.size()) + "\n";
+    }
+  };
+  for (const char* id : {"city-fed/M/0001", "city-fed/M/0003", "city-fed/MW/0005", "district-7/M/1",
+                         "district-7/MW/2", "city-fed/M/0009"}) {
+    add(std::string("c ") + id, s.CredentialHistory(id, "", 1000));
+  }
+  for (const char* id : {"city-fed", "district-7"}) {
+    add(std::string("i ") + id, s.IssuerHistory(id, "", 1000));
+    for (auto scope : {IssuerHistoryScope::kConcerning, IssuerHistoryScope::kSignedBy,
+                       IssuerHistoryScope::kAll}) {
+      add(std::string("o ") + id + std::to_string(static_cast<int>(scope)),
+          s.IssuerHistoryOf(id, scope, "", 1000));
+    }
+  }
+  return out;
+}
+
+// The raw history and index families of a closed RocksDB store.
+struct RawHistory {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  explicit RawHistory(const std::string& path) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (size_t i = 0; i < keys::kNumCfs; ++i) {
+      cfs.emplace_back(keys::CfName(static_cast<keys::Cf>(i)), rocksdb::ColumnFamilyOptions());
+    }
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db).ok());
+  }
+  ~RawHistory() {
+    for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  RawHistory(const RawHistory&) = delete;
+  RawHistory& operator=(const RawHistory&) = delete;
+  rocksdb::ColumnFamilyHandle* Cf(keys::Cf cf) { return handles[static_cast<size_t>(cf)]; }
+  std::vector<std::pair<std::string, std::string>> History() {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), Cf(keys::Cf::kHistory)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+    REQUIRE(it->status().ok());
+    return out;
+  }
+  laurel::v1::IndexMeta Meta() {
+    std::string v;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), Cf(keys::Cf::kIndex), keys::kIndexMetaKey, &v).ok());
+    laurel::v1::IndexMeta m;
+    REQUIRE(m.ParseFromString(v));
+    return m;
+  }
+  void SetMetaVersion(uint32_t version) {
+    laurel::v1::IndexMeta m = Meta();
+    m.set_version(version);
+    REQUIRE(db->Put(rocksdb::WriteOptions(), Cf(keys::Cf::kIndex), keys::kIndexMetaKey,
+                    m.SerializeAsString())
+                .ok());
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "a transaction's history entry is stored once, and a store whose history keys each "
+    "hold their entry (index layout 1) reads the same and is marked layout 2 on open",
+    "[storage][index][history]") {
+  crypto::Init();
+  TempDir dir;
+  std::string before;
+  {
+    auto s = OpenRocksStore(dir.db());
+    REQUIRE(s.ok());
+    IndexedChain c(**s);
+    Scenario(c);
+    before = AllHistory(**s);
+  }
+  REQUIRE(before.find("issue_credential") != std::string::npos);
+  {
+    RawHistory raw(dir.db());
+    CHECK(raw.Meta().version() == 2);
+    // An issue has three index keys (credential, issuer, signer): one record, keys empty.
+    // Every empty key has its record; a record is never empty.
+    size_t records = 0, empty_keys = 0;
+    std::map<std::string, std::string> record_of;
+    for (const auto& [k, v] : raw.History()) {
+      if (k[0] == keys::kHistoryRecordTag) {
+        CHECK(k.size() == 1 + keys::kHistorySuffixSize);
+        CHECK_FALSE(v.empty());
+        record_of[k.substr(1)] = v;
+        ++records;
+      }
+    }
+    CHECK(records >= 7);  // the scenario's seven issues at least
+    for (const auto& [k, v] : raw.History()) {
+      if (k[0] == keys::kHistoryRecordTag || !v.empty()) continue;
+      ++empty_keys;
+      CHECK(record_of.count(k.substr(k.size() - keys::kHistorySuffixSize)) == 1);
+    }
+    CHECK(empty_keys >= 2 * records);
+    // Back to layout 1, as the releases before it wrote it: every key holds its entry.
+    for (const auto& [k, v] : raw.History()) {
+      auto* h = raw.Cf(keys::Cf::kHistory);
+      if (k[0] == keys::kHistoryRecordTag) {
+        REQUIRE(raw.db->Delete(rocksdb::WriteOptions(), h, k).ok());
+      } else if (v.empty()) {
+        REQUIRE(raw.db
+                    ->Put(rocksdb::WriteOptions(), h, k,
+                          record_of.at(k.substr(k.size() - keys::kHistorySuffixSize)))
+                    .ok());
+      }
+    }
+    raw.SetMetaVersion(1);
+  }
+  {
+    auto s = OpenRocksStore(dir.db());
+    REQUIRE(s.ok());
+    CHECK(AllHistory(**s) == before);
+  }
+  {
+    RawHistory raw(dir.db());
+    CHECK(raw.Meta().version() == 2);  // so that a layout-1 release refuses it from now on
+    for (const auto& [k, v] : raw.History()) CHECK(k[0] != keys::kHistoryRecordTag);
+  }
+  // New blocks on the converted store are written in layout 2 and read beside the old ones.
+  {
+    auto s = OpenRocksStore(dir.db());
+    REQUIRE(s.ok());
+    IndexedChain c(**s, /*resume=*/true);
+    c.Ok(types::IssueCredential{"city-fed/M/0009", "city-fed", CredentialType::kMember,
+                                Level::kUnspecified, Bytes(32, 7), 100, 2'000'000'000},
+         {&c.fed});
+    const std::string after = AllHistory(**s);
+    CHECK(after.size() > before.size());
+    CHECK(after.find("c city-fed/M/0009 7/0") != std::string::npos);
+    auto fed = (*s)->IssuerHistory("city-fed", "", 1000);
+    REQUIRE(fed.ok());
+    CHECK(fed->entries.back().credential_id == "city-fed/M/0009");
+  }
+  // A layout this release does not know is refused, not misread.
+  {
+    RawHistory raw(dir.db());
+    raw.SetMetaVersion(3);
+  }
+  auto refused = OpenRocksStore(dir.db());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kCorruption);
+  CHECK(refused.status().message().find("version 3") != std::string::npos);
 }

@@ -182,6 +182,15 @@ TEST_CASE("a store's in-memory tree nodes are the stored ones", "[store][state]"
         CHECK(via_store->proof.siblings == via_engine->proof.siblings);
         CHECK(via_store->proof.leaf == via_engine->proof.leaf);
         CHECK(via_store->value == via_engine->value);
+        // The height before reads older nodes at the same positions: never the memory's.
+        if (tip == 0) continue;
+        auto before_store = ledger::ProveState(*store, tip - 1, key);
+        auto before_engine = store->ProveState(tip - 1, key);
+        REQUIRE(before_store.ok());
+        REQUIRE(before_engine.ok());
+        CHECK(before_store->proof.siblings == before_engine->proof.siblings);
+        CHECK(before_store->proof.leaf == before_engine->proof.leaf);
+        CHECK(before_store->value == before_engine->value);
       }
     };
     block(1, 0);
