@@ -27,6 +27,9 @@ class ProvenView final : public ledger::StateView {
   // The newest height at or below the tip (looking back at most 256 heights) with a state
   // certificate, or nullptr when there is none.
   static std::unique_ptr<ProvenView> AtCertifiedHeight(const storage::Store& store);
+  // Exactly committed height `height`, when this node holds its state certificate; nullptr
+  // otherwise (none stored, or one that does not decode as that height's).
+  static std::unique_ptr<ProvenView> AtHeight(const storage::Store& store, uint64_t height);
 
   std::optional<std::string> GetState(std::string_view key) const override;
   bool HasTx(const Hash32&) const override { return false; }
@@ -34,6 +37,8 @@ class ProvenView final : public ledger::StateView {
 
   uint64_t height() const { return height_; }
   bool failed() const { return failed_; }
+  // The failure was that the height's state tree is no longer kept (pruned).
+  bool tree_not_kept() const { return tree_not_kept_; }
   const std::string& failure() const { return failure_; }
   // The proof view for the answer, with `proven` as its statement.
   ::laurel::v1::StateProofView View(const std::string& proven) const;
@@ -53,6 +58,7 @@ class ProvenView final : public ledger::StateView {
   Hash32 root_;
   mutable std::vector<ledger::StateProof> proofs_;
   mutable bool failed_ = false;
+  mutable bool tree_not_kept_ = false;
   mutable std::string failure_;
 };
 
