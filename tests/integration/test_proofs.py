@@ -20,7 +20,8 @@ import time
 import urllib.request
 
 from laurel_client import http as http_call  # noqa: E402
-from laurel_client import Testnet, as_int, check, get_json, log, main_wrapper, parse_args, wait_for
+from laurel_client import (Testnet, as_int, check, get_json, log, main_wrapper, parse_args,
+                           run_laurel, wait_for)
 
 CRED = "city-fed/M/2026/000123"
 IDLE_S = 6     # no transactions for this long
@@ -88,16 +89,8 @@ def test(args):
         work = net.dir
 
         def laurel(*a, expect=0, rpc=None):
-            argv = [net.laurel, *a]
-            if rpc is not False:
-                argv += ["--rpc", rpc or net.url(0)]
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=work,
-                               stdin=subprocess.DEVNULL)
-            log(f"laurel {' '.join(a)} -> {r.returncode}: {r.stdout.strip()[:300]}")
-            if expect is not None:
-                check(r.returncode == expect, f"`laurel {' '.join(a)}` exited {r.returncode}, "
-                      f"expected {expect}: {r.stdout}{r.stderr}")
-            return r
+            return run_laurel(net.laurel, a, rpc=None if rpc is False else rpc or net.url(0),
+                              cwd=work, expect=expect, shown=300)
 
         fed = net.key("city-fed")
         laurel("card", "issue", "--issuer", "city-fed", "--key", fed, "--type", "member",

@@ -23,12 +23,10 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
-import time
 
 from laurel_client import (Testnet, as_int, build_tx_pool, check, committed_location, get_json,
-                           http, log, main_wrapper, parse_args, post_tx, wait_for)
+                           http, log, main_wrapper, parse_args, post_tx, run_audit, wait_for)
 from tamper_proxy import TamperProxy
 
 BATCH = 12
@@ -65,12 +63,7 @@ def verify_inclusion(index, size, leaf, path, root):
 
 
 def audit(net, url, *extra, timeout=300):
-    t0 = time.monotonic()
-    r = subprocess.run([net.laurel, "audit", "--rpc", url, *extra], capture_output=True,
-                       text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    log(f"laurel audit {' '.join(extra)} -> exit {r.returncode} in {time.monotonic() - t0:.1f}s:\n"
-        f"{r.stdout.strip()[:900]}\n{r.stderr.strip()[:400]}")
-    return r
+    return run_audit(net, url, *extra, timeout=timeout, shown=900, shown_err=400, newline=True)
 
 
 def test(args):

@@ -17,17 +17,7 @@ namespace {
 using nlohmann::json;
 
 HttpResponse Get(const Router& router, const std::string& target) {
-  HttpRequest req;
-  req.method = "GET";
-  req.target = target;
-  HttpResponse out;
-  int calls = 0;
-  router.Dispatch(std::move(req), [&](HttpResponse r) {
-    ++calls;
-    out = std::move(r);
-  });
-  REQUIRE(calls == 1);
-  return out;
+  return CallGet(router, target);
 }
 
 std::vector<Bytes> Hashes(const json& list) {

@@ -14,38 +14,18 @@
 #include "node/wire.h"
 #include "tests/support/vectors.h"
 #include "tests/unit/ledger/state_golden.h"
+#include "tests/unit/verifier/verifier_fixture.h"
 #include "verifier/verifier.h"
 
 namespace laurel::verifier {
 namespace {
 
-namespace fs = std::filesystem;
-
-crypto::PrivateKey Key(uint8_t tag) { return crypto::PrivateKey::FromSeed(Bytes(32, tag)).value(); }
-
-Bytes B64(const nlohmann::json& v) {
-  auto b = Base64Decode(v.get<std::string>());
-  REQUIRE(b.has_value());
-  return *b;
-}
-std::vector<Bytes> B64List(const nlohmann::json& v) {
-  std::vector<Bytes> out;
-  if (v.is_null()) return out;
-  for (const auto& p : v) out.push_back(B64(p));
-  return out;
-}
+Bytes B64(const nlohmann::json& v) { return laurel::test::Base64Of(v); }
+std::vector<Bytes> B64List(const nlohmann::json& v) { return laurel::test::Base64ListOf(v); }
 Hash32 H32(const Bytes& b) {
   Hash32 h{};
   if (b.size() == 32) std::copy(b.begin(), b.end(), h.begin());
   return h;
-}
-std::vector<fs::path> JsonFiles(const std::string& dir) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 struct MapReader final : crypto::LogTreeReader {
@@ -58,18 +38,11 @@ struct MapReader final : crypto::LogTreeReader {
 };
 
 // A chain state holding a log of `n` leaves under record "l", certified at height 7.
-struct Fixture {
-  std::vector<crypto::PrivateKey> keys = {Key(1), Key(2), Key(3), Key(4)};
-  ValidatorSet set;
+struct Fixture : test::FourValidators {
   golden::MapTree tree;
   crypto::LogHead head = crypto::EmptyLogHead();
   Certificate cert;
   explicit Fixture(uint64_t n) {
-    set.chain_id = "laurel-test";
-    for (size_t i = 0; i < keys.size(); ++i) {
-      set.keys.emplace_back(keys[i].public_key().begin(), keys[i].public_key().end());
-      set.names.push_back("v" + std::to_string(i));
-    }
     std::vector<Hash32> leaves;
     for (uint64_t i = 0; i < n; ++i)
       leaves.push_back(crypto::MerkleLeafHash(Bytes(36, uint8_t(i))));
@@ -86,29 +59,12 @@ struct Fixture {
     }
   }
   nlohmann::json Answer(const std::string& key = "l") const {
-    node::StateCertificate nc;
-    nc.data.height = cert.height;
-    nc.data.block_id = cert.block_id;
-    nc.data.state_root = cert.state_root;
-    nc.data.time_ms = cert.time_ms;
-    nc.signatures = cert.signatures;
     nlohmann::json p;
     p["height"] = "7";
     p["time_ms"] = std::to_string(cert.time_ms);
     p["state_root"] = HexEncode(cert.state_root);
-    p["certificate"] = HexEncode(node::EncodeStateCertificate(nc));
-    auto sp = ledger::ProveState(tree, 0, key);
-    REQUIRE(sp.ok());
-    nlohmann::json r;
-    r["key"] = key;
-    if (sp->value) r["value"] = HexEncode(AsBytes(*sp->value));
-    r["siblings"] = nlohmann::json::array();
-    for (const auto& s : sp->proof.siblings) r["siblings"].push_back(HexEncode(s));
-    if (sp->proof.leaf) {
-      r["leaf_key_hash"] = HexEncode(sp->proof.leaf->key_hash);
-      r["leaf_value_hash"] = HexEncode(sp->proof.leaf->value_hash);
-    }
-    p["records"] = nlohmann::json::array({r});
+    p["certificate"] = HexEncode(Encode(cert));
+    p["records"] = nlohmann::json::array({test::RecordJson(tree, key)});
     nlohmann::json a;
     a["height"] = "7";
     a["size"] = std::to_string(head.size);
@@ -159,8 +115,9 @@ TEST_CASE("log checks agree with Certificate Transparency's RFC 6962 vectors",
           "[verifier][txlog]") {
   int ok = 0;
   int bad = 0;
-  for (const auto& path : JsonFiles(test::VectorsDir() + "/ct-merkle/inclusion")) {
-    const auto j = test::ReadJson(path.string());
+  for (const auto& path :
+       laurel::test::JsonFilesUnder(laurel::test::VectorsDir() + "/ct-merkle/inclusion")) {
+    const auto j = laurel::test::ReadJson(path.string());
     const Bytes leaf = B64(j["leafHash"]);
     const Bytes root = B64(j["root"]);
     INFO(path.string());
@@ -172,8 +129,9 @@ TEST_CASE("log checks agree with Certificate Transparency's RFC 6962 vectors",
     CHECK(got == !j["wantErr"].get<bool>());
     (got ? ok : bad)++;
   }
-  for (const auto& path : JsonFiles(test::VectorsDir() + "/ct-merkle/consistency")) {
-    const auto j = test::ReadJson(path.string());
+  for (const auto& path :
+       laurel::test::JsonFilesUnder(laurel::test::VectorsDir() + "/ct-merkle/consistency")) {
+    const auto j = laurel::test::ReadJson(path.string());
     const Bytes r1 = B64(j["root1"]);
     const Bytes r2 = B64(j["root2"]);
     INFO(path.string());
@@ -270,4 +228,5 @@ TEST_CASE(
   CHECK(Why(CheckLogInclusion(5, 5, leaves[0], {}, roots[5])).find("not below") !=
         std::string::npos);
 }
+
 }  // namespace laurel::verifier
