@@ -1,31 +1,15 @@
-// The state tree's nodes in a hash map, for the benchmarks that measure the tree without
-// RocksDB (laurel-bench-tree, laurel-bench-txlog).
+// What the benchmarks that measure the state tree without RocksDB share (laurel-bench-tree,
+// laurel-bench-txlog): the tree's nodes in memory, and the bytes an update writes.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
-#include <unordered_map>
+#include <cstddef>
 
+#include "ledger/memory_tree.h"
 #include "ledger/state_tree.h"
 
 namespace laurel::bench {
 
-class HashTree final : public ledger::TreeReader {
- public:
-  std::optional<std::string> GetTreeNode(std::string_view key) const override {
-    auto it = nodes_.find(std::string(key));
-    if (it == nodes_.end()) return std::nullopt;
-    return it->second;
-  }
-  void Apply(const ledger::TreeUpdate& u) {
-    for (const auto& [k, v] : u.new_nodes) nodes_[k] = v;
-  }
-  size_t size() const { return nodes_.size(); }
-
- private:
-  std::unordered_map<std::string, std::string> nodes_;
-};
+using HashTree = ledger::MemoryTree;
 
 // The bytes of the nodes an update writes (keys and values).
 inline size_t UpdateBytes(const ledger::TreeUpdate& u) {

@@ -132,6 +132,20 @@ void AddEpochChanges(const storage::Store& store, uint64_t epoch,
   }
 }
 
+HttpResponse NoCertificateAt(const storage::Store& store, uint64_t height,
+                             const std::string& elsewhere, const std::string& why_not_later) {
+  const bool recent = store.Height() < height + 3;
+  HttpResponse r = ErrorResponse(
+      503, "NO_CERTIFICATE",
+      "this node holds no state certificate of height " + std::to_string(height) +
+          (recent ? " yet: it forms from the validators' attestations just after the commit; "
+                    "retry shortly"
+                  : ": it synced that block without one; " + elsewhere) +
+          " (a later height's certificate cannot stand in: " + why_not_later + ")");
+  if (recent) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 HttpResponse NoCertifiedState() {
   return ErrorResponse(503, "NO_CERTIFIED_STATE",
                        "no recent height carries a state certificate yet; retry shortly");

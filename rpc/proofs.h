@@ -68,6 +68,13 @@ class ProvenView final : public ledger::StateView {
 void AddEpochChanges(const storage::Store& store, uint64_t epoch,
                      google::protobuf::RepeatedPtrField<::laurel::v1::EpochChangeView>* out);
 
+// 503 NO_CERTIFICATE: this node holds no state certificate of `height`. Just after the commit
+// it is still forming ("retry shortly", Retry-After: 1); later, the node synced that block
+// without one (`elsewhere`: where to ask instead). `why_not_later` says why a later height's
+// certificate cannot stand in.
+HttpResponse NoCertificateAt(const storage::Store& store, uint64_t height,
+                             const std::string& elsewhere, const std::string& why_not_later);
+
 // 503 NO_CERTIFIED_STATE / PROOF_UNAVAILABLE answers.
 HttpResponse NoCertifiedState();
 HttpResponse ProofUnavailable(const ProvenView& v);

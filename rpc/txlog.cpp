@@ -100,21 +100,6 @@ Result<uint64_t> SizeAtHeight(const storage::Store& store, uint64_t h,
   return size.status();
 }
 
-// The 503 NO_CERTIFICATE answer for ?height=H&proof=true when this node holds no certificate
-// of H (as for receipts: a later height's certificate cannot stand in).
-HttpResponse NoCertificateAt(const storage::Store& store, uint64_t h) {
-  const bool recent = store.Height() < h + 3;
-  HttpResponse r = ErrorResponse(
-      503, "NO_CERTIFICATE",
-      "this node holds no state certificate of height " + std::to_string(h) +
-          (recent ? " yet: it forms from the validators' attestations just after the commit; "
-                    "retry shortly"
-                  : ": it synced that block without one; ask another node, or another height") +
-          " (a later height's certificate cannot prove the head of this one)");
-  if (recent) r.headers.emplace_back("Retry-After", "1");
-  return r;
-}
-
 }  // namespace
 
 HttpResponse TxLogHeadAnswer(const storage::Store& store, const HttpRequest& req) {
@@ -142,7 +127,10 @@ HttpResponse TxLogHeadAnswer(const storage::Store& store, const HttpRequest& req
       return MessageResponse(200, v, req);
     }
     auto proven = ProvenView::AtHeight(store, *height);
-    if (!proven) return NoCertificateAt(store, *height);
+    if (!proven) {
+      return NoCertificateAt(store, *height, "ask another node, or another height",
+                             "each proves the log head of its own height");
+    }
     record = proven->GetState(ledger::kTxLogKey);
     if (proven->tree_not_kept()) {
       return ErrorResponse(400, "HEIGHT_NOT_RETAINED",
