@@ -229,4 +229,108 @@ TEST_CASE(
         std::string::npos);
 }
 
+TEST_CASE(
+    "log answers: an inclusion or consistency answer in its JSON form is checked against a "
+    "trusted head; a wrong size, leaf, tx, path or missing field is refused, naming it",
+    "[verifier][txlog]") {
+  // Five transactions, leaf i = tx_id_i || u32be(code_i), as the log holds them.
+  std::vector<Hash32> tx_ids;
+  std::vector<Hash32> leaves;
+  for (uint8_t i = 0; i < 5; ++i) {
+    Hash32 id{};
+    id.fill(static_cast<uint8_t>(0x40 + i));
+    tx_ids.push_back(id);
+    Bytes leaf(id.begin(), id.end());
+    for (int s = 24; s >= 0; s -= 8) leaf.push_back(static_cast<uint8_t>((i == 3 ? 7u : 0u) >> s));
+    leaves.push_back(crypto::MerkleLeafHash(leaf));
+  }
+  const Hash32 root = crypto::MerkleRoot(leaves);
+  const Hash32 root3 = crypto::MerkleRoot(std::span<const Hash32>(leaves.data(), 3));
+  auto inclusion = [&](uint64_t index) {
+    nlohmann::json j;
+    j["index"] = std::to_string(index);
+    j["size"] = "5";
+    j["leaf_hash"] = HexEncode(leaves[index]);
+    j["tx_id"] = HexEncode(tx_ids[index]);
+    if (index == 3) j["code"] = 7u;
+    j["audit_path"] = nlohmann::json::array();
+    for (const auto& h : crypto::MerkleInclusionProof(leaves, index)) {
+      j["audit_path"].push_back(HexEncode(h));
+    }
+    return j;
+  };
+  for (uint64_t i = 0; i < 5; ++i) {
+    auto got = CheckLogInclusionAnswer(inclusion(i), 5, root);
+    REQUIRE(got.ok());
+    CHECK(*got == i);
+  }
+  auto refused = [&](const nlohmann::json& j, const std::string& words) {
+    INFO(j.dump());
+    auto r = CheckLogInclusionAnswer(j, 5, root);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find(words) != std::string::npos);
+  };
+  auto j = inclusion(3);
+  j["size"] = "6";
+  refused(j, "not of the trusted head's 5");
+  j = inclusion(3);
+  j["code"] = 0u;  // the leaf of another result
+  refused(j, "is not the leaf of tx");
+  j = inclusion(2);
+  j["tx_id"] = HexEncode(tx_ids[1]);
+  refused(j, "is not the leaf of tx");
+  j = inclusion(2);
+  j["index"] = "1";
+  refused(j, "does not lead to the root");
+  j = inclusion(2);
+  j["audit_path"][0] = "zz";
+  refused(j, "audit_path: an element is not a 32-byte hex hash");
+  j = inclusion(2);
+  j.erase("leaf_hash");
+  refused(j, "no 32-byte hex leaf_hash");
+  j = inclusion(2);
+  j["index"] = "99999999999999999999";  // above 2^64 - 1
+  refused(j, "no leaf index");
+  j = inclusion(2);
+  j["code"] = "4294967296";
+  refused(j, "code is not a u32");
+  refused(nlohmann::json::array(), "not a JSON object");
+  // Without tx_id (an index past the node's blocks) the leaf hash is taken as given.
+  j = inclusion(4);
+  j.erase("tx_id");
+  CHECK(CheckLogInclusionAnswer(j, 5, root).ok());
+
+  nlohmann::json c;
+  c["first"] = "3";
+  c["second"] = "5";
+  c["proof"] = nlohmann::json::array();
+  for (const auto& h : crypto::MerkleConsistencyProof(leaves, 3))
+    c["proof"].push_back(HexEncode(h));
+  CHECK(CheckLogConsistencyAnswer(c, 3, root3, 5, root).ok());
+  CHECK_FALSE(CheckLogConsistencyAnswer(c, 3, root, 5, root).ok());
+  CHECK(CheckLogConsistencyAnswer(c, 2, root3, 5, root)
+            .message()
+            .find("not from size 2 to size 5") != std::string::npos);
+  auto bad = c;
+  bad["proof"] = "nope";
+  CHECK(CheckLogConsistencyAnswer(bad, 3, root3, 5, root)
+            .message()
+            .find("not a list of hashes") != std::string::npos);
+  bad = c;
+  bad.erase("proof");  // size 3 -> 5 needs hashes
+  CHECK_FALSE(CheckLogConsistencyAnswer(bad, 3, root3, 5, root).ok());
+}
+
+TEST_CASE("a number field above 2^64 - 1 is refused, never thrown", "[verifier][txlog]") {
+  Fixture f(3);
+  for (const char* field : {"size", "height"}) {
+    auto a = f.Answer();
+    a[field] = "99999999999999999999";
+    INFO(field);
+    Result<ProvenLogHead> r = Status::Internal("not run");
+    CHECK_NOTHROW(r = CheckLogHead(a, f.set, 0, 0));
+    CHECK_FALSE(r.ok());
+  }
+}
+
 }  // namespace laurel::verifier
