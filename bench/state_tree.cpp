@@ -6,31 +6,13 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
-#include <unordered_map>
 
 #include <CLI/CLI.hpp>
 
+#include "bench/memory_tree.h"
 #include "ledger/state_tree.h"
 
-namespace {
-
-class HashTree final : public laurel::ledger::TreeReader {
- public:
-  std::optional<std::string> GetTreeNode(std::string_view key) const override {
-    auto it = nodes_.find(std::string(key));
-    if (it == nodes_.end()) return std::nullopt;
-    return it->second;
-  }
-  void Apply(const laurel::ledger::TreeUpdate& u) {
-    for (const auto& [k, v] : u.new_nodes) nodes_[k] = v;
-  }
-  size_t size() const { return nodes_.size(); }
-
- private:
-  std::unordered_map<std::string, std::string> nodes_;
-};
-
-}  // namespace
+using laurel::bench::HashTree;
 
 int main(int argc, char** argv) {
   CLI::App app{"laurel-bench-tree: the state tree's update cost per block"};
@@ -66,7 +48,7 @@ int main(int argc, char** argv) {
     total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     nodes += u.new_nodes.size();
     stale += u.stale_nodes.size();
-    for (const auto& [k, v] : u.new_nodes) bytes += k.size() + v.size();
+    bytes += laurel::bench::UpdateBytes(u);
     tree.Apply(u);
     ++version;
   }

@@ -17,6 +17,7 @@
 
 #include "crypto/merkle.h"
 #include "crypto/merkle_log.h"
+#include "bench/memory_tree.h"
 #include "crypto/sha256.h"
 #include "ledger/state_tree.h"
 
@@ -36,26 +37,7 @@ struct NodeMap final : laurel::crypto::LogTreeReader {
   }
 };
 
-class HashTree final : public laurel::ledger::TreeReader {
- public:
-  std::optional<std::string> GetTreeNode(std::string_view key) const override {
-    auto it = nodes_.find(std::string(key));
-    if (it == nodes_.end()) return std::nullopt;
-    return it->second;
-  }
-  void Apply(const laurel::ledger::TreeUpdate& u) {
-    for (const auto& [k, v] : u.new_nodes) nodes_[k] = v;
-  }
-
- private:
-  std::unordered_map<std::string, std::string> nodes_;
-};
-
-size_t Bytes(const laurel::ledger::TreeUpdate& u) {
-  size_t b = 0;
-  for (const auto& [k, v] : u.new_nodes) b += k.size() + v.size();
-  return b;
-}
+using laurel::bench::HashTree;
 
 }  // namespace
 
@@ -138,7 +120,8 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(records), static_cast<unsigned long long>(block_txs),
         static_cast<long long>(with.new_nodes.size()) -
             static_cast<long long>(without.new_nodes.size()),
-        static_cast<long long>(Bytes(with)) - static_cast<long long>(Bytes(without)),
+        static_cast<long long>(laurel::bench::UpdateBytes(with)) -
+            static_cast<long long>(laurel::bench::UpdateBytes(without)),
         us_with - us_without, us_without, us_with);
   }
 

@@ -419,10 +419,7 @@ LogCheck CheckLogExtends(HttpConn& conn, const verifier::ValidatorSet& set,
       out.trouble = cj.status();
       return out;
     }
-    auto list = verifier::HexHashList(cj->contains("proof") ? (*cj)["proof"] : nlohmann::json(),
-                                      "the consistency proof");
-    Status st = list.ok() ? verifier::CheckLogConsistency(a, b, *list, p.log_root, head->root)
-                          : list.status();
+    const Status st = verifier::CheckLogConsistencyAnswer(*cj, a, p.log_root, b, head->root);
     if (!st.ok()) {
       out.exit = kExitInvalid;
       out.failure = "LOG INCONSISTENT: the node's certified log at height " +

@@ -5,26 +5,13 @@
 // so no input passes (a pass would mean a forged proof got through).
 #include <nlohmann/json.hpp>
 
-#include "crypto/ed25519.h"
 #include "fuzz/fuzz_util.h"
+#include "fuzz/validators.h"
 #include "verifier/verifier.h"
 
 namespace {
 
-const laurel::verifier::ValidatorSet& Set() {
-  static const laurel::verifier::ValidatorSet set = [] {
-    laurel::verifier::ValidatorSet s;
-    s.chain_id = "laurel-local";
-    for (uint8_t i = 1; i <= 4; ++i) {
-      const auto key = laurel::crypto::PrivateKey::FromSeed(laurel::Bytes(32, i)).value();
-      s.keys.emplace_back(key.public_key().begin(), key.public_key().end());
-      s.names.push_back("node" + std::to_string(i - 1));
-      s.addresses.push_back("127.0.0.1:" + std::to_string(7000 + i));
-    }
-    return s;
-  }();
-  return set;
-}
+const laurel::verifier::ValidatorSet& Set() { return laurel::fuzz::FuzzValidatorSet(); }
 
 }  // namespace
 

@@ -75,8 +75,11 @@ Status Node::Impl::Init() {
       return Status::InvalidArgument(
           "the store under " + config_.data_dir +
           " was written by a release before the transaction log (no state record 'l'); its "
-          "state roots differ from this release's. Start a new chain (docs/operator.md, "
-          "upgrades)");
+          "state roots differ from this release's, so this release cannot continue that "
+          "chain. To start a new chain: stop every validator, move " + config_.data_dir +
+          " aside (keep it to read the old chain with the release that wrote it), and start "
+          "all validators on this release with a new genesis (docs/operator.md, "
+          "\"Upgrades\"); or run the release that wrote it");
     }
   }
   for (uint32_t c = 1; c <= ledger::kMaxTxCode; ++c) {  // kOk (0) is never a rejection

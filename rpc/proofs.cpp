@@ -40,7 +40,8 @@ std::optional<bool> ProofAsked(const HttpRequest& req, const Responder& respond)
   if (p->size() > 32) quoted += "...";
   respond(ErrorResponse(400, "BAD_PROOF",
                         "proof must be true or 1 (answer with a proof) or false or 0 (without), "
-                        "not '" + quoted + "'"));
+                        "not '" +
+                            quoted + "'"));
   return std::nullopt;
 }
 
@@ -48,20 +49,26 @@ std::unique_ptr<ProvenView> ProvenView::AtCertifiedHeight(const storage::Store& 
   if (store.Empty()) return nullptr;
   const uint64_t tip = store.Height();
   for (uint64_t h = tip; h > 0 && h + kCertificateLookBack > tip; --h) {
-    auto cert = store.GetStateCertificate(h);
-    if (!cert.ok() || !cert->has_value()) continue;
-    auto c = node::DecodeStateCertificate(**cert);
-    if (!c.ok() || c->data.height != h) continue;
-    return std::unique_ptr<ProvenView>(new ProvenView(store, h, **cert, c->data.epoch,
-                                                      c->data.time_ms, c->data.state_root));
+    if (auto v = AtHeight(store, h)) return v;
   }
   return nullptr;
+}
+
+std::unique_ptr<ProvenView> ProvenView::AtHeight(const storage::Store& store, uint64_t h) {
+  if (store.Empty() || h > store.Height()) return nullptr;
+  auto cert = store.GetStateCertificate(h);
+  if (!cert.ok() || !cert->has_value()) return nullptr;
+  auto c = node::DecodeStateCertificate(**cert);
+  if (!c.ok() || c->data.height != h) return nullptr;
+  return std::unique_ptr<ProvenView>(
+      new ProvenView(store, h, **cert, c->data.epoch, c->data.time_ms, c->data.state_root));
 }
 
 std::optional<std::string> ProvenView::GetState(std::string_view key) const {
   auto p = store_.ProveState(height_, key);
   if (!p.ok()) {
     failed_ = true;
+    tree_not_kept_ = p.status().code() == StatusCode::kNotFound;
     failure_ = p.status().message();
     return std::nullopt;
   }
@@ -125,6 +132,20 @@ void AddEpochChanges(const storage::Store& store, uint64_t epoch,
   }
 }
 
+HttpResponse NoCertificateAt(const storage::Store& store, uint64_t height,
+                             const std::string& elsewhere, const std::string& why_not_later) {
+  const bool recent = store.Height() < height + 3;
+  HttpResponse r = ErrorResponse(
+      503, "NO_CERTIFICATE",
+      "this node holds no state certificate of height " + std::to_string(height) +
+          (recent ? " yet: it forms from the validators' attestations just after the commit; "
+                    "retry shortly"
+                  : ": it synced that block without one; " + elsewhere) +
+          " (a later height's certificate cannot stand in: " + why_not_later + ")");
+  if (recent) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 HttpResponse NoCertifiedState() {
   return ErrorResponse(503, "NO_CERTIFIED_STATE",
                        "no recent height carries a state certificate yet; retry shortly");
@@ -132,8 +153,7 @@ HttpResponse NoCertifiedState() {
 
 HttpResponse ProofUnavailable(const ProvenView& v) {
   return ErrorResponse(503, "PROOF_UNAVAILABLE",
-                       "cannot prove at height " + std::to_string(v.height()) + ": " +
-                           v.failure());
+                       "cannot prove at height " + std::to_string(v.height()) + ": " + v.failure());
 }
 
 std::string DescribeHeight(const ProvenView& v) {

@@ -27,6 +27,9 @@ class ProvenView final : public ledger::StateView {
   // The newest height at or below the tip (looking back at most 256 heights) with a state
   // certificate, or nullptr when there is none.
   static std::unique_ptr<ProvenView> AtCertifiedHeight(const storage::Store& store);
+  // Exactly committed height `height`, when this node holds its state certificate; nullptr
+  // otherwise (none stored, or one that does not decode as that height's).
+  static std::unique_ptr<ProvenView> AtHeight(const storage::Store& store, uint64_t height);
 
   std::optional<std::string> GetState(std::string_view key) const override;
   bool HasTx(const Hash32&) const override { return false; }
@@ -37,6 +40,8 @@ class ProvenView final : public ledger::StateView {
   uint64_t time_ms() const { return time_ms_; }
   const Bytes& certificate() const { return certificate_; }
   bool failed() const { return failed_; }
+  // The failure was that the height's state tree is no longer kept (pruned).
+  bool tree_not_kept() const { return tree_not_kept_; }
   const std::string& failure() const { return failure_; }
   // The proof view for the answer, with `proven` as its statement.
   ::laurel::v1::StateProofView View(const std::string& proven) const;
@@ -56,6 +61,7 @@ class ProvenView final : public ledger::StateView {
   Hash32 root_;
   mutable std::vector<ledger::StateProof> proofs_;
   mutable bool failed_ = false;
+  mutable bool tree_not_kept_ = false;
   mutable std::string failure_;
 };
 
@@ -64,6 +70,13 @@ class ProvenView final : public ledger::StateView {
 // lacks is appended with its epoch number only, which a verifier refuses.
 void AddEpochChanges(const storage::Store& store, uint64_t epoch,
                      google::protobuf::RepeatedPtrField<::laurel::v1::EpochChangeView>* out);
+
+// 503 NO_CERTIFICATE: this node holds no state certificate of `height`. Just after the commit
+// it is still forming ("retry shortly", Retry-After: 1); later, the node synced that block
+// without one (`elsewhere`: where to ask instead). `why_not_later` says why a later height's
+// certificate cannot stand in.
+HttpResponse NoCertificateAt(const storage::Store& store, uint64_t height,
+                             const std::string& elsewhere, const std::string& why_not_later);
 
 // 503 NO_CERTIFIED_STATE / PROOF_UNAVAILABLE answers.
 HttpResponse NoCertifiedState();

@@ -46,16 +46,7 @@ HttpResponse ReceiptAnswer(const storage::Store& store, const Hash32& tx_id, boo
   auto cert_bytes = store.GetStateCertificate(b.height);
   if (!cert_bytes.ok()) return ErrorResponse(500, "STORE_ERROR", cert_bytes.status().ToString());
   if (!cert_bytes->has_value()) {
-    const bool recent = store.Height() < b.height + 3;
-    HttpResponse r = ErrorResponse(
-        503, "NO_CERTIFICATE",
-        "this node holds no state certificate of height " + std::to_string(b.height) +
-            (recent ? " yet: it forms from the validators' attestations just after the commit; "
-                      "retry shortly"
-                    : ": it synced that block without one; ask another node") +
-            " (a later height's certificate cannot stand in: each tx_root is one block's)");
-    if (recent) r.headers.emplace_back("Retry-After", "1");
-    return r;
+    return NoCertificateAt(store, b.height, "ask another node", "each tx_root is one block's");
   }
   auto cert = node::DecodeStateCertificate(**cert_bytes);
   if (!cert.ok() || cert->data.height != b.height || cert->data.block_id != b.block_id ||

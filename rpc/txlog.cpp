@@ -75,16 +75,73 @@ Result<uint64_t> HeightOfLeaf(const storage::Store& store, uint64_t index, uint6
   return lo;
 }
 
+// ?height=H of the log routes: the log's size after committed height `h`, or the answer that
+// refuses it (nothing committed yet, above the tip, or a height whose log size this node does
+// not keep).
+Result<uint64_t> SizeAtHeight(const storage::Store& store, uint64_t h,
+                              std::optional<HttpResponse>* refused) {
+  if (store.Empty()) {
+    *refused = ErrorResponse(503, "NOT_READY", "no block committed yet");
+    return Status::Unavailable("no block");
+  }
+  const uint64_t tip = store.Height();
+  if (h > tip) {
+    *refused = ErrorResponse(400, "HEIGHT_ABOVE_TIP",
+                             "height " + std::to_string(h) + " is above the committed height " +
+                                 std::to_string(tip) + " (another node may be further)");
+    return Status::InvalidArgument("above tip");
+  }
+  auto size = store.TxLogSize(h);
+  if (size.ok()) return size;
+  *refused = size.status().code() == StatusCode::kNotFound
+                 ? ErrorResponse(400, "HEIGHT_NOT_RETAINED",
+                                 "this node keeps no log head of height " + std::to_string(h))
+                 : StoreError(size.status());
+  return size.status();
+}
+
 }  // namespace
 
 HttpResponse TxLogHeadAnswer(const storage::Store& store, const HttpRequest& req) {
-  if (auto bad = UnknownParams(req, {"proof"})) return *bad;
+  if (auto bad = UnknownParams(req, {"proof", "height"})) return *bad;
+  std::optional<HttpResponse> bad;
+  const auto height = NumberParam(req, "height", &bad);
+  if (bad) return *bad;
   pb::TxLogView v;
   std::optional<std::string> record;
   std::optional<HttpResponse> refused;
   const auto asked = ProofAsked(req, [&refused](HttpResponse r) { refused = std::move(r); });
   if (!asked) return std::move(*refused);  // 400 BAD_PROOF: an unknown ?proof= value
-  if (*asked) {
+  if (height) {
+    // A past head: the log's size after H and its root, from the stored subtrees; with a
+    // proof, the record "l" under H's own certificate.
+    auto size = SizeAtHeight(store, *height, &refused);
+    if (!size.ok()) return std::move(*refused);
+    if (!*asked) {
+      const StoreLogReader reader(store);
+      auto root = crypto::LogRoot(reader, *size);
+      if (!root.ok()) return StoreError(root.status());
+      v.set_height(*height);
+      v.set_size(*size);
+      v.set_root(HashHex(*root));
+      return MessageResponse(200, v, req);
+    }
+    auto proven = ProvenView::AtHeight(store, *height);
+    if (!proven) {
+      return NoCertificateAt(store, *height, "ask another node, or another height",
+                             "each proves the log head of its own height");
+    }
+    record = proven->GetState(ledger::kTxLogKey);
+    if (proven->tree_not_kept()) {
+      return ErrorResponse(400, "HEIGHT_NOT_RETAINED",
+                           "the state tree of height " + std::to_string(*height) +
+                               " is no longer kept here ([state] versions_kept), so its log "
+                               "head cannot be proven: ask for a newer height");
+    }
+    if (proven->failed()) return ProofUnavailable(*proven);
+    v.set_height(proven->height());
+    *v.mutable_proof() = proven->View("the transaction log head as of " + DescribeHeight(*proven));
+  } else if (*asked) {
     auto proven = ProvenView::AtCertifiedHeight(store);
     if (!proven) return NoCertifiedState();
     record = proven->GetState(ledger::kTxLogKey);
@@ -108,15 +165,25 @@ HttpResponse TxLogHeadAnswer(const storage::Store& store, const HttpRequest& req
 }
 
 HttpResponse TxLogInclusionAnswer(const storage::Store& store, const HttpRequest& req) {
-  if (auto bad = UnknownParams(req, {"index", "tx", "size"})) return *bad;
+  if (auto bad = UnknownParams(req, {"index", "tx", "size", "height"})) return *bad;
   std::optional<HttpResponse> bad;
   const auto index_param = NumberParam(req, "index", &bad);
   if (bad) return *bad;
-  const auto size_param = NumberParam(req, "size", &bad);
+  auto size_param = NumberParam(req, "size", &bad);
   if (bad) return *bad;
+  const auto height_param = NumberParam(req, "height", &bad);
+  if (bad) return *bad;
+  if (size_param && height_param) {
+    return Bad("give size (a log size) or height (the log's size after that height), not both");
+  }
   const auto tx_param = req.Query("tx");
   if (index_param.has_value() == tx_param.has_value()) {
     return Bad("give exactly one of index (a leaf position) or tx (a transaction id)");
+  }
+  if (height_param) {
+    auto at = SizeAtHeight(store, *height_param, &bad);
+    if (!at.ok()) return std::move(*bad);
+    size_param = *at;
   }
   if (store.Empty()) return ErrorResponse(503, "NOT_READY", "no block committed yet");
   const uint64_t tip = store.Height();
@@ -186,17 +253,27 @@ HttpResponse TxLogInclusionAnswer(const storage::Store& store, const HttpRequest
 }
 
 HttpResponse TxLogConsistencyAnswer(const storage::Store& store, const HttpRequest& req) {
-  if (auto bad = UnknownParams(req, {"first", "second"})) return *bad;
+  if (auto bad = UnknownParams(req, {"first", "second", "height"})) return *bad;
   std::optional<HttpResponse> bad;
   const auto first = NumberParam(req, "first", &bad);
   if (bad) return *bad;
-  const auto second_param = NumberParam(req, "second", &bad);
+  auto second_param = NumberParam(req, "second", &bad);
+  if (bad) return *bad;
+  const auto height_param = NumberParam(req, "height", &bad);
   if (bad) return *bad;
   if (!first) return Bad("first (the size of the older log head) is required");
+  if (second_param && height_param) {
+    return Bad("give second (a log size) or height (the log's size after that height), not both");
+  }
   if (*first == 0) {
     return Bad(
         "first must be at least 1: the empty log is a prefix of every log, so a proof "
         "from it proves nothing");
+  }
+  if (height_param) {
+    auto at = SizeAtHeight(store, *height_param, &bad);
+    if (!at.ok()) return std::move(*bad);
+    second_param = *at;
   }
   auto current = CurrentSize(store);
   if (!current.ok()) return ErrorResponse(503, "NOT_READY", current.status().message());

@@ -1,5 +1,6 @@
 #include "verifier/verifier.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -69,11 +70,15 @@ std::optional<uint64_t> U64Field(const nlohmann::json& j, const char* name) {
   const auto& v = j[name];
   if (v.is_number_unsigned()) return v.get<uint64_t>();
   if (v.is_string()) {
+    // Decimal digits only, and no more than fit: a value above 2^64 - 1 is not a number here
+    // (never an exception out of the verifier).
     const std::string s = v.get<std::string>();
-    if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos) {
+    uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s.empty() || s.front() == '+' || ec != std::errc() || end != s.data() + s.size()) {
       return std::nullopt;
     }
-    return std::stoull(s);
+    return n;
   }
   return std::nullopt;
 }
@@ -593,6 +598,56 @@ Status CheckLogConsistency(uint64_t first, uint64_t second, const std::vector<By
                    "the first");
   }
   return Status::Ok();
+}
+
+Result<uint64_t> CheckLogInclusionAnswer(const nlohmann::json& answer, uint64_t size,
+                                         const Hash32& root) {
+  if (!answer.is_object()) return Refused("the inclusion answer is not a JSON object");
+  const auto index = U64Field(answer, "index");
+  const auto answer_size = U64Field(answer, "size");
+  const auto leaf = HashField(answer, "leaf_hash");
+  if (!index) return Refused("the inclusion answer has no leaf index");
+  if (!answer_size) return Refused("the inclusion answer has no log size");
+  if (!leaf) return Refused("the inclusion answer has no 32-byte hex leaf_hash");
+  if (*answer_size != size) {
+    return Refused("the inclusion answer is of a log of " + std::to_string(*answer_size) +
+                   " leaves, not of the trusted head's " + std::to_string(size));
+  }
+  if (answer.contains("tx_id")) {
+    const auto tx_id = HashField(answer, "tx_id");
+    const auto code = answer.contains("code") ? U64Field(answer, "code") : uint64_t{0};
+    if (!tx_id) return Refused("the inclusion answer's tx_id is not a 32-byte hex hash");
+    if (!code || *code > 0xffffffffULL) return Refused("the inclusion answer's code is not a u32");
+    Bytes leaf_bytes;
+    AppendHash(leaf_bytes, *tx_id);
+    AppendU32(leaf_bytes, static_cast<uint32_t>(*code));
+    if (crypto::MerkleLeafHash(leaf_bytes) != *leaf) {
+      return Refused("the inclusion answer's leaf_hash is not the leaf of tx " + HexEncode(*tx_id) +
+                     " with result code " + std::to_string(*code));
+    }
+  }
+  LAUREL_ASSIGN_OR_RETURN(
+      auto path,
+      HexHashList(answer.contains("audit_path") ? answer["audit_path"] : nlohmann::json(),
+                  "the inclusion answer's audit_path"));
+  LAUREL_RETURN_IF_ERROR(CheckLogInclusion(*index, size, *leaf, path, root));
+  return *index;
+}
+
+Status CheckLogConsistencyAnswer(const nlohmann::json& answer, uint64_t first,
+                                 const Hash32& first_root, uint64_t second,
+                                 const Hash32& second_root) {
+  if (!answer.is_object()) return Refused("the consistency answer is not a JSON object");
+  const auto a = U64Field(answer, "first");
+  const auto b = U64Field(answer, "second");
+  if (!a || *a != first || !b || *b != second) {
+    return Refused("the consistency answer is not from size " + std::to_string(first) +
+                   " to size " + std::to_string(second));
+  }
+  LAUREL_ASSIGN_OR_RETURN(auto proof,
+                          HexHashList(answer.contains("proof") ? answer["proof"] : nlohmann::json(),
+                                      "the consistency proof"));
+  return CheckLogConsistency(first, second, proof, first_root, second_root);
 }
 
 Result<std::vector<Bytes>> HexHashList(const nlohmann::json& list, const std::string& what) {

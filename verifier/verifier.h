@@ -168,6 +168,21 @@ Status CheckLogInclusion(uint64_t index, uint64_t size, const Hash32& leaf_hash,
 Status CheckLogConsistency(uint64_t first, uint64_t second, const std::vector<Bytes>& proof,
                            const Hash32& first_root, const Hash32& second_root);
 
+// The answers of the proof routes, in their JSON form, checked against a log head the caller
+// trusts (a proven one, or one it saved): a laurel.v1.TxLogInclusionView (GET
+// /v1/log/proof/inclusion) must be of a log of `size` leaves, its leaf_hash must be the leaf
+// hash of its tx_id || u32be(code) when it names the transaction, and its audit_path must lead
+// from that leaf at its index to `root`; returns the leaf's index. A
+// laurel.v1.TxLogConsistencyView (GET /v1/log/proof/consistency) must go from `first` to
+// `second` leaves and its proof must show the log of (second, second_root) extends the log of
+// (first, first_root) (CheckLogConsistency). A missing or malformed field is refused, naming
+// it (kPermissionDenied).
+Result<uint64_t> CheckLogInclusionAnswer(const nlohmann::json& answer, uint64_t size,
+                                         const Hash32& root);
+Status CheckLogConsistencyAnswer(const nlohmann::json& answer, uint64_t first,
+                                 const Hash32& first_root, uint64_t second,
+                                 const Hash32& second_root);
+
 // The hashes of a JSON array of 64-hex-digit strings (a proof's "audit_path" or "proof");
 // kPermissionDenied naming `what` when one is not.
 Result<std::vector<Bytes>> HexHashList(const nlohmann::json& list, const std::string& what);

@@ -114,6 +114,32 @@ def as_int(v):
     return int(v) if v is not None and v != "" else None
 
 
+def run_laurel(laurel, args, rpc=None, cwd=None, expect=0, timeout=60, label="", shown=400,
+               shown_err=0, newline=False):
+    """Runs the `laurel` CLI with `args` (and `--rpc RPC` when rpc is given), logs its exit and
+    the start of its output (`shown` characters of stdout, `shown_err` of stderr), and checks
+    its exit code is `expect` (None: any). Returns the CompletedProcess."""
+    argv = [laurel, *args] + (["--rpc", rpc] if rpc else [])
+    t0 = time.monotonic()
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                       stdin=subprocess.DEVNULL)
+    sep = "\n" if newline else " "
+    err = f"\n{r.stderr.strip()[:shown_err]}" if shown_err else ""
+    took = f" in {time.monotonic() - t0:.1f}s" if timeout > 60 else ""
+    log(f"laurel {' '.join(args)}{label} -> {'exit ' if took else ''}{r.returncode}{took}:{sep}"
+        f"{r.stdout.strip()[:shown]}{err}")
+    if expect is not None:
+        check(r.returncode == expect, f"`laurel {' '.join(args)}` exited {r.returncode}, "
+              f"expected {expect}: {r.stdout}{r.stderr}")
+    return r
+
+
+def run_audit(net, url, *extra, timeout=300, shown=400, shown_err=0, newline=False):
+    """`laurel audit --rpc URL EXTRA...` against a testnet, logged; any exit code."""
+    return run_laurel(net.laurel, ["audit", "--rpc", url, *extra], expect=None, timeout=timeout,
+                      shown=shown, shown_err=shown_err, newline=newline)
+
+
 def result_code(v):
     """The ledger result as a name: the API may give the name or the number."""
     if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):

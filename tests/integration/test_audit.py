@@ -8,11 +8,9 @@ import concurrent.futures
 import json
 import os
 import re
-import subprocess
-import time
 
 from laurel_client import (Testnet, as_int, build_tx_pool, check, committed_location, get_json,
-                           log, main_wrapper, parse_args, post_tx, wait_for)
+                           log, main_wrapper, parse_args, post_tx, run_audit, wait_for)
 from tamper_proxy import TamperProxy
 
 TXS = 40
@@ -26,12 +24,7 @@ MODES = {
 
 
 def audit(net, url, *extra, timeout=300):
-    t0 = time.monotonic()
-    r = subprocess.run([net.laurel, "audit", "--rpc", url, *extra], capture_output=True,
-                       text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    log(f"laurel audit {' '.join(extra)} -> exit {r.returncode} in {time.monotonic() - t0:.1f}s: "
-        f"{r.stdout.strip()[:400]}")
-    return r
+    return run_audit(net, url, *extra, timeout=timeout)
 
 
 def test(args):

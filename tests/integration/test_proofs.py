@@ -1,8 +1,9 @@
-"""Proven reads against a real 4-validator testnet: `laurel verify --prove` and `laurel proof
-get` accept honest answers (a valid card, a revoked one, a credential, an issuer, governance)
+"""Proven reads against a real 4-validator testnet: `laurel verify --prove`, `laurel proof
+get` and `laurel credential show --prove` accept honest answers (a valid card, a revoked one, a credential, an issuer, governance)
 and say at which height and by which validators; a lying node (a proxy that edits the answer)
 is refused for each lie, naming what failed: a flipped decision, a changed record, a changed
-sibling, a forged certificate signature, a dropped proof; a saved answer goes stale.
+sibling, a forged certificate signature, a dropped proof, a replayed stale answer (`credential
+show --prove` then shows nothing of the record); a saved answer goes stale.
 Receipts: `laurel receipt get` saves a committed transaction's receipt from the testnet, and
 `laurel receipt verify` proves it offline with only genesis.json; tampered copies (position,
 code, result name, height, transaction bytes, tx id, audit path, tx root, certificate) are each
@@ -19,7 +20,8 @@ import time
 import urllib.request
 
 from laurel_client import http as http_call  # noqa: E402
-from laurel_client import Testnet, as_int, check, get_json, log, main_wrapper, parse_args, wait_for
+from laurel_client import (Testnet, as_int, check, get_json, log, main_wrapper, parse_args,
+                           run_laurel, wait_for)
 
 CRED = "city-fed/M/2026/000123"
 IDLE_S = 6     # no transactions for this long
@@ -87,16 +89,8 @@ def test(args):
         work = net.dir
 
         def laurel(*a, expect=0, rpc=None):
-            argv = [net.laurel, *a]
-            if rpc is not False:
-                argv += ["--rpc", rpc or net.url(0)]
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=work,
-                               stdin=subprocess.DEVNULL)
-            log(f"laurel {' '.join(a)} -> {r.returncode}: {r.stdout.strip()[:300]}")
-            if expect is not None:
-                check(r.returncode == expect, f"`laurel {' '.join(a)}` exited {r.returncode}, "
-                      f"expected {expect}: {r.stdout}{r.stderr}")
-            return r
+            return run_laurel(net.laurel, a, rpc=None if rpc is False else rpc or net.url(0),
+                              cwd=work, expect=expect, shown=300)
 
         fed = net.key("city-fed")
         laurel("card", "issue", "--issuer", "city-fed", "--key", fed, "--type", "member",
@@ -114,6 +108,20 @@ def test(args):
 
         r = laurel("proof", "get", "--credential", CRED, "--genesis", genesis, "--out", "cred.json")
         check(r.stdout.startswith("PROVEN ") and CRED in r.stdout, r.stdout)
+        # `laurel credential show`: the record as the node gives it; with --prove, the same
+        # check as `proof get --credential`, then "proven at height H by validators a,b,c".
+        r = laurel("credential", "show", CRED)
+        check(re.search(r"^credential_id +" + re.escape(CRED) + "$", r.stdout, re.M) and
+              re.search(r"^status +\S*ACTIVE", r.stdout, re.M), f"credential show: {r.stdout}")
+        r = laurel("credential", "show", CRED, "--prove", "--genesis", genesis)
+        m = re.search(r"^proven at height (\d+) by validators (\S+)$", r.stdout, re.M)
+        check(m is not None and len(m[2].split(",")) >= 3 and "issuer_id" in r.stdout,
+              f"credential show --prove: {r.stdout}")
+        r = laurel("credential", "show", "city-fed/M/2026/999999", expect=1)
+        r = laurel("credential", "show", CRED, "--max-age", "5", expect=2)
+        check("only read with --prove" in r.stderr, r.stderr)
+        r = laurel("credential", "show", CRED, "--prove", expect=2)
+        check("--genesis" in r.stderr, r.stderr)
         r = laurel("proof", "get", "--issuer", "city-fed", "--genesis", genesis)
         check("issuer 'city-fed'" in r.stdout, r.stdout)
         r = laurel("proof", "get", "--governance", "--genesis", genesis)
@@ -184,6 +192,29 @@ def test(args):
             r = laurel("proof", "get", "--credential", CRED, "--genesis", genesis, expect=1,
                        rpc=proxy.url)
             check(r.stdout.startswith("NOT PROVEN") and "value hash" in r.stdout, r.stdout)
+            # credential show --prove refuses each lie, shows nothing of the record, exit 1:
+            # a wrong, a missing and a stale (replayed) proof.
+            first_answer = json.load(open(os.path.join(work, "cred.json")))
+
+            def replay_first(o):
+                o.clear()
+                o.update(first_answer)
+            wait_for(lambda: time.time() - as_int(first_answer["proof"]["time_ms"]) / 1000 > 2.5,
+                     10, "the first saved answer to be older than 2.5 s")
+            for lie, expect, extra in ((edit_record, "does not match the value hash", ()),
+                                       (forge_certificate, "does not verify", ()),
+                                       (drop_proof, "carries no proof", ()),
+                                       (replay_first, "stale", ("--max-age", "1"))):
+                proxy.lie = lie
+                r = laurel("credential", "show", CRED, "--prove", "--genesis", genesis, *extra,
+                           expect=1, rpc=proxy.url)
+                check(r.stdout.startswith("NOT PROVEN: ") and expect in r.stdout and
+                      "issuer_id" not in r.stdout and "proven at height" not in r.stdout,
+                      f"credential show --prove, {lie.__name__}: expected a refusal naming "
+                      f"'{expect}', got {r.stdout}")
+            proxy.lie = None
+            r = laurel("credential", "show", CRED, "--prove", "--genesis", genesis, rpc=proxy.url)
+            check("REVOKED" in r.stdout and "proven at height" in r.stdout, r.stdout)
         finally:
             proxy.close()
 

@@ -10,13 +10,13 @@ unproven answer, and verify/status proves what it read."""
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
 from chaos import enable_fault_injection, laureld_has_hook  # noqa: E402
 from laurel_client import http as http_call  # noqa: E402
-from laurel_client import Testnet, as_int, check, log, main_wrapper, parse_args, wait_for
+from laurel_client import (Testnet, as_int, check, log, main_wrapper, parse_args, run_laurel,
+                           wait_for)
 
 CRED = "city-fed/M/2026/000777"
 STALE = 3         # the node cut off
@@ -36,14 +36,8 @@ def test(args):
         work = net.dir
 
         def laurel(*a, expect=0, node=0):
-            argv = [net.laurel, *a, "--rpc", net.url(node)]
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=work,
-                               stdin=subprocess.DEVNULL)
-            log(f"laurel {' '.join(a)} @node{node} -> {r.returncode}: {r.stdout.strip()[:400]}")
-            if expect is not None:
-                check(r.returncode == expect, f"`laurel {' '.join(a)}` exited {r.returncode}, "
-                      f"expected {expect}: {r.stdout}{r.stderr}")
-            return r
+            return run_laurel(net.laurel, a, rpc=net.url(node), cwd=work, expect=expect,
+                              label=f" @node{node}")
 
         def post(url, obj):
             return http_call("POST", url, json.dumps(obj).encode(),

@@ -10,7 +10,12 @@
   - a proxy that changes one hash of the consistency proof makes that audit refuse, naming
     the consistency proof, exit 1, and leaves the checkpoint as it was;
   - an inclusion proof of a transaction, fetched by its id, is checked offline here (RFC 9162
-    §2.1.3.2, written from the spec) against the certified log root.
+    §2.1.3.2, written from the spec) against the certified log root;
+  - the head saved at the checkpoint's height is proven again at that past height
+    (GET /v1/log?height=H&proof=true: H's own certificate, the saved size and root), and a
+    first-batch transaction's inclusion at that height (&height=H) leads to the saved root;
+    a height above the tip is 400 HEIGHT_ABOVE_TIP, size with height or first > second
+    400 BAD_REQUEST, and none of them changes the log.
 """
 
 import concurrent.futures
@@ -18,12 +23,10 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
-import time
 
 from laurel_client import (Testnet, as_int, build_tx_pool, check, committed_location, get_json,
-                           http, log, main_wrapper, parse_args, post_tx, wait_for)
+                           http, log, main_wrapper, parse_args, post_tx, run_audit, wait_for)
 from tamper_proxy import TamperProxy
 
 BATCH = 12
@@ -60,12 +63,7 @@ def verify_inclusion(index, size, leaf, path, root):
 
 
 def audit(net, url, *extra, timeout=300):
-    t0 = time.monotonic()
-    r = subprocess.run([net.laurel, "audit", "--rpc", url, *extra], capture_output=True,
-                       text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    log(f"laurel audit {' '.join(extra)} -> exit {r.returncode} in {time.monotonic() - t0:.1f}s:\n"
-        f"{r.stdout.strip()[:900]}\n{r.stderr.strip()[:400]}")
-    return r
+    return run_audit(net, url, *extra, timeout=timeout, shown=900, shown_err=400, newline=True)
 
 
 def test(args):
@@ -180,6 +178,51 @@ def test(args):
               "by index and by tx id: the same proof")
         log(f"MEASURED inclusion proof at size {csize}: {len(path)} hashes; consistency "
             f"proof {a}->{b}: computed by the node from stored subtrees")
+
+        # -- the checkpoint's head, proven again at its own (past) height ---------------------
+        def past_head():
+            st, j = http("GET", f"{url}/v1/log?height={h1}&proof=true")
+            if st == 503 and j.get("code") == "NO_CERTIFICATE":
+                return None
+            check(st == 200, f"GET /v1/log?height={h1}&proof=true: {st} {j}")
+            return j
+        past = wait_for(past_head, 30, f"the proven log head at height {h1}")
+        check(as_int(past["height"]) == h1 and as_int(past["proof"]["height"]) == h1,
+              f"proven at height {h1} itself, not a later one: {past['proof']['height']}")
+        check(as_int(past["size"]) == size1 and past["root"] == saved["log_root"],
+              f"the past head is the one the checkpoint saved: {past} vs {saved}")
+        rec = bytes.fromhex(past["proof"]["records"][0]["value"])
+        check(past["proof"]["records"][0]["key"] == "l" and
+              int.from_bytes(rec[:8], "big") == size1 and rec[8:40].hex() == saved["log_root"],
+              "the record 'l' proven at the past height holds the saved size and root")
+        early = pool[2]
+        inc = get_json(f"{url}/v1/log/proof/inclusion?tx={early.tx_id}&height={h1}")
+        check(as_int(inc["size"]) == size1, f"inclusion at height {h1}: size {inc['size']}")
+        check(verify_inclusion(as_int(inc["index"]), size1, leaf_hash(early.tx_id, 0),
+                               [bytes.fromhex(p) for p in inc.get("audit_path", [])],
+                               bytes.fromhex(saved["log_root"])),
+              "a first-batch transaction's inclusion at the checkpoint's height leads to the "
+              "saved root")
+        cons = get_json(f"{url}/v1/log/proof/consistency?first={size1}&height={hb}")
+        check(as_int(cons["second"]) == b and cons["first_root"] == saved["log_root"],
+              f"consistency to height {hb}: {cons}")
+        size_now = get_json(url + "/v1/log")["size"]
+        tip = as_int(get_json(url + "/v1/status")["height"])
+        for path, code in [(f"/v1/log?height={tip + 1000}&proof=true", "HEIGHT_ABOVE_TIP"),
+                           (f"/v1/log/proof/inclusion?index=0&height={tip + 1000}",
+                            "HEIGHT_ABOVE_TIP"),
+                           (f"/v1/log/proof/inclusion?index=0&height={h1}&size=1", "BAD_REQUEST"),
+                           (f"/v1/log/proof/inclusion?tx={pool[BATCH + 3].tx_id}&height={h1}",
+                            "BAD_REQUEST"),  # committed after h1
+                           (f"/v1/log/proof/consistency?first={size1 + 1}&height={h1}",
+                            "BAD_REQUEST"),  # first > second
+                           ("/v1/log?height=x", "BAD_REQUEST")]:
+            st, j = http("GET", url + path)
+            check(st == 400 and isinstance(j, dict) and j.get("code") == code and j.get("message"),
+                  f"GET {path}: expected 400 {code}, got {st} {j!r}")
+        check(get_json(url + "/v1/log")["size"] == size_now, "refused requests changed the log")
+        log(f"past head at height {h1} (size {size1}) proven under its own certificate; "
+            f"inclusion and consistency anchored there verify")
 
 
 if __name__ == "__main__":

@@ -10,31 +10,14 @@ using namespace laurel::crypto;
 namespace fs = std::filesystem;
 
 namespace {
-Bytes B64(const nlohmann::json& v) {
-  auto b = Base64Decode(v.get<std::string>());
-  REQUIRE(b.has_value());
-  return *b;
-}
-std::vector<Bytes> Proof(const nlohmann::json& v) {
-  std::vector<Bytes> out;
-  if (v.is_null()) return out;
-  for (const auto& p : v) out.push_back(B64(p));
-  return out;
-}
-std::vector<fs::path> JsonFiles(const std::string& dir) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+Bytes B64(const nlohmann::json& v) { return test::Base64Of(v); }
+std::vector<Bytes> Proof(const nlohmann::json& v) { return test::Base64ListOf(v); }
 }  // namespace
 
 TEST_CASE("merkle inclusion verification agrees with the RFC 6962 vectors", "[merkle]") {
   int ok = 0;
   int bad = 0;
-  for (const auto& path : JsonFiles(test::VectorsDir() + "/ct-merkle/inclusion")) {
+  for (const auto& path : test::JsonFilesUnder(test::VectorsDir() + "/ct-merkle/inclusion")) {
     const auto j = test::ReadJson(path.string());
     const bool got = VerifyMerkleInclusion(j["leafIdx"].get<uint64_t>(),
                                            j["treeSize"].get<uint64_t>(), B64(j["leafHash"]),
@@ -50,7 +33,7 @@ TEST_CASE("merkle inclusion verification agrees with the RFC 6962 vectors", "[me
 TEST_CASE("merkle consistency verification agrees with the RFC 6962 vectors", "[merkle]") {
   int ok = 0;
   int bad = 0;
-  for (const auto& path : JsonFiles(test::VectorsDir() + "/ct-merkle/consistency")) {
+  for (const auto& path : test::JsonFilesUnder(test::VectorsDir() + "/ct-merkle/consistency")) {
     const auto j = test::ReadJson(path.string());
     const bool got =
         VerifyMerkleConsistency(j["size1"].get<uint64_t>(), j["size2"].get<uint64_t>(),

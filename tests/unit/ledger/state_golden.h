@@ -11,27 +11,13 @@
 #include "common/bytes.h"
 #include "crypto/sha256.h"
 #include "crypto/smt.h"
+#include "ledger/memory_tree.h"
 #include "ledger/state_tree.h"
 
 namespace laurel::golden {
 
 // Every version's nodes, never pruned.
-class MapTree final : public ledger::TreeReader {
- public:
-  std::optional<std::string> GetTreeNode(std::string_view key) const override {
-    auto it = nodes_.find(std::string(key));
-    if (it == nodes_.end()) return std::nullopt;
-    return it->second;
-  }
-  void Apply(const ledger::TreeUpdate& u) {
-    for (const auto& [k, v] : u.new_nodes) nodes_[k] = v;
-  }
-  void Erase(const std::string& key) { nodes_.erase(key); }
-  size_t size() const { return nodes_.size(); }
-
- private:
-  std::map<std::string, std::string> nodes_;
-};
+using MapTree = ledger::MemoryTree;
 
 // The writes of heights 0, 1 and 2 (state keys as the ledger names them; values arbitrary).
 inline std::vector<std::map<std::string, std::string>> StateGoldenWrites() {

@@ -15,10 +15,7 @@ namespace {
 using nlohmann::json;
 
 HttpResponse Get(const Router& router, const std::string& target) {
-  HttpRequest req;
-  req.method = "GET";
-  req.target = target;
-  return Call(router, std::move(req));
+  return CallGet(router, target);
 }
 
 std::string Url(const types::Tx& tx) {

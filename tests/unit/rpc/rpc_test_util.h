@@ -294,6 +294,14 @@ inline HttpResponse Call(const Router& router, HttpRequest req) {
   return out;
 }
 
+// GET `target` through `router` (Call).
+inline HttpResponse CallGet(const Router& router, const std::string& target) {
+  HttpRequest req;
+  req.method = "GET";
+  req.target = target;
+  return Call(router, std::move(req));
+}
+
 // Stores the fake node's one validator's real certificate of committed height `h`.
 inline void Certify(FakeNode& node, uint64_t h) {
   auto rec = node.store().GetBlock(h);

@@ -17,17 +17,7 @@ namespace {
 using nlohmann::json;
 
 HttpResponse Get(const Router& router, const std::string& target) {
-  HttpRequest req;
-  req.method = "GET";
-  req.target = target;
-  HttpResponse out;
-  int calls = 0;
-  router.Dispatch(std::move(req), [&](HttpResponse r) {
-    ++calls;
-    out = std::move(r);
-  });
-  REQUIRE(calls == 1);
-  return out;
+  return CallGet(router, target);
 }
 
 std::vector<Bytes> Hashes(const json& list) {
@@ -72,7 +62,7 @@ TEST_CASE(
   for (size_t i = 0; i < leaves.size(); ++i) {
     for (const std::string& q :
          {"index=" + std::to_string(i), "tx=" + HexEncode(types::TxId(txs[i]))}) {
-      auto inc = Get(router, "/v1/log/proof/inclusion?" + q);
+      auto inc = Get(router, std::string("/v1/log/proof/inclusion?") + q);
       REQUIRE(inc.status == 200);
       const json j = json::parse(inc.body);
       CHECK(j["index"] == std::to_string(i));
@@ -123,6 +113,95 @@ TEST_CASE("bad log route parameters are 400 BAD_REQUEST with a message", "[rpc][
   auto yes = Get(router, "/v1/log?proof=yes");
   CHECK(yes.status == 400);
   CHECK(json::parse(yes.body)["code"] == "BAD_PROOF");
+}
+
+TEST_CASE(
+    "?height=H anchors the log head and its proofs at a past certified height; bad heights are "
+    "refused and change nothing",
+    "[rpc][txlog]") {
+  FakeNode node;
+  Router router = BuildRouter(node);
+  // Block 2: one more transaction, so that the log of height 1 (2 leaves) is a strict prefix.
+  node.Commit({MakeRegisterIssuerTx(node.chain_id(), "second-union", node.admin())});
+  Certify(node, 1);
+  Certify(node, 2);
+
+  auto newest = verifier::CheckLogHead(json::parse(Get(router, "/v1/log?proof=true").body),
+                                       GenesisSet(node), 0, 0);
+  REQUIRE(newest.ok());
+  CHECK(newest->state.height == 2);
+  CHECK(newest->size == 3);
+
+  auto past = Get(router, "/v1/log?height=1&proof=true");
+  REQUIRE(past.status == 200);
+  auto old = verifier::CheckLogHead(json::parse(past.body), GenesisSet(node), 0, 0);
+  REQUIRE(old.ok());
+  CHECK(old->state.height == 1);
+  CHECK(old->size == 2);
+  // Unproven, the same head (from the stored subtrees), and the empty log at height 0.
+  const json plain = json::parse(Get(router, "/v1/log?height=1").body);
+  CHECK(plain["height"] == "1");
+  CHECK(plain["size"] == "2");
+  CHECK(plain["root"] == HexEncode(old->root));
+  const json empty = json::parse(Get(router, "/v1/log?height=0").body);
+  CHECK(empty.value("size", "0") == "0");
+  CHECK(empty["root"] == HexEncode(crypto::MerkleRoot(std::vector<Hash32>{})));
+
+  // Inclusion and consistency anchored at height 1: the same as with size 2 / second 2.
+  for (const char* q : {"index=1&height=1", "index=1&size=2"}) {
+    auto inc = Get(router, std::string("/v1/log/proof/inclusion?") + q);
+    REQUIRE(inc.status == 200);
+    const json j = json::parse(inc.body);
+    CHECK(j["size"] == "2");
+    CHECK(verifier::CheckLogInclusion(1, 2, *HexDecode32(j["leaf_hash"].get<std::string>()),
+                                      Hashes(j["audit_path"]), old->root)
+              .ok());
+  }
+  auto cons = Get(router, "/v1/log/proof/consistency?first=2&height=2");
+  REQUIRE(cons.status == 200);
+  const json c = json::parse(cons.body);
+  CHECK(c["second"] == "3");
+  CHECK(verifier::CheckLogConsistency(2, 3, Hashes(c["proof"]), old->root, newest->root).ok());
+  CHECK(json::parse(Get(router, "/v1/log/proof/consistency?first=1&height=1").body)["second"] ==
+        "2");
+
+  const std::string head_before = Get(router, "/v1/log").body;
+  struct Refusal {
+    std::string target;
+    int status;
+    std::string code;
+  };
+  for (const Refusal& r : std::vector<Refusal>{
+           {"/v1/log?height=3", 400, "HEIGHT_ABOVE_TIP"},
+           {"/v1/log?height=3&proof=true", 400, "HEIGHT_ABOVE_TIP"},
+           {"/v1/log?height=x", 400, "BAD_REQUEST"},
+           {"/v1/log?height=-1&proof=true", 400, "BAD_REQUEST"},
+           {"/v1/log?height=0&proof=true", 503, "NO_CERTIFICATE"},  // genesis: no certificate
+           {"/v1/log/proof/inclusion?index=0&height=3", 400, "HEIGHT_ABOVE_TIP"},
+           {"/v1/log/proof/inclusion?index=0&height=1&size=2", 400, "BAD_REQUEST"},
+           {"/v1/log/proof/inclusion?index=2&height=1", 400, "BAD_REQUEST"},  // leaf of block 2
+           {"/v1/log/proof/inclusion?index=0&height=0", 400, "BAD_REQUEST"},  // the empty log
+           {"/v1/log/proof/consistency?first=1&height=99", 400, "HEIGHT_ABOVE_TIP"},
+           {"/v1/log/proof/consistency?first=3&height=1", 400, "BAD_REQUEST"},  // first > second
+           {"/v1/log/proof/consistency?first=1&second=2&height=1", 400, "BAD_REQUEST"},
+           {"/v1/log/proof/consistency?first=1&height=", 400, "BAD_REQUEST"},
+       }) {
+    INFO(r.target);
+    auto got = Get(router, r.target);
+    CHECK(got.status == r.status);
+    const json j = json::parse(got.body);
+    CHECK(j["code"] == r.code);
+    CHECK_FALSE(j["message"].get<std::string>().empty());
+  }
+  CHECK(Get(router, "/v1/log").body == head_before);
+
+  // A height whose state tree was pruned: its head is still known, but no longer provable.
+  node.Commit({MakeRegisterIssuerTx(node.chain_id(), "third-union", node.admin())});
+  REQUIRE(const_cast<storage::Store&>(node.store()).PruneStateTree(3).ok());
+  auto pruned = Get(router, "/v1/log?height=1&proof=true");
+  CHECK(pruned.status == 400);
+  CHECK(json::parse(pruned.body)["code"] == "HEIGHT_NOT_RETAINED");
+  CHECK(Get(router, "/v1/log?height=1").status == 200);
 }
 
 }  // namespace laurel::rpc::test

@@ -9,6 +9,7 @@
 #include "ledger/state_tree.h"
 #include "tests/support/txgen.h"
 #include "tests/unit/storage/chain_util.h"
+#include "tests/unit/storage/generated_chain.h"
 #include "tests/unit/storage/store_test_util.h"
 
 using namespace laurel;
@@ -90,18 +91,7 @@ TEST_CASE("the state tree survives reopening a RocksDB store", "[store][state]")
   ledger::Executor exec(gen.chain_id());
   Hash32 root{};
   Hash32 parent{};
-  {
-    auto s = OpenRocksStore(dir.db());
-    REQUIRE(s.ok());
-    REQUIRE(CommitGenesis(**s, gen.genesis()).ok());
-    parent = (*(*s)->GetBlock(0))->block_id;
-    for (uint64_t h = 1; h <= 5; ++h) {
-      auto r = ExecuteAndCommit(**s, exec, gen.genesis(), parent, gen.NextBlock(h), &parent);
-      REQUIRE(r.ok());
-      gen.Observe(*r);
-    }
-    root = (*s)->StateRoot();
-  }
+  root = GeneratedRocksChain(dir, gen, exec, 5, &parent)->StateRoot();
   auto s = OpenRocksStore(dir.db());
   REQUIRE(s.ok());
   auto p = (*s)->ProveState(5, "g");

@@ -9,6 +9,7 @@
 #include "crypto/merkle_log.h"
 #include "tests/support/txgen.h"
 #include "tests/unit/storage/chain_util.h"
+#include "tests/unit/storage/generated_chain.h"
 #include "tests/unit/storage/store_test_util.h"
 
 using namespace laurel;
@@ -99,18 +100,7 @@ TEST_CASE("the transaction log survives reopening a RocksDB store and grows on",
   ledger::Executor exec(gen.chain_id());
   Hash32 parent{};
   crypto::LogHead before;
-  {
-    auto s = OpenRocksStore(dir.db());
-    REQUIRE(s.ok());
-    REQUIRE(CommitGenesis(**s, gen.genesis()).ok());
-    parent = (*(*s)->GetBlock(0))->block_id;
-    for (uint64_t h = 1; h <= 4; ++h) {
-      auto r = ExecuteAndCommit(**s, exec, gen.genesis(), parent, gen.NextBlock(h), &parent);
-      REQUIRE(r.ok());
-      gen.Observe(*r);
-    }
-    before = HeadOf(**s);
-  }
+  before = HeadOf(*GeneratedRocksChain(dir, gen, exec, 4, &parent));
   auto s = OpenRocksStore(dir.db());
   REQUIRE(s.ok());
   StoreReader reader(**s);

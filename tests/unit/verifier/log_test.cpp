@@ -14,38 +14,18 @@
 #include "node/wire.h"
 #include "tests/support/vectors.h"
 #include "tests/unit/ledger/state_golden.h"
+#include "tests/unit/verifier/verifier_fixture.h"
 #include "verifier/verifier.h"
 
 namespace laurel::verifier {
 namespace {
 
-namespace fs = std::filesystem;
-
-crypto::PrivateKey Key(uint8_t tag) { return crypto::PrivateKey::FromSeed(Bytes(32, tag)).value(); }
-
-Bytes B64(const nlohmann::json& v) {
-  auto b = Base64Decode(v.get<std::string>());
-  REQUIRE(b.has_value());
-  return *b;
-}
-std::vector<Bytes> B64List(const nlohmann::json& v) {
-  std::vector<Bytes> out;
-  if (v.is_null()) return out;
-  for (const auto& p : v) out.push_back(B64(p));
-  return out;
-}
+Bytes B64(const nlohmann::json& v) { return laurel::test::Base64Of(v); }
+std::vector<Bytes> B64List(const nlohmann::json& v) { return laurel::test::Base64ListOf(v); }
 Hash32 H32(const Bytes& b) {
   Hash32 h{};
   if (b.size() == 32) std::copy(b.begin(), b.end(), h.begin());
   return h;
-}
-std::vector<fs::path> JsonFiles(const std::string& dir) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 struct MapReader final : crypto::LogTreeReader {
@@ -58,18 +38,11 @@ struct MapReader final : crypto::LogTreeReader {
 };
 
 // A chain state holding a log of `n` leaves under record "l", certified at height 7.
-struct Fixture {
-  std::vector<crypto::PrivateKey> keys = {Key(1), Key(2), Key(3), Key(4)};
-  ValidatorSet set;
+struct Fixture : test::FourValidators {
   golden::MapTree tree;
   crypto::LogHead head = crypto::EmptyLogHead();
   Certificate cert;
   explicit Fixture(uint64_t n) {
-    set.chain_id = "laurel-test";
-    for (size_t i = 0; i < keys.size(); ++i) {
-      set.keys.emplace_back(keys[i].public_key().begin(), keys[i].public_key().end());
-      set.names.push_back("v" + std::to_string(i));
-    }
     std::vector<Hash32> leaves;
     for (uint64_t i = 0; i < n; ++i)
       leaves.push_back(crypto::MerkleLeafHash(Bytes(36, uint8_t(i))));
@@ -86,29 +59,12 @@ struct Fixture {
     }
   }
   nlohmann::json Answer(const std::string& key = "l") const {
-    node::StateCertificate nc;
-    nc.data.height = cert.height;
-    nc.data.block_id = cert.block_id;
-    nc.data.state_root = cert.state_root;
-    nc.data.time_ms = cert.time_ms;
-    nc.signatures = cert.signatures;
     nlohmann::json p;
     p["height"] = "7";
     p["time_ms"] = std::to_string(cert.time_ms);
     p["state_root"] = HexEncode(cert.state_root);
-    p["certificate"] = HexEncode(node::EncodeStateCertificate(nc));
-    auto sp = ledger::ProveState(tree, 0, key);
-    REQUIRE(sp.ok());
-    nlohmann::json r;
-    r["key"] = key;
-    if (sp->value) r["value"] = HexEncode(AsBytes(*sp->value));
-    r["siblings"] = nlohmann::json::array();
-    for (const auto& s : sp->proof.siblings) r["siblings"].push_back(HexEncode(s));
-    if (sp->proof.leaf) {
-      r["leaf_key_hash"] = HexEncode(sp->proof.leaf->key_hash);
-      r["leaf_value_hash"] = HexEncode(sp->proof.leaf->value_hash);
-    }
-    p["records"] = nlohmann::json::array({r});
+    p["certificate"] = HexEncode(Encode(cert));
+    p["records"] = nlohmann::json::array({test::RecordJson(tree, key)});
     nlohmann::json a;
     a["height"] = "7";
     a["size"] = std::to_string(head.size);
@@ -159,8 +115,9 @@ TEST_CASE("log checks agree with Certificate Transparency's RFC 6962 vectors",
           "[verifier][txlog]") {
   int ok = 0;
   int bad = 0;
-  for (const auto& path : JsonFiles(test::VectorsDir() + "/ct-merkle/inclusion")) {
-    const auto j = test::ReadJson(path.string());
+  for (const auto& path :
+       laurel::test::JsonFilesUnder(laurel::test::VectorsDir() + "/ct-merkle/inclusion")) {
+    const auto j = laurel::test::ReadJson(path.string());
     const Bytes leaf = B64(j["leafHash"]);
     const Bytes root = B64(j["root"]);
     INFO(path.string());
@@ -172,8 +129,9 @@ TEST_CASE("log checks agree with Certificate Transparency's RFC 6962 vectors",
     CHECK(got == !j["wantErr"].get<bool>());
     (got ? ok : bad)++;
   }
-  for (const auto& path : JsonFiles(test::VectorsDir() + "/ct-merkle/consistency")) {
-    const auto j = test::ReadJson(path.string());
+  for (const auto& path :
+       laurel::test::JsonFilesUnder(laurel::test::VectorsDir() + "/ct-merkle/consistency")) {
+    const auto j = laurel::test::ReadJson(path.string());
     const Bytes r1 = B64(j["root1"]);
     const Bytes r2 = B64(j["root2"]);
     INFO(path.string());
@@ -270,4 +228,109 @@ TEST_CASE(
   CHECK(Why(CheckLogInclusion(5, 5, leaves[0], {}, roots[5])).find("not below") !=
         std::string::npos);
 }
+
+TEST_CASE(
+    "log answers: an inclusion or consistency answer in its JSON form is checked against a "
+    "trusted head; a wrong size, leaf, tx, path or missing field is refused, naming it",
+    "[verifier][txlog]") {
+  // Five transactions, leaf i = tx_id_i || u32be(code_i), as the log holds them.
+  std::vector<Hash32> tx_ids;
+  std::vector<Hash32> leaves;
+  for (uint8_t i = 0; i < 5; ++i) {
+    Hash32 id{};
+    id.fill(static_cast<uint8_t>(0x40 + i));
+    tx_ids.push_back(id);
+    Bytes leaf(id.begin(), id.end());
+    for (int s = 24; s >= 0; s -= 8) leaf.push_back(static_cast<uint8_t>((i == 3 ? 7u : 0u) >> s));
+    leaves.push_back(crypto::MerkleLeafHash(leaf));
+  }
+  const Hash32 root = crypto::MerkleRoot(leaves);
+  const Hash32 root3 = crypto::MerkleRoot(std::span<const Hash32>(leaves.data(), 3));
+  auto inclusion = [&](uint64_t index) {
+    nlohmann::json j;
+    j["index"] = std::to_string(index);
+    j["size"] = "5";
+    j["leaf_hash"] = HexEncode(leaves[index]);
+    j["tx_id"] = HexEncode(tx_ids[index]);
+    if (index == 3) j["code"] = 7u;
+    j["audit_path"] = nlohmann::json::array();
+    for (const auto& h : crypto::MerkleInclusionProof(leaves, index)) {
+      j["audit_path"].push_back(HexEncode(h));
+    }
+    return j;
+  };
+  for (uint64_t i = 0; i < 5; ++i) {
+    auto got = CheckLogInclusionAnswer(inclusion(i), 5, root);
+    REQUIRE(got.ok());
+    CHECK(*got == i);
+  }
+  auto refused = [&](const nlohmann::json& j, const std::string& words) {
+    INFO(j.dump());
+    auto r = CheckLogInclusionAnswer(j, 5, root);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find(words) != std::string::npos);
+  };
+  auto j = inclusion(3);
+  j["size"] = "6";
+  refused(j, "not of the trusted head's 5");
+  j = inclusion(3);
+  j["code"] = 0u;  // the leaf of another result
+  refused(j, "is not the leaf of tx");
+  j = inclusion(2);
+  j["tx_id"] = HexEncode(tx_ids[1]);
+  refused(j, "is not the leaf of tx");
+  j = inclusion(2);
+  j["index"] = "1";
+  refused(j, "does not lead to the root");
+  j = inclusion(2);
+  j["audit_path"][0] = "zz";
+  refused(j, "audit_path: an element is not a 32-byte hex hash");
+  j = inclusion(2);
+  j.erase("leaf_hash");
+  refused(j, "no 32-byte hex leaf_hash");
+  j = inclusion(2);
+  j["index"] = "99999999999999999999";  // above 2^64 - 1
+  refused(j, "no leaf index");
+  j = inclusion(2);
+  j["code"] = "4294967296";
+  refused(j, "code is not a u32");
+  refused(nlohmann::json::array(), "not a JSON object");
+  // Without tx_id (an index past the node's blocks) the leaf hash is taken as given.
+  j = inclusion(4);
+  j.erase("tx_id");
+  CHECK(CheckLogInclusionAnswer(j, 5, root).ok());
+
+  nlohmann::json c;
+  c["first"] = "3";
+  c["second"] = "5";
+  c["proof"] = nlohmann::json::array();
+  for (const auto& h : crypto::MerkleConsistencyProof(leaves, 3))
+    c["proof"].push_back(HexEncode(h));
+  CHECK(CheckLogConsistencyAnswer(c, 3, root3, 5, root).ok());
+  CHECK_FALSE(CheckLogConsistencyAnswer(c, 3, root, 5, root).ok());
+  CHECK(CheckLogConsistencyAnswer(c, 2, root3, 5, root)
+            .message()
+            .find("not from size 2 to size 5") != std::string::npos);
+  auto bad = c;
+  bad["proof"] = "nope";
+  CHECK(CheckLogConsistencyAnswer(bad, 3, root3, 5, root)
+            .message()
+            .find("not a list of hashes") != std::string::npos);
+  bad = c;
+  bad.erase("proof");  // size 3 -> 5 needs hashes
+  CHECK_FALSE(CheckLogConsistencyAnswer(bad, 3, root3, 5, root).ok());
+}
+
+TEST_CASE("a number field above 2^64 - 1 is refused, never thrown", "[verifier][txlog]") {
+  Fixture f(3);
+  for (const char* field : {"size", "height"}) {
+    auto a = f.Answer();
+    a[field] = "99999999999999999999";
+    INFO(field);
+    Result<ProvenLogHead> r = Status::Internal("not run");
+    CHECK_NOTHROW(r = CheckLogHead(a, f.set, 0, 0));
+    CHECK_FALSE(r.ok());
+  }
+}
+
 }  // namespace laurel::verifier

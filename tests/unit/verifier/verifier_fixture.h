@@ -2,10 +2,13 @@
 // the way nodes encode them.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "common/check.h"
 #include "crypto/ed25519.h"
+#include "ledger/state_tree.h"
 #include "node/wire.h"
 #include "verifier/verifier.h"
 
@@ -43,5 +46,22 @@ struct FourValidators {
     return node::EncodeStateCertificate(n);
   }
 };
+
+// One record of a StateProofView in its JSON form, as a node serves it: `key`'s value (or its
+// absence) with its path in version 0 of `tree`.
+inline nlohmann::json RecordJson(const ledger::TreeReader& tree, const std::string& key) {
+  auto sp = ledger::ProveState(tree, 0, key);
+  LAUREL_CHECK(sp.ok(), "no proof of a test record");
+  nlohmann::json r;
+  r["key"] = key;
+  if (sp->value) r["value"] = HexEncode(AsBytes(*sp->value));
+  r["siblings"] = nlohmann::json::array();
+  for (const auto& s : sp->proof.siblings) r["siblings"].push_back(HexEncode(s));
+  if (sp->proof.leaf) {
+    r["leaf_key_hash"] = HexEncode(sp->proof.leaf->key_hash);
+    r["leaf_value_hash"] = HexEncode(sp->proof.leaf->value_hash);
+  }
+  return r;
+}
 
 }  // namespace laurel::verifier::test

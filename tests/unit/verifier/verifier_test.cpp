@@ -48,20 +48,7 @@ struct Fixture : test::FourValidators {
     p["state_root"] = HexEncode(c.state_root);
     p["certificate"] = HexEncode(Encode(c));
     p["records"] = nlohmann::json::array();
-    for (const auto& k : keys_asked) {
-      auto sp = ledger::ProveState(tree, 0, k);
-      REQUIRE(sp.ok());
-      nlohmann::json r;
-      r["key"] = k;
-      if (sp->value) r["value"] = HexEncode(AsBytes(*sp->value));
-      r["siblings"] = nlohmann::json::array();
-      for (const auto& s : sp->proof.siblings) r["siblings"].push_back(HexEncode(s));
-      if (sp->proof.leaf) {
-        r["leaf_key_hash"] = HexEncode(sp->proof.leaf->key_hash);
-        r["leaf_value_hash"] = HexEncode(sp->proof.leaf->value_hash);
-      }
-      p["records"].push_back(r);
-    }
+    for (const auto& k : keys_asked) p["records"].push_back(test::RecordJson(tree, k));
     return p;
   }
 };
