@@ -135,6 +135,28 @@ Chain MakeChain() {
   return c;
 }
 
+// A digest batch of validator 0 (key 1) holding `txs`, expiring at height 10.
+node::Batch SomeDigestBatch(const std::vector<Bytes>& txs) {
+  node::Batch b;
+  b.epoch = 1;
+  b.author = 0;
+  b.batch_id = 1;
+  b.expires_at_height = 10;
+  b.txs = txs;
+  return b;
+}
+
+// A proof of availability of `b` signed by validators 0 and 1 (keys 1 and 2).
+node::ProofOfAvailability SomeProof(const node::Batch& b) {
+  node::ProofOfAvailability p;
+  p.info = node::InfoOf(fuzz::kChainId, b);
+  for (uint8_t i = 1; i <= 2; ++i) {
+    p.signatures.emplace_back(i - 1,
+                              fuzz::Key(i).Sign(node::BatchAckSignBytes(fuzz::kChainId, p.info)));
+  }
+  return p;
+}
+
 std::vector<std::pair<std::string, node::WireMessage>> AllWire(const Chain& c) {
   const cs::SyncInfo sync{c.qc1, cs::GenesisQc(c.genesis), std::nullopt};
   const cs::SyncInfo sync_tc{c.qc2, c.qc1, c.tc};
@@ -159,6 +181,15 @@ std::vector<std::pair<std::string, node::WireMessage>> AllWire(const Chain& c) {
                  node::SyncResponseMsg{2, {node::SyncBlock{c.b1, c.qc1, c.qc2, std::nullopt}}});
   v.emplace_back("attestation", node::AttestationMsg{a});
   v.emplace_back("hello", node::HelloMsg{2});
+  const node::Batch qb = SomeDigestBatch(batch.txs);
+  const node::BatchInfo qi = node::InfoOf(fuzz::kChainId, qb);
+  v.emplace_back("batch", node::BatchMsg{qb});
+  node::BatchAck ack{qi, 2, {}};
+  ack.signature = fuzz::Key(3).Sign(node::BatchAckSignBytes(fuzz::kChainId, qi));
+  v.emplace_back("batch_ack", node::BatchAckMsg{ack});
+  v.emplace_back("batch_request", node::BatchRequestMsg{qi});
+  v.emplace_back("batch_response", node::BatchResponseMsg{qi, qb});
+  v.emplace_back("batch_response_none", node::BatchResponseMsg{qi, std::nullopt});
   return v;
 }
 
@@ -212,6 +243,15 @@ int main(int argc, char** argv) {
   PutSel("json", "percent", 3, AsBytes("c%2D1+%E5%B7%A5"));
   Put("payload", "one", node::EncodePayload({txs.front()}));
   Put("payload", "all", node::EncodePayload(txs));
+  {
+    std::vector<Bytes> wires;
+    for (const auto& tx : txs) wires.push_back(types::EncodeTx(tx));
+    const node::Batch b = SomeDigestBatch(wires);
+    PutSel("batch", "payload", 0, node::EncodeBatchPayload({SomeProof(b)}));
+    consensus::Writer w;
+    node::EncodeBatch(w, b);
+    PutSel("batch", "batch", 1, w.Take());
+  }
   Put("card", "card", types::EncodeCard(card));
   Put("card", "body", types::EncodeCardBody(fuzz::FixtureCardBody()));
   Put("card_text", "card", card_text);

@@ -1,10 +1,11 @@
 // Every P2P message a peer can send (node/wire.h): consensus proposals, votes, timeouts and
-// sync infos, block fetch and sync requests/responses, transaction batches, attestations and
-// Hello. Decoding never crashes; a decoded message re-encodes to exactly the input bytes (the
-// encoding is canonical); and the checks a node runs next on a decoded message (signature
-// verification against a 4-validator set, commit proofs of synced blocks, payload and
-// transaction decoding) never crash either. Signatures are accepted by a permissive checker so
-// that the structural checks behind them are reached.
+// sync infos, block fetch and sync requests/responses, transaction batches, attestations,
+// Hello and the digest-batch messages (batch, ack, request, response). Decoding never crashes;
+// a decoded message re-encodes to exactly the input bytes (the encoding is canonical); and the
+// checks a node runs next on a decoded message (signature verification against a 4-validator
+// set, commit proofs of synced blocks, payload and transaction decoding, batch acks) never crash
+// either. Signatures are accepted by a permissive checker so that the structural checks behind
+// them are reached.
 #include "consensus/validator_set.h"
 #include "fuzz/fuzz_util.h"
 #include "node/commit_proof.h"
@@ -95,6 +96,19 @@ void Check(const node::WireMessage& m) {
             (void)node::AttestationSignBytes("fuzz-chain", a.attestation);
           },
           [](const node::HelloMsg&) {},
+          [](const node::BatchMsg& b) {
+            for (const auto& t : b.batch.txs) (void)types::DecodeTx(t);
+            (void)node::InfoOf("fuzz-chain", b.batch);
+          },
+          [](const node::BatchAckMsg& a) {
+            std::vector<cs::PublicKey> keys;
+            for (uint32_t i = 0; i < Validators().size(); ++i) keys.push_back(Validators().key(i));
+            (void)node::VerifyAck("fuzz-chain", keys, a.ack);
+          },
+          [](const node::BatchRequestMsg&) {},
+          [](const node::BatchResponseMsg& r) {
+            if (r.batch) (void)node::InfoOf("fuzz-chain", *r.batch);
+          },
       },
       m);
 }

@@ -204,6 +204,12 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             sync_->OnHello(from, h.height, LocalTip(), SteadyNowMs(), out);
             OnSyncOutputs(out, from);
           },
+          // Digest batches (docs/spec/batches.md): decoded and refused when malformed, not yet
+          // used by this node, whose proposals carry the transactions themselves.
+          [&](const BatchMsg&) {},
+          [&](const BatchAckMsg&) {},
+          [&](const BatchRequestMsg&) {},
+          [&](const BatchResponseMsg&) {},
       },
       m);
 }

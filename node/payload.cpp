@@ -53,3 +53,85 @@ std::optional<std::vector<types::Tx>> DecodePayload(ByteView payload) {
 }
 
 }  // namespace laurel::node
+
+namespace laurel::node {
+
+namespace {
+constexpr size_t kBatchPayloadHeader = 5;  // u32be(0) || u8 version
+}
+
+bool IsBatchPayload(ByteView payload) {
+  return payload.size() >= kBatchPayloadHeader && payload[0] == 0 && payload[1] == 0 &&
+         payload[2] == 0 && payload[3] == 0 && payload[4] == kBatchPayloadVersion;
+}
+
+Bytes EncodeBatchPayload(const std::vector<ProofOfAvailability>& proofs) {
+  consensus::Writer w;
+  w.U32(0);
+  w.U8(kBatchPayloadVersion);
+  w.U32(static_cast<uint32_t>(proofs.size()));
+  for (const auto& p : proofs) EncodeProof(w, p);
+  return w.Take();
+}
+
+Result<std::vector<ProofOfAvailability>> DecodeBatchPayload(ByteView payload) {
+  if (!IsBatchPayload(payload)) {
+    return Status::Corruption("not a version-2 (batch digest) payload");
+  }
+  consensus::Reader r(payload.subspan(kBatchPayloadHeader));
+  LAUREL_ASSIGN_OR_RETURN(uint32_t n, r.U32());
+  if (n == 0) return Status::Corruption("batch payload with no batches");
+  if (n > kMaxPayloadBatches) {
+    return Status::Corruption("batch payload with " + std::to_string(n) + " batches, at most " +
+                              std::to_string(kMaxPayloadBatches));
+  }
+  std::vector<ProofOfAvailability> proofs;
+  proofs.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    LAUREL_ASSIGN_OR_RETURN(ProofOfAvailability p, DecodeProof(r));
+    for (const auto& q : proofs) {
+      if (q.info.digest == p.info.digest) {
+        return Status::Corruption("batch payload names one batch twice");
+      }
+    }
+    proofs.push_back(std::move(p));
+  }
+  if (!r.done()) return Status::Corruption("trailing bytes after a batch payload");
+  return proofs;
+}
+
+Result<ResolvedPayload> ResolveBatchPayload(
+    const std::vector<ProofOfAvailability>& proofs, std::string_view chain_id, uint64_t epoch,
+    const std::vector<crypto::PublicKey>& keys, uint64_t height,
+    const std::function<const Batch*(const Hash32&)>& lookup) {
+  ResolvedPayload out;
+  std::vector<const Batch*> batches;
+  for (const auto& p : proofs) {
+    if (p.info.expires_at_height <= height || !VerifyProof(chain_id, epoch, keys, p).ok()) {
+      out.skipped.push_back(p.info.digest);
+      batches.push_back(nullptr);
+      continue;
+    }
+    const Batch* b = lookup ? lookup(p.info.digest) : nullptr;
+    if (b == nullptr) {
+      return Status::Unavailable("batch " + HexEncode(p.info.digest) + " of validator " +
+                                 std::to_string(p.info.author) + " is not held");
+    }
+    // The store checked the digest when it took the batch (BatchStore's invariant), so the
+    // bytes are not hashed again here; a lookup that returns another batch is a bug that would
+    // fork this node: refuse.
+    if (b->author != p.info.author || b->batch_id != p.info.batch_id ||
+        b->txs.size() != p.info.num_txs) {
+      return Status::Corruption("batch held for digest " + HexEncode(p.info.digest) +
+                                " does not hash to it");
+    }
+    batches.push_back(b);
+    out.used.push_back(p.info.digest);
+  }
+  for (const Batch* b : batches) {
+    if (b != nullptr) out.txs.insert(out.txs.end(), b->txs.begin(), b->txs.end());
+  }
+  return out;
+}
+
+}  // namespace laurel::node

@@ -23,6 +23,10 @@ enum class Kind : uint8_t {
   kSyncResponse = 14,
   kAttestation = 15,
   kHello = 16,
+  kBatch = 17,
+  kBatchAck = 18,
+  kBatchRequest = 19,
+  kBatchResponse = 20,
 };
 
 constexpr size_t kMaxTxBytes = types::kMaxTxBytes;
@@ -205,6 +209,26 @@ Bytes EncodeWire(const WireMessage& m) {
                    w.U8(static_cast<uint8_t>(Kind::kHello));
                    w.U64(h.height);
                  },
+                 [&](const BatchMsg& b) {
+                   w.U8(static_cast<uint8_t>(Kind::kBatch));
+                   EncodeBatch(w, b.batch);
+                 },
+                 [&](const BatchAckMsg& a) {
+                   w.U8(static_cast<uint8_t>(Kind::kBatchAck));
+                   EncodeBatchInfo(w, a.ack.info);
+                   w.U32(a.ack.signer);
+                   w.Fixed(a.ack.signature);
+                 },
+                 [&](const BatchRequestMsg& q) {
+                   w.U8(static_cast<uint8_t>(Kind::kBatchRequest));
+                   EncodeBatchInfo(w, q.info);
+                 },
+                 [&](const BatchResponseMsg& a) {
+                   w.U8(static_cast<uint8_t>(Kind::kBatchResponse));
+                   EncodeBatchInfo(w, a.info);
+                   w.U8(a.batch ? 1 : 0);
+                   if (a.batch) EncodeBatch(w, *a.batch);
+                 },
              },
              m);
   return w.Take();
@@ -312,6 +336,38 @@ Result<WireMessage> DecodeWire(ByteView b) {
       HelloMsg h;
       LAUREL_ASSIGN_OR_RETURN(h.height, r.U64());
       out = h;
+      break;
+    }
+    case Kind::kBatch: {
+      BatchMsg m;
+      LAUREL_ASSIGN_OR_RETURN(m.batch, DecodeBatch(r));
+      out = std::move(m);
+      break;
+    }
+    case Kind::kBatchAck: {
+      BatchAckMsg a;
+      LAUREL_ASSIGN_OR_RETURN(a.ack.info, DecodeBatchInfo(r));
+      LAUREL_ASSIGN_OR_RETURN(a.ack.signer, r.U32());
+      LAUREL_RETURN_IF_ERROR(r.Fixed(a.ack.signature.data(), a.ack.signature.size()));
+      out = a;
+      break;
+    }
+    case Kind::kBatchRequest: {
+      BatchRequestMsg q;
+      LAUREL_ASSIGN_OR_RETURN(q.info, DecodeBatchInfo(r));
+      out = q;
+      break;
+    }
+    case Kind::kBatchResponse: {
+      BatchResponseMsg a;
+      LAUREL_ASSIGN_OR_RETURN(a.info, DecodeBatchInfo(r));
+      LAUREL_ASSIGN_OR_RETURN(uint8_t has_batch, r.U8());
+      if (has_batch > 1) return Status::Corruption("bad batch flag in a batch response");
+      if (has_batch == 1) {
+        LAUREL_ASSIGN_OR_RETURN(Batch b, DecodeBatch(r));
+        a.batch = std::move(b);
+      }
+      out = std::move(a);
       break;
     }
     default:

@@ -12,6 +12,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "consensus/types.h"
+#include "node/batch.h"
 
 namespace laurel::node {
 
@@ -80,9 +81,27 @@ struct HelloMsg {
   uint64_t height = 0;
 };
 
-using WireMessage = std::variant<consensus::Message, FetchRequestMsg, FetchResponseMsg,
-                                 TxBatchMsg, SyncRequestMsg, SyncResponseMsg, AttestationMsg,
-                                 HelloMsg>;
+// Digest batches (docs/spec/batches.md, node/batch.h): a batch pushed by its author; a
+// validator's signed acknowledgement of it, sent to the author; a request for the batch of one
+// info (to the author or a signer of its proof) and the answer, the batch or, when the peer
+// does not hold it, none.
+struct BatchMsg {
+  Batch batch;
+};
+struct BatchAckMsg {
+  BatchAck ack;
+};
+struct BatchRequestMsg {
+  BatchInfo info;
+};
+struct BatchResponseMsg {
+  BatchInfo info;              // what was asked for
+  std::optional<Batch> batch;  // nullopt: not held
+};
+
+using WireMessage = std::variant<consensus::Message, FetchRequestMsg, FetchResponseMsg, TxBatchMsg,
+                                 SyncRequestMsg, SyncResponseMsg, AttestationMsg, HelloMsg,
+                                 BatchMsg, BatchAckMsg, BatchRequestMsg, BatchResponseMsg>;
 
 inline constexpr size_t kMaxBatchTxs = 20000;
 inline constexpr size_t kMaxFetchBlocks = 256;
