@@ -31,7 +31,7 @@ TEST_CASE("a chain past genesis with no state certificate has few certificates",
   CHECK(FewCertificates(Totals(2, 0)));
 }
 
-TEST_CASE("fewer than half of the heights after genesis certified is few; half is enough",
+TEST_CASE("fewer than half of the heights after genesis certified is few, half is enough",
           "[cli]") {
   CHECK(FewCertificates(Totals(101, 49)));  // 49 of 100
   CHECK_FALSE(FewCertificates(Totals(101, 50)));

@@ -512,7 +512,7 @@ TEST_CASE("a refused or failed transaction exits 1 and leaves no card file", "[c
   }
 }
 
-TEST_CASE("verify prints REFUSED with the reason first and exits 1; --json prints the answer",
+TEST_CASE("verify prints REFUSED with the reason first and exits 1, --json prints the answer",
           "[cli][net]") {
   Fixture f;
   REQUIRE(Laurel(f.dir, f.IssueArgs("card.lc1")).code == 0);
@@ -802,7 +802,7 @@ std::vector<std::string> WithHolder(std::vector<std::string> args, const std::st
   return args;
 }
 
-const std::string kWangFangGbk = "\xCD\xF5\xB7\xBC";     // 王芳 in GBK
+const std::string kWangFangGbk = "\xCD\xF5\xB7\xBC";           // 王芳 in GBK
 const std::string kWangFangUtf8 = "\xE7\x8E\x8B\xE8\x8A\xB3";  // 王芳 in UTF-8
 
 }  // namespace
@@ -824,7 +824,8 @@ TEST_CASE("card issue refuses holder names a gate screen could be spoofed with",
           "[cli][net][badinput]") {
   Fixture f;
   const std::string bad = GENERATE(std::string("Li\nWei"), std::string("\x1b[31mLi Wei"),
-                                   std::string("Li \xE2\x80\xAE" "ieW"),  // U+202E override
+                                   std::string("Li \xE2\x80\xAE"
+                                               "ieW"),  // U+202E override
                                    std::string(65, 'x'), std::string("Li\tWei"));
   const auto r = Laurel(f.dir, WithHolder(f.IssueArgs("card.lc1"), bad));
   INFO(Describe(r));
@@ -835,8 +836,7 @@ TEST_CASE("card issue refuses holder names a gate screen could be spoofed with",
   CHECK_FALSE(fs::exists(f.dir / "card.lc1"));
 }
 
-TEST_CASE("card issue takes a Chinese name of 64 characters and puts names in NFC",
-          "[cli][net]") {
+TEST_CASE("card issue takes a Chinese name of 64 characters and puts names in NFC", "[cli][net]") {
   Fixture f;
   std::string long_name;
   for (int i = 0; i < 64; ++i) long_name += kWangFangUtf8.substr(0, 3);
@@ -855,9 +855,9 @@ TEST_CASE("card issue takes a Chinese name of 64 characters and puts names in NF
 TEST_CASE("status reasons and issuer names that break the display rules are refused unsent",
           "[cli][net][badinput]") {
   Fixture f;
-  const auto r = Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id",
-                                "city-fed/MW/2026/000001", "--key", "fed.key", "--reason",
-                                "lost\x1b[2J"});
+  const auto r =
+      Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id", "city-fed/MW/2026/000001",
+                     "--key", "fed.key", "--reason", "lost\x1b[2J"});
   INFO(Describe(r));
   CHECK(r.code == 2);
   CHECK(r.err.find("--reason: contains a control character (U+001B)") != std::string::npos);
@@ -884,14 +884,13 @@ TEST_CASE("card issue-csv reads UTF-8 with or without BOM and GBK, and issues on
                                 "\"Li, Wei\",HN-0002,city-fed/M/2026/000002\n";
   const std::string rows_gbk = kWangFangGbk + ",HN-0001,city-fed/M/2026/000001\r\n" +
                                "\"Li, Wei\",HN-0002,city-fed/M/2026/000002\n";
-  const std::string csv = GENERATE_COPY(header + rows_utf8, "\xEF\xBB\xBF" + header + rows_utf8,
-                                        header + rows_gbk);
+  const std::string csv =
+      GENERATE_COPY(header + rows_utf8, "\xEF\xBB\xBF" + header + rows_utf8, header + rows_gbk);
   WriteFile(f.dir / "members.csv", csv);
   fs::create_directory(f.dir / "cards");
-  const auto r = Laurel(f.dir, {"card", "issue-csv", "--rpc", f.node.url(), "--csv",
-                                "members.csv", "--out-dir", "cards", "--issuer", "city-fed",
-                                "--key", "fed.key", "--type", "member", "--valid-until",
-                                "2030-12-31"});
+  const auto r = Laurel(f.dir, {"card", "issue-csv", "--rpc", f.node.url(), "--csv", "members.csv",
+                                "--out-dir", "cards", "--issuer", "city-fed", "--key", "fed.key",
+                                "--type", "member", "--valid-until", "2030-12-31"});
   INFO(Describe(r));
   CHECK(r.code == 0);
   CHECK(r.out.find("issued 2 of 2 cards") != std::string::npos);
@@ -910,15 +909,14 @@ TEST_CASE("card issue-csv refuses the whole file on a bad row before sending any
   fs::create_directory(f.dir / "cards");
   const std::string bad = GENERATE(
       std::string("holder_name,member_no\nLi Wei,HN-1\n\"Bad\x1b[0m\",HN-2\n"),  // control
-      std::string("holder_name,member_no\nLi Wei,HN-1\n\"open,HN-2\n"),         // quote open
+      std::string("holder_name,member_no\nLi Wei,HN-1\n\"open,HN-2\n"),          // quote open
       std::string("name,number\nLi Wei,HN-1\n"),                                 // columns
       std::string("holder_name,member_no\nLi Wei,HN-1\n\xFF\xFF,HN-2\n"),        // not GB18030
       std::string("holder_name,member_no,id\nA,1,city-fed/M/1\nB,2,city-fed/M/1\n"));  // twice
   WriteFile(f.dir / "members.csv", bad);
-  const auto r = Laurel(f.dir, {"card", "issue-csv", "--rpc", f.node.url(), "--csv",
-                                "members.csv", "--out-dir", "cards", "--issuer", "city-fed",
-                                "--key", "fed.key", "--type", "member", "--valid-until",
-                                "2030-12-31"});
+  const auto r = Laurel(f.dir, {"card", "issue-csv", "--rpc", f.node.url(), "--csv", "members.csv",
+                                "--out-dir", "cards", "--issuer", "city-fed", "--key", "fed.key",
+                                "--type", "member", "--valid-until", "2030-12-31"});
   INFO(Describe(r));
   CHECK(r.code == 2);
   CheckOneErrorLine(r);
@@ -931,13 +929,14 @@ TEST_CASE("card issue-csv refuses the whole file on a bad row before sending any
 
 TEST_CASE("card suspend --dry-run shows the change and sends nothing", "[cli][net]") {
   Fixture f;
-  const auto r = Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id",
-                                "city-fed/MW/2026/000001", "--key", "fed.key", "--reason",
-                                "phone lost", "--dry-run"});
+  const auto r =
+      Laurel(f.dir, {"card", "suspend", "--rpc", f.node.url(), "--id", "city-fed/MW/2026/000001",
+                     "--key", "fed.key", "--reason", "phone lost", "--dry-run"});
   INFO(Describe(r));
   CHECK(r.code == 0);
   CHECK(r.out.rfind("dry run: would set city-fed/MW/2026/000001 from ACTIVE to SUSPENDED "
-                    "(reason \"phone lost\"), signed by " + f.fed_pub.substr(0, 16) + "...",
+                    "(reason \"phone lost\"), signed by " +
+                        f.fed_pub.substr(0, 16) + "...",
                     0) == 0);
   CHECK(f.Txs().empty());
 }
@@ -965,10 +964,10 @@ TEST_CASE("a status the card already has, or a change after revoke, is explained
 TEST_CASE("card replace renews the credential with the record's validity in one transaction",
           "[cli][net]") {
   Fixture f;
-  const auto r = Laurel(f.dir, {"card", "replace", "--rpc", f.node.url(), "--id",
-                                "city-fed/MW/2026/000001", "--key", "fed.key", "--holder-name",
-                                "\xE7\x8E\x8B\xE8\x8A\xB3", "--member-no", "QD-0042", "--out",
-                                "new.lc1"});
+  const auto r =
+      Laurel(f.dir, {"card", "replace", "--rpc", f.node.url(), "--id", "city-fed/MW/2026/000001",
+                     "--key", "fed.key", "--holder-name", "\xE7\x8E\x8B\xE8\x8A\xB3", "--member-no",
+                     "QD-0042", "--out", "new.lc1"});
   INFO(Describe(r));
   REQUIRE(r.code == 0);
   CHECK(r.out.find("replaced: the previous card of city-fed/MW/2026/000001 is refused from now "

@@ -12,21 +12,34 @@ namespace {
 using nlohmann::json;
 
 json Cred(const std::string& id, const std::string& status, const std::string& reason) {
-  return {{"credential_id", id},      {"type", "MEMBER"},        {"level", "LEVEL_UNSPECIFIED"},
-          {"issuer_id", "city-fed"},  {"key_version", 1},        {"card_digest", "ab"},
-          {"valid_from", "0"},        {"valid_until", "1924905600"}, {"status", status},
-          {"status_reason", reason},  {"status_index", "0"},     {"created_height", "3"},
-          {"updated_height", "4"},    {"status_set_by", reason.empty() ? "" : "parent"}};
+  return {{"credential_id", id},
+          {"type", "MEMBER"},
+          {"level", "LEVEL_UNSPECIFIED"},
+          {"issuer_id", "city-fed"},
+          {"key_version", 1},
+          {"card_digest", "ab"},
+          {"valid_from", "0"},
+          {"valid_until", "1924905600"},
+          {"status", status},
+          {"status_reason", reason},
+          {"status_index", "0"},
+          {"created_height", "3"},
+          {"updated_height", "4"},
+          {"status_set_by", reason.empty() ? "" : "parent"}};
 }
 
 json Counts(int active, int suspended) {
   return {{"total", std::to_string(active + suspended)},
           {"by_status",
-           {{"ACTIVE", std::to_string(active)}, {"SUSPENDED", std::to_string(suspended)},
+           {{"ACTIVE", std::to_string(active)},
+            {"SUSPENDED", std::to_string(suspended)},
             {"REVOKED", "0"}}},
           {"by_type", {{"MEMBER", std::to_string(active + suspended)}, {"MODEL_WORKER", "0"}}},
           {"by_level",
-           {{"NATIONAL", "0"}, {"PROVINCIAL", "0"}, {"MUNICIPAL", "0"}, {"DISTRICT", "0"},
+           {{"NATIONAL", "0"},
+            {"PROVINCIAL", "0"},
+            {"MUNICIPAL", "0"},
+            {"DISTRICT", "0"},
             {"ENTERPRISE", "0"}}},
           {"cells", json::array()}};
 }
@@ -115,8 +128,8 @@ struct Fixture {
 TEST_CASE("card list sends the filters in the API's spelling and prints a table or CSV",
           "[cli][net][report]") {
   Fixture f;
-  auto r = Laurel(f.dir, {"card", "list", "--rpc", f.node.url(), "--issuer", "city-fed",
-                          "--status", "suspended", "--type", "model-worker", "--level", "district"});
+  auto r = Laurel(f.dir, {"card", "list", "--rpc", f.node.url(), "--issuer", "city-fed", "--status",
+                          "suspended", "--type", "model-worker", "--level", "district"});
   INFO(Describe(r));
   REQUIRE(r.code == 0);
   CHECK(f.Targets().back() ==
@@ -127,8 +140,8 @@ TEST_CASE("card list sends the filters in the API's spelling and prints a table 
   CHECK(r.out.find("2 credentials of city-fed at height 9\n") != std::string::npos);
   CHECK(r.out.find("(more: --page-token p2, or --all)") != std::string::npos);
 
-  auto csv = Laurel(f.dir, {"card", "list", "--rpc", f.node.url(), "--issuer", "city-fed",
-                            "--all", "--csv"});
+  auto csv = Laurel(
+      f.dir, {"card", "list", "--rpc", f.node.url(), "--issuer", "city-fed", "--all", "--csv"});
   INFO(Describe(csv));
   REQUIRE(csv.code == 0);
   CHECK(csv.out.rfind("credential_id,issuer_id,type,level,status,status_reason,", 0) == 0);
@@ -139,9 +152,10 @@ TEST_CASE("card list sends the filters in the API's spelling and prints a table 
   CHECK(f.Targets().back() == "/v1/issuers/city-fed/credentials?page_token=p2");
 
   const size_t asked = f.Targets().size();
-  for (const std::vector<std::string>& bad :
-       {std::vector<std::string>{"--status", "lost"}, {"--type", "card"}, {"--level", "city"},
-        {"--limit", "1001"}}) {
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"--status", "lost"},
+                                              {"--type", "card"},
+                                              {"--level", "city"},
+                                              {"--limit", "1001"}}) {
     std::vector<std::string> args = {"card", "list", "--rpc", f.node.url(), "--issuer", "city-fed"};
     args.insert(args.end(), bad.begin(), bad.end());
     auto b = Laurel(f.dir, args);
@@ -170,7 +184,7 @@ TEST_CASE("issuer stats prints own and with-descendant counts, as a table or CSV
   CHECK(csv.out.find("status,ACTIVE,2,5\r\n") != std::string::npos);
 }
 
-TEST_CASE("history shows the resolved signer and what happened; --csv and --signed-by-me",
+TEST_CASE("history shows the resolved signer and what happened, --csv and --signed-by-me",
           "[cli][net][report]") {
   Fixture f;
   auto r = Laurel(f.dir, {"history", "--rpc", f.node.url(), "--issuer", "city-fed"});
@@ -178,15 +192,15 @@ TEST_CASE("history shows the resolved signer and what happened; --csv and --sign
   REQUIRE(r.code == 0);
   CHECK(r.out.find("city-fed v2 (parent)  district-7/M/1 -> SUSPENDED (会籍核查)\n") !=
         std::string::npos);
-  auto csv = Laurel(f.dir, {"history", "--rpc", f.node.url(), "--issuer", "city-fed",
-                            "--signed-by-me", "--csv"});
+  auto csv = Laurel(
+      f.dir, {"history", "--rpc", f.node.url(), "--issuer", "city-fed", "--signed-by-me", "--csv"});
   INFO(Describe(csv));
   REQUIRE(csv.code == 0);
   CHECK(f.Targets().back() == "/v1/issuers/city-fed/history?signed_by=me");
   CHECK(csv.out.find("4,2026-01-01T00:00:00Z," + std::string(64, 'a') +
                      ",set_credential_status,OK,district-7/M/1,district-7,MEMBER,,SUSPENDED,"
-                     "会籍核查,,,,parent,city-fed,2,," + std::string(64, 'b') + "\r\n") !=
-        std::string::npos);
+                     "会籍核查,,,,parent,city-fed,2,," +
+                     std::string(64, 'b') + "\r\n") != std::string::npos);
   auto bad = Laurel(f.dir, {"history", "--rpc", f.node.url(), "x/M/1", "--signed-by-me"});
   CHECK(bad.code == 2);
 }
@@ -204,8 +218,8 @@ TEST_CASE("verify --height and --at ask for the past state and say which height 
                            "2026-03-01T09:30:00+08:00"});
   REQUIRE(at.code == 0);
   CHECK(f.Targets().back() == "/v1/verify?at=2026-03-01T09%3A30%3A00%2B08%3A00");
-  auto both = Laurel(f.dir, {"verify", "--rpc", f.node.url(), "--code", "LC1:X", "--at", "1",
-                             "--height", "2"});
+  auto both = Laurel(
+      f.dir, {"verify", "--rpc", f.node.url(), "--code", "LC1:X", "--at", "1", "--height", "2"});
   CHECK(both.code == 2);
 }
 

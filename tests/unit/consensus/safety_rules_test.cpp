@@ -303,7 +303,7 @@ TEST_CASE(
   CHECK(restarted.VoteOn(a, nullptr).status().code() == StatusCode::kPermissionDenied);
 }
 
-TEST_CASE("a new epoch starts a fresh safety record; a record of a later epoch is refused",
+TEST_CASE("a new epoch starts a fresh safety record, a record of a later epoch is refused",
           "[safety][epoch]") {
   Fixture fx;
   MemorySafetyStore store;
@@ -341,9 +341,10 @@ TEST_CASE("a new epoch starts a fresh safety record; a record of a later epoch i
   CHECK(st.message().find("epoch 2") != std::string::npos);
 }
 
-TEST_CASE("no QC of an old epoch verifies in the next, and the root QC is the new epoch's only "
-          "unsigned QC",
-          "[safety][epoch]") {
+TEST_CASE(
+    "no QC of an old epoch verifies in the next, and the root QC is the new epoch's only "
+    "unsigned QC",
+    "[safety][epoch]") {
   Fixture fx;
   const Block b1 = fx.MakeBlock(1, fx.genesis, fx.GQc());
   const QuorumCert q1 = fx.MakeQc(b1);

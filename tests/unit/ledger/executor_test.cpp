@@ -122,8 +122,7 @@ TEST_CASE("the issuer suspends, reinstates and revokes a credential", "[ledger]"
   CHECK(c.Credential("city-fed/M/1")->status_reason == "left union");
 }
 
-TEST_CASE("the parent issuer and governance may change a child's credential status",
-          "[ledger]") {
+TEST_CASE("the parent issuer and governance may change a child's credential status", "[ledger]") {
   Chain c;
   const auto dist = KeyFrom(21);
   c.RegisterChild("jimo", "city-fed", c.fed_, dist, MemberOnly());
@@ -139,8 +138,7 @@ TEST_CASE("renewal replaces digest, validity and key version", "[ledger]") {
   REQUIRE(c.Issue("city-fed/M/1", "city-fed", c.fed_) == TxCode::kOk);
   const auto k2 = KeyFrom(32);
   REQUIRE(c.Run(types::RotateIssuerKey{"city-fed", Pub(k2)}, {&c.fed_}) == TxCode::kOk);
-  REQUIRE(c.Run(types::RenewCredential{"city-fed/M/1", Digest(9), 300, 900}, {&k2}) ==
-          TxCode::kOk);
+  REQUIRE(c.Run(types::RenewCredential{"city-fed/M/1", Digest(9), 300, 900}, {&k2}) == TxCode::kOk);
   auto r = c.Credential("city-fed/M/1");
   CHECK(r->card_digest == Digest(9));
   CHECK(r->valid_from == 300);
@@ -152,8 +150,8 @@ TEST_CASE("renewal replaces digest, validity and key version", "[ledger]") {
 TEST_CASE("governance replaces its admins and threshold", "[ledger]") {
   Chain c;
   const auto a4 = KeyFrom(40);
-  REQUIRE(c.Run(types::UpdateGovernance{{Pub(c.admin1_), Pub(a4)}, 2},
-                {&c.admin1_, &c.admin2_}) == TxCode::kOk);
+  REQUIRE(c.Run(types::UpdateGovernance{{Pub(c.admin1_), Pub(a4)}, 2}, {&c.admin1_, &c.admin2_}) ==
+          TxCode::kOk);
   CHECK(c.Gov()->admin_keys.size() == 2);
   // The old pair no longer reaches the threshold.
   CHECK(c.Run(types::RegisterIssuer{"x-fed", "x", "", Pub(KeyFrom(41)), MemberOnly(), false},
@@ -233,8 +231,8 @@ TEST_CASE("genesis validation names what is wrong", "[ledger]") {
   bad.validators.clear();
   CHECK_FALSE(ValidateGenesis(bad).ok());
   bad = g;
-  bad.issuers = {types::RegisterIssuer{"child", "c", "missing-parent", Pub(KeyFrom(3)),
-                                       MemberOnly(), false}};
+  bad.issuers = {
+      types::RegisterIssuer{"child", "c", "missing-parent", Pub(KeyFrom(3)), MemberOnly(), false}};
   CHECK(ValidateGenesis(bad).message().find("parent") != std::string::npos);
   bad = g;
   bad.issuers = {types::RegisterIssuer{"p1", "p", "", Pub(KeyFrom(3)), MemberOnly(), true},
@@ -242,9 +240,10 @@ TEST_CASE("genesis validation names what is wrong", "[ledger]") {
   CHECK(ValidateGenesis(bad).message().find("grants") != std::string::npos);
 }
 
-TEST_CASE("the transaction log: genesis writes the empty head 'l'; each block with txs appends "
-          "every tx, refused ones too, with the receipts' leaf; an empty block writes nothing",
-          "[ledger][txlog]") {
+TEST_CASE(
+    "the transaction log: genesis writes the empty head 'l', each block with txs appends "
+    "every tx, refused ones too, with the receipts' leaf, an empty block writes nothing",
+    "[ledger][txlog]") {
   Chain c;
   auto head = [&c] {
     auto rec = c.state().GetState(kTxLogKey);
@@ -258,24 +257,25 @@ TEST_CASE("the transaction log: genesis writes the empty head 'l'; each block wi
   std::vector<Hash32> leaves;
   const auto key = KeyFrom(20);
   // One OK and one refused (signed by one admin, below the threshold) in the same block.
-  const auto ok = c.Make(types::RegisterIssuer{"prov-fed", "Provincial", "", Pub(key), AllGrants(),
-                                               true},
-                         {&c.admin1_, &c.admin2_});
-  const auto refused = c.Make(types::RegisterIssuer{"other", "Other", "", Pub(KeyFrom(21)),
-                                                    AllGrants(), true},
-                              {&c.admin3_});
+  const auto ok =
+      c.Make(types::RegisterIssuer{"prov-fed", "Provincial", "", Pub(key), AllGrants(), true},
+             {&c.admin1_, &c.admin2_});
+  const auto refused =
+      c.Make(types::RegisterIssuer{"other", "Other", "", Pub(KeyFrom(21)), AllGrants(), true},
+             {&c.admin3_});
   auto r = c.RunBlock({ok, refused});
   REQUIRE(r.outcomes.size() == 2);
   CHECK(r.outcomes[1].code != TxCode::kOk);
-  for (const auto& o : r.outcomes) leaves.push_back(crypto::MerkleLeafHash(TxRootLeaf(o.tx_id, o.code)));
+  for (const auto& o : r.outcomes)
+    leaves.push_back(crypto::MerkleLeafHash(TxRootLeaf(o.tx_id, o.code)));
   CHECK(head().size == 2);
   CHECK(head().root == crypto::MerkleRoot(leaves));
   CHECK(r.log.root == head().root);
   CHECK(r.log_nodes.size() == 3);  // two leaves and the subtree they complete
   // The log spans blocks: the next block's leaves follow.
-  r = c.RunBlock({c.Make(types::RegisterIssuer{"third", "Third", "", Pub(KeyFrom(22)),
-                                               AllGrants(), true},
-                         {&c.admin1_, &c.admin3_})});
+  r = c.RunBlock(
+      {c.Make(types::RegisterIssuer{"third", "Third", "", Pub(KeyFrom(22)), AllGrants(), true},
+              {&c.admin1_, &c.admin3_})});
   leaves.push_back(crypto::MerkleLeafHash(TxRootLeaf(r.outcomes[0].tx_id, r.outcomes[0].code)));
   CHECK(head().size == 3);
   CHECK(head().root == crypto::MerkleRoot(leaves));

@@ -21,11 +21,11 @@ TxOutcome RunOne(Chain& c, types::Action a, std::vector<const crypto::PrivateKey
 TEST_CASE("an issuance names the card, its kind and validity, and the issuer's key that signed",
           "[ledger][history]") {
   Chain c;
-  const TxOutcome o = RunOne(
-      c,
-      types::IssueCredential{"city-fed/MW/1", "city-fed", CredentialType::kModelWorker,
-                             Level::kDistrict, Digest(1), 100, 200},
-      {&c.fed_});
+  const TxOutcome o =
+      RunOne(c,
+             types::IssueCredential{"city-fed/MW/1", "city-fed", CredentialType::kModelWorker,
+                                    Level::kDistrict, Digest(1), 100, 200},
+             {&c.fed_});
   REQUIRE(o.code == TxCode::kOk);
   CHECK(o.issuer_id == "city-fed");
   CHECK(o.type == CredentialType::kModelWorker);
@@ -38,9 +38,10 @@ TEST_CASE("an issuance names the card, its kind and validity, and the issuer's k
   CHECK(o.signer_admins.empty());
 }
 
-TEST_CASE("a parent's status change on a child's card is resolved to the parent and its key "
-          "version, after a rotation too",
-          "[ledger][history]") {
+TEST_CASE(
+    "a parent's status change on a child's card is resolved to the parent and its key "
+    "version, after a rotation too",
+    "[ledger][history]") {
   Chain c;
   const auto child = KeyFrom(20);
   const auto fed2 = KeyFrom(11);
@@ -62,12 +63,12 @@ TEST_CASE("a parent's status change on a child's card is resolved to the parent 
   CHECK(o.signer_key_version == 2);
 }
 
-TEST_CASE("governance is resolved to the admins that signed; no authority resolves to nobody",
+TEST_CASE("governance is resolved to the admins that signed, no authority resolves to nobody",
           "[ledger][history]") {
   Chain c;
-  const TxOutcome gov = RunOne(
-      c, types::SetIssuerStatus{"city-fed", types::IssuerStatus::kSuspended, "audit"},
-      {&c.admin3_, &c.admin1_});
+  const TxOutcome gov =
+      RunOne(c, types::SetIssuerStatus{"city-fed", types::IssuerStatus::kSuspended, "audit"},
+             {&c.admin3_, &c.admin1_});
   REQUIRE(gov.code == TxCode::kOk);
   CHECK(gov.signed_as == Authority::kGovernance);
   CHECK(gov.signer_issuer_id.empty());
@@ -76,15 +77,15 @@ TEST_CASE("governance is resolved to the admins that signed; no authority resolv
   CHECK(gov.new_status == static_cast<uint32_t>(types::IssuerStatus::kSuspended));
 
   const auto stranger = KeyFrom(99);
-  const TxOutcome none = RunOne(
-      c, types::SetIssuerStatus{"city-fed", types::IssuerStatus::kActive, ""}, {&stranger});
+  const TxOutcome none =
+      RunOne(c, types::SetIssuerStatus{"city-fed", types::IssuerStatus::kActive, ""}, {&stranger});
   CHECK(none.code == TxCode::kUnauthorized);
   CHECK(none.signed_as == Authority::kNone);
   CHECK(none.signer_issuer_id.empty());
   CHECK(none.signer_admins.empty());
 
-  const TxOutcome rot = RunOne(c, types::RotateIssuerKey{"city-fed", Pub(KeyFrom(12))},
-                               {&c.admin1_, &c.admin2_});
+  const TxOutcome rot =
+      RunOne(c, types::RotateIssuerKey{"city-fed", Pub(KeyFrom(12))}, {&c.admin1_, &c.admin2_});
   REQUIRE(rot.code == TxCode::kOk);
   CHECK(rot.key_version == 2);
   CHECK(rot.signed_as == Authority::kGovernance);

@@ -24,8 +24,8 @@ void ExpectRejected(Chain& c, const types::Tx& tx, TxCode want) {
   CHECK(after == before);
 }
 types::Action IssueAction(const std::string& id, const std::string& issuer = "city-fed") {
-  return types::IssueCredential{id, issuer, CredentialType::kMember, Level::kUnspecified,
-                                Digest(1), 10, 20};
+  return types::IssueCredential{id, issuer, CredentialType::kMember, Level::kUnspecified, Digest(1),
+                                10, 20};
 }
 }  // namespace
 
@@ -46,11 +46,13 @@ TEST_CASE("rejects MALFORMED: a nonce shorter than 8 bytes", "[ledger][reject]")
 
 TEST_CASE("rejects MALFORMED: a model-worker grant without levels", "[ledger][reject]") {
   Chain c;
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"x-fed", "x", "", Pub(KeyFrom(50)),
-                                              {{CredentialType::kModelWorker, {}}}, false},
-                        {&c.admin1_, &c.admin2_}),
-                 TxCode::kMalformed);
+  ExpectRejected(
+      c,
+      c.Make(
+          types::RegisterIssuer{
+              "x-fed", "x", "", Pub(KeyFrom(50)), {{CredentialType::kModelWorker, {}}}, false},
+          {&c.admin1_, &c.admin2_}),
+      TxCode::kMalformed);
 }
 
 TEST_CASE("rejects WRONG_CHAIN: a body for another chain", "[ledger][reject]") {
@@ -73,7 +75,7 @@ TEST_CASE("rejects DUPLICATE_TX: the same tx id in a later block", "[ledger][rej
   ExpectRejected(c, tx, TxCode::kDuplicateTx);
 }
 
-TEST_CASE("a failed-but-signed tx spends its id; a forged copy does not", "[ledger][reject]") {
+TEST_CASE("a failed-but-signed tx spends its id, a forged copy does not", "[ledger][reject]") {
   Chain c;
   types::Tx genuine = c.Make(IssueAction("city-fed/M/1"), {&c.fed_});
   types::Tx forged = genuine;
@@ -105,24 +107,23 @@ TEST_CASE("rejects UNAUTHORIZED: a card signed by another issuer's key", "[ledge
   ExpectRejected(c, c.Make(IssueAction("city-fed/M/1"), {&c.admin1_}), TxCode::kUnauthorized);
 }
 
-TEST_CASE("rejects UNAUTHORIZED: a top-level issuer without admin signatures",
-          "[ledger][reject]") {
+TEST_CASE("rejects UNAUTHORIZED: a top-level issuer without admin signatures", "[ledger][reject]") {
   Chain c;
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"x-fed", "x", "", Pub(KeyFrom(50)), MemberOnly(),
-                                              false},
-                        {&c.fed_}),
-                 TxCode::kUnauthorized);
+  ExpectRejected(
+      c,
+      c.Make(types::RegisterIssuer{"x-fed", "x", "", Pub(KeyFrom(50)), MemberOnly(), false},
+             {&c.fed_}),
+      TxCode::kUnauthorized);
 }
 
 TEST_CASE("rejects INSUFFICIENT_SIGNATURES: 1 of 3 admins, even signing twice",
           "[ledger][reject]") {
   Chain c;
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"x-fed", "x", "", Pub(KeyFrom(50)), MemberOnly(),
-                                              false},
-                        {&c.admin1_, &c.admin1_}),
-                 TxCode::kInsufficientSignatures);
+  ExpectRejected(
+      c,
+      c.Make(types::RegisterIssuer{"x-fed", "x", "", Pub(KeyFrom(50)), MemberOnly(), false},
+             {&c.admin1_, &c.admin1_}),
+      TxCode::kInsufficientSignatures);
   ExpectRejected(c, c.Make(types::UpdateGovernance{{Pub(c.admin1_)}, 1}, {&c.admin3_}),
                  TxCode::kInsufficientSignatures);
 }
@@ -133,24 +134,23 @@ TEST_CASE("rejects UNKNOWN_ISSUER: issuing for, rotating or delegating from no i
   ExpectRejected(c, c.Make(IssueAction("ghost/M/1", "ghost"), {&c.fed_}), TxCode::kUnknownIssuer);
   ExpectRejected(c, c.Make(types::RotateIssuerKey{"ghost", Pub(KeyFrom(51))}, {&c.fed_}),
                  TxCode::kUnknownIssuer);
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"kid", "k", "ghost", Pub(KeyFrom(52)), MemberOnly(),
-                                              false},
-                        {&c.fed_}),
-                 TxCode::kUnknownIssuer);
+  ExpectRejected(
+      c,
+      c.Make(types::RegisterIssuer{"kid", "k", "ghost", Pub(KeyFrom(52)), MemberOnly(), false},
+             {&c.fed_}),
+      TxCode::kUnknownIssuer);
 }
 
 TEST_CASE("rejects ISSUER_EXISTS: registering an id twice", "[ledger][reject]") {
   Chain c;
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"city-fed", "again", "", Pub(KeyFrom(53)),
-                                              MemberOnly(), false},
-                        {&c.admin1_, &c.admin2_}),
-                 TxCode::kIssuerExists);
+  ExpectRejected(
+      c,
+      c.Make(types::RegisterIssuer{"city-fed", "again", "", Pub(KeyFrom(53)), MemberOnly(), false},
+             {&c.admin1_, &c.admin2_}),
+      TxCode::kIssuerExists);
 }
 
-TEST_CASE("rejects ISSUER_INACTIVE: a suspended issuer issuing or delegating",
-          "[ledger][reject]") {
+TEST_CASE("rejects ISSUER_INACTIVE: a suspended issuer issuing or delegating", "[ledger][reject]") {
   Chain c;
   const auto dist = KeyFrom(21);
   c.RegisterChild("jimo", "city-fed", c.fed_, dist, MemberOnly());
@@ -161,27 +161,26 @@ TEST_CASE("rejects ISSUER_INACTIVE: a suspended issuer issuing or delegating",
   ExpectRejected(c, c.Make(IssueAction("jimo/M/2", "jimo"), {&dist}), TxCode::kIssuerInactive);
   ExpectRejected(c, c.Make(S{"jimo/M/1", CredentialStatus::kActive, ""}, {&dist}),
                  TxCode::kIssuerInactive);
-  ExpectRejected(c,
-                 c.Make(types::RenewCredential{"jimo/M/1", Digest(3), 1, 2}, {&dist}),
+  ExpectRejected(c, c.Make(types::RenewCredential{"jimo/M/1", Digest(3), 1, 2}, {&dist}),
                  TxCode::kIssuerInactive);
   REQUIRE(c.Run(types::SetIssuerStatus{"city-fed", IssuerStatus::kSuspended, ""},
                 {&c.admin1_, &c.admin2_}) == TxCode::kOk);
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"kid", "k", "city-fed", Pub(KeyFrom(54)),
-                                              MemberOnly(), false},
-                        {&c.fed_}),
-                 TxCode::kIssuerInactive);
+  ExpectRejected(
+      c,
+      c.Make(types::RegisterIssuer{"kid", "k", "city-fed", Pub(KeyFrom(54)), MemberOnly(), false},
+             {&c.fed_}),
+      TxCode::kIssuerInactive);
 }
 
 TEST_CASE("rejects CANNOT_DELEGATE: a parent without can_delegate", "[ledger][reject]") {
   Chain c;
   const auto dist = KeyFrom(21);
   c.RegisterChild("jimo", "city-fed", c.fed_, dist, MemberOnly(), /*can_delegate=*/false);
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"jimo-sub", "s", "jimo", Pub(KeyFrom(55)),
-                                              MemberOnly(), false},
-                        {&dist}),
-                 TxCode::kCannotDelegate);
+  ExpectRejected(
+      c,
+      c.Make(types::RegisterIssuer{"jimo-sub", "s", "jimo", Pub(KeyFrom(55)), MemberOnly(), false},
+             {&dist}),
+      TxCode::kCannotDelegate);
 }
 
 TEST_CASE("rejects SCOPE_NOT_ALLOWED: a type, level or delegation outside the grants",
@@ -196,11 +195,11 @@ TEST_CASE("rejects SCOPE_NOT_ALLOWED: a type, level or delegation outside the gr
                         {&dist}),
                  TxCode::kScopeNotAllowed);
   // Nor delegate more than it has.
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"jimo-sub", "s", "jimo", Pub(KeyFrom(56)),
-                                              AllGrants(), false},
-                        {&dist}),
-                 TxCode::kScopeNotAllowed);
+  ExpectRejected(
+      c,
+      c.Make(types::RegisterIssuer{"jimo-sub", "s", "jimo", Pub(KeyFrom(56)), AllGrants(), false},
+             {&dist}),
+      TxCode::kScopeNotAllowed);
   // A level outside a model-worker grant.
   const auto muni = KeyFrom(57);
   c.RegisterChild("muni", "city-fed", c.fed_, muni,
@@ -233,8 +232,8 @@ TEST_CASE("rejects ILLEGAL_TRANSITION: nothing is accepted after REVOKED", "[led
   ExpectRejected(c, c.Make(S{"city-fed/M/1", CredentialStatus::kActive, ""}, {&c.fed_}),
                  TxCode::kIllegalTransition);  // already active
   REQUIRE(c.Run(S{"city-fed/M/1", CredentialStatus::kRevoked, ""}, {&c.fed_}) == TxCode::kOk);
-  for (auto st : {CredentialStatus::kActive, CredentialStatus::kSuspended,
-                  CredentialStatus::kRevoked}) {
+  for (auto st :
+       {CredentialStatus::kActive, CredentialStatus::kSuspended, CredentialStatus::kRevoked}) {
     ExpectRejected(c, c.Make(S{"city-fed/M/1", st, ""}, {&c.fed_}), TxCode::kIllegalTransition);
   }
   ExpectRejected(c, c.Make(types::RenewCredential{"city-fed/M/1", Digest(2), 1, 2}, {&c.fed_}),
@@ -257,12 +256,10 @@ TEST_CASE("rejects BAD_VALIDITY: valid_until not after valid_from", "[ledger][re
                  TxCode::kBadValidity);
 }
 
-TEST_CASE("rejects BAD_CREDENTIAL_ID: an id outside the issuer's namespace",
-          "[ledger][reject]") {
+TEST_CASE("rejects BAD_CREDENTIAL_ID: an id outside the issuer's namespace", "[ledger][reject]") {
   Chain c;
   ExpectRejected(c, c.Make(IssueAction("other/M/1"), {&c.fed_}), TxCode::kBadCredentialId);
-  ExpectRejected(c, c.Make(IssueAction("city-fed/has space"), {&c.fed_}),
-                 TxCode::kBadCredentialId);
+  ExpectRejected(c, c.Make(IssueAction("city-fed/has space"), {&c.fed_}), TxCode::kBadCredentialId);
   ExpectRejected(c, c.Make(IssueAction("city-fed/"), {&c.fed_}), TxCode::kBadCredentialId);
 }
 
@@ -293,11 +290,11 @@ TEST_CASE("rejects BAD_ISSUER_ID: upper case, too short, or parent equal to itse
                           {&c.admin1_, &c.admin2_}),
                    TxCode::kBadIssuerId);
   }
-  ExpectRejected(c,
-                 c.Make(types::RegisterIssuer{"self", "x", "self", Pub(KeyFrom(58)), MemberOnly(),
-                                              false},
-                        {&c.admin1_, &c.admin2_}),
-                 TxCode::kBadIssuerId);
+  ExpectRejected(
+      c,
+      c.Make(types::RegisterIssuer{"self", "x", "self", Pub(KeyFrom(58)), MemberOnly(), false},
+             {&c.admin1_, &c.admin2_}),
+      TxCode::kBadIssuerId);
 }
 
 TEST_CASE("rejects BAD_DIGEST: a card digest that is not 32 bytes", "[ledger][reject]") {
@@ -332,20 +329,21 @@ TEST_CASE("rejects UNSAFE_TEXT: an issuer name or status reason a gate screen wo
           "[ledger][reject]") {
   Chain c;
   REQUIRE(c.Issue("city-fed/M/1", "city-fed", c.fed_) == TxCode::kOk);
-  for (const std::string& bad :
-       {std::string("lost\ncard"), std::string("\x1b[31mred"), std::string("a\xE2\x80\xAE" "b"),
-        std::string("e\xCC\x81")}) {  // newline, escape, U+202E, not NFC
+  for (const std::string& bad : {std::string("lost\ncard"), std::string("\x1b[31mred"),
+                                 std::string("a\xE2\x80\xAE"
+                                             "b"),
+                                 std::string("e\xCC\x81")}) {  // newline, escape, U+202E, not NFC
     INFO(bad);
-    ExpectRejected(c,
-                   c.Make(types::RegisterIssuer{"bad-fed", bad, "", Pub(KeyFrom(61)),
-                                                MemberOnly(), false},
-                          {&c.admin1_, &c.admin2_}),
-                   TxCode::kUnsafeText);
-    ExpectRejected(c,
-                   c.Make(types::SetCredentialStatus{"city-fed/M/1",
-                                                     types::CredentialStatus::kSuspended, bad},
-                          {&c.fed_}),
-                   TxCode::kUnsafeText);
+    ExpectRejected(
+        c,
+        c.Make(types::RegisterIssuer{"bad-fed", bad, "", Pub(KeyFrom(61)), MemberOnly(), false},
+               {&c.admin1_, &c.admin2_}),
+        TxCode::kUnsafeText);
+    ExpectRejected(
+        c,
+        c.Make(types::SetCredentialStatus{"city-fed/M/1", types::CredentialStatus::kSuspended, bad},
+               {&c.fed_}),
+        TxCode::kUnsafeText);
     ExpectRejected(c,
                    c.Make(types::SetIssuerStatus{"city-fed", types::IssuerStatus::kSuspended, bad},
                           {&c.admin1_, &c.admin2_}),

@@ -34,7 +34,8 @@ crypto::PublicKey PeerKey() {
 TEST_CASE("link fault rules parse, and the most specific rule applies", "[faults]") {
   auto r = ParseLinkFaults(R"({"links": [
       {"peer": "*", "delay_ms": 100, "jitter_ms": 50},
-      {"peer": ")" + kPeerHex + R"(", "loss": 0.25, "reorder": 0.5}]})");
+      {"peer": ")" + kPeerHex +
+                           R"(", "loss": 0.25, "reorder": 0.5}]})");
   REQUIRE(r.ok());
   REQUIRE(r->links.size() == 2);
   crypto::PublicKey other{};
@@ -118,7 +119,7 @@ TEST_CASE("a frame's fate follows the rule and the draws", "[faults]") {
   CHECK(Decide(r, 0.5, 0.1, 0, 0.9999).delay == 50ms);
 }
 
-TEST_CASE("the rule file is re-read when it changes; a bad one keeps the rules in force",
+TEST_CASE("the rule file is re-read when it changes, a bad one keeps the rules in force",
           "[faults][badinput]") {
   char tmpl[] = "/tmp/laurel-faults-XXXXXX";
   const fs::path dir = mkdtemp(tmpl);
@@ -171,7 +172,8 @@ TEST_CASE("the rule file is re-read when it changes; a bad one keeps the rules i
   }
   // A file that exists but does not parse is an error at start.
   write("{not json");
-  FaultFileWatcher w2(file.string(), [](LinkFaults) { return Status::Ok(); }, 20ms);
+  FaultFileWatcher w2(
+      file.string(), [](LinkFaults) { return Status::Ok(); }, 20ms);
   CHECK(w2.Start().code() == StatusCode::kInvalidArgument);
   w2.Stop();
   spdlog::set_level(spdlog::level::info);

@@ -129,7 +129,7 @@ TEST_CASE("the batch store keeps valid batches and refuses the rest, changing no
   refused(1, twin, 5, "already names another batch");
 }
 
-TEST_CASE("each author's batches and bytes are bounded; one author cannot evict another's",
+TEST_CASE("each author's batches and bytes are bounded, one author cannot evict another's",
           "[batch][badinput]") {
   BatchStore::Limits limits;
   limits.max_batches_per_author = 3;
@@ -265,7 +265,7 @@ TEST_CASE("a proof of availability needs f+1 distinct valid signers of the epoch
   CHECK(VerifyProof(kChain, 1, seven, Proof(info, {1, 2, 6})).ok());
 }
 
-TEST_CASE("batch wire messages round-trip; malformed ones are refused with a clear error",
+TEST_CASE("batch wire messages round-trip, malformed ones are refused with a clear error",
           "[batch][wire][badinput]") {
   const Batch b = MakeBatch(2, 9, 70);
   const BatchInfo info = InfoOf(kChain, b);
@@ -341,7 +341,7 @@ TEST_CASE("version-2 payloads: round trip, canonical only, never read as version
   }
 }
 
-TEST_CASE("resolving a version-2 payload is deterministic; unusable proofs are skipped",
+TEST_CASE("resolving a version-2 payload is deterministic, unusable proofs are skipped",
           "[batch][payload]") {
   const auto keys = Keys();
   const Batch b1 = MakeBatch(1, 1, 50);
@@ -380,7 +380,7 @@ TEST_CASE("resolving a version-2 payload is deterministic; unusable proofs are s
   CHECK(r2->txs == r->txs);
 }
 
-TEST_CASE("the fetcher asks the author, then each signer; only the asked peer's answer counts",
+TEST_CASE("the fetcher asks the author, then each signer, only the asked peer's answer counts",
           "[batch][fetch][badinput]") {
   const Batch b = MakeBatch(0, 3, 60);
   const BatchInfo info = InfoOf(kChain, b);

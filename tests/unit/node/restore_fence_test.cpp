@@ -34,7 +34,7 @@ Bytes Stored(MemorySafetyStore& s) {
 
 TEST_CASE(
     "a validator restored from an old safety record would vote twice in a round it "
-    "already voted in; the raised record refuses it",
+    "already voted in, the raised record refuses it",
     "[restore]") {
   Fixture fx;
   MemorySafetyStore live;
@@ -156,9 +156,10 @@ TEST_CASE("the fence record round-trips and a malformed one is corruption", "[re
   CHECK(node::DecodeRestoreFence(bad).status().code() == StatusCode::kCorruption);
 }
 
-TEST_CASE("the fence lifts only at a block stamped wait_ms plus the proposer clock bound after "
-          "the start",
-          "[restore]") {
+TEST_CASE(
+    "the fence lifts only at a block stamped wait_ms plus the proposer clock bound after "
+    "the start",
+    "[restore]") {
   const RestoreFence f{1, 0, 5000};
   const uint64_t start = 1'000'000;
   const uint64_t lift = start + node::kProposerClockAheadMs + 5000;

@@ -34,8 +34,8 @@ json Json(const HttpResult& r) {
 json TxJsonValue(const types::Tx& tx) {
   json sigs = json::array();
   for (const auto& s : tx.signatures) {
-    sigs.push_back({{"publicKey", Base64Encode(s.public_key)},
-                    {"signature", Base64Encode(s.signature)}});
+    sigs.push_back(
+        {{"publicKey", Base64Encode(s.public_key)}, {"signature", Base64Encode(s.signature)}});
   }
   return json{{"body", Base64Encode(tx.body)}, {"signatures", sigs}};
 }
@@ -73,7 +73,7 @@ std::vector<types::Tx> Issuers(FakeNode& node, const std::string& prefix, int n)
 const std::map<std::string, std::string> kJsonType{{"Content-Type", "application/json"}};
 const std::map<std::string, std::string> kProtoType{{"Content-Type", "application/x-protobuf"}};
 
-TEST_CASE("a batch answers each transaction in request order; a bad one sinks no other",
+TEST_CASE("a batch answers each transaction in request order, a bad one sinks no other",
           "[rpc][batch]") {
   Fixture f;
   std::vector<types::Tx> txs = Issuers(f.node, "b-union-", 5);
@@ -136,8 +136,7 @@ TEST_CASE("a binary batch is answered as a binary TxBatchResult", "[rpc][batch]"
   CHECK(f.node.submitted[2].body == txs[2].body);
 }
 
-TEST_CASE("a batch with wait=commit answers once every tx committed or timed out",
-          "[rpc][batch]") {
+TEST_CASE("a batch with wait=commit answers once every tx committed or timed out", "[rpc][batch]") {
   Fixture f;
   {
     std::lock_guard lock(f.node.mu);
@@ -171,14 +170,13 @@ TEST_CASE("a batch with wait=commit answers once every tx committed or timed out
   CHECK(bad.status == 400);
 }
 
-TEST_CASE("a batch over max_batch_txs or the body cap is 413, an empty one 400",
-          "[rpc][batch]") {
+TEST_CASE("a batch over max_batch_txs or the body cap is 413, an empty one 400", "[rpc][batch]") {
   RpcConfig config;
   config.max_batch_txs = 3;
   config.max_body_bytes = 64 * 1024;
   Fixture f(config);
-  auto many = Http(f.port(), "POST", "/v1/txs:batch", BatchJson(Issuers(f.node, "m-", 4)),
-                   kJsonType);
+  auto many =
+      Http(f.port(), "POST", "/v1/txs:batch", BatchJson(Issuers(f.node, "m-", 4)), kJsonType);
   CHECK(many.status == 413);
   CHECK(Json(many)["code"] == "TOO_MANY_TXS");
   auto big = Http(f.port(), "POST", "/v1/txs:batch",
@@ -197,18 +195,18 @@ TEST_CASE("a batch over max_batch_txs or the body cap is 413, an empty one 400",
   CHECK(f.node.submitted.empty());
 }
 
-TEST_CASE("a batch spends one rate token per transaction; over the rate it is 429",
+TEST_CASE("a batch spends one rate token per transaction, over the rate it is 429",
           "[rpc][batch][limits]") {
   RpcConfig config;
   config.tx_rate = 0.2;
   config.tx_burst = 5;
   Fixture f(config);
   Conn c(f.port());
-  REQUIRE(c.Send(BuildRequest("POST", "/v1/txs:batch", BatchJson(Issuers(f.node, "r1-", 4)),
-                              kJsonType)));
+  REQUIRE(c.Send(
+      BuildRequest("POST", "/v1/txs:batch", BatchJson(Issuers(f.node, "r1-", 4)), kJsonType)));
   REQUIRE(c.Read().value_or(HttpResult{}).status == 200);
-  REQUIRE(c.Send(BuildRequest("POST", "/v1/txs:batch", BatchJson(Issuers(f.node, "r2-", 4)),
-                              kJsonType)));
+  REQUIRE(c.Send(
+      BuildRequest("POST", "/v1/txs:batch", BatchJson(Issuers(f.node, "r2-", 4)), kJsonType)));
   auto r = c.Read();
   REQUIRE(r);
   CHECK(r->status == 429);
@@ -224,8 +222,7 @@ TEST_CASE("a full mempool refuses the batch's txs with 429 each and a Retry-Afte
     std::lock_guard lock(f.node.mu);
     f.node.admit.code = node::AdmitCode::kMempoolFull;
   }
-  auto r = Http(f.port(), "POST", "/v1/txs:batch", BatchJson(Issuers(f.node, "f-", 2)),
-                kJsonType);
+  auto r = Http(f.port(), "POST", "/v1/txs:batch", BatchJson(Issuers(f.node, "f-", 2)), kJsonType);
   REQUIRE(r.status == 200);
   CHECK(r.headers["retry-after"] == "1");
   const json j = Json(r);

@@ -66,9 +66,10 @@ class ProvenRecords final : public ledger::StateView {
 
 }  // namespace
 
-TEST_CASE("a proof parameter other than true, 1, false or 0 is 400 BAD_PROOF on every route "
-          "that proves, never an unproven answer",
-          "[rpc][proof]") {
+TEST_CASE(
+    "a proof parameter other than true, 1, false or 0 is 400 BAD_PROOF on every route "
+    "that proves, never an unproven answer",
+    "[rpc][proof]") {
   FakeNode node;
   const std::string id = "city-fed/MW/2026/000201";
   const std::string text = Issue(node, id);
@@ -134,9 +135,10 @@ TEST_CASE("a proof parameter other than true, 1, false or 0 is 400 BAD_PROOF on 
   CHECK(json::parse(unknown.body)["message"] == "unknown query parameter 'prove'");
 }
 
-TEST_CASE("verify/status?proof=true proves the records its decision read, at the newest "
-          "certified height; the verifier recomputes the decision and the card's from them",
-          "[rpc][proof][private]") {
+TEST_CASE(
+    "verify/status?proof=true proves the records its decision read, at the newest "
+    "certified height, the verifier recomputes the decision and the card's from them",
+    "[rpc][proof][private]") {
   FakeNode node;
   const std::string id = "city-fed/MW/2026/000202";
   const std::string text = Issue(node, id);  // height 2

@@ -42,8 +42,7 @@ struct Fixture {
   uint16_t port() const { return server->port(); }
 
   // Issues a card of `issuer` (signed by `key`) and returns its text.
-  std::string Issue(const std::string& id, const std::string& issuer,
-                    const crypto::PrivateKey& key,
+  std::string Issue(const std::string& id, const std::string& issuer, const crypto::PrivateKey& key,
                     types::CredentialType type = types::CredentialType::kMember,
                     types::Level level = types::Level::kUnspecified) {
     types::CardBody b;
@@ -59,19 +58,23 @@ struct Fixture {
     b.valid_from = kFrom;
     b.valid_until = kUntil;
     const Hash32 d = types::CardDigest(types::EncodeCardBody(b));
-    REQUIRE(node.Commit({node.MakeTx(types::IssueCredential{id, issuer, type, level,
-                                                            Bytes(d.begin(), d.end()), kFrom,
-                                                            kUntil},
-                                     {&key})})
-                .at(0) == ledger::TxCode::kOk);
+    REQUIRE(
+        node.Commit({node.MakeTx(types::IssueCredential{id, issuer, type, level,
+                                                        Bytes(d.begin(), d.end()), kFrom, kUntil},
+                                 {&key})})
+            .at(0) == ledger::TxCode::kOk);
     return types::CardToText(types::SignCard(b, key));
   }
   void Ok(types::Action a, const crypto::PrivateKey& key) {
     REQUIRE(node.Commit({node.MakeTx(std::move(a), {&key})}).at(0) == ledger::TxCode::kOk);
   }
   void RegisterDistrict() {
-    Ok(types::RegisterIssuer{"district-7", "第七区工会", "city-fed", PubOf(district),
-                             {types::TypeGrant{types::CredentialType::kMember, {}}}, false},
+    Ok(types::RegisterIssuer{"district-7",
+                             "第七区工会",
+                             "city-fed",
+                             PubOf(district),
+                             {types::TypeGrant{types::CredentialType::kMember, {}}},
+                             false},
        node.fed());
   }
   HttpResult Get(const std::string& target) { return Http(port(), "GET", target); }
@@ -138,8 +141,8 @@ TEST_CASE("an issuer's credentials are listed by id with filters and pages", "[r
   CHECK(p2["next_page_token"] == "");
 
   const uint64_t height = f.node.store().Height();
-  for (const char* q : {"?status=LOST", "?type=card", "?level=CITY", "?type=MEMBER&level=NATIONAL",
-                        "?status="}) {
+  for (const char* q :
+       {"?status=LOST", "?type=card", "?level=CITY", "?type=MEMBER&level=NATIONAL", "?status="}) {
     INFO(q);
     CheckError(f.Get(std::string("/v1/issuers/city-fed/credentials") + q), 400, "BAD_FILTER");
   }
@@ -193,14 +196,14 @@ TEST_CASE("issuer and chain counts, own and with descendants", "[rpc][report]") 
   CHECK(c["transactions_ok"] == "6");
 }
 
-TEST_CASE("an issuer's history shows what it signed on a child's card; signed_by=me only that",
+TEST_CASE("an issuer's history shows what it signed on a child's card, signed_by=me only that",
           "[rpc][report]") {
   Fixture f;
   f.RegisterDistrict();
   f.Issue("district-7/M/1", "district-7", f.district);
-  f.Ok(types::SetCredentialStatus{"district-7/M/1", types::CredentialStatus::kSuspended,
-                                  "会籍核查"},
-       f.node.fed());
+  f.Ok(
+      types::SetCredentialStatus{"district-7/M/1", types::CredentialStatus::kSuspended, "会籍核查"},
+      f.node.fed());
   auto find_suspend = [](const json& page) -> std::optional<json> {
     for (const auto& e : page["entries"]) {
       if (e["action"] == "set_credential_status") return e;

@@ -29,7 +29,7 @@ std::vector<Bytes> Hashes(const json& list) {
 }  // namespace
 
 TEST_CASE(
-    "the log head is the certified record 'l'; inclusion and consistency proofs verify "
+    "the log head is the certified record 'l', inclusion and consistency proofs verify "
     "against it",
     "[rpc][txlog]") {
   FakeNode node;
@@ -116,7 +116,7 @@ TEST_CASE("bad log route parameters are 400 BAD_REQUEST with a message", "[rpc][
 }
 
 TEST_CASE(
-    "?height=H anchors the log head and its proofs at a past certified height; bad heights are "
+    "?height=H anchors the log head and its proofs at a past certified height, bad heights are "
     "refused and change nothing",
     "[rpc][txlog]") {
   FakeNode node;

@@ -24,7 +24,9 @@ namespace {
 
 constexpr const char* kChain = "index-test";
 
-crypto::PrivateKey KeyOf(uint8_t tag) { return crypto::PrivateKey::FromSeed(Bytes(32, tag)).value(); }
+crypto::PrivateKey KeyOf(uint8_t tag) {
+  return crypto::PrivateKey::FromSeed(Bytes(32, tag)).value();
+}
 Bytes PubOf(const crypto::PrivateKey& k) {
   return Bytes(k.public_key().begin(), k.public_key().end());
 }
@@ -89,7 +91,8 @@ struct IndexedChain {
             std::vector<ledger::TxCode>{ledger::TxCode::kOk});
   }
   types::Tx Issue(const std::string& id, const std::string& issuer, const crypto::PrivateKey& k,
-                  CredentialType type = CredentialType::kMember, Level level = Level::kUnspecified) {
+                  CredentialType type = CredentialType::kMember,
+                  Level level = Level::kUnspecified) {
     return Make(types::IssueCredential{id, issuer, type, level, Bytes(32, 7), 100, 2'000'000'000},
                 {&k});
   }
@@ -126,16 +129,15 @@ void Scenario(IndexedChain& c) {
   c.Block({c.Issue("city-fed/MW/0005", "city-fed", c.fed, CredentialType::kModelWorker,
                    Level::kDistrict),
            c.Issue("city-fed/M/0004", "city-fed", c.fed)});
-  c.Ok(types::RegisterIssuer{"district-7", "第七区工会", "city-fed", PubOf(c.district),
-                             AllGrants(), false},
+  c.Ok(types::RegisterIssuer{"district-7", "第七区工会", "city-fed", PubOf(c.district), AllGrants(),
+                             false},
        {&c.fed});
   c.Block({c.Issue("district-7/M/1", "district-7", c.district),
            c.Issue("district-7/MW/2", "district-7", c.district, CredentialType::kModelWorker,
                    Level::kEnterprise)});
   c.Ok(types::SetCredentialStatus{"district-7/M/1", CredentialStatus::kSuspended, "核查中"},
        {&c.fed});
-  c.Ok(types::SetCredentialStatus{"city-fed/M/0001", CredentialStatus::kRevoked, "left"},
-       {&c.fed});
+  c.Ok(types::SetCredentialStatus{"city-fed/M/0001", CredentialStatus::kRevoked, "left"}, {&c.fed});
 }
 
 }  // namespace
@@ -156,21 +158,21 @@ TEST_CASE("an issuer's credential list is in id order, filtered by status, type 
       CHECK(all->next_page_token.empty());
       CHECK(all->height == 6);
       // The revocation moved it between cells; the child's cards are not the parent's.
-      auto revoked = s->ListIssuerCredentials("city-fed", {CredentialStatus::kRevoked, {}, {}},
-                                              "", 100);
+      auto revoked =
+          s->ListIssuerCredentials("city-fed", {CredentialStatus::kRevoked, {}, {}}, "", 100);
       CHECK(Ids(*revoked) == std::vector<std::string>{"city-fed/M/0001"});
       CHECK(revoked->credentials[0].status == CredentialStatus::kRevoked);
-      auto active = s->ListIssuerCredentials("city-fed", {CredentialStatus::kActive, {}, {}},
-                                             "", 100);
+      auto active =
+          s->ListIssuerCredentials("city-fed", {CredentialStatus::kActive, {}, {}}, "", 100);
       CHECK(active->credentials.size() == 4);
       auto district = s->ListIssuerCredentials(
           "city-fed", {{}, CredentialType::kModelWorker, Level::kDistrict}, "", 100);
       CHECK(Ids(*district) == std::vector<std::string>{"city-fed/MW/0005"});
-      auto members = s->ListIssuerCredentials("city-fed", {{}, CredentialType::kMember, {}}, "",
-                                              100);
+      auto members =
+          s->ListIssuerCredentials("city-fed", {{}, CredentialType::kMember, {}}, "", 100);
       CHECK(members->credentials.size() == 3);
-      auto child = s->ListIssuerCredentials("district-7", {CredentialStatus::kSuspended, {}, {}},
-                                            "", 100);
+      auto child =
+          s->ListIssuerCredentials("district-7", {CredentialStatus::kSuspended, {}, {}}, "", 100);
       CHECK(Ids(*child) == std::vector<std::string>{"district-7/M/1"});
       CHECK(s->ListIssuerCredentials("no-such", {}, "", 100)->credentials.empty());
 
@@ -241,9 +243,9 @@ TEST_CASE("counts follow issuance and status changes, per issuer, with descendan
       c.Ok(types::SetIssuerStatus{"district-7", types::IssuerStatus::kSuspended, "audit"},
            {&c.fed});
       chain = s->ChainStats();
-      CHECK(chain->issuers == std::vector<std::pair<types::IssuerStatus, uint64_t>>{
-                                  {types::IssuerStatus::kActive, 1},
-                                  {types::IssuerStatus::kSuspended, 1}});
+      CHECK(chain->issuers ==
+            std::vector<std::pair<types::IssuerStatus, uint64_t>>{
+                {types::IssuerStatus::kActive, 1}, {types::IssuerStatus::kSuspended, 1}});
     }
   }
 }
@@ -290,9 +292,10 @@ TEST_CASE("the state at a past height has the records as they were then", "[stor
   }
 }
 
-TEST_CASE("history entries say what happened and who signed; a parent's history shows what it "
-          "signed on a child's card",
-          "[storage][index]") {
+TEST_CASE(
+    "history entries say what happened and who signed, a parent's history shows what it "
+    "signed on a child's card",
+    "[storage][index]") {
   crypto::Init();
   for (const char* kind : {"memory", "rocksdb"}) {
     SECTION(kind) {

@@ -209,7 +209,7 @@ TEST_CASE("a duplicate transaction keeps the location of its first occurrence", 
   CHECK(loc->code == ledger::TxCode::kOk);
 }
 
-TEST_CASE("a copy with a bad signature does not spend the id; the valid copy does", "[store]") {
+TEST_CASE("a copy with a bad signature does not spend the id, the valid copy does", "[store]") {
   AnyStore s(GENERATE(as<std::string>{}, "memory", "rocksdb"));
   INFO("store " << s.kind);
   const Hash32 id = types::TxId(types::Tx{ToBytes("body"), {}});
@@ -362,8 +362,8 @@ TEST_CASE("issuers are listed in id order across pages, and only issuers", "[sto
   AnyStore s(GENERATE(as<std::string>{}, "memory", "rocksdb"));
   INFO("store " << s.kind);
   // 23 issuers whose ids are prefixes of each other, among governance and credential keys.
-  std::map<std::string, std::string> writes = {{"g", "governance"}, {"c/a/1", "credential"},
-                                               {"h", "not an issuer"}};
+  std::map<std::string, std::string> writes = {
+      {"g", "governance"}, {"c/a/1", "credential"}, {"h", "not an issuer"}};
   std::vector<std::string> ids;
   for (int i = 0; i < 23; ++i) {
     std::string id = "u" + std::to_string(i);

@@ -79,7 +79,7 @@ std::string Why(const Status& s) { return s.ok() ? "" : s.message(); }
 }  // namespace
 
 TEST_CASE(
-    "log head: a certified record 'l' is accepted; another size, root, height or record "
+    "log head: a certified record 'l' is accepted, another size, root, height or record "
     "is refused, naming it",
     "[verifier][txlog]") {
   Fixture f(13);
@@ -231,7 +231,7 @@ TEST_CASE(
 
 TEST_CASE(
     "log answers: an inclusion or consistency answer in its JSON form is checked against a "
-    "trusted head; a wrong size, leaf, tx, path or missing field is refused, naming it",
+    "trusted head, a wrong size, leaf, tx, path or missing field is refused, naming it",
     "[verifier][txlog]") {
   // Five transactions, leaf i = tx_id_i || u32be(code_i), as the log holds them.
   std::vector<Hash32> tx_ids;
@@ -308,14 +308,13 @@ TEST_CASE(
     c["proof"].push_back(HexEncode(h));
   CHECK(CheckLogConsistencyAnswer(c, 3, root3, 5, root).ok());
   CHECK_FALSE(CheckLogConsistencyAnswer(c, 3, root, 5, root).ok());
-  CHECK(CheckLogConsistencyAnswer(c, 2, root3, 5, root)
-            .message()
-            .find("not from size 2 to size 5") != std::string::npos);
+  CHECK(
+      CheckLogConsistencyAnswer(c, 2, root3, 5, root).message().find("not from size 2 to size 5") !=
+      std::string::npos);
   auto bad = c;
   bad["proof"] = "nope";
-  CHECK(CheckLogConsistencyAnswer(bad, 3, root3, 5, root)
-            .message()
-            .find("not a list of hashes") != std::string::npos);
+  CHECK(CheckLogConsistencyAnswer(bad, 3, root3, 5, root).message().find("not a list of hashes") !=
+        std::string::npos);
   bad = c;
   bad.erase("proof");  // size 3 -> 5 needs hashes
   CHECK_FALSE(CheckLogConsistencyAnswer(bad, 3, root3, 5, root).ok());
