@@ -10,16 +10,15 @@
 //     longest path: signature, issuer chain, status slot).
 //   laurel-bench-gate [--credentials N] [--issuers M] [--day-new A] [--day-status B]
 //                     [--seconds S] [--json FILE]
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <unordered_map>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "crypto/ed25519.h"
 #include "crypto/sha256.h"
@@ -51,13 +50,6 @@ class MemTree final : public ledger::TreeReader {
   std::unordered_map<std::string, std::string> nodes_;
 };
 
-void PutU64(Bytes& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-void PutU32(Bytes& out, uint32_t v) {
-  for (int i = 3; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
 // A one-validator certificate of (height, root) (docs/spec/state.md §6).
 Bytes Certify(const crypto::PrivateKey& key, const std::string& chain, uint64_t height,
               const Hash32& root, uint64_t time_ms) {
@@ -65,19 +57,8 @@ Bytes Certify(const crypto::PrivateKey& key, const std::string& chain, uint64_t 
   c.height = height;
   c.state_root = root;
   c.time_ms = time_ms;
-  const auto sig = key.Sign(verifier::CertificateSignBytes(chain, c));
-  Bytes out;
-  PutU64(out, 0);
-  PutU64(out, height);
-  out.insert(out.end(), c.block_id.begin(), c.block_id.end());
-  out.insert(out.end(), root.begin(), root.end());
-  out.insert(out.end(), c.tx_root.begin(), c.tx_root.end());
-  PutU64(out, time_ms);
-  out.insert(out.end(), c.next_validators.begin(), c.next_validators.end());
-  PutU32(out, 1);
-  PutU32(out, 0);
-  out.insert(out.end(), sig.begin(), sig.end());
-  return out;
+  c.signatures = {{0, key.Sign(verifier::CertificateSignBytes(chain, c))}};
+  return verifier::EncodeCertificate(c);
 }
 
 }  // namespace
@@ -145,8 +126,8 @@ int main(int argc, char** argv) {
     const types::Card card = types::SignCard(b, card_key);
     cards.push_back(types::CardToText(card));
     const Hash32 d = types::CardDigest(card.body);
-    card_fps.push_back(ledger::FingerprintOf(b.credential_id, d, 1, b.type, b.level,
-                                             b.valid_from, b.valid_until));
+    card_fps.push_back(
+        ledger::FingerprintOf(b.credential_id, d, 1, b.type, b.level, b.valid_from, b.valid_until));
   }
   uint64_t suspended = 0, revoked = 0;
   for (uint64_t i = 0; i < issuers; ++i) {
@@ -210,11 +191,11 @@ int main(int argc, char** argv) {
   auto u1 = ledger::UpdateStateTree(tree, 1, writes);
   tree.Apply(u1);
   const double tree_s = Since(t0);
-  std::printf("state: %llu credentials in %llu issuers (biggest union %llu, %llu suspended, %llu "
-              "revoked), generated in %.1f s, state tree in %.1f s\n",
-              (unsigned long long)credentials, (unsigned long long)issuers,
-              (unsigned long long)size[0], (unsigned long long)suspended,
-              (unsigned long long)revoked, gen_s, tree_s);
+  std::printf(
+      "state: %llu credentials in %llu issuers (biggest union %llu, %llu suspended, %llu "
+      "revoked), generated in %.1f s, state tree in %.1f s\n",
+      (unsigned long long)credentials, (unsigned long long)issuers, (unsigned long long)size[0],
+      (unsigned long long)suspended, (unsigned long long)revoked, gen_s, tree_s);
 
   std::map<std::string, std::string> state = writes;
   // The records of height 1 the day overwrote (nullopt: absent then), for a delta's patches.
@@ -231,7 +212,9 @@ int main(int argc, char** argv) {
       if (it == state.end()) return std::nullopt;
       return it->second;
     };
-    src.prove = [&tree, height](const std::string& k) { return ledger::ProveState(tree, height, k); };
+    src.prove = [&tree, height](const std::string& k) {
+      return ledger::ProveState(tree, height, k);
+    };
     src.read_since = [&state, &overwritten](const std::string& k) -> std::optional<std::string> {
       if (auto o = overwritten.find(k); o != overwritten.end()) return o->second;
       auto it = state.find(k);
@@ -274,16 +257,19 @@ int main(int argc, char** argv) {
   t0 = Clock::now();
   auto offline = std::make_unique<gate::OfflineGate>(*checked);
   const double load_s = Since(t0);
-  std::printf("full bundle: %.2f MB gzip (%.2f MB raw: status lists %.2f MB, issuer records "
-              "%.2f MB, gate index and proofs %.2f MB); built in %.2f s (%.2f s read + prove, "
-              "%.2f s gzip); gunzip + check %.2f s; gate load %.2f s\n",
-              full_gz.size() / 1e6, full_raw / 1e6, fp_bytes / 1e6, issuer_bytes / 1e6,
-              index_bytes / 1e6, build_s, build_proto_s, build_s - build_proto_s, check_s, load_s);
+  std::printf(
+      "full bundle: %.2f MB gzip (%.2f MB raw: status lists %.2f MB, issuer records "
+      "%.2f MB, gate index and proofs %.2f MB); built in %.2f s (%.2f s read + prove, "
+      "%.2f s gzip); gunzip + check %.2f s; gate load %.2f s\n",
+      full_gz.size() / 1e6, full_raw / 1e6, fp_bytes / 1e6, issuer_bytes / 1e6, index_bytes / 1e6,
+      build_s, build_proto_s, build_s - build_proto_s, check_s, load_s);
 
   // A day's changes at height 2: new credentials and status changes, by union size.
   std::discrete_distribution<uint64_t> pick(weight.begin(), weight.end());
   std::map<std::string, std::string> day;
-  auto issuer_of_rank = [&](uint64_t rank) { return rank + 30 < issuers ? rank + 30 : rank + 30 - issuers; };
+  auto issuer_of_rank = [&](uint64_t rank) {
+    return rank + 30 < issuers ? rank + 30 : rank + 30 - issuers;
+  };
   auto chunk_of = [&](const std::string& id, uint64_t n) {
     const std::string k = ledger::StatusChunkKeyOf(id, n);
     auto it = day.find(k);

@@ -164,6 +164,25 @@ Result<Bytes> ReadPublicKeyOfKeyFile(const std::string& key_path) {
   return pk;
 }
 
+int GenerateKeyFile(const std::string& out, const std::optional<std::string>& passphrase_file) {
+  std::optional<std::string> passphrase;
+  if (passphrase_file) {
+    auto p = ReadPassphraseFile(*passphrase_file);
+    if (!p.ok()) return Fail(kExitUsage, p.status());
+    passphrase = std::move(p).value();
+  }
+  const auto key = crypto::PrivateKey::Generate();
+  const Status st = crypto::WriteKeyFile(out, key, passphrase);
+  if (!st.ok()) {
+    if (st.code() == StatusCode::kAlreadyExists) {
+      return Fail(kExitUsage, out + " already exists; not overwriting a key file");
+    }
+    return Fail(kExitUsage, st);
+  }
+  std::cout << HexEncode(key.public_key()) << "\n";
+  return kExitOk;
+}
+
 Result<Bytes> ParsePublicKeyHex(std::string_view hex) {
   auto b = HexDecode(hex);
   if (!b || b->size() != crypto::kPublicKeySize) {

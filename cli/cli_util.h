@@ -59,6 +59,10 @@ Result<crypto::PrivateKey> LoadKey(const std::string& key_path,
 Result<Bytes> ReadPublicKeyOfKeyFile(const std::string& key_path);
 // 64 hex characters -> 32-byte Ed25519 public key.
 Result<Bytes> ParsePublicKeyHex(std::string_view hex);
+// `laurel keygen` and `laurel holder keygen`: a new key written to `out` (encrypted with the
+// passphrase in `passphrase_file` when given; an existing file is never overwritten), its public
+// key printed as hex. Returns the exit code.
+int GenerateKeyFile(const std::string& out, const std::optional<std::string>& passphrase_file);
 
 // Protobuf JSON mapping (proto field names, enums by name, bytes as base64): types/proto_json.h.
 using types::JsonToMessage;

@@ -48,22 +48,7 @@ struct HolderKeygenOptions {
 };
 
 int RunHolderKeygen(const HolderKeygenOptions& o) {
-  std::optional<std::string> passphrase;
-  if (o.passphrase_file) {
-    auto p = ReadPassphraseFile(*o.passphrase_file);
-    if (!p.ok()) return Fail(kExitUsage, p.status());
-    passphrase = std::move(p).value();
-  }
-  const auto key = crypto::PrivateKey::Generate();
-  const Status st = crypto::WriteKeyFile(o.out, key, passphrase);
-  if (!st.ok()) {
-    if (st.code() == StatusCode::kAlreadyExists) {
-      return Fail(kExitUsage, o.out + " already exists; not overwriting a key file");
-    }
-    return Fail(kExitUsage, st);
-  }
-  std::cout << HexEncode(key.public_key()) << "\n";
-  return kExitOk;
+  return GenerateKeyFile(o.out, o.passphrase_file);
 }
 
 struct PresentOptions {

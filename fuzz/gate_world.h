@@ -46,31 +46,13 @@ class GateWorld {
     std::unordered_map<std::string, std::string> nodes_;
   };
 
-  static void PutU64(Bytes& out, uint64_t v) {
-    for (int i = 7; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  static void PutU32(Bytes& out, uint32_t v) {
-    for (int i = 3; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
-
   Bytes Certify(uint64_t height, const Hash32& root, uint64_t time_ms) const {
     verifier::Certificate c;
     c.height = height;
     c.state_root = root;
     c.time_ms = time_ms;
-    const auto sig = key_.Sign(verifier::CertificateSignBytes(kChain, c));
-    Bytes out;
-    PutU64(out, 0);
-    PutU64(out, height);
-    out.insert(out.end(), c.block_id.begin(), c.block_id.end());
-    out.insert(out.end(), root.begin(), root.end());
-    out.insert(out.end(), c.tx_root.begin(), c.tx_root.end());
-    PutU64(out, time_ms);
-    out.insert(out.end(), c.next_validators.begin(), c.next_validators.end());
-    PutU32(out, 1);
-    PutU32(out, 0);
-    out.insert(out.end(), sig.begin(), sig.end());
-    return out;
+    c.signatures = {{0, key_.Sign(verifier::CertificateSignBytes(kChain, c))}};
+    return verifier::EncodeCertificate(c);
   }
 
   static ledger::StatusFingerprint Fp(uint64_t x) {

@@ -193,7 +193,8 @@ void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder
     if (!*h) {
       respond(ErrorResponse(400, "HEIGHT_NOT_RETAINED",
                             "no block this node keeps state for is that old (state is kept from "
-                            "height " + std::to_string(retained) + ")"));
+                            "height " +
+                                std::to_string(retained) + ")"));
       return;
     }
     height = **h;
@@ -216,9 +217,8 @@ void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder
   auto block = store.GetBlock(height);
   if (!view.ok() || !block.ok() || !block->has_value()) {
     respond(ErrorResponse(500, "STORE_ERROR",
-                          !view.ok() ? view.status().ToString() : "block " +
-                                                                      std::to_string(height) +
-                                                                      " cannot be read"));
+                          !view.ok() ? view.status().ToString()
+                                     : "block " + std::to_string(height) + " cannot be read"));
     return;
   }
   const uint64_t block_time_ms = (*block)->time_ms;
@@ -240,7 +240,7 @@ void HandleVerifyAt(node::NodeApi& node, const HttpRequest& req, const Responder
   out.set_ready(node.Status().ready);
   out.set_block_time_ms(block_time_ms);
   out.set_historical(true);
-  out.set_holder(ledger::HolderBindingName(r.holder));
+  if (r.holder != ledger::HolderBinding::kNone) out.set_holder(ledger::HolderBindingName(r.holder));
   respond(MessageResponse(200, out, req));
 }
 
@@ -262,7 +262,8 @@ struct DecisionPoint {
 // With ?proof=true the decision reads the state of the newest certified height, and every
 // record it reads (the credential, its issuer chain) is proven. nullopt (after answering 503)
 // when no height is certified yet.
-std::optional<DecisionPoint> TakeProvenDecisionPoint(node::NodeApi& node, const Responder& respond) {
+std::optional<DecisionPoint> TakeProvenDecisionPoint(node::NodeApi& node,
+                                                     const Responder& respond) {
   DecisionPoint d;
   d.proven = ProvenView::AtCertifiedHeight(node.store());
   if (!d.proven) {
@@ -308,11 +309,12 @@ void RespondWithDecision(node::NodeApi& node, const RpcMetrics& m, const HttpReq
   out.set_chain_id(node.genesis().chain_id);
   out.set_ready(d.ready);
   out.set_block_time_ms(d.block_time_ms);
-  out.set_holder(ledger::HolderBindingName(r.holder));
+  if (r.holder != ledger::HolderBinding::kNone) out.set_holder(ledger::HolderBindingName(r.holder));
   if (d.proven) {
     *out.mutable_proof() = d.proven->View(
         "the records this decision read (the credential and its issuer chain, or their "
-        "absence) as of " + DescribeHeight(*d.proven) +
+        "absence) as of " +
+        DescribeHeight(*d.proven) +
         "; the decision itself is recomputed by the verifier from them and the card");
   }
   m.verify.Get(ledger::VerifyReasonName(r.reason)).Inc();
@@ -446,8 +448,8 @@ void ReadIssuerChain(const ProvenView& proven, std::optional<ledger::IssuerRecor
 }
 
 // 404 NOT_FOUND for `what` ("credential 'x'"), with the proof of its absence.
-void RespondProvenAbsent(const ProvenView& proven, const std::string& what,
-                         const HttpRequest& req, const Responder& respond) {
+void RespondProvenAbsent(const ProvenView& proven, const std::string& what, const HttpRequest& req,
+                         const Responder& respond) {
   pb::ErrorView e;
   e.set_code("NOT_FOUND");
   e.set_message("unknown " + what + " (its absence is proven at " + DescribeHeight(proven) + ")");
@@ -540,10 +542,9 @@ void HandleCredentialHistory(node::NodeApi& node, const HttpRequest& req,
   const std::string& id = req.Param("id");
   const std::string token = req.Query("page_token").value_or("");
   const storage::Store& store = node.store();
-  RespondWithHistory(ledger::ReadCredential(store, id).has_value(), "credential '" + id + "'",
-                     req, respond, [&](size_t limit) {
-                       return store.CredentialHistory(id, token, limit);
-                     });
+  RespondWithHistory(ledger::ReadCredential(store, id).has_value(), "credential '" + id + "'", req,
+                     respond,
+                     [&](size_t limit) { return store.CredentialHistory(id, token, limit); });
 }
 
 // ---- GET /v1/issuers[/{id}[/history]] --------------------------------------------------
@@ -602,10 +603,8 @@ void HandleIssuerHistory(node::NodeApi& node, const HttpRequest& req, const Resp
     scope = storage::IssuerHistoryScope::kSignedBy;
   }
   const storage::Store& store = node.store();
-  RespondWithHistory(ledger::ReadIssuer(store, id).has_value(), "issuer '" + id + "'", req,
-                     respond, [&](size_t limit) {
-                       return store.IssuerHistoryOf(id, scope, token, limit);
-                     });
+  RespondWithHistory(ledger::ReadIssuer(store, id).has_value(), "issuer '" + id + "'", req, respond,
+                     [&](size_t limit) { return store.IssuerHistoryOf(id, scope, token, limit); });
 }
 
 // An enum filter value: its API spelling (any case), else nullopt.
@@ -641,8 +640,8 @@ void HandleIssuerCredentials(node::NodeApi& node, const HttpRequest& req,
     }
   }
   if (auto v = req.Query("type")) {
-    f.type = ParseFilter<CredentialType>(*v, {{"MEMBER", CredentialType::kMember},
-                                              {"MODEL_WORKER", CredentialType::kModelWorker}});
+    f.type = ParseFilter<CredentialType>(
+        *v, {{"MEMBER", CredentialType::kMember}, {"MODEL_WORKER", CredentialType::kModelWorker}});
     if (!f.type) {
       respond(ErrorResponse(400, "BAD_FILTER", "type must be MEMBER or MODEL_WORKER"));
       return;
@@ -761,8 +760,7 @@ void HandleGovernance(node::NodeApi& node, const HttpRequest& req, const Respond
   }
   v.set_validators_from_height(g->validators_from_height);
   if (proven) {
-    *v.mutable_proof() =
-        proven->View("the governance record as of " + DescribeHeight(*proven));
+    *v.mutable_proof() = proven->View("the governance record as of " + DescribeHeight(*proven));
   }
   respond(MessageResponse(200, v, req));
 }

@@ -19,7 +19,6 @@ std::string SecondsText(uint64_t ms) {
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
 }
 
-
 constexpr uint32_t kMaxSignatures = 1024;
 
 Status Refused(std::string what) { return Status::PermissionDenied(std::move(what)); }
@@ -159,9 +158,8 @@ Result<Certificate> DecodeCertificate(ByteView bytes) {
   Reader r(bytes);
   Certificate c;
   uint32_t n = 0;
-  if (!r.U64(&c.epoch) || !r.U64(&c.height) || !r.Fixed(&c.block_id) ||
-      !r.Fixed(&c.state_root) || !r.Fixed(&c.tx_root) || !r.U64(&c.time_ms) ||
-      !r.Fixed(&c.next_validators) || !r.U32(&n)) {
+  if (!r.U64(&c.epoch) || !r.U64(&c.height) || !r.Fixed(&c.block_id) || !r.Fixed(&c.state_root) ||
+      !r.Fixed(&c.tx_root) || !r.U64(&c.time_ms) || !r.Fixed(&c.next_validators) || !r.U32(&n)) {
     return Refused("the state certificate is truncated");
   }
   if (n > kMaxSignatures) return Refused("the state certificate lists too many signatures");
@@ -173,6 +171,23 @@ Result<Certificate> DecodeCertificate(ByteView bytes) {
   }
   if (!r.done()) return Refused("the state certificate has trailing bytes");
   return c;
+}
+
+Bytes EncodeCertificate(const Certificate& c) {
+  Bytes out;
+  AppendU64(out, c.epoch);
+  AppendU64(out, c.height);
+  AppendHash(out, c.block_id);
+  AppendHash(out, c.state_root);
+  AppendHash(out, c.tx_root);
+  AppendU64(out, c.time_ms);
+  AppendHash(out, c.next_validators);
+  AppendU32(out, static_cast<uint32_t>(c.signatures.size()));
+  for (const auto& [signer, sig] : c.signatures) {
+    AppendU32(out, signer);
+    out.insert(out.end(), sig.begin(), sig.end());
+  }
+  return out;
 }
 
 Bytes CertificateSignBytes(std::string_view chain_id, const Certificate& c) {
@@ -251,8 +266,8 @@ namespace {
 // A certificate of an epoch's set is of a height in that epoch (at or after its start).
 Status CheckInEpoch(const Certificate& c, const ValidatorSet& set) {
   if (c.height < set.start_height) {
-    return Refused("the state certificate of height " + std::to_string(c.height) +
-                   " is of epoch " + std::to_string(set.epoch) + ", which starts at height " +
+    return Refused("the state certificate of height " + std::to_string(c.height) + " is of epoch " +
+                   std::to_string(set.epoch) + ", which starts at height " +
                    std::to_string(set.start_height));
   }
   return Status::Ok();
@@ -282,7 +297,8 @@ Result<ValidatorSet> WalkEpochs(const ValidatorSet& set, uint64_t epoch,
     // (epoch numbers one after another, each starting right after the certified last block of
     // the epoch before, later than that epoch's own start).
     const auto named = U64Field(ch, "epoch");
-    if (!named) return Refused(what + " (epoch change " + std::to_string(i + 1) + ") names no epoch");
+    if (!named)
+      return Refused(what + " (epoch change " + std::to_string(i + 1) + ") names no epoch");
     if (*named != next) {
       return Refused("epoch change " + std::to_string(i + 1) + " names epoch " +
                      std::to_string(*named) + " where epoch " + std::to_string(next) +
@@ -303,9 +319,8 @@ Result<ValidatorSet> WalkEpochs(const ValidatorSet& set, uint64_t epoch,
                      std::to_string(cert->height) + ")");
     }
     if (*start <= prev_start) {
-      return Refused(what + " starts at height " + std::to_string(*start) +
-                     ", not after epoch " + std::to_string(cur.epoch) + "'s start height " +
-                     std::to_string(prev_start));
+      return Refused(what + " starts at height " + std::to_string(*start) + ", not after epoch " +
+                     std::to_string(cur.epoch) + "'s start height " + std::to_string(prev_start));
     }
     auto signers = CheckCertificate(*cert, cur);
     if (!signers.ok()) return Refused(what + ": " + signers.status().message());
@@ -511,12 +526,14 @@ Result<ProvenReceipt> CheckReceipt(const nlohmann::json& receipt, const Validato
     }
   }
   if (*code == kCodeMissingSignature && !tx->signatures.empty()) {
-    return Refused("the transaction carries signatures, yet its certified result is "
-                   "MISSING_SIGNATURE");
+    return Refused(
+        "the transaction carries signatures, yet its certified result is "
+        "MISSING_SIGNATURE");
   }
   if (*code == kCodeBadSignature && failing == 0) {
-    return Refused("every signature of the transaction verifies, yet its certified result is "
-                   "BAD_SIGNATURE");
+    return Refused(
+        "every signature of the transaction verifies, yet its certified result is "
+        "BAD_SIGNATURE");
   }
   if (*code != kCodeMalformed && *code != kCodeMissingSignature && tx->signatures.empty()) {
     return Refused("the transaction carries no signature, yet its certified result code " +
@@ -594,7 +611,8 @@ Status CheckLogConsistency(uint64_t first, uint64_t second, const std::vector<By
   if (!crypto::VerifyMerkleConsistency(first, second, proof, first_root, second_root)) {
     return Refused("the consistency proof from size " + std::to_string(first) + " (root " +
                    HexEncode(first_root) + ") to size " + std::to_string(second) + " (root " +
-                   HexEncode(second_root) + ") does not verify: the second log does not extend "
+                   HexEncode(second_root) +
+                   ") does not verify: the second log does not extend "
                    "the first");
   }
   return Status::Ok();

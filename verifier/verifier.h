@@ -7,12 +7,11 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -57,6 +56,8 @@ struct Certificate {
 Hash32 ValidatorSetHash(const ValidatorSet& set);
 
 Result<Certificate> DecodeCertificate(ByteView bytes);
+// The inverse of DecodeCertificate: the bytes a node serves (node/wire.h's state certificate).
+Bytes EncodeCertificate(const Certificate& c);
 // The bytes each validator signed for this certificate.
 Bytes CertificateSignBytes(std::string_view chain_id, const Certificate& c);
 // Quorum-many distinct validators of `set` signed the certificate, and it is of the set's
@@ -115,7 +116,7 @@ inline constexpr uint32_t kCodeBadSignature = 6;
 // `height`, position `position` of the block's `tx_count`, with result `code`.
 struct ProvenReceipt {
   Hash32 tx_id{};
-  Bytes body;                     // the signed body (SHA-256(body) = tx_id)
+  Bytes body;                      // the signed body (SHA-256(body) = tx_id)
   std::vector<Bytes> signer_keys;  // the keys of the transaction's signatures, in order
   uint64_t height = 0;
   uint32_t position = 0;

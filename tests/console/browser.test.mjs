@@ -424,6 +424,63 @@ test('issuer console: revoke; the gate refuses the card', async () => {
   await ex.close();
 });
 
+test('holder page: a presentation signed in the browser opens the gate for the bound card', async () => {
+  const bound = process.env.LAUREL_BOUND_CARD;
+  const deviceKey = process.env.LAUREL_DEVICE_KEY;
+  assert.ok(bound && deviceKey, 'LAUREL_BOUND_CARD and LAUREL_DEVICE_KEY must be set');
+  const page = await newPage('en');
+  await page.goto(`${BASE}/console/holder.html`);
+  await page.waitForSelector('body[data-ready="1"]');
+  await assertLabelled(page);
+  // The unbound card of the issuer test is refused by the holder page itself.
+  await page.fill('#ho-card', cardText);
+  await page.setInputFiles('#ho-key', deviceKey);
+  await page.fill('#ho-gate', 'console');
+  await page.click('#present-form button[type=submit]');
+  await page.waitForSelector('#ho-msg.error', { timeout: 15000 });
+  assert.equal(await page.isHidden('#ho-out'), true);
+  // The bound card: a presentation for gate "console" in the current 30-second slot.
+  await page.fill('#ho-card', bound);
+  await page.click('#present-form button[type=submit]');
+  await page.waitForSelector('#ho-msg.ok', { timeout: 15000 });
+  const lp1 = await page.inputValue('#ho-text');
+  assert.match(lp1, /^LP1:[0-9A-Z $%*+\-./:]+$/);
+  assert.ok(await page.$('#ho-qr svg'), 'no QR code of the presentation');
+  await shot(page, 'holder-presentation');
+  if (process.env.LAUREL_PRESENTATION_OUT) writeFileSync(process.env.LAUREL_PRESENTATION_OUT, lp1);
+  await page.close();
+
+  const gate = await newPage('en');
+  await gate.goto(`${BASE}/console/gate.html`);
+  const decide = async (card, presentation, gateId = 'console') => {
+    await gate.fill('#gate-id', gateId);
+    await gate.fill('#card-text', card);
+    await gate.fill('#presentation-text', presentation);
+    await gate.click('#text-form button[type=submit]');
+    await gate.waitForSelector('#verdict');
+    const reason = await gate.getAttribute('#reason', 'data-reason');
+    const text = await gate.textContent('#decision');
+    await gate.click('#decision button');
+    await gate.waitForSelector('#decision', { state: 'hidden' });
+    return { reason, text };
+  };
+  const ok = await decide(bound, lp1);
+  assert.equal(ok.reason, 'VALID');
+  assert.match(ok.text, /韩梅梅/);
+  assert.equal((await decide(bound, '')).reason, 'PRESENTATION_MISSING');
+  assert.equal((await decide(bound, lp1, 'SHA-HQ-01')).reason, 'PRESENTATION_EXPIRED');
+  // One signature character changed: BAD_HOLDER_SIGNATURE.
+  const last = lp1.at(-1) === '0' ? '1' : '0';
+  assert.equal((await decide(bound, lp1.slice(0, -1) + last)).reason, 'BAD_HOLDER_SIGNATURE');
+  await gate.close();
+  // The device key's seed never left the browser.
+  const deviceSeed = JSON.parse(readFileSync(deviceKey, 'utf8')).seed;
+  for (const body of sent) {
+    assert.ok(!body.includes(deviceSeed), 'the device key was sent');
+    assert.ok(!body.includes(Buffer.from(deviceSeed, 'hex').toString('base64')), 'the device key was sent');
+  }
+});
+
 test('the issuer key never left the browser, and no page had an error', () => {
   assert.ok(sent.length >= 3, `only ${sent.length} request bodies seen`);
   for (const body of sent) {

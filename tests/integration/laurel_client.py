@@ -140,6 +140,17 @@ def run_audit(net, url, *extra, timeout=300, shown=400, shown_err=0, newline=Fal
                       shown=shown, shown_err=shown_err, newline=newline)
 
 
+def first_reason(stdout):
+    """The reason a `laurel verify` / `laurel gate verify` printout starts with: VALID, or the
+    word after REFUSED; None when there is neither."""
+    for line in stdout.splitlines():
+        if line.startswith("VALID"):
+            return "VALID"
+        if line.startswith("REFUSED "):
+            return line.split()[1].rstrip(":")
+    return None
+
+
 def result_code(v):
     """The ledger result as a name: the API may give the name or the number."""
     if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):

@@ -18,7 +18,8 @@ import shutil
 import subprocess
 import tempfile
 
-from laurel_client import Testnet, check, get_json, log, main_wrapper, parse_args
+from laurel_client import (Testnet, check, first_reason, get_json, log, main_wrapper,
+                           parse_args)
 
 CHROMIUM = os.environ.get("LAUREL_CHROMIUM", "/usr/bin/chromium")
 
@@ -63,11 +64,41 @@ def test(args):
         check(get_json(net.url(0) + "/v1/credentials/city-fed%2FMW%2F2026%2Fapi-001")["status"]
               == "ACTIVE", "the CLI's card is not on the ledger")
 
+        # A model-worker card bound to a device key, for the holder page.
+        device = os.path.join(work, "device.key")
+        r = subprocess.run([net.laurel, "holder", "keygen", "--out", device], capture_output=True,
+                           text=True, timeout=60)
+        check(r.returncode == 0, f"laurel holder keygen failed: {r.stdout}{r.stderr}")
+        bound = os.path.join(work, "bound.lc1")
+        r = subprocess.run([net.laurel, "card", "issue", "--rpc", net.url(0), "--issuer", "city-fed",
+                            "--key", net.key("city-fed"), "--type", "model_worker",
+                            "--level", "municipal", "--holder-name", "韩梅梅 Han Meimei",
+                            "--member-no", "API-2", "--id", "city-fed/MW/2026/bound-001",
+                            "--valid-until", until, "--holder-key", device, "--out", bound],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, f"laurel card issue --holder-key failed: {r.stdout}{r.stderr}")
+        with open(bound) as f:
+            bound_text = f.read().strip()
+        presentation = os.path.join(work, "presentation.txt")
+
         env = dict(os.environ, LAUREL_URL=net.url(0), LAUREL_CARD=card_text, LAUREL_CREDENTIAL=cid,
+                   LAUREL_BOUND_CARD=bound_text, LAUREL_DEVICE_KEY=device,
+                   LAUREL_PRESENTATION_OUT=presentation,
                    LAUREL_ISSUER_KEY=net.key("city-fed"), LAUREL_SHOTS=shots,
                    LAUREL_CHROMIUM=CHROMIUM, LAUREL_CONSOLE_DIR=console, LAUREL_WORK=work)
         run_node_tests(net, "api.test.mjs", env, 120)
         run_node_tests(net, "browser.test.mjs", env, 300)
+        # The presentation the browser signed opens the CLI's gate too (the same bytes as
+        # `laurel holder present`), and only for the gate it was made for.
+        with open(presentation) as f:
+            lp1 = f.read().strip()
+        for gate_id, want in (("console", "VALID"), ("SHA-HQ-01", "PRESENTATION_EXPIRED")):
+            r = subprocess.run([net.laurel, "verify", "--rpc", net.url(0), "--file", bound,
+                                "--presentation", lp1, "--gate-id", gate_id],
+                               capture_output=True, text=True, timeout=60)
+            log(f"laurel verify --presentation (browser-made) --gate-id {gate_id} -> "
+                f"{r.returncode}: {r.stdout.strip()[:200]}")
+            check(first_reason(r.stdout) == want, f"gate {gate_id}: {r.stdout}{r.stderr}")
         pngs = sorted(p for p in os.listdir(shots) if p.endswith(".png"))
         log(f"screenshots in {shots}: {', '.join(pngs)}")
         check(len(pngs) >= 8, f"expected at least 8 screenshots, found {len(pngs)}")

@@ -14,7 +14,8 @@ import subprocess
 import time
 import urllib.request
 
-from laurel_client import Testnet, check, log, main_wrapper, parse_args, wait_for
+from laurel_client import (Testnet, check, first_reason, log, main_wrapper,
+                           parse_args, run_laurel, wait_for)
 from test_card_life import craft_card
 
 CHAIN = "laurel-local"
@@ -26,16 +27,6 @@ def sha256_file(p):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def first_reason(stdout):
-    """"VALID" or the REASON of "REFUSED REASON: ..." on the verdict line."""
-    for line in stdout.splitlines():
-        if line.startswith("VALID"):
-            return "VALID"
-        if line.startswith("REFUSED "):
-            return line.split()[1].rstrip(":")
-    return None
-
-
 def test(args):
     with Testnet(args, "gate-offline") as net:
         net.init()
@@ -44,16 +35,8 @@ def test(args):
         work = net.dir
 
         def laurel(*a, expect=0, rpc=None):
-            argv = [net.laurel, *a]
-            if rpc is not False:
-                argv += ["--rpc", rpc or net.url(0)]
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=work,
-                               stdin=subprocess.DEVNULL)
-            log(f"laurel {' '.join(a)} -> {r.returncode}: {r.stdout.strip()[:400]}")
-            if expect is not None:
-                check(r.returncode == expect, f"`laurel {' '.join(a)}` exited {r.returncode}, "
-                      f"expected {expect}: {r.stdout}{r.stderr}")
-            return r
+            return run_laurel(net.laurel, a, rpc=None if rpc is False else (rpc or net.url(0)),
+                              cwd=work, expect=expect, timeout=120, shown=400)
 
         fed = net.key("city-fed")
         admins = [net.key("admin1"), net.key("admin2")]

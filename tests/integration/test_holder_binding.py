@@ -8,12 +8,14 @@ nonce is PRESENTATION_EXPIRED, none at all is PRESENTATION_MISSING; a card issue
 still verifies, marked UNBOUND, and is refused BINDING_REQUIRED where the gate requires binding
 for model-worker cards. Online and offline give the same reason and exit code for each."""
 
+import csv
 import json
 import os
 import subprocess
 import time
 
-from laurel_client import Testnet, check, http, log, main_wrapper, parse_args, wait_for
+from laurel_client import (Testnet, check, first_reason, http, log, main_wrapper,
+                           parse_args, run_laurel, wait_for)
 from test_card_life import B45, base45
 
 YEAR = 2026
@@ -40,15 +42,6 @@ def tamper_signature(lp1):
     return "LP1:" + base45(bytes(raw))
 
 
-def first_reason(stdout):
-    for line in stdout.splitlines():
-        if line.startswith("VALID"):
-            return "VALID"
-        if line.startswith("REFUSED "):
-            return line.split()[1].rstrip(":")
-    return None
-
-
 def test(args):
     with Testnet(args, "holder-binding") as net:
         net.init()
@@ -57,17 +50,8 @@ def test(args):
         work = net.dir
 
         def laurel(*a, expect=0, rpc=None):
-            argv = [net.laurel, *a]
-            if rpc is not False:
-                argv += ["--rpc", rpc or net.url(0)]
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=work,
-                               stdin=subprocess.DEVNULL)
-            log(f"laurel {' '.join(a)[:200]} -> {r.returncode}: {r.stdout.strip()[:300]}"
-                f"{r.stderr.strip()[:200]}")
-            if expect is not None:
-                check(r.returncode == expect, f"`laurel {' '.join(a)}` exited {r.returncode}, "
-                      f"expected {expect}: {r.stdout}{r.stderr}")
-            return r
+            return run_laurel(net.laurel, a, rpc=None if rpc is False else (rpc or net.url(0)),
+                              cwd=work, expect=expect, timeout=120, shown=300, shown_err=200)
 
         fed = net.key("city-fed")
         # The holder's phone makes its key; the union signs it into a model-worker card.
@@ -190,6 +174,49 @@ def test(args):
         status, j = post({"code": code, "presentation": fresh, "gate_id": GATE,
                           "gate_nonce": "zz"})
         check(status == 400, f"a bad gate_nonce is a bad request: {status} {j}")
+
+        # issue-batch: a holder_key column binds that member's card; a malformed key makes the
+        # row invalid, and the other rows are issued.
+        with open(os.path.join(work, "members.csv"), "w", encoding="utf-8") as f:
+            f.write("member_no,holder_name,holder_key\n"
+                    f"MW-0201,李娜,{phone_pub}\n"
+                    "MW-0202,周杰,\n"
+                    "MW-0203,孙丽,abcd\n")
+        r = laurel("card", "issue-batch", "--issuer", "city-fed", "--key", fed, "--csv",
+                   "members.csv", "--out", "batch", "--type", "model_worker", "--level",
+                   "municipal", "--valid-until", "2030-01-01", "--no-qr", expect=1)
+        with open(os.path.join(work, "batch", "report.csv"), encoding="utf-8") as f:
+            report = {row["member_no"]: row for row in csv.DictReader(f)}
+        check(report["MW-0203"]["result"] == "invalid", f"bad holder_key row: {report}")
+        keys = {}
+        for no in ("MW-0201", "MW-0202"):
+            check(report[no]["result"] == "issued", f"{no}: {report[no]}")
+            card_file = os.path.join(work, report[no]["card_file"])
+            r = laurel("card", "inspect", "--file", card_file, "--json", rpc=False)
+            keys[no] = (json.loads(r.stdout)["holder_key"], card_file)
+        check(keys["MW-0201"][0] == phone_pub and keys["MW-0202"][0] is None, f"batch keys: {keys}")
+        # A renewal keeps the binding (the old card names the key); --holder-key none unbinds
+        # on replacement. Each new card is what the ledger holds, bound as printed.
+        batch_id, batch_card = report["MW-0201"]["credential_id"], keys["MW-0201"][1]
+        laurel("card", "renew", "--id", batch_id, "--key", fed, "--card", batch_card,
+               "--valid-until", "2031-01-01", "--out", "renewed.lc1")
+        r = laurel("card", "inspect", "--file", "renewed.lc1", "--json", rpc=False)
+        check(json.loads(r.stdout)["holder_key"] == phone_pub, f"renewal kept the key: {r.stdout}")
+        r = laurel("verify", "--file", "renewed.lc1", "--gate-id", GATE, "--json", expect=1)
+        check(json.loads(r.stdout)["reason"] == "PRESENTATION_MISSING", r.stdout)
+        fresh_renewed = present("--slot-now", "--gate-id", GATE, card="renewed.lc1")
+        r = laurel("verify", "--file", "renewed.lc1", "--presentation", fresh_renewed,
+                   "--gate-id", GATE, "--json")
+        check(json.loads(r.stdout)["holder"] == "BOUND", r.stdout)
+        r = laurel("verify", "--file", batch_card, "--json", expect=1)
+        check(json.loads(r.stdout)["reason"] == "DIGEST_MISMATCH", f"the old card: {r.stdout}")
+        laurel("card", "replace", "--id", batch_id, "--key", fed, "--card", "renewed.lc1",
+               "--holder-key", "none", "--out", "unbound.lc1")
+        r = laurel("card", "inspect", "--file", "unbound.lc1", "--json", rpc=False)
+        check(json.loads(r.stdout)["holder_key"] is None, f"replace --holder-key none: {r.stdout}")
+        r = laurel("verify", "--file", "unbound.lc1", "--json")
+        j = json.loads(r.stdout)
+        check(j["reason"] == "VALID" and j["holder"] == "UNBOUND", r.stdout)
 
         # Offline: sync, stop every node, decide the same cases.
         gate = os.path.join(work, "gate")

@@ -23,8 +23,8 @@ constexpr uint64_t kFrom = 1'700'000'000;
 constexpr uint64_t kUntil = 1'800'000'000;
 constexpr uint64_t kNow = 1'750'000'000;
 
-types::CardBody Body(const std::string& id, const std::string& issuer = "city-fed",
-                     uint32_t kv = 1, uint64_t from = kFrom, uint64_t until = kUntil) {
+types::CardBody Body(const std::string& id, const std::string& issuer = "city-fed", uint32_t kv = 1,
+                     uint64_t from = kFrom, uint64_t until = kUntil) {
   types::CardBody b;
   b.chain_id = Chain::kChainId;
   b.credential_id = id;
@@ -46,17 +46,10 @@ Bytes DigestOf(const types::CardBody& b) {
 }
 
 std::string IssueCard(Chain& c, const types::CardBody& b, const crypto::PrivateKey& key) {
-  REQUIRE(c.Run(types::IssueCredential{b.credential_id, b.issuer_id, b.type, b.level,
-                                       DigestOf(b), b.valid_from, b.valid_until},
+  REQUIRE(c.Run(types::IssueCredential{b.credential_id, b.issuer_id, b.type, b.level, DigestOf(b),
+                                       b.valid_from, b.valid_until},
                 {&key}) == TxCode::kOk);
   return types::CardToText(types::SignCard(b, key));
-}
-
-void PutU64(Bytes& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-void PutU32(Bytes& out, uint32_t v) {
-  for (int i = 3; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
 // The chain's one validator (KeyFrom(100)) certifies the chain's current height (state.md §6).
@@ -76,19 +69,8 @@ struct Certifier {
     cert.block_id[0] = static_cast<uint8_t>(c.height());
     cert.state_root = c.root();
     cert.time_ms = time_ms;
-    const auto sig = key.Sign(verifier::CertificateSignBytes(Chain::kChainId, cert));
-    Bytes out;
-    PutU64(out, cert.epoch);
-    PutU64(out, cert.height);
-    out.insert(out.end(), cert.block_id.begin(), cert.block_id.end());
-    out.insert(out.end(), cert.state_root.begin(), cert.state_root.end());
-    out.insert(out.end(), cert.tx_root.begin(), cert.tx_root.end());
-    PutU64(out, cert.time_ms);
-    out.insert(out.end(), cert.next_validators.begin(), cert.next_validators.end());
-    PutU32(out, 1);
-    PutU32(out, 0);
-    out.insert(out.end(), sig.begin(), sig.end());
-    return out;
+    cert.signatures = {{0, key.Sign(verifier::CertificateSignBytes(Chain::kChainId, cert))}};
+    return verifier::EncodeCertificate(cert);
   }
 };
 
@@ -122,17 +104,19 @@ struct World {
     c.RegisterChild("local-2", "city-fed", c.fed_, local2, AllGrants());
     cards["active"] = IssueCard(c, Body("local-1/1", "local-1"), local);
     cards["suspended"] = IssueCard(c, Body("local-1/2", "local-1"), local);
-    REQUIRE(c.Run(types::SetCredentialStatus{"local-1/2", types::CredentialStatus::kSuspended,
-                                             "lost"},
-                  {&local}) == TxCode::kOk);
+    REQUIRE(
+        c.Run(types::SetCredentialStatus{"local-1/2", types::CredentialStatus::kSuspended, "lost"},
+              {&local}) == TxCode::kOk);
     cards["revoked"] = IssueCard(c, Body("local-1/3", "local-1"), local);
-    REQUIRE(c.Run(types::SetCredentialStatus{"local-1/3", types::CredentialStatus::kRevoked,
-                                             "left"},
-                  {&local}) == TxCode::kOk);
+    REQUIRE(
+        c.Run(types::SetCredentialStatus{"local-1/3", types::CredentialStatus::kRevoked, "left"},
+              {&local}) == TxCode::kOk);
     cards["expired"] = IssueCard(c, Body("local-1/4", "local-1", 1, kFrom, kNow - 10), local);
-    cards["not_yet_valid"] = IssueCard(c, Body("local-1/5", "local-1", 1, kNow + 10, kUntil), local);
+    cards["not_yet_valid"] =
+        IssueCard(c, Body("local-1/5", "local-1", 1, kNow + 10, kUntil), local);
     // Signed, never recorded.
-    cards["not_on_ledger"] = types::CardToText(types::SignCard(Body("local-1/99", "local-1"), local));
+    cards["not_on_ledger"] =
+        types::CardToText(types::SignCard(Body("local-1/99", "local-1"), local));
     // An issuer that does not exist.
     cards["unknown_issuer"] =
         types::CardToText(types::SignCard(Body("nowhere/1", "nowhere"), local));
@@ -175,14 +159,19 @@ TEST_CASE("offline decisions equal the node's for a card in every state") {
   const gate::OfflineGate g(*checked);
   CHECK(g.issuers() == 3);
   CHECK(g.credentials() == 8);
-  std::map<std::string, std::string> want = {
-      {"active", "VALID"},          {"suspended", "SUSPENDED"},
-      {"revoked", "REVOKED"},       {"expired", "EXPIRED"},
-      {"not_yet_valid", "NOT_YET_VALID"}, {"not_on_ledger", "NOT_ON_LEDGER"},
-      {"unknown_issuer", "UNKNOWN_ISSUER"}, {"bad_key_version", "BAD_SIGNATURE"},
-      {"forged", "BAD_SIGNATURE"},  {"issuer_suspended", "ISSUER_SUSPENDED"},
-      {"old_key_still_valid", "VALID"}, {"new_key", "VALID"},
-      {"malformed", "MALFORMED"}};
+  std::map<std::string, std::string> want = {{"active", "VALID"},
+                                             {"suspended", "SUSPENDED"},
+                                             {"revoked", "REVOKED"},
+                                             {"expired", "EXPIRED"},
+                                             {"not_yet_valid", "NOT_YET_VALID"},
+                                             {"not_on_ledger", "NOT_ON_LEDGER"},
+                                             {"unknown_issuer", "UNKNOWN_ISSUER"},
+                                             {"bad_key_version", "BAD_SIGNATURE"},
+                                             {"forged", "BAD_SIGNATURE"},
+                                             {"issuer_suspended", "ISSUER_SUSPENDED"},
+                                             {"old_key_still_valid", "VALID"},
+                                             {"new_key", "VALID"},
+                                             {"malformed", "MALFORMED"}};
   for (const auto& [what, text] : w.cards) {
     INFO(what);
     const VerifyResult online = VerifyCard(w.c.state(), Chain::kChainId, text, kNow);

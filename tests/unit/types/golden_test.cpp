@@ -2,6 +2,8 @@
 // tests/data/golden/signing.json; the spec quotes that file verbatim. These tests fail when
 // the code no longer produces the file's values, when the file and the spec disagree, or when
 // a value does not follow the layout the spec describes (checked here from first principles).
+#include "tests/support/golden.h"
+
 #include <catch2/catch.hpp>
 
 #include "common/base45.h"
@@ -16,10 +18,7 @@ using namespace laurel::types;
 
 namespace {
 
-nlohmann::ordered_json Expected() {
-  return nlohmann::ordered_json::parse(
-      test::ReadFileOrThrow(test::TestDataDir() + "/golden/signing.json"));
-}
+nlohmann::ordered_json Expected() { return test::GoldenFile("signing.json"); }
 
 Bytes Hex(const nlohmann::ordered_json& v) {
   auto b = HexDecode(v.get<std::string>());
@@ -52,25 +51,11 @@ Bytes VarintField(uint8_t tag, uint64_t v) { return Cat({Bytes{tag}, VarintOf(v)
 }  // namespace
 
 TEST_CASE("the golden vectors file matches what the code computes today", "[golden]") {
-  const auto expected = Expected();
-  const auto computed = golden::ComputeGolden();
-  // Field by field first, for a readable failure.
-  for (const auto& [section, values] : expected.items()) {
-    REQUIRE(computed.contains(section));
-    for (const auto& [name, value] : values.items()) {
-      INFO(section << "." << name);
-      CHECK(computed[section][name] == value);
-    }
-  }
-  CHECK(computed == expected);
+  test::CheckGoldenValues(Expected(), golden::ComputeGolden());
 }
 
 TEST_CASE("docs/spec/signing.md quotes the golden vectors file verbatim", "[golden]") {
-  std::string file = test::ReadFileOrThrow(test::TestDataDir() + "/golden/signing.json");
-  while (!file.empty() && file.back() == '\n') file.pop_back();
-  const std::string doc =
-      test::ReadFileOrThrow(std::string(LAUREL_SOURCE_DIR) + "/docs/spec/signing.md");
-  CHECK(doc.find("```json\n" + file + "\n```") != std::string::npos);
+  const std::string doc = test::CheckDocQuotesGolden("signing.json", "spec/signing.md");
   // Every value appears in the doc (so a hand edit of one of them is caught too).
   const auto expected = Expected();
   for (const auto& [section, values] : expected.items()) {

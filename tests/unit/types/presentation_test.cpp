@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/golden.h"
 #include "tests/support/vectors.h"
 #include "tests/unit/types/holder_golden.h"
 #include "types/card.h"
@@ -14,10 +15,7 @@ using namespace laurel::types;
 
 namespace {
 
-nlohmann::ordered_json Expected() {
-  return nlohmann::ordered_json::parse(
-      test::ReadFileOrThrow(test::TestDataDir() + "/golden/holder.json"));
-}
+nlohmann::ordered_json Expected() { return test::GoldenFile("holder.json"); }
 
 Bytes Hex(const std::string& s) {
   auto b = HexDecode(s);
@@ -28,24 +26,11 @@ Bytes Hex(const std::string& s) {
 }  // namespace
 
 TEST_CASE("the holder golden vectors file matches what the code computes", "[golden]") {
-  const auto expected = Expected();
-  const auto computed = golden::ComputeHolderGolden();
-  for (const auto& [section, values] : expected.items()) {
-    REQUIRE(computed.contains(section));
-    for (const auto& [name, value] : values.items()) {
-      INFO(section << "." << name);
-      CHECK(computed[section][name] == value);
-    }
-  }
-  CHECK(computed == expected);
+  test::CheckGoldenValues(Expected(), golden::ComputeHolderGolden());
 }
 
 TEST_CASE("docs/spec/holder.md quotes the holder golden vectors verbatim", "[golden]") {
-  std::string file = test::ReadFileOrThrow(test::TestDataDir() + "/golden/holder.json");
-  while (!file.empty() && file.back() == '\n') file.pop_back();
-  const std::string doc =
-      test::ReadFileOrThrow(std::string(LAUREL_SOURCE_DIR) + "/docs/spec/holder.md");
-  CHECK(doc.find("```json\n" + file + "\n```") != std::string::npos);
+  const std::string doc = test::CheckDocQuotesGolden("holder.json", "spec/holder.md");
 }
 
 TEST_CASE("the bound card body is the old body with field 12 appended") {

@@ -1,3 +1,5 @@
+#include "verifier/verifier.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -7,7 +9,6 @@
 #include "node/wire.h"
 #include "tests/unit/ledger/state_golden.h"
 #include "tests/unit/verifier/verifier_fixture.h"
-#include "verifier/verifier.h"
 
 namespace laurel::verifier {
 namespace {
@@ -18,7 +19,8 @@ struct Fixture : test::FourValidators {
   golden::MapTree tree;
   Hash32 root{};
   Fixture() {
-    auto u = ledger::UpdateStateTree(tree, 0, {{"g", "gov"}, {"i/fed", "fed"}, {"c/fed/1", "card"}});
+    auto u =
+        ledger::UpdateStateTree(tree, 0, {{"g", "gov"}, {"i/fed", "fed"}, {"c/fed/1", "card"}});
     tree.Apply(u);
     root = u.root;
   }
@@ -27,8 +29,8 @@ struct Fixture : test::FourValidators {
   }
   // A certificate of `s`'s epoch signed with `ks` (index i signs with ks[i]).
   Certificate CertBy(const std::vector<crypto::PrivateKey>& ks, const ValidatorSet& s,
-                     std::vector<uint32_t> signers, uint64_t time_ms = 1000000,
-                     Hash32 next = {}, uint64_t height = 7) const {
+                     std::vector<uint32_t> signers, uint64_t time_ms = 1000000, Hash32 next = {},
+                     uint64_t height = 7) const {
     Certificate c;
     c.epoch = s.epoch;
     c.next_validators = next;
@@ -68,8 +70,10 @@ TEST_CASE("a certificate with a quorum of valid signatures is accepted and names
   CHECK(*names == std::vector<std::string>{"v0", "v2", "v3"});
 }
 
-TEST_CASE("a certificate short of a quorum, with a repeated, unknown or bad signer, or for "
-          "another chain is refused, saying why", "[verifier]") {
+TEST_CASE(
+    "a certificate short of a quorum, with a repeated, unknown or bad signer, or for "
+    "another chain is refused, saying why",
+    "[verifier]") {
   Fixture f;
   auto two = CheckCertificate(f.Cert({0, 1}), f.set);
   CHECK(two.status().message().find("2 valid signatures; 3 of 4") != std::string::npos);
@@ -150,8 +154,10 @@ TEST_CASE("the verifier's sign-bytes, certificate layout and validator-set hash 
   a.time_ms = c.time_ms;
   a.next_validators = c.next_validators;
   CHECK(CertificateSignBytes(f.set.chain_id, c) == node::AttestationSignBytes(f.set.chain_id, a));
+  CHECK(EncodeCertificate(c) == Fixture::Encode(c));
   auto back = DecodeCertificate(Fixture::Encode(c));
   REQUIRE(back.ok());
+  CHECK(EncodeCertificate(*back) == Fixture::Encode(c));
   CHECK(back->epoch == 3);
   CHECK(back->next_validators == c.next_validators);
   CHECK(back->tx_root == c.tx_root);
@@ -262,13 +268,11 @@ std::string WalkWhy(const Result<ValidatorSet>& r) { return r.ok() ? "" : r.stat
 
 }  // namespace
 
-TEST_CASE("an epoch change must name the epoch and start height the walk reaches",
-          "[verifier]") {
+TEST_CASE("an epoch change must name the epoch and start height the walk reaches", "[verifier]") {
   Fixture f;  // epoch 0: keys 1..4
   const EpochSet e1(f.set.chain_id, 1, 5), e2(f.set.chain_id, 2, 9);
   // Epoch 0's last block is height 4 (epoch 1 starts at 5); epoch 1's is 6 (epoch 2 at 7).
-  const Certificate last0 =
-      f.CertBy(f.keys, f.set, {0, 1, 2}, 900000, ValidatorSetHash(e1.set), 4);
+  const Certificate last0 = f.CertBy(f.keys, f.set, {0, 1, 2}, 900000, ValidatorSetHash(e1.set), 4);
   const Certificate last1 =
       f.CertBy(e1.keys, e1.set, {0, 1, 2}, 950000, ValidatorSetHash(e2.set), 6);
   const nlohmann::json good = {Change(1, 5, last0, e1.list), Change(2, 7, last1, e2.list)};
