@@ -131,6 +131,37 @@ size_t DepthOf(const StateView& state, const IssuerRecord& issuer) {
   return depth;
 }
 
+// The status chunks a block changes, kept decoded until the block ends: each issuance or status
+// change would otherwise decode and re-encode its issuer's whole chunk (up to 1024 slots). Each
+// chunk is written once, by Flush, with the same bytes the per-transaction writes ended with.
+class StatusChunkCache {
+ public:
+  explicit StatusChunkCache(const StateView& view) : view_(view) {}
+  // The chunk, read from the view on first use; a new empty one with `create`, else nullptr when
+  // the state has none.
+  StatusChunk* Find(const std::string& issuer_id, uint64_t chunk_no, bool create) {
+    std::string key = StatusChunkKeyOf(issuer_id, chunk_no);
+    auto it = chunks_.find(key);
+    if (it == chunks_.end()) {
+      auto c = ReadStatusChunk(view_, issuer_id, chunk_no);
+      if (!c) {
+        if (!create) return nullptr;
+        c = StatusChunk{issuer_id, chunk_no, 0, {}, {}};
+      }
+      it = chunks_.emplace(std::move(key), std::move(*c)).first;
+    }
+    return &it->second;
+  }
+  void Flush(OverlayView& view) {
+    for (const auto& [key, chunk] : chunks_) view.Put(key, EncodeStatusChunk(chunk));
+    chunks_.clear();
+  }
+
+ private:
+  const StateView& view_;
+  std::map<std::string, StatusChunk> chunks_;
+};
+
 // One transaction's state transition. Holds the overlay and the block context.
 //
 // Authority (docs/issuer.md, "Who may change a status"): a signer acts as the highest of
@@ -145,9 +176,18 @@ class TxApplier {
   // straddle a commit (the node admits beside its commits), where the list's invariants with
   // the issuer record need not hold.
   enum class Mode { kExecute, kAdmit };
+  // kExecute keeps the status lists in `chunks` (flushed by the caller at the block's end).
   TxApplier(OverlayView& view, const BlockContext& ctx, const GovernanceRecord& gov,
-            const Signers& signers, TxOutcome& out, Mode mode = Mode::kExecute)
-      : view_(view), ctx_(ctx), gov_(gov), signers_(signers), out_(out), mode_(mode) {}
+            const Signers& signers, TxOutcome& out, Mode mode, StatusChunkCache* chunks)
+      : view_(view),
+        ctx_(ctx),
+        gov_(gov),
+        signers_(signers),
+        out_(out),
+        mode_(mode),
+        chunks_(chunks) {
+    LAUREL_CHECK(mode_ == Mode::kAdmit || chunks_ != nullptr, "execution without its status lists");
+  }
 
   // Whether the signer was shown to have authority over the records the tx names (history).
   bool authorized() const { return authorized_; }
@@ -252,13 +292,11 @@ class TxApplier {
     c.status_index = issuer->next_status_index++;
     c.created_height = c.updated_height = ctx_.height;
     if (mode_ == Mode::kExecute) {
-      const uint64_t chunk_no = c.status_index / kStatusChunkSlots;
-      StatusChunk chunk = ReadStatusChunk(view_, a.issuer_id, chunk_no)
-                              .value_or(StatusChunk{a.issuer_id, chunk_no, 0, {}, {}});
-      LAUREL_CHECK(chunk.count == c.status_index % kStatusChunkSlots,
+      StatusChunk* chunk =
+          chunks_->Find(a.issuer_id, c.status_index / kStatusChunkSlots, /*create=*/true);
+      LAUREL_CHECK(chunk->count == c.status_index % kStatusChunkSlots,
                    "status list out of step with the issuer's next status index");
-      chunk.Append(SlotStatus::kActive, FingerprintOf(c));
-      view_.Put(StatusChunkKeyOf(a.issuer_id, chunk_no), EncodeStatusChunk(chunk));
+      chunk->Append(SlotStatus::kActive, FingerprintOf(c));
     }
     view_.Put(CredentialKeyOf(c.credential_id), EncodeCredential(c));
     view_.Put(IssuerKeyOf(a.issuer_id), EncodeIssuer(*issuer));
@@ -417,14 +455,13 @@ class TxApplier {
   // fingerprint.
   void UpdateSlot(const CredentialRecord& c) {
     if (mode_ == Mode::kAdmit) return;
-    const uint64_t chunk_no = c.status_index / kStatusChunkSlots;
-    auto chunk = ReadStatusChunk(view_, c.issuer_id, chunk_no);
-    LAUREL_CHECK(chunk.has_value() && c.status_index % kStatusChunkSlots < chunk->count,
+    StatusChunk* chunk =
+        chunks_->Find(c.issuer_id, c.status_index / kStatusChunkSlots, /*create=*/false);
+    LAUREL_CHECK(chunk != nullptr && c.status_index % kStatusChunkSlots < chunk->count,
                  "credential without its status list slot");
     const auto slot = static_cast<uint32_t>(c.status_index % kStatusChunkSlots);
     chunk->SetStatus(slot, SlotStatusOf(c.status));
     chunk->SetFingerprint(slot, FingerprintOf(c));
-    view_.Put(StatusChunkKeyOf(c.issuer_id, chunk_no), EncodeStatusChunk(*chunk));
   }
 
   // Reads a credential and its issuer.
@@ -443,6 +480,7 @@ class TxApplier {
   const Signers& signers_;
   TxOutcome& out_;
   const Mode mode_;
+  StatusChunkCache* chunks_;
   bool authorized_ = false;
 };
 
@@ -570,7 +608,7 @@ TxCode Executor::CheckAdmission(const StateView& state, const types::Tx& tx, uin
   for (const auto& s : tx.signatures) signers.insert(s.public_key);
   TxOutcome out;
   const BlockContext ctx{next_height, 0, Hash32{}};
-  TxApplier apply(view, ctx, *gov, signers, out, TxApplier::Mode::kAdmit);
+  TxApplier apply(view, ctx, *gov, signers, out, TxApplier::Mode::kAdmit, nullptr);
   code = std::visit(apply, body.action);
   if (code == TxCode::kOk && body_out) *body_out = std::move(body);
   return code;
@@ -583,6 +621,7 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
   std::vector<Hash32> leaves;
   leaves.reserve(txs.size());
   result.outcomes.reserve(txs.size());
+  StatusChunkCache chunks(view);
   for (const types::Tx& tx : txs) {
     TxOutcome out;
     out.tx_id = crypto::Sha256Of(tx.body);
@@ -605,13 +644,14 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
       for (const auto& s : tx.signatures) signers.insert(s.public_key);
       // Each action returns before its first Put on any failure, so a rejected
       // transaction changes nothing.
-      TxApplier apply(view, ctx, *gov, signers, out);
+      TxApplier apply(view, ctx, *gov, signers, out, TxApplier::Mode::kExecute, &chunks);
       out.code = std::visit(apply, body.action);
       LAUREL_CHECK(out.code != TxCode::kOk || apply.authorized(), "OK without authority");
     }
     leaves.push_back(crypto::MerkleLeafHash(TxRootLeaf(out.tx_id, out.code)));
     result.outcomes.push_back(std::move(out));
   }
+  chunks.Flush(view);
   result.writes = view.TakeWrites();
   // The transaction log: every transaction of the block, in block order, appended with the
   // same leaf as the tx_root's. Its head is a state record, so the state root certifies it.
