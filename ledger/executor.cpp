@@ -59,7 +59,7 @@ class OverlayView final : public StateView {
  public:
   explicit OverlayView(const StateView& base) : base_(base) {}
   std::optional<std::string> GetState(std::string_view key) const override {
-    auto it = writes_.find(std::string(key));
+    auto it = writes_.find(key);
     if (it != writes_.end()) return it->second;
     return base_.GetState(key);
   }
@@ -69,9 +69,19 @@ class OverlayView final : public StateView {
   std::optional<std::string> GetTreeNode(std::string_view node_key) const override {
     return base_.GetTreeNode(node_key);
   }
-  void Put(std::string key, std::string value) { writes_[std::move(key)] = std::move(value); }
+  void Put(std::string key, std::string value) {
+    if (key == kGovernanceKey) ++governance_writes_;
+    writes_[std::move(key)] = std::move(value);
+  }
   void AddTx(const Hash32& tx_id) { in_block_.insert(tx_id); }
-  std::map<std::string, std::string> TakeWrites() { return std::move(writes_); }
+  std::map<std::string, std::string> TakeWrites() {
+    // Node handles move between maps of other comparators: no key or value is copied.
+    std::map<std::string, std::string> out;
+    while (!writes_.empty()) out.insert(out.end(), writes_.extract(writes_.begin()));
+    return out;
+  }
+  // How many times the governance record was written through this overlay.
+  uint64_t governance_writes() const { return governance_writes_; }
 
  private:
   struct HashOf {
@@ -82,8 +92,9 @@ class OverlayView final : public StateView {
     }
   };
   const StateView& base_;
-  std::map<std::string, std::string> writes_;
+  std::map<std::string, std::string, std::less<>> writes_;  // looked up by string_view
   std::unordered_set<Hash32, HashOf> in_block_;
+  uint64_t governance_writes_ = 0;
 };
 
 // The record of a newly registered issuer (key version 1 from `height`).
@@ -596,14 +607,34 @@ TxCode Executor::CheckStateless(const types::Tx& tx, uint64_t height,
   return code;
 }
 
+std::shared_ptr<const GovernanceRecord> Executor::GovernanceOf(const StateView& state) const {
+  auto raw = state.GetState(kGovernanceKey);
+  if (!raw) return nullptr;
+  std::shared_ptr<const CachedGovernance> cached;
+  {
+    std::lock_guard lock(gov_mu_);
+    cached = gov_cache_;
+  }
+  if (!cached || cached->raw != *raw) {
+    auto r = DecodeGovernance(*raw);
+    LAUREL_CHECK(r.ok(), "corrupt governance record in state");
+    cached = std::make_shared<const CachedGovernance>(
+        CachedGovernance{std::move(*raw), std::move(r).value()});
+    std::lock_guard lock(gov_mu_);
+    gov_cache_ = cached;
+  }
+  // Shares ownership with the cache entry: a later record replaces the entry, never this one.
+  return std::shared_ptr<const GovernanceRecord>(cached, &cached->record);
+}
+
 TxCode Executor::CheckAdmission(const StateView& state, const types::Tx& tx, uint64_t next_height,
                                 types::TxBody* body_out) const {
   types::TxBody body;
   TxCode code = CheckStateless(tx, next_height, &body);
   if (code != TxCode::kOk) return code;
   OverlayView view(state);  // the writes are discarded with it
-  auto gov = ReadGovernance(view);
-  LAUREL_CHECK(gov.has_value(), "admission on a state without genesis");
+  auto gov = GovernanceOf(view);
+  LAUREL_CHECK(gov != nullptr, "admission on a state without genesis");
   Signers signers;
   for (const auto& s : tx.signatures) signers.insert(s.public_key);
   TxOutcome out;
@@ -622,6 +653,9 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
   leaves.reserve(txs.size());
   result.outcomes.reserve(txs.size());
   StatusChunkCache chunks(view);
+  // The governance record, read again only after a transaction of this block wrote it.
+  std::shared_ptr<const GovernanceRecord> gov;
+  uint64_t gov_read_at = 0;  // view.governance_writes() when `gov` was read
   for (const types::Tx& tx : txs) {
     TxOutcome out;
     out.tx_id = crypto::Sha256Of(tx.body);
@@ -638,8 +672,11 @@ BlockResult Executor::ExecuteBlock(const StateView& state, const BlockContext& c
     if (out.code == TxCode::kOk) {
       out.action = types::ActionName(body.action);
       DescribeAction(body.action, out);
-      auto gov = ReadGovernance(view);
-      LAUREL_CHECK(gov.has_value(), "executing a block on a state without genesis");
+      if (!gov || gov_read_at != view.governance_writes()) {
+        gov = GovernanceOf(view);
+        gov_read_at = view.governance_writes();
+      }
+      LAUREL_CHECK(gov != nullptr, "executing a block on a state without genesis");
       Signers signers;
       for (const auto& s : tx.signatures) signers.insert(s.public_key);
       // Each action returns before its first Put on any failure, so a rejected

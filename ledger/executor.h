@@ -10,6 +10,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,8 +35,8 @@ struct BlockContext {
 struct TxOutcome {
   Hash32 tx_id{};
   TxCode code = TxCode::kOk;
-  std::string action;                      // "issue_credential", ... or "" if malformed
-  Bytes signer;                            // first signature's key, or empty
+  std::string action;  // "issue_credential", ... or "" if malformed
+  Bytes signer;        // first signature's key, or empty
   // Credentials and issuers it concerns, for their histories. A rejected transaction is
   // entered only where its signer had authority (an issuer's own key, its parent's, or
   // governance): a stranger cannot write into the history of records it has no power over.
@@ -83,7 +85,7 @@ struct BlockResult {
   // The state tree's nodes for this height (new ones to store, replaced ones to prune).
   TreeUpdate tree;
   Hash32 state_root{};  // == tree.root
-  Hash32 tx_root{};  // RFC 6962 root; leaf i = tx_id_i || u32be(code_i)
+  Hash32 tx_root{};     // RFC 6962 root; leaf i = tx_id_i || u32be(code_i)
   // The transaction log after this block (the state record "l", also in `writes` when the
   // block has transactions) and the log subtrees its transactions completed, leaves included
   // (docs/spec/state.md §12).
@@ -145,8 +147,19 @@ class Executor {
   // Chain, expiry and field forms.
   TxCode CheckBody(const types::TxBody& body, uint64_t height) const;
 
+  // The governance record of `state`, decoded once per distinct record: every transaction reads
+  // it, and it changes only with a governance transaction. Keyed by the record's bytes, so a
+  // state with another record never gets a stale decode.
+  std::shared_ptr<const GovernanceRecord> GovernanceOf(const StateView& state) const;
+
   std::string chain_id_;
   VerifiedCheck already_verified_;
+  struct CachedGovernance {
+    std::string raw;
+    GovernanceRecord record;
+  };
+  mutable std::mutex gov_mu_;
+  mutable std::shared_ptr<const CachedGovernance> gov_cache_;
 };
 
 }  // namespace laurel::ledger

@@ -114,10 +114,20 @@ class RocksKv final : public Kv {
     size_t bytes = 12;
     for (const auto& op : batch) bytes += 16 + op.key.size() + (op.erase ? 0 : op.Value().size());
     rocksdb::WriteBatch wb(bytes);
-    for (const auto& op : batch) {
-      LAUREL_RETURN_IF_ERROR(FromRocks(op.erase
-                                           ? wb.Delete(Handle(op.cf), op.key)
-                                           : wb.Put(Handle(op.cf), op.key, ToSlice(op.Value())),
+    // In (family, key) order: each family's memtable keeps the position of its last insert, so
+    // an insert just after it walks a few skip-list links instead of searching from the top
+    // (tx ids, credential ids and history keys arrive in random order otherwise). The sort is
+    // stable, so two writes of one key keep their order and the batch means the same.
+    std::vector<const KvOp*> order;
+    order.reserve(batch.size());
+    for (const auto& op : batch) order.push_back(&op);
+    if (!std::is_sorted(order.begin(), order.end(), OpBefore)) {
+      std::stable_sort(order.begin(), order.end(), OpBefore);
+    }
+    for (const KvOp* op : order) {
+      LAUREL_RETURN_IF_ERROR(FromRocks(op->erase
+                                           ? wb.Delete(Handle(op->cf), op->key)
+                                           : wb.Put(Handle(op->cf), op->key, ToSlice(op->Value())),
                                        "building a write batch"));
     }
     rocksdb::WriteOptions wo;
@@ -148,6 +158,10 @@ class RocksKv final : public Kv {
 
  private:
   static rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+  static bool OpBefore(const KvOp* a, const KvOp* b) {
+    if (a->cf != b->cf) return a->cf < b->cf;
+    return a->key < b->key;
+  }
   rocksdb::ColumnFamilyHandle* Handle(Cf cf) const { return cf_[static_cast<size_t>(cf)]; }
 
   rocksdb::DB* db_;
