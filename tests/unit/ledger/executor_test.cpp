@@ -160,6 +160,38 @@ TEST_CASE("governance replaces its admins and threshold", "[ledger]") {
               {&c.admin1_, &a4}) == TxCode::kOk);
 }
 
+TEST_CASE(
+    "a governance change applies to the next transaction of the same block, and to admission after "
+    "it",
+    "[ledger]") {
+  Chain c;
+  const auto a4 = KeyFrom(40);
+  const auto z_old =
+      c.Make(types::RegisterIssuer{"z-fed", "z", "", Pub(KeyFrom(43)), MemberOnly(), false},
+             {&c.admin1_, &c.admin2_});
+  // Admission decodes (and keeps) the record of the state before the change.
+  REQUIRE(c.exec().CheckAdmission(c.state(), z_old, c.height() + 1) == TxCode::kOk);
+  // One block: the admins change, then the old pair and the new pair register issuers.
+  const auto r = c.RunBlock(
+      {c.Make(types::UpdateGovernance{{Pub(c.admin1_), Pub(a4)}, 2}, {&c.admin1_, &c.admin2_}),
+       c.Make(types::RegisterIssuer{"x-fed", "x", "", Pub(KeyFrom(41)), MemberOnly(), false},
+              {&c.admin1_, &c.admin2_}),
+       c.Make(types::RegisterIssuer{"y-fed", "y", "", Pub(KeyFrom(42)), MemberOnly(), false},
+              {&c.admin1_, &a4})});
+  REQUIRE(r.outcomes.size() == 3);
+  CHECK(r.outcomes[0].code == TxCode::kOk);
+  CHECK(r.outcomes[1].code == TxCode::kInsufficientSignatures);
+  CHECK(r.outcomes[2].code == TxCode::kOk);
+  // Admission on the new state decides with the new record.
+  CHECK(c.exec().CheckAdmission(c.state(), z_old, c.height() + 1) ==
+        TxCode::kInsufficientSignatures);
+  CHECK(c.exec().CheckAdmission(
+            c.state(),
+            c.Make(types::RegisterIssuer{"z-fed", "z", "", Pub(KeyFrom(43)), MemberOnly(), false},
+                   {&c.admin1_, &a4}),
+            c.height() + 1) == TxCode::kOk);
+}
+
 TEST_CASE("a validator set update takes effect from the next height", "[ledger]") {
   Chain c;
   std::vector<types::Validator> vs = {{Pub(KeyFrom(101)), "a", "h:1"},
