@@ -295,9 +295,9 @@ DecisionPoint TakeDecisionPoint(node::NodeApi& node) {
   return d;
 }
 
-void RespondWithDecision(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
-                         const Responder& respond, const DecisionPoint& d, uint64_t now,
-                         const ledger::VerifyResult& r) {
+// The VerifyResponse of decision `r` made at `d` (counted in laurel_verify_total).
+pb::VerifyResponse DecisionView(node::NodeApi& node, const RpcMetrics& m, const DecisionPoint& d,
+                                uint64_t now, const ledger::VerifyResult& r) {
   pb::VerifyResponse out;
   out.set_valid(r.valid());
   out.set_reason(ReasonOf(r.reason));
@@ -318,7 +318,13 @@ void RespondWithDecision(node::NodeApi& node, const RpcMetrics& m, const HttpReq
         "; the decision itself is recomputed by the verifier from them and the card");
   }
   m.verify.Get(ledger::VerifyReasonName(r.reason)).Inc();
-  respond(MessageResponse(200, out, req));
+  return out;
+}
+
+void RespondWithDecision(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
+                         const Responder& respond, const DecisionPoint& d, uint64_t now,
+                         const ledger::VerifyResult& r) {
+  respond(MessageResponse(200, DecisionView(node, m, d, now, r), req));
 }
 
 // The gate decision on the state ?proof= asks for: the newest certified height (every record
@@ -346,6 +352,45 @@ void Decide(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
   RespondWithDecision(node, m, req, respond, *d, now, r);
 }
 
+// What one VerifyRequest asks, its fields checked: the card text and the holder policy.
+struct VerifyAsk {
+  std::string code;
+  std::optional<std::string> presentation;
+  ledger::HolderPolicy policy;
+
+  ledger::VerifyResult Decide(const ledger::StateView& state, const std::string& chain_id,
+                              uint64_t now) const {
+    return ledger::ApplyHolderCheck(ledger::VerifyCard(state, chain_id, code, now), presentation,
+                                    policy, now);
+  }
+};
+
+// The request's fields, or InvalidArgument naming the first bad one (POST /v1/verify answers it
+// 400 BAD_REQUEST; POST /v1/verify:batch, that item).
+Result<VerifyAsk> ParseVerifyAsk(const pb::VerifyRequest& in) {
+  VerifyAsk ask;
+  ask.policy.gate_id = in.gate_id();
+  if (!in.gate_nonce().empty()) {
+    auto nonce = HexDecode(in.gate_nonce());
+    if (!nonce || nonce->size() < types::kMinNonceBytes || nonce->size() > types::kMaxNonceBytes) {
+      return Status::InvalidArgument("gate_nonce must be 8 to 32 bytes in hex");
+    }
+    ask.policy.nonce = std::move(*nonce);
+  }
+  if (ask.policy.gate_id.size() > types::kMaxGateIdBytes) {
+    return Status::InvalidArgument("gate_id must be at most 64 bytes");
+  }
+  for (const int t : in.require_binding()) {
+    if (t != pb::MEMBER && t != pb::MODEL_WORKER) {
+      return Status::InvalidArgument("require_binding takes MEMBER or MODEL_WORKER");
+    }
+    ask.policy.require_binding.push_back(static_cast<types::CredentialType>(t));
+  }
+  if (!in.presentation().empty()) ask.presentation = in.presentation();
+  ask.code = in.code();
+  return ask;
+}
+
 void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
                   const Responder& respond) {
   if (req.Query("height") || req.Query("at")) {  // a past state
@@ -369,34 +414,78 @@ void HandleVerify(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& r
     respond(std::move(*error));
     return;
   }
-  ledger::HolderPolicy policy;
-  policy.gate_id = in.gate_id();
-  if (!in.gate_nonce().empty()) {
-    auto nonce = HexDecode(in.gate_nonce());
-    if (!nonce || nonce->size() < types::kMinNonceBytes || nonce->size() > types::kMaxNonceBytes) {
-      respond(ErrorResponse(400, "BAD_REQUEST", "gate_nonce must be 8 to 32 bytes in hex"));
-      return;
-    }
-    policy.nonce = std::move(*nonce);
-  }
-  if (policy.gate_id.size() > types::kMaxGateIdBytes) {
-    respond(ErrorResponse(400, "BAD_REQUEST", "gate_id must be at most 64 bytes"));
+  auto ask = ParseVerifyAsk(in);
+  if (!ask.ok()) {
+    respond(ErrorResponse(400, "BAD_REQUEST", ask.status().message()));
     return;
   }
-  for (const int t : in.require_binding()) {
-    if (t != pb::MEMBER && t != pb::MODEL_WORKER) {
-      respond(ErrorResponse(400, "BAD_REQUEST", "require_binding takes MEMBER or MODEL_WORKER"));
-      return;
-    }
-    policy.require_binding.push_back(static_cast<types::CredentialType>(t));
-  }
-  std::optional<std::string> presentation;
-  if (!in.presentation().empty()) presentation = in.presentation();
   const std::string& chain_id = node.genesis().chain_id;
   Decide(node, m, req, respond, [&](const ledger::StateView& state, uint64_t now) {
-    return ledger::ApplyHolderCheck(ledger::VerifyCard(state, chain_id, in.code(), now),
-                                    presentation, policy, now);
+    return ask->Decide(state, chain_id, now);
   });
+}
+
+// ---- POST /v1/verify:batch -------------------------------------------------------------
+// Many cards of one gate controller (several lanes) in one request: each item is decided
+// exactly as POST /v1/verify decides it, all on one snapshot of the committed state and one
+// clock reading, on the I/O thread that read the request (as POST /v1/verify is: a decision
+// is a few reads and one signature check, no work worth handing over). An item whose fields
+// POST /v1/verify would refuse is answered 400 for itself; the others go on.
+
+void HandleVerifyBatch(node::NodeApi& node, const RpcMetrics& m, const HttpRequest& req,
+                       const Responder& respond) {
+  if (auto bad = UnknownQuery(req, {})) {
+    respond(std::move(*bad));
+    return;
+  }
+  if (req.body.size() > kMaxVerifyBatchBytes) {
+    respond(ErrorResponse(413, "PAYLOAD_TOO_LARGE",
+                          "a verify batch is at most " + std::to_string(kMaxVerifyBatchBytes) +
+                              " bytes; this one has " + std::to_string(req.body.size()) +
+                              " (split it)"));
+    return;
+  }
+  pb::VerifyBatchRequest in;
+  if (auto error = ParseBody(req, &in)) {
+    respond(std::move(*error));
+    return;
+  }
+  if (in.cards_size() == 0) {
+    respond(ErrorResponse(400, "EMPTY_BATCH", "a verify batch needs at least one card in cards"));
+    return;
+  }
+  if (static_cast<size_t>(in.cards_size()) > kMaxVerifyBatchCards) {
+    respond(ErrorResponse(413, "TOO_MANY_CARDS",
+                          "a verify batch holds at most " + std::to_string(kMaxVerifyBatchCards) +
+                              " cards; this one has " + std::to_string(in.cards_size()) +
+                              " (split it)"));
+    return;
+  }
+  const std::string& chain_id = node.genesis().chain_id;
+  const DecisionPoint d = TakeDecisionPoint(node);
+  const uint64_t now = NowUnixSeconds();
+  pb::VerifyBatchResult out;
+  out.mutable_results()->Reserve(in.cards_size());
+  for (int i = 0; i < in.cards_size(); ++i) {
+    pb::VerifyBatchItem* item = out.add_results();
+    item->set_index(static_cast<uint32_t>(i));
+    auto ask = ParseVerifyAsk(in.cards(i));
+    if (!ask.ok()) {
+      item->set_http_status(400);
+      item->set_code("BAD_REQUEST");
+      item->set_message(ask.status().message());
+      out.set_errors(out.errors() + 1);
+      continue;
+    }
+    item->set_http_status(200);
+    *item->mutable_verdict() = DecisionView(node, m, d, now, ask->Decide(d.state(), chain_id, now));
+    if (item->verdict().valid()) {
+      out.set_valid(out.valid() + 1);
+    } else {
+      out.set_refused(out.refused() + 1);
+    }
+  }
+  respond(MessageResponse(200, out, req));
 }
 
 // ---- POST /v1/verify/status ------------------------------------------------------------
@@ -774,6 +863,9 @@ void AddLedgerRoutes(Router& r, node::NodeApi& node, const RpcMetrics& m) {
   };
   r.Add("POST", "/v1/verify", [&node, m](const HttpRequest& req, const Responder& respond) {
     HandleVerify(node, m, req, respond);
+  });
+  r.Add("POST", "/v1/verify:batch", [&node, m](const HttpRequest& req, const Responder& respond) {
+    HandleVerifyBatch(node, m, req, respond);
   });
   r.Add("POST", "/v1/verify/status", [&node, m](const HttpRequest& req, const Responder& respond) {
     HandleVerifyStatus(node, m, req, respond);

@@ -3,7 +3,8 @@
 //
 // Behaviour:
 // - Each connection is a session on its own strand; requests on one connection are answered in
-//   order, one at a time (keep-alive, no pipelining in parallel). Handlers that wait on the
+//   order, one at a time (keep-alive; pipelined requests wait in the read buffer and are handled
+//   one after the other, never in parallel). Handlers that wait on the
 //   node (POST /v1/txs?wait=commit) hold no server thread: the session stays idle until the
 //   node's callback posts the answer back to its strand.
 // - Limits: a request body over max_body_bytes is answered 413 and the connection closed; a

@@ -433,6 +433,56 @@ TEST_CASE("keep-alive serves several requests on one connection", "[rpc]") {
   CHECK(c.Read().value_or(HttpResult{}).status == 200);
 }
 
+TEST_CASE("pipelined requests are answered in order, a slow one holding back the next",
+          "[rpc][pipelining]") {
+  Fixture f;
+  {
+    std::lock_guard lock(f.node.mu);
+    f.node.commit_at = storage::TxLocation{5, 3, ledger::TxCode::kOk};
+    f.node.commit_delay = 150ms;
+  }
+  const types::Tx tx = MakeRegisterIssuerTx(f.node.chain_id(), "p-union", f.node.admin());
+  Conn c(f.port());
+  // Three requests in one write before reading anything: the first is answered from the node's
+  // thread 150 ms later, the others at once; the answers still come in request order.
+  REQUIRE(c.Send(BuildRequest("POST", "/v1/txs?wait=commit", TxJson(tx, true), kJsonType) +
+                 BuildRequest("GET", "/v1/nope") + BuildRequest("GET", "/healthz")));
+  auto first = c.Read();
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  CHECK(Json(*first)["status"] == "committed");
+  auto second = c.Read();
+  REQUIRE(second);
+  CHECK(second->status == 404);
+  auto third = c.Read();
+  REQUIRE(third);
+  CHECK(third->status == 200);
+  CHECK(third->body.find("ok") != std::string::npos);
+
+  // Byte by byte and split across requests: still three answers in order.
+  const std::string three = BuildRequest("GET", "/v1/status") + BuildRequest("GET", "/v1/nope") +
+                            BuildRequest("GET", "/healthz");
+  for (size_t i = 0; i < three.size(); i += 7) REQUIRE(c.Send(three.substr(i, 7)));
+  CHECK(c.Read().value_or(HttpResult{}).status == 200);
+  CHECK(c.Read().value_or(HttpResult{}).status == 404);
+  CHECK(c.Read().value_or(HttpResult{}).status == 200);
+}
+
+TEST_CASE("a pipelined Connection: close ends the connection after its own answer",
+          "[rpc][pipelining]") {
+  Fixture f;
+  Conn c(f.port());
+  REQUIRE(c.Send(BuildRequest("GET", "/healthz") +
+                 BuildRequest("GET", "/v1/nope", "", {{"Connection", "close"}}) +
+                 BuildRequest("GET", "/v1/status")));
+  CHECK(c.Read().value_or(HttpResult{}).status == 200);
+  auto closing = c.Read();
+  REQUIRE(closing);
+  CHECK(closing->status == 404);
+  CHECK(closing->headers["connection"] == "close");
+  CHECK_FALSE(c.Read());  // the third request is not served
+}
+
 TEST_CASE("a slow client does not block others and is cut off at the read timeout", "[rpc]") {
   RpcConfig config;
   config.threads = 1;
