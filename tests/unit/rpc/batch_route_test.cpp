@@ -5,6 +5,7 @@
 #include "laurel/v1/api.pb.h"
 #include "ledger/codes.h"
 #include "rpc/server.h"
+#include "tests/unit/rpc/route_test_json.h"
 #include "tests/unit/rpc/rpc_test_util.h"
 
 namespace laurel::rpc::test {
@@ -23,13 +24,6 @@ struct Fixture {
   }
   uint16_t port() const { return server->port(); }
 };
-
-json Json(const HttpResult& r) {
-  json j = json::parse(r.body, nullptr, false);
-  INFO("body: " << r.body);
-  REQUIRE_FALSE(j.is_discarded());
-  return j;
-}
 
 json TxJsonValue(const types::Tx& tx) {
   json sigs = json::array();
@@ -69,9 +63,6 @@ std::vector<types::Tx> Issuers(FakeNode& node, const std::string& prefix, int n)
   }
   return txs;
 }
-
-const std::map<std::string, std::string> kJsonType{{"Content-Type", "application/json"}};
-const std::map<std::string, std::string> kProtoType{{"Content-Type", "application/x-protobuf"}};
 
 TEST_CASE("a batch answers each transaction in request order, a bad one sinks no other",
           "[rpc][batch]") {

@@ -5,6 +5,7 @@
 
 #include "laurel/v1/api.pb.h"
 #include "rpc/server.h"
+#include "tests/unit/rpc/route_test_json.h"
 #include "tests/unit/rpc/rpc_test_util.h"
 #include "types/card.h"
 
@@ -14,23 +15,7 @@ namespace {
 using nlohmann::json;
 namespace pb = ::laurel::v1;
 
-const std::map<std::string, std::string> kJsonType{{"Content-Type", "application/json"}};
-const std::map<std::string, std::string> kProtoType{{"Content-Type", "application/x-protobuf"}};
-const std::map<std::string, std::string> kProtoBoth{{"Content-Type", "application/x-protobuf"},
-                                                    {"Accept", "application/x-protobuf"}};
-
-uint64_t Now() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
-
-json Json(const HttpResult& r) {
-  json j = json::parse(r.body, nullptr, false);
-  INFO("body: " << r.body);
-  REQUIRE_FALSE(j.is_discarded());
-  return j;
-}
+uint64_t Now() { return NowUnixS(); }
 
 std::string Encode(const std::string& id) {
   std::string out;
@@ -120,8 +105,8 @@ TEST_CASE("refused cards are 200 with valid=false and the first failing reason",
     CHECK(j["message"].get<std::string>().find("elsewhere") != std::string::npos);
   }
   SECTION("a signature that does not verify: no card fields") {
-    types::Card card = types::SignCard(f.Body("city-fed/MW/2026/000002", 1, Now() + 100),
-                                       f.node.fed());
+    types::Card card =
+        types::SignCard(f.Body("city-fed/MW/2026/000002", 1, Now() + 100), f.node.fed());
     card.signature[0] ^= 0x01;
     json j = Json(f.Verify(types::CardToText(card)));
     CHECK(j["reason"] == "BAD_SIGNATURE");
@@ -142,10 +127,11 @@ TEST_CASE("refused cards are 200 with valid=false and the first failing reason",
     CHECK_FALSE(j.contains("credential"));
   }
   SECTION("revoked, with the record's status") {
-    REQUIRE(f.node.Commit({f.node.MakeTx(
-                types::SetCredentialStatus{"city-fed/MW/2026/000002",
-                                           types::CredentialStatus::kRevoked, "left the union"},
-                {&f.node.fed()})})
+    REQUIRE(f.node
+                .Commit({f.node.MakeTx(
+                    types::SetCredentialStatus{"city-fed/MW/2026/000002",
+                                               types::CredentialStatus::kRevoked, "left the union"},
+                    {&f.node.fed()})})
                 .at(0) == ledger::TxCode::kOk);
     json j = Json(f.Verify(text));
     CHECK(j["valid"] == false);
@@ -259,14 +245,15 @@ TEST_CASE("a credential's history pages oldest first across pages", "[rpc]") {
   // suspend, reinstate x3, then revoke: 8 entries in all.
   for (int i = 0; i < 3; ++i) {
     for (auto st : {types::CredentialStatus::kSuspended, types::CredentialStatus::kActive}) {
-      REQUIRE(f.node.Commit({f.node.MakeTx(types::SetCredentialStatus{id, st, "r"},
-                                           {&f.node.fed()})})
-                  .at(0) == ledger::TxCode::kOk);
+      REQUIRE(
+          f.node.Commit({f.node.MakeTx(types::SetCredentialStatus{id, st, "r"}, {&f.node.fed()})})
+              .at(0) == ledger::TxCode::kOk);
     }
   }
-  REQUIRE(f.node.Commit({f.node.MakeTx(
-                             types::SetCredentialStatus{id, types::CredentialStatus::kRevoked, ""},
-                             {&f.node.fed()})})
+  REQUIRE(f.node
+              .Commit({f.node.MakeTx(
+                  types::SetCredentialStatus{id, types::CredentialStatus::kRevoked, ""},
+                  {&f.node.fed()})})
               .at(0) == ledger::TxCode::kOk);
   std::vector<json> entries;
   std::string token;
@@ -304,9 +291,9 @@ TEST_CASE("a credential's history pages oldest first across pages", "[rpc]") {
 TEST_CASE("history and issuer listing refuse bad limits and page tokens with 400", "[rpc]") {
   Fixture f;
   f.Issue("city-fed/M/1");
-  for (const std::string& base : {std::string("/v1/credentials/city-fed%2FM%2F1/history"),
-                                  std::string("/v1/issuers/city-fed/history"),
-                                  std::string("/v1/issuers")}) {
+  for (const std::string& base :
+       {std::string("/v1/credentials/city-fed%2FM%2F1/history"),
+        std::string("/v1/issuers/city-fed/history"), std::string("/v1/issuers")}) {
     for (const char* q : {"?limit=0", "?limit=1001", "?limit=abc", "?limit=-1", "?limit="}) {
       INFO(base << q);
       auto r = Http(f.port(), "GET", base + q);
@@ -373,7 +360,8 @@ TEST_CASE("issuers are listed in id order across pages and served one by one", "
   CHECK(j["grants"][1]["levels"] == json::array({"MUNICIPAL", "DISTRICT"}));
   CHECK(Http(f.port(), "GET", "/v1/issuers/nobody").status == 404);
 
-  auto bin = Http(f.port(), "GET", "/v1/issuers?limit=2", "", {{"Accept", "application/x-protobuf"}});
+  auto bin =
+      Http(f.port(), "GET", "/v1/issuers?limit=2", "", {{"Accept", "application/x-protobuf"}});
   REQUIRE(bin.status == 200);
   pb::IssuerList list;
   REQUIRE(list.ParseFromString(bin.body));
@@ -391,9 +379,9 @@ TEST_CASE("an issuer's history lists what concerns it, oldest first", "[rpc]") {
   REQUIRE(j["entries"].size() == 1);
   CHECK(j["entries"][0]["action"] == "issue_credential");
   CHECK(j["entries"][0]["height"] == "2");
-  auto next = Http(f.port(), "GET",
-                   "/v1/issuers/city-fed/history?limit=1&page_token=" +
-                       j["next_page_token"].get<std::string>());
+  auto next = Http(
+      f.port(), "GET",
+      "/v1/issuers/city-fed/history?limit=1&page_token=" + j["next_page_token"].get<std::string>());
   REQUIRE(next.status == 200);
   CHECK(Json(next)["entries"][0]["height"] == "3");
   // acme-union's history holds its registration.
@@ -416,12 +404,19 @@ TEST_CASE("metrics are served in the Prometheus text format", "[rpc][metrics]") 
   const std::string& m = r.body;
   INFO(m);
   for (const char* line :
-       {"# TYPE laurel_height gauge", "laurel_height 2\n", "laurel_round 7\n",
-        "laurel_mempool_txs 3\n", "laurel_peers_connected 0\n", "laurel_ready 1\n",
-        "# TYPE laurel_commits_total counter", "laurel_commits_total 0\n",
-        "laurel_timeouts_total 0\n", "laurel_tx_admitted_total 0\n",
+       {"# TYPE laurel_height gauge",
+        "laurel_height 2\n",
+        "laurel_round 7\n",
+        "laurel_mempool_txs 3\n",
+        "laurel_peers_connected 0\n",
+        "laurel_ready 1\n",
+        "# TYPE laurel_commits_total counter",
+        "laurel_commits_total 0\n",
+        "laurel_timeouts_total 0\n",
+        "laurel_tx_admitted_total 0\n",
         "# TYPE laurel_tx_rejected_total counter",
-        "# TYPE laurel_tx_resubmitted_total counter", "laurel_verify_total{reason=\"VALID\"} 1\n",
+        "# TYPE laurel_tx_resubmitted_total counter",
+        "laurel_verify_total{reason=\"VALID\"} 1\n",
         "laurel_verify_total{reason=\"MALFORMED\"} 1\n",
         "# TYPE laurel_rpc_request_duration_seconds histogram",
         "laurel_rpc_request_duration_seconds_count{route=\"/v1/verify\"} 2\n",

@@ -6,6 +6,7 @@
 
 #include "laurel/v1/api.pb.h"
 #include "ledger/codes.h"
+#include "tests/unit/rpc/route_test_json.h"
 #include "tests/unit/rpc/rpc_test_util.h"
 
 namespace laurel::rpc::test {
@@ -25,13 +26,6 @@ struct Fixture {
   uint16_t port() const { return server->port(); }
 };
 
-json Json(const HttpResult& r) {
-  json j = json::parse(r.body, nullptr, false);
-  INFO("body: " << r.body);
-  REQUIRE_FALSE(j.is_discarded());
-  return j;
-}
-
 std::string TxJson(const types::Tx& tx, bool camel_case) {
   json sigs = json::array();
   for (const auto& s : tx.signatures) {
@@ -40,9 +34,6 @@ std::string TxJson(const types::Tx& tx, bool camel_case) {
   }
   return json{{"body", Base64Encode(tx.body)}, {"signatures", sigs}}.dump();
 }
-
-const std::map<std::string, std::string> kJsonType{{"Content-Type", "application/json"}};
-const std::map<std::string, std::string> kProtoType{{"Content-Type", "application/x-protobuf"}};
 
 template <class Clock = std::chrono::steady_clock>
 double MsSince(typename Clock::time_point t0) {

@@ -6,6 +6,7 @@
 #include "laurel/v1/api.pb.h"
 #include "rpc/routes.h"
 #include "rpc/server.h"
+#include "tests/unit/rpc/route_test_json.h"
 #include "tests/unit/rpc/rpc_test_util.h"
 #include "types/card.h"
 #include "types/presentation.h"
@@ -16,22 +17,7 @@ namespace {
 using nlohmann::json;
 namespace pb = ::laurel::v1;
 
-const std::map<std::string, std::string> kJsonType{{"Content-Type", "application/json"}};
-const std::map<std::string, std::string> kProtoBoth{{"Content-Type", "application/x-protobuf"},
-                                                    {"Accept", "application/x-protobuf"}};
-
-uint64_t Now() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
-
-json Json(const HttpResult& r) {
-  json j = json::parse(r.body, nullptr, false);
-  INFO("body: " << r.body);
-  REQUIRE_FALSE(j.is_discarded());
-  return j;
-}
+uint64_t Now() { return NowUnixS(); }
 
 struct Fixture {
   FakeNode node;
