@@ -204,12 +204,21 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             sync_->OnHello(from, h.height, LocalTip(), SteadyNowMs(), out);
             OnSyncOutputs(out, from);
           },
-          // Digest batches (docs/spec/batches.md): decoded and refused when malformed, not yet
-          // used by this node, whose proposals carry the transactions themselves.
-          [&](const BatchMsg&) {},
-          [&](const BatchAckMsg&) {},
-          [&](const BatchRequestMsg&) {},
-          [&](const BatchResponseMsg&) {},
+          // Digest batches (docs/spec/batches.md, node_batches.cpp): heard from the current
+          // epoch's validators; a batch request from any peer (a full node fetches too).
+          [&](const BatchMsg& b) {
+            if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnBatch(v, b.batch);
+          },
+          [&](const BatchAckMsg& a) {
+            if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnBatchAck(v, a.ack);
+          },
+          [&](const BatchRequestMsg& q) { OnBatchRequest(from, q); },
+          [&](const BatchResponseMsg& r) {
+            if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnBatchResponse(v, r);
+          },
+          [&](const ProofMsg& p) {
+            if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnProof(v, p.proof);
+          },
       },
       m);
 }
@@ -291,7 +300,7 @@ void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
   });
 }
 
-std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
+std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t height) {
   // Our pending gossip goes out before the proposal (one ordered connection per peer), so
   // peers know its transactions as proposed ones, not as new ones to propose again.
   FlushGossip();
@@ -302,6 +311,7 @@ std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
   view.root_id = engine_->committed_root().id;
   view.root_height = engine_->committed_root().height;
   view.executed_height = store_->Height();
+  view.height = height;
   view.block = [this](const cs::BlockId& id) -> std::optional<cs::Block> {
     auto blocks = engine_->GetBlocks(id, 1);
     if (blocks.empty()) return std::nullopt;
@@ -335,7 +345,10 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
     }
     return;
   }
-  if (cb.block.height != h + 1) {
+  // A block waiting for its batches holds the later ones back, in order.
+  const uint64_t next = waiting_commits_.empty() ? h + 1 : waiting_commits_.back().block.height + 1;
+  if (cb.block.height < next) return;
+  if (cb.block.height != next) {
     spdlog::warn("[node] commit of height {} while the store is at {}: syncing", cb.block.height,
                  h);
     SyncTracker::Outputs out;
@@ -343,18 +356,27 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
     OnSyncOutputs(out, kMaxPeerSlots);
     return;
   }
-  ApplyBlock(cb.block, cb.block_qc, cb.commit_qc);
+  waiting_commits_.push_back(cb);
+  DrainCommits(/*may_switch_epoch=*/false);
 }
 
 StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
                                         const cs::QuorumCert& commit_qc,
-                                        storage::Store::Durability durability) {
-  auto decoded = DecodePayload(block.payload);
-  const bool canonical = decoded.has_value();
-  std::vector<types::Tx> txs = canonical ? std::move(*decoded) : std::vector<types::Tx>{};
-  if (!canonical) {
-    spdlog::warn("[node] block {} at height {} has a non-canonical payload: executed empty",
-                 Hex8(block.id), block.height);
+                                        storage::Store::Durability durability,
+                                        const BlockTxs* resolved) {
+  std::vector<types::Tx> txs;
+  bool keep_payload = true;  // a version-2 or a non-canonical payload is kept with the block
+  if (resolved != nullptr) {
+    txs = resolved->txs;
+  } else {
+    auto decoded = DecodePayload(block.payload);
+    keep_payload = !decoded.has_value();
+    if (decoded) {
+      txs = std::move(*decoded);
+    } else {
+      spdlog::warn("[node] block {} at height {} has a non-canonical payload: executed empty",
+                   Hex8(block.id), block.height);
+    }
   }
   const ledger::BlockContext ctx{block.height, block.timestamp_ms, store_->StateRoot()};
   const ledger::BlockResult result = executor_.ExecuteBlock(*store_, ctx, txs);
@@ -364,7 +386,7 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   rec.block_id = block.id;
   rec.parent_id = block.parent_id;
   rec.time_ms = block.timestamp_ms;
-  rec.header = EncodeStoredHeader(block, /*keep_payload=*/!canonical);
+  rec.header = EncodeStoredHeader(block, keep_payload);
   rec.certificate = EncodeCommitProof(block_qc, commit_qc);
   rec.txs = std::move(txs);
   const laurel::Status st = store_->CommitBlock(rec, result, durability);
@@ -392,6 +414,34 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   }
   last_block_id_ = block.id;
   last_block_time_ms_ = block.timestamp_ms;
+  // Batches: the executed ones (and skipped proofs) are done; expired ones dropped. This
+  // node's own batches that expired unexecuted give their pending transactions to a new batch.
+  if (resolved != nullptr) {
+    for (const BatchInfo& info : resolved->batches) {
+      batch_store_->OnExecuted(info.digest);
+      proofs_.OnExecuted(info);
+      fetcher_->Cancel(info.digest);
+      own_batches_.erase(info.digest);
+      executed_at_[info.digest] = block.height;
+    }
+  }
+  batch_store_->OnCommitted(block.height);
+  proofs_.OnCommitted(block.height);
+  for (auto it = own_batches_.begin(); it != own_batches_.end();) {
+    if (it->second.first > block.height + 1) {
+      ++it;
+      continue;
+    }
+    for (const Hash32& id : it->second.second) {
+      if (const types::Tx* tx = mempool_.Find(id)) AddToBatch(types::EncodeTx(*tx));
+    }
+    it = own_batches_.erase(it);
+  }
+  if (block.height % 64 == 0) {
+    for (auto it = executed_at_.begin(); it != executed_at_.end();) {
+      it = it->second + 1000 < block.height ? executed_at_.erase(it) : std::next(it);
+    }
+  }
 
   std::vector<Hash32> ids;
   ids.reserve(result.outcomes.size());
@@ -605,6 +655,14 @@ void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(tx_id);
   }
+  if (config_.quorum_store && is_validator()) {
+    // Quorum store: the transaction leaves this node once, in its next batch.
+    AddToBatch(std::move(wire));
+    r.code = AdmitCode::kAccepted;
+    done(r);
+    PayloadMaybeReady();
+    return;
+  }
   gossip_out_.push_back(std::move(wire));
   if (gossip_out_.size() >= 1000) {
     FlushGossip();
@@ -641,6 +699,11 @@ void Node::Impl::AdmitGossip(std::vector<GossipedTx> txs) {
     }
     verified_.insert(digest);
     payload_.OnAdmitted(id);
+    // Quorum store: gossip comes from full nodes (validators send batches); a validator puts
+    // what it admitted into its batches.
+    if (config_.quorum_store && is_validator()) {
+      if (const types::Tx* tx = mempool_.Find(id)) AddToBatch(types::EncodeTx(*tx));
+    }
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(id);
   }

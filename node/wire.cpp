@@ -27,6 +27,7 @@ enum class Kind : uint8_t {
   kBatchAck = 18,
   kBatchRequest = 19,
   kBatchResponse = 20,
+  kProof = 21,
 };
 
 constexpr size_t kMaxTxBytes = types::kMaxTxBytes;
@@ -165,72 +166,85 @@ Result<StateCertificate> DecodeStateCertificate(ByteView b) {
 
 Bytes EncodeWire(const WireMessage& m) {
   Writer w;
-  std::visit(Overloaded{
-                 [&](const cs::Message& c) { EncodeConsensus(w, c); },
-                 [&](const FetchRequestMsg& f) {
-                   w.U8(static_cast<uint8_t>(Kind::kFetchRequest));
-                   w.Fixed(f.id);
-                   w.U32(f.count);
-                 },
-                 [&](const FetchResponseMsg& f) {
-                   w.U8(static_cast<uint8_t>(Kind::kFetchResponse));
-                   w.U32(static_cast<uint32_t>(f.blocks.size()));
-                   for (const auto& b : f.blocks) cs::EncodeBlock(w, b);
-                 },
-                 [&](const TxBatchMsg& t) {
-                   w.U8(static_cast<uint8_t>(Kind::kTxBatch));
-                   w.U32(static_cast<uint32_t>(t.txs.size()));
-                   for (const auto& tx : t.txs) w.Var(tx);
-                 },
-                 [&](const SyncRequestMsg& s) {
-                   w.U8(static_cast<uint8_t>(Kind::kSyncRequest));
-                   w.U64(s.from_height);
-                   w.U32(s.max_blocks);
-                 },
-                 [&](const SyncResponseMsg& s) {
-                   w.U8(static_cast<uint8_t>(Kind::kSyncResponse));
-                   w.U64(s.peer_height);
-                   w.U32(static_cast<uint32_t>(s.blocks.size()));
-                   for (const auto& b : s.blocks) {
-                     cs::EncodeBlock(w, b.block);
-                     cs::EncodeQc(w, b.block_qc);
-                     cs::EncodeQc(w, b.commit_qc);
-                     w.U8(b.certificate ? 1 : 0);
-                     if (b.certificate) w.Var(EncodeStateCertificate(*b.certificate));
-                   }
-                 },
-                 [&](const AttestationMsg& a) {
-                   w.U8(static_cast<uint8_t>(Kind::kAttestation));
-                   EncodeAttestationFields(w, a.attestation);
-                   w.U32(a.attestation.signer);
-                   w.Fixed(a.attestation.signature);
-                 },
-                 [&](const HelloMsg& h) {
-                   w.U8(static_cast<uint8_t>(Kind::kHello));
-                   w.U64(h.height);
-                 },
-                 [&](const BatchMsg& b) {
-                   w.U8(static_cast<uint8_t>(Kind::kBatch));
-                   EncodeBatch(w, b.batch);
-                 },
-                 [&](const BatchAckMsg& a) {
-                   w.U8(static_cast<uint8_t>(Kind::kBatchAck));
-                   EncodeBatchInfo(w, a.ack.info);
-                   w.U32(a.ack.signer);
-                   w.Fixed(a.ack.signature);
-                 },
-                 [&](const BatchRequestMsg& q) {
-                   w.U8(static_cast<uint8_t>(Kind::kBatchRequest));
-                   EncodeBatchInfo(w, q.info);
-                 },
-                 [&](const BatchResponseMsg& a) {
-                   w.U8(static_cast<uint8_t>(Kind::kBatchResponse));
-                   EncodeBatchInfo(w, a.info);
-                   w.U8(a.batch ? 1 : 0);
-                   if (a.batch) EncodeBatch(w, *a.batch);
-                 },
-             },
-             m);
+  std::visit(
+      Overloaded{
+          [&](const cs::Message& c) { EncodeConsensus(w, c); },
+          [&](const FetchRequestMsg& f) {
+            w.U8(static_cast<uint8_t>(Kind::kFetchRequest));
+            w.Fixed(f.id);
+            w.U32(f.count);
+          },
+          [&](const FetchResponseMsg& f) {
+            w.U8(static_cast<uint8_t>(Kind::kFetchResponse));
+            w.U32(static_cast<uint32_t>(f.blocks.size()));
+            for (const auto& b : f.blocks) cs::EncodeBlock(w, b);
+          },
+          [&](const TxBatchMsg& t) {
+            w.U8(static_cast<uint8_t>(Kind::kTxBatch));
+            w.U32(static_cast<uint32_t>(t.txs.size()));
+            for (const auto& tx : t.txs) w.Var(tx);
+          },
+          [&](const SyncRequestMsg& s) {
+            w.U8(static_cast<uint8_t>(Kind::kSyncRequest));
+            w.U64(s.from_height);
+            w.U32(s.max_blocks);
+          },
+          [&](const SyncResponseMsg& s) {
+            w.U8(static_cast<uint8_t>(Kind::kSyncResponse));
+            w.U64(s.peer_height);
+            w.U32(static_cast<uint32_t>(s.blocks.size()));
+            for (const auto& b : s.blocks) {
+              cs::EncodeBlock(w, b.block);
+              cs::EncodeQc(w, b.block_qc);
+              cs::EncodeQc(w, b.commit_qc);
+              // Flags: 1 a certificate follows, 2 the batches' transactions follow.
+              w.U8(static_cast<uint8_t>((b.certificate ? 1 : 0) | (b.batches.empty() ? 0 : 2)));
+              if (b.certificate) w.Var(EncodeStateCertificate(*b.certificate));
+              if (!b.batches.empty()) {
+                w.U32(static_cast<uint32_t>(b.batches.size()));
+                for (const auto& txs : b.batches) {
+                  w.U32(static_cast<uint32_t>(txs.size()));
+                  for (const Bytes& tx : txs) w.Var(tx);
+                }
+              }
+            }
+          },
+          [&](const AttestationMsg& a) {
+            w.U8(static_cast<uint8_t>(Kind::kAttestation));
+            EncodeAttestationFields(w, a.attestation);
+            w.U32(a.attestation.signer);
+            w.Fixed(a.attestation.signature);
+          },
+          [&](const HelloMsg& h) {
+            w.U8(static_cast<uint8_t>(Kind::kHello));
+            w.U64(h.height);
+          },
+          [&](const BatchMsg& b) {
+            w.U8(static_cast<uint8_t>(Kind::kBatch));
+            EncodeBatch(w, b.batch);
+          },
+          [&](const BatchAckMsg& a) {
+            w.U8(static_cast<uint8_t>(Kind::kBatchAck));
+            EncodeBatchInfo(w, a.ack.info);
+            w.U32(a.ack.signer);
+            w.Fixed(a.ack.signature);
+          },
+          [&](const BatchRequestMsg& q) {
+            w.U8(static_cast<uint8_t>(Kind::kBatchRequest));
+            EncodeBatchInfo(w, q.info);
+          },
+          [&](const BatchResponseMsg& a) {
+            w.U8(static_cast<uint8_t>(Kind::kBatchResponse));
+            EncodeBatchInfo(w, a.info);
+            w.U8(a.batch ? 1 : 0);
+            if (a.batch) EncodeBatch(w, *a.batch);
+          },
+          [&](const ProofMsg& p) {
+            w.U8(static_cast<uint8_t>(Kind::kProof));
+            EncodeProof(w, p.proof);
+          },
+      },
+      m);
   return w.Take();
 }
 
@@ -312,11 +326,34 @@ Result<WireMessage> DecodeWire(ByteView b) {
         LAUREL_ASSIGN_OR_RETURN(sb.block, cs::DecodeBlock(r));
         LAUREL_ASSIGN_OR_RETURN(sb.block_qc, cs::DecodeQc(r));
         LAUREL_ASSIGN_OR_RETURN(sb.commit_qc, cs::DecodeQc(r));
-        LAUREL_ASSIGN_OR_RETURN(uint8_t has_cert, r.U8());
-        if (has_cert > 1) return Status::Corruption("bad certificate flag in a sync response");
-        if (has_cert == 1) {
+        LAUREL_ASSIGN_OR_RETURN(uint8_t flags, r.U8());
+        if (flags > 3) return Status::Corruption("bad flags in a sync response");
+        if ((flags & 1) != 0) {
           LAUREL_ASSIGN_OR_RETURN(Bytes cert, r.Var(kMaxCertificateBytes));
           LAUREL_ASSIGN_OR_RETURN(sb.certificate, DecodeStateCertificate(cert));
+        }
+        if ((flags & 2) != 0) {
+          LAUREL_ASSIGN_OR_RETURN(uint32_t nb, r.U32());
+          if (nb == 0 || nb > kMaxPayloadBatches) {
+            return Status::Corruption("bad batch count in a sync response");
+          }
+          for (uint32_t j = 0; j < nb; ++j) {
+            LAUREL_ASSIGN_OR_RETURN(uint32_t nt, r.U32());
+            if (nt == 0 || nt > kMaxBatchTxCount) {
+              return Status::Corruption("bad transaction count of a batch in a sync response");
+            }
+            std::vector<Bytes> txs;
+            size_t bytes = 0;
+            for (uint32_t k = 0; k < nt; ++k) {
+              LAUREL_ASSIGN_OR_RETURN(Bytes tx, r.Var(kMaxTxBytes));
+              bytes += tx.size();
+              if (bytes > kMaxBatchBytes) {
+                return Status::Corruption("a batch over its size cap in a sync response");
+              }
+              txs.push_back(std::move(tx));
+            }
+            sb.batches.push_back(std::move(txs));
+          }
         }
         s.blocks.push_back(std::move(sb));
       }
@@ -368,6 +405,12 @@ Result<WireMessage> DecodeWire(ByteView b) {
         a.batch = std::move(b);
       }
       out = std::move(a);
+      break;
+    }
+    case Kind::kProof: {
+      ProofMsg p;
+      LAUREL_ASSIGN_OR_RETURN(p.proof, DecodeProof(r));
+      out = std::move(p);
       break;
     }
     default:

@@ -269,9 +269,12 @@ TEST_CASE("batch wire messages round-trip, malformed ones are refused with a cle
           "[batch][wire][badinput]") {
   const Batch b = MakeBatch(2, 9, 70);
   const BatchInfo info = InfoOf(kChain, b);
-  const std::vector<WireMessage> msgs = {BatchMsg{b}, BatchAckMsg{Ack(info, 1)},
-                                         BatchRequestMsg{info}, BatchResponseMsg{info, b},
-                                         BatchResponseMsg{info, std::nullopt}};
+  const std::vector<WireMessage> msgs = {BatchMsg{b},
+                                         BatchAckMsg{Ack(info, 1)},
+                                         BatchRequestMsg{info},
+                                         BatchResponseMsg{info, b},
+                                         BatchResponseMsg{info, std::nullopt},
+                                         ProofMsg{Proof(info, {0, 1})}};
   for (const auto& m : msgs) {
     const Bytes wire = EncodeWire(m);
     auto back = DecodeWire(wire);
@@ -301,6 +304,35 @@ TEST_CASE("batch wire messages round-trip, malformed ones are refused with a cle
   auto f = DecodeWire(bad_flag);
   REQUIRE_FALSE(f.ok());
   CHECK(f.status().message().find("bad batch flag") != std::string::npos);
+  // A proof with more signatures than any validator set is refused before allocation.
+  Bytes many_sigs = EncodeWire(ProofMsg{Proof(info, {0, 1})});
+  many_sigs.resize(1 + 72);  // kind, info
+  for (int i = 0; i < 4; ++i) many_sigs.push_back(0xff);
+  auto ms = DecodeWire(many_sigs);
+  REQUIRE_FALSE(ms.ok());
+  CHECK(ms.status().message().find("too many signatures") != std::string::npos);
+}
+
+TEST_CASE("a synced block carries its batches' transactions; bad counts are refused",
+          "[batch][wire][badinput]") {
+  const Batch b = MakeBatch(2, 9, 70);
+  SyncResponseMsg s;
+  s.peer_height = 5;
+  SyncBlock sb;
+  sb.batches = {b.txs, {Bytes{7}}};
+  s.blocks.push_back(sb);
+  s.blocks.push_back(SyncBlock{});  // no batches: flags 0
+  const Bytes wire = EncodeWire(s);
+  auto back = DecodeWire(wire);
+  REQUIRE(back.ok());
+  const auto& got = std::get<SyncResponseMsg>(*back);
+  REQUIRE(got.blocks.size() == 2);
+  CHECK(got.blocks[0].batches == sb.batches);
+  CHECK(got.blocks[1].batches.empty());
+  CHECK(EncodeWire(*back) == wire);
+  for (size_t n = 0; n < wire.size(); n += 7) {
+    CHECK_FALSE(DecodeWire(ByteView(wire.data(), n)).ok());
+  }
 }
 
 TEST_CASE("version-2 payloads: round trip, canonical only, never read as version 1",
