@@ -62,9 +62,7 @@ std::vector<std::pair<std::string, types::Tx>> AllTxs() {
   const Bytes digest(card_digest.begin(), card_digest.end());
   std::vector<std::pair<std::string, types::Tx>> v;
   v.emplace_back("register_issuer",
-                 Signed(types::RegisterIssuer{"acme-union",
-                                              "Acme 工会",
-                                              "city-fed",
+                 Signed(types::RegisterIssuer{"acme-union", "Acme 工会", "city-fed",
                                               fuzz::PublicKeyBytes(10),
                                               {types::TypeGrant{types::CredentialType::kModelWorker,
                                                                 {types::Level::kDistrict}}},
@@ -72,21 +70,19 @@ std::vector<std::pair<std::string, types::Tx>> AllTxs() {
                         9, "n1"));
   v.emplace_back("rotate_issuer_key",
                  Signed(types::RotateIssuerKey{"city-fed", fuzz::PublicKeyBytes(11)}, 5, "n2"));
-  v.emplace_back(
-      "set_issuer_status",
-      Signed(types::SetIssuerStatus{"acme-union", types::IssuerStatus::kSuspended, "审计 audit"}, 9,
-             "n3"));
+  v.emplace_back("set_issuer_status",
+                 Signed(types::SetIssuerStatus{"acme-union", types::IssuerStatus::kSuspended,
+                                               "审计 audit"},
+                        9, "n3"));
   v.emplace_back("issue_credential", fuzz::FixtureBlock1().front());
-  v.emplace_back(
-      "set_credential_status",
-      Signed(types::SetCredentialStatus{"c-1", types::CredentialStatus::kRevoked, "lost"}, 9,
-             "n4"));
+  v.emplace_back("set_credential_status",
+                 Signed(types::SetCredentialStatus{"c-1", types::CredentialStatus::kRevoked, "lost"},
+                        9, "n4"));
   v.emplace_back("renew_credential",
                  Signed(types::RenewCredential{"c-1", digest, 10, 20}, 9, "n5"));
-  v.emplace_back(
-      "update_governance",
-      Signed(types::UpdateGovernance{{fuzz::PublicKeyBytes(5), fuzz::PublicKeyBytes(6)}, 2}, 5,
-             "n6"));
+  v.emplace_back("update_governance",
+                 Signed(types::UpdateGovernance{{fuzz::PublicKeyBytes(5), fuzz::PublicKeyBytes(6)}, 2},
+                        5, "n6"));
   v.emplace_back("update_validator_set",
                  Signed(types::UpdateValidatorSet{fuzz::FixtureGenesis().validators}, 5, "n7"));
   return v;
@@ -171,8 +167,8 @@ std::vector<std::pair<std::string, node::WireMessage>> AllWire(const Chain& c) {
   std::vector<std::pair<std::string, node::WireMessage>> v;
   v.emplace_back("proposal", cs::Message(cs::ProposalMsg{c.b2, sync}));
   v.emplace_back("proposal_payload", cs::Message(cs::ProposalMsg{c.b1, sync_tc}));
-  v.emplace_back(
-      "vote", cs::Message(cs::VoteMsg{cs::SignVote(cs::VoteDataFor(c.b2), 3, fuzz::Key(4)), sync}));
+  v.emplace_back("vote", cs::Message(cs::VoteMsg{cs::SignVote(cs::VoteDataFor(c.b2), 3, fuzz::Key(4)),
+                                                 sync}));
   v.emplace_back("timeout",
                  cs::Message(cs::TimeoutMsg{
                      cs::SignTimeout(c.genesis.id, 1, 3, c.qc2, 3, fuzz::Key(4)), sync_tc}));
@@ -422,8 +418,7 @@ reserved_peer_handshakes = 16
 )"));
   Put("config", "hostport", std::string_view("validator-1.example:8800"));
   {
-    const fs::path tmp =
-        fs::temp_directory_path() / ("laurel-fuzz-seeds-" + std::to_string(::getpid()));
+    const fs::path tmp = fs::temp_directory_path() / ("laurel-fuzz-seeds-" + std::to_string(::getpid()));
     fs::create_directories(tmp);
     const auto read = [](const fs::path& p) {
       std::ifstream in(p, std::ios::binary);
@@ -432,8 +427,7 @@ reserved_peer_handshakes = 16
     if (crypto::WriteKeyFile((tmp / "plain.key").string(), fuzz::Key(1)).ok()) {
       Put("keyfile", "plain.key", read(tmp / "plain.key"));
     }
-    if (crypto::WriteKeyFile((tmp / "enc.key").string(), fuzz::Key(2), std::string("口令 pass"))
-            .ok()) {
+    if (crypto::WriteKeyFile((tmp / "enc.key").string(), fuzz::Key(2), std::string("口令 pass")).ok()) {
       Put("keyfile", "encrypted.key", read(tmp / "enc.key"));
     }
     fs::remove_all(tmp);
@@ -458,8 +452,8 @@ reserved_peer_handshakes = 16
       {"issuers", Request("GET", "/v1/issuers?limit=5", "", "")},
       {"issuer", Request("GET", "/v1/issuers/city-fed", "", "")},
       {"issuer_history", Request("GET", "/v1/issuers/city-fed/history", "", "")},
-      {"verify",
-       Request("POST", "/v1/verify", "application/json", "{\"code\":\"" + card_text + "\"}")},
+      {"verify", Request("POST", "/v1/verify", "application/json",
+                         "{\"code\":\"" + card_text + "\"}")},
   };
   for (const auto& [name, tx] : AllTxs()) {
     v1::Tx m;

@@ -36,7 +36,9 @@ const cs::ValidatorSet& Validators() {
   return set;
 }
 
-void CheckSync(const cs::SyncInfo& s) { (void)Validators().VerifySyncInfo(s); }
+void CheckSync(const cs::SyncInfo& s) {
+  (void)Validators().VerifySyncInfo(s);
+}
 
 void CheckBlock(const cs::Block& b) {
   (void)Validators().VerifyBlock(b);
@@ -54,67 +56,66 @@ template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
 void Check(const node::WireMessage& m) {
-  std::visit(Overloaded{
-                 [](const cs::Message& c) {
-                   std::visit(Overloaded{
-                                  [](const cs::ProposalMsg& p) {
-                                    CheckBlock(p.block);
-                                    CheckSync(p.sync);
-                                  },
-                                  [](const cs::VoteMsg& v) {
-                                    (void)Validators().VerifyVote(v.vote);
-                                    CheckSync(v.sync);
-                                  },
-                                  [](const cs::TimeoutMsg& t) {
-                                    (void)Validators().VerifyTimeout(t.timeout);
-                                    CheckSync(t.sync);
-                                  },
-                                  [](const cs::SyncMsg& s) { CheckSync(s.sync); },
-                              },
-                              c);
-                   (void)cs::MessageRound(c);
-                 },
-                 [](const node::FetchRequestMsg&) {},
-                 [](const node::FetchResponseMsg& f) {
-                   for (const auto& b : f.blocks) CheckBlock(b);
-                 },
-                 [](const node::TxBatchMsg& b) {
-                   for (const auto& t : b.txs) (void)types::DecodeTx(t);
-                 },
-                 [](const node::SyncRequestMsg&) {},
-                 [](const node::SyncResponseMsg& s) {
-                   for (const auto& sb : s.blocks) {
-                     CheckBlock(sb.block);
-                     (void)node::VerifyCommittedBlock(Validators(), sb);
-                     (void)node::CommitQcCoversBlock(sb);
-                   }
-                 },
-                 [](const node::AttestationMsg& a) {
-                   (void)node::AttestationSignBytes("fuzz-chain", a.attestation);
-                 },
-                 [](const node::HelloMsg&) {},
-                 [](const node::BatchMsg& b) {
-                   for (const auto& t : b.batch.txs) (void)types::DecodeTx(t);
-                   (void)node::InfoOf("fuzz-chain", b.batch);
-                 },
-                 [](const node::BatchAckMsg& a) {
-                   std::vector<cs::PublicKey> keys;
-                   for (uint32_t i = 0; i < Validators().size(); ++i)
-                     keys.push_back(Validators().key(i));
-                   (void)node::VerifyAck("fuzz-chain", keys, a.ack);
-                 },
-                 [](const node::BatchRequestMsg&) {},
-                 [](const node::BatchResponseMsg& r) {
-                   if (r.batch) (void)node::InfoOf("fuzz-chain", *r.batch);
-                 },
-                 [](const node::ProofMsg& p) {
-                   std::vector<cs::PublicKey> keys;
-                   for (uint32_t i = 0; i < Validators().size(); ++i)
-                     keys.push_back(Validators().key(i));
-                   (void)node::VerifyProof("fuzz-chain", p.proof.info.epoch, keys, p.proof);
-                 },
-             },
-             m);
+  std::visit(
+      Overloaded{
+          [](const cs::Message& c) {
+            std::visit(Overloaded{
+                           [](const cs::ProposalMsg& p) {
+                             CheckBlock(p.block);
+                             CheckSync(p.sync);
+                           },
+                           [](const cs::VoteMsg& v) {
+                             (void)Validators().VerifyVote(v.vote);
+                             CheckSync(v.sync);
+                           },
+                           [](const cs::TimeoutMsg& t) {
+                             (void)Validators().VerifyTimeout(t.timeout);
+                             CheckSync(t.sync);
+                           },
+                           [](const cs::SyncMsg& s) { CheckSync(s.sync); },
+                       },
+                       c);
+            (void)cs::MessageRound(c);
+          },
+          [](const node::FetchRequestMsg&) {},
+          [](const node::FetchResponseMsg& f) {
+            for (const auto& b : f.blocks) CheckBlock(b);
+          },
+          [](const node::TxBatchMsg& b) {
+            for (const auto& t : b.txs) (void)types::DecodeTx(t);
+          },
+          [](const node::SyncRequestMsg&) {},
+          [](const node::SyncResponseMsg& s) {
+            for (const auto& sb : s.blocks) {
+              CheckBlock(sb.block);
+              (void)node::VerifyCommittedBlock(Validators(), sb);
+              (void)node::CommitQcCoversBlock(sb);
+            }
+          },
+          [](const node::AttestationMsg& a) {
+            (void)node::AttestationSignBytes("fuzz-chain", a.attestation);
+          },
+          [](const node::HelloMsg&) {},
+          [](const node::BatchMsg& b) {
+            for (const auto& t : b.batch.txs) (void)types::DecodeTx(t);
+            (void)node::InfoOf("fuzz-chain", b.batch);
+          },
+          [](const node::BatchAckMsg& a) {
+            std::vector<cs::PublicKey> keys;
+            for (uint32_t i = 0; i < Validators().size(); ++i) keys.push_back(Validators().key(i));
+            (void)node::VerifyAck("fuzz-chain", keys, a.ack);
+          },
+          [](const node::BatchRequestMsg&) {},
+          [](const node::BatchResponseMsg& r) {
+            if (r.batch) (void)node::InfoOf("fuzz-chain", *r.batch);
+          },
+          [](const node::ProofMsg& p) {
+            std::vector<cs::PublicKey> keys;
+            for (uint32_t i = 0; i < Validators().size(); ++i) keys.push_back(Validators().key(i));
+            (void)node::VerifyProof("fuzz-chain", p.proof.info.epoch, keys, p.proof);
+          },
+      },
+      m);
 }
 }  // namespace
 

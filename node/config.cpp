@@ -230,8 +230,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(b, "max_txs", c.block_max_txs);
       Get(b, "max_bytes", c.block_max_bytes);
     }
-    if (root.contains("state"))
-      Get(toml::find(root, "state"), "versions_kept", c.state_versions_kept);
+    if (root.contains("state")) Get(toml::find(root, "state"), "versions_kept", c.state_versions_kept);
     if (root.contains("log")) Get(toml::find(root, "log"), "level", c.log_level);
     if (root.contains("admin")) {
       Get(toml::find(root, "admin"), "backup_dir", c.backup_dir);
@@ -241,9 +240,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       const auto& fi = toml::find(root, "fault_injection");
       Get(fi, "file", c.fault_injection_file);
       if (c.fault_injection_file.empty()) {
-        return Status::InvalidArgument(path +
-                                       ": fault_injection.file is required in a "
-                                       "[fault_injection] section");
+        return Status::InvalidArgument(path + ": fault_injection.file is required in a "
+                                              "[fault_injection] section");
       }
       c.fault_injection_file = Resolve(base, c.fault_injection_file);
     }

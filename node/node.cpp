@@ -8,8 +8,8 @@
 
 #include "node/commit_proof.h"
 #include "node/disk_space.h"
-#include "node/node_impl.h"
 #include "node/readiness.h"
+#include "node/node_impl.h"
 
 namespace laurel::node {
 
@@ -76,8 +76,7 @@ Status Node::Impl::Init() {
           "the store under " + config_.data_dir +
           " was written by a release before the transaction log (no state record 'l'); its "
           "state roots differ from this release's, so this release cannot continue that "
-          "chain. To start a new chain: stop every validator, move " +
-          config_.data_dir +
+          "chain. To start a new chain: stop every validator, move " + config_.data_dir +
           " aside (keep it to read the old chain with the release that wrote it), and start "
           "all validators on this release with a new genesis (docs/operator.md, "
           "\"Upgrades\"); or run the release that wrote it");
@@ -411,9 +410,8 @@ Status Node::Impl::Start() {
     spdlog::warn("[node] fault injection is on (test networks only): P2P frame rules from {}",
                  config_.fault_injection_file);
     fault_watcher_ = std::make_unique<net::FaultFileWatcher>(
-        config_.fault_injection_file, [t = transport_.get()](net::LinkFaults rules) {
-          return t->SetLinkFaults(std::move(rules));
-        });
+        config_.fault_injection_file,
+        [t = transport_.get()](net::LinkFaults rules) { return t->SetLinkFaults(std::move(rules)); });
     LAUREL_RETURN_IF_ERROR(fault_watcher_->Start());
   }
   loop_thread_ = std::thread([this] { loop_.run(); });
@@ -520,8 +518,8 @@ void Node::Impl::HaltOnStorageError(const laurel::Status& st, const std::string&
   const std::optional<uint64_t> free = FreeBytes(config_.data_dir);
   if (IsDiskFull(st, free)) StandStillOnFullDisk(st, during);
   Halt("cannot write to the store at " + config_.data_dir + "/db (" + during +
-           "): " + st.ToString() + "; " + (free ? std::to_string(*free) : std::string("unknown")) +
-           " bytes free" +
+           "): " + st.ToString() + "; " +
+           (free ? std::to_string(*free) : std::string("unknown")) + " bytes free" +
            "; stopping before anything the disk does not hold is signed or applied. Fix the disk "
            "(free space, or replace it), then restart: the safety record and the committed "
            "blocks on disk are intact.",

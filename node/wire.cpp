@@ -166,85 +166,85 @@ Result<StateCertificate> DecodeStateCertificate(ByteView b) {
 
 Bytes EncodeWire(const WireMessage& m) {
   Writer w;
-  std::visit(
-      Overloaded{
-          [&](const cs::Message& c) { EncodeConsensus(w, c); },
-          [&](const FetchRequestMsg& f) {
-            w.U8(static_cast<uint8_t>(Kind::kFetchRequest));
-            w.Fixed(f.id);
-            w.U32(f.count);
-          },
-          [&](const FetchResponseMsg& f) {
-            w.U8(static_cast<uint8_t>(Kind::kFetchResponse));
-            w.U32(static_cast<uint32_t>(f.blocks.size()));
-            for (const auto& b : f.blocks) cs::EncodeBlock(w, b);
-          },
-          [&](const TxBatchMsg& t) {
-            w.U8(static_cast<uint8_t>(Kind::kTxBatch));
-            w.U32(static_cast<uint32_t>(t.txs.size()));
-            for (const auto& tx : t.txs) w.Var(tx);
-          },
-          [&](const SyncRequestMsg& s) {
-            w.U8(static_cast<uint8_t>(Kind::kSyncRequest));
-            w.U64(s.from_height);
-            w.U32(s.max_blocks);
-          },
-          [&](const SyncResponseMsg& s) {
-            w.U8(static_cast<uint8_t>(Kind::kSyncResponse));
-            w.U64(s.peer_height);
-            w.U32(static_cast<uint32_t>(s.blocks.size()));
-            for (const auto& b : s.blocks) {
-              cs::EncodeBlock(w, b.block);
-              cs::EncodeQc(w, b.block_qc);
-              cs::EncodeQc(w, b.commit_qc);
-              // Flags: 1 a certificate follows, 2 the batches' transactions follow.
-              w.U8(static_cast<uint8_t>((b.certificate ? 1 : 0) | (b.batches.empty() ? 0 : 2)));
-              if (b.certificate) w.Var(EncodeStateCertificate(*b.certificate));
-              if (!b.batches.empty()) {
-                w.U32(static_cast<uint32_t>(b.batches.size()));
-                for (const auto& txs : b.batches) {
-                  w.U32(static_cast<uint32_t>(txs.size()));
-                  for (const Bytes& tx : txs) w.Var(tx);
-                }
-              }
-            }
-          },
-          [&](const AttestationMsg& a) {
-            w.U8(static_cast<uint8_t>(Kind::kAttestation));
-            EncodeAttestationFields(w, a.attestation);
-            w.U32(a.attestation.signer);
-            w.Fixed(a.attestation.signature);
-          },
-          [&](const HelloMsg& h) {
-            w.U8(static_cast<uint8_t>(Kind::kHello));
-            w.U64(h.height);
-          },
-          [&](const BatchMsg& b) {
-            w.U8(static_cast<uint8_t>(Kind::kBatch));
-            EncodeBatch(w, b.batch);
-          },
-          [&](const BatchAckMsg& a) {
-            w.U8(static_cast<uint8_t>(Kind::kBatchAck));
-            EncodeBatchInfo(w, a.ack.info);
-            w.U32(a.ack.signer);
-            w.Fixed(a.ack.signature);
-          },
-          [&](const BatchRequestMsg& q) {
-            w.U8(static_cast<uint8_t>(Kind::kBatchRequest));
-            EncodeBatchInfo(w, q.info);
-          },
-          [&](const BatchResponseMsg& a) {
-            w.U8(static_cast<uint8_t>(Kind::kBatchResponse));
-            EncodeBatchInfo(w, a.info);
-            w.U8(a.batch ? 1 : 0);
-            if (a.batch) EncodeBatch(w, *a.batch);
-          },
-          [&](const ProofMsg& p) {
-            w.U8(static_cast<uint8_t>(Kind::kProof));
-            EncodeProof(w, p.proof);
-          },
-      },
-      m);
+  std::visit(Overloaded{
+                 [&](const cs::Message& c) { EncodeConsensus(w, c); },
+                 [&](const FetchRequestMsg& f) {
+                   w.U8(static_cast<uint8_t>(Kind::kFetchRequest));
+                   w.Fixed(f.id);
+                   w.U32(f.count);
+                 },
+                 [&](const FetchResponseMsg& f) {
+                   w.U8(static_cast<uint8_t>(Kind::kFetchResponse));
+                   w.U32(static_cast<uint32_t>(f.blocks.size()));
+                   for (const auto& b : f.blocks) cs::EncodeBlock(w, b);
+                 },
+                 [&](const TxBatchMsg& t) {
+                   w.U8(static_cast<uint8_t>(Kind::kTxBatch));
+                   w.U32(static_cast<uint32_t>(t.txs.size()));
+                   for (const auto& tx : t.txs) w.Var(tx);
+                 },
+                 [&](const SyncRequestMsg& s) {
+                   w.U8(static_cast<uint8_t>(Kind::kSyncRequest));
+                   w.U64(s.from_height);
+                   w.U32(s.max_blocks);
+                 },
+                 [&](const SyncResponseMsg& s) {
+                   w.U8(static_cast<uint8_t>(Kind::kSyncResponse));
+                   w.U64(s.peer_height);
+                   w.U32(static_cast<uint32_t>(s.blocks.size()));
+                   for (const auto& b : s.blocks) {
+                     cs::EncodeBlock(w, b.block);
+                     cs::EncodeQc(w, b.block_qc);
+                     cs::EncodeQc(w, b.commit_qc);
+                     // Flags: 1 a certificate follows, 2 the batches' transactions follow.
+                     w.U8(static_cast<uint8_t>((b.certificate ? 1 : 0) |
+                                               (b.batches.empty() ? 0 : 2)));
+                     if (b.certificate) w.Var(EncodeStateCertificate(*b.certificate));
+                     if (!b.batches.empty()) {
+                       w.U32(static_cast<uint32_t>(b.batches.size()));
+                       for (const auto& txs : b.batches) {
+                         w.U32(static_cast<uint32_t>(txs.size()));
+                         for (const Bytes& tx : txs) w.Var(tx);
+                       }
+                     }
+                   }
+                 },
+                 [&](const AttestationMsg& a) {
+                   w.U8(static_cast<uint8_t>(Kind::kAttestation));
+                   EncodeAttestationFields(w, a.attestation);
+                   w.U32(a.attestation.signer);
+                   w.Fixed(a.attestation.signature);
+                 },
+                 [&](const HelloMsg& h) {
+                   w.U8(static_cast<uint8_t>(Kind::kHello));
+                   w.U64(h.height);
+                 },
+                 [&](const BatchMsg& b) {
+                   w.U8(static_cast<uint8_t>(Kind::kBatch));
+                   EncodeBatch(w, b.batch);
+                 },
+                 [&](const BatchAckMsg& a) {
+                   w.U8(static_cast<uint8_t>(Kind::kBatchAck));
+                   EncodeBatchInfo(w, a.ack.info);
+                   w.U32(a.ack.signer);
+                   w.Fixed(a.ack.signature);
+                 },
+                 [&](const BatchRequestMsg& q) {
+                   w.U8(static_cast<uint8_t>(Kind::kBatchRequest));
+                   EncodeBatchInfo(w, q.info);
+                 },
+                 [&](const BatchResponseMsg& a) {
+                   w.U8(static_cast<uint8_t>(Kind::kBatchResponse));
+                   EncodeBatchInfo(w, a.info);
+                   w.U8(a.batch ? 1 : 0);
+                   if (a.batch) EncodeBatch(w, *a.batch);
+                 },
+                 [&](const ProofMsg& p) {
+                   w.U8(static_cast<uint8_t>(Kind::kProof));
+                   EncodeProof(w, p.proof);
+                 },
+             },
+             m);
   return w.Take();
 }
 
