@@ -61,6 +61,10 @@ void Node::Impl::ResetBatchesForEpoch() {
                                               BatchStore::Limits{});
   fetcher_ = std::make_unique<BatchFetcher>(my_index_, kFetchTimeoutMs);
   proofs_.Clear();
+  for (const auto& [digest, sigs] : batch_sigs_) {
+    for (const Hash32& d : sigs.second) verified_.erase(d);
+  }
+  batch_sigs_.clear();
   waiting_commits_.clear();
   waiting_since_ms_.reset();
 }
@@ -168,7 +172,14 @@ void Node::Impl::OnOwnProof(const ProofOfAvailability& p) {
 // ---------------------------------------------------------------------------------------------
 // Peers' batches, acknowledgements and proofs
 
-void Node::Impl::OnBatch(uint32_t validator, const Batch& b) {
+void Node::Impl::OnBadBatch(uint32_t validator, const std::string& why) {
+  node_metrics_.batches.Get("refused").Inc();
+  if (!RateLimited(g_batch_refused_log)) {
+    spdlog::warn("[batch] batch from validator {} refused: {}", validator, why);
+  }
+}
+
+void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified) {
   // Only its author pushes a batch (BatchStore::Insert checks sender == author).
   auto info = batch_store_->Insert(validator, b, store_->Height());
   if (!info.ok()) {
@@ -181,6 +192,10 @@ void Node::Impl::OnBatch(uint32_t validator, const Batch& b) {
   }
   node_metrics_.batches.Get("received").Inc();
   node_metrics_.batch_bytes.Get("received").Inc(static_cast<double>(info->num_bytes));
+  if (!verified.empty() && batch_sigs_.count(info->digest) == 0) {
+    verified_.insert(verified.begin(), verified.end());
+    batch_sigs_[info->digest] = {info->expires_at_height, verified};
+  }
   if (is_validator()) {
     BatchAck ack{*info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, *info))};
     SendTo(validator, BatchAckMsg{ack});
@@ -455,24 +470,19 @@ Result<std::vector<Batch>> Node::Impl::SyncedBatches(const SyncBlock& sb) const 
 
 std::vector<std::vector<Bytes>> Node::Impl::StoredBatchTxs(
     const cs::Block& block, const std::vector<types::Tx>& txs) const {
-  std::vector<std::vector<Bytes>> out;
   auto proofs = DecodeBatchPayload(block.payload);
-  if (!proofs.ok()) return out;
-  const auto keys = KeysOfEpoch(block.epoch);
-  size_t pos = 0;
-  for (const auto& p : *proofs) {
-    if (p.info.expires_at_height <= block.height ||
-        !VerifyProof(genesis_.chain_id, block.epoch, keys, p).ok()) {
-      continue;
-    }
-    if (txs.size() - pos < p.info.num_txs) return {};
-    std::vector<Bytes> batch;
-    batch.reserve(p.info.num_txs);
-    for (uint32_t i = 0; i < p.info.num_txs; ++i) batch.push_back(types::EncodeTx(txs[pos++]));
-    out.push_back(std::move(batch));
+  if (!proofs.ok()) return {};
+  std::vector<Bytes> wires;
+  wires.reserve(txs.size());
+  for (const auto& tx : txs) wires.push_back(types::EncodeTx(tx));
+  auto split = SplitBatchTxs(*proofs, genesis_.chain_id, block.epoch, KeysOfEpoch(block.epoch),
+                             block.height, wires);
+  if (!split.ok()) {
+    spdlog::error("[sync] cannot serve the batches of block {} at height {}: {}", Hex8(block.id),
+                  block.height, split.status().ToString());
+    return {};
   }
-  if (pos != txs.size()) return {};  // a transaction was left out: cannot rebuild
-  return out;
+  return std::move(split).value();
 }
 
 }  // namespace laurel::node

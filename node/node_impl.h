@@ -248,7 +248,10 @@ class Node::Impl final : public cs::PayloadSource {
   // An admitted transaction goes into this node's next batch (cut every 5 ms or when full).
   void AddToBatch(Bytes wire);
   void FlushBatch();
-  void OnBatch(uint32_t validator, const Batch& b);
+  // A peer's batch, its transactions checked off the loop (OnFrame); `verified`: the
+  // SigDigests of those whose signatures verified.
+  void OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified);
+  void OnBadBatch(uint32_t validator, const std::string& why);
   void OnBatchAck(uint32_t validator, const BatchAck& ack);
   void OnBatchRequest(uint32_t slot, const BatchRequestMsg& m);
   void OnBatchResponse(uint32_t validator, const BatchResponseMsg& m);
@@ -414,6 +417,9 @@ class Node::Impl final : public cs::PayloadSource {
   // Committed by consensus, not yet executed (a version-2 block waits for its batches).
   std::deque<cs::CommittedBlock> waiting_commits_;
   bool draining_ = false;
+  std::atomic<int> batch_checks_{0};  // peers' batches queued on verify_pool_
+  // Peers' batches whose signatures went into verified_: digest -> (expiry, SigDigests).
+  std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, HashKey> batch_sigs_;
   // This node's batches not yet executed: digest -> (expiry height, tx ids).
   std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, HashKey> own_batches_;
   std::optional<uint64_t> waiting_since_ms_;  // the front block's wait began

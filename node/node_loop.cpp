@@ -32,6 +32,10 @@ std::atomic<int64_t> g_inbound_drop_log{0};
 constexpr int kInboundBatch = 16;
 
 constexpr uint8_t kTxBatchKind = 12;
+constexpr uint8_t kBatchKind = 17;
+// Peers' batches being checked off the loop at once; beyond it a batch frame is dropped (its
+// author's push is lost; a proof naming it is fetched from a signer).
+constexpr int kMaxBatchChecks = 64;
 }  // namespace
 
 void Node::Impl::SendTo(uint32_t index, const WireMessage& m) {
@@ -85,6 +89,55 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
         asio::post(loop_,
                    [this, good = std::move(good)]() mutable { AdmitGossip(std::move(good)); });
       }
+    });
+    return;
+  }
+  if (!frame.empty() && frame[0] == kBatchKind) {
+    // A peer's batch: its transactions must be canonical encodings (else it is refused, so no
+    // honest validator acknowledges it), and their signatures are verified here, off the loop,
+    // once: execution then skips them (verified_).
+    if (batch_checks_.fetch_add(1) >= kMaxBatchChecks) {
+      batch_checks_.fetch_sub(1);
+      node_metrics_.inbound_dropped.Inc();
+      return;
+    }
+    asio::post(verify_pool_, [this, peer, frame = std::move(frame)] {
+      auto m = DecodeWire(frame);
+      std::string bad;
+      std::vector<Hash32> verified;
+      if (!m.ok() || !std::holds_alternative<BatchMsg>(*m)) {
+        bad = m.ok() ? "not a batch" : m.status().ToString();
+      } else {
+        const auto& txs = std::get<BatchMsg>(*m).batch.txs;
+        verified.reserve(txs.size());
+        for (size_t i = 0; i < txs.size() && bad.empty(); ++i) {
+          auto tx = types::DecodeTx(txs[i]);
+          if (!tx.ok() || types::EncodeTx(*tx) != txs[i]) {
+            bad = "transaction " + std::to_string(i) + " is not a canonical encoding";
+            break;
+          }
+          bool ok = !tx->signatures.empty();
+          for (const auto& s : tx->signatures) {
+            if (!ok) break;
+            ok = crypto::VerifyWithDomain(s.public_key, types::kTxSignDomain, tx->body,
+                                          s.signature);
+          }
+          if (ok) verified.push_back(SigDigest(*tx, types::TxId(*tx)));
+        }
+      }
+      batch_checks_.fetch_sub(1);
+      std::optional<Batch> batch;
+      if (bad.empty()) batch = std::move(std::get<BatchMsg>(*m).batch);
+      asio::post(loop_, [this, peer, batch = std::move(batch), bad = std::move(bad),
+                         verified = std::move(verified)]() mutable {
+        const uint32_t v = ValidatorOfSlot(SlotOf(peer));
+        if (v == kNotValidator || !batch_store_) return;
+        if (!batch) {
+          OnBadBatch(v, bad);
+          return;
+        }
+        OnBatch(v, *batch, verified);
+      });
     });
     return;
   }
@@ -206,9 +259,7 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
           },
           // Digest batches (docs/spec/batches.md, node_batches.cpp): heard from the current
           // epoch's validators; a batch request from any peer (a full node fetches too).
-          [&](const BatchMsg& b) {
-            if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnBatch(v, b.batch);
-          },
+          [&](const BatchMsg&) {},  // checked off the loop (OnFrame)
           [&](const BatchAckMsg& a) {
             if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnBatchAck(v, a.ack);
           },
@@ -427,6 +478,21 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   }
   batch_store_->OnCommitted(block.height);
   proofs_.OnCommitted(block.height);
+  // Signatures verified with peers' batches: an executed transaction's mark went above; an
+  // expired batch's marks go now.
+  for (auto it = batch_sigs_.begin(); it != batch_sigs_.end();) {
+    const bool executed = resolved != nullptr &&
+                          std::any_of(resolved->batches.begin(), resolved->batches.end(),
+                                      [&](const BatchInfo& i) { return i.digest == it->first; });
+    if (!executed && it->second.first > block.height + 1) {
+      ++it;
+      continue;
+    }
+    if (!executed) {
+      for (const Hash32& d : it->second.second) verified_.erase(d);
+    }
+    it = batch_sigs_.erase(it);
+  }
   for (auto it = own_batches_.begin(); it != own_batches_.end();) {
     if (it->second.first > block.height + 1) {
       ++it;
