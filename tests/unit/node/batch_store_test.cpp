@@ -586,3 +586,44 @@ TEST_CASE("batch digest and ack sign-bytes golden vectors", "[batch][golden]") {
         "f45f4aa20e803f7d119ef501288c08065a167a35b160a98bf30e70e27b2200830c996d01249e8a101556"
         "2135685ba118936fab175213717fc26744ce8057f709");
 }
+
+TEST_CASE("a stored version-2 block's transactions split into its batches and match their digests",
+          "[batch][payload][badinput]") {
+  const Batch b1 = MakeBatch(1, 1, 50, 3);
+  const Batch b2 = MakeBatch(2, 1, 50, 2);
+  const Batch expired = MakeBatch(3, 1, 10, 4);
+  ProofOfAvailability bad_sigs = Proof(InfoOf(kChain, MakeBatch(0, 9, 50)), {1, 2});
+  bad_sigs.signatures[0].second[0] ^= 1;
+  const std::vector<ProofOfAvailability> proofs = {Proof(InfoOf(kChain, b1), {1, 2}), bad_sigs,
+                                                   Proof(InfoOf(kChain, expired), {0, 3}),
+                                                   Proof(InfoOf(kChain, b2), {0, 1})};
+  // Executed at height 20: the proof with a bad signature and the expired batch are skipped.
+  std::vector<Bytes> txs = b1.txs;
+  txs.insert(txs.end(), b2.txs.begin(), b2.txs.end());
+  auto split = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, txs);
+  REQUIRE(split.ok());
+  REQUIRE(split->size() == 2);
+  CHECK((*split)[0] == b1.txs);
+  CHECK((*split)[1] == b2.txs);
+  // It agrees with what execution resolves from the batches themselves.
+  auto resolved = ResolveBatchPayload(proofs, kChain, 1, Keys(), 20, [&](const Hash32& d) {
+    return d == InfoOf(kChain, b1).digest ? &b1 : d == InfoOf(kChain, b2).digest ? &b2 : nullptr;
+  });
+  REQUIRE(resolved.ok());
+  CHECK(resolved->txs == txs);
+  // A changed byte, a missing transaction, an extra one: refused, naming what is wrong.
+  std::vector<Bytes> changed = txs;
+  changed[1][0] ^= 1;
+  auto e1 = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, changed);
+  REQUIRE_FALSE(e1.ok());
+  CHECK(e1.status().message().find("do not hash to its digest") != std::string::npos);
+  std::vector<Bytes> shorter(txs.begin(), txs.end() - 1);
+  auto e2 = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, shorter);
+  REQUIRE_FALSE(e2.ok());
+  CHECK(e2.status().message().find("end inside batch") != std::string::npos);
+  std::vector<Bytes> longer = txs;
+  longer.push_back(Bytes{1});
+  auto e3 = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, longer);
+  REQUIRE_FALSE(e3.ok());
+  CHECK(e3.status().message().find("beyond its batches") != std::string::npos);
+}
