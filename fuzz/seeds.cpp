@@ -190,6 +190,10 @@ std::vector<std::pair<std::string, node::WireMessage>> AllWire(const Chain& c) {
   v.emplace_back("batch_request", node::BatchRequestMsg{qi});
   v.emplace_back("batch_response", node::BatchResponseMsg{qi, qb});
   v.emplace_back("batch_response_none", node::BatchResponseMsg{qi, std::nullopt});
+  v.emplace_back("proof", node::ProofMsg{SomeProof(qb)});
+  node::SyncBlock with_batches{c.b1, c.qc1, c.qc2, std::nullopt};
+  with_batches.batches = {qb.txs};
+  v.emplace_back("sync_response_batches", node::SyncResponseMsg{2, {with_batches}});
   return v;
 }
 

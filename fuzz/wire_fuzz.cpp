@@ -109,6 +109,11 @@ void Check(const node::WireMessage& m) {
           [](const node::BatchResponseMsg& r) {
             if (r.batch) (void)node::InfoOf("fuzz-chain", *r.batch);
           },
+          [](const node::ProofMsg& p) {
+            std::vector<cs::PublicKey> keys;
+            for (uint32_t i = 0; i < Validators().size(); ++i) keys.push_back(Validators().key(i));
+            (void)node::VerifyProof("fuzz-chain", p.proof.info.epoch, keys, p.proof);
+          },
       },
       m);
 }

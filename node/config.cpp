@@ -216,6 +216,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(cs, "round_timeout_ms", c.round_timeout_ms);
       Get(cs, "max_round_timeout_ms", c.max_round_timeout_ms);
       Get(cs, "payload_wait_ms", c.payload_wait_ms);
+      Get(cs, "quorum_store", c.quorum_store);
     }
     if (root.contains("mempool")) {
       const auto& mp = toml::find(root, "mempool");

@@ -80,6 +80,11 @@ struct NodeConfig {
   uint64_t round_timeout_ms = 1500;
   uint64_t max_round_timeout_ms = 10000;
   uint64_t payload_wait_ms = 200;
+  // [consensus] quorum_store: disseminate admitted transactions as digest batches and propose
+  // proofs of availability (docs/spec/batches.md) instead of the transactions. Every validator
+  // of a chain must run with the same setting (a node with it off executes a batch proposal as
+  // an empty block). Default off.
+  bool quorum_store = false;
 
   size_t mempool_max_txs = 200000;
   size_t mempool_max_bytes = 256u << 20;

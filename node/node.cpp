@@ -263,6 +263,7 @@ void Node::Impl::EnterCurrentEpoch() {
   }
   auto me = index_of_.find(key_.public_key());
   my_index_ = me == index_of_.end() ? kNotValidator : me->second;
+  ResetBatchesForEpoch();
   // The previous epoch's last heights may still gather attestations (the epoch-change proof).
   if (attestations_) {
     prev_attestations_ = std::move(attestations_);
@@ -336,7 +337,11 @@ Status Node::Impl::VerifySyncBlock(const SyncBlock& sb) const {
                                    std::to_string(sb.block.height) + " belongs to epoch " +
                                    (e ? std::to_string(e->epoch) : std::string("?")));
   }
-  return VerifyCommittedBlock(*SetOfEpoch(e->epoch), sb);
+  LAUREL_RETURN_IF_ERROR(VerifyCommittedBlock(*SetOfEpoch(e->epoch), sb));
+  // A version-2 block comes with its batches' transactions (or this node holds them): checked
+  // against the proofs' digests before anything executes.
+  if (IsBatchPayload(sb.block.payload)) LAUREL_RETURN_IF_ERROR(SyncedBatches(sb).status());
+  return Status::Ok();
 }
 
 Status Node::Impl::Start() {

@@ -14,6 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -24,6 +25,8 @@
 #include "consensus/engine.h"
 #include "crypto/sha256.h"
 #include "node/attestation_book.h"
+#include "node/batch_fetcher.h"
+#include "node/batch_store.h"
 #include "node/epochs.h"
 #include "node/evidence_log.h"
 #include "node/inbound_queue.h"
@@ -33,6 +36,7 @@
 #include "node/node_metrics.h"
 #include "node/payload.h"
 #include "node/payload_book.h"
+#include "node/proof_pool.h"
 #include "node/readiness.h"
 #include "node/restore_fence.h"
 #include "node/sync_tracker.h"
@@ -183,7 +187,11 @@ class Node::Impl final : public cs::PayloadSource {
         hello_timer_(loop_),
         gossip_timer_(loop_),
         sync_timer_(loop_),
-        verify_pool_(2) {}
+        batch_timer_(loop_),
+        fetch_timer_(loop_),
+        verify_pool_(2) {
+    if (config_.quorum_store) payload_.UseProofs(&proofs_);
+  }
 
   laurel::Status Init();
   laurel::Status Start();
@@ -219,10 +227,54 @@ class Node::Impl final : public cs::PayloadSource {
   void RecordEvidence(const cs::Evidence& e);
   void ArmTimer(const cs::TimerRequest& t);
   void CommitFromConsensus(const cs::CommittedBlock& cb);
+  // The transactions a version-2 (batch digest) block executes, as ResolveBatchPayload says,
+  // decoded: a transaction that does not decode to its canonical encoding is left out (the
+  // same on every node: the digest fixes the bytes). `batches` lists the proofs' infos.
+  struct BlockTxs {
+    std::vector<types::Tx> txs;
+    std::vector<BatchInfo> batches;  // every proof of the payload (used or skipped)
+  };
   // Executes and commits a block; returns this node's result (the attestation's fields).
+  // `resolved`: a version-2 block's transactions (nullptr: the payload is read as version 1).
   StateAttestation ApplyBlock(
       const cs::Block& block, const cs::QuorumCert& block_qc, const cs::QuorumCert& commit_qc,
-      storage::Store::Durability durability = storage::Store::Durability::kSynced);
+      storage::Store::Durability durability = storage::Store::Durability::kSynced,
+      const BlockTxs* resolved = nullptr);
+
+  // ---- quorum store (node_batches.cpp, docs/spec/batches.md) ----
+  // A new epoch: a batch store and fetcher of its validators; the old proofs are void.
+  void ResetBatchesForEpoch();
+  std::vector<crypto::PublicKey> KeysOfEpoch(uint64_t epoch) const;
+  // An admitted transaction goes into this node's next batch (cut every 5 ms or when full).
+  void AddToBatch(Bytes wire);
+  void FlushBatch();
+  // A peer's batch, its transactions checked off the loop (OnFrame); `verified`: the
+  // SigDigests of those whose signatures verified.
+  void OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified);
+  void OnBadBatch(uint32_t validator, const std::string& why);
+  void OnBatchAck(uint32_t validator, const BatchAck& ack);
+  void OnBatchRequest(uint32_t slot, const BatchRequestMsg& m);
+  void OnBatchResponse(uint32_t validator, const BatchResponseMsg& m);
+  void OnProof(uint32_t validator, const ProofOfAvailability& p);
+  void OnOwnProof(const ProofOfAvailability& p);
+  void OnFetcherOutputs(BatchFetcher::Outputs& out);
+  void ArmFetchTimer();
+  // Resolves a version-2 block with `lookup` (the batch store, or batches that came with a
+  // synced block): ok, or kUnavailable with `missing` listing the usable proofs whose batch is
+  // not held, or kCorruption when the payload does not decode (executed empty then).
+  laurel::Status ResolveBlock(const cs::Block& block,
+                              const std::function<const Batch*(const Hash32&)>& lookup,
+                              BlockTxs* out, std::vector<ProofOfAvailability>* missing) const;
+  // Applies the committed blocks waiting in order; a version-2 block whose batches are not all
+  // held waits (fetches started) without blocking the loop. `may_switch_epoch`: not inside
+  // Handle (which switches the epoch itself after its commits).
+  void DrainCommits(bool may_switch_epoch);
+  // The batches of a synced version-2 block, checked against its proofs' digests (sync).
+  Result<std::vector<Batch>> SyncedBatches(const SyncBlock& sb) const;
+  // For serving: the transactions of each used proof of the stored version-2 block (empty when
+  // the stored transactions do not split as the proofs say).
+  std::vector<std::vector<Bytes>> StoredBatchTxs(const cs::Block& block,
+                                                 const std::vector<types::Tx>& txs) const;
   // A state certificate that came with a synced block: kept when 2f+1 of its epoch's
   // validators signed exactly `own` (this node's result); a quorum that signed another result
   // halts the node, as the attestation book does.
@@ -278,6 +330,12 @@ class Node::Impl final : public cs::PayloadSource {
   laurel::Status VerifySyncBlock(const SyncBlock& sb) const;
   uint32_t SlotOf(const crypto::PublicKey& key);  // assigns one if new (kMaxPeerSlots: full)
   bool is_validator() const { return my_index_ != kNotValidator; }
+  // The current epoch's validator index of a peer slot, or kNotValidator.
+  uint32_t ValidatorOfSlot(uint32_t slot) const {
+    if (slot >= peer_keys_.size()) return kNotValidator;
+    auto it = index_of_.find(peer_keys_[slot]);
+    return it == index_of_.end() ? kNotValidator : it->second;
+  }
   void UpdateStatus();
   [[noreturn]] void Halt(const std::string& why, int exit_code = detail::kExitStateMismatch);
   // Halts on an I/O error of the store (kExitStorageFailure), naming its path and what was being
@@ -318,7 +376,7 @@ class Node::Impl final : public cs::PayloadSource {
   // Consensus evidence seen (evidence_log.h), appended to <data>/evidence.jsonl.
   EvidenceLog evidence_{config_.data_dir.empty() ? std::string()
                                                  : config_.data_dir + "/evidence.jsonl"};
-  uint64_t started_ms_ = 0;            // wall clock at Init (the fence's wait starts here)
+  uint64_t started_ms_ = 0;  // wall clock at Init (the fence's wait starts here)
   // Attestations of the previous epoch's last heights, until they are certified.
   std::unique_ptr<AttestationBook> prev_attestations_;
   uint64_t prev_attestations_epoch_ = 0;
@@ -336,6 +394,8 @@ class Node::Impl final : public cs::PayloadSource {
   asio::steady_timer hello_timer_;
   asio::steady_timer gossip_timer_;
   asio::steady_timer sync_timer_;
+  asio::steady_timer batch_timer_;
+  asio::steady_timer fetch_timer_;
   asio::thread_pool verify_pool_;
 
   // Frames from peers waiting for the loop (all but transaction batches).
@@ -344,6 +404,27 @@ class Node::Impl final : public cs::PayloadSource {
   // Gossip.
   std::vector<Bytes> gossip_out_;
   bool gossip_scheduled_ = false;
+
+  // Quorum store (node_batches.cpp).
+  std::unique_ptr<BatchStore> batch_store_;  // from EnterCurrentEpoch on
+  std::unique_ptr<BatchFetcher> fetcher_;
+  ProofPool proofs_;
+  std::vector<Bytes> batch_out_;  // admitted, not yet in a batch
+  size_t batch_out_bytes_ = 0;
+  bool batch_scheduled_ = false;
+  uint64_t next_batch_id_ = 0;  // from the wall clock at start: ids increase across restarts
+  bool fetch_timer_armed_ = false;
+  // Committed by consensus, not yet executed (a version-2 block waits for its batches).
+  std::deque<cs::CommittedBlock> waiting_commits_;
+  bool draining_ = false;
+  std::atomic<int> batch_checks_{0};  // peers' batches queued on verify_pool_
+  // Peers' batches whose signatures went into verified_: digest -> (expiry, SigDigests).
+  std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, HashKey> batch_sigs_;
+  // This node's batches not yet executed: digest -> (expiry height, tx ids).
+  std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, HashKey> own_batches_;
+  std::optional<uint64_t> waiting_since_ms_;  // the front block's wait began
+  // Recently executed batches: digest -> height, to serve a peer that lags (pruned by height).
+  std::unordered_map<Hash32, uint64_t, HashKey> executed_at_;
 
   // Waiting clients.
   struct Waiter {

@@ -32,6 +32,10 @@ std::atomic<int64_t> g_inbound_drop_log{0};
 constexpr int kInboundBatch = 16;
 
 constexpr uint8_t kTxBatchKind = 12;
+constexpr uint8_t kBatchKind = 17;
+// Peers' batches being checked off the loop at once; beyond it a batch frame is dropped (its
+// author's push is lost; a proof naming it is fetched from a signer).
+constexpr int kMaxBatchChecks = 64;
 }  // namespace
 
 void Node::Impl::SendTo(uint32_t index, const WireMessage& m) {
@@ -85,6 +89,55 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
         asio::post(loop_,
                    [this, good = std::move(good)]() mutable { AdmitGossip(std::move(good)); });
       }
+    });
+    return;
+  }
+  if (!frame.empty() && frame[0] == kBatchKind) {
+    // A peer's batch: its transactions must be canonical encodings (else it is refused, so no
+    // honest validator acknowledges it), and their signatures are verified here, off the loop,
+    // once: execution then skips them (verified_).
+    if (batch_checks_.fetch_add(1) >= kMaxBatchChecks) {
+      batch_checks_.fetch_sub(1);
+      node_metrics_.inbound_dropped.Inc();
+      return;
+    }
+    asio::post(verify_pool_, [this, peer, frame = std::move(frame)] {
+      auto m = DecodeWire(frame);
+      std::string bad;
+      std::vector<Hash32> verified;
+      if (!m.ok() || !std::holds_alternative<BatchMsg>(*m)) {
+        bad = m.ok() ? "not a batch" : m.status().ToString();
+      } else {
+        const auto& txs = std::get<BatchMsg>(*m).batch.txs;
+        verified.reserve(txs.size());
+        for (size_t i = 0; i < txs.size() && bad.empty(); ++i) {
+          auto tx = types::DecodeTx(txs[i]);
+          if (!tx.ok() || types::EncodeTx(*tx) != txs[i]) {
+            bad = "transaction " + std::to_string(i) + " is not a canonical encoding";
+            break;
+          }
+          bool ok = !tx->signatures.empty();
+          for (const auto& s : tx->signatures) {
+            if (!ok) break;
+            ok = crypto::VerifyWithDomain(s.public_key, types::kTxSignDomain, tx->body,
+                                          s.signature);
+          }
+          if (ok) verified.push_back(SigDigest(*tx, types::TxId(*tx)));
+        }
+      }
+      batch_checks_.fetch_sub(1);
+      std::optional<Batch> batch;
+      if (bad.empty()) batch = std::move(std::get<BatchMsg>(*m).batch);
+      asio::post(loop_, [this, peer, batch = std::move(batch), bad = std::move(bad),
+                         verified = std::move(verified)]() mutable {
+        const uint32_t v = ValidatorOfSlot(SlotOf(peer));
+        if (v == kNotValidator || !batch_store_) return;
+        if (!batch) {
+          OnBadBatch(v, bad);
+          return;
+        }
+        OnBatch(v, *batch, verified);
+      });
     });
     return;
   }
@@ -204,12 +257,19 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             sync_->OnHello(from, h.height, LocalTip(), SteadyNowMs(), out);
             OnSyncOutputs(out, from);
           },
-          // Digest batches (docs/spec/batches.md): decoded and refused when malformed, not yet
-          // used by this node, whose proposals carry the transactions themselves.
-          [&](const BatchMsg&) {},
-          [&](const BatchAckMsg&) {},
-          [&](const BatchRequestMsg&) {},
-          [&](const BatchResponseMsg&) {},
+          // Digest batches (docs/spec/batches.md, node_batches.cpp): heard from the current
+          // epoch's validators; a batch request from any peer (a full node fetches too).
+          [&](const BatchMsg&) {},  // checked off the loop (OnFrame)
+          [&](const BatchAckMsg& a) {
+            if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnBatchAck(v, a.ack);
+          },
+          [&](const BatchRequestMsg& q) { OnBatchRequest(from, q); },
+          [&](const BatchResponseMsg& r) {
+            if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnBatchResponse(v, r);
+          },
+          [&](const ProofMsg& p) {
+            if (const uint32_t v = ValidatorOfSlot(from); v != kNotValidator) OnProof(v, p.proof);
+          },
       },
       m);
 }
@@ -291,7 +351,7 @@ void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
   });
 }
 
-std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
+std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t height) {
   // Our pending gossip goes out before the proposal (one ordered connection per peer), so
   // peers know its transactions as proposed ones, not as new ones to propose again.
   FlushGossip();
@@ -302,6 +362,7 @@ std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t /*height*/) {
   view.root_id = engine_->committed_root().id;
   view.root_height = engine_->committed_root().height;
   view.executed_height = store_->Height();
+  view.height = height;
   view.block = [this](const cs::BlockId& id) -> std::optional<cs::Block> {
     auto blocks = engine_->GetBlocks(id, 1);
     if (blocks.empty()) return std::nullopt;
@@ -335,7 +396,10 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
     }
     return;
   }
-  if (cb.block.height != h + 1) {
+  // A block waiting for its batches holds the later ones back, in order.
+  const uint64_t next = waiting_commits_.empty() ? h + 1 : waiting_commits_.back().block.height + 1;
+  if (cb.block.height < next) return;
+  if (cb.block.height != next) {
     spdlog::warn("[node] commit of height {} while the store is at {}: syncing", cb.block.height,
                  h);
     SyncTracker::Outputs out;
@@ -343,18 +407,27 @@ void Node::Impl::CommitFromConsensus(const cs::CommittedBlock& cb) {
     OnSyncOutputs(out, kMaxPeerSlots);
     return;
   }
-  ApplyBlock(cb.block, cb.block_qc, cb.commit_qc);
+  waiting_commits_.push_back(cb);
+  DrainCommits(/*may_switch_epoch=*/false);
 }
 
 StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::QuorumCert& block_qc,
                                         const cs::QuorumCert& commit_qc,
-                                        storage::Store::Durability durability) {
-  auto decoded = DecodePayload(block.payload);
-  const bool canonical = decoded.has_value();
-  std::vector<types::Tx> txs = canonical ? std::move(*decoded) : std::vector<types::Tx>{};
-  if (!canonical) {
-    spdlog::warn("[node] block {} at height {} has a non-canonical payload: executed empty",
-                 Hex8(block.id), block.height);
+                                        storage::Store::Durability durability,
+                                        const BlockTxs* resolved) {
+  std::vector<types::Tx> txs;
+  bool keep_payload = true;  // a version-2 or a non-canonical payload is kept with the block
+  if (resolved != nullptr) {
+    txs = resolved->txs;
+  } else {
+    auto decoded = DecodePayload(block.payload);
+    keep_payload = !decoded.has_value();
+    if (decoded) {
+      txs = std::move(*decoded);
+    } else {
+      spdlog::warn("[node] block {} at height {} has a non-canonical payload: executed empty",
+                   Hex8(block.id), block.height);
+    }
   }
   const ledger::BlockContext ctx{block.height, block.timestamp_ms, store_->StateRoot()};
   const ledger::BlockResult result = executor_.ExecuteBlock(*store_, ctx, txs);
@@ -364,7 +437,7 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   rec.block_id = block.id;
   rec.parent_id = block.parent_id;
   rec.time_ms = block.timestamp_ms;
-  rec.header = EncodeStoredHeader(block, /*keep_payload=*/!canonical);
+  rec.header = EncodeStoredHeader(block, keep_payload);
   rec.certificate = EncodeCommitProof(block_qc, commit_qc);
   rec.txs = std::move(txs);
   const laurel::Status st = store_->CommitBlock(rec, result, durability);
@@ -392,6 +465,49 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   }
   last_block_id_ = block.id;
   last_block_time_ms_ = block.timestamp_ms;
+  // Batches: the executed ones (and skipped proofs) are done; expired ones dropped. This
+  // node's own batches that expired unexecuted give their pending transactions to a new batch.
+  if (resolved != nullptr) {
+    for (const BatchInfo& info : resolved->batches) {
+      batch_store_->OnExecuted(info.digest);
+      proofs_.OnExecuted(info);
+      fetcher_->Cancel(info.digest);
+      own_batches_.erase(info.digest);
+      executed_at_[info.digest] = block.height;
+    }
+  }
+  batch_store_->OnCommitted(block.height);
+  proofs_.OnCommitted(block.height);
+  // Signatures verified with peers' batches: an executed transaction's mark went above; an
+  // expired batch's marks go now.
+  for (auto it = batch_sigs_.begin(); it != batch_sigs_.end();) {
+    const bool executed = resolved != nullptr &&
+                          std::any_of(resolved->batches.begin(), resolved->batches.end(),
+                                      [&](const BatchInfo& i) { return i.digest == it->first; });
+    if (!executed && it->second.first > block.height + 1) {
+      ++it;
+      continue;
+    }
+    if (!executed) {
+      for (const Hash32& d : it->second.second) verified_.erase(d);
+    }
+    it = batch_sigs_.erase(it);
+  }
+  for (auto it = own_batches_.begin(); it != own_batches_.end();) {
+    if (it->second.first > block.height + 1) {
+      ++it;
+      continue;
+    }
+    for (const Hash32& id : it->second.second) {
+      if (const types::Tx* tx = mempool_.Find(id)) AddToBatch(types::EncodeTx(*tx));
+    }
+    it = own_batches_.erase(it);
+  }
+  if (block.height % 64 == 0) {
+    for (auto it = executed_at_.begin(); it != executed_at_.end();) {
+      it = it->second + 1000 < block.height ? executed_at_.erase(it) : std::next(it);
+    }
+  }
 
   std::vector<Hash32> ids;
   ids.reserve(result.outcomes.size());
@@ -605,6 +721,14 @@ void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(tx_id);
   }
+  if (config_.quorum_store && is_validator()) {
+    // Quorum store: the transaction leaves this node once, in its next batch.
+    AddToBatch(std::move(wire));
+    r.code = AdmitCode::kAccepted;
+    done(r);
+    PayloadMaybeReady();
+    return;
+  }
   gossip_out_.push_back(std::move(wire));
   if (gossip_out_.size() >= 1000) {
     FlushGossip();
@@ -641,6 +765,11 @@ void Node::Impl::AdmitGossip(std::vector<GossipedTx> txs) {
     }
     verified_.insert(digest);
     payload_.OnAdmitted(id);
+    // Quorum store: gossip comes from full nodes (validators send batches); a validator puts
+    // what it admitted into its batches.
+    if (config_.quorum_store && is_validator()) {
+      if (const types::Tx* tx = mempool_.Find(id)) AddToBatch(types::EncodeTx(*tx));
+    }
     std::lock_guard lock(pending_mu_);
     pending_ids_.insert(id);
   }

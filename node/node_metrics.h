@@ -8,15 +8,15 @@
 namespace laurel::node {
 
 struct NodeMetrics {
-  metrics::Counter& commits;            // blocks committed and executed
-  metrics::Counter& timeouts;           // consensus round timeouts that fired
-  metrics::Counter& admitted;           // transactions accepted into the mempool via RPC
-  metrics::Family<metrics::Counter>& rejected;  // by code: ledger code or admission answer
+  metrics::Counter& commits;                       // blocks committed and executed
+  metrics::Counter& timeouts;                      // consensus round timeouts that fired
+  metrics::Counter& admitted;                      // transactions accepted into the mempool via RPC
+  metrics::Family<metrics::Counter>& rejected;     // by code: ledger code or admission answer
   metrics::Family<metrics::Counter>& resubmitted;  // by kind: ALREADY_KNOWN, COMMITTED
-  metrics::Gauge& certified_height;  // highest height with a state certificate
-  metrics::Gauge& store_free_bytes;  // free bytes on the data folder's file system
-  metrics::Gauge& restore_fenced;    // 1 while a restored validator signs nothing
-  metrics::Gauge& clock_offset;      // local clock minus the last committed block's time, s
+  metrics::Gauge& certified_height;                // highest height with a state certificate
+  metrics::Gauge& store_free_bytes;                // free bytes on the data folder's file system
+  metrics::Gauge& restore_fenced;                  // 1 while a restored validator signs nothing
+  metrics::Gauge& clock_offset;  // local clock minus the last committed block's time, s
   metrics::Family<metrics::Counter>& evidence;  // by kind: node/evidence_log.h
   metrics::Counter& inbound_dropped;            // node/inbound_queue.h
   // Fault injection (test networks only, node/net/fault_injection.h), by peer: the first 8 hex
@@ -24,6 +24,12 @@ struct NodeMetrics {
   metrics::Family<metrics::Counter>& fault_dropped;
   metrics::Family<metrics::Counter>& fault_delayed;
   metrics::Family<metrics::Counter>& fault_reordered;
+  // Quorum store (docs/spec/batches.md), by event.
+  metrics::Family<metrics::Counter>& batches;       // made, received, refused, fetched
+  metrics::Family<metrics::Counter>& batch_acks;    // sent, received, refused
+  metrics::Family<metrics::Counter>& batch_proofs;  // made, received, refused
+  metrics::Counter& batch_fetch_requests;           // requests this node sent
+  metrics::Family<metrics::Counter>& batch_bytes;   // sent, received (transaction bytes)
 
   static NodeMetrics Register(metrics::Registry& r) {
     NodeMetrics m = Families(r);
@@ -32,14 +38,17 @@ struct NodeMetrics {
     for (const char* kind : {"double_proposal", "double_vote", "out_of_turn"}) {
       (void)m.evidence.Get(kind);
     }
+    for (const char* e : {"made", "received", "refused", "fetched"}) (void)m.batches.Get(e);
+    for (const char* e : {"sent", "received", "refused"}) (void)m.batch_acks.Get(e);
+    for (const char* e : {"made", "received", "refused"}) (void)m.batch_proofs.Get(e);
+    for (const char* e : {"sent", "received"}) (void)m.batch_bytes.Get(e);
     return m;
   }
 
  private:
   static NodeMetrics Families(metrics::Registry& r) {
     return NodeMetrics{
-        r.AddCounter("laurel_commits_total", "Blocks committed and executed by this node.")
-            .Get(),
+        r.AddCounter("laurel_commits_total", "Blocks committed and executed by this node.").Get(),
         r.AddCounter("laurel_timeouts_total", "Consensus round timeouts that fired.").Get(),
         r.AddCounter("laurel_tx_admitted_total",
                      "Transactions submitted to this node and accepted into its mempool.")
@@ -91,6 +100,26 @@ struct NodeMetrics {
                      "Frames to a peer held back by fault injection beyond their delay so that "
                      "later frames overtake them (test networks only), by peer.",
                      "peer"),
+        r.AddCounter("laurel_batches_total",
+                     "Transaction batches (quorum store, docs/spec/batches.md), by event: made "
+                     "(by this node), received (stored, from their author), refused (from a "
+                     "peer, with the reason logged), fetched (for a committed block).",
+                     "event"),
+        r.AddCounter("laurel_batch_acks_total",
+                     "Batch acknowledgements, by event: sent (by this node), received (counted "
+                     "towards one of this node's batches), refused.",
+                     "event"),
+        r.AddCounter("laurel_batch_proofs_total",
+                     "Proofs of availability (f+1 acknowledgements), by event: made (of this "
+                     "node's batches), received (verified, from a peer), refused.",
+                     "event"),
+        r.AddCounter("laurel_batch_fetch_requests_total",
+                     "Requests this node sent for a batch a committed block names and it lacks.")
+            .Get(),
+        r.AddCounter("laurel_batch_bytes_total",
+                     "Transaction bytes in batches, by direction: sent (this node's batches, "
+                     "once per peer) and received (stored from a peer's push or a fetch).",
+                     "direction"),
     };
   }
 };

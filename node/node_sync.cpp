@@ -13,7 +13,10 @@ using namespace detail;
 Result<SyncBlock> Node::Impl::SyncBlockAt(uint64_t height) const {
   LAUREL_ASSIGN_OR_RETURN(auto rec, store_->GetBlock(height));
   if (!rec) return Status::NotFound("no block at height " + std::to_string(height));
-  return RebuildCommittedBlock(*rec, genesis_block_);
+  LAUREL_ASSIGN_OR_RETURN(SyncBlock sb, RebuildCommittedBlock(*rec, genesis_block_));
+  // A version-2 block goes with its batches' transactions: the asker needs no batch store.
+  if (IsBatchPayload(sb.block.payload)) sb.batches = StoredBatchTxs(sb.block, rec->txs);
+  return sb;
 }
 
 void Node::Impl::OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source) {
@@ -34,8 +37,37 @@ void Node::Impl::OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source) {
     // Durable once, after the batch (below): one WAL sync rather than one per block, which on a
     // disk with 3-4 ms syncs bounded catch-up near the rate a busy chain makes blocks. A crash
     // before it loses a suffix of these blocks, which sync fetches again.
+    BlockTxs resolved;
+    const BlockTxs* pre = nullptr;
+    if (IsBatchPayload(sb.block.payload)) {
+      // Checked against the proofs' digests (VerifySyncBlock did too; the store may have
+      // changed since).
+      auto carried = SyncedBatches(sb);
+      std::unordered_map<Hash32, const Batch*, HashKey> by_digest;
+      if (carried.ok()) {
+        for (const Batch& b : *carried) by_digest[BatchDigest(genesis_.chain_id, b)] = &b;
+      }
+      std::vector<ProofOfAvailability> missing;
+      const laurel::Status st = ResolveBlock(
+          sb.block,
+          [&](const Hash32& d) -> const Batch* {
+            if (auto it = by_digest.find(d); it != by_digest.end()) return it->second;
+            return batch_store_->Get(d);
+          },
+          &resolved, &missing);
+      if (!carried.ok() || st.code() == StatusCode::kUnavailable) {
+        spdlog::warn("[sync] block at height {} from peer {} lacks batches: {}", sb.block.height,
+                     source, carried.ok() ? st.ToString() : carried.status().ToString());
+        break;  // asked again from the store's height
+      }
+      if (!st.ok() && st.code() != StatusCode::kCorruption) {
+        Halt("cannot resolve the batches of synced block at height " +
+             std::to_string(sb.block.height) + ": " + st.ToString());
+      }
+      if (st.ok()) pre = &resolved;
+    }
     const StateAttestation own =
-        ApplyBlock(sb.block, sb.block_qc, sb.commit_qc, storage::Store::Durability::kDeferred);
+        ApplyBlock(sb.block, sb.block_qc, sb.commit_qc, storage::Store::Durability::kDeferred, pre);
     if (sb.certificate) AdoptSyncedCertificate(*sb.certificate, own);
     ++applied;
   }
@@ -101,6 +133,9 @@ void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
       break;
     }
     bytes += sb->block.payload.size() + 1024;
+    for (const auto& txs : sb->batches) {
+      for (const Bytes& tx : txs) bytes += tx.size() + 4;
+    }
     if (!resp.blocks.empty() && bytes + kSyncFrameSlack > config_.max_frame_bytes) break;
     // One epoch per answer: the asker verifies the next epoch's blocks only once it has
     // executed the last block of this one.

@@ -134,4 +134,34 @@ Result<ResolvedPayload> ResolveBatchPayload(
   return out;
 }
 
+Result<std::vector<std::vector<Bytes>>> SplitBatchTxs(
+    const std::vector<ProofOfAvailability>& proofs, std::string_view chain_id, uint64_t epoch,
+    const std::vector<crypto::PublicKey>& keys, uint64_t height, const std::vector<Bytes>& txs) {
+  std::vector<std::vector<Bytes>> out;
+  size_t pos = 0;
+  for (const auto& p : proofs) {
+    if (p.info.expires_at_height <= height || !VerifyProof(chain_id, epoch, keys, p).ok()) {
+      continue;
+    }
+    if (txs.size() - pos < p.info.num_txs) {
+      return Status::InvalidArgument("the block's transactions end inside batch " +
+                                     HexEncode(p.info.digest));
+    }
+    Batch b{p.info.epoch, p.info.author, p.info.batch_id, p.info.expires_at_height, {}};
+    b.txs.assign(txs.begin() + static_cast<ptrdiff_t>(pos),
+                 txs.begin() + static_cast<ptrdiff_t>(pos + p.info.num_txs));
+    pos += p.info.num_txs;
+    if (!(InfoOf(chain_id, b) == p.info)) {
+      return Status::InvalidArgument("the block's transactions of batch " +
+                                     HexEncode(p.info.digest) + " do not hash to its digest");
+    }
+    out.push_back(std::move(b.txs));
+  }
+  if (pos != txs.size()) {
+    return Status::InvalidArgument("the block holds " + std::to_string(txs.size() - pos) +
+                                   " transactions beyond its batches");
+  }
+  return out;
+}
+
 }  // namespace laurel::node

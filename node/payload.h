@@ -54,4 +54,14 @@ Result<ResolvedPayload> ResolveBatchPayload(
     const std::vector<crypto::PublicKey>& keys, uint64_t height,
     const std::function<const Batch*(const Hash32&)>& lookup);
 
+// The transactions a committed version-2 block executed (as stored: Tx wire encodings, in
+// order), split by batch and checked against its proofs: in payload order, each proof that
+// ResolveBatchPayload uses (it verifies, and its batch has not expired at `height`) takes its
+// num_txs next transactions, which with the proof's info must hash to its digest; nothing may
+// be left over. kInvalidArgument naming the first batch that does not match. Block sync and
+// `laurel audit` check stored blocks with it.
+Result<std::vector<std::vector<Bytes>>> SplitBatchTxs(
+    const std::vector<ProofOfAvailability>& proofs, std::string_view chain_id, uint64_t epoch,
+    const std::vector<crypto::PublicKey>& keys, uint64_t height, const std::vector<Bytes>& txs);
+
 }  // namespace laurel::node

@@ -10,15 +10,34 @@ namespace laurel::node {
 
 namespace cs = laurel::consensus;
 
+namespace {
+// What a payload carries, by id: transaction ids of a version-1 payload, batch digests of a
+// version-2 one (ids of two hash domains: they cannot collide); empty when it decodes as
+// neither.
+std::vector<Hash32> IdsOfPayload(const Bytes& payload) {
+  std::vector<Hash32> ids;
+  if (IsBatchPayload(payload)) {
+    auto proofs = DecodeBatchPayload(payload);
+    if (!proofs.ok()) return ids;
+    ids.reserve(proofs->size());
+    for (const auto& p : *proofs) ids.push_back(p.info.digest);
+    return ids;
+  }
+  auto txs = DecodePayload(payload);
+  if (!txs) return ids;
+  ids.reserve(txs->size());
+  for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
+  return ids;
+}
+}  // namespace
+
 std::vector<Hash32> PayloadBook::NoteProposal(const cs::Block& block, uint64_t committed_height) {
   std::vector<Hash32> ids;
   if (block.payload.empty() || block.height > committed_height + kMaxNotedHeightsAhead) {
     return ids;
   }
-  auto txs = DecodePayload(block.payload);
-  if (!txs) return ids;
-  ids.reserve(txs->size());
-  for (const auto& tx : *txs) ids.push_back(types::TxId(tx));
+  ids = IdsOfPayload(block.payload);
+  if (ids.empty()) return ids;
   block_tx_ids_[block.id] = BlockTxIds{block.height, ids, block.parent_id};
   return ids;
 }
@@ -84,7 +103,7 @@ std::optional<Bytes> PayloadBook::Pull(cs::Round round, const std::vector<cs::Bl
       id = it->second.parent_id;
     }
   }
-  return Reap(round, exclude);
+  return Reap(round, exclude, view.height);
 }
 
 const std::vector<Hash32>* PayloadBook::IdsOf(const cs::BlockId& id, const ChainView* view) {
@@ -93,18 +112,29 @@ const std::vector<Hash32>* PayloadBook::IdsOf(const cs::BlockId& id, const Chain
   if (view == nullptr || !view->block) return nullptr;
   const std::optional<cs::Block> b = view->block(id);
   if (!b) return nullptr;
-  BlockTxIds noted{b->height, {}, b->parent_id};
-  if (auto txs = DecodePayload(b->payload)) {
-    noted.ids.reserve(txs->size());
-    for (const auto& tx : *txs) noted.ids.push_back(types::TxId(tx));
-  }
+  BlockTxIds noted{b->height, IdsOfPayload(b->payload), b->parent_id};
   return &block_tx_ids_.emplace(id, std::move(noted)).first->second.ids;
 }
 
 std::optional<Bytes> PayloadBook::Reap(cs::Round round,
-                                       const std::unordered_set<Hash32, HashKey>& exclude) {
+                                       const std::unordered_set<Hash32, HashKey>& exclude,
+                                       uint64_t height) {
   mempool_.SetRound(round);
   last_reaped_ids_.clear();
+  if (proofs_ != nullptr) {
+    auto proofs = proofs_->Take(
+        height, [&exclude](const Hash32& d) { return exclude.count(d) > 0; }, limits_.block_max_txs,
+        limits_.block_max_bytes);
+    if (!proofs.empty()) {
+      for (const auto& p : proofs) last_reaped_ids_.push_back(p.info.digest);
+      nonempty_round_ = std::max(nonempty_round_, round);
+      waiting_payload_round_ = 0;
+      return EncodeBatchPayload(proofs);
+    }
+    if (round <= nonempty_round_ + 2) return Bytes{};
+    waiting_payload_round_ = round;
+    return std::nullopt;
+  }
   auto txs = mempool_.Reap(
       limits_.block_max_txs, limits_.block_max_bytes, round,
       exclude.empty() ? std::function<bool(const Hash32&)>()
@@ -129,7 +159,8 @@ void PayloadBook::NoteOwnProposal(const cs::Block& block) {
 }
 
 std::optional<cs::Round> PayloadBook::TakeReadyRound() {
-  if (waiting_payload_round_ == 0 || mempool_.size() == 0) return std::nullopt;
+  if (waiting_payload_round_ == 0) return std::nullopt;
+  if ((proofs_ != nullptr ? proofs_->size() : mempool_.size()) == 0) return std::nullopt;
   const cs::Round r = waiting_payload_round_;
   waiting_payload_round_ = 0;
   return r;

@@ -35,6 +35,7 @@
 #include "common/bytes.h"
 #include "consensus/types.h"
 #include "node/mempool.h"
+#include "node/proof_pool.h"
 
 namespace laurel::node {
 
@@ -50,6 +51,13 @@ class PayloadBook {
   };
 
   PayloadBook(Mempool& mempool, Limits limits) : mempool_(mempool), limits_(limits) {}
+
+  // Quorum store (docs/spec/batches.md): from now on a proposal carries proofs of availability
+  // from `proofs` (a version-2 payload) instead of mempool transactions. Blocks are noted by
+  // what they carry either way: transaction ids (version 1) or batch digests (version 2), so
+  // the same rules keep a batch out of a proposal whose branch carries it already.
+  void UseProofs(ProofPool* proofs) { proofs_ = proofs; }
+  bool uses_proofs() const { return proofs_ != nullptr; }
 
   // A peer's proposal, before the engine sees it (if the engine inserts it and proposes the
   // next block within the same call, that proposal must already skip its transactions). Notes
@@ -85,6 +93,8 @@ class PayloadBook {
     // A block of the engine's tree by id (nullopt if absent): the payload of a branch block
     // that was never noted (fetched, recovered from disk) is read from it.
     std::function<std::optional<consensus::Block>(const consensus::BlockId&)> block;
+    // The height of the proposal being built (proofs whose batch expires too soon are left out).
+    uint64_t height = 0;
   };
   // As above, and also never a transaction of a branch block that was not noted (read through
   // view.block), nor of a block between the executed height and the engine's root (followed by
@@ -120,10 +130,12 @@ class PayloadBook {
   // the block is unknown.
   const std::vector<Hash32>* IdsOf(const consensus::BlockId& id, const ChainView* view);
   std::optional<Bytes> Reap(consensus::Round round,
-                            const std::unordered_set<Hash32, HashKey>& exclude);
+                            const std::unordered_set<Hash32, HashKey>& exclude,
+                            uint64_t height = 0);
 
   Mempool& mempool_;
   Limits limits_;
+  ProofPool* proofs_ = nullptr;
   consensus::Round waiting_payload_round_ = 0;
   consensus::Round nonempty_round_ = 0;
   struct BlockTxIds {

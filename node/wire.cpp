@@ -27,6 +27,7 @@ enum class Kind : uint8_t {
   kBatchAck = 18,
   kBatchRequest = 19,
   kBatchResponse = 20,
+  kProof = 21,
 };
 
 constexpr size_t kMaxTxBytes = types::kMaxTxBytes;
@@ -195,8 +196,17 @@ Bytes EncodeWire(const WireMessage& m) {
                      cs::EncodeBlock(w, b.block);
                      cs::EncodeQc(w, b.block_qc);
                      cs::EncodeQc(w, b.commit_qc);
-                     w.U8(b.certificate ? 1 : 0);
+                     // Flags: 1 a certificate follows, 2 the batches' transactions follow.
+                     w.U8(static_cast<uint8_t>((b.certificate ? 1 : 0) |
+                                               (b.batches.empty() ? 0 : 2)));
                      if (b.certificate) w.Var(EncodeStateCertificate(*b.certificate));
+                     if (!b.batches.empty()) {
+                       w.U32(static_cast<uint32_t>(b.batches.size()));
+                       for (const auto& txs : b.batches) {
+                         w.U32(static_cast<uint32_t>(txs.size()));
+                         for (const Bytes& tx : txs) w.Var(tx);
+                       }
+                     }
                    }
                  },
                  [&](const AttestationMsg& a) {
@@ -228,6 +238,10 @@ Bytes EncodeWire(const WireMessage& m) {
                    EncodeBatchInfo(w, a.info);
                    w.U8(a.batch ? 1 : 0);
                    if (a.batch) EncodeBatch(w, *a.batch);
+                 },
+                 [&](const ProofMsg& p) {
+                   w.U8(static_cast<uint8_t>(Kind::kProof));
+                   EncodeProof(w, p.proof);
                  },
              },
              m);
@@ -312,11 +326,34 @@ Result<WireMessage> DecodeWire(ByteView b) {
         LAUREL_ASSIGN_OR_RETURN(sb.block, cs::DecodeBlock(r));
         LAUREL_ASSIGN_OR_RETURN(sb.block_qc, cs::DecodeQc(r));
         LAUREL_ASSIGN_OR_RETURN(sb.commit_qc, cs::DecodeQc(r));
-        LAUREL_ASSIGN_OR_RETURN(uint8_t has_cert, r.U8());
-        if (has_cert > 1) return Status::Corruption("bad certificate flag in a sync response");
-        if (has_cert == 1) {
+        LAUREL_ASSIGN_OR_RETURN(uint8_t flags, r.U8());
+        if (flags > 3) return Status::Corruption("bad flags in a sync response");
+        if ((flags & 1) != 0) {
           LAUREL_ASSIGN_OR_RETURN(Bytes cert, r.Var(kMaxCertificateBytes));
           LAUREL_ASSIGN_OR_RETURN(sb.certificate, DecodeStateCertificate(cert));
+        }
+        if ((flags & 2) != 0) {
+          LAUREL_ASSIGN_OR_RETURN(uint32_t nb, r.U32());
+          if (nb == 0 || nb > kMaxPayloadBatches) {
+            return Status::Corruption("bad batch count in a sync response");
+          }
+          for (uint32_t j = 0; j < nb; ++j) {
+            LAUREL_ASSIGN_OR_RETURN(uint32_t nt, r.U32());
+            if (nt == 0 || nt > kMaxBatchTxCount) {
+              return Status::Corruption("bad transaction count of a batch in a sync response");
+            }
+            std::vector<Bytes> txs;
+            size_t bytes = 0;
+            for (uint32_t k = 0; k < nt; ++k) {
+              LAUREL_ASSIGN_OR_RETURN(Bytes tx, r.Var(kMaxTxBytes));
+              bytes += tx.size();
+              if (bytes > kMaxBatchBytes) {
+                return Status::Corruption("a batch over its size cap in a sync response");
+              }
+              txs.push_back(std::move(tx));
+            }
+            sb.batches.push_back(std::move(txs));
+          }
         }
         s.blocks.push_back(std::move(sb));
       }
@@ -368,6 +405,12 @@ Result<WireMessage> DecodeWire(ByteView b) {
         a.batch = std::move(b);
       }
       out = std::move(a);
+      break;
+    }
+    case Kind::kProof: {
+      ProofMsg p;
+      LAUREL_ASSIGN_OR_RETURN(p.proof, DecodeProof(r));
+      out = std::move(p);
       break;
     }
     default:

@@ -29,7 +29,7 @@ struct StateAttestation {
   // Zero, or on the epoch's last block the ValidatorSetHash of the next epoch's set: the
   // certificate of that height is the epoch-change proof (docs/spec/consensus.md §13).
   Hash32 next_validators{};
-  uint32_t signer = 0;   // validator index
+  uint32_t signer = 0;  // validator index
   crypto::Signature signature{};
 };
 // "laurel/attestation/v2\0" || u32be(len chain_id) || chain_id || u64be epoch || u64be height ||
@@ -38,7 +38,7 @@ Bytes AttestationSignBytes(std::string_view chain_id, const StateAttestation& a)
 
 // 2f+1 attestations agreeing on one (height, block, state root, tx root, time).
 struct StateCertificate {
-  StateAttestation data;  // signer/signature unused
+  StateAttestation data;                                           // signer/signature unused
   std::vector<std::pair<uint32_t, crypto::Signature>> signatures;  // increasing signer
 };
 Bytes EncodeStateCertificate(const StateCertificate& c);
@@ -53,6 +53,11 @@ struct SyncBlock {
   // checks it against its own execution and keeps it (an epoch's last block: the epoch-change
   // proof).
   std::optional<StateCertificate> certificate;
+  // A block with a version-2 (batch digest) payload: the transactions (Tx wire encodings) of
+  // each proof the block executes (valid and not expired at its height), in payload order, so
+  // that the receiver executes it without any batch store. It checks each list against its
+  // proof's digest (docs/spec/batches.md §6). Empty for a version-1 block.
+  std::vector<std::vector<Bytes>> batches;
 };
 
 struct FetchRequestMsg {
@@ -98,10 +103,16 @@ struct BatchResponseMsg {
   BatchInfo info;              // what was asked for
   std::optional<Batch> batch;  // nullopt: not held
 };
+// A proof of availability its batch's author broadcasts once it has f+1 acknowledgements, so
+// that any leader can propose it (kind 21).
+struct ProofMsg {
+  ProofOfAvailability proof;
+};
 
-using WireMessage = std::variant<consensus::Message, FetchRequestMsg, FetchResponseMsg, TxBatchMsg,
-                                 SyncRequestMsg, SyncResponseMsg, AttestationMsg, HelloMsg,
-                                 BatchMsg, BatchAckMsg, BatchRequestMsg, BatchResponseMsg>;
+using WireMessage =
+    std::variant<consensus::Message, FetchRequestMsg, FetchResponseMsg, TxBatchMsg, SyncRequestMsg,
+                 SyncResponseMsg, AttestationMsg, HelloMsg, BatchMsg, BatchAckMsg, BatchRequestMsg,
+                 BatchResponseMsg, ProofMsg>;
 
 inline constexpr size_t kMaxBatchTxs = 20000;
 inline constexpr size_t kMaxFetchBlocks = 256;

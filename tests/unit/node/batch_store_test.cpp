@@ -269,9 +269,12 @@ TEST_CASE("batch wire messages round-trip, malformed ones are refused with a cle
           "[batch][wire][badinput]") {
   const Batch b = MakeBatch(2, 9, 70);
   const BatchInfo info = InfoOf(kChain, b);
-  const std::vector<WireMessage> msgs = {BatchMsg{b}, BatchAckMsg{Ack(info, 1)},
-                                         BatchRequestMsg{info}, BatchResponseMsg{info, b},
-                                         BatchResponseMsg{info, std::nullopt}};
+  const std::vector<WireMessage> msgs = {BatchMsg{b},
+                                         BatchAckMsg{Ack(info, 1)},
+                                         BatchRequestMsg{info},
+                                         BatchResponseMsg{info, b},
+                                         BatchResponseMsg{info, std::nullopt},
+                                         ProofMsg{Proof(info, {0, 1})}};
   for (const auto& m : msgs) {
     const Bytes wire = EncodeWire(m);
     auto back = DecodeWire(wire);
@@ -301,6 +304,35 @@ TEST_CASE("batch wire messages round-trip, malformed ones are refused with a cle
   auto f = DecodeWire(bad_flag);
   REQUIRE_FALSE(f.ok());
   CHECK(f.status().message().find("bad batch flag") != std::string::npos);
+  // A proof with more signatures than any validator set is refused before allocation.
+  Bytes many_sigs = EncodeWire(ProofMsg{Proof(info, {0, 1})});
+  many_sigs.resize(1 + 72);  // kind, info
+  for (int i = 0; i < 4; ++i) many_sigs.push_back(0xff);
+  auto ms = DecodeWire(many_sigs);
+  REQUIRE_FALSE(ms.ok());
+  CHECK(ms.status().message().find("too many signatures") != std::string::npos);
+}
+
+TEST_CASE("a synced block carries its batches' transactions; bad counts are refused",
+          "[batch][wire][badinput]") {
+  const Batch b = MakeBatch(2, 9, 70);
+  SyncResponseMsg s;
+  s.peer_height = 5;
+  SyncBlock sb;
+  sb.batches = {b.txs, {Bytes{7}}};
+  s.blocks.push_back(sb);
+  s.blocks.push_back(SyncBlock{});  // no batches: flags 0
+  const Bytes wire = EncodeWire(s);
+  auto back = DecodeWire(wire);
+  REQUIRE(back.ok());
+  const auto& got = std::get<SyncResponseMsg>(*back);
+  REQUIRE(got.blocks.size() == 2);
+  CHECK(got.blocks[0].batches == sb.batches);
+  CHECK(got.blocks[1].batches.empty());
+  CHECK(EncodeWire(*back) == wire);
+  for (size_t n = 0; n < wire.size(); n += 7) {
+    CHECK_FALSE(DecodeWire(ByteView(wire.data(), n)).ok());
+  }
 }
 
 TEST_CASE("version-2 payloads: round trip, canonical only, never read as version 1",
@@ -553,4 +585,45 @@ TEST_CASE("batch digest and ack sign-bytes golden vectors", "[batch][golden]") {
   CHECK(HexEncode(key.Sign(BatchAckSignBytes("laurel-test", info))) ==
         "f45f4aa20e803f7d119ef501288c08065a167a35b160a98bf30e70e27b2200830c996d01249e8a101556"
         "2135685ba118936fab175213717fc26744ce8057f709");
+}
+
+TEST_CASE("a stored version-2 block's transactions split into its batches and match their digests",
+          "[batch][payload][badinput]") {
+  const Batch b1 = MakeBatch(1, 1, 50, 3);
+  const Batch b2 = MakeBatch(2, 1, 50, 2);
+  const Batch expired = MakeBatch(3, 1, 10, 4);
+  ProofOfAvailability bad_sigs = Proof(InfoOf(kChain, MakeBatch(0, 9, 50)), {1, 2});
+  bad_sigs.signatures[0].second[0] ^= 1;
+  const std::vector<ProofOfAvailability> proofs = {Proof(InfoOf(kChain, b1), {1, 2}), bad_sigs,
+                                                   Proof(InfoOf(kChain, expired), {0, 3}),
+                                                   Proof(InfoOf(kChain, b2), {0, 1})};
+  // Executed at height 20: the proof with a bad signature and the expired batch are skipped.
+  std::vector<Bytes> txs = b1.txs;
+  txs.insert(txs.end(), b2.txs.begin(), b2.txs.end());
+  auto split = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, txs);
+  REQUIRE(split.ok());
+  REQUIRE(split->size() == 2);
+  CHECK((*split)[0] == b1.txs);
+  CHECK((*split)[1] == b2.txs);
+  // It agrees with what execution resolves from the batches themselves.
+  auto resolved = ResolveBatchPayload(proofs, kChain, 1, Keys(), 20, [&](const Hash32& d) {
+    return d == InfoOf(kChain, b1).digest ? &b1 : d == InfoOf(kChain, b2).digest ? &b2 : nullptr;
+  });
+  REQUIRE(resolved.ok());
+  CHECK(resolved->txs == txs);
+  // A changed byte, a missing transaction, an extra one: refused, naming what is wrong.
+  std::vector<Bytes> changed = txs;
+  changed[1][0] ^= 1;
+  auto e1 = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, changed);
+  REQUIRE_FALSE(e1.ok());
+  CHECK(e1.status().message().find("do not hash to its digest") != std::string::npos);
+  std::vector<Bytes> shorter(txs.begin(), txs.end() - 1);
+  auto e2 = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, shorter);
+  REQUIRE_FALSE(e2.ok());
+  CHECK(e2.status().message().find("end inside batch") != std::string::npos);
+  std::vector<Bytes> longer = txs;
+  longer.push_back(Bytes{1});
+  auto e3 = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, longer);
+  REQUIRE_FALSE(e3.ok());
+  CHECK(e3.status().message().find("beyond its batches") != std::string::npos);
 }

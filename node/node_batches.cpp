@@ -1,0 +1,488 @@
+// Quorum store (docs/spec/batches.md): this node's admitted transactions leave it once, in its
+// batches; peers store a batch and acknowledge it; f+1 acknowledgements make a proof of
+// availability, broadcast so that any leader can propose it; a committed block's proofs are
+// resolved to their batches' transactions, fetching a missing batch first (the commit waits
+// for it, the loop does not). The decisions are the state machines' (BatchStore, BatchFetcher,
+// ProofPool, PayloadBook); this file carries them out.
+#include "node/node_impl.h"
+
+namespace laurel::node {
+
+using namespace detail;
+
+namespace {
+// Peer-triggered log lines: at most one per second per kind.
+bool RateLimited(std::atomic<int64_t>& last_ms) {
+  const auto now = static_cast<int64_t>(SteadyNowMs());
+  int64_t prev = last_ms.load();
+  if (now - prev < 1000) return true;
+  return !last_ms.compare_exchange_strong(prev, now);
+}
+std::atomic<int64_t> g_batch_refused_log{0};
+std::atomic<int64_t> g_ack_refused_log{0};
+std::atomic<int64_t> g_proof_refused_log{0};
+
+constexpr uint64_t kBatchCutMs = 5;
+constexpr size_t kBatchCutTxs = 1000;
+// A batch expires this many heights above the committed height it was made at (the store
+// refuses more than BatchStore::Limits::max_expiry_distance).
+constexpr uint64_t kBatchExpiryHeights = 500;
+constexpr uint64_t kFetchTimeoutMs = 300;
+constexpr uint64_t kFetchTickMs = 100;
+// Executed batches are remembered this many heights, to serve a peer that lags.
+constexpr uint64_t kExecutedKeptHeights = 1000;
+}  // namespace
+
+std::vector<crypto::PublicKey> Node::Impl::KeysOfEpoch(uint64_t epoch) const {
+  std::vector<crypto::PublicKey> keys;
+  const cs::ValidatorSet* set = SetOfEpoch(epoch);
+  if (set == nullptr) return keys;
+  keys.reserve(set->size());
+  for (uint32_t i = 0; i < set->size(); ++i) keys.push_back(set->key(i));
+  return keys;
+}
+
+void Node::Impl::ResetBatchesForEpoch() {
+  const uint64_t epoch = epochs_.current().epoch;
+  if (next_batch_id_ == 0) next_batch_id_ = clock_.NowMs() * 1000;
+  // This node's batches of the old epoch are void: their transactions still pending go into
+  // the new epoch's batches.
+  if (batch_store_) {
+    for (auto& [digest, own] : own_batches_) {
+      for (const Hash32& id : own.second) {
+        if (const types::Tx* tx = mempool_.Find(id)) batch_out_.push_back(types::EncodeTx(*tx));
+      }
+    }
+    own_batches_.clear();
+    batch_out_bytes_ = 0;
+    for (const Bytes& w : batch_out_) batch_out_bytes_ += w.size();
+  }
+  batch_store_ = std::make_unique<BatchStore>(genesis_.chain_id, epoch, validator_keys_, my_index_,
+                                              BatchStore::Limits{});
+  fetcher_ = std::make_unique<BatchFetcher>(my_index_, kFetchTimeoutMs);
+  proofs_.Clear();
+  for (const auto& [digest, sigs] : batch_sigs_) {
+    for (const Hash32& d : sigs.second) verified_.erase(d);
+  }
+  batch_sigs_.clear();
+  waiting_commits_.clear();
+  waiting_since_ms_.reset();
+}
+
+// ---------------------------------------------------------------------------------------------
+// This node's batches
+
+void Node::Impl::AddToBatch(Bytes wire) {
+  batch_out_bytes_ += wire.size();
+  batch_out_.push_back(std::move(wire));
+  const size_t max_txs = std::min(kBatchCutTxs, config_.block_max_txs);
+  const size_t max_bytes =
+      std::min<size_t>({kMaxBatchBytes, config_.block_max_bytes / 2, config_.max_frame_bytes / 2});
+  if (batch_out_.size() >= max_txs || batch_out_bytes_ >= max_bytes) {
+    FlushBatch();
+  } else if (!batch_scheduled_) {
+    batch_scheduled_ = true;
+    batch_timer_.expires_after(milliseconds(kBatchCutMs));
+    batch_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) FlushBatch();
+    });
+  }
+}
+
+void Node::Impl::FlushBatch() {
+  batch_scheduled_ = false;
+  if (batch_out_.empty() || !batch_store_) return;
+  if (!is_validator()) {
+    // Not a validator (any more): the transactions go to the validators as gossip.
+    for (Bytes& w : batch_out_) gossip_out_.push_back(std::move(w));
+    batch_out_.clear();
+    batch_out_bytes_ = 0;
+    FlushGossip();
+    return;
+  }
+  const size_t max_txs = std::min(kBatchCutTxs, config_.block_max_txs);
+  const size_t max_bytes =
+      std::min<size_t>({kMaxBatchBytes, config_.block_max_bytes / 2, config_.max_frame_bytes / 2});
+  while (!batch_out_.empty()) {
+    size_t n = 0;
+    size_t bytes = 0;
+    while (n < batch_out_.size() && n < max_txs &&
+           (n == 0 || bytes + batch_out_[n].size() <= max_bytes)) {
+      bytes += batch_out_[n].size();
+      ++n;
+    }
+    Batch b;
+    b.epoch = epochs_.current().epoch;
+    b.author = my_index_;
+    b.batch_id = next_batch_id_;
+    b.expires_at_height = store_->Height() + kBatchExpiryHeights;
+    b.txs.assign(std::make_move_iterator(batch_out_.begin()),
+                 std::make_move_iterator(batch_out_.begin() + static_cast<ptrdiff_t>(n)));
+    auto info = batch_store_->Insert(my_index_, b, store_->Height());
+    if (!info.ok()) {
+      // This node's own share of the store is full (its batches wait for blocks): try again
+      // shortly, the transactions kept in order.
+      for (size_t i = 0; i < n; ++i) batch_out_[i] = std::move(b.txs[i]);
+      if (!RateLimited(g_batch_refused_log)) {
+        spdlog::warn("[batch] cannot make a batch yet: {}", info.status().ToString());
+      }
+      batch_scheduled_ = true;
+      batch_timer_.expires_after(milliseconds(20));
+      batch_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) FlushBatch();
+      });
+      return;
+    }
+    ++next_batch_id_;
+    batch_out_.erase(batch_out_.begin(), batch_out_.begin() + static_cast<ptrdiff_t>(n));
+    batch_out_bytes_ -= bytes;
+    // Remembered until executed or expired, so that an expired batch's transactions still
+    // pending go into a new batch.
+    std::vector<Hash32> ids;
+    ids.reserve(b.txs.size());
+    for (const Bytes& w : b.txs) {
+      if (auto tx = types::DecodeTx(w); tx.ok()) ids.push_back(types::TxId(*tx));
+    }
+    own_batches_[info->digest] = {info->expires_at_height, std::move(ids)};
+    node_metrics_.batches.Get("made").Inc();
+    const Bytes frame = EncodeWire(BatchMsg{std::move(b)});
+    for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
+      if (i == my_index_) continue;
+      if (transport_->Send(validator_keys_[i], frame).ok()) {
+        node_metrics_.batch_bytes.Get("sent").Inc(static_cast<double>(bytes));
+      }
+    }
+    // This node stores its own batch: its own acknowledgement counts.
+    BatchAck ack{*info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, *info))};
+    auto proof = batch_store_->AddAck(ack);
+    if (proof.ok() && *proof) OnOwnProof(**proof);
+  }
+}
+
+void Node::Impl::OnOwnProof(const ProofOfAvailability& p) {
+  node_metrics_.batch_proofs.Get("made").Inc();
+  (void)proofs_.Add(p, store_->Height());
+  const Bytes frame = EncodeWire(ProofMsg{p});
+  for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
+    if (i != my_index_) (void)transport_->Send(validator_keys_[i], frame);
+  }
+  PayloadMaybeReady();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peers' batches, acknowledgements and proofs
+
+void Node::Impl::OnBadBatch(uint32_t validator, const std::string& why) {
+  node_metrics_.batches.Get("refused").Inc();
+  if (!RateLimited(g_batch_refused_log)) {
+    spdlog::warn("[batch] batch from validator {} refused: {}", validator, why);
+  }
+}
+
+void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified) {
+  // Only its author pushes a batch (BatchStore::Insert checks sender == author).
+  auto info = batch_store_->Insert(validator, b, store_->Height());
+  if (!info.ok()) {
+    node_metrics_.batches.Get("refused").Inc();
+    if (!RateLimited(g_batch_refused_log)) {
+      spdlog::warn("[batch] batch from validator {} refused: {}", validator,
+                   info.status().ToString());
+    }
+    return;
+  }
+  node_metrics_.batches.Get("received").Inc();
+  node_metrics_.batch_bytes.Get("received").Inc(static_cast<double>(info->num_bytes));
+  if (!verified.empty() && batch_sigs_.count(info->digest) == 0) {
+    verified_.insert(verified.begin(), verified.end());
+    batch_sigs_[info->digest] = {info->expires_at_height, verified};
+  }
+  if (is_validator()) {
+    BatchAck ack{*info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, *info))};
+    SendTo(validator, BatchAckMsg{ack});
+    node_metrics_.batch_acks.Get("sent").Inc();
+  }
+  if (fetcher_->IsWanted(info->digest)) {
+    fetcher_->Cancel(info->digest);
+    DrainCommits(/*may_switch_epoch=*/true);
+  }
+}
+
+void Node::Impl::OnBatchAck(uint32_t validator, const BatchAck& ack) {
+  if (ack.signer != validator) {
+    node_metrics_.batch_acks.Get("refused").Inc();
+    if (!RateLimited(g_ack_refused_log)) {
+      spdlog::warn("[batch] ack in the name of validator {} sent by validator {}: refused",
+                   ack.signer, validator);
+    }
+    return;
+  }
+  auto proof = batch_store_->AddAck(ack);
+  if (!proof.ok()) {
+    // Acks that arrive after the proof was made (f+1 of n answer first) are expected.
+    if (proof.status().code() == StatusCode::kAlreadyExists) return;
+    node_metrics_.batch_acks.Get("refused").Inc();
+    if (!RateLimited(g_ack_refused_log)) {
+      spdlog::warn("[batch] ack from validator {} refused: {}", validator,
+                   proof.status().ToString());
+    }
+    return;
+  }
+  node_metrics_.batch_acks.Get("received").Inc();
+  if (*proof) OnOwnProof(**proof);
+}
+
+void Node::Impl::OnProof(uint32_t validator, const ProofOfAvailability& p) {
+  const Hash32& d = p.info.digest;
+  if (proofs_.Has(d) || proofs_.WasExecuted(d)) return;
+  laurel::Status st = VerifyProof(genesis_.chain_id, epochs_.current().epoch, validator_keys_, p);
+  if (st.ok()) st = proofs_.Add(p, store_->Height());
+  if (!st.ok()) {
+    if (st.code() == StatusCode::kAlreadyExists) return;
+    node_metrics_.batch_proofs.Get("refused").Inc();
+    if (!RateLimited(g_proof_refused_log)) {
+      spdlog::warn("[batch] proof of availability from validator {} refused: {}", validator,
+                   st.ToString());
+    }
+    return;
+  }
+  node_metrics_.batch_proofs.Get("received").Inc();
+  PayloadMaybeReady();
+}
+
+void Node::Impl::OnBatchRequest(uint32_t slot, const BatchRequestMsg& m) {
+  BatchResponseMsg resp;
+  resp.info = m.info;
+  if (const Batch* b = batch_store_->Get(m.info.digest)) {
+    resp.batch = *b;
+  } else if (auto it = executed_at_.find(m.info.digest); it != executed_at_.end()) {
+    // Executed here already: rebuilt from the committed block that executed it.
+    {
+      if (auto sb = SyncBlockAt(it->second); sb.ok()) {
+        auto proofs = DecodeBatchPayload(sb->block.payload);
+        const auto keys = KeysOfEpoch(sb->block.epoch);
+        size_t k = 0;
+        if (proofs.ok()) {
+          for (const auto& p : *proofs) {
+            if (p.info.expires_at_height <= sb->block.height ||
+                !VerifyProof(genesis_.chain_id, sb->block.epoch, keys, p).ok()) {
+              continue;
+            }
+            if (k >= sb->batches.size()) break;
+            if (p.info.digest == m.info.digest) {
+              Batch b{p.info.epoch, p.info.author, p.info.batch_id, p.info.expires_at_height,
+                      sb->batches[k]};
+              if (InfoOf(genesis_.chain_id, b) == m.info) resp.batch = std::move(b);
+              break;
+            }
+            ++k;
+          }
+        }
+      }
+    }
+  }
+  SendToSlot(slot, resp);
+}
+
+void Node::Impl::OnBatchResponse(uint32_t validator, const BatchResponseMsg& m) {
+  BatchFetcher::Outputs out;
+  fetcher_->OnResponse(validator, m, *batch_store_, store_->Height(), SteadyNowMs(), out);
+  OnFetcherOutputs(out);
+}
+
+void Node::Impl::OnFetcherOutputs(BatchFetcher::Outputs& out) {
+  for (const auto& r : out.requests) {
+    SendTo(r.to, BatchRequestMsg{r.info});
+    node_metrics_.batch_fetch_requests.Inc();
+  }
+  if (!out.fetched.empty()) {
+    node_metrics_.batches.Get("fetched").Inc(static_cast<double>(out.fetched.size()));
+    DrainCommits(/*may_switch_epoch=*/true);
+  }
+  ArmFetchTimer();
+}
+
+void Node::Impl::ArmFetchTimer() {
+  if (fetch_timer_armed_ || !fetcher_ || fetcher_->wanted() == 0) return;
+  fetch_timer_armed_ = true;
+  fetch_timer_.expires_after(milliseconds(kFetchTickMs));
+  fetch_timer_.async_wait([this](const boost::system::error_code& ec) {
+    fetch_timer_armed_ = false;
+    if (ec || !fetcher_) return;
+    BatchFetcher::Outputs out;
+    fetcher_->OnTick(SteadyNowMs(), out);
+    OnFetcherOutputs(out);
+    DrainCommits(/*may_switch_epoch=*/true);
+    // Peers that executed the batch dropped it; a node that lags that far catches up by block
+    // sync, which carries the transactions (node_sync.cpp).
+    if (waiting_since_ms_ && SteadyNowMs() - *waiting_since_ms_ > 2000) {
+      SyncTracker::Outputs s;
+      sync_->Poll(LocalTip(), SteadyNowMs(), s);
+      OnSyncOutputs(s, kMaxPeerSlots);
+    }
+    ArmFetchTimer();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Committed blocks with proofs
+
+laurel::Status Node::Impl::ResolveBlock(const cs::Block& block,
+                                        const std::function<const Batch*(const Hash32&)>& lookup,
+                                        BlockTxs* out,
+                                        std::vector<ProofOfAvailability>* missing) const {
+  auto proofs = DecodeBatchPayload(block.payload);
+  if (!proofs.ok()) return proofs.status();
+  const auto keys = KeysOfEpoch(block.epoch);
+  out->batches.clear();
+  out->txs.clear();
+  for (const auto& p : *proofs) out->batches.push_back(p.info);
+  missing->clear();
+  for (const auto& p : *proofs) {
+    if (p.info.expires_at_height > block.height && lookup(p.info.digest) == nullptr &&
+        VerifyProof(genesis_.chain_id, block.epoch, keys, p).ok()) {
+      missing->push_back(p);
+    }
+  }
+  if (!missing->empty()) {
+    return laurel::Status::Unavailable(std::to_string(missing->size()) + " batches not held");
+  }
+  auto r = ResolveBatchPayload(*proofs, genesis_.chain_id, block.epoch, keys, block.height, lookup);
+  if (!r.ok()) return laurel::Status::Internal(r.status().message());
+  out->txs.reserve(r->txs.size());
+  for (const Bytes& wire : r->txs) {
+    // Only a transaction's canonical encoding executes (as in a version-1 payload); the
+    // digest fixes the bytes, so every node leaves out the same ones.
+    auto tx = types::DecodeTx(wire);
+    if (!tx.ok() || types::EncodeTx(*tx) != wire) continue;
+    out->txs.push_back(std::move(tx).value());
+  }
+  return laurel::Status::Ok();
+}
+
+void Node::Impl::DrainCommits(bool may_switch_epoch) {
+  if (draining_) return;
+  draining_ = true;
+  while (!waiting_commits_.empty() && !epoch_switch_pending_) {
+    const uint64_t h = store_->Height();
+    if (waiting_commits_.front().block.height <= h) {  // applied by block sync meanwhile
+      waiting_commits_.pop_front();
+      waiting_since_ms_.reset();
+      continue;
+    }
+    if (waiting_commits_.front().block.height != h + 1 ||
+        waiting_commits_.front().block.epoch != NextHeightEpoch()) {
+      waiting_commits_.clear();
+      waiting_since_ms_.reset();
+      break;
+    }
+    if (!IsBatchPayload(waiting_commits_.front().block.payload)) {
+      cs::CommittedBlock cb = std::move(waiting_commits_.front());
+      waiting_commits_.pop_front();
+      ApplyBlock(cb.block, cb.block_qc, cb.commit_qc);
+      continue;
+    }
+    BlockTxs txs;
+    std::vector<ProofOfAvailability> missing;
+    const laurel::Status st = ResolveBlock(
+        waiting_commits_.front().block, [this](const Hash32& d) { return batch_store_->Get(d); },
+        &txs, &missing);
+    if (st.code() == StatusCode::kUnavailable) {
+      const uint64_t now = SteadyNowMs();
+      if (!waiting_since_ms_) {
+        waiting_since_ms_ = now;
+        spdlog::info("[batch] block at height {} waits for {} batches; fetching",
+                     waiting_commits_.front().block.height, missing.size());
+      }
+      BatchFetcher::Outputs out;
+      for (const auto& p : missing) {
+        if (fetcher_->IsWanted(p.info.digest)) continue;
+        if (auto w = fetcher_->Want(p, now, out); !w.ok()) {
+          spdlog::warn("[batch] cannot fetch batch {}: {}", Hex8(p.info.digest), w.ToString());
+        }
+      }
+      draining_ = false;
+      OnFetcherOutputs(out);
+      return;
+    }
+    if (!st.ok() && st.code() != StatusCode::kCorruption) {
+      Halt("cannot resolve the batches of block " + Hex8(waiting_commits_.front().block.id) +
+           " at height " + std::to_string(h + 1) + ": " + st.ToString());
+    }
+    cs::CommittedBlock cb = std::move(waiting_commits_.front());
+    waiting_commits_.pop_front();
+    waiting_since_ms_.reset();
+    if (!st.ok()) {
+      spdlog::warn(
+          "[node] block {} at height {} has a malformed batch payload ({}): executed "
+          "empty",
+          Hex8(cb.block.id), cb.block.height, st.message());
+    }
+    ApplyBlock(cb.block, cb.block_qc, cb.commit_qc, storage::Store::Durability::kSynced,
+               st.ok() ? &txs : nullptr);
+  }
+  draining_ = false;
+  if (may_switch_epoch && epoch_switch_pending_) SwitchEpoch();
+}
+
+Result<std::vector<Batch>> Node::Impl::SyncedBatches(const SyncBlock& sb) const {
+  std::vector<Batch> out;
+  auto proofs = DecodeBatchPayload(sb.block.payload);
+  if (!proofs.ok()) {
+    if (!sb.batches.empty()) {
+      return Status::InvalidArgument("synced block at height " + std::to_string(sb.block.height) +
+                                     " carries batches but no proofs");
+    }
+    return out;  // executed empty
+  }
+  const auto keys = KeysOfEpoch(sb.block.epoch);
+  size_t k = 0;
+  for (const auto& p : *proofs) {
+    if (p.info.expires_at_height <= sb.block.height ||
+        !VerifyProof(genesis_.chain_id, sb.block.epoch, keys, p).ok()) {
+      continue;  // skipped by execution
+    }
+    if (sb.batches.empty()) {
+      if (batch_store_ && batch_store_->Has(p.info.digest)) continue;
+      return Status::InvalidArgument("synced block at height " + std::to_string(sb.block.height) +
+                                     " comes without the transactions of batch " +
+                                     HexEncode(p.info.digest));
+    }
+    if (k >= sb.batches.size()) {
+      return Status::InvalidArgument("synced block at height " + std::to_string(sb.block.height) +
+                                     " carries " + std::to_string(sb.batches.size()) +
+                                     " batches, fewer than its usable proofs");
+    }
+    Batch b{p.info.epoch, p.info.author, p.info.batch_id, p.info.expires_at_height,
+            sb.batches[k++]};
+    if (!(InfoOf(genesis_.chain_id, b) == p.info)) {
+      return Status::InvalidArgument("synced block at height " + std::to_string(sb.block.height) +
+                                     ": the transactions of batch " + HexEncode(p.info.digest) +
+                                     " do not match its digest");
+    }
+    out.push_back(std::move(b));
+  }
+  if (k != sb.batches.size()) {
+    return Status::InvalidArgument("synced block at height " + std::to_string(sb.block.height) +
+                                   " carries more batches than its usable proofs");
+  }
+  return out;
+}
+
+std::vector<std::vector<Bytes>> Node::Impl::StoredBatchTxs(
+    const cs::Block& block, const std::vector<types::Tx>& txs) const {
+  auto proofs = DecodeBatchPayload(block.payload);
+  if (!proofs.ok()) return {};
+  std::vector<Bytes> wires;
+  wires.reserve(txs.size());
+  for (const auto& tx : txs) wires.push_back(types::EncodeTx(tx));
+  auto split = SplitBatchTxs(*proofs, genesis_.chain_id, block.epoch, KeysOfEpoch(block.epoch),
+                             block.height, wires);
+  if (!split.ok()) {
+    spdlog::error("[sync] cannot serve the batches of block {} at height {}: {}", Hex8(block.id),
+                  block.height, split.status().ToString());
+    return {};
+  }
+  return std::move(split).value();
+}
+
+}  // namespace laurel::node
