@@ -31,6 +31,11 @@ inline constexpr size_t kMaxBatchTxCount = 2000;
 inline constexpr size_t kMaxBatchBytes = 4 << 20;
 // At most this many proofs in one proposal's payload.
 inline constexpr size_t kMaxPayloadBatches = 256;
+// At most this many bytes of transactions (the sum of the usable proofs' num_bytes, in payload
+// order) execute from one version-2 block; a proof beyond it is skipped on every node alike.
+// Keeps a committed block within one block-sync frame whatever a Byzantine leader proposes
+// (votes do not look at batches, so a block of 256 proofs of 4 MiB batches could commit).
+inline constexpr uint64_t kMaxBlockBatchBytes = 3u << 20;
 
 // What identifies a batch and what a proof of availability certifies. The digest covers every
 // other field and the transactions (BatchDigest), so equal digests mean equal batches.

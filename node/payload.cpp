@@ -100,14 +100,32 @@ Result<std::vector<ProofOfAvailability>> DecodeBatchPayload(ByteView payload) {
   return proofs;
 }
 
+namespace {
+
+// The rule ResolveBatchPayload and SplitBatchTxs share: a proof contributes its batch when it
+// verifies, has not expired at `height`, and its bytes keep the block's running total
+// (`bytes`, raised here) within kMaxBlockBatchBytes.
+bool UsableProof(std::string_view chain_id, uint64_t epoch,
+                 const std::vector<crypto::PublicKey>& keys, uint64_t height,
+                 const ProofOfAvailability& p, uint64_t& bytes) {
+  if (p.info.expires_at_height <= height) return false;
+  if (p.info.num_bytes > kMaxBlockBatchBytes - bytes) return false;
+  if (!VerifyProof(chain_id, epoch, keys, p).ok()) return false;
+  bytes += p.info.num_bytes;
+  return true;
+}
+
+}  // namespace
+
 Result<ResolvedPayload> ResolveBatchPayload(
     const std::vector<ProofOfAvailability>& proofs, std::string_view chain_id, uint64_t epoch,
     const std::vector<crypto::PublicKey>& keys, uint64_t height,
     const std::function<const Batch*(const Hash32&)>& lookup) {
   ResolvedPayload out;
   std::vector<const Batch*> batches;
+  uint64_t bytes = 0;
   for (const auto& p : proofs) {
-    if (p.info.expires_at_height <= height || !VerifyProof(chain_id, epoch, keys, p).ok()) {
+    if (!UsableProof(chain_id, epoch, keys, height, p, bytes)) {
       out.skipped.push_back(p.info.digest);
       batches.push_back(nullptr);
       continue;
@@ -139,10 +157,9 @@ Result<std::vector<std::vector<Bytes>>> SplitBatchTxs(
     const std::vector<crypto::PublicKey>& keys, uint64_t height, const std::vector<Bytes>& txs) {
   std::vector<std::vector<Bytes>> out;
   size_t pos = 0;
+  uint64_t bytes = 0;
   for (const auto& p : proofs) {
-    if (p.info.expires_at_height <= height || !VerifyProof(chain_id, epoch, keys, p).ok()) {
-      continue;
-    }
+    if (!UsableProof(chain_id, epoch, keys, height, p, bytes)) continue;
     if (txs.size() - pos < p.info.num_txs) {
       return Status::InvalidArgument("the block's transactions end inside batch " +
                                      HexEncode(p.info.digest));

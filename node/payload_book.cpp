@@ -124,7 +124,7 @@ std::optional<Bytes> PayloadBook::Reap(cs::Round round,
   if (proofs_ != nullptr) {
     auto proofs = proofs_->Take(
         height, [&exclude](const Hash32& d) { return exclude.count(d) > 0; }, limits_.block_max_txs,
-        limits_.block_max_bytes);
+        std::min<uint64_t>(limits_.block_max_bytes, kMaxBlockBatchBytes));
     if (!proofs.empty()) {
       for (const auto& p : proofs) last_reaped_ids_.push_back(p.info.digest);
       nonempty_round_ = std::max(nonempty_round_, round);

@@ -627,3 +627,39 @@ TEST_CASE("a stored version-2 block's transactions split into its batches and ma
   REQUIRE_FALSE(e3.ok());
   CHECK(e3.status().message().find("beyond its batches") != std::string::npos);
 }
+
+TEST_CASE("a version-2 block executes at most kMaxBlockBatchBytes of batches, on every node alike",
+          "[batch][payload][badinput]") {
+  // A Byzantine leader's block of many large, properly proven batches: votes do not look at
+  // batches, so it can commit; what executes must still fit one block-sync frame.
+  const size_t tx_bytes = 64 << 10;  // 64 KiB transactions, 15 per batch: 960 KiB batches
+  std::vector<Batch> batches;
+  std::vector<ProofOfAvailability> proofs;
+  for (uint32_t i = 0; i < 5; ++i) {
+    batches.push_back(MakeBatch(i % 4, 1 + i, 50, 15, tx_bytes));
+    const uint32_t a = (i + 1) % 4, b = (i + 2) % 4;
+    proofs.push_back(Proof(InfoOf(kChain, batches.back()), {std::min(a, b), std::max(a, b)}));
+  }
+  // A small batch after the cap still fits and executes: the cap skips a proof, not the rest.
+  batches.push_back(MakeBatch(1, 9, 50, 2, 100));
+  proofs.push_back(Proof(InfoOf(kChain, batches.back()), {0, 2}));
+  auto lookup = [&](const Hash32& d) -> const Batch* {
+    for (const auto& b : batches) {
+      if (InfoOf(kChain, b).digest == d) return &b;
+    }
+    return nullptr;
+  };
+  auto r = ResolveBatchPayload(proofs, kChain, 1, Keys(), 20, lookup);
+  REQUIRE(r.ok());
+  size_t bytes = 0;
+  for (const auto& tx : r->txs) bytes += tx.size();
+  CHECK(bytes <= kMaxBlockBatchBytes);
+  // The first three fit in 3 MiB, the fourth and fifth do not; the small one does.
+  CHECK(r->used.size() == 3 + 1);
+  CHECK(r->skipped.size() == 2);
+  CHECK(r->used.back() == InfoOf(kChain, batches.back()).digest);
+  // Block sync splits the same transactions by the same rule.
+  auto split = SplitBatchTxs(proofs, kChain, 1, Keys(), 20, r->txs);
+  REQUIRE(split.ok());
+  CHECK(split->size() == 4);
+}
