@@ -52,19 +52,22 @@ Result<BatchInfo> BatchStore::Check(const Batch& b, uint64_t committed_height,
   return *info;
 }
 
-Result<BatchInfo> BatchStore::Store(Batch b, BatchInfo info) {
+Result<BatchInfo> BatchStore::Store(Batch b, BatchInfo info, bool quota) {
   if (batches_.count(info.digest) > 0) return info;  // held already
   Quota& q = quota_[info.author];
-  if (q.batches + 1 > limits_.max_batches_per_author ||
-      q.bytes + info.num_bytes > limits_.max_bytes_per_author) {
+  if (quota && (q.batches + 1 > limits_.max_batches_per_author ||
+                q.bytes + info.num_bytes > limits_.max_bytes_per_author)) {
     return Status::Unavailable("validator " + std::to_string(info.author) +
                                " has its share of the batch store (" + std::to_string(q.batches) +
                                " batches, " + std::to_string(q.bytes) + " bytes)");
   }
-  q.batches += 1;
-  q.bytes += info.num_bytes;
+  if (quota) {
+    q.batches += 1;
+    q.bytes += info.num_bytes;
+  }
   by_id_[{info.author, info.batch_id}] = info.digest;
   Entry e;
+  e.quota = quota;
   e.batch = std::move(b);
   e.info = info;
   batches_.emplace(info.digest, std::move(e));
@@ -91,7 +94,10 @@ Result<BatchInfo> BatchStore::InsertFetched(const BatchInfo& expected, const Bat
   if (!(info == expected)) {
     return Status::InvalidArgument("fetched batch does not match the batch info asked for");
   }
-  return Store(b, info);
+  // Outside the author's quota: a committed block needs it, and the fetcher bounds how many are
+  // fetched at once. Under the quota, a node whose execution lags would hold its share of the
+  // author's later batches and could never take the one it must execute next.
+  return Store(b, info, /*quota=*/false);
 }
 
 const Batch* BatchStore::Get(const Hash32& digest) const {
@@ -129,9 +135,11 @@ Result<std::optional<ProofOfAvailability>> BatchStore::AddAck(const BatchAck& ac
 
 void BatchStore::Erase(std::unordered_map<Hash32, Entry, HashKey>::iterator it) {
   const BatchInfo& info = it->second.info;
-  Quota& q = quota_[info.author];
-  q.batches -= 1;
-  q.bytes -= info.num_bytes;
+  if (it->second.quota) {
+    Quota& q = quota_[info.author];
+    q.batches -= 1;
+    q.bytes -= info.num_bytes;
+  }
   by_id_.erase({info.author, info.batch_id});
   batches_.erase(it);
 }

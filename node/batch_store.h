@@ -54,7 +54,8 @@ class BatchStore {
   Result<BatchInfo> Insert(uint32_t sender, const Batch& b, uint64_t committed_height);
   // A batch answered to this node's request for `expected`: stored only if its info (digest
   // included) is exactly `expected`; the same checks as Insert otherwise, but any validator may
-  // answer.
+  // answer, and it is kept outside its author's quota (a committed block needs it; the fetcher
+  // bounds how many are fetched at once).
   Result<BatchInfo> InsertFetched(const BatchInfo& expected, const Batch& b,
                                   uint64_t committed_height);
 
@@ -87,13 +88,14 @@ class BatchStore {
     std::vector<uint32_t> ack_signers;  // this node's own batches only
     std::vector<std::pair<uint32_t, crypto::Signature>> ack_sigs;
     bool proved = false;
+    bool quota = true;  // counted in its author's quota (not when fetched)
   };
   struct Quota {
     size_t batches = 0;
     size_t bytes = 0;
   };
   Result<BatchInfo> Check(const Batch& b, uint64_t committed_height, BatchInfo* info) const;
-  Result<BatchInfo> Store(Batch b, BatchInfo info);
+  Result<BatchInfo> Store(Batch b, BatchInfo info, bool quota = true);
   void Erase(std::unordered_map<Hash32, Entry, HashKey>::iterator it);
 
   std::string chain_id_;

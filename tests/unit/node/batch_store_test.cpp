@@ -156,6 +156,29 @@ TEST_CASE("each author's batches and bytes are bounded, one author cannot evict 
   CHECK(s.batches_of(1) == 3);
 }
 
+// A node whose execution lags holds its share of an author's later batches; the batch its next
+// block needs must still be taken when fetched (else it never executes again).
+TEST_CASE("a fetched batch is kept even when its author's share of the store is full",
+          "[batch]") {
+  BatchStore::Limits limits;
+  limits.max_batches_per_author = 2;
+  BatchStore s = Store(0, limits);
+  REQUIRE(s.Insert(1, MakeBatch(1, 2, 50), 1).ok());
+  REQUIRE(s.Insert(1, MakeBatch(1, 3, 50), 1).ok());
+  const Batch needed = MakeBatch(1, 1, 50);
+  CHECK(s.Insert(1, needed, 1).status().code() == StatusCode::kUnavailable);  // pushed: refused
+  auto fetched = s.InsertFetched(InfoOf(kChain, needed), needed, 1);
+  REQUIRE(fetched.ok());
+  CHECK(s.Has(fetched->digest));
+  CHECK(s.batches_of(1) == 2);  // not counted
+  s.OnExecuted(fetched->digest);
+  CHECK(s.batches_of(1) == 2);
+  CHECK(s.size() == 2);
+  CHECK(s.OnCommitted(60) == 2);
+  CHECK(s.batches_of(1) == 0);
+  CHECK(s.bytes_of(1) == 0);
+}
+
 TEST_CASE("batches are dropped once no further block can execute them", "[batch]") {
   BatchStore s = Store();
   const auto a = s.Insert(1, MakeBatch(1, 1, 10), 1);
