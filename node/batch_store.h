@@ -8,9 +8,12 @@
 //   (kUnavailable) and nothing is dropped for it, so one author cannot push out another's
 //   batches. A batch must expire within `max_expiry_distance` heights of the committed height,
 //   so no batch is held long: each is dropped once its expiry height is reached or it executed.
-// - conflicting batches: an author's batch id names one digest; a second batch with the same
-//   id and another digest is refused, and so is a fetched batch whose digest is not the one
-//   asked for (a peer cannot substitute transactions for a proposed digest).
+// - conflicting batches: an author's batch id names one digest; a second batch pushed with the
+//   same id and another digest is refused, and so is a fetched batch whose digest is not the one
+//   asked for (a peer cannot substitute transactions for a proposed digest). A fetched batch
+//   whose proof certifies it is kept even when its id names another batch here (an author that
+//   pushed two batches under one id to two halves of the validators, each with a proof, must not
+//   stall execution of the blocks carrying them).
 // - acknowledgements: only a valid signature by a validator, over a batch this node authored
 //   and holds, counts; one per signer. A proof is returned once, at f+1.
 //
@@ -94,7 +97,8 @@ class BatchStore {
     size_t batches = 0;
     size_t bytes = 0;
   };
-  Result<BatchInfo> Check(const Batch& b, uint64_t committed_height, BatchInfo* info) const;
+  Result<BatchInfo> Check(const Batch& b, uint64_t committed_height, BatchInfo* info,
+                          bool check_id = true) const;
   Result<BatchInfo> Store(Batch b, BatchInfo info, bool quota = true);
   void Erase(std::unordered_map<Hash32, Entry, HashKey>::iterator it);
 
