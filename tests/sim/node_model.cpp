@@ -775,7 +775,12 @@ struct NodeLayer::Impl {
       auto tx = types::DecodeTx(wire);
       if (!tx.ok()) continue;
       const Hash32 id = types::TxId(*tx);
-      seq.Update(ByteView(id.data(), id.size()));
+      const uint8_t len[4] = {static_cast<uint8_t>(wire.size() >> 24),
+                              static_cast<uint8_t>(wire.size() >> 16),
+                              static_cast<uint8_t>(wire.size() >> 8),
+                              static_cast<uint8_t>(wire.size())};
+      seq.Update(ByteView(len, 4));
+      seq.Update(wire);
       ids.push_back(id);
       if (auto bz = byz_tx.find(id); bz != byz_tx.end()) {
         ByzBatch& zb = byz_batches.at(bz->second);
@@ -867,6 +872,7 @@ struct NodeLayer::Impl {
     node::BatchFetcher::Outputs out;
     n.fetcher->OnTick(now, out);
     SendRequests(i, out);
+    if (!n.exec_queue.empty()) n.exec_dirty = true;  // wants what is missing again, if need be
     TryExecute(i);
   }
 
@@ -889,6 +895,7 @@ struct NodeLayer::Impl {
       ++batch_refused;
       return;
     }
+    ever_held.insert(info->digest);
     NodeEvent ev;
     ev.kind = NodeEvent::Kind::kBatchAck;
     ev.ack = std::make_shared<const node::BatchAck>(
@@ -1067,7 +1074,9 @@ struct NodeLayer::Impl {
     if (auto proofs = node::DecodeBatchPayload(b.payload); proofs.ok()) {
       for (const auto& p : *proofs) {
         if (n.executed_digests.count(p.info.digest) == 0 && Lookup(n, p.info.digest) == nullptr &&
-            p.info.expires_at_height > b.height) {
+            p.info.expires_at_height > b.height &&
+            (mutation == kMutNoProofCheck ||
+             node::VerifyProof(kSimChainId, kSimEpoch, keys, p).ok())) {
           *missing = p;
           break;
         }
@@ -1108,6 +1117,7 @@ struct NodeLayer::Impl {
   uint32_t f = 0;
   std::map<uint64_t, std::pair<Hash32, int>> exec_seq;  // height -> sequence digest, instance
   std::map<Hash32, ByzBatch> byz_batches;
+  std::unordered_set<Hash32, HashKey> ever_held;  // by an honest store (pushed)
   std::map<Hash32, node::Batch> byz_held;  // honest batches pushed to Byzantine key 0
   std::unordered_map<Hash32, Hash32, HashKey> byz_tx;  // Byzantine tx id -> its batch's digest
   std::vector<node::ProofOfAvailability> byz_seen;     // honest proofs Byzantine key 0 received
@@ -1410,16 +1420,34 @@ void NodeLayer::Finish() {
       if (!mm.Honest(i) || !mm.Stalled(i, &height, &missing)) continue;
       if (missing && !mm.HeldByHonest(*missing, /*candidates_only=*/true)) {
         // Every honest peer the fetcher may ask lost it in a crash (the stores are in memory).
-        if (mm.HeldByHonest(*missing, false)) ++mm.signers_lost;
-        else ++mm.unavailable_blocks;
-        continue;
+        if (mm.HeldByHonest(*missing, false)) {
+          ++mm.signers_lost;
+          continue;
+        }
+        if (mm.ever_held.count(missing->info.digest) > 0) {
+          ++mm.unavailable_blocks;
+          continue;
+        }
+        // No honest node ever held it: only a proof that is not one lets that happen.
       }
       const Hash32 digest = missing ? missing->info.digest : Hash32{};
       std::ostringstream os;
       os << "EXECUTION STALL: node " << i << " (key " << mm.host.HostKey(i)
          << ") committed height " << mm.host.HostLedgerHeight(i) << " but executed only "
          << mm.nodes[i].executed_height << "; height " << height << " waits for batch "
-         << HexEncode(ByteView(digest.data(), 8)) << " (" << Summary() << ")";
+         << HexEncode(ByteView(digest.data(), 8));
+      if (missing) {
+        os << " of author " << missing->info.author << ", signers";
+        for (const auto& [k, sig] : missing->signatures) os << " " << k;
+        os << ", held by honest";
+        for (int j = 0; j < static_cast<int>(mm.nodes.size()); ++j) {
+          if (!mm.Honest(j)) continue;
+          if (mm.nodes[j].store->Has(digest)) os << " " << mm.host.HostKey(j) << "(store)";
+          if (mm.nodes[j].archive.count(digest) > 0) os << " " << mm.host.HostKey(j) << "(executed)";
+        }
+        os << ", fetching: " << (mm.nodes[i].fetcher->IsWanted(digest) ? "yes" : "no");
+      }
+      os << " (" << Summary() << ")";
       mm.host.HostViolation(false, os.str());
       return;
     }
