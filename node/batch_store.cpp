@@ -13,8 +13,8 @@ BatchStore::BatchStore(std::string chain_id, uint64_t epoch, std::vector<crypto:
       limits_(limits),
       quota_(keys_.size()) {}
 
-Result<BatchInfo> BatchStore::Check(const Batch& b, uint64_t committed_height,
-                                    BatchInfo* info) const {
+Result<BatchInfo> BatchStore::Check(const Batch& b, uint64_t committed_height, BatchInfo* info,
+                                    bool check_id) const {
   if (b.epoch != epoch_) {
     return Status::InvalidArgument("batch of epoch " + std::to_string(b.epoch) +
                                    ", this node is in epoch " + std::to_string(epoch_));
@@ -45,26 +45,29 @@ Result<BatchInfo> BatchStore::Check(const Batch& b, uint64_t committed_height,
                                    " bytes, at most " + std::to_string(kMaxBatchBytes));
   }
   if (auto it = by_id_.find({b.author, b.batch_id});
-      it != by_id_.end() && it->second != info->digest) {
+      check_id && it != by_id_.end() && it->second != info->digest) {
     return Status::InvalidArgument("batch id " + std::to_string(b.batch_id) + " of validator " +
                                    std::to_string(b.author) + " already names another batch");
   }
   return *info;
 }
 
-Result<BatchInfo> BatchStore::Store(Batch b, BatchInfo info) {
+Result<BatchInfo> BatchStore::Store(Batch b, BatchInfo info, bool quota) {
   if (batches_.count(info.digest) > 0) return info;  // held already
   Quota& q = quota_[info.author];
-  if (q.batches + 1 > limits_.max_batches_per_author ||
-      q.bytes + info.num_bytes > limits_.max_bytes_per_author) {
+  if (quota && (q.batches + 1 > limits_.max_batches_per_author ||
+                q.bytes + info.num_bytes > limits_.max_bytes_per_author)) {
     return Status::Unavailable("validator " + std::to_string(info.author) +
                                " has its share of the batch store (" + std::to_string(q.batches) +
                                " batches, " + std::to_string(q.bytes) + " bytes)");
   }
-  q.batches += 1;
-  q.bytes += info.num_bytes;
-  by_id_[{info.author, info.batch_id}] = info.digest;
+  if (quota) {
+    q.batches += 1;
+    q.bytes += info.num_bytes;
+  }
+  by_id_.emplace(std::make_pair(info.author, info.batch_id), info.digest);  // the first kept
   Entry e;
+  e.quota = quota;
   e.batch = std::move(b);
   e.info = info;
   batches_.emplace(info.digest, std::move(e));
@@ -84,14 +87,19 @@ Result<BatchInfo> BatchStore::Insert(uint32_t sender, const Batch& b, uint64_t c
 Result<BatchInfo> BatchStore::InsertFetched(const BatchInfo& expected, const Batch& b,
                                             uint64_t committed_height) {
   BatchInfo info;
-  LAUREL_RETURN_IF_ERROR(Check(b, committed_height, &info).status());
+  // No batch-id check: the proof certifies this digest, and a Byzantine author that showed
+  // another batch under the same id to this node must not keep it from executing the block.
+  LAUREL_RETURN_IF_ERROR(Check(b, committed_height, &info, /*check_id=*/false).status());
   if (info.digest != expected.digest) {
     return Status::InvalidArgument("fetched batch does not match the digest asked for");
   }
   if (!(info == expected)) {
     return Status::InvalidArgument("fetched batch does not match the batch info asked for");
   }
-  return Store(b, info);
+  // Outside the author's quota: a committed block needs it, and the fetcher bounds how many are
+  // fetched at once. Under the quota, a node whose execution lags would hold its share of the
+  // author's later batches and could never take the one it must execute next.
+  return Store(b, info, /*quota=*/false);
 }
 
 const Batch* BatchStore::Get(const Hash32& digest) const {
@@ -129,10 +137,15 @@ Result<std::optional<ProofOfAvailability>> BatchStore::AddAck(const BatchAck& ac
 
 void BatchStore::Erase(std::unordered_map<Hash32, Entry, HashKey>::iterator it) {
   const BatchInfo& info = it->second.info;
-  Quota& q = quota_[info.author];
-  q.batches -= 1;
-  q.bytes -= info.num_bytes;
-  by_id_.erase({info.author, info.batch_id});
+  if (it->second.quota) {
+    Quota& q = quota_[info.author];
+    q.batches -= 1;
+    q.bytes -= info.num_bytes;
+  }
+  if (auto id = by_id_.find({info.author, info.batch_id});
+      id != by_id_.end() && id->second == info.digest) {
+    by_id_.erase(id);
+  }
   batches_.erase(it);
 }
 

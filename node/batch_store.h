@@ -8,9 +8,12 @@
 //   (kUnavailable) and nothing is dropped for it, so one author cannot push out another's
 //   batches. A batch must expire within `max_expiry_distance` heights of the committed height,
 //   so no batch is held long: each is dropped once its expiry height is reached or it executed.
-// - conflicting batches: an author's batch id names one digest; a second batch with the same
-//   id and another digest is refused, and so is a fetched batch whose digest is not the one
-//   asked for (a peer cannot substitute transactions for a proposed digest).
+// - conflicting batches: an author's batch id names one digest; a second batch pushed with the
+//   same id and another digest is refused, and so is a fetched batch whose digest is not the one
+//   asked for (a peer cannot substitute transactions for a proposed digest). A fetched batch
+//   whose proof certifies it is kept even when its id names another batch here (an author that
+//   pushed two batches under one id to two halves of the validators, each with a proof, must not
+//   stall execution of the blocks carrying them).
 // - acknowledgements: only a valid signature by a validator, over a batch this node authored
 //   and holds, counts; one per signer. A proof is returned once, at f+1.
 //
@@ -54,7 +57,8 @@ class BatchStore {
   Result<BatchInfo> Insert(uint32_t sender, const Batch& b, uint64_t committed_height);
   // A batch answered to this node's request for `expected`: stored only if its info (digest
   // included) is exactly `expected`; the same checks as Insert otherwise, but any validator may
-  // answer.
+  // answer, and it is kept outside its author's quota (a committed block needs it; the fetcher
+  // bounds how many are fetched at once).
   Result<BatchInfo> InsertFetched(const BatchInfo& expected, const Batch& b,
                                   uint64_t committed_height);
 
@@ -87,13 +91,15 @@ class BatchStore {
     std::vector<uint32_t> ack_signers;  // this node's own batches only
     std::vector<std::pair<uint32_t, crypto::Signature>> ack_sigs;
     bool proved = false;
+    bool quota = true;  // counted in its author's quota (not when fetched)
   };
   struct Quota {
     size_t batches = 0;
     size_t bytes = 0;
   };
-  Result<BatchInfo> Check(const Batch& b, uint64_t committed_height, BatchInfo* info) const;
-  Result<BatchInfo> Store(Batch b, BatchInfo info);
+  Result<BatchInfo> Check(const Batch& b, uint64_t committed_height, BatchInfo* info,
+                          bool check_id = true) const;
+  Result<BatchInfo> Store(Batch b, BatchInfo info, bool quota = true);
   void Erase(std::unordered_map<Hash32, Entry, HashKey>::iterator it);
 
   std::string chain_id_;

@@ -23,6 +23,37 @@
 // before GST + kAdmitWindowMs is committed on every honest instance, unless the mempool refused
 // it (counted) or every honest mempool holding it crashed (counted).
 //
+// Batch mode (Options::batches, docs/spec/batches.md): transactions are disseminated as digest
+// batches instead of gossip. Each honest instance runs the real BatchStore and BatchFetcher: it
+// cuts the transactions clients submitted to it into batches (every kBatchEveryMs or
+// kBatchMaxTxs), pushes them to every peer over the simulated network, the peers store them and
+// send back an acknowledgement signed with their validator key, f+1 acknowledgements make a
+// proof of availability that the author broadcasts (again and again until the batch executed or
+// expired), and the payload source proposes a version-2 payload of the proofs it holds that are
+// neither in the branch it extends nor committed (executed or not). Committed blocks execute in
+// order with ResolveBatchPayload; a batch that is not held is fetched with the BatchFetcher
+// (requests and answers are simulated messages, timeouts in virtual time), so a missing batch
+// delays that instance's execution, not consensus. A node answers a request from its batch store
+// or, for a batch it executed, from its committed transactions (standing for block sync). A
+// proof whose batch already executed at a lower height is skipped (the digest names the same
+// transactions). A crash loses the batch store, the fetcher, the proofs and the unbatched
+// transactions; the committed chain, what it executed and the executed transactions stay.
+//
+// With Options::batch_byzantine (and Byzantine key 0), that key's instance also acts as a batch
+// author (kByz* bits, combinable): it withholds its batches, pushing them to fewer than f+1
+// validators (counting the Byzantine keys, which all acknowledge) or to exactly f+1; it answers
+// fetch requests with wrong bytes or "not held"; its proposals carry proofs with a bad
+// signature, expired proofs and proofs of batches already executed; and it pushes two batches
+// under one batch id to two halves of the honest validators.
+//
+// Batch-mode invariants: every honest instance executes the same transaction sequence at every
+// height it executed (EXECUTION SAFETY); no transaction of an honest batch executes twice
+// (DUPLICATE); no transaction of a batch without a proof of availability executes (UNPROVEN);
+// and at the end every honest instance has executed every block it committed (EXECUTION STALL:
+// a withheld batch must not stop execution), besides admission liveness as above. A block whose
+// batch no honest validator can serve any more (every honest holder crashed before executing
+// it: the stores are in memory) is counted, and then the stall check does not apply.
+//
 // Thread safety: none; the simulator is single-threaded.
 #pragma once
 
@@ -83,13 +114,34 @@ class NodeLayer {
     uint32_t byzantine_keys = 0;  // keys 0..byzantine_keys-1 (Scenario::twins)
     bool byzantine_node = false;
     uint8_t mutation = 0;  // Scenario::node_mutation (0 = none)
+    bool batches = false;  // Scenario::batches
+    uint8_t batch_byzantine = 0;  // Scenario::batch_byzantine (kByz* bits)
   };
+  // Batch mode: cut a batch every kBatchEveryMs or at kBatchMaxTxs transactions; a batch expires
+  // kBatchExpiry heights above the author's executed height; a fetch waits kFetchTimeoutMs per
+  // peer.
+  static constexpr uint64_t kBatchEveryMs = 50;
+  static constexpr size_t kBatchMaxTxs = 50;
+  static constexpr uint64_t kBatchExpiry = 60;
+  static constexpr uint64_t kFetchTimeoutMs = 600;
+  // Scenario::batch_byzantine bits (Byzantine key 0's batch behaviours).
+  static constexpr uint8_t kByzWithholdShort = 1;  // pushes to f validators in all: no proof
+  static constexpr uint8_t kByzWithholdProved = 2;  // pushes to exactly f+1: one honest holder
+  static constexpr uint8_t kByzBadAnswers = 4;      // fetch answers: wrong bytes or "not held"
+  static constexpr uint8_t kByzBadProofs = 8;       // proposals with bad, expired, executed proofs
+  static constexpr uint8_t kByzEquivocate = 16;     // two batches under one batch id
+  // Scenario::node_mutation values of batch mode (each must be caught).
+  static constexpr uint8_t kMutFetchUnchecked = 3;  // fetched bytes stored without the digest check
+  static constexpr uint8_t kMutNoProofCheck = 4;    // proofs neither verified nor required
+  static constexpr uint8_t kMutReexecute = 5;       // proofs of executed batches not skipped
   NodeLayer(NodeHost& host, const Options& options);
   ~NodeLayer();
 
   // Schedules client submissions, Hellos and the Byzantine behaviours. Call once at start.
   void Begin();
-  // The PayloadSource of honest instance `inst` (its engine is built with it).
+  // The PayloadSource of instance `inst` (its engine is built with it), when the layer has one
+  // for it (every honest instance; in batch mode with kByzBadProofs also Byzantine key 0's).
+  bool HasSource(int inst) const;
   consensus::PayloadSource& Source(int inst);
   // The instance crashed: mempool, book and tracker are lost; the committed set stays.
   void OnCrash(int inst);
@@ -107,6 +159,21 @@ class NodeLayer {
   // Checks admission liveness (at the end of the run); a summary for the violation text.
   void Finish();
   std::string Summary() const;
+  // Batch mode's counters (for the tests).
+  struct BatchStats {
+    uint64_t executed_txs = 0;     // by all honest instances together
+    uint64_t fetched = 0;          // batches obtained by fetching
+    uint64_t archive_answers = 0;  // fetch answers from executed batches
+    uint64_t skipped_invalid = 0;  // proofs skipped at execution (bad or expired)
+    uint64_t skipped_executed = 0;  // proofs skipped as their batch had executed
+    uint64_t unavailable_blocks = 0;  // stalls on a batch no honest node holds (crashes)
+    uint64_t signers_lost = 0;  // stalls on a batch held only by honest non-signers (crashes)
+    uint64_t byz_proofs = 0;
+    uint64_t byz_withheld_proved_executed = 0;  // withheld batches executed on every honest node
+    uint64_t byz_equivocated_executed = 0;
+    uint64_t byz_wrong_answers = 0;
+  };
+  BatchStats Batches() const;
 
  private:
   struct Impl;

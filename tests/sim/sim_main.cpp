@@ -5,6 +5,13 @@
 //     --io-errors sets every scenario's io_error_rate (otherwise drawn from the seed; 0: none)
 //     --node adds the node layer (mempools, payload books, sync trackers, client transactions):
 //     NodeScenario; --txs-per-s and --node-mutation set its rate and mutation
+//     --batches: the node layer in batch mode (digest batches, acknowledgements, proofs of
+//     availability, version-2 payloads, fetching; docs/spec/batches.md): BatchScenario, where
+//     seeds with Byzantine keys draw Byzantine key 0's batch behaviours; --batch-byzantine B
+//     sets them (bits: 1 withholds below f+1 holders, 2 withholds at exactly f+1, 4 answers
+//     fetches with wrong bytes or "not held", 8 proposes bad, expired and executed proofs,
+//     16 equivocates under one batch id); --node-mutation 3|4|5 breaks batch mode on purpose
+//     (3 fetched bytes unchecked, 4 proofs not required, 5 executed batches not skipped)
 //   --epoch-every K (random and twins): the block at every height divisible by K ends its
 //     validator-set epoch and consensus restarts on it (docs/spec/consensus.md §13);
 //     --epoch-mutation 1 keeps the old epoch's commits above its last block, 2 accepts QCs of
@@ -47,6 +54,8 @@ struct Options {
   bool verbose = false;
   double io_errors = -1;   // random mode: < 0 = as drawn from the seed
   bool node = false;       // random mode with the node layer (NodeScenario)
+  bool batches = false;    // the node layer in batch mode (BatchScenario)
+  int batch_byzantine = -1;  // < 0: as drawn from the seed
   uint32_t txs_per_s = 0;  // overrides the node layer's drawn rate (random mode)
   uint8_t node_mutation = 0;
   uint64_t epoch_every = 0;
@@ -208,6 +217,10 @@ int main(int argc, char** argv) {
       o.canaries = true;
     else if (a == "--node")
       o.node = true;
+    else if (a == "--batches")
+      o.batches = true;
+    else if (a == "--batch-byzantine")
+      o.batch_byzantine = static_cast<int>(std::strtoul(next().c_str(), nullptr, 10) & 31);
     else if (a == "--txs-per-s")
       o.txs_per_s = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
     else if (a == "--node-mutation")
@@ -265,8 +278,9 @@ int main(int argc, char** argv) {
   }
   for (uint64_t k = o.seed; k < o.seed + o.seeds; ++k) {
     Scenario s = Make(o.mode, k, o.n, o.canary, o.io_errors);
-    if (o.mode == "random" && (o.node || o.txs_per_s > 0)) {
-      s = NodeScenario(k, o.n);
+    if (o.mode == "random" && (o.node || o.batches || o.txs_per_s > 0)) {
+      s = o.batches ? BatchScenario(k, o.n) : NodeScenario(k, o.n);
+      if (o.batches && o.batch_byzantine >= 0) s.batch_byzantine = static_cast<uint8_t>(o.batch_byzantine);
       s.canary = o.canary;
       if (o.io_errors >= 0) s.io_error_rate = o.io_errors;
       if (o.txs_per_s > 0) s.txs_per_s = o.txs_per_s;

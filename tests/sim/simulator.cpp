@@ -165,7 +165,8 @@ class Cluster : public NodeHost {
     groups_.assign(instances_.size(), 0);
     if (s.txs_per_s > 0 && !TwinsMode()) {
       node_ = std::make_unique<NodeLayer>(
-          *this, NodeLayer::Options{s.txs_per_s, s.twins, s.byzantine_node, s.node_mutation});
+          *this, NodeLayer::Options{s.txs_per_s, s.twins, s.byzantine_node, s.node_mutation,
+                                    s.batches, s.twins > 0 ? s.batch_byzantine : uint8_t{0}});
     }
   }
 
@@ -430,7 +431,7 @@ void Cluster::StartEngine(int i) {
   EngineConfig cfg = config_;
   cfg.my_index = in.index;
   ++in.incarnation;
-  PayloadSource& payload = node_ && Honest(i) ? node_->Source(i) : *in.payload;
+  PayloadSource& payload = node_ && node_->HasSource(i) ? node_->Source(i) : *in.payload;
   in.engine = std::make_unique<Engine>(cfg, *SetOf(in.epoch), Keys()[in.index], in.store, in.blocks,
                                        clock_, payload, std::move(rec), hooks_);
   in.up = true;
@@ -943,7 +944,20 @@ Outcome Cluster::Run() {
     outcome_.violation = os.str();
   }
   if (node_ && outcome_.ok) node_->Finish();
-  if (node_) outcome_.node_summary = node_->Summary();
+  if (node_) {
+    outcome_.node_summary = node_->Summary();
+    const NodeLayer::BatchStats b = node_->Batches();
+    outcome_.batch_executed_txs = b.executed_txs;
+    outcome_.batch_fetched = b.fetched;
+    outcome_.batch_skipped_invalid = b.skipped_invalid;
+    outcome_.batch_skipped_executed = b.skipped_executed;
+    outcome_.batch_unavailable_blocks = b.unavailable_blocks;
+    outcome_.batch_signers_lost = b.signers_lost;
+    outcome_.batch_byz_proofs = b.byz_proofs;
+    outcome_.batch_withheld_executed = b.byz_withheld_proved_executed;
+    outcome_.batch_equivocated_executed = b.byz_equivocated_executed;
+    outcome_.batch_wrong_answers = b.byz_wrong_answers;
+  }
   return outcome_;
 }
 
@@ -1041,6 +1055,7 @@ std::string Describe(const Scenario& s) {
     if (s.txs_per_s > 0) {
       os << " txs_per_s=" << s.txs_per_s << " byzantine_node=" << s.byzantine_node;
       if (s.node_mutation != 0) os << " node_mutation=" << int{s.node_mutation};
+      if (s.batches) os << " batches=1 batch_byzantine=" << int{s.batch_byzantine};
     }
   }
   if (s.epoch_every != 0) {
@@ -1068,6 +1083,9 @@ std::string ReplayCommand(const Scenario& s) {
   if (s.mode == "random" && s.io_error_rate > 0) os << " --io-errors " << s.io_error_rate;
   if (s.mode == "random" && s.txs_per_s > 0) os << " --txs-per-s " << s.txs_per_s;
   if (s.mode == "random" && s.node_mutation != 0) os << " --node-mutation " << int{s.node_mutation};
+  if (s.mode == "random" && s.batches) {
+    os << " --batches --batch-byzantine " << int{s.batch_byzantine};
+  }
   if (s.epoch_every != 0) os << " --epoch-every " << s.epoch_every;
   if (s.epoch_mutation != 0) os << " --epoch-mutation " << int{s.epoch_mutation};
   if (s.crash_at_epoch_end) os << " --crash-at-epoch-end";
@@ -1115,6 +1133,16 @@ Scenario NodeScenario(uint64_t seed, uint32_t n_override) {
   Scenario s = RandomScenario(seed, n_override, Canary::kNone);
   const uint32_t rates[] = {25, 100, 250};
   s.txs_per_s = rates[seed % 3];
+  return s;
+}
+
+Scenario BatchScenario(uint64_t seed, uint32_t n_override) {
+  Scenario s = NodeScenario(seed, n_override);
+  s.batches = true;
+  if (s.twins > 0) {
+    std::mt19937_64 r(seed ^ 0x62617463686573ULL);  // a stream of its own
+    s.batch_byzantine = static_cast<uint8_t>(r() % 31 + 1);
+  }
   return s;
 }
 

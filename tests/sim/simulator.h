@@ -84,6 +84,11 @@ struct Scenario {
   // Checks that the node layer's invariants can fail: 1 = the payload source ignores the branch
   // and the chain view (DUPLICATE), 2 = sync answers are believed unverified (SYNC).
   uint8_t node_mutation = 0;
+  // With the node layer: transactions travel in digest batches with proofs of availability
+  // (node_model.h, docs/spec/batches.md) instead of gossip and version-1 payloads.
+  bool batches = false;
+  // Batch mode with twins > 0: Byzantine key 0's batch behaviours (NodeLayer::kByz* bits).
+  uint8_t batch_byzantine = 0;
   // Validator-set epochs (docs/spec/consensus.md §13) when non-zero: the committed block at
   // every height divisible by this ends its epoch (standing in for a committed validator-set
   // change; the keys stay the same), and consensus restarts on it in the next epoch. A node
@@ -107,6 +112,9 @@ Scenario RandomScenario(uint64_t seed, uint32_t n_override, Canary canary);
 // The random scenario of `seed` with the node layer: txs_per_s drawn from the seed (25, 100 or
 // 250: at 250 a partition before GST fills the mempools).
 Scenario NodeScenario(uint64_t seed, uint32_t n_override);
+// NodeScenario with digest batches; when the seed drew Byzantine keys, key 0's batch behaviours
+// are drawn from the seed too (every kByz* bit with probability 1/2, at least one).
+Scenario BatchScenario(uint64_t seed, uint32_t n_override);
 // Number of Twins scenarios in the enumeration space, and scenario number `index` of it
 // (n = 4 plus one twin; per round 1..6: a partition of the 5 instances into 2 or 3 groups that
 // separates the twins, and a leader).
@@ -145,6 +153,17 @@ struct Outcome {
   uint64_t epoch_changes = 0;  // instances that moved to a next epoch (Scenario::epoch_every)
   uint64_t boundary_crashes = 0;  // leaders crashed right after proposing an epoch's last block
   std::string node_summary;  // the node layer's counters, when it ran
+  // Batch mode (NodeLayer::Batches()).
+  uint64_t batch_executed_txs = 0;
+  uint64_t batch_fetched = 0;
+  uint64_t batch_skipped_invalid = 0;
+  uint64_t batch_skipped_executed = 0;
+  uint64_t batch_unavailable_blocks = 0;  // instances stalled on a batch no honest node holds
+  uint64_t batch_signers_lost = 0;        // ... that only honest non-signers hold
+  uint64_t batch_byz_proofs = 0;
+  uint64_t batch_withheld_executed = 0;  // withheld (f+1 holders) batches executed everywhere
+  uint64_t batch_equivocated_executed = 0;
+  uint64_t batch_wrong_answers = 0;
 };
 
 Outcome Run(const Scenario& s);  // any mode

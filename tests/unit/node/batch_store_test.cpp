@@ -156,6 +156,48 @@ TEST_CASE("each author's batches and bytes are bounded, one author cannot evict 
   CHECK(s.batches_of(1) == 3);
 }
 
+// A node whose execution lags holds its share of an author's later batches; the batch its next
+// block needs must still be taken when fetched (else it never executes again).
+TEST_CASE("a fetched batch is kept even when its author's share of the store is full",
+          "[batch]") {
+  BatchStore::Limits limits;
+  limits.max_batches_per_author = 2;
+  BatchStore s = Store(0, limits);
+  REQUIRE(s.Insert(1, MakeBatch(1, 2, 50), 1).ok());
+  REQUIRE(s.Insert(1, MakeBatch(1, 3, 50), 1).ok());
+  const Batch needed = MakeBatch(1, 1, 50);
+  CHECK(s.Insert(1, needed, 1).status().code() == StatusCode::kUnavailable);  // pushed: refused
+  auto fetched = s.InsertFetched(InfoOf(kChain, needed), needed, 1);
+  REQUIRE(fetched.ok());
+  CHECK(s.Has(fetched->digest));
+  CHECK(s.batches_of(1) == 2);  // not counted
+  s.OnExecuted(fetched->digest);
+  CHECK(s.batches_of(1) == 2);
+  CHECK(s.size() == 2);
+  CHECK(s.OnCommitted(60) == 2);
+  CHECK(s.batches_of(1) == 0);
+  CHECK(s.bytes_of(1) == 0);
+}
+
+// A Byzantine author pushed A to some validators and B (same id) to others, and both have proofs:
+// a node holding A must still take B when a committed block needs it.
+TEST_CASE("a fetched batch is kept even when its batch id names another batch here",
+          "[batch][badinput]") {
+  BatchStore s = Store();
+  const Batch a = MakeBatch(1, 9, 50, 3);
+  const Batch b = MakeBatch(1, 9, 50, 4);
+  REQUIRE(s.Insert(1, a, 1).ok());
+  CHECK_FALSE(s.Insert(1, b, 1).ok());  // pushed: refused
+  auto fetched = s.InsertFetched(InfoOf(kChain, b), b, 1);
+  REQUIRE(fetched.ok());
+  CHECK(s.Has(InfoOf(kChain, a).digest));
+  CHECK(s.Has(fetched->digest));
+  s.OnExecuted(fetched->digest);  // A's id stays taken
+  CHECK_FALSE(s.Insert(1, b, 1).ok());
+  s.OnExecuted(InfoOf(kChain, a).digest);
+  CHECK(s.size() == 0);
+}
+
 TEST_CASE("batches are dropped once no further block can execute them", "[batch]") {
   BatchStore s = Store();
   const auto a = s.Insert(1, MakeBatch(1, 1, 10), 1);
