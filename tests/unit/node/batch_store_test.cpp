@@ -355,7 +355,7 @@ TEST_CASE("batch wire messages round-trip, malformed ones are refused with a cle
   CHECK(ms.status().message().find("too many signatures") != std::string::npos);
 }
 
-TEST_CASE("a synced block carries its batches' transactions; bad counts are refused",
+TEST_CASE("a synced block carries its batches' transactions, bad counts are refused",
           "[batch][wire][badinput]") {
   const Batch b = MakeBatch(2, 9, 70);
   SyncResponseMsg s;

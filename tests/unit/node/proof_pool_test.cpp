@@ -90,7 +90,7 @@ TEST_CASE("Take leaves out excluded proofs, batches about to expire and what is 
   CHECK(Digests(pool.Take(0, not_one, 1000, 1 << 20)) == std::vector<uint8_t>{2, 3, 4});
 }
 
-TEST_CASE("an executed batch leaves the pool and is refused until it expires; expiry drops proofs",
+TEST_CASE("an executed batch leaves the pool and is refused until it expires, and expiry drops proofs",
           "[batch][proofpool]") {
   ProofPool pool;
   REQUIRE(pool.Add(P(1, 0, 50), 0).ok());
