@@ -29,8 +29,6 @@ constexpr size_t kBatchCutTxs = 1000;
 constexpr uint64_t kBatchExpiryHeights = 500;
 constexpr uint64_t kFetchTimeoutMs = 300;
 constexpr uint64_t kFetchTickMs = 100;
-// Executed batches are remembered this many heights, to serve a peer that lags.
-constexpr uint64_t kExecutedKeptHeights = 1000;
 }  // namespace
 
 std::vector<crypto::PublicKey> Node::Impl::KeysOfEpoch(uint64_t epoch) const {

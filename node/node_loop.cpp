@@ -32,6 +32,8 @@ std::atomic<int64_t> g_inbound_drop_log{0};
 constexpr int kInboundBatch = 16;
 
 constexpr uint8_t kTxBatchKind = 12;
+// Executed batches are remembered this many heights, to serve a peer that lags.
+constexpr uint64_t kExecutedKeptHeights = 1000;
 constexpr uint8_t kBatchKind = 17;
 // Peers' batches being checked off the loop at once; beyond it a batch frame is dropped (its
 // author's push is lost; a proof naming it is fetched from a signer).
@@ -119,8 +121,8 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
           bool ok = !tx->signatures.empty();
           for (const auto& s : tx->signatures) {
             if (!ok) break;
-            ok = crypto::VerifyWithDomain(s.public_key, types::kTxSignDomain, tx->body,
-                                          s.signature);
+            ok =
+                crypto::VerifyWithDomain(s.public_key, types::kTxSignDomain, tx->body, s.signature);
           }
           if (ok) verified.push_back(SigDigest(*tx, types::TxId(*tx)));
         }
@@ -505,7 +507,8 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   }
   if (block.height % 64 == 0) {
     for (auto it = executed_at_.begin(); it != executed_at_.end();) {
-      it = it->second + 1000 < block.height ? executed_at_.erase(it) : std::next(it);
+      it =
+          it->second + kExecutedKeptHeights < block.height ? executed_at_.erase(it) : std::next(it);
     }
   }
 
