@@ -29,6 +29,7 @@ constexpr size_t kBatchCutTxs = 1000;
 constexpr uint64_t kBatchExpiryHeights = 500;
 constexpr uint64_t kFetchTimeoutMs = 300;
 constexpr uint64_t kFetchTickMs = 100;
+constexpr uint64_t kHeldTickMs = 50;  // held batches past their deadline are checked this often
 }  // namespace
 
 std::vector<crypto::PublicKey> Node::Impl::KeysOfEpoch(uint64_t epoch) const {
@@ -63,6 +64,12 @@ void Node::Impl::ResetBatchesForEpoch() {
     for (const Hash32& d : sigs.second) verified_.erase(d);
   }
   batch_sigs_.clear();
+  held_batches_.clear();
+  {
+    std::lock_guard lock(check_policy_mu_);
+    check_policy_ = BatchCheckPolicy(my_index_, static_cast<uint32_t>(validator_keys_.size()),
+                                     BatchCheckPolicy::Limits{});
+  }
   waiting_commits_.clear();
   waiting_since_ms_.reset();
 }
@@ -177,7 +184,8 @@ void Node::Impl::OnBadBatch(uint32_t validator, const std::string& why) {
   }
 }
 
-void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified) {
+void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified,
+                         bool held) {
   // Only its author pushes a batch (BatchStore::Insert checks sender == author).
   auto info = batch_store_->Insert(validator, b, store_->Height());
   if (!info.ok()) {
@@ -190,18 +198,87 @@ void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<H
   }
   node_metrics_.batches.Get("received").Inc();
   node_metrics_.batch_bytes.Get("received").Inc(static_cast<double>(info->num_bytes));
-  if (!verified.empty() && batch_sigs_.count(info->digest) == 0) {
-    verified_.insert(verified.begin(), verified.end());
-    batch_sigs_[info->digest] = {info->expires_at_height, verified};
-  }
-  if (is_validator()) {
-    BatchAck ack{*info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, *info))};
-    SendTo(validator, BatchAckMsg{ack});
-    node_metrics_.batch_acks.Get("sent").Inc();
+  if (held) {
+    // Not one of its designated checkers: kept (and served) unchecked until its proof comes;
+    // checked and acknowledged here if it does not come in time.
+    node_metrics_.batches.Get("held").Inc();
+    if (!proofs_.Has(info->digest) && !proofs_.WasExecuted(info->digest)) {
+      held_batches_.emplace(info->digest, SteadyNowMs() + check_policy_.limits().defer_ms);
+      ArmHeldTimer();
+    }
+  } else {
+    if (!verified.empty() && batch_sigs_.count(info->digest) == 0) {
+      verified_.insert(verified.begin(), verified.end());
+      batch_sigs_[info->digest] = {info->expires_at_height, verified};
+    }
+    if (is_validator()) {
+      BatchAck ack{*info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, *info))};
+      SendTo(validator, BatchAckMsg{ack});
+      node_metrics_.batch_acks.Get("sent").Inc();
+    }
   }
   if (fetcher_->IsWanted(info->digest)) {
     fetcher_->Cancel(info->digest);
     DrainCommits(/*may_switch_epoch=*/true);
+  }
+}
+
+void Node::Impl::ArmHeldTimer() {
+  if (held_timer_armed_ || held_batches_.empty()) return;
+  held_timer_armed_ = true;
+  held_timer_.expires_after(milliseconds(kHeldTickMs));
+  held_timer_.async_wait([this](const boost::system::error_code& ec) {
+    held_timer_armed_ = false;
+    if (ec || !batch_store_) return;
+    const uint64_t now = SteadyNowMs();
+    for (auto it = held_batches_.begin(); it != held_batches_.end();) {
+      const Hash32 d = it->first;
+      const Batch* b = batch_store_->Get(d);
+      if (b == nullptr || proofs_.Has(d) || proofs_.WasExecuted(d)) {
+        it = held_batches_.erase(it);  // proven, executed or dropped: nothing to check
+        continue;
+      }
+      if (it->second > now) {
+        ++it;
+        continue;
+      }
+      // No proof in time: a designated checker is down, slow or Byzantine. Check it here (and
+      // this author's next batches on receipt for a while) so that a proof can form.
+      {
+        std::lock_guard lock(check_policy_mu_);
+        check_policy_.OnNoProofInTime(b->author, now);
+      }
+      node_metrics_.batches.Get("checked_late").Inc();
+      it = held_batches_.erase(it);
+      asio::post(verify_pool_, [this, d, txs = b->txs] {
+        auto checked = CheckBatchTxs(txs, /*verify_signatures=*/true);
+        asio::post(loop_, [this, d, checked = std::move(checked)] {
+          OnHeldBatchChecked(d, checked);
+        });
+      });
+    }
+    ArmHeldTimer();
+  });
+}
+
+void Node::Impl::OnHeldBatchChecked(const Hash32& digest,
+                                    const Result<std::vector<Hash32>>& checked) {
+  const Batch* b = batch_store_ ? batch_store_->Get(digest) : nullptr;
+  if (b == nullptr) return;  // executed, expired or another epoch meanwhile
+  if (!checked.ok()) {
+    // Never acknowledged: without this node's ack (and the other honest ones') it gets no proof.
+    OnBadBatch(b->author, checked.status().message());
+    return;
+  }
+  if (batch_sigs_.count(digest) == 0) {
+    verified_.insert(checked->begin(), checked->end());
+    batch_sigs_[digest] = {b->expires_at_height, *checked};
+  }
+  if (is_validator()) {
+    const BatchInfo info = InfoOf(genesis_.chain_id, *b);
+    BatchAck ack{info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, info))};
+    SendTo(b->author, BatchAckMsg{ack});
+    node_metrics_.batch_acks.Get("sent").Inc();
   }
 }
 
@@ -244,6 +321,7 @@ void Node::Impl::OnProof(uint32_t validator, const ProofOfAvailability& p) {
     return;
   }
   node_metrics_.batch_proofs.Get("received").Inc();
+  if (held_batches_.erase(d) > 0) node_metrics_.batches.Get("proven_unchecked").Inc();
   PayloadMaybeReady();
 }
 

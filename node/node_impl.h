@@ -25,6 +25,7 @@
 #include "consensus/engine.h"
 #include "crypto/sha256.h"
 #include "node/attestation_book.h"
+#include "node/batch_check.h"
 #include "node/batch_fetcher.h"
 #include "node/batch_store.h"
 #include "node/epochs.h"
@@ -134,14 +135,6 @@ class StoreBlockStore final : public cs::BlockStore {
   std::multimap<uint64_t, std::string> saved_;
 };
 
-// Identifies a transaction together with its exact signatures: what "verified" means.
-inline Hash32 SigDigest(const types::Tx& tx, const Hash32& tx_id) {
-  crypto::Sha256 h;
-  h.Update(std::string_view("laurel/verified/v1")).Update(tx_id);
-  for (const auto& s : tx.signatures) h.Update(s.public_key).Update(s.signature);
-  return h.Finish();
-}
-
 inline std::string Hex8(const Hash32& h) { return HexEncode(ByteView(h.data(), 4)); }
 
 // Milliseconds of the steady clock: the time the node's state machines are given.
@@ -156,7 +149,6 @@ inline uint64_t SteadyNowMs() {
 using detail::Hex8;
 using detail::kMaxPeerSlots;
 using detail::kNotValidator;
-using detail::SigDigest;
 using detail::SteadyNowMs;
 using detail::StoreBlockStore;
 using detail::StoreSafetyStore;
@@ -172,7 +164,9 @@ class Node::Impl final : public cs::PayloadSource {
         store_(std::move(store)),
         executor_(genesis_.chain_id,
                   [this](const types::Tx& tx, const Hash32& id) {
-                    return verified_.count(SigDigest(tx, id)) > 0;
+                    // A version-2 block's transactions come from batches with proofs of
+                    // availability, which attest their signatures (batch_check.h).
+                    return executing_proven_ || verified_.count(SigDigest(tx, id)) > 0;
                   }),
         checker_(genesis_.chain_id),
         safety_store_(*store_),
@@ -250,7 +244,10 @@ class Node::Impl final : public cs::PayloadSource {
   void FlushBatch();
   // A peer's batch, its transactions checked off the loop (OnFrame); `verified`: the
   // SigDigests of those whose signatures verified.
-  void OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified);
+  void OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified,
+               bool held);
+  void ArmHeldTimer();
+  void OnHeldBatchChecked(const Hash32& digest, const Result<std::vector<Hash32>>& checked);
   void OnBadBatch(uint32_t validator, const std::string& why);
   void OnBatchAck(uint32_t validator, const BatchAck& ack);
   void OnBatchRequest(uint32_t slot, const BatchRequestMsg& m);
@@ -418,6 +415,14 @@ class Node::Impl final : public cs::PayloadSource {
   std::deque<cs::CommittedBlock> waiting_commits_;
   bool draining_ = false;
   std::atomic<int> batch_checks_{0};  // peers' batches queued on verify_pool_
+  // Who checks which peers' batches on receipt (batch_check.h); read on verify_pool_ too.
+  std::mutex check_policy_mu_;
+  BatchCheckPolicy check_policy_;
+  // Peers' batches held unchecked until their proof: digest -> deadline (steady ms).
+  std::unordered_map<Hash32, uint64_t, HashKey> held_batches_;
+  asio::steady_timer held_timer_{loop_};
+  bool held_timer_armed_ = false;
+  bool executing_proven_ = false;  // ApplyBlock runs a version-2 block's resolved transactions
   // Peers' batches whose signatures went into verified_: digest -> (expiry, SigDigests).
   std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, HashKey> batch_sigs_;
   // This node's batches not yet executed: digest -> (expiry height, tx ids).

@@ -96,8 +96,9 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
   }
   if (!frame.empty() && frame[0] == kBatchKind) {
     // A peer's batch: its transactions must be canonical encodings (else it is refused, so no
-    // honest validator acknowledges it), and their signatures are verified here, off the loop,
-    // once: execution then skips them (verified_).
+    // honest validator acknowledges it). Its designated checkers verify its signatures here,
+    // off the loop, and refuse it if one fails; the others hold it until its proof
+    // (batch_check.h). Execution skips what was verified (verified_) or proven.
     if (batch_checks_.fetch_add(1) >= kMaxBatchChecks) {
       batch_checks_.fetch_sub(1);
       node_metrics_.inbound_dropped.Inc();
@@ -107,38 +108,34 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
       auto m = DecodeWire(frame);
       std::string bad;
       std::vector<Hash32> verified;
+      bool held = false;
       if (!m.ok() || !std::holds_alternative<BatchMsg>(*m)) {
         bad = m.ok() ? "not a batch" : m.status().ToString();
       } else {
-        const auto& txs = std::get<BatchMsg>(*m).batch.txs;
-        verified.reserve(txs.size());
-        for (size_t i = 0; i < txs.size() && bad.empty(); ++i) {
-          auto tx = types::DecodeTx(txs[i]);
-          if (!tx.ok() || types::EncodeTx(*tx) != txs[i]) {
-            bad = "transaction " + std::to_string(i) + " is not a canonical encoding";
-            break;
-          }
-          bool ok = !tx->signatures.empty();
-          for (const auto& s : tx->signatures) {
-            if (!ok) break;
-            ok =
-                crypto::VerifyWithDomain(s.public_key, types::kTxSignDomain, tx->body, s.signature);
-          }
-          if (ok) verified.push_back(SigDigest(*tx, types::TxId(*tx)));
+        const Batch& b = std::get<BatchMsg>(*m).batch;
+        {
+          std::lock_guard lock(check_policy_mu_);
+          held = !check_policy_.CheckOnReceipt(b.author, SteadyNowMs());
+        }
+        auto checked = CheckBatchTxs(b.txs, !held);
+        if (checked.ok()) {
+          verified = std::move(checked).value();
+        } else {
+          bad = checked.status().message();
         }
       }
       batch_checks_.fetch_sub(1);
       std::optional<Batch> batch;
       if (bad.empty()) batch = std::move(std::get<BatchMsg>(*m).batch);
       asio::post(loop_, [this, peer, batch = std::move(batch), bad = std::move(bad),
-                         verified = std::move(verified)]() mutable {
+                         verified = std::move(verified), held]() mutable {
         const uint32_t v = ValidatorOfSlot(SlotOf(peer));
         if (v == kNotValidator || !batch_store_) return;
         if (!batch) {
           OnBadBatch(v, bad);
           return;
         }
-        OnBatch(v, *batch, verified);
+        OnBatch(v, *batch, verified, held);
       });
     });
     return;
@@ -432,7 +429,11 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
     }
   }
   const ledger::BlockContext ctx{block.height, block.timestamp_ms, store_->StateRoot()};
+  // Resolved transactions come from batches whose proofs verified: f+1 validators, one of them
+  // honest, checked their signatures (batch_check.h).
+  executing_proven_ = resolved != nullptr;
   const ledger::BlockResult result = executor_.ExecuteBlock(*store_, ctx, txs);
+  executing_proven_ = false;
 
   storage::BlockRecord rec;
   rec.height = block.height;

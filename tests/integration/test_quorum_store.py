@@ -4,7 +4,9 @@ and every transaction commits OK once on every node with identical block ids and
 a transaction submitted to two nodes (so in two batches) executes once (the other copy, if
 proposed, as DUPLICATE_TX); a node stopped while blocks with proofs commit catches up by block
 sync (the blocks carry their batches' transactions) and agrees; /metrics counts batches,
-acknowledgements and proofs."""
+acknowledgements and proofs. Each batch is checked on receipt by its designated checker (the
+validator after its author) and held by the others until its proof; with the designated checker
+of node 2 down, nodes 0 and 1 check node 2's batches late and they still commit."""
 
 import concurrent.futures
 import os
@@ -97,6 +99,17 @@ def test(args):
                   f"node{i} made no batch or proof although it was sent transactions")
             check(received >= 1, f"node{i} received no batch from its peers")
             check(refused == 0, f"node{i} refused {refused} batches of honest peers")
+            # Each batch is checked on receipt by the f = 1 validator after its author only;
+            # every node holds two of its three peers' batches unchecked until their proofs.
+            held = series(net, i, "laurel_batches_total", 'event="held"')
+            unchecked = series(net, i, "laurel_batches_total", 'event="proven_unchecked"')
+            late = series(net, i, "laurel_batches_total", 'event="checked_late"')
+            log(f"node{i}: held {held:.0f} (proven unchecked {unchecked:.0f}, checked late "
+                f"{late:.0f})")
+            check(held >= 1, f"node{i} checked every peer's batch on receipt")
+            check(held < received, f"node{i} held all {received:.0f} batches it received: it "
+                  f"checks none, though it is the designated checker of validator {(i + 3) % 4}")
+            check(unchecked + late <= held, f"node{i}: more batches proven or checked late than held")
 
         # 2. One transaction submitted to two nodes at once: two batches, one execution.
         twin = pool[TXS]
@@ -130,6 +143,12 @@ def test(args):
         executed_once(net, 3, upto, set(acked))
         log(f"all {len(acked)} txs committed once at the same place on 4 nodes; block ids and "
             f"state roots agree at 1..{upto}")
+        # Node 3 is node 2's designated checker: with it down, node 2's batches got their
+        # proofs because nodes 0 and 1 checked them when no proof came in time.
+        late = sum(series(net, i, "laurel_batches_total", 'event="checked_late"') for i in (0, 1))
+        log(f"batches checked late on nodes 0 and 1 while node3 was down: {late:.0f}")
+        check(late >= 1, "node2's batches committed with node3 down, but nodes 0 and 1 checked "
+              "none of them late")
         synced = [line for line in net.log_lines(3, "[sync] applied")]
         check(synced, "node3 logged no block sync")
         # And the network goes on with node3 in it.
