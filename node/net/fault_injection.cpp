@@ -25,6 +25,11 @@ Status Bad(size_t i, const std::string& what) {
 
 }  // namespace
 
+bool LinkFault::Covers(const Bytes& frame) const {
+  if (kinds.empty()) return true;
+  return !frame.empty() && std::find(kinds.begin(), kinds.end(), frame[0]) != kinds.end();
+}
+
 const LinkFault* LinkFaults::For(const crypto::PublicKey& peer) const {
   const LinkFault* any = nullptr;
   for (const auto& l : links) {
@@ -50,6 +55,11 @@ std::string LinkFaults::Describe() const {
     if (l.loss > 0) out << " loss " << l.loss;
     if (l.reorder > 0) out << " reorder " << l.reorder;
     if (!l.delay_ms && !l.jitter_ms && l.loss <= 0 && l.reorder <= 0) out << " nothing";
+    if (!l.kinds.empty()) {
+      out << " (kinds";
+      for (const uint8_t k : l.kinds) out << " " << unsigned{k};
+      out << ")";
+    }
   }
   return out.str();
 }
@@ -97,6 +107,16 @@ Result<LinkFaults> ParseLinkFaults(std::string_view text) {
           return Bad(i, k + " must be a probability 0..1");
         }
         (k == "loss" ? f.loss : f.reorder) = v.get<double>();
+      } else if (k == "kinds") {
+        if (!v.is_array() || v.empty() || v.size() > 256) {
+          return Bad(i, "kinds must be a non-empty list of message kinds 0..255");
+        }
+        for (const auto& e : v) {
+          if (!e.is_number_unsigned() || e.get<uint64_t>() > 255) {
+            return Bad(i, "kinds must be a non-empty list of message kinds 0..255");
+          }
+          f.kinds.push_back(static_cast<uint8_t>(e.get<uint64_t>()));
+        }
       } else {
         return Bad(i, "unknown field '" + k + "'");
       }

@@ -10,7 +10,10 @@
 // "peer" "*" applies to every peer without a rule of its own. Every field but "peer" is optional
 // (0 when absent): delay_ms and jitter_ms in 0..60000 (each frame waits delay_ms plus a uniform
 // draw in [0, jitter_ms]), loss and reorder probabilities in 0..1 (a held-back frame waits a
-// further uniform 1..max(2 * delay_ms, 50) ms). {"links": []} or a missing file: no faults.
+// further uniform 1..max(2 * delay_ms, 50) ms). "kinds", a list of message kinds 0..255 (a
+// frame's first byte, node/wire.cpp), limits the rule to those frames, the others to that peer
+// pass untouched (e.g. {"peer": "<key>", "loss": 1, "kinds": [17]}: that peer never receives
+// this node's batches). {"links": []} or a missing file: no faults.
 #pragma once
 
 #include <chrono>
@@ -24,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/bytes.h"
 #include "common/status.h"
 #include "crypto/ed25519.h"
 
@@ -35,6 +39,10 @@ struct LinkFault {
   uint32_t jitter_ms = 0;
   double loss = 0;
   double reorder = 0;
+  std::vector<uint8_t> kinds;  // empty: every frame; else only frames whose first byte is one
+
+  // Whether the rule acts on `frame` (by its first byte when `kinds` is set).
+  bool Covers(const Bytes& frame) const;
 
   bool operator==(const LinkFault&) const = default;
 };

@@ -342,7 +342,7 @@ class Transport::Impl {
     {
       std::lock_guard<std::mutex> lock(faults_mu_);
       const LinkFault* f = faults_ ? faults_->For(ps.key) : nullptr;
-      if (f == nullptr) return Enqueue(ps, std::move(payload));
+      if (f == nullptr || !f->Covers(*payload)) return Enqueue(ps, std::move(payload));
       std::uniform_real_distribution<double> u(0.0, 1.0);
       const double a = u(fault_rng_), b = u(fault_rng_), c = u(fault_rng_), e = u(fault_rng_);
       d = Decide(*f, a, b, c, e);

@@ -51,6 +51,23 @@
 //                               another chain id and a timeout signed for another chain's
 //                               genesis; and every 2 s a frame above the peers' frame cap (which
 //                               closes that connection; the transport reconnects).
+//   --behaviour batch-attacks   hostile quorum-store messages (docs/spec/batches.md), at --rate
+//                               messages per second (default 400), cycling through: undecodable
+//                               and truncated batch frames (kind 17); batches refused by the
+//                               store: authored by another validator, with a non-canonical
+//                               transaction, over the transaction cap, empty, expired, expiring
+//                               too far ahead, of another epoch; forged acknowledgements (in
+//                               another validator's name, a bad signature, for a batch the
+//                               receiver never made); proofs of availability with too few
+//                               signers, forged signatures, an unknown author, a duplicated
+//                               signer; batch requests for unknown digests and floods of
+//                               requests for the batches the honest validators pushed to it.
+//                               And, once a second (--bad-batches times), a well-formed batch of
+//                               its own holding the transactions of --tx-file (hex Tx wire
+//                               encodings, one a line: the test gives transactions whose
+//                               signatures it broke): honest validators store and acknowledge
+//                               it, it makes the proof from their acks and broadcasts it, so
+//                               that honest leaders propose it and every node executes it.
 //
 // Except where stated it never votes, never times out and serves nothing. It exits by itself
 // after --seconds and prints what it did, one `byzantine:` line every few seconds and a final
@@ -65,13 +82,14 @@
 #include <csignal>
 #include <cstdio>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <set>
-#include <utility>
 #include <thread>
+#include <utility>
 
 #include "consensus/types.h"
 #include "consensus/validator_set.h"
@@ -111,14 +129,21 @@ enum class Behaviour {
   kFutureSpam,
   kReplay,
   kBadFrames,
+  kBatchAttacks,
 };
 constexpr std::pair<Behaviour, const char*> kBehaviours[] = {
-    {Behaviour::kLyingHeight, "lying-height"},   {Behaviour::kFakeProposal, "fake-proposal"},
-    {Behaviour::kBlockVariants, "block-variants"}, {Behaviour::kEquivocate, "equivocate"},
-    {Behaviour::kDoubleVote, "double-vote"},     {Behaviour::kPhantomVotes, "phantom-votes"},
-    {Behaviour::kSilent, "silent"},              {Behaviour::kBadCerts, "bad-certs"},
-    {Behaviour::kFutureSpam, "future-spam"},     {Behaviour::kReplay, "replay"},
+    {Behaviour::kLyingHeight, "lying-height"},
+    {Behaviour::kFakeProposal, "fake-proposal"},
+    {Behaviour::kBlockVariants, "block-variants"},
+    {Behaviour::kEquivocate, "equivocate"},
+    {Behaviour::kDoubleVote, "double-vote"},
+    {Behaviour::kPhantomVotes, "phantom-votes"},
+    {Behaviour::kSilent, "silent"},
+    {Behaviour::kBadCerts, "bad-certs"},
+    {Behaviour::kFutureSpam, "future-spam"},
+    {Behaviour::kReplay, "replay"},
     {Behaviour::kBadFrames, "bad-frames"},
+    {Behaviour::kBatchAttacks, "batch-attacks"},
 };
 
 const char* BehaviourName(Behaviour b) {
@@ -153,7 +178,40 @@ struct Options {
   double rate = 0;  // messages per second (block-variants, bad-certs, future-spam, bad-frames);
                     // 0: the behaviour's default (block-variants, bad-frames: unbounded)
   uint32_t ahead = 2;  // fake-proposal: leader rounds just ahead of the current one
+  std::vector<Bytes> file_txs;  // batch-attacks: the transactions of its own batches
+  uint32_t bad_batches = 3;     // batch-attacks: how many such batches
 };
+
+// batch-attacks: the hostile messages, one per case, in turn.
+enum BatchCase : size_t {
+  kMalformedBatch,
+  kTruncatedBatch,
+  kOtherAuthorBatch,
+  kNonCanonicalBatch,
+  kOversizedBatch,
+  kEmptyBatch,
+  kExpiredBatch,
+  kFarExpiryBatch,
+  kOtherEpochBatch,
+  kAckInOthersName,
+  kAckBadSignature,
+  kAckUnknownBatch,
+  kProofTooFew,
+  kProofForged,
+  kProofUnknownAuthor,
+  kProofDuplicateSigner,
+  kRequestUnknown,
+  kRequestHeld,  // the flood: several slots of the cycle
+  kBatchCases,
+};
+constexpr const char* kBatchCaseNames[kBatchCases] = {
+    "malformed_batch",   "truncated_batch",    "other_author_batch",   "non_canonical_batch",
+    "oversized_batch",   "empty_batch",        "expired_batch",        "far_expiry_batch",
+    "other_epoch_batch", "ack_in_others_name", "ack_bad_signature",    "ack_unknown_batch",
+    "proof_too_few",     "proof_forged",       "proof_unknown_author", "proof_duplicate_signer",
+    "request_unknown",   "request_held",
+};
+constexpr size_t kCycle = kBatchCases + 6;  // the last 7 slots of a cycle request held batches
 
 int64_t NowMs() {
   return std::chrono::duration_cast<milliseconds>(
@@ -191,6 +249,15 @@ struct Counters {
   std::atomic<uint64_t> replays_out{0};     // recorded messages sent again (per peer)
   std::atomic<uint64_t> bad_frames_out{0};  // per peer
   std::atomic<uint64_t> oversized_out{0};   // per peer
+  // batch-attacks.
+  std::atomic<uint64_t> batch_case_out[kBatchCases] = {};  // frames accepted by the transport
+  std::atomic<uint64_t> batches_in{0};                     // honest batches pushed to it
+  std::atomic<uint64_t> own_batches_out{0};                // its well-formed batches (per peer)
+  std::atomic<uint64_t> own_acks_in{0};                    // valid honest acks of them
+  std::atomic<uint64_t> own_proofs_out{0};                 // proofs made from them and broadcast
+  std::atomic<uint64_t> own_proofs_proposed{0};            // of those, seen in an honest proposal
+  std::atomic<uint64_t> responses_empty_in{0};             // batch responses "not held"
+  std::atomic<uint64_t> responses_full_in{0};              // batch responses with a batch
 };
 
 // What the honest validators have shown this process: the highest certificates, recent
@@ -435,6 +502,9 @@ class Adversary {
         case Behaviour::kBadFrames:
           Paced(slice, 0, [this] { return SendBadFrame(); });
           break;
+        case Behaviour::kBatchAttacks:
+          Paced(slice, 400, [this] { return SendBatchAttack(); });
+          break;
       }
       if (Clock::now() >= next_report) {
         Report("at", Seconds(Clock::now() - start));
@@ -494,6 +564,7 @@ class Adversary {
         view_.ObserveBlock(p->block);
         view_.ObserveRound(p->block.round);
         if (vote_mode_ != VoteMode::kNone) OnProposal(p->block);
+        if (opts_.behaviour == Behaviour::kBatchAttacks) NoteProposedProofs(p->block);
       } else if (const auto* v = std::get_if<cs::VoteMsg>(c)) {
         counters_.votes_in++;
         view_.ObserveSync(v->sync);
@@ -509,6 +580,15 @@ class Adversary {
       }
     } else if (const auto* f = std::get_if<node::FetchResponseMsg>(&*m)) {
       for (const auto& b : f->blocks) view_.ObserveBlock(b);
+    } else if (const auto* bm = std::get_if<node::BatchMsg>(&*m)) {
+      counters_.batches_in++;
+      std::lock_guard lock(batch_mu_);
+      harvested_.push_back({it->second, node::InfoOf(genesis_.chain_id, bm->batch)});
+      if (harvested_.size() > kMaxHarvested) harvested_.pop_front();
+    } else if (const auto* a = std::get_if<node::BatchAckMsg>(&*m)) {
+      OnOwnBatchAck(it->second, a->ack);
+    } else if (const auto* r = std::get_if<node::BatchResponseMsg>(&*m)) {
+      (r->batch ? counters_.responses_full_in : counters_.responses_empty_in)++;
     } else if (const auto* b = std::get_if<node::TxBatchMsg>(&*m)) {
       counters_.tx_batches_in++;
       if (view_.ObserveTxs(b->txs) > 0) Wake();
@@ -1103,6 +1183,253 @@ class Adversary {
     return n;
   }
 
+  // ---- batch-attacks ----
+
+  // A canonical Tx encoding with a random body and a random signature by this validator's key.
+  Bytes RandomTx() {
+    types::Tx tx;
+    tx.body.resize(40 + rng_() % 100);
+    for (auto& byte : tx.body) byte = static_cast<uint8_t>(rng_());
+    const auto& pk = key_.public_key();
+    Bytes sig(64);
+    for (auto& byte : sig) byte = static_cast<uint8_t>(rng_());
+    tx.signatures.push_back(types::TxSignature{Bytes(pk.begin(), pk.end()), sig});
+    return types::EncodeTx(tx);
+  }
+  node::Batch MyBatch(const View::Snapshot& s, size_t n) {
+    node::Batch b;
+    b.epoch = s.sync.highest_qc.data.epoch;
+    b.author = my_index_;
+    b.batch_id = next_batch_id_++;
+    b.expires_at_height = s.max_height + 200;
+    for (size_t i = 0; i < n; ++i) b.txs.push_back(RandomTx());
+    return b;
+  }
+  std::optional<std::pair<uint32_t, node::BatchInfo>> Harvested(bool newest) {
+    std::lock_guard lock(batch_mu_);
+    if (harvested_.empty()) return std::nullopt;
+    return newest ? harvested_.back() : harvested_[rng_() % harvested_.size()];
+  }
+  crypto::Signature RandomSig() {
+    crypto::Signature sig{};
+    for (auto& byte : sig) byte = static_cast<uint8_t>(rng_());
+    return sig;
+  }
+  crypto::Signature AckSig(const node::BatchInfo& info) {
+    return key_.Sign(node::BatchAckSignBytes(genesis_.chain_id, info));
+  }
+  size_t SendToValidator(uint32_t v, const Bytes& wire) {
+    if (v >= keys_.size() || v == my_index_) return 0;
+    return transport_->Send(keys_[v], wire).ok() ? 1 : 0;
+  }
+
+  size_t SendBatchAttack() {
+    const View::Snapshot s = view_.Take(false);
+    MaybeSendOwnBatch(s);
+    const size_t slot = static_cast<size_t>(spam_seq_++ % kCycle);
+    const auto c = static_cast<BatchCase>(std::min(slot, size_t{kRequestHeld}));
+    const uint32_t other = (my_index_ + 1) % static_cast<uint32_t>(keys_.size());
+    Bytes wire;
+    size_t sent = 0;
+    auto batch_wire = [&](const node::Batch& b) { return node::EncodeWire(node::BatchMsg{b}); };
+    auto proof_wire = [&](node::BatchInfo info,
+                          std::vector<std::pair<uint32_t, crypto::Signature>> sigs) {
+      return node::EncodeWire(node::ProofMsg{node::ProofOfAvailability{info, std::move(sigs)}});
+    };
+    switch (c) {
+      case kMalformedBatch:
+        wire.resize(1 + rng_() % 300);
+        for (auto& byte : wire) byte = static_cast<uint8_t>(rng_());
+        wire[0] = 17;
+        break;
+      case kTruncatedBatch: {
+        wire = batch_wire(MyBatch(s, 3));
+        wire.resize(1 + rng_() % (wire.size() - 1));
+        break;
+      }
+      case kOtherAuthorBatch: {
+        node::Batch b = MyBatch(s, 3);
+        b.author = other;  // sent by this validator: only the author pushes its batch
+        wire = batch_wire(b);
+        break;
+      }
+      case kNonCanonicalBatch: {
+        node::Batch b = MyBatch(s, 3);
+        b.txs[1].push_back(0x78);  // field 15, varint 1: parses, but is not the canonical form
+        b.txs[1].push_back(0x01);
+        wire = batch_wire(b);
+        break;
+      }
+      case kOversizedBatch:
+        wire = batch_wire(MyBatch(s, node::kMaxBatchTxCount + 1));
+        break;
+      case kEmptyBatch:
+        wire = batch_wire(MyBatch(s, 0));
+        break;
+      case kExpiredBatch: {
+        node::Batch b = MyBatch(s, 2);
+        b.expires_at_height = s.max_height > 0 ? s.max_height - 1 : 0;
+        wire = batch_wire(b);
+        break;
+      }
+      case kFarExpiryBatch: {
+        node::Batch b = MyBatch(s, 2);
+        b.expires_at_height = s.max_height + 100000;
+        wire = batch_wire(b);
+        break;
+      }
+      case kOtherEpochBatch: {
+        node::Batch b = MyBatch(s, 2);
+        b.epoch += 5;
+        wire = batch_wire(b);
+        break;
+      }
+      case kAckInOthersName: {  // to the batch's author, in the author's own name
+        auto h = Harvested(true);
+        if (!h) return 1;
+        sent = SendToValidator(
+            h->first,
+            node::EncodeWire(node::BatchAckMsg{node::BatchAck{h->second, h->first, RandomSig()}}));
+        break;
+      }
+      case kAckBadSignature: {
+        auto h = Harvested(true);
+        if (!h) return 1;
+        crypto::Signature sig = AckSig(h->second);
+        sig[rng_() % sig.size()] ^= 0x40;
+        sent = SendToValidator(
+            h->first,
+            node::EncodeWire(node::BatchAckMsg{node::BatchAck{h->second, my_index_, sig}}));
+        break;
+      }
+      case kAckUnknownBatch: {  // validly signed, for a batch the receiver never made
+        node::BatchInfo info = node::InfoOf(genesis_.chain_id, MyBatch(s, 2));
+        info.author = other;
+        wire = node::EncodeWire(node::BatchAckMsg{node::BatchAck{info, my_index_, AckSig(info)}});
+        break;
+      }
+      case kProofTooFew: {  // only this validator's (valid) signature
+        auto h = Harvested(false);
+        node::BatchInfo info = h ? h->second : node::InfoOf(genesis_.chain_id, MyBatch(s, 2));
+        wire = proof_wire(info, {{my_index_, AckSig(info)}});
+        break;
+      }
+      case kProofForged: {  // enough signers, their signatures made up
+        auto h = Harvested(false);
+        node::BatchInfo info = h ? h->second : node::InfoOf(genesis_.chain_id, MyBatch(s, 2));
+        std::vector<std::pair<uint32_t, crypto::Signature>> sigs;
+        for (uint32_t i = 0; i < keys_.size(); ++i) {
+          sigs.push_back({i, i == my_index_ ? AckSig(info) : RandomSig()});
+        }
+        wire = proof_wire(info, std::move(sigs));
+        break;
+      }
+      case kProofUnknownAuthor: {
+        node::BatchInfo info = node::InfoOf(genesis_.chain_id, MyBatch(s, 2));
+        info.author = 99;
+        std::vector<std::pair<uint32_t, crypto::Signature>> sigs;
+        for (uint32_t i = 0; i < keys_.size(); ++i) {
+          sigs.push_back({i, i == my_index_ ? AckSig(info) : RandomSig()});
+        }
+        wire = proof_wire(info, std::move(sigs));
+        break;
+      }
+      case kProofDuplicateSigner: {  // f+1 valid signatures, all by this validator
+        auto h = Harvested(false);
+        node::BatchInfo info = h ? h->second : node::InfoOf(genesis_.chain_id, MyBatch(s, 2));
+        const crypto::Signature sig = AckSig(info);
+        wire = proof_wire(info, {{my_index_, sig}, {my_index_, sig}});
+        break;
+      }
+      case kRequestUnknown: {
+        node::BatchInfo info = node::InfoOf(genesis_.chain_id, MyBatch(s, 2));
+        info.author = other;
+        wire = node::EncodeWire(node::BatchRequestMsg{info});
+        break;
+      }
+      default: {  // kRequestHeld: a batch an honest validator pushed (held, or executed)
+        auto h = Harvested(false);
+        if (!h) return 1;
+        wire = node::EncodeWire(node::BatchRequestMsg{h->second});
+        break;
+      }
+    }
+    if (!wire.empty()) sent = transport_->Broadcast(wire);
+    counters_.batch_case_out[c] += sent;
+    return sent;
+  }
+
+  // Once a second, up to --bad-batches times: a well-formed batch of this validator holding the
+  // --tx-file transactions, pushed to every peer; their acks make its proof (OnOwnBatchAck).
+  void MaybeSendOwnBatch(const View::Snapshot& s) {
+    if (opts_.file_txs.empty() || own_sent_ >= opts_.bad_batches || s.max_height == 0) return;
+    const auto now = Clock::now();
+    if (now < next_own_at_) return;
+    next_own_at_ = now + milliseconds(1000);
+    node::Batch b;
+    b.epoch = s.sync.highest_qc.data.epoch;
+    b.author = my_index_;
+    b.batch_id = next_batch_id_++;
+    b.expires_at_height = s.max_height + 200;
+    b.txs = opts_.file_txs;
+    const node::BatchInfo info = node::InfoOf(genesis_.chain_id, b);
+    {
+      std::lock_guard lock(batch_mu_);
+      own_[info.digest] = OwnBatch{info, {{my_index_, AckSig(info)}}, false};
+    }
+    const size_t n = transport_->Broadcast(node::EncodeWire(node::BatchMsg{b}));
+    counters_.own_batches_out += n;
+    if (n > 0) ++own_sent_;
+  }
+  // On the I/O thread: an honest validator's ack of one of this validator's batches.
+  void OnOwnBatchAck(uint32_t from, const node::BatchAck& ack) {
+    if (ack.signer != from || !node::VerifyAck(genesis_.chain_id, keys_, ack).ok()) return;
+    std::optional<node::ProofOfAvailability> proof;
+    {
+      std::lock_guard lock(batch_mu_);
+      auto it = own_.find(ack.info.digest);
+      if (it == own_.end() || !(it->second.info == ack.info)) return;
+      counters_.own_acks_in++;
+      it->second.sigs[ack.signer] = ack.signature;
+      const size_t quorum = (keys_.size() - 1) / 3 + 1;
+      if (it->second.proved || it->second.sigs.size() < quorum) return;
+      it->second.proved = true;
+      proof = node::ProofOfAvailability{it->second.info, {}};
+      for (const auto& [signer, sig] : it->second.sigs) proof->signatures.push_back({signer, sig});
+    }
+    if (transport_->Broadcast(node::EncodeWire(node::ProofMsg{*proof})) > 0) {
+      counters_.own_proofs_out++;
+    }
+  }
+  void NoteProposedProofs(const cs::Block& b) {
+    if (!node::IsBatchPayload(b.payload)) return;
+    auto proofs = node::DecodeBatchPayload(b.payload);
+    if (!proofs.ok()) return;
+    std::lock_guard lock(batch_mu_);
+    for (const auto& p : *proofs) {
+      if (own_.count(p.info.digest) && proposed_own_.insert(p.info.digest).second) {
+        counters_.own_proofs_proposed++;
+      }
+    }
+  }
+
+  void ReportBatches(const char* what) {
+    std::string line = std::string("byzantine: batches ") + what;
+    for (size_t i = 0; i < kBatchCases; ++i) {
+      line += " " + std::string(kBatchCaseNames[i]) + "=" +
+              std::to_string(counters_.batch_case_out[i].load());
+    }
+    line += " batches_in=" + std::to_string(U(counters_.batches_in)) +
+            " own_batches_out=" + std::to_string(U(counters_.own_batches_out)) +
+            " own_acks_in=" + std::to_string(U(counters_.own_acks_in)) +
+            " own_proofs_out=" + std::to_string(U(counters_.own_proofs_out)) +
+            " own_proofs_proposed=" + std::to_string(U(counters_.own_proofs_proposed)) +
+            " responses_empty_in=" + std::to_string(U(counters_.responses_empty_in)) +
+            " responses_full_in=" + std::to_string(U(counters_.responses_full_in));
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  }
+
   void Report(const char* what, double t) {
     const View::Snapshot s = view_.Take(false);
     const net::TransportStats st = transport_->stats();
@@ -1134,6 +1461,7 @@ class Adversary {
         static_cast<unsigned long long>(st.frame_errors),
         static_cast<unsigned long long>(st.connections_established));
     std::fflush(stdout);
+    if (opts_.behaviour == Behaviour::kBatchAttacks) ReportBatches(what);
   }
   static unsigned long long U(const std::atomic<uint64_t>& a) { return a.load(); }
 
@@ -1181,6 +1509,22 @@ class Adversary {
   std::vector<Bytes> oldest_;
   Clock::time_point next_old_replay_{};
   Bytes sample_frame_;
+
+  // batch-attacks: batch infos the honest validators pushed (with their author), and this
+  // validator's own well-formed batches with the acks collected (I/O and main threads).
+  static constexpr size_t kMaxHarvested = 256;
+  struct OwnBatch {
+    node::BatchInfo info;
+    std::map<uint32_t, crypto::Signature> sigs;
+    bool proved = false;
+  };
+  std::mutex batch_mu_;
+  std::deque<std::pair<uint32_t, node::BatchInfo>> harvested_;
+  std::map<Hash32, OwnBatch> own_;
+  std::set<Hash32> proposed_own_;
+  uint64_t next_batch_id_ = static_cast<uint64_t>(NowMs()) * 1000;  // main thread
+  uint32_t own_sent_ = 0;
+  Clock::time_point next_own_at_{};
 };
 
 int Main(int argc, char** argv) {
@@ -1201,6 +1545,11 @@ int Main(int argc, char** argv) {
                  "(400), future-spam (1000)");
   app.add_option("--ahead", opts.ahead,
                  "fake-proposal: leader rounds just ahead of the current one (2)");
+  std::string tx_file;
+  app.add_option("--tx-file", tx_file,
+                 "batch-attacks: Tx wire encodings in hex, one a line, for its own batches");
+  app.add_option("--bad-batches", opts.bad_batches,
+                 "batch-attacks: how many batches of the --tx-file transactions (3)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -1222,6 +1571,24 @@ int Main(int argc, char** argv) {
     return 2;
   }
   opts.answer_sync_empty = sync_answer == "empty";
+  if (!tx_file.empty()) {
+    std::ifstream in(tx_file);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto tx = HexDecode(line);
+      if (!tx) {
+        std::fprintf(stderr, "laurel-byzantine: --tx-file: a line is not hex\n");
+        return 2;
+      }
+      opts.file_txs.push_back(std::move(*tx));
+    }
+    if (!in.eof() || opts.file_txs.empty()) {
+      std::fprintf(stderr, "laurel-byzantine: --tx-file %s: unreadable or empty\n",
+                   tx_file.c_str());
+      return 2;
+    }
+  }
   if (!(opts.seconds > 0) || opts.rate < 0) {
     std::fprintf(stderr, "laurel-byzantine: --seconds must be > 0 and --rate >= 0\n");
     return 2;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/bytes.h"
 
@@ -83,6 +84,10 @@ TEST_CASE("bad link fault rules are refused with the field named", "[faults][bad
       {R"({"links": [{"peer": "*", "reorder": -0.1}]})", "reorder"},
       {R"({"links": [{"peer": "*", "loss": "0.1"}]})", "loss"},
       {R"({"links": [{"peer": "*", "dup": 0.1}]})", "unknown field 'dup'"},
+      {R"({"links": [{"peer": "*", "kinds": []}]})", "kinds must be"},
+      {R"({"links": [{"peer": "*", "kinds": 17}]})", "kinds must be"},
+      {R"({"links": [{"peer": "*", "kinds": [256]}]})", "kinds must be"},
+      {R"({"links": [{"peer": "*", "kinds": [-1]}]})", "kinds must be"},
   };
   for (const auto& [text, want] : cases) {
     INFO(text);
@@ -91,6 +96,24 @@ TEST_CASE("bad link fault rules are refused with the field named", "[faults][bad
     CHECK(r.status().code() == StatusCode::kInvalidArgument);
     CHECK(r.status().message().find(want) != std::string::npos);
   }
+}
+
+TEST_CASE("a rule with kinds acts only on frames of those message kinds", "[faults]") {
+  auto r = ParseLinkFaults(R"({"links": [{"peer": ")" + kPeerHex +
+                           R"(", "loss": 1, "kinds": [17, 21]}]})");
+  REQUIRE(r.ok());
+  const LinkFault* f = r->For(PeerKey());
+  REQUIRE(f != nullptr);
+  CHECK(f->kinds == std::vector<uint8_t>{17, 21});
+  CHECK(f->Covers(Bytes{17, 0, 1}));
+  CHECK(f->Covers(Bytes{21}));
+  CHECK_FALSE(f->Covers(Bytes{1, 17}));
+  CHECK_FALSE(f->Covers(Bytes{}));
+  CHECK(r->Describe() == "bbbbbbbb: loss 1.00 (kinds 17 21)");
+  // Without kinds: every frame, the empty one too.
+  LinkFault all;
+  CHECK(all.Covers(Bytes{}));
+  CHECK(all.Covers(Bytes{3}));
 }
 
 TEST_CASE("a frame's fate follows the rule and the draws", "[faults]") {

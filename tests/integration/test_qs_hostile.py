@@ -1,0 +1,255 @@
+"""Hostile quorum-store messages over real TLS sockets, against a real 4-validator testnet with
+[consensus] quorum_store = true (docs/spec/batches.md §6).
+
+node3's laureld is stopped and `laurel-byzantine --behaviour batch-attacks` takes its place: node3's
+key and config, so the honest nodes admit it as validator 3. For a while it sends them, cycling:
+undecodable and truncated batch frames; batches the store must refuse (another validator's,
+a non-canonical transaction, over the transaction cap, empty, expired, expiring too far ahead,
+another epoch); forged acknowledgements (in another validator's name, a bad signature, for a
+batch the receiver never made); proofs of availability with too few signers, forged signatures,
+an unknown author, a duplicated signer; batch requests for unknown digests, and a flood of
+requests for the batches the honest nodes pushed to it. And a few well-formed batches of its own
+holding transactions whose signatures the test broke (real issuances by city-fed, never
+submitted otherwise): the honest nodes store and acknowledge those (signatures are checked at
+execution), the adversary makes the proof from their acks and broadcasts it, honest leaders
+propose it.
+
+Meanwhile valid transactions are submitted to the honest nodes. What must hold:
+  - every valid transaction commits OK, once, at the same place on the three honest nodes, and
+    their block ids and state roots agree at every height;
+  - the badly signed transactions are committed with BAD_SIGNATURE on every node (their batch's
+    proof was proposed: the adversary saw it in an honest proposal), never OK, and the
+    credentials they would issue do not exist;
+  - each honest node counted refusals: laurel_batches_total{event="refused"},
+    laurel_batch_acks_total{event="refused"} and laurel_batch_proofs_total{event="refused"}
+    went up;
+  - batch requests for unknown digests are answered "not held", requests for held batches with
+    the batch (the adversary counts both);
+  - no honest node crashed or halted; they keep committing after the adversary stops, and node3's
+    real laureld, started again, catches up (block sync carries the adversary's batches) and
+    agrees with them.
+"""
+
+import base64
+import concurrent.futures
+import json
+import os
+import re
+import signal
+import subprocess
+import urllib.parse
+
+from laurel_client import (Testnet, build_tx_pool, check, committed_location, http,
+                           log, main_wrapper, parse_args, post_tx, result_code, wait_for)
+
+HONEST = [0, 1, 2]
+BYZ = 3
+ATTACK_S = 25       # the adversary's run
+GOOD_TXS = 60       # valid txs submitted while it runs
+BAD_TXS = 4         # txs with a broken signature, only ever in the adversary's batches
+CONNECT_S = 20
+WAVES = 5           # of valid txs, 5 s apart (the adversary's reports)
+
+
+def series(net, i, name, labels):
+    """The value of metric `name` with exactly `labels` ('k="v"') on node i, or 0."""
+    status, text = http("GET", net.url(i) + "/metrics", timeout=5)
+    check(status == 200, f"node{i} /metrics: HTTP {status}")
+    want = f"{name}{{{labels}}} "
+    for line in str(text).splitlines():
+        if line.startswith(want):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+REFUSALS = [("laurel_batches_total", 'event="refused"'),
+            ("laurel_batch_acks_total", 'event="refused"'),
+            ("laurel_batch_proofs_total", 'event="refused"'),
+            ("laurel_batches_total", 'event="received"'),
+            ("laurel_batch_proofs_total", 'event="received"')]
+
+
+def counters(net):
+    return {i: {f"{n}{{{l}}}": series(net, i, n, l) for n, l in REFUSALS} for i in HONEST}
+
+
+def pb_field(num, data):
+    """A protobuf length-delimited field (wire type 2)."""
+    out = bytes([(num << 3) | 2])
+    n = len(data)
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n]) + data
+
+
+def broken_wire(tx):
+    """The canonical laurel.v1.Tx encoding of `tx` with one byte of each signature flipped."""
+    obj = json.loads(tx.json)
+    out = pb_field(1, base64.b64decode(obj["body"]))
+    for s in obj["signatures"]:
+        pk = base64.b64decode(s.get("public_key") or s.get("publicKey"))
+        sig = bytearray(base64.b64decode(s["signature"]))
+        sig[len(sig) // 2] ^= 0x20
+        out += pb_field(2, pb_field(1, pk) + pb_field(2, bytes(sig)))
+    return out
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def last_line(path, prefix):
+    """The last line of `path` starting with `prefix`, as (line, {name: int})."""
+    lines = [l for l in read(path).splitlines() if l.startswith(prefix)]
+    if not lines:
+        return None, {}
+    return lines[-1], {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
+
+
+def send_all(net, pool, nodes):
+    def send(k):
+        tx = pool[k]
+        node = nodes[k % len(nodes)]
+        status, obj = post_tx(net.url(node), tx.json, wait=True, timeout=60)
+        loc = committed_location(status, obj)
+        check(loc is not None, f"tx {k} to node{node}: HTTP {status} {obj}")
+        check(loc[2] == "OK", f"tx {tx.tx_id} committed with result {loc[2]}, expected OK")
+        return tx.tx_id, loc
+
+    with concurrent.futures.ThreadPoolExecutor(6) as ex:
+        return dict(ex.map(send, range(len(pool))))
+
+
+def test(args):
+    os.environ["LAUREL_QUORUM_STORE"] = "1"
+    exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
+    check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
+    with Testnet(args, "qs-hostile") as net:
+        net.init()
+        pool = build_tx_pool(net.laurel, net.key("city-fed"), GOOD_TXS + BAD_TXS)
+        good, bad = pool[:GOOD_TXS], pool[GOOD_TXS:]
+        tx_file = os.path.join(net.dir, "broken-txs.hex")
+        with open(tx_file, "w") as f:
+            for tx in bad:
+                f.write(broken_wire(tx).hex() + "\n")
+        bad_ids = [tx.tx_id for tx in bad]
+        net.up()
+        net.wait_progress(range(net.n), 2, 60)
+
+        net.kill(BYZ)
+        before = counters(net)
+        out_path = os.path.join(net.dir, "byzantine-batch-attacks.log")
+        cmd = [exe, "--config", os.path.join(net.dir, f"node{BYZ}", "node.toml"),
+               "--behaviour", "batch-attacks", "--seconds", str(ATTACK_S), "--tx-file", tx_file]
+        with open(out_path, "w") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        log(f"started laurel-byzantine --behaviour batch-attacks (pid {proc.pid}) as node{BYZ}")
+        try:
+            def connected():
+                check(proc.poll() is None,
+                      f"laurel-byzantine exited {proc.returncode}:\n{read(out_path)}")
+                return "connected to all" in read(out_path)
+            wait_for(connected, CONNECT_S, "laurel-byzantine to connect to every honest node")
+            # The valid txs go in waves, one after each of the adversary's 5-second reports,
+            # so that they commit all through the attack.
+            acked = {}
+            for k in range(WAVES):
+                if k > 0:
+                    wait_for(lambda: proc.poll() is not None or read(out_path).count(
+                        "byzantine: batches at") >= k, ATTACK_S + 30, f"the adversary's report {k}")
+                wave = good[k * len(good) // WAVES:(k + 1) * len(good) // WAVES]
+                acked.update(send_all(net, wave, HONEST))
+            log(f"{len(acked)} valid txs committed OK through the honest nodes in {WAVES} waves "
+                f"while the adversary ran")
+            rc = proc.wait(ATTACK_S + 30)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read(out_path)[-3000:]}")
+        line, done = last_line(out_path, "byzantine: batches done")
+        check(line, f"laurel-byzantine printed no batches line:\n{read(out_path)[-3000:]}")
+        log(line)
+
+        # The adversary really sent each kind of hostile message and got its answers.
+        cases = ["malformed_batch", "truncated_batch", "other_author_batch",
+                 "non_canonical_batch", "oversized_batch", "empty_batch", "expired_batch",
+                 "far_expiry_batch", "other_epoch_batch", "ack_in_others_name",
+                 "ack_bad_signature", "ack_unknown_batch", "proof_too_few", "proof_forged",
+                 "proof_unknown_author", "proof_duplicate_signer", "request_unknown",
+                 "request_held"]
+        for c in cases:
+            check(done.get(c, 0) > 0, f"the adversary sent no {c} message: {line}")
+        check(done.get("responses_empty_in", 0) > 0,
+              f"no batch request for an unknown digest was answered 'not held': {line}")
+        check(done.get("responses_full_in", 0) > 0,
+              f"no batch request for a held batch was answered with the batch: {line}")
+        check(done.get("own_proofs_out", 0) >= 1,
+              f"the adversary's batch of badly signed txs got no proof: {line}")
+        check(done.get("own_proofs_proposed", 0) >= 1,
+              f"no honest leader proposed the adversary's proof: {line}")
+
+        # Every honest node is alive, keeps committing and agrees.
+        for i in HONEST:
+            check(net.running(i), f"node{i} is not running:\n{net.log_tail(i)}")
+            halted = net.log_lines(i, "HALT")
+            check(not halted, f"node{i} halted: {halted[:3]}")
+        net.wait_progress(HONEST, 2, 60)
+        compared, upto = net.assert_acked_and_agreed(HONEST, acked)
+        log(f"block ids and state roots agree on the honest nodes at heights 1..{upto}")
+
+        # Refusals were counted where they happen.
+        after = counters(net)
+        for i in HONEST:
+            moved = {k: after[i][k] - before[i][k] for k in after[i]}
+            log(f"node{i}: {moved}")
+            for n, l in REFUSALS[:3]:
+                check(moved[f"{n}{{{l}}}"] > 0, f"node{i}: {n}{{{l}}} did not move: {moved}")
+
+        # The badly signed txs were in a committed block (their batch's proof was proposed),
+        # and never executed: BAD_SIGNATURE on every node, no credential issued.
+        def refused_everywhere(nodes):
+            def committed_refused():
+                for i in nodes:
+                    for tx in bad:
+                        status, obj = net.tx(i, tx.tx_id)
+                        res = result_code(obj.get("result")) if isinstance(obj, dict) else None
+                        check(res != "OK", f"node{i}: badly signed tx {tx.tx_id} executed OK")
+                        if status != 200 or obj.get("status") != "committed":
+                            return False
+                        check(res == "BAD_SIGNATURE",
+                              f"node{i}: badly signed tx {tx.tx_id} committed with {res}")
+                        cid = urllib.parse.quote(tx.credential_id, safe="")
+                        status, obj = http("GET", f"{net.url(i)}/v1/credentials/{cid}")
+                        check(status == 404, f"node{i}: the credential of badly signed tx "
+                              f"{tx.tx_id} exists: HTTP {status} {obj}")
+                return True
+            wait_for(committed_refused, 30, "the badly signed txs to commit as BAD_SIGNATURE")
+        refused_everywhere(HONEST)
+        log(f"the {len(bad)} badly signed txs are committed as BAD_SIGNATURE on the honest "
+            f"nodes; none of their credentials exists")
+
+        # node3's real laureld comes back, catches up by block sync and agrees.
+        net.start(BYZ)
+        top = max(net.heights(HONEST).values())
+        net.wait_height([BYZ], top, 90, "node3 to catch up")
+        net.wait_progress(range(net.n), 2, 60)
+        compared, upto = net.assert_acked_and_agreed(list(range(net.n)), acked, timeout=60)
+        refused_everywhere([BYZ])
+        log(f"node3 caught up; block ids and state roots agree on 4 nodes at 1..{upto}; the "
+            f"badly signed txs are BAD_SIGNATURE there too")
+
+
+if __name__ == "__main__":
+    a = parse_args(default_offset=390)
+    main_wrapper(lambda: test(a))
