@@ -65,9 +65,10 @@
 //                               And, once a second (--bad-batches times), a well-formed batch of
 //                               its own holding the transactions of --tx-file (hex Tx wire
 //                               encodings, one a line: the test gives transactions whose
-//                               signatures it broke): honest validators store and acknowledge
-//                               it, it makes the proof from their acks and broadcasts it, so
-//                               that honest leaders propose it and every node executes it.
+//                               signatures it broke). An ack attests the batch's signatures,
+//                               so honest validators refuse it and never acknowledge it; were
+//                               one to, it would make the proof from the acks and broadcast it,
+//                               and count whether an honest leader proposed it.
 //
 // Except where stated it never votes, never times out and serves nothing. It exits by itself
 // after --seconds and prints what it did, one `byzantine:` line every few seconds and a final
