@@ -198,6 +198,24 @@ TEST_CASE("a fetched batch is kept even when its batch id names another batch he
   CHECK(s.size() == 0);
 }
 
+// The expiry distance bounds what a peer can push; a fetched batch is named by a proof that f+1
+// validators signed (each checked the distance against its own height), and a committed block
+// needs it: the fetching node's height must not refuse it, or that block never executes.
+TEST_CASE("a fetched batch is kept whatever its distance to the expiry height", "[batch]") {
+  BatchStore s = Store();
+  const Batch far = MakeBatch(1, 1, 5 + 1000 + 40);
+  CHECK_FALSE(s.Insert(1, far, 5).ok());  // pushed: more than 1000 heights ahead, refused
+  auto fetched = s.InsertFetched(InfoOf(kChain, far), far, 5);
+  REQUIRE(fetched.ok());
+  CHECK(s.Has(fetched->digest));
+  CHECK(s.batches_of(1) == 0);  // outside the quota, like every fetched batch
+  // Expired stays refused: no block above the committed height can execute it.
+  const Batch expired = MakeBatch(1, 2, 6);
+  CHECK_FALSE(s.InsertFetched(InfoOf(kChain, expired), expired, 5).ok());
+  CHECK(s.OnCommitted(5 + 1000 + 39) == 1);
+  CHECK(s.size() == 0);
+}
+
 TEST_CASE("batches are dropped once no further block can execute them", "[batch]") {
   BatchStore s = Store();
   const auto a = s.Insert(1, MakeBatch(1, 1, 10), 1);
