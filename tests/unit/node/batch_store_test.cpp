@@ -529,6 +529,47 @@ TEST_CASE("the fetcher asks the author, then each signer, only the asked peer's 
   CHECK(out.requests.empty());
 }
 
+// Two Byzantine keys of n = 7: the author withholds its batch and signer 1 never answers, the
+// honest holder is signer 3. In the fixed order every batch waits a timeout on signer 1 before
+// the holder is asked; a node whose execution lags then falls further behind at every block.
+TEST_CASE("the fetcher asks first the peers that did not fail it and still asks every candidate",
+          "[batch][fetch][badinput]") {
+  BatchStore store = Store(/*me=*/2);
+  BatchFetcher f(/*me=*/2, /*timeout_ms=*/500);
+  const Batch a = MakeBatch(0, 1, 60);
+  BatchFetcher::Outputs out;
+  REQUIRE(f.Want(Proof(InfoOf(kChain, a), {0, 1, 3}), 0, out).ok());
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 0);  // nobody failed yet: the author first
+  out = {};
+  f.OnResponse(0, BatchResponseMsg{InfoOf(kChain, a), std::nullopt}, store, 5, 10, out);
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 1);
+  out = {};
+  f.OnTick(510, out);  // signer 1 is silent
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 3);
+  out = {};
+  f.OnResponse(3, BatchResponseMsg{InfoOf(kChain, a), a}, store, 5, 520, out);
+  REQUIRE(out.fetched.size() == 1);
+
+  // The next batch of that author: the holder that delivered is asked first.
+  const Batch b = MakeBatch(0, 2, 60);
+  out = {};
+  REQUIRE(f.Want(Proof(InfoOf(kChain, b), {0, 1, 3}), 600, out).ok());
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 3);
+  // Should it fail too, the others are still asked, in their order.
+  out = {};
+  f.OnTick(1100, out);
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 0);
+  out = {};
+  f.OnResponse(0, BatchResponseMsg{InfoOf(kChain, b), std::nullopt}, store, 5, 1110, out);
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 1);
+}
+
 TEST_CASE("the fetcher never asks itself and bounds how many batches it fetches at once",
           "[batch][fetch][badinput]") {
   BatchFetcher f(/*me=*/1, 100);
