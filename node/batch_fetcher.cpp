@@ -19,6 +19,12 @@ Status BatchFetcher::Want(const ProofOfAvailability& p, uint64_t now_ms, Outputs
   };
   add(p.info.author);
   for (const auto& [signer, sig] : p.signatures) add(signer);
+  auto failures = [&](uint32_t v) {
+    auto it = failures_.find(v);
+    return it == failures_.end() ? uint64_t{0} : it->second;
+  };
+  std::stable_sort(w.candidates.begin(), w.candidates.end(),
+                   [&](uint32_t a, uint32_t b) { return failures(a) < failures(b); });
   if (w.candidates.empty()) {
     return Status::InvalidArgument("no peer to fetch batch " + HexEncode(p.info.digest) + " from");
   }
@@ -40,11 +46,13 @@ void BatchFetcher::OnResponse(uint32_t from, const BatchResponseMsg& m, BatchSto
   Wanted& w = it->second;
   if (w.candidates[w.next] != from || !(m.info == w.info)) return;  // not the peer asked
   if (m.batch && store.InsertFetched(w.info, *m.batch, committed_height).ok()) {
+    failures_.erase(from);
     out.fetched.push_back(w.info.digest);
     wanted_.erase(it);
     return;
   }
   if (m.batch == std::nullopt || !store.Has(w.info.digest)) {
+    Failed(from);
     AskNext(w, now_ms, out, /*advance=*/true);
     return;
   }
@@ -55,7 +63,10 @@ void BatchFetcher::OnResponse(uint32_t from, const BatchResponseMsg& m, BatchSto
 
 void BatchFetcher::OnTick(uint64_t now_ms, Outputs& out) {
   for (auto& [digest, w] : wanted_) {
-    if (now_ms >= w.deadline_ms) AskNext(w, now_ms, out, /*advance=*/true);
+    if (now_ms >= w.deadline_ms) {
+      Failed(w.candidates[w.next]);
+      AskNext(w, now_ms, out, /*advance=*/true);
+    }
   }
 }
 

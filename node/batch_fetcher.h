@@ -3,10 +3,14 @@
 // answer, a tick), outputs are the requests to send and the batches now held. No sockets,
 // clocks, threads or logging.
 //
-// Whom it asks: the batch's author first, then each signer of its proof of availability, one
-// at a time, each for `timeout_ms`; after the last one it starts over (an honest signer that
-// was slow or restarting answers later). A proof has f+1 signers, so at least one is honest
-// and holds the batch until it executed or expired: the fetch ends.
+// Whom it asks: the batch's author and each signer of its proof of availability, one at a
+// time, each for `timeout_ms`; after the last one it starts over (an honest signer that was slow
+// or restarting answers later). A proof has f+1 signers, so at least one is honest and holds the
+// batch until it executed or expired: the fetch ends. The order is the author, then the signers
+// by index, except that a peer that failed this node (no answer in time, "not held", bytes
+// refused) more times since it last delivered a batch comes after one that failed fewer: a
+// silent Byzantine signer ordered before the honest holder would otherwise cost a timeout on
+// every batch, and a node that executes more slowly than blocks commit never catches up.
 //
 // What a Byzantine peer can and cannot cause: only the answer of the peer asked for that batch
 // is read; bytes that do not hash to the digest asked for are refused by the store
@@ -69,10 +73,13 @@ class BatchFetcher {
     uint64_t deadline_ms = 0;
   };
   void AskNext(Wanted& w, uint64_t now_ms, Outputs& out, bool advance);
+  void Failed(uint32_t peer) { ++failures_[peer]; }
 
   uint32_t my_index_;
   uint64_t timeout_ms_;
   std::unordered_map<Hash32, Wanted, HashKey> wanted_;
+  // Per peer: failures since it last delivered a batch (validators only, so bounded).
+  std::unordered_map<uint32_t, uint64_t> failures_;
 };
 
 }  // namespace laurel::node

@@ -14,7 +14,7 @@ BatchStore::BatchStore(std::string chain_id, uint64_t epoch, std::vector<crypto:
       quota_(keys_.size()) {}
 
 Result<BatchInfo> BatchStore::Check(const Batch& b, uint64_t committed_height, BatchInfo* info,
-                                    bool check_id) const {
+                                    bool fetched) const {
   if (b.epoch != epoch_) {
     return Status::InvalidArgument("batch of epoch " + std::to_string(b.epoch) +
                                    ", this node is in epoch " + std::to_string(epoch_));
@@ -33,7 +33,7 @@ Result<BatchInfo> BatchStore::Check(const Batch& b, uint64_t committed_height, B
                                    std::to_string(b.expires_at_height) + ", committed height " +
                                    std::to_string(committed_height));
   }
-  if (b.expires_at_height > committed_height + limits_.max_expiry_distance) {
+  if (!fetched && b.expires_at_height > committed_height + limits_.max_expiry_distance) {
     return Status::InvalidArgument(
         "batch expires at height " + std::to_string(b.expires_at_height) + ", more than " +
         std::to_string(limits_.max_expiry_distance) + " above the committed height " +
@@ -45,7 +45,7 @@ Result<BatchInfo> BatchStore::Check(const Batch& b, uint64_t committed_height, B
                                    " bytes, at most " + std::to_string(kMaxBatchBytes));
   }
   if (auto it = by_id_.find({b.author, b.batch_id});
-      check_id && it != by_id_.end() && it->second != info->digest) {
+      !fetched && it != by_id_.end() && it->second != info->digest) {
     return Status::InvalidArgument("batch id " + std::to_string(b.batch_id) + " of validator " +
                                    std::to_string(b.author) + " already names another batch");
   }
@@ -87,9 +87,11 @@ Result<BatchInfo> BatchStore::Insert(uint32_t sender, const Batch& b, uint64_t c
 Result<BatchInfo> BatchStore::InsertFetched(const BatchInfo& expected, const Batch& b,
                                             uint64_t committed_height) {
   BatchInfo info;
-  // No batch-id check: the proof certifies this digest, and a Byzantine author that showed
-  // another batch under the same id to this node must not keep it from executing the block.
-  LAUREL_RETURN_IF_ERROR(Check(b, committed_height, &info, /*check_id=*/false).status());
+  // The proof certifies this digest and a committed block needs it, so neither the batch id
+  // (a Byzantine author that showed another batch under the same id to this node must not keep
+  // it from executing the block) nor the expiry distance (each signer checked it against its
+  // own height, not this node's) is checked.
+  LAUREL_RETURN_IF_ERROR(Check(b, committed_height, &info, /*fetched=*/true).status());
   if (info.digest != expected.digest) {
     return Status::InvalidArgument("fetched batch does not match the digest asked for");
   }

@@ -6,8 +6,9 @@
 // What a Byzantine validator can and cannot cause:
 // - memory: each author has a quota of batches and bytes; a batch over it is refused
 //   (kUnavailable) and nothing is dropped for it, so one author cannot push out another's
-//   batches. A batch must expire within `max_expiry_distance` heights of the committed height,
-//   so no batch is held long: each is dropped once its expiry height is reached or it executed.
+//   batches. A pushed batch must expire within `max_expiry_distance` heights of the committed
+//   height, so no batch is held long: each is dropped once its expiry height is reached or it
+//   executed. A fetched batch is held only while a committed block waits for it.
 // - conflicting batches: an author's batch id names one digest; a second batch pushed with the
 //   same id and another digest is refused, and so is a fetched batch whose digest is not the one
 //   asked for (a peer cannot substitute transactions for a proposed digest). A fetched batch
@@ -57,7 +58,8 @@ class BatchStore {
   Result<BatchInfo> Insert(uint32_t sender, const Batch& b, uint64_t committed_height);
   // A batch answered to this node's request for `expected`: stored only if its info (digest
   // included) is exactly `expected`; the same checks as Insert otherwise, but any validator may
-  // answer, and it is kept outside its author's quota (a committed block needs it; the fetcher
+  // answer, its batch id and its distance to the expiry height are not checked (the proof binds
+  // it), and it is kept outside its author's quota (a committed block needs it; the fetcher
   // bounds how many are fetched at once).
   Result<BatchInfo> InsertFetched(const BatchInfo& expected, const Batch& b,
                                   uint64_t committed_height);
@@ -98,7 +100,7 @@ class BatchStore {
     size_t bytes = 0;
   };
   Result<BatchInfo> Check(const Batch& b, uint64_t committed_height, BatchInfo* info,
-                          bool check_id = true) const;
+                          bool fetched = false) const;
   Result<BatchInfo> Store(Batch b, BatchInfo info, bool quota = true);
   void Erase(std::unordered_map<Hash32, Entry, HashKey>::iterator it);
 

@@ -129,14 +129,16 @@ TEST_CASE(
 // Digest batches (docs/spec/batches.md): the node layer in batch mode over random fault
 // schedules (partitions, drops, crashes that lose the batch stores, failing writes), and on the
 // seeds that draw Byzantine keys, Byzantine key 0's batch behaviours drawn from the seed.
-// Seeds 1-38 pass; seed 39 (n = 7, two Byzantine keys, 2|8) still ends in an EXECUTION STALL
-// that is not explained yet (replay: laurel-sim --random --seed 39 --n 7 --txs-per-s 25
-// --batches --batch-byzantine 10 --seeds 1 --verbose), so the range stops before it.
+// Seeds 39, 88, 99, 100 and 105 (n = 7, two Byzantine keys, a batch withheld from all but one
+// honest signer) found the fetcher waiting a timeout on the silent Byzantine signer for every
+// such batch, so execution fell further behind the commits at every block (docs/spec/batches.md
+// §7); replay: laurel-sim --random --seed 39 --n 7 --txs-per-s 25 --batches --batch-byzantine 10
+// --seeds 1 --verbose. Seeds 1-120 pass; the range is what keeps the [batch] cases near 150 s.
 TEST_CASE(
-    "batch-mode random schedules 1-38: identical execution, no duplicates, admitted "
+    "batch-mode random schedules 1-50: identical execution, no duplicates, admitted "
     "transactions execute, no execution stall",
     "[sim][node][batch]") {
-  RunRange(Mode::kBatch, 1, 38);
+  RunRange(Mode::kBatch, 1, 50);
 }
 
 namespace {

@@ -198,6 +198,24 @@ TEST_CASE("a fetched batch is kept even when its batch id names another batch he
   CHECK(s.size() == 0);
 }
 
+// The expiry distance bounds what a peer can push; a fetched batch is named by a proof that f+1
+// validators signed (each checked the distance against its own height), and a committed block
+// needs it: the fetching node's height must not refuse it, or that block never executes.
+TEST_CASE("a fetched batch is kept whatever its distance to the expiry height", "[batch]") {
+  BatchStore s = Store();
+  const Batch far = MakeBatch(1, 1, 5 + 1000 + 40);
+  CHECK_FALSE(s.Insert(1, far, 5).ok());  // pushed: more than 1000 heights ahead, refused
+  auto fetched = s.InsertFetched(InfoOf(kChain, far), far, 5);
+  REQUIRE(fetched.ok());
+  CHECK(s.Has(fetched->digest));
+  CHECK(s.batches_of(1) == 0);  // outside the quota, like every fetched batch
+  // Expired stays refused: no block above the committed height can execute it.
+  const Batch expired = MakeBatch(1, 2, 6);
+  CHECK_FALSE(s.InsertFetched(InfoOf(kChain, expired), expired, 5).ok());
+  CHECK(s.OnCommitted(5 + 1000 + 39) == 1);
+  CHECK(s.size() == 0);
+}
+
 TEST_CASE("batches are dropped once no further block can execute them", "[batch]") {
   BatchStore s = Store();
   const auto a = s.Insert(1, MakeBatch(1, 1, 10), 1);
@@ -509,6 +527,47 @@ TEST_CASE("the fetcher asks the author, then each signer, only the asked peer's 
   out = {};
   f.OnTick(10000, out);
   CHECK(out.requests.empty());
+}
+
+// Two Byzantine keys of n = 7: the author withholds its batch and signer 1 never answers, the
+// honest holder is signer 3. In the fixed order every batch waits a timeout on signer 1 before
+// the holder is asked; a node whose execution lags then falls further behind at every block.
+TEST_CASE("the fetcher asks first the peers that did not fail it and still asks every candidate",
+          "[batch][fetch][badinput]") {
+  BatchStore store = Store(/*me=*/2);
+  BatchFetcher f(/*me=*/2, /*timeout_ms=*/500);
+  const Batch a = MakeBatch(0, 1, 60);
+  BatchFetcher::Outputs out;
+  REQUIRE(f.Want(Proof(InfoOf(kChain, a), {0, 1, 3}), 0, out).ok());
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 0);  // nobody failed yet: the author first
+  out = {};
+  f.OnResponse(0, BatchResponseMsg{InfoOf(kChain, a), std::nullopt}, store, 5, 10, out);
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 1);
+  out = {};
+  f.OnTick(510, out);  // signer 1 is silent
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 3);
+  out = {};
+  f.OnResponse(3, BatchResponseMsg{InfoOf(kChain, a), a}, store, 5, 520, out);
+  REQUIRE(out.fetched.size() == 1);
+
+  // The next batch of that author: the holder that delivered is asked first.
+  const Batch b = MakeBatch(0, 2, 60);
+  out = {};
+  REQUIRE(f.Want(Proof(InfoOf(kChain, b), {0, 1, 3}), 600, out).ok());
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 3);
+  // Should it fail too, the others are still asked, in their order.
+  out = {};
+  f.OnTick(1100, out);
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 0);
+  out = {};
+  f.OnResponse(0, BatchResponseMsg{InfoOf(kChain, b), std::nullopt}, store, 5, 1110, out);
+  REQUIRE(out.requests.size() == 1);
+  CHECK(out.requests[0].to == 1);
 }
 
 TEST_CASE("the fetcher never asks itself and bounds how many batches it fetches at once",
