@@ -662,3 +662,30 @@ def main_wrapper(fn):
         print(f"FAIL after {time.monotonic() - t0:.0f}s: {e}", flush=True)
         sys.exit(1)
     print(f"PASS in {time.monotonic() - t0:.0f}s", flush=True)
+
+
+def metric_value(net, i, name, labels=None):
+    """The value of metric `name` (with exactly `labels` 'k="v"', if given) on node i, or 0."""
+    status, text = http("GET", net.url(i) + "/metrics", timeout=5)
+    check(status == 200, f"node{i} /metrics: HTTP {status}")
+    want = f"{name}{{{labels}}} " if labels else f"{name} "
+    for line in str(text).splitlines():
+        if line.startswith(want):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def send_all_ok(net, pool, nodes, first=0, workers=8):
+    """Submits pool[first:] round robin over `nodes` with ?wait=commit; each must commit OK.
+    Returns {tx_id: (height, position, result)}."""
+    def send(k):
+        tx = pool[k]
+        node = nodes[k % len(nodes)]
+        status, obj = post_tx(net.url(node), tx.json, wait=True, timeout=60)
+        loc = committed_location(status, obj)
+        check(loc is not None, f"tx {k} to node{node}: HTTP {status} {obj}")
+        check(loc[2] == "OK", f"tx {tx.tx_id} committed with result {loc[2]}, expected OK")
+        return tx.tx_id, loc
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+        return dict(ex.map(send, range(first, len(pool))))

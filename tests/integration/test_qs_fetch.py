@@ -22,24 +22,13 @@ import os
 import time
 
 from chaos import FAULT_FILE, enable_fault_injection, laureld_has_hook
-from laurel_client import (Testnet, build_tx_pool, check, committed_location, http, log,
-                           main_wrapper, parse_args, post_tx, wait_for)
+from laurel_client import (Testnet, build_tx_pool, check, committed_location, log,
+                           main_wrapper, metric_value as series, parse_args, post_tx, wait_for)
 
 AUTHOR = 0
 VICTIM = 3
 TXS = 40
 BATCH_KIND = 17
-
-
-def series(net, i, name, labels=None):
-    """The value of metric `name` (with exactly `labels` 'k="v"', if given) on node i, or 0."""
-    status, text = http("GET", net.url(i) + "/metrics", timeout=5)
-    check(status == 200, f"node{i} /metrics: HTTP {status}")
-    want = f"{name}{{{labels}}} " if labels else f"{name} "
-    for line in str(text).splitlines():
-        if line.startswith(want):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def fetch_counters(net, i):

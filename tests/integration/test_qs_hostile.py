@@ -32,7 +32,6 @@ Meanwhile valid transactions are submitted to the honest nodes. What must hold:
 """
 
 import base64
-import concurrent.futures
 import json
 import os
 import re
@@ -40,8 +39,8 @@ import signal
 import subprocess
 import urllib.parse
 
-from laurel_client import (Testnet, build_tx_pool, check, committed_location, http,
-                           log, main_wrapper, parse_args, post_tx, result_code, wait_for)
+from laurel_client import (Testnet, build_tx_pool, check, http, log, main_wrapper,
+                           metric_value as series, parse_args, send_all_ok as send_all, wait_for)
 
 HONEST = [0, 1, 2]
 BYZ = 3
@@ -50,17 +49,6 @@ GOOD_TXS = 60       # valid txs submitted while it runs
 BAD_TXS = 4         # txs with a broken signature, only ever in the adversary's batches
 CONNECT_S = 20
 WAVES = 5           # of valid txs, 5 s apart (the adversary's reports)
-
-
-def series(net, i, name, labels):
-    """The value of metric `name` with exactly `labels` ('k="v"') on node i, or 0."""
-    status, text = http("GET", net.url(i) + "/metrics", timeout=5)
-    check(status == 200, f"node{i} /metrics: HTTP {status}")
-    want = f"{name}{{{labels}}} "
-    for line in str(text).splitlines():
-        if line.startswith(want):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 REFUSALS = [("laurel_batches_total", 'event="refused"'),
@@ -110,20 +98,6 @@ def last_line(path, prefix):
     if not lines:
         return None, {}
     return lines[-1], {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
-
-
-def send_all(net, pool, nodes):
-    def send(k):
-        tx = pool[k]
-        node = nodes[k % len(nodes)]
-        status, obj = post_tx(net.url(node), tx.json, wait=True, timeout=60)
-        loc = committed_location(status, obj)
-        check(loc is not None, f"tx {k} to node{node}: HTTP {status} {obj}")
-        check(loc[2] == "OK", f"tx {tx.tx_id} committed with result {loc[2]}, expected OK")
-        return tx.tx_id, loc
-
-    with concurrent.futures.ThreadPoolExecutor(6) as ex:
-        return dict(ex.map(send, range(len(pool))))
 
 
 def test(args):

@@ -13,36 +13,12 @@ import os
 import re
 import time
 
-from laurel_client import (Testnet, as_int, build_tx_pool, check, committed_location, http, log,
-                           main_wrapper, parse_args, post_tx, result_code, wait_for)
+from laurel_client import (Testnet, build_tx_pool, check, committed_location, log, main_wrapper,
+                           metric_value as series, parse_args, post_tx, result_code,
+                           send_all_ok as send_all)
 
 TXS = 40
 LATER_TXS = 30
-
-
-def series(net, i, name, labels):
-    """The value of metric `name` with exactly `labels` ('k="v"') on node i, or 0."""
-    status, text = http("GET", net.url(i) + "/metrics", timeout=5)
-    check(status == 200, f"node{i} /metrics: HTTP {status}")
-    want = f"{name}{{{labels}}} "
-    for line in str(text).splitlines():
-        if line.startswith(want):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
-
-
-def send_all(net, pool, nodes, first=0):
-    def send(k):
-        tx = pool[k]
-        node = nodes[k % len(nodes)]
-        status, obj = post_tx(net.url(node), tx.json, wait=True, timeout=60)
-        loc = committed_location(status, obj)
-        check(loc is not None, f"tx {k} to node{node}: HTTP {status} {obj}")
-        check(loc[2] == "OK", f"tx {tx.tx_id} committed with result {loc[2]}, expected OK")
-        return tx.tx_id, loc
-
-    with concurrent.futures.ThreadPoolExecutor(8) as ex:
-        return dict(ex.map(send, range(first, len(pool))))
 
 
 def executed_once(net, node, upto, tx_ids):
