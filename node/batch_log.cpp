@@ -42,7 +42,8 @@ std::string BatchLog::ExecutedRecordName(const Hash32& digest) {
   return RecordName(kExecutedPrefix, digest);
 }
 
-Status BatchLog::Put(const std::vector<std::pair<const Batch*, Hash32>>& batches) {
+std::vector<std::pair<std::string, Bytes>> BatchLog::Records(
+    const std::vector<std::pair<const Batch*, Hash32>>& batches) const {
   std::vector<std::pair<std::string, Bytes>> records;
   records.reserve(batches.size());
   for (const auto& [b, digest] : batches) {
@@ -51,6 +52,15 @@ Status BatchLog::Put(const std::vector<std::pair<const Batch*, Hash32>>& batches
     EncodeBatch(w, *b);
     records.emplace_back(BatchRecordName(digest), w.Take());
   }
+  return records;
+}
+
+void BatchLog::Written(const std::vector<std::pair<Hash32, uint64_t>>& batches) {
+  for (const auto& [digest, expires] : batches) held_.emplace(digest, expires);
+}
+
+Status BatchLog::Put(const std::vector<std::pair<const Batch*, Hash32>>& batches) {
+  const auto records = Records(batches);
   if (records.empty()) return Status::Ok();
   LAUREL_RETURN_IF_ERROR(store_.PutConsensusRecords(records));
   for (const auto& [b, digest] : batches) held_.emplace(digest, b->expires_at_height);

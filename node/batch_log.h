@@ -49,6 +49,12 @@ class BatchLog {
   // durable when this returns. A batch already written is not written again.
   Status Put(const std::vector<std::pair<const Batch*, Hash32>>& batches);
   Status Put(const Batch& b, const Hash32& digest) { return Put({{&b, digest}}); }
+  // The same in two steps, for a write on another thread: the records of the batches not on
+  // disk yet (for Store::PutConsensusRecords, on any thread), then, once that write succeeded,
+  // Written with the (digest, expires_at_height) of the batches it wrote.
+  std::vector<std::pair<std::string, Bytes>> Records(
+      const std::vector<std::pair<const Batch*, Hash32>>& batches) const;
+  void Written(const std::vector<std::pair<Hash32, uint64_t>>& batches);
   bool Holds(const Hash32& digest) const { return held_.count(digest) > 0; }
   size_t held() const { return held_.size(); }
 

@@ -442,6 +442,7 @@ void Node::Impl::Stop() {
   if (fault_watcher_) fault_watcher_->Stop();
   if (transport_) transport_->Stop();
   verify_pool_.join();
+  disk_pool_.join();
   work_.reset();
   loop_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();

@@ -226,44 +226,73 @@ void Node::Impl::FlushBatch() {
 
 void Node::Impl::PersistThenSend(const BatchInfo& info, uint32_t from) {
   unpersisted_.push_back({info, from});
-  if (persist_scheduled_) return;
+  if (persist_scheduled_ || persist_in_flight_) return;
   persist_scheduled_ = true;
-  // Posted: the batches that arrive meanwhile (already queued on the loop, or pushed while the
-  // write syncs) share one synced write.
+  // Posted: the batches already queued on the loop join this write.
   asio::post(loop_, [this] { PersistBatches(); });
 }
 
 void Node::Impl::PersistBatches() {
   persist_scheduled_ = false;
+  if (persist_in_flight_ || unpersisted_.empty()) return;
   std::vector<UnpersistedBatch> pending = std::move(unpersisted_);
   unpersisted_.clear();
-  std::vector<std::pair<const Batch*, Hash32>> records;
-  records.reserve(pending.size());
   // A batch gone meanwhile (another epoch, executed or expired) needs no record and no ack.
-  std::erase_if(pending, [this](const UnpersistedBatch& u) {
-    return !batch_store_ || u.info.epoch != epochs_.current().epoch ||
-           !batch_store_->Has(u.info.digest);
-  });
+  std::erase_if(pending, [this](const UnpersistedBatch& u) { return !StillHeld(u); });
+  std::vector<std::pair<const Batch*, Hash32>> batches;
+  batches.reserve(pending.size());
   for (const UnpersistedBatch& u : pending) {
-    records.emplace_back(batch_store_->Get(u.info.digest), u.info.digest);
+    batches.emplace_back(batch_store_->Get(u.info.digest), u.info.digest);
   }
-  if (records.empty()) return;
-  if (laurel::Status st = batch_log_->Put(records); !st.ok()) {
+  auto records = batch_log_->Records(batches);
+  if (records.empty()) {
+    OnBatchesPersisted(laurel::Status::Ok(), std::move(pending));
+    return;
+  }
+  // The synced write runs on disk_pool_, so the loop goes on meanwhile (votes, proposals,
+  // commits); the batches stored during it share the next write.
+  persist_in_flight_ = true;
+  asio::post(
+      disk_pool_, [this, records = std::move(records), pending = std::move(pending)]() mutable {
+        laurel::Status st = store_->PutConsensusRecords(records);
+        asio::post(loop_, [this, st = std::move(st), pending = std::move(pending)]() mutable {
+          persist_in_flight_ = false;
+          OnBatchesPersisted(st, std::move(pending));
+          PersistBatches();
+        });
+      });
+}
+
+bool Node::Impl::StillHeld(const UnpersistedBatch& u) const {
+  return batch_store_ && u.info.epoch == epochs_.current().epoch &&
+         batch_store_->Has(u.info.digest);
+}
+
+void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
+                                    std::vector<UnpersistedBatch> written) {
+  if (!st.ok()) {
     HaltOnStorageError(st, "writing batches");
-    spdlog::error("[batch] cannot write {} batches: {}; not acknowledged, not sent", records.size(),
+    spdlog::error("[batch] cannot write {} batches: {}; not acknowledged, not sent", written.size(),
                   st.ToString());
-    for (const UnpersistedBatch& u : pending) {
-      if (u.from != my_index_) continue;
+    for (const UnpersistedBatch& u : written) {
+      if (u.from != my_index_ || !StillHeld(u)) continue;
       // This node's own: dropped, its transactions go into a new batch.
-      const Batch* b = batch_store_->Get(u.info.digest);
-      std::vector<Bytes> txs = b->txs;
+      std::vector<Bytes> txs = batch_store_->Get(u.info.digest)->txs;
       batch_store_->OnExecuted(u.info.digest);
       own_batches_.erase(u.info.digest);
       for (Bytes& w : txs) AddToBatch(std::move(w));
     }
     return;
   }
-  for (const UnpersistedBatch& u : pending) {
+  // On disk now, even those executed meanwhile: they leave it when they expire.
+  std::vector<std::pair<Hash32, uint64_t>> on_disk;
+  on_disk.reserve(written.size());
+  for (const UnpersistedBatch& u : written) {
+    on_disk.emplace_back(u.info.digest, u.info.expires_at_height);
+  }
+  batch_log_->Written(on_disk);
+  for (const UnpersistedBatch& u : written) {
+    if (!StillHeld(u)) continue;
     BatchAck ack{u.info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, u.info))};
     if (u.from != my_index_) {
       SendTo(u.from, BatchAckMsg{ack});

@@ -250,9 +250,16 @@ class Node::Impl final : public cs::PayloadSource {
   void FlushBatch();
   // A batch stored here (this node's own: from == my_index_) is written to disk before it is
   // acknowledged to `from`, or sent to the validators: queued, and written with the others
-  // queued meanwhile in one synced write (PersistBatches, posted on the loop).
+  // queued meanwhile in one synced write on disk_pool_ (PersistBatches), one write at a time;
+  // OnBatchesPersisted (on the loop) then acks or sends those still held.
+  struct UnpersistedBatch {
+    BatchInfo info;
+    uint32_t from = 0;
+  };
   void PersistThenSend(const BatchInfo& info, uint32_t from);
   void PersistBatches();
+  bool StillHeld(const UnpersistedBatch& u) const;
+  void OnBatchesPersisted(const laurel::Status& st, std::vector<UnpersistedBatch> written);
   // A peer's batch, its transactions checked off the loop (OnFrame); `verified`: the
   // SigDigests of those whose signatures verified.
   void OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified,
@@ -447,12 +454,10 @@ class Node::Impl final : public cs::PayloadSource {
   // This node's batches reloaded at start and not yet executed or expired.
   std::vector<Hash32> reloaded_own_;
   // Batches stored, waiting for their synced write before their ack (or push, for own).
-  struct UnpersistedBatch {
-    BatchInfo info;
-    uint32_t from = 0;
-  };
   std::vector<UnpersistedBatch> unpersisted_;
   bool persist_scheduled_ = false;
+  bool persist_in_flight_ = false;
+  asio::thread_pool disk_pool_{1};  // the batch writes, off the loop
 
   // Waiting clients.
   struct Waiter {

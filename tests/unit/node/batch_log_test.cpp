@@ -82,21 +82,34 @@ TEST_CASE("batches written before acknowledging survive a reopen and are reloade
   const Batch b = MakeBatch(2, 11, 60);
   const BatchInfo ia = InfoOf(c.chain_id, a);
   const BatchInfo ib = InfoOf(c.chain_id, b);
+  const Batch third = MakeBatch(3, 12, 70);
+  const Hash32 d3 = BatchDigest(c.chain_id, third);
   {
     BatchLog log(*c.store, c.chain_id);
     REQUIRE(log.Put({{&a, ia.digest}, {&b, ib.digest}}).ok());  // one synced write
     REQUIRE(log.Put(a, ia.digest).ok());                        // held: not written again
     CHECK(log.held() == 2);
+    // The two-step write (the node's, on another thread): nothing to write for a held batch;
+    // another is held once Written says its record is on disk.
+    CHECK(log.Records({{&a, ia.digest}}).empty());
+    const auto records = log.Records({{&a, ia.digest}, {&third, d3}});
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].first == BatchLog::BatchRecordName(d3));
+    CHECK_FALSE(log.Holds(d3));
+    REQUIRE(c.store->PutConsensusRecords(records).ok());
+    log.Written({{d3, third.expires_at_height}});
+    CHECK(log.Holds(d3));
   }
   c.Open(dir);  // as after kill -9: the records were written synced
   BatchLog log(*c.store, c.chain_id);
   auto loaded = log.Load(/*epoch=*/0, c.store->Height());
   REQUIRE(loaded.ok());
   CHECK(loaded->dropped == 0);
-  REQUIRE(loaded->batches.size() == 2);
-  for (const Batch& got : loaded->batches) CHECK((got == a || got == b));
+  REQUIRE(loaded->batches.size() == 3);
+  for (const Batch& got : loaded->batches) CHECK((got == a || got == b || got == third));
   CHECK(log.Holds(ia.digest));
   CHECK(log.Holds(ib.digest));
+  CHECK(log.Holds(d3));
 }
 
 TEST_CASE("a corrupt batch record is dropped at load and deleted, never trusted",
