@@ -68,13 +68,13 @@ def test(args):
         made, proofs = wait_for(acknowledged, 30, "node0's batches to be acknowledged by node1")
         acks = series(net, 1, "laurel_batch_acks_total", 'event="sent"') - acks1
         check(acks >= made, f"node1 sent {acks} acks for node0's {made} batches")
-        check(net.height(0) == h0 and net.height(1) == h0,
-              f"a block committed without quorum: heights {net.heights([0, 1])}, was {h0}")
+        # (A block voted before the kills may still commit; none can carry these txs.)
         for k in range(TXS):
             check(committed_at(net, 0, pool[k].tx_id) is None,
                   f"tx {k} committed although no quorum was up")
         log(f"node0 made {made:.0f} batches of {TXS} txs, each acknowledged by node1 "
-            f"({proofs:.0f} proofs); nothing committed (height {h0})")
+            f"({proofs:.0f} proofs); none committed (heights {net.heights([0, 1])}, {h0} "
+            f"before)")
 
         # 2. Both holders die before any of it executes; then all four start.
         net.kill(0)
