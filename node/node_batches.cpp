@@ -249,12 +249,14 @@ void Node::Impl::PersistBatches() {
     OnBatchesPersisted(laurel::Status::Ok(), std::move(pending));
     return;
   }
-  // The synced write runs on disk_pool_, so the loop goes on meanwhile (votes, proposals,
-  // commits); the batches stored during it share the next write.
+  // The write runs on disk_pool_, so the loop goes on meanwhile (votes, proposals, commits);
+  // the batches stored during it share the next write. Synced only with batch_fsync: else it is
+  // in the write-ahead log (a kill -9 keeps it) and on disk with the next block's commit.
   persist_in_flight_ = true;
   asio::post(
-      disk_pool_, [this, records = std::move(records), pending = std::move(pending)]() mutable {
-        laurel::Status st = store_->PutConsensusRecords(records);
+      disk_pool_, [this, sync = config_.batch_fsync, records = std::move(records),
+                   pending = std::move(pending)]() mutable {
+        laurel::Status st = store_->PutConsensusRecords(records, sync);
         asio::post(loop_, [this, st = std::move(st), pending = std::move(pending)]() mutable {
           persist_in_flight_ = false;
           OnBatchesPersisted(st, std::move(pending));

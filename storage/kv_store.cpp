@@ -1141,14 +1141,15 @@ class KvStore final : public Store {
     if (name.empty()) return Status::InvalidArgument("consensus record name is empty");
     return kv_->Write({{Cf::kConsensus, std::string(name), ToString(value)}}, sync);
   }
-  Status PutConsensusRecords(const std::vector<std::pair<std::string, Bytes>>& records) override {
+  Status PutConsensusRecords(const std::vector<std::pair<std::string, Bytes>>& records,
+                             bool sync) override {
     std::vector<KvOp> ops;
     ops.reserve(records.size());
     for (const auto& [name, value] : records) {
       if (name.empty()) return Status::InvalidArgument("consensus record name is empty");
       ops.push_back({Cf::kConsensus, name, ToString(value)});
     }
-    return kv_->Write(ops, /*sync=*/true);
+    return kv_->Write(ops, sync);
   }
   Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const override {
     if (name.empty()) return Status::InvalidArgument("consensus record name is empty");

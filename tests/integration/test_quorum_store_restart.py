@@ -13,22 +13,11 @@ gone with the processes: the transactions never committed.)"""
 
 import os
 
-from laurel_client import (Testnet, as_int, build_tx_pool, check, http, log, main_wrapper,
-                           parse_args, post_tx, result_code, wait_for)
+from laurel_client import (Testnet, as_int, build_tx_pool, check, log, main_wrapper,
+                           metric_value, parse_args, post_tx, result_code, wait_for)
 
 TXS = 30
 LATER_TXS = 6
-
-
-def series(net, i, name, labels):
-    """The value of metric `name` with exactly `labels` ('k="v"') on node i, or 0."""
-    status, text = http("GET", net.url(i) + "/metrics", timeout=5)
-    check(status == 200, f"node{i} /metrics: HTTP {status}")
-    want = f"{name}{{{labels}}} "
-    for line in str(text).splitlines():
-        if line.startswith(want):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def committed_at(net, i, tx_id):
@@ -54,9 +43,9 @@ def test(args):
         net.kill(2)
         net.kill(3)
         h0 = net.height(0)
-        made0 = series(net, 0, "laurel_batches_total", 'event="made"')
-        proofs0 = series(net, 0, "laurel_batch_proofs_total", 'event="made"')
-        acks1 = series(net, 1, "laurel_batch_acks_total", 'event="sent"')
+        made0 = metric_value(net, 0, "laurel_batches_total", 'event="made"')
+        proofs0 = metric_value(net, 0, "laurel_batch_proofs_total", 'event="made"')
+        acks1 = metric_value(net, 1, "laurel_batch_acks_total", 'event="sent"')
         for k in range(TXS):
             status, obj = post_tx(net.url(0), pool[k].json, wait=False, timeout=10)
             check(status in (200, 202), f"tx {k} to node0: HTTP {status} {obj}")
@@ -66,15 +55,15 @@ def test(args):
         last = {}
 
         def acknowledged():
-            made = series(net, 0, "laurel_batches_total", 'event="made"') - made0
-            proofs = series(net, 0, "laurel_batch_proofs_total", 'event="made"') - proofs0
-            again = series(net, 0, "laurel_batches_total", 'event="made"') - made0
+            made = metric_value(net, 0, "laurel_batches_total", 'event="made"') - made0
+            proofs = metric_value(net, 0, "laurel_batch_proofs_total", 'event="made"') - proofs0
+            again = metric_value(net, 0, "laurel_batches_total", 'event="made"') - made0
             stable = last.get("made") == made
             last["made"] = made
             return made >= 1 and proofs == made == again and stable and (made, proofs)
         made, proofs = wait_for(acknowledged, 30, "node0's batches to be acknowledged by node1",
                                 interval=0.5)
-        acks = series(net, 1, "laurel_batch_acks_total", 'event="sent"') - acks1
+        acks = metric_value(net, 1, "laurel_batch_acks_total", 'event="sent"') - acks1
         check(acks >= made, f"node1 sent {acks} acks for node0's {made} batches")
         # (A block voted before the kills may still commit; none can carry these txs.)
         for k in range(TXS):
