@@ -250,8 +250,8 @@ void Node::Impl::PersistBatches() {
     return;
   }
   // The write runs on disk_pool_, so the loop goes on meanwhile (votes, proposals, commits);
-  // the batches stored during it share the next write. Synced only with batch_fsync: else it is
-  // in the write-ahead log (a kill -9 keeps it) and on disk with the next block's commit.
+  // the batches stored during it share the next write. Synced with batch_fsync (the default);
+  // else it is in the write-ahead log (a kill -9 keeps it) and on disk with the next commit.
   persist_in_flight_ = true;
   asio::post(
       disk_pool_, [this, sync = config_.batch_fsync, records = std::move(records),
