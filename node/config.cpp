@@ -217,6 +217,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       Get(cs, "max_round_timeout_ms", c.max_round_timeout_ms);
       Get(cs, "payload_wait_ms", c.payload_wait_ms);
       Get(cs, "quorum_store", c.quorum_store);
+      Get(cs, "batch_fsync", c.batch_fsync);
     }
     if (root.contains("mempool")) {
       const auto& mp = toml::find(root, "mempool");

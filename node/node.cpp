@@ -108,6 +108,8 @@ Status Node::Impl::Init() {
                             CommitQcCoversBlock});
   LAUREL_RETURN_IF_ERROR(LoadEpochs());
   EnterCurrentEpoch();
+  batch_log_ = std::make_unique<BatchLog>(*store_, genesis_.chain_id);
+  LAUREL_RETURN_IF_ERROR(LoadBatches());
   height_ = store_->Height();
   LAUREL_ASSIGN_OR_RETURN(auto tip, store_->GetBlock(store_->Height()));
   if (!tip) return Status::Corruption("the store's tip block is missing");
@@ -383,6 +385,7 @@ Status Node::Impl::Start() {
       if (up) {
         peers_connected_++;
         SendToSlot(slot, HelloMsg{store_->Height()});
+        if (const uint32_t v = ValidatorOfSlot(slot); v != kNotValidator) PushReloaded(v);
       } else {
         if (peers_connected_ > 0) peers_connected_--;
         if (slot < kMaxPeerSlots) sync_->OnPeerDisconnected(slot);
@@ -439,6 +442,7 @@ void Node::Impl::Stop() {
   if (fault_watcher_) fault_watcher_->Stop();
   if (transport_) transport_->Stop();
   verify_pool_.join();
+  disk_pool_.join();
   work_.reset();
   loop_.stop();
   if (loop_thread_.joinable()) loop_thread_.join();

@@ -56,6 +56,15 @@ void Node::Impl::ResetBatchesForEpoch() {
     batch_out_bytes_ = 0;
     for (const Bytes& w : batch_out_) batch_out_bytes_ += w.size();
   }
+  // The old epoch's batches on disk are void too (a delete lost in a crash: LoadBatches drops
+  // a batch of another epoch).
+  if (batch_log_) {
+    if (laurel::Status st = batch_log_->DropBatches(); !st.ok()) {
+      HaltOnStorageError(st, "deleting the batches of epoch " + std::to_string(epoch - 1));
+      spdlog::error("[batch] cannot delete the old epoch's batches: {}", st.ToString());
+    }
+  }
+  reloaded_own_.clear();
   batch_store_ = std::make_unique<BatchStore>(genesis_.chain_id, epoch, validator_keys_, my_index_,
                                               BatchStore::Limits{});
   fetcher_ = std::make_unique<BatchFetcher>(my_index_, kFetchTimeoutMs);
@@ -72,6 +81,65 @@ void Node::Impl::ResetBatchesForEpoch() {
   }
   waiting_commits_.clear();
   waiting_since_ms_.reset();
+}
+
+laurel::Status Node::Impl::LoadBatches() {
+  const uint64_t h = store_->Height();
+  LAUREL_ASSIGN_OR_RETURN(auto loaded, batch_log_->Load(epochs_.current().epoch, h));
+  // Proofs of executed batches are refused until they expire, as before the restart.
+  size_t marks = 0;
+  for (const auto& [digest, e] : batch_log_->executed()) {
+    if (e.expires_at_height <= h + 1) continue;
+    BatchInfo info;
+    info.digest = digest;
+    info.expires_at_height = e.expires_at_height;
+    proofs_.OnExecuted(info);
+    ++marks;
+  }
+  size_t own = 0;
+  size_t refused = 0;
+  for (const Batch& b : loaded.batches) {
+    // As when it arrived: its author pushed it (this node, for its own), within the quota.
+    auto info = batch_store_->Insert(b.author, b, h);
+    if (!info.ok()) {
+      ++refused;
+      spdlog::warn("[batch] batch {} on disk not reloaded: {}",
+                   Hex8(BatchDigest(genesis_.chain_id, b)), info.status().ToString());
+      continue;
+    }
+    if (b.author != my_index_ || !is_validator()) continue;
+    ++own;
+    std::vector<Hash32> ids;
+    ids.reserve(b.txs.size());
+    for (const Bytes& w : b.txs) {
+      if (auto tx = types::DecodeTx(w); tx.ok()) ids.push_back(types::TxId(*tx));
+    }
+    own_batches_[info->digest] = {info->expires_at_height, std::move(ids)};
+    reloaded_own_.push_back(info->digest);
+    // Its acknowledgements were in memory: this node's own counts again, the peers' come back
+    // when it is pushed to them again (PushReloaded).
+    BatchAck ack{*info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, *info))};
+    if (auto proof = batch_store_->AddAck(ack); proof.ok() && *proof) {
+      node_metrics_.batch_proofs.Get("made").Inc();
+      (void)proofs_.Add(**proof, h);
+    }
+  }
+  if (!loaded.batches.empty() || loaded.dropped > 0 || marks > 0) {
+    spdlog::info(
+        "[batch] from disk: {} batches reloaded ({} of this node's, {} refused), {} records "
+        "dropped, {} executed batches remembered",
+        loaded.batches.size() - refused, own, refused, loaded.dropped, marks);
+  }
+  return laurel::Status::Ok();
+}
+
+void Node::Impl::PushReloaded(uint32_t validator) {
+  if (validator == my_index_ || !batch_store_) return;
+  std::erase_if(reloaded_own_, [this](const Hash32& d) { return !batch_store_->Has(d); });
+  for (const Hash32& d : reloaded_own_) {
+    const Bytes frame = EncodeWire(BatchMsg{*batch_store_->Get(d)});
+    (void)transport_->Send(validator_keys_[validator], frame);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -150,15 +218,97 @@ void Node::Impl::FlushBatch() {
     }
     own_batches_[info->digest] = {info->expires_at_height, std::move(ids)};
     node_metrics_.batches.Get("made").Inc();
-    const Bytes frame = EncodeWire(BatchMsg{std::move(b)});
+    // Sent once on disk (PersistBatches): a peer's acknowledgement may be the last copy but
+    // this one.
+    PersistThenSend(*info, my_index_);
+  }
+}
+
+void Node::Impl::PersistThenSend(const BatchInfo& info, uint32_t from) {
+  unpersisted_.push_back({info, from});
+  if (persist_scheduled_ || persist_in_flight_) return;
+  persist_scheduled_ = true;
+  // Posted: the batches already queued on the loop join this write.
+  asio::post(loop_, [this] { PersistBatches(); });
+}
+
+void Node::Impl::PersistBatches() {
+  persist_scheduled_ = false;
+  if (persist_in_flight_ || unpersisted_.empty()) return;
+  std::vector<UnpersistedBatch> pending = std::move(unpersisted_);
+  unpersisted_.clear();
+  // A batch gone meanwhile (another epoch, executed or expired) needs no record and no ack.
+  std::erase_if(pending, [this](const UnpersistedBatch& u) { return !StillHeld(u); });
+  std::vector<std::pair<const Batch*, Hash32>> batches;
+  batches.reserve(pending.size());
+  for (const UnpersistedBatch& u : pending) {
+    batches.emplace_back(batch_store_->Get(u.info.digest), u.info.digest);
+  }
+  auto records = batch_log_->Records(batches);
+  if (records.empty()) {
+    OnBatchesPersisted(laurel::Status::Ok(), std::move(pending));
+    return;
+  }
+  // The write runs on disk_pool_, so the loop goes on meanwhile (votes, proposals, commits);
+  // the batches stored during it share the next write. Synced with batch_fsync (the default);
+  // else it is in the write-ahead log (a kill -9 keeps it) and on disk with the next commit.
+  persist_in_flight_ = true;
+  asio::post(
+      disk_pool_, [this, sync = config_.batch_fsync, records = std::move(records),
+                   pending = std::move(pending)]() mutable {
+        laurel::Status st = store_->PutConsensusRecords(records, sync);
+        asio::post(loop_, [this, st = std::move(st), pending = std::move(pending)]() mutable {
+          persist_in_flight_ = false;
+          OnBatchesPersisted(st, std::move(pending));
+          PersistBatches();
+        });
+      });
+}
+
+bool Node::Impl::StillHeld(const UnpersistedBatch& u) const {
+  return batch_store_ && u.info.epoch == epochs_.current().epoch &&
+         batch_store_->Has(u.info.digest);
+}
+
+void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
+                                    std::vector<UnpersistedBatch> written) {
+  if (!st.ok()) {
+    HaltOnStorageError(st, "writing batches");
+    spdlog::error("[batch] cannot write {} batches: {}; not acknowledged, not sent", written.size(),
+                  st.ToString());
+    for (const UnpersistedBatch& u : written) {
+      if (u.from != my_index_ || !StillHeld(u)) continue;
+      // This node's own: dropped, its transactions go into a new batch.
+      std::vector<Bytes> txs = batch_store_->Get(u.info.digest)->txs;
+      batch_store_->OnExecuted(u.info.digest);
+      own_batches_.erase(u.info.digest);
+      for (Bytes& w : txs) AddToBatch(std::move(w));
+    }
+    return;
+  }
+  // On disk now, even those executed meanwhile: they leave it when they expire.
+  std::vector<std::pair<Hash32, uint64_t>> on_disk;
+  on_disk.reserve(written.size());
+  for (const UnpersistedBatch& u : written) {
+    on_disk.emplace_back(u.info.digest, u.info.expires_at_height);
+  }
+  batch_log_->Written(on_disk);
+  for (const UnpersistedBatch& u : written) {
+    if (!StillHeld(u)) continue;
+    BatchAck ack{u.info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, u.info))};
+    if (u.from != my_index_) {
+      SendTo(u.from, BatchAckMsg{ack});
+      node_metrics_.batch_acks.Get("sent").Inc();
+      continue;
+    }
+    const Bytes frame = EncodeWire(BatchMsg{*batch_store_->Get(u.info.digest)});
     for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
       if (i == my_index_) continue;
       if (transport_->Send(validator_keys_[i], frame).ok()) {
-        node_metrics_.batch_bytes.Get("sent").Inc(static_cast<double>(bytes));
+        node_metrics_.batch_bytes.Get("sent").Inc(static_cast<double>(u.info.num_bytes));
       }
     }
     // This node stores its own batch: its own acknowledgement counts.
-    BatchAck ack{*info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, *info))};
     auto proof = batch_store_->AddAck(ack);
     if (proof.ok() && *proof) OnOwnProof(**proof);
   }
@@ -196,11 +346,18 @@ void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<H
     }
     return;
   }
+  if (batch_log_->ExecutedAt(info->digest)) {
+    // Pushed again (by an author that restarted before it saw the block): executed here, so
+    // neither kept nor acknowledged.
+    batch_store_->OnExecuted(info->digest);
+    return;
+  }
   node_metrics_.batches.Get("received").Inc();
   node_metrics_.batch_bytes.Get("received").Inc(static_cast<double>(info->num_bytes));
   if (held) {
     // Not one of its designated checkers: kept (and served) unchecked until its proof comes;
-    // checked and acknowledged here if it does not come in time.
+    // checked and acknowledged here if it does not come in time. Not acknowledged, so not on
+    // disk either.
     node_metrics_.batches.Get("held").Inc();
     if (!proofs_.Has(info->digest) && !proofs_.WasExecuted(info->digest)) {
       held_batches_.emplace(info->digest, SteadyNowMs() + check_policy_.limits().defer_ms);
@@ -211,11 +368,7 @@ void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<H
       verified_.insert(verified.begin(), verified.end());
       batch_sigs_[info->digest] = {info->expires_at_height, verified};
     }
-    if (is_validator()) {
-      BatchAck ack{*info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, *info))};
-      SendTo(validator, BatchAckMsg{ack});
-      node_metrics_.batch_acks.Get("sent").Inc();
-    }
+    if (is_validator()) AckBatch(*info, validator);
   }
   if (fetcher_->IsWanted(info->digest)) {
     fetcher_->Cancel(info->digest);
@@ -274,12 +427,19 @@ void Node::Impl::OnHeldBatchChecked(const Hash32& digest,
     verified_.insert(checked->begin(), checked->end());
     batch_sigs_[digest] = {b->expires_at_height, *checked};
   }
-  if (is_validator()) {
-    const BatchInfo info = InfoOf(genesis_.chain_id, *b);
-    BatchAck ack{info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, info))};
-    SendTo(b->author, BatchAckMsg{ack});
-    node_metrics_.batch_acks.Get("sent").Inc();
+  if (is_validator()) AckBatch(InfoOf(genesis_.chain_id, *b), b->author);
+}
+
+void Node::Impl::AckBatch(const BatchInfo& info, uint32_t author) {
+  // The acknowledgement promises that this node serves the batch until it executed or
+  // expired, restarts included: on disk first (PersistBatches), unless it is already.
+  if (!batch_log_->Holds(info.digest)) {
+    PersistThenSend(info, author);
+    return;
   }
+  BatchAck ack{info, my_index_, key_.Sign(BatchAckSignBytes(genesis_.chain_id, info))};
+  SendTo(author, BatchAckMsg{ack});
+  node_metrics_.batch_acks.Get("sent").Inc();
 }
 
 void Node::Impl::OnBatchAck(uint32_t validator, const BatchAck& ack) {
@@ -330,10 +490,10 @@ void Node::Impl::OnBatchRequest(uint32_t slot, const BatchRequestMsg& m) {
   resp.info = m.info;
   if (const Batch* b = batch_store_->Get(m.info.digest)) {
     resp.batch = *b;
-  } else if (auto it = executed_at_.find(m.info.digest); it != executed_at_.end()) {
+  } else if (auto at = batch_log_->ExecutedAt(m.info.digest)) {
     // Executed here already: rebuilt from the committed block that executed it.
     {
-      if (auto sb = SyncBlockAt(it->second); sb.ok()) {
+      if (auto sb = SyncBlockAt(*at); sb.ok()) {
         auto proofs = DecodeBatchPayload(sb->block.payload);
         const auto keys = KeysOfEpoch(sb->block.epoch);
         size_t k = 0;

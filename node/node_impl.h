@@ -27,6 +27,7 @@
 #include "node/attestation_book.h"
 #include "node/batch_check.h"
 #include "node/batch_fetcher.h"
+#include "node/batch_log.h"
 #include "node/batch_store.h"
 #include "node/epochs.h"
 #include "node/evidence_log.h"
@@ -238,16 +239,35 @@ class Node::Impl final : public cs::PayloadSource {
   // ---- quorum store (node_batches.cpp, docs/spec/batches.md) ----
   // A new epoch: a batch store and fetcher of its validators; the old proofs are void.
   void ResetBatchesForEpoch();
+  // At start: the batches and executed-batch marks on disk (BatchLog) back into memory; this
+  // node's own batches are pushed to each validator again as it connects (PushReloaded), so
+  // that a proof forms anew if the one made before the restart is gone with every pool.
+  laurel::Status LoadBatches();
+  void PushReloaded(uint32_t validator);
   std::vector<crypto::PublicKey> KeysOfEpoch(uint64_t epoch) const;
   // An admitted transaction goes into this node's next batch (cut every 5 ms or when full).
   void AddToBatch(Bytes wire);
   void FlushBatch();
+  // A batch stored here (this node's own: from == my_index_) is written to disk before it is
+  // acknowledged to `from`, or sent to the validators: queued, and written with the others
+  // queued meanwhile in one synced write on disk_pool_ (PersistBatches), one write at a time;
+  // OnBatchesPersisted (on the loop) then acks or sends those still held.
+  struct UnpersistedBatch {
+    BatchInfo info;
+    uint32_t from = 0;
+  };
+  void PersistThenSend(const BatchInfo& info, uint32_t from);
+  void PersistBatches();
+  bool StillHeld(const UnpersistedBatch& u) const;
+  void OnBatchesPersisted(const laurel::Status& st, std::vector<UnpersistedBatch> written);
   // A peer's batch, its transactions checked off the loop (OnFrame); `verified`: the
   // SigDigests of those whose signatures verified.
   void OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified,
                bool held);
   void ArmHeldTimer();
   void OnHeldBatchChecked(const Hash32& digest, const Result<std::vector<Hash32>>& checked);
+  // Acknowledges a checked batch to its author: at once if it is on disk, else once written.
+  void AckBatch(const BatchInfo& info, uint32_t author);
   void OnBadBatch(uint32_t validator, const std::string& why);
   void OnBatchAck(uint32_t validator, const BatchAck& ack);
   void OnBatchRequest(uint32_t slot, const BatchRequestMsg& m);
@@ -428,8 +448,16 @@ class Node::Impl final : public cs::PayloadSource {
   // This node's batches not yet executed: digest -> (expiry height, tx ids).
   std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, HashKey> own_batches_;
   std::optional<uint64_t> waiting_since_ms_;  // the front block's wait began
-  // Recently executed batches: digest -> height, to serve a peer that lags (pruned by height).
-  std::unordered_map<Hash32, uint64_t, HashKey> executed_at_;
+  // Batches on disk, and the recently executed ones (digest -> height: to refuse their proofs
+  // and to serve a peer that lags), from Init on.
+  std::unique_ptr<BatchLog> batch_log_;
+  // This node's batches reloaded at start and not yet executed or expired.
+  std::vector<Hash32> reloaded_own_;
+  // Batches stored, waiting for their synced write before their ack (or push, for own).
+  std::vector<UnpersistedBatch> unpersisted_;
+  bool persist_scheduled_ = false;
+  bool persist_in_flight_ = false;
+  asio::thread_pool disk_pool_{1};  // the batch writes, off the loop
 
   // Waiting clients.
   struct Waiter {

@@ -32,8 +32,6 @@ std::atomic<int64_t> g_inbound_drop_log{0};
 constexpr int kInboundBatch = 16;
 
 constexpr uint8_t kTxBatchKind = 12;
-// Executed batches are remembered this many heights, to serve a peer that lags.
-constexpr uint64_t kExecutedKeptHeights = 1000;
 constexpr uint8_t kBatchKind = 17;
 // Peers' batches being checked off the loop at once; beyond it a batch frame is dropped (its
 // author's push is lost; a proof naming it is fetched from a signer).
@@ -443,6 +441,10 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
   rec.header = EncodeStoredHeader(block, keep_payload);
   rec.certificate = EncodeCommitProof(block_qc, commit_qc);
   rec.txs = std::move(txs);
+  // In the same write: the executed batches are marked and leave the disk, and so do the
+  // expired ones (node/batch_log.h).
+  const std::vector<BatchInfo> no_batches;
+  batch_log_->AddToCommit(block.height, resolved != nullptr ? resolved->batches : no_batches, &rec);
   const laurel::Status st = store_->CommitBlock(rec, result, durability);
   if (!st.ok()) {
     // A disk that fails is not a state this node cannot vouch for: exit 74, not 70.
@@ -476,7 +478,6 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
       proofs_.OnExecuted(info);
       fetcher_->Cancel(info.digest);
       own_batches_.erase(info.digest);
-      executed_at_[info.digest] = block.height;
     }
   }
   batch_store_->OnCommitted(block.height);
@@ -505,12 +506,6 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
       if (const types::Tx* tx = mempool_.Find(id)) AddToBatch(types::EncodeTx(*tx));
     }
     it = own_batches_.erase(it);
-  }
-  if (block.height % 64 == 0) {
-    for (auto it = executed_at_.begin(); it != executed_at_.end();) {
-      it =
-          it->second + kExecutedKeptHeights < block.height ? executed_at_.erase(it) : std::next(it);
-    }
   }
 
   std::vector<Hash32> ids;

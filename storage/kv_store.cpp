@@ -778,6 +778,12 @@ class KvStore final : public Store {
             {Cf::kHistory, keys::HistoryKey(kind, *id, block.height, pos), {}, false, in_key});
       }
     }
+    for (const auto& [name, value] : block.consensus_puts) {
+      ops.push_back({Cf::kConsensus, name, ToString(value)});
+    }
+    for (const auto& name : block.consensus_erases) {
+      ops.push_back({Cf::kConsensus, name, "", /*erase=*/true});
+    }
     ops.push_back({Cf::kMeta, std::string(keys::kTipKey), EncodeTip(block, result)});
     LAUREL_RETURN_IF_ERROR(kv_->Write(ops, /*sync=*/durability == Durability::kSynced));
 
@@ -1134,6 +1140,16 @@ class KvStore final : public Store {
   Status PutConsensusRecord(std::string_view name, ByteView value, bool sync) override {
     if (name.empty()) return Status::InvalidArgument("consensus record name is empty");
     return kv_->Write({{Cf::kConsensus, std::string(name), ToString(value)}}, sync);
+  }
+  Status PutConsensusRecords(const std::vector<std::pair<std::string, Bytes>>& records,
+                             bool sync) override {
+    std::vector<KvOp> ops;
+    ops.reserve(records.size());
+    for (const auto& [name, value] : records) {
+      if (name.empty()) return Status::InvalidArgument("consensus record name is empty");
+      ops.push_back({Cf::kConsensus, name, ToString(value)});
+    }
+    return kv_->Write(ops, sync);
   }
   Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const override {
     if (name.empty()) return Status::InvalidArgument("consensus record name is empty");

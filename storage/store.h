@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.h"
@@ -39,6 +40,11 @@ struct BlockRecord {
   Hash32 state_root{};
   Hash32 tx_root{};
   std::vector<ledger::TxCode> results;
+  // Consensus records (see PutConsensusRecord) written and deleted in the same atomic write as
+  // the block, e.g. the node's batch records (node/batch_log.h). Not part of the block: empty
+  // when read back.
+  std::vector<std::pair<std::string, Bytes>> consensus_puts;
+  std::vector<std::string> consensus_erases;
 };
 
 struct TxLocation {
@@ -208,6 +214,13 @@ class Store : public ledger::StateView {
   // Consensus persistence: one opaque record per name (e.g. "safety"), written synced.
   // `sync` = false only for tests that model a lost write (the consensus canaries).
   virtual Status PutConsensusRecord(std::string_view name, ByteView value, bool sync = true) = 0;
+  // Several records in one write: all of them or none after a crash. Synced (`sync`): on disk
+  // when this returns. Unsynced: in the write-ahead log, so a crash of the process (kill -9)
+  // keeps them but a power loss before the next synced write (e.g. the next CommitBlock) may
+  // not. May run on another thread than CommitBlock (RocksDB store): it touches the consensus
+  // records only.
+  virtual Status PutConsensusRecords(const std::vector<std::pair<std::string, Bytes>>& records,
+                                     bool sync = true) = 0;
   virtual Result<std::optional<Bytes>> GetConsensusRecord(std::string_view name) const = 0;
   // Deletes records, unsynced: only for records a later load deletes again (saved blocks at or
   // below the committed height); absent names are ignored.
