@@ -11,16 +11,10 @@ namespace laurel::node {
 using namespace detail;
 
 namespace {
-// Peer-triggered log lines: at most one per second per kind.
-bool RateLimited(std::atomic<int64_t>& last_ms) {
-  const auto now = static_cast<int64_t>(SteadyNowMs());
-  int64_t prev = last_ms.load();
-  if (now - prev < 1000) return true;
-  return !last_ms.compare_exchange_strong(prev, now);
-}
 std::atomic<int64_t> g_batch_refused_log{0};
 std::atomic<int64_t> g_ack_refused_log{0};
 std::atomic<int64_t> g_proof_refused_log{0};
+std::atomic<int64_t> g_request_refused_log{0};
 
 constexpr uint64_t kBatchCutMs = 5;
 constexpr size_t kBatchCutTxs = 1000;
@@ -196,7 +190,7 @@ void Node::Impl::FlushBatch() {
       // This node's own share of the store is full (its batches wait for blocks): try again
       // shortly, the transactions kept in order.
       for (size_t i = 0; i < n; ++i) batch_out_[i] = std::move(b.txs[i]);
-      if (!RateLimited(g_batch_refused_log)) {
+      if (EverySecond(g_batch_refused_log)) {
         spdlog::warn("[batch] cannot make a batch yet: {}", info.status().ToString());
       }
       batch_scheduled_ = true;
@@ -329,7 +323,7 @@ void Node::Impl::OnOwnProof(const ProofOfAvailability& p) {
 
 void Node::Impl::OnBadBatch(uint32_t validator, const std::string& why) {
   node_metrics_.batches.Get("refused").Inc();
-  if (!RateLimited(g_batch_refused_log)) {
+  if (EverySecond(g_batch_refused_log)) {
     spdlog::warn("[batch] batch from validator {} refused: {}", validator, why);
   }
 }
@@ -340,7 +334,7 @@ void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<H
   auto info = batch_store_->Insert(validator, b, store_->Height());
   if (!info.ok()) {
     node_metrics_.batches.Get("refused").Inc();
-    if (!RateLimited(g_batch_refused_log)) {
+    if (EverySecond(g_batch_refused_log)) {
       spdlog::warn("[batch] batch from validator {} refused: {}", validator,
                    info.status().ToString());
     }
@@ -445,7 +439,7 @@ void Node::Impl::AckBatch(const BatchInfo& info, uint32_t author) {
 void Node::Impl::OnBatchAck(uint32_t validator, const BatchAck& ack) {
   if (ack.signer != validator) {
     node_metrics_.batch_acks.Get("refused").Inc();
-    if (!RateLimited(g_ack_refused_log)) {
+    if (EverySecond(g_ack_refused_log)) {
       spdlog::warn("[batch] ack in the name of validator {} sent by validator {}: refused",
                    ack.signer, validator);
     }
@@ -456,7 +450,7 @@ void Node::Impl::OnBatchAck(uint32_t validator, const BatchAck& ack) {
     // Acks that arrive after the proof was made (f+1 of n answer first) are expected.
     if (proof.status().code() == StatusCode::kAlreadyExists) return;
     node_metrics_.batch_acks.Get("refused").Inc();
-    if (!RateLimited(g_ack_refused_log)) {
+    if (EverySecond(g_ack_refused_log)) {
       spdlog::warn("[batch] ack from validator {} refused: {}", validator,
                    proof.status().ToString());
     }
@@ -474,7 +468,7 @@ void Node::Impl::OnProof(uint32_t validator, const ProofOfAvailability& p) {
   if (!st.ok()) {
     if (st.code() == StatusCode::kAlreadyExists) return;
     node_metrics_.batch_proofs.Get("refused").Inc();
-    if (!RateLimited(g_proof_refused_log)) {
+    if (EverySecond(g_proof_refused_log)) {
       spdlog::warn("[batch] proof of availability from validator {} refused: {}", validator,
                    st.ToString());
     }
@@ -486,6 +480,16 @@ void Node::Impl::OnProof(uint32_t validator, const ProofOfAvailability& p) {
 }
 
 void Node::Impl::OnBatchRequest(uint32_t slot, const BatchRequestMsg& m) {
+  if (!batch_serve_budget_.Take(slot, SteadyNowMs())) {
+    node_metrics_.requests_refused.Get("batch").Inc();
+    if (EverySecond(g_request_refused_log)) {
+      spdlog::warn("[batch] peer slot {} is over its budget of batch requests ({} a second or {} "
+                   "MiB of answers): requests dropped",
+                   slot, batch_serve_budget_.limits().max_requests,
+                   batch_serve_budget_.limits().max_bytes >> 20);
+    }
+    return;
+  }
   BatchResponseMsg resp;
   resp.info = m.info;
   if (const Batch* b = batch_store_->Get(m.info.digest)) {
@@ -515,6 +519,11 @@ void Node::Impl::OnBatchRequest(uint32_t slot, const BatchRequestMsg& m) {
         }
       }
     }
+  }
+  if (resp.batch) {
+    size_t bytes = 0;
+    for (const Bytes& w : resp.batch->txs) bytes += w.size();
+    batch_serve_budget_.Spent(slot, bytes);
   }
   SendToSlot(slot, resp);
 }

@@ -39,6 +39,7 @@
 #include "node/payload.h"
 #include "node/payload_book.h"
 #include "node/proof_pool.h"
+#include "node/serve_budget.h"
 #include "node/readiness.h"
 #include "node/restore_fence.h"
 #include "node/sync_tracker.h"
@@ -145,8 +146,17 @@ inline uint64_t SteadyNowMs() {
           .count());
 }
 
+// Peer-triggered log lines: true at most once a second per `last_ms` (a static of the caller).
+inline bool EverySecond(std::atomic<int64_t>& last_ms) {
+  const auto now = static_cast<int64_t>(SteadyNowMs());
+  int64_t prev = last_ms.load();
+  if (now - prev < 1000) return false;
+  return last_ms.compare_exchange_strong(prev, now);
+}
+
 }  // namespace detail
 
+using detail::EverySecond;
 using detail::Hex8;
 using detail::kMaxPeerSlots;
 using detail::kNotValidator;
@@ -425,6 +435,9 @@ class Node::Impl final : public cs::PayloadSource {
   // Quorum store (node_batches.cpp).
   std::unique_ptr<BatchStore> batch_store_;  // from EnterCurrentEpoch on
   std::unique_ptr<BatchFetcher> fetcher_;
+  // Per-peer budgets of the batch fetches and block-sync requests this node answers.
+  ServeBudget batch_serve_budget_{ServeBudget::Limits{1024, size_t{64} << 20, 1000}};
+  ServeBudget sync_serve_budget_{ServeBudget::Limits{64, size_t{1} << 30, 1000}};
   ProofPool proofs_;
   std::vector<Bytes> batch_out_;  // admitted, not yet in a batch
   size_t batch_out_bytes_ = 0;

@@ -17,15 +17,6 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-// Peer-triggered log lines: at most one per second per kind.
-bool RateLimit(std::atomic<int64_t>& last_ms) {
-  const int64_t now =
-      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count();
-  int64_t prev = last_ms.load();
-  if (now - prev < 1000) return false;
-  return last_ms.compare_exchange_strong(prev, now);
-}
 std::atomic<int64_t> g_bad_frame_log{0};
 std::atomic<int64_t> g_engine_err_log{0};
 std::atomic<int64_t> g_inbound_drop_log{0};
@@ -148,7 +139,7 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
       return;
     case InboundQueue::PushResult::kDropped:
       node_metrics_.inbound_dropped.Inc();
-      if (RateLimit(g_inbound_drop_log)) {
+      if (EverySecond(g_inbound_drop_log)) {
         spdlog::warn(
             "[p2p] peer {} sends faster than this node handles: its queue is full "
             "({} frames dropped so far)",
@@ -173,7 +164,7 @@ void Node::Impl::HandleFrame(const crypto::PublicKey& peer, const Bytes& frame) 
   if (from >= kMaxPeerSlots) return;
   auto m = DecodeWire(frame);
   if (!m.ok()) {
-    if (RateLimit(g_bad_frame_log)) {
+    if (EverySecond(g_bad_frame_log)) {
       auto vi = index_of_.find(peer);
       spdlog::warn(
           "[p2p] undecodable message from {} {}: {}", vi != index_of_.end() ? "validator" : "peer",
@@ -202,7 +193,7 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             laurel::Status st = engine_->OnMessage(validator, msg, out);
             HaltOnStorageError(st, "handling a consensus message");
             payload_.PruneNoted([this](const cs::BlockId& id) { return engine_->HasBlock(id); });
-            if (!st.ok() && RateLimit(g_engine_err_log)) {
+            if (!st.ok() && EverySecond(g_engine_err_log)) {
               spdlog::debug("[consensus] message from {} refused: {}", validator, st.ToString());
             }
             // Verified: signed by the round's leader with a valid QC (or already in the tree).

@@ -30,6 +30,8 @@ struct NodeMetrics {
   metrics::Family<metrics::Counter>& batch_proofs;  // made, received, refused
   metrics::Counter& batch_fetch_requests;           // requests this node sent
   metrics::Family<metrics::Counter>& batch_bytes;   // sent, received (transaction bytes)
+  // Peers' requests dropped over their budget (node/serve_budget.h), by kind: batch, sync.
+  metrics::Family<metrics::Counter>& requests_refused;
 
   static NodeMetrics Register(metrics::Registry& r) {
     NodeMetrics m = Families(r);
@@ -45,6 +47,7 @@ struct NodeMetrics {
     for (const char* e : {"sent", "received", "refused"}) (void)m.batch_acks.Get(e);
     for (const char* e : {"made", "received", "refused"}) (void)m.batch_proofs.Get(e);
     for (const char* e : {"sent", "received"}) (void)m.batch_bytes.Get(e);
+    for (const char* k : {"batch", "sync"}) (void)m.requests_refused.Get(k);
     return m;
   }
 
@@ -126,6 +129,12 @@ struct NodeMetrics {
                      "Transaction bytes in batches, by direction: sent (this node's batches, "
                      "once per peer) and received (stored from a peer's push or a fetch).",
                      "direction"),
+        r.AddCounter("laurel_p2p_requests_refused_total",
+                     "Requests from a peer not served because that peer was over its budget "
+                     "(docs/p2p.md), by kind: batch (fetches: 1,024 a second or 64 MiB of "
+                     "answers a second) and sync (block ranges: 64 a second). An honest peer "
+                     "stays far below both.",
+                     "kind"),
     };
   }
 };

@@ -10,6 +10,10 @@ namespace laurel::node {
 
 using namespace detail;
 
+namespace {
+std::atomic<int64_t> g_sync_refused_log{0};
+}  // namespace
+
 Result<SyncBlock> Node::Impl::SyncBlockAt(uint64_t height) const {
   LAUREL_ASSIGN_OR_RETURN(auto rec, store_->GetBlock(height));
   if (!rec) return Status::NotFound("no block at height " + std::to_string(height));
@@ -120,6 +124,16 @@ void Node::Impl::OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source) {
 }
 
 void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
+  if (!sync_serve_budget_.Take(from, SteadyNowMs())) {
+    // An honest asker has one request in flight and waits for its answer (SyncTracker).
+    node_metrics_.requests_refused.Get("sync").Inc();
+    if (EverySecond(g_sync_refused_log)) {
+      spdlog::warn("[sync] peer slot {} is over its budget of {} sync requests a second: requests "
+                   "dropped",
+                   from, sync_serve_budget_.limits().max_requests);
+    }
+    return;
+  }
   SyncResponseMsg resp;
   const uint64_t tip = store_->Height();
   resp.peer_height = tip;
@@ -145,6 +159,7 @@ void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
     }
     resp.blocks.push_back(std::move(sb).value());
   }
+  sync_serve_budget_.Spent(from, bytes);
   SendToSlot(from, resp);
 }
 

@@ -69,6 +69,9 @@
 //                               so honest validators refuse it and never acknowledge it; were
 //                               one to, it would make the proof from the acks and broadcast it,
 //                               and count whether an honest leader proposed it.
+//   --behaviour request-flood   as fast as the transport takes them (or at --rate): requests
+//                               for the batches the honest validators pushed to it, and
+//                               block-sync requests for 64 blocks from height 1, to every peer.
 //
 // Except where stated it never votes, never times out and serves nothing. It exits by itself
 // after --seconds and prints what it did, one `byzantine:` line every few seconds and a final
@@ -131,6 +134,7 @@ enum class Behaviour {
   kReplay,
   kBadFrames,
   kBatchAttacks,
+  kRequestFlood,
 };
 constexpr std::pair<Behaviour, const char*> kBehaviours[] = {
     {Behaviour::kLyingHeight, "lying-height"},
@@ -145,6 +149,7 @@ constexpr std::pair<Behaviour, const char*> kBehaviours[] = {
     {Behaviour::kReplay, "replay"},
     {Behaviour::kBadFrames, "bad-frames"},
     {Behaviour::kBatchAttacks, "batch-attacks"},
+    {Behaviour::kRequestFlood, "request-flood"},
 };
 
 const char* BehaviourName(Behaviour b) {
@@ -259,6 +264,10 @@ struct Counters {
   std::atomic<uint64_t> own_proofs_proposed{0};            // of those, seen in an honest proposal
   std::atomic<uint64_t> responses_empty_in{0};             // batch responses "not held"
   std::atomic<uint64_t> responses_full_in{0};              // batch responses with a batch
+  // request-flood.
+  std::atomic<uint64_t> batch_requests_out{0};  // per peer
+  std::atomic<uint64_t> sync_requests_out{0};   // per peer
+  std::atomic<uint64_t> sync_responses_in{0};
 };
 
 // What the honest validators have shown this process: the highest certificates, recent
@@ -506,6 +515,9 @@ class Adversary {
         case Behaviour::kBatchAttacks:
           Paced(slice, 400, [this] { return SendBatchAttack(); });
           break;
+        case Behaviour::kRequestFlood:
+          Paced(slice, 0, [this] { return SendRequestFlood(); });
+          break;
       }
       if (Clock::now() >= next_report) {
         Report("at", Seconds(Clock::now() - start));
@@ -593,6 +605,8 @@ class Adversary {
     } else if (const auto* b = std::get_if<node::TxBatchMsg>(&*m)) {
       counters_.tx_batches_in++;
       if (view_.ObserveTxs(b->txs) > 0) Wake();
+    } else if (std::holds_alternative<node::SyncResponseMsg>(*m)) {
+      counters_.sync_responses_in++;
     } else if (std::holds_alternative<node::SyncRequestMsg>(*m)) {
       counters_.sync_requests_in++;
       if (opts_.behaviour == Behaviour::kLyingHeight && opts_.answer_sync_empty) {
@@ -1224,6 +1238,24 @@ class Adversary {
     return transport_->Send(keys_[v], wire).ok() ? 1 : 0;
   }
 
+  // request-flood: as fast as the transport takes them, requests that make each honest
+  // validator work: every other one for a batch it pushed (answered with the whole batch, or
+  // rebuilt from the block that executed it), the others for 64 blocks from height 1.
+  size_t SendRequestFlood() {
+    const bool batch = (spam_seq_++ % 2) == 0;
+    if (batch) {
+      auto h = Harvested(false);
+      if (h) {
+        const size_t n = transport_->Broadcast(node::EncodeWire(node::BatchRequestMsg{h->second}));
+        counters_.batch_requests_out += n;
+        return n;
+      }
+    }
+    const size_t n = transport_->Broadcast(node::EncodeWire(node::SyncRequestMsg{1, 64}));
+    counters_.sync_requests_out += n;
+    return n;
+  }
+
   size_t SendBatchAttack() {
     const View::Snapshot s = view_.Take(false);
     MaybeSendOwnBatch(s);
@@ -1463,6 +1495,14 @@ class Adversary {
         static_cast<unsigned long long>(st.connections_established));
     std::fflush(stdout);
     if (opts_.behaviour == Behaviour::kBatchAttacks) ReportBatches(what);
+    if (opts_.behaviour == Behaviour::kRequestFlood) {
+      std::printf("byzantine: requests %s batch_requests_out=%llu sync_requests_out=%llu "
+                  "responses_full_in=%llu responses_empty_in=%llu sync_responses_in=%llu\n",
+                  what, U(counters_.batch_requests_out), U(counters_.sync_requests_out),
+                  U(counters_.responses_full_in), U(counters_.responses_empty_in),
+                  U(counters_.sync_responses_in));
+      std::fflush(stdout);
+    }
   }
   static unsigned long long U(const std::atomic<uint64_t>& a) { return a.load(); }
 

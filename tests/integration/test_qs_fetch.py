@@ -97,6 +97,11 @@ def test(args):
             f"e.g. {waited[0]}")
         synced = net.log_lines(VICTIM, "[sync] applied")
         check(not synced, f"node{VICTIM} needed block sync: {synced[:3]}")
+        # An honest fetcher stays within every node's budget of requests it serves.
+        for i in range(net.n):
+            for kind in ("batch", "sync"):
+                over = series(net, i, "laurel_p2p_requests_refused_total", f'kind="{kind}"')
+                check(over == 0, f"node{i} refused {over:.0f} {kind} requests of honest peers")
         # And the network goes on.
         net.wait_progress(range(net.n), 2, 60)
 

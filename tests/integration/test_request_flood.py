@@ -1,0 +1,128 @@
+"""A flood of requests that make a node work (docs/p2p.md, "Requests a node serves"), over real
+TLS sockets against a real 4-validator testnet with the quorum store on.
+
+node3's laureld is stopped and `laurel-byzantine --behaviour request-flood` takes its place
+(node3's key and config): as fast as the transport takes them it asks every honest node for the
+batches they pushed to it (each answered with the whole batch) and for 64 blocks from height 1.
+Each node answers a peer at most 1,024 batch requests (or 64 MiB of batches) and 64 sync
+requests a second; the rest are dropped and counted.
+
+What must hold:
+  - each honest node counted dropped requests of both kinds
+    (laurel_p2p_requests_refused_total{kind="batch"|"sync"});
+  - the adversary got no more answers than the budgets allow over its run;
+  - valid transactions submitted meanwhile commit OK, once, at the same place on the honest
+    nodes, whose block ids and state roots agree; none halted;
+  - node3's real laureld, started again with the same key, catches up by block sync (its
+    budget is not spent for ever) and agrees.
+"""
+
+import os
+import re
+import signal
+import subprocess
+
+from laurel_client import (Testnet, build_tx_pool, check, log, main_wrapper, metric_value,
+                           parse_args, send_all_ok, wait_for)
+
+HONEST = [0, 1, 2]
+BYZ = 3
+FLOOD_S = 12
+TXS = 40
+WAVES = 4
+BATCH_BUDGET = 1024  # per peer and second (node/node_impl.h)
+SYNC_BUDGET = 64
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def refused(net, i, kind):
+    return metric_value(net, i, "laurel_p2p_requests_refused_total", f'kind="{kind}"')
+
+
+def test(args):
+    os.environ["LAUREL_QUORUM_STORE"] = "1"
+    exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
+    check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
+    with Testnet(args, "request-flood") as net:
+        net.init()
+        pool = build_tx_pool(net.laurel, net.key("city-fed"), TXS)
+        net.up()
+        net.wait_progress(range(net.n), 2, 60)
+        net.kill(BYZ)
+        before = {i: (refused(net, i, "batch"), refused(net, i, "sync")) for i in HONEST}
+
+        out_path = os.path.join(net.dir, "byzantine-request-flood.log")
+        cmd = [exe, "--config", os.path.join(net.dir, f"node{BYZ}", "node.toml"),
+               "--behaviour", "request-flood", "--seconds", str(FLOOD_S)]
+        with open(out_path, "w") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        log(f"started laurel-byzantine --behaviour request-flood (pid {proc.pid}) as node{BYZ}")
+        acked = {}
+        try:
+            def connected():
+                check(proc.poll() is None,
+                      f"laurel-byzantine exited {proc.returncode}:\n{read(out_path)}")
+                return "connected to all" in read(out_path)
+            wait_for(connected, 20, "laurel-byzantine to connect to every honest node")
+            # Valid txs in waves through the flood; their batches are pushed to the adversary
+            # too, which then asks for them again and again.
+            for k in range(WAVES):
+                wave = pool[k * TXS // WAVES:(k + 1) * TXS // WAVES]
+                acked.update(send_all_ok(net, wave, HONEST))
+            log(f"{len(acked)} valid txs committed OK during the flood")
+            rc = proc.wait(FLOOD_S + 30)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read(out_path)[-3000:]}")
+        lines = [l for l in read(out_path).splitlines() if l.startswith("byzantine: requests done")]
+        check(lines, f"laurel-byzantine printed no requests line:\n{read(out_path)[-3000:]}")
+        got = {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
+        log(lines[-1])
+        check(got.get("batch_requests_out", 0) > 0 and got.get("sync_requests_out", 0) > 0,
+              f"the adversary did not send both kinds of request: {got}")
+
+        for i in HONEST:
+            check(net.running(i), f"node{i} is not running:\n{net.log_tail(i)}")
+            halted = net.log_lines(i, "HALT")
+            check(not halted, f"node{i} halted: {halted[:3]}")
+            moved = (refused(net, i, "batch") - before[i][0], refused(net, i, "sync") - before[i][1])
+            log(f"node{i}: requests dropped over budget: batch {moved[0]:.0f}, sync {moved[1]:.0f}")
+            check(moved[0] > 0, f"node{i} dropped none of the flood's batch requests")
+            check(moved[1] > 0, f"node{i} dropped none of the flood's sync requests")
+        # Each window of a second lets through at most the budget, from each honest node; the
+        # run spans at most FLOOD_S + 2 windows.
+        windows = FLOOD_S + 2
+        check(got.get("responses_full_in", 0) <= len(HONEST) * BATCH_BUDGET * windows,
+              f"more batch answers than the budget allows: {got}")
+        check(got.get("sync_responses_in", 0) <= len(HONEST) * SYNC_BUDGET * windows,
+              f"more sync answers than the budget allows: {got}")
+
+        net.wait_progress(HONEST, 2, 60)
+        compared, upto = net.assert_acked_and_agreed(HONEST, acked)
+        log(f"block ids and state roots agree on the honest nodes at heights 1..{upto}")
+
+        # The real node3, same key, catches up by block sync after the flood.
+        net.start(BYZ)
+        top = max(net.heights(HONEST).values())
+        net.wait_height([BYZ], top, 90, "node3 to catch up")
+        compared, upto = net.assert_acked_and_agreed(list(range(net.n)), acked, timeout=60)
+        log(f"node3 caught up; block ids and state roots agree on 4 nodes at 1..{upto}")
+
+
+if __name__ == "__main__":
+    a = parse_args(default_offset=430)
+    main_wrapper(lambda: test(a))
