@@ -71,17 +71,25 @@ std::optional<Bytes> PayloadBook::Pull(cs::Round round, const std::vector<cs::Bl
   // Never propose again what the branch this proposal extends already carries: it would only
   // commit as DUPLICATE_TX.
   std::unordered_set<Hash32, HashKey> in_branch;
+  bool branch_carries = false;
   for (const auto& id : branch) {
-    if (const auto* ids = IdsOf(id, nullptr)) in_branch.insert(ids->begin(), ids->end());
+    if (const auto* ids = IdsOf(id, nullptr)) {
+      in_branch.insert(ids->begin(), ids->end());
+      branch_carries = branch_carries || !ids->empty();
+    }
   }
-  return Reap(round, in_branch);
+  return Reap(round, in_branch, 0, branch_carries);
 }
 
 std::optional<Bytes> PayloadBook::Pull(cs::Round round, const std::vector<cs::BlockId>& branch,
                                        const ChainView& view) {
   std::unordered_set<Hash32, HashKey> exclude;
+  bool branch_carries = false;
   for (const auto& id : branch) {
-    if (const auto* ids = IdsOf(id, &view)) exclude.insert(ids->begin(), ids->end());
+    if (const auto* ids = IdsOf(id, &view)) {
+      exclude.insert(ids->begin(), ids->end());
+      branch_carries = branch_carries || !ids->empty();
+    }
   }
   if (view.root_height > view.executed_height) {
     // Committed by the engine, not yet executed: the root (still in the engine's tree) and its
@@ -103,7 +111,7 @@ std::optional<Bytes> PayloadBook::Pull(cs::Round round, const std::vector<cs::Bl
       id = it->second.parent_id;
     }
   }
-  return Reap(round, exclude, view.height);
+  return Reap(round, exclude, view.height, branch_carries);
 }
 
 const std::vector<Hash32>* PayloadBook::IdsOf(const cs::BlockId& id, const ChainView* view) {
@@ -118,7 +126,7 @@ const std::vector<Hash32>* PayloadBook::IdsOf(const cs::BlockId& id, const Chain
 
 std::optional<Bytes> PayloadBook::Reap(cs::Round round,
                                        const std::unordered_set<Hash32, HashKey>& exclude,
-                                       uint64_t height) {
+                                       uint64_t height, bool branch_carries) {
   mempool_.SetRound(round);
   last_reaped_ids_.clear();
   if (proofs_ != nullptr) {
@@ -131,7 +139,7 @@ std::optional<Bytes> PayloadBook::Reap(cs::Round round,
       waiting_payload_round_ = 0;
       return EncodeBatchPayload(proofs);
     }
-    if (round <= nonempty_round_ + 2) return Bytes{};
+    if (round <= nonempty_round_ + 2 || branch_carries) return Bytes{};
     waiting_payload_round_ = round;
     return std::nullopt;
   }
@@ -145,9 +153,10 @@ std::optional<Bytes> PayloadBook::Reap(cs::Round round,
     waiting_payload_round_ = 0;
     return EncodePayload(txs);
   }
-  // Transactions proposed in the last two rounds commit only once two more blocks follow:
-  // propose at once, even empty, rather than wait for new transactions.
-  if (round <= nonempty_round_ + 2) return Bytes{};
+  // Transactions proposed in the last two rounds, or carried by a block of the branch (however
+  // many rounds ago: after timeouts), commit only once more blocks follow: propose at once,
+  // even empty, rather than wait for new transactions.
+  if (round <= nonempty_round_ + 2 || branch_carries) return Bytes{};
   waiting_payload_round_ = round;
   return std::nullopt;
 }

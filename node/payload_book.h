@@ -77,8 +77,11 @@ class PayloadBook {
   // The payload of this node's proposal for `round`, extending `branch` (the uncommitted blocks
   // from the highest QC's block down to the last committed one): mempool transactions not in
   // flight and not noted for any block of `branch`, up to the block limits. With none, an empty
-  // payload while transactions proposed in the last two rounds still need blocks to commit, or
-  // nullopt: wait (TakeReadyRound says when to propose).
+  // payload while transactions still need blocks to commit (a block of `branch` carries some,
+  // or this node saw some proposed in the last two rounds), or nullopt: wait (TakeReadyRound
+  // says when to propose). Waiting with a loaded branch would leave its transactions
+  // uncommitted until new ones arrive, and after round timeouts none may: every validator's
+  // batch quota can be full of batches that only those blocks' commit frees.
   std::optional<Bytes> Pull(consensus::Round round, const std::vector<consensus::BlockId>& branch);
 
   // What the node knows besides the branch, for a Pull that must not duplicate anything:
@@ -130,8 +133,8 @@ class PayloadBook {
   // the block is unknown.
   const std::vector<Hash32>* IdsOf(const consensus::BlockId& id, const ChainView* view);
   std::optional<Bytes> Reap(consensus::Round round,
-                            const std::unordered_set<Hash32, HashKey>& exclude,
-                            uint64_t height = 0);
+                            const std::unordered_set<Hash32, HashKey>& exclude, uint64_t height,
+                            bool branch_carries);
 
   Mempool& mempool_;
   Limits limits_;

@@ -75,9 +75,10 @@ TEST_CASE("Pull never returns a transaction already in the uncommitted branch", 
   const cs::Block own = Block(2, 2, 2, {3, 4});
   b.book.NoteOwnProposal(own);
   CHECK(b.book.IsNoted(own.id));
-  // Once the in-flight marks of round 2 expired, the branch alone keeps them out ...
+  // Once the in-flight marks of round 2 expired, the branch alone keeps them out (an empty
+  // block: the branch's transactions still need blocks to commit) ...
   const cs::Round later = 2 + Mempool::kInFlightRounds;
-  CHECK_FALSE(b.book.Pull(later, {own.id, peer.id}));
+  CHECK(Carried(b.book.Pull(later, {own.id, peer.id})).empty());
   // ... and a branch without those blocks (another fork) may carry them.
   CHECK(Carried(b.book.Pull(later + 1, {})) == std::vector<uint8_t>{1, 2, 3, 4});
 }
@@ -174,6 +175,36 @@ TEST_CASE("Pull proposes at once within two rounds of a non-empty proposal, then
   CHECK(b.book.TakeReadyRound() == std::optional<cs::Round>(8));
   CHECK_FALSE(b.book.TakeReadyRound());  // once
   CHECK(b.book.waiting_round() == 0);
+}
+
+TEST_CASE("Pull proposes an empty block while a branch block carries transactions however late the round",
+          "[payload]") {
+  // After round timeouts the round is far past this node's last non-empty proposal, and no new
+  // transaction may come (every batch quota full of batches only this branch's commit frees):
+  // waiting would stall the chain until a timeout, proposing commits the branch.
+  Book b;
+  b.Admit(1);
+  const cs::Block loaded = Block(1, 1, 1, {1});
+  CHECK(b.book.NoteProposal(loaded, 0).size() == 1);
+  const cs::Block empty = Block(2, 2, 2, {});
+  const cs::Round late = 40;
+  const auto payload = b.book.Pull(late, {empty.id, loaded.id});
+  REQUIRE(payload);
+  CHECK(payload->empty());
+  PayloadBook::ChainView view;
+  view.block = [&](const cs::BlockId& id) -> std::optional<cs::Block> {
+    if (id == loaded.id) return loaded;
+    if (id == empty.id) return empty;
+    return std::nullopt;
+  };
+  const auto viewed = b.book.Pull(late + 1, {empty.id, loaded.id}, view);
+  REQUIRE(viewed);
+  CHECK(viewed->empty());
+  // A branch of empty blocks only (the loaded block committed): nothing waits to commit, so the
+  // leader waits.
+  b.mempool.Remove({types::TxId(Tx(1))});
+  CHECK_FALSE(b.book.Pull(late + 2, {empty.id}, view));
+  CHECK(b.book.waiting_round() == late + 2);
 }
 
 TEST_CASE("a commit drops the notes at or below its height and the marks of removed txs",
