@@ -664,6 +664,27 @@ def main_wrapper(fn):
     print(f"PASS in {time.monotonic() - t0:.0f}s", flush=True)
 
 
+def read_text(path):
+    """The text of `path` (undecodable bytes replaced), or "" if it cannot be read."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def stop_process(proc):
+    """SIGTERM to a child still running, SIGKILL after 15 s; returns its exit status."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+    return proc.returncode
+
+
 def metric_value(net, i, name, labels=None):
     """The value of metric `name` (with exactly `labels` 'k="v"', if given) on node i, or 0."""
     status, text = http("GET", net.url(i) + "/metrics", timeout=5)

@@ -56,13 +56,12 @@ import concurrent.futures
 import json
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
 
 from laurel_client import (DEFAULT_REPO, TestFailure, Testnet, build_tx_pool, check, get_json,
-                           http, log, main_wrapper, post_tx, wait_for)
+                           http, log, main_wrapper, post_tx, read_text, stop_process, wait_for)
 
 BEHAVIOURS = ["lying-height", "fake-proposal", "block-variants", "equivocate", "double-vote",
               "phantom-votes", "silent", "bad-certs", "future-spam", "replay", "bad-frames"]
@@ -325,32 +324,13 @@ def start_adversary(net, exe, behaviour, seconds, variant_rate):
 
     def connected():
         check(proc.poll() is None, f"laurel-byzantine exited {proc.returncode}:\n"
-              + read(out_path))
-        return "connected to all" in read(out_path)
+              + read_text(out_path))
+        return "connected to all" in read_text(out_path)
     try:
         wait_for(connected, CONNECT_S, "laurel-byzantine to connect to every honest node")
     except TestFailure as e:
         log(f"warning: {e}; running anyway")
     return proc, out_path
-
-
-def stop_adversary(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-    return proc.returncode
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def evidence_counts(net):
@@ -372,7 +352,7 @@ def evidence_lines(net, i, kind):
     """node i's evidence.jsonl records of `kind` by validator BYZ."""
     path = os.path.join(net.dir, f"node{i}", "data", "evidence.jsonl")
     res = []
-    for line in read(path).splitlines():
+    for line in read_text(path).splitlines():
         try:
             rec = json.loads(line)
         except ValueError:
@@ -412,7 +392,7 @@ def check_api_evidence(net, i, behaviour, kind, file_lines):
     except (TestFailure, OSError, KeyError, TypeError) as e:
         return [f"{behaviour}: node{i} GET /v1/evidence: {e}"]
     path = os.path.join(net.dir, f"node{i}", "data", "evidence.jsonl")
-    in_file = [json.loads(l) for l in read(path).splitlines()]
+    in_file = [json.loads(l) for l in read_text(path).splitlines()]
     # The file may have grown between the two reads: compare the common prefix.
     n = min(len(in_file), len(records))
     if n < len(in_file) - 2 or any({k: v for k, v in records[j].items() if k != "seq"}
@@ -457,7 +437,7 @@ def check_evidence(net, behaviour, before, after):
         if byz_key and rec.get("signer_key", "").lower() != str(byz_key).lower():
             failures.append(f"{behaviour}: node{i} evidence names key {rec.get('signer_key')}, "
                             f"not node{BYZ}'s {byz_key}")
-        if f"EQUIVOCATION by validator {BYZ}" not in read(net.log_path(i)):
+        if f"EQUIVOCATION by validator {BYZ}" not in read_text(net.log_path(i)):
             failures.append(f"{behaviour}: node{i} did not log EQUIVOCATION by validator {BYZ}")
         failures += check_api_evidence(net, i, behaviour, kind, lines)
     summary = (f"evidence {kind} counted {dict(deltas)}, "
@@ -469,7 +449,7 @@ def check_evidence(net, behaviour, before, after):
 
 def done_counters(out_path):
     """The adversary's final `byzantine: done` line as {name: int}."""
-    lines = [l for l in read(out_path).splitlines() if l.startswith("byzantine: done")]
+    lines = [l for l in read_text(out_path).splitlines() if l.startswith("byzantine: done")]
     if not lines:
         return None, {}
     counters = {}
@@ -512,7 +492,7 @@ def test(args):
             try:
                 stats, fails = phase(net, submitter, behaviour, args.window)
             finally:
-                rc = stop_adversary(proc)
+                rc = stop_process(proc)
             done, counters = done_counters(out_path)
             log(f"laurel-byzantine exited {rc}: {done or '(no done line)'}")
             if rc != 0 or done is None:
@@ -555,7 +535,7 @@ def test(args):
         # Evidence never names an honest validator (replayed and forged messages included).
         for i in HONEST:
             path = os.path.join(net.dir, f"node{i}", "data", "evidence.jsonl")
-            wrong = [l for l in read(path).splitlines()
+            wrong = [l for l in read_text(path).splitlines()
                      if json.loads(l).get("signer") in HONEST]
             if wrong:
                 failures.append(f"node{i} recorded evidence against an honest validator: "

@@ -35,12 +35,12 @@ import base64
 import json
 import os
 import re
-import signal
 import subprocess
 import urllib.parse
 
 from laurel_client import (Testnet, build_tx_pool, check, http, log, main_wrapper,
-                           metric_value as series, parse_args, send_all_ok as send_all, wait_for)
+                           metric_value as series, parse_args, read_text, send_all_ok as send_all,
+                           stop_process, wait_for)
 
 HONEST = [0, 1, 2]
 BYZ = 3
@@ -84,17 +84,9 @@ def broken_wire(tx):
     return out
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def last_line(path, prefix):
     """The last line of `path` starting with `prefix`, as (line, {name: int})."""
-    lines = [l for l in read(path).splitlines() if l.startswith(prefix)]
+    lines = [l for l in read_text(path).splitlines() if l.startswith(prefix)]
     if not lines:
         return None, {}
     return lines[-1], {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
@@ -128,15 +120,15 @@ def test(args):
         try:
             def connected():
                 check(proc.poll() is None,
-                      f"laurel-byzantine exited {proc.returncode}:\n{read(out_path)}")
-                return "connected to all" in read(out_path)
+                      f"laurel-byzantine exited {proc.returncode}:\n{read_text(out_path)}")
+                return "connected to all" in read_text(out_path)
             wait_for(connected, CONNECT_S, "laurel-byzantine to connect to every honest node")
             # The valid txs go in waves, one after each of the adversary's 5-second reports,
             # so that they commit all through the attack.
             acked = {}
             for k in range(WAVES):
                 if k > 0:
-                    wait_for(lambda: proc.poll() is not None or read(out_path).count(
+                    wait_for(lambda: proc.poll() is not None or read_text(out_path).count(
                         "byzantine: batches at") >= k, ATTACK_S + 30, f"the adversary's report {k}")
                 wave = good[k * len(good) // WAVES:(k + 1) * len(good) // WAVES]
                 acked.update(send_all(net, wave, HONEST))
@@ -145,15 +137,10 @@ def test(args):
             rc = proc.wait(ATTACK_S + 30)
         finally:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
-        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read(out_path)[-3000:]}")
+                stop_process(proc)
+        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read_text(out_path)[-3000:]}")
         line, done = last_line(out_path, "byzantine: batches done")
-        check(line, f"laurel-byzantine printed no batches line:\n{read(out_path)[-3000:]}")
+        check(line, f"laurel-byzantine printed no batches line:\n{read_text(out_path)[-3000:]}")
         log(line)
 
         # The adversary really sent each kind of hostile message and got its answers.

@@ -19,11 +19,10 @@ What must hold:
 
 import os
 import re
-import signal
 import subprocess
 
 from laurel_client import (Testnet, build_tx_pool, check, log, main_wrapper, metric_value,
-                           parse_args, send_all_ok, wait_for)
+                           parse_args, read_text, send_all_ok, stop_process, wait_for)
 
 HONEST = [0, 1, 2]
 BYZ = 3
@@ -32,14 +31,6 @@ TXS = 40
 WAVES = 4
 BATCH_BUDGET = 1024  # per peer and second (node/node_impl.h)
 SYNC_BUDGET = 64
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def refused(net, i, kind):
@@ -69,8 +60,8 @@ def test(args):
         try:
             def connected():
                 check(proc.poll() is None,
-                      f"laurel-byzantine exited {proc.returncode}:\n{read(out_path)}")
-                return "connected to all" in read(out_path)
+                      f"laurel-byzantine exited {proc.returncode}:\n{read_text(out_path)}")
+                return "connected to all" in read_text(out_path)
             wait_for(connected, 20, "laurel-byzantine to connect to every honest node")
             # Valid txs in waves through the flood; their batches are pushed to the adversary
             # too, which then asks for them again and again.
@@ -81,15 +72,10 @@ def test(args):
             rc = proc.wait(FLOOD_S + 30)
         finally:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
-        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read(out_path)[-3000:]}")
-        lines = [l for l in read(out_path).splitlines() if l.startswith("byzantine: requests done")]
-        check(lines, f"laurel-byzantine printed no requests line:\n{read(out_path)[-3000:]}")
+                stop_process(proc)
+        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read_text(out_path)[-3000:]}")
+        lines = [l for l in read_text(out_path).splitlines() if l.startswith("byzantine: requests done")]
+        check(lines, f"laurel-byzantine printed no requests line:\n{read_text(out_path)[-3000:]}")
         got = {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
         log(lines[-1])
         check(got.get("batch_requests_out", 0) > 0 and got.get("sync_requests_out", 0) > 0,
