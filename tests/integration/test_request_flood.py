@@ -74,7 +74,8 @@ def test(args):
             if proc.poll() is None:
                 stop_process(proc)
         check(rc == 0, f"laurel-byzantine exited {rc}:\n{read_text(out_path)[-3000:]}")
-        lines = [l for l in read_text(out_path).splitlines() if l.startswith("byzantine: requests done")]
+        lines = [l for l in read_text(out_path).splitlines()
+                 if l.startswith("byzantine: requests done")]
         check(lines, f"laurel-byzantine printed no requests line:\n{read_text(out_path)[-3000:]}")
         got = {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
         log(lines[-1])
@@ -85,7 +86,8 @@ def test(args):
             check(net.running(i), f"node{i} is not running:\n{net.log_tail(i)}")
             halted = net.log_lines(i, "HALT")
             check(not halted, f"node{i} halted: {halted[:3]}")
-            moved = (refused(net, i, "batch") - before[i][0], refused(net, i, "sync") - before[i][1])
+            moved = (refused(net, i, "batch") - before[i][0],
+                     refused(net, i, "sync") - before[i][1])
             log(f"node{i}: requests dropped over budget: batch {moved[0]:.0f}, sync {moved[1]:.0f}")
             check(moved[0] > 0, f"node{i} dropped none of the flood's batch requests")
             check(moved[1] > 0, f"node{i} dropped none of the flood's sync requests")
