@@ -68,6 +68,14 @@ TEST_CASE("a bad node config names what is wrong", "[config][badinput]") {
     TempFile f("data_dir = \"d\"\ngenesis = \"g\"\nkey_file = \"k\"\n[rpc]\nlisten = \"nohost\"\n");
     CHECK_FALSE(LoadNodeConfig(f.path.string()).ok());
   }
+  {
+    TempFile f(
+        "data_dir = \"d\"\ngenesis = \"g\"\nkey_file = \"k\"\n[consensus]\nbatch_fsync = "
+        "\"yes\"\n");
+    auto c = LoadNodeConfig(f.path.string());
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message().find("batch_fsync") != std::string::npos);
+  }
   CHECK_FALSE(LoadNodeConfig("/nonexistent/node.toml").ok());
   CHECK_FALSE(ParseHostPort("h:99999").ok());
   CHECK(ParseHostPort("h:80")->port == 80);
