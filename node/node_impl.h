@@ -438,6 +438,7 @@ class Node::Impl final : public cs::PayloadSource {
   // Per-peer budgets of the batch fetches and block-sync requests this node answers.
   ServeBudget batch_serve_budget_{ServeBudget::Limits{1024, size_t{64} << 20, 1000}};
   ServeBudget sync_serve_budget_{ServeBudget::Limits{64, size_t{1} << 30, 1000}};
+  ServeBudget fetch_serve_budget_{ServeBudget::Limits{32, size_t{8} << 20, 1000}};
   ProofPool proofs_;
   std::vector<Bytes> batch_out_;  // admitted, not yet in a batch
   size_t batch_out_bytes_ = 0;

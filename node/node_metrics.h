@@ -47,7 +47,7 @@ struct NodeMetrics {
     for (const char* e : {"sent", "received", "refused"}) (void)m.batch_acks.Get(e);
     for (const char* e : {"made", "received", "refused"}) (void)m.batch_proofs.Get(e);
     for (const char* e : {"sent", "received"}) (void)m.batch_bytes.Get(e);
-    for (const char* k : {"batch", "sync"}) (void)m.requests_refused.Get(k);
+    for (const char* k : {"batch", "sync", "fetch"}) (void)m.requests_refused.Get(k);
     return m;
   }
 
@@ -131,9 +131,10 @@ struct NodeMetrics {
                      "direction"),
         r.AddCounter("laurel_p2p_requests_refused_total",
                      "Requests from a peer not served because that peer was over its budget "
-                     "(docs/p2p.md), by kind: batch (fetches: 1,024 a second or 64 MiB of "
-                     "answers a second) and sync (block ranges: 64 a second). An honest peer "
-                     "stays far below both.",
+                     "(docs/p2p.md), by kind: batch (batch fetches: 1,024 a second or 64 MiB of "
+                     "answers a second), sync (block ranges: 64 a second) and fetch (block "
+                     "fetches: 32 a second or 8 MiB of answers). An honest peer stays far "
+                     "below all three.",
                      "kind"),
     };
   }

@@ -12,6 +12,7 @@ using namespace detail;
 
 namespace {
 std::atomic<int64_t> g_sync_refused_log{0};
+std::atomic<int64_t> g_fetch_refused_log{0};
 }  // namespace
 
 Result<SyncBlock> Node::Impl::SyncBlockAt(uint64_t height) const {
@@ -164,6 +165,18 @@ void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
 }
 
 void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
+  if (!fetch_serve_budget_.Take(from, SteadyNowMs())) {
+    // An honest engine asks for a block it lacks, from two peers, and again only after a round
+    // timeout (consensus::Engine::RefetchMissing).
+    node_metrics_.requests_refused.Get("fetch").Inc();
+    if (EverySecond(g_fetch_refused_log)) {
+      spdlog::warn("[sync] peer slot {} is over its budget of block fetches ({} a second or {} MiB "
+                   "of answers): requests dropped",
+                   from, fetch_serve_budget_.limits().max_requests,
+                   fetch_serve_budget_.limits().max_bytes >> 20);
+    }
+    return;
+  }
   FetchResponseMsg resp;
   const uint32_t count = std::min<uint32_t>(req.count, kMaxFetchBlocks);
   if (engine_) {
@@ -192,6 +205,9 @@ void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
       }
     }
   }
+  size_t bytes = 0;
+  for (const auto& b : resp.blocks) bytes += b.payload.size() + 1024;
+  fetch_serve_budget_.Spent(from, bytes);
   if (!resp.blocks.empty()) SendToSlot(from, resp);
 }
 

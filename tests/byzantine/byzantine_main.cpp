@@ -69,9 +69,11 @@
 //                               so honest validators refuse it and never acknowledge it; were
 //                               one to, it would make the proof from the acks and broadcast it,
 //                               and count whether an honest leader proposed it.
-//   --behaviour request-flood   as fast as the transport takes them (or at --rate): requests
-//                               for the batches the honest validators pushed to it, and
-//                               block-sync requests for 64 blocks from height 1, to every peer.
+//   --behaviour request-flood   20,000 a second to each peer (or --rate): requests
+//                               for the batches the honest validators pushed to it, then
+//                               block fetches of 256 blocks back from a committed one, then
+//                               block-sync requests for 64 blocks from height 1 (a third of
+//                               --seconds each), to every peer.
 //
 // Except where stated it never votes, never times out and serves nothing. It exits by itself
 // after --seconds and prints what it did, one `byzantine:` line every few seconds and a final
@@ -268,6 +270,8 @@ struct Counters {
   std::atomic<uint64_t> batch_requests_out{0};  // per peer
   std::atomic<uint64_t> sync_requests_out{0};   // per peer
   std::atomic<uint64_t> sync_responses_in{0};
+  std::atomic<uint64_t> fetch_requests_out{0};  // per peer
+  std::atomic<uint64_t> fetch_responses_in{0};
 };
 
 // What the honest validators have shown this process: the highest certificates, recent
@@ -366,6 +370,18 @@ class View {
     std::lock_guard lock(mu_);
     return txs_seen_;
   }
+  // A block to ask block fetches for: the highest seen at least kDeepBlock heights below the
+  // highest (committed, likely pruned from the engine's tree, so the answer is read from the
+  // store, up to 256 blocks back), else the highest commit QC's block.
+  static constexpr uint64_t kDeepBlock = 32;
+  cs::BlockId DeepBlock() const {
+    std::lock_guard lock(mu_);
+    if (max_height_ > kDeepBlock) {
+      auto it = by_height_.upper_bound(max_height_ - kDeepBlock);
+      if (it != by_height_.begin()) return std::prev(it)->second;
+    }
+    return sync_.highest_commit_qc.block_id();
+  }
   std::optional<cs::Block> GetBlock(const cs::BlockId& id) const {
     std::lock_guard lock(mu_);
     auto it = blocks_.find(id);
@@ -382,6 +398,10 @@ class View {
     if (b.round >= kFarRound) return;
     if (blocks_.emplace(b.id, b).second) order_.push_back(b.id);
     max_height_ = std::max(max_height_, b.height);
+    if (b.height > 0) {
+      by_height_[b.height] = b.id;
+      while (by_height_.size() > kMaxKnownHeights) by_height_.erase(by_height_.begin());
+    }
     while (order_.size() > kMaxKnownBlocks) {
       blocks_.erase(order_.front());
       order_.pop_front();
@@ -394,6 +414,8 @@ class View {
   uint64_t max_height_ = 0;
   std::map<cs::BlockId, cs::Block> blocks_;
   std::deque<cs::BlockId> order_;
+  static constexpr size_t kMaxKnownHeights = 1024;
+  std::map<uint64_t, cs::BlockId> by_height_;  // a block id seen at each recent height
   std::deque<std::pair<Hash32, types::Tx>> recent_;
   std::set<Hash32> seen_;
   std::set<Hash32> proposed_;
@@ -516,7 +538,10 @@ class Adversary {
           Paced(slice, 400, [this] { return SendBatchAttack(); });
           break;
         case Behaviour::kRequestFlood:
-          Paced(slice, 0, [this] { return SendRequestFlood(); });
+          // 20,000 a second to each peer, far over every budget: unpaced, the transport's
+          // queue (16 MiB) would hold seconds of requests, and a third's kind would reach the
+          // peers only in the next third.
+          Paced(slice, 20000, [this] { return SendRequestFlood(); });
           break;
       }
       if (Clock::now() >= next_report) {
@@ -592,6 +617,7 @@ class Adversary {
         view_.ObserveSync(s->sync);
       }
     } else if (const auto* f = std::get_if<node::FetchResponseMsg>(&*m)) {
+      counters_.fetch_responses_in++;
       for (const auto& b : f->blocks) view_.ObserveBlock(b);
     } else if (const auto* bm = std::get_if<node::BatchMsg>(&*m)) {
       counters_.batches_in++;
@@ -1239,20 +1265,33 @@ class Adversary {
   }
 
   // request-flood: as fast as the transport takes them, requests that make each honest
-  // validator work: every other one for a batch it pushed (answered with the whole batch, or
-  // rebuilt from the block that executed it), the others for 64 blocks from height 1.
+  // validator work, one kind in each third of the run (so that each kind alone meets the loop's
+  // whole pace, well over its budget): for a batch it pushed (answered with the whole batch, or
+  // rebuilt from the block that executed it; block fetches until one was pushed), then for 256
+  // blocks back from a committed one (block fetch, read from the store once the engine pruned
+  // it), then for 64 blocks from height 1 (block sync; last, as the answers it gets make a
+  // backlog that would hold up the requests of a later third).
   size_t SendRequestFlood() {
-    const bool batch = (spam_seq_++ % 2) == 0;
-    if (batch) {
-      auto h = Harvested(false);
-      if (h) {
+    const auto now = Clock::now();
+    if (!flood_start_) flood_start_ = now;
+    const double third = std::max(1.0, opts_.seconds / 3);
+    const auto phase = static_cast<int>(
+        std::min(2.0, std::chrono::duration<double>(now - *flood_start_).count() / third));
+    if (phase == 2) {
+      const size_t n = transport_->Broadcast(node::EncodeWire(node::SyncRequestMsg{1, 64}));
+      counters_.sync_requests_out += n;
+      return n;
+    }
+    if (phase == 0) {
+      if (auto h = Harvested(false)) {
         const size_t n = transport_->Broadcast(node::EncodeWire(node::BatchRequestMsg{h->second}));
         counters_.batch_requests_out += n;
         return n;
       }
     }
-    const size_t n = transport_->Broadcast(node::EncodeWire(node::SyncRequestMsg{1, 64}));
-    counters_.sync_requests_out += n;
+    const size_t n = transport_->Broadcast(node::EncodeWire(
+        node::FetchRequestMsg{view_.DeepBlock(), static_cast<uint32_t>(node::kMaxFetchBlocks)}));
+    counters_.fetch_requests_out += n;
     return n;
   }
 
@@ -1497,10 +1536,12 @@ class Adversary {
     if (opts_.behaviour == Behaviour::kBatchAttacks) ReportBatches(what);
     if (opts_.behaviour == Behaviour::kRequestFlood) {
       std::printf("byzantine: requests %s batch_requests_out=%llu sync_requests_out=%llu "
-                  "responses_full_in=%llu responses_empty_in=%llu sync_responses_in=%llu\n",
+                  "fetch_requests_out=%llu responses_full_in=%llu responses_empty_in=%llu "
+                  "sync_responses_in=%llu fetch_responses_in=%llu\n",
                   what, U(counters_.batch_requests_out), U(counters_.sync_requests_out),
-                  U(counters_.responses_full_in), U(counters_.responses_empty_in),
-                  U(counters_.sync_responses_in));
+                  U(counters_.fetch_requests_out), U(counters_.responses_full_in),
+                  U(counters_.responses_empty_in), U(counters_.sync_responses_in),
+                  U(counters_.fetch_responses_in));
       std::fflush(stdout);
     }
   }
@@ -1524,6 +1565,7 @@ class Adversary {
   bool wake_ = false;
 
   // Main thread only.
+  std::optional<Clock::time_point> flood_start_;  // request-flood's first request
   cs::Round far_round_ = kFarRound;
   cs::Round near_sent_ = 0;  // the highest near round a fake was sent for
   uint64_t variant_seq_ = 0;

@@ -99,7 +99,7 @@ def test(args):
         check(not synced, f"node{VICTIM} needed block sync: {synced[:3]}")
         # An honest fetcher stays within every node's budget of requests it serves.
         for i in range(net.n):
-            for kind in ("batch", "sync"):
+            for kind in ("batch", "sync", "fetch"):
                 over = series(net, i, "laurel_p2p_requests_refused_total", f'kind="{kind}"')
                 check(over == 0, f"node{i} refused {over:.0f} {kind} requests of honest peers")
         # And the network goes on.

@@ -2,14 +2,15 @@
 TLS sockets against a real 4-validator testnet with the quorum store on.
 
 node3's laureld is stopped and `laurel-byzantine --behaviour request-flood` takes its place
-(node3's key and config): as fast as the transport takes them it asks every honest node for the
-batches they pushed to it (each answered with the whole batch) and for 64 blocks from height 1.
-Each node answers a peer at most 1,024 batch requests (or 64 MiB of batches) and 64 sync
-requests a second; the rest are dropped and counted.
+(node3's key and config): 20,000 requests a second to every honest node, a third of the run
+each, for the batches they pushed to it (each answered with the whole batch), for 256 blocks
+back from a committed one (block fetch) and for 64 blocks from height 1 (block sync). Each node
+answers a peer at most 1,024 batch requests (or 64 MiB of batches), 32 block fetches (or 8 MiB)
+and 64 sync requests a second; the rest are dropped and counted.
 
 What must hold:
-  - each honest node counted dropped requests of both kinds
-    (laurel_p2p_requests_refused_total{kind="batch"|"sync"});
+  - each honest node counted dropped requests of all three kinds
+    (laurel_p2p_requests_refused_total{kind="batch"|"sync"|"fetch"});
   - the adversary got no more answers than the budgets allow over its run;
   - valid transactions submitted meanwhile commit OK, once, at the same place on the honest
     nodes, whose block ids and state roots agree; none halted;
@@ -31,6 +32,8 @@ TXS = 40
 WAVES = 4
 BATCH_BUDGET = 1024  # per peer and second (node/node_impl.h)
 SYNC_BUDGET = 64
+FETCH_BUDGET = 32
+KINDS = ("fetch", "batch", "sync")  # fetch first: its budget is the newest
 
 
 def refused(net, i, kind):
@@ -47,7 +50,7 @@ def test(args):
         net.up()
         net.wait_progress(range(net.n), 2, 60)
         net.kill(BYZ)
-        before = {i: (refused(net, i, "batch"), refused(net, i, "sync")) for i in HONEST}
+        before = {i: {k: refused(net, i, k) for k in KINDS} for i in HONEST}
 
         out_path = os.path.join(net.dir, "byzantine-request-flood.log")
         cmd = [exe, "--config", os.path.join(net.dir, f"node{BYZ}", "node.toml"),
@@ -79,18 +82,18 @@ def test(args):
         check(lines, f"laurel-byzantine printed no requests line:\n{read_text(out_path)[-3000:]}")
         got = {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
         log(lines[-1])
-        check(got.get("batch_requests_out", 0) > 0 and got.get("sync_requests_out", 0) > 0,
-              f"the adversary did not send both kinds of request: {got}")
+        check(all(got.get(f"{k}_requests_out", 0) > 0 for k in KINDS),
+              f"the adversary did not send every kind of request: {got}")
 
         for i in HONEST:
             check(net.running(i), f"node{i} is not running:\n{net.log_tail(i)}")
             halted = net.log_lines(i, "HALT")
             check(not halted, f"node{i} halted: {halted[:3]}")
-            moved = (refused(net, i, "batch") - before[i][0],
-                     refused(net, i, "sync") - before[i][1])
-            log(f"node{i}: requests dropped over budget: batch {moved[0]:.0f}, sync {moved[1]:.0f}")
-            check(moved[0] > 0, f"node{i} dropped none of the flood's batch requests")
-            check(moved[1] > 0, f"node{i} dropped none of the flood's sync requests")
+            moved = {k: refused(net, i, k) - before[i][k] for k in KINDS}
+            log(f"node{i}: requests dropped over budget: " +
+                ", ".join(f"{k} {moved[k]:.0f}" for k in KINDS))
+            for k in KINDS:
+                check(moved[k] > 0, f"node{i} dropped none of the flood's {k} requests")
         # Each window of a second lets through at most the budget, from each honest node; the
         # run spans at most FLOOD_S + 2 windows.
         windows = FLOOD_S + 2
@@ -98,6 +101,8 @@ def test(args):
               f"more batch answers than the budget allows: {got}")
         check(got.get("sync_responses_in", 0) <= len(HONEST) * SYNC_BUDGET * windows,
               f"more sync answers than the budget allows: {got}")
+        check(got.get("fetch_responses_in", 0) <= len(HONEST) * FETCH_BUDGET * windows,
+              f"more block fetch answers than the budget allows: {got}")
 
         net.wait_progress(HONEST, 2, 60)
         compared, upto = net.assert_acked_and_agreed(HONEST, acked)
