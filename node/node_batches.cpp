@@ -480,16 +480,7 @@ void Node::Impl::OnProof(uint32_t validator, const ProofOfAvailability& p) {
 }
 
 void Node::Impl::OnBatchRequest(uint32_t slot, const BatchRequestMsg& m) {
-  if (!batch_serve_budget_.Take(slot, SteadyNowMs())) {
-    node_metrics_.requests_refused.Get("batch").Inc();
-    if (EverySecond(g_request_refused_log)) {
-      spdlog::warn("[batch] peer slot {} is over its budget of batch requests ({} a second or {} "
-                   "MiB of answers): requests dropped",
-                   slot, batch_serve_budget_.limits().max_requests,
-                   batch_serve_budget_.limits().max_bytes >> 20);
-    }
-    return;
-  }
+  if (!TakeServeBudget(batch_serve_budget_, slot, "batch", g_request_refused_log)) return;
   BatchResponseMsg resp;
   resp.info = m.info;
   if (const Batch* b = batch_store_->Get(m.info.digest)) {

@@ -326,6 +326,11 @@ class Node::Impl final : public cs::PayloadSource {
   // Executes what the sync tracker decided: logs demotions, applies blocks, sends the request
   // and arms its timer, restarts consensus. `source`: the peer whose answer `out` is (logs).
   void OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source);
+  // Whether peer `slot` may be served one more request of `kind` ("batch", "sync", "fetch",
+  // the metric's label) under `budget`; if not, the refusal is counted and logged (at most
+  // once a second per `log_gate`).
+  bool TakeServeBudget(ServeBudget& budget, uint32_t slot, const char* kind,
+                       std::atomic<int64_t>& log_gate);
   void ServeSync(uint32_t from, const SyncRequestMsg& req);
   void ServeFetch(uint32_t from, const FetchRequestMsg& req);
   Result<SyncBlock> SyncBlockAt(uint64_t height) const;

@@ -124,17 +124,21 @@ void Node::Impl::OnSyncOutputs(SyncTracker::Outputs& out, uint32_t source) {
   UpdateStatus();
 }
 
-void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
-  if (!sync_serve_budget_.Take(from, SteadyNowMs())) {
-    // An honest asker has one request in flight and waits for its answer (SyncTracker).
-    node_metrics_.requests_refused.Get("sync").Inc();
-    if (EverySecond(g_sync_refused_log)) {
-      spdlog::warn("[sync] peer slot {} is over its budget of {} sync requests a second: requests "
-                   "dropped",
-                   from, sync_serve_budget_.limits().max_requests);
-    }
-    return;
+bool Node::Impl::TakeServeBudget(ServeBudget& budget, uint32_t slot, const char* kind,
+                                 std::atomic<int64_t>& log_gate) {
+  if (budget.Take(slot, SteadyNowMs())) return true;
+  node_metrics_.requests_refused.Get(kind).Inc();
+  if (EverySecond(log_gate)) {
+    spdlog::warn("[p2p] peer slot {} is over its budget of {} requests ({} a second or {} MiB of "
+                 "answers): requests dropped",
+                 slot, kind, budget.limits().max_requests, budget.limits().max_bytes >> 20);
   }
+  return false;
+}
+
+void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
+  // An honest asker has one request in flight and waits for its answer (SyncTracker).
+  if (!TakeServeBudget(sync_serve_budget_, from, "sync", g_sync_refused_log)) return;
   SyncResponseMsg resp;
   const uint64_t tip = store_->Height();
   resp.peer_height = tip;
@@ -165,18 +169,9 @@ void Node::Impl::ServeSync(uint32_t from, const SyncRequestMsg& req) {
 }
 
 void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
-  if (!fetch_serve_budget_.Take(from, SteadyNowMs())) {
-    // An honest engine asks for a block it lacks, from two peers, and again only after a round
-    // timeout (consensus::Engine::RefetchMissing).
-    node_metrics_.requests_refused.Get("fetch").Inc();
-    if (EverySecond(g_fetch_refused_log)) {
-      spdlog::warn("[sync] peer slot {} is over its budget of block fetches ({} a second or {} MiB "
-                   "of answers): requests dropped",
-                   from, fetch_serve_budget_.limits().max_requests,
-                   fetch_serve_budget_.limits().max_bytes >> 20);
-    }
-    return;
-  }
+  // An honest engine asks for a block it lacks, from two peers, and again only after a round
+  // timeout (consensus::Engine::RefetchMissing).
+  if (!TakeServeBudget(fetch_serve_budget_, from, "fetch", g_fetch_refused_log)) return;
   FetchResponseMsg resp;
   const uint32_t count = std::min<uint32_t>(req.count, kMaxFetchBlocks);
   if (engine_) {
