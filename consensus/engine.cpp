@@ -172,6 +172,24 @@ Status Engine::OnFetchedBlocks(const std::vector<Block>& blocks, Outputs& out) {
   return first_error;
 }
 
+Engine::RoundView Engine::DescribeRound() const {
+  RoundView v;
+  v.round = current_round_;
+  if (const Block* parent = tree_.Get(high_qc_.block_id())) {
+    v.leader = validators_.Leader(current_round_, parent);
+  }
+  v.proposed = proposed_round_ >= current_round_;
+  const auto seen = proposals_seen_.lower_bound({current_round_, 0});
+  v.proposal_seen = seen != proposals_seen_.end() && seen->first.first == current_round_;
+  const auto& last_vote = safety_.record().last_vote;
+  v.voted = last_vote.has_value() && last_vote->data.round == current_round_;
+  v.high_qc_round = high_qc_.round();
+  if (auto t = timeouts_.find(current_round_); t != timeouts_.end()) {
+    v.timeout_votes = t->second.size();
+  }
+  return v;
+}
+
 std::vector<BlockId> Engine::UncommittedBranch(const BlockId& id) const {
   std::vector<BlockId> res;
   const Block* b = tree_.Get(id);
@@ -282,9 +300,13 @@ Status Engine::AdvanceRound(Round round, bool by_tc, Outputs& out) {
 }
 
 void Engine::ScheduleRoundTimer(Outputs& out) {
-  // The base for a round entered through a QC and for the first round after a timeout; doubled
-  // for each further round in a row that was entered through a TC (docs/spec/consensus.md §4).
-  const uint64_t exp = tc_streak_ > 1 ? std::min<uint64_t>(tc_streak_ - 1, 16) : 0;
+  // The base for a round entered through a QC and for the first f+1 rounds in a row entered
+  // through a TC (as many as f stopped validators can fail in a row after a timeout: the round
+  // whose votes go to one of them, then their own rounds); doubled for each further one
+  // (docs/spec/consensus.md §4).
+  const uint64_t free_rounds = validators_.max_faulty() + 1;
+  const uint64_t exp =
+      tc_streak_ > free_rounds ? std::min<uint64_t>(tc_streak_ - free_rounds, 16) : 0;
   const uint64_t ms = std::min(config_.round_timeout_base_ms << exp, config_.round_timeout_max_ms);
   out.timers.push_back({TimerKind::kRound, current_round_, clock_.NowMs() + ms});
 }

@@ -86,7 +86,7 @@ class MemoryBlockStore : public BlockStore {
 
 struct EngineConfig {
   uint32_t my_index = 0;
-  uint64_t round_timeout_base_ms = 1000;  // doubled per further round in a row after a TC ...
+  uint64_t round_timeout_base_ms = 1000;  // doubled per round in a row after f+1 TCs ...
   uint64_t round_timeout_max_ms = 8000;   // ... up to this cap
   uint64_t payload_wait_ms = 100;
   uint32_t fetch_batch = 64;  // ancestors asked for per fetch
@@ -211,6 +211,19 @@ class Engine {
   bool record_tc_unverified() const { return high_tc_unverified_; }
   // The SyncInfo sent with every message (without a TC that does not verify).
   SyncInfo CurrentSyncInfo() const;
+
+  // What this node saw of its current round: the host logs it when the round times out, so an
+  // operator can tell a silent leader from a proposal that gathered too few votes.
+  struct RoundView {
+    Round round = 0;
+    std::optional<uint32_t> leader;  // elected over the highest QC's block; none while fetching it
+    bool proposed = false;           // this node proposed in the round
+    bool proposal_seen = false;      // a verified proposal of the round reached this node
+    bool voted = false;              // this node voted in the round
+    Round high_qc_round = 0;
+    size_t timeout_votes = 0;  // timeout votes gathered for the round so far
+  };
+  RoundView DescribeRound() const;
 
  private:
   struct VoteAggregate {
