@@ -37,15 +37,21 @@ void BatchCheckPolicy::OnNoProofInTime(uint32_t author, uint64_t now_ms) {
   }
 }
 
-Result<std::vector<Hash32>> CheckBatchTxs(const std::vector<Bytes>& txs, bool verify_signatures) {
+Result<std::vector<Hash32>> CheckBatchTxs(const std::vector<Bytes>& txs, bool verify_signatures,
+                                          std::vector<Hash32>* tx_ids) {
   std::vector<Hash32> digests;
   if (verify_signatures) digests.reserve(txs.size());
+  if (tx_ids != nullptr) {
+    tx_ids->clear();
+    tx_ids->reserve(txs.size());
+  }
   for (size_t i = 0; i < txs.size(); ++i) {
     auto tx = types::DecodeTx(txs[i]);
     if (!tx.ok() || types::EncodeTx(*tx) != txs[i]) {
       return Status::InvalidArgument("transaction " + std::to_string(i) +
                                      " is not a canonical encoding");
     }
+    if (tx_ids != nullptr) tx_ids->push_back(types::TxId(*tx));
     if (!verify_signatures) continue;
     if (tx->signatures.empty()) {
       return Status::InvalidArgument("transaction " + std::to_string(i) + " is not signed");

@@ -53,6 +53,8 @@ class BatchCheckPolicy {
 // The check an acknowledgement attests: every transaction is a canonical encoding and, when
 // `verify_signatures`, carries at least one signature and all of them verify. Ok with the
 // transactions' SigDigests (empty when the signatures were not verified), or the first problem.
-Result<std::vector<Hash32>> CheckBatchTxs(const std::vector<Bytes>& txs, bool verify_signatures);
+// `tx_ids`, when given, receives every transaction's id (in batch order; cleared first).
+Result<std::vector<Hash32>> CheckBatchTxs(const std::vector<Bytes>& txs, bool verify_signatures,
+                                          std::vector<Hash32>* tx_ids = nullptr);
 
 }  // namespace laurel::node

@@ -21,6 +21,9 @@ constexpr size_t kBatchCutTxs = 1000;
 // A batch expires this many heights above the committed height it was made at (the store
 // refuses more than BatchStore::Limits::max_expiry_distance).
 constexpr uint64_t kBatchExpiryHeights = 500;
+// A transaction a client sent to this validator too is left to a peer's proven batch only while
+// that batch has at least this many heights to go before it expires (ProvenBatchOf).
+constexpr uint64_t kMinDeferHeights = 64;
 constexpr uint64_t kFetchTimeoutMs = 300;
 constexpr uint64_t kFetchTickMs = 100;
 constexpr uint64_t kHeldTickMs = 50;  // held batches past their deadline are checked this often
@@ -47,6 +50,7 @@ void Node::Impl::ResetBatchesForEpoch() {
       }
     }
     own_batches_.clear();
+    own_batch_times_.clear();
     batch_out_bytes_ = 0;
     for (const Bytes& w : batch_out_) batch_out_bytes_ += w.size();
   }
@@ -68,6 +72,8 @@ void Node::Impl::ResetBatchesForEpoch() {
   }
   batch_sigs_.clear();
   held_batches_.clear();
+  batched_tx_.clear();
+  batch_tx_ids_.clear();
   {
     std::lock_guard lock(check_policy_mu_);
     check_policy_ = BatchCheckPolicy(my_index_, static_cast<uint32_t>(validator_keys_.size()),
@@ -101,13 +107,17 @@ laurel::Status Node::Impl::LoadBatches() {
                    Hex8(BatchDigest(genesis_.chain_id, b)), info.status().ToString());
       continue;
     }
-    if (b.author != my_index_ || !is_validator()) continue;
-    ++own;
     std::vector<Hash32> ids;
     ids.reserve(b.txs.size());
     for (const Bytes& w : b.txs) {
       if (auto tx = types::DecodeTx(w); tx.ok()) ids.push_back(types::TxId(*tx));
     }
+    if (b.author != my_index_) {
+      NoteBatchedTxs(info->digest, std::move(ids));
+      continue;
+    }
+    if (!is_validator()) continue;
+    ++own;
     own_batches_[info->digest] = {info->expires_at_height, std::move(ids)};
     reloaded_own_.push_back(info->digest);
     // Its acknowledgements were in memory: this node's own counts again, the peers' come back
@@ -211,6 +221,7 @@ void Node::Impl::FlushBatch() {
       if (auto tx = types::DecodeTx(w); tx.ok()) ids.push_back(types::TxId(*tx));
     }
     own_batches_[info->digest] = {info->expires_at_height, std::move(ids)};
+    own_batch_times_[info->digest].cut_us = SteadyNowUs();
     node_metrics_.batches.Get("made").Inc();
     // Sent once on disk (PersistBatches): a peer's acknowledgement may be the last copy but
     // this one.
@@ -276,6 +287,7 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
       std::vector<Bytes> txs = batch_store_->Get(u.info.digest)->txs;
       batch_store_->OnExecuted(u.info.digest);
       own_batches_.erase(u.info.digest);
+      own_batch_times_.erase(u.info.digest);
       for (Bytes& w : txs) AddToBatch(std::move(w));
     }
     return;
@@ -295,6 +307,10 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
       node_metrics_.batch_acks.Get("sent").Inc();
       continue;
     }
+    if (auto t = own_batch_times_.find(u.info.digest); t != own_batch_times_.end()) {
+      node_metrics_.batch_stages.Get("persisted")
+          .Observe(static_cast<double>(SteadyNowUs() - t->second.cut_us) / 1e6);
+    }
     const Bytes frame = EncodeWire(BatchMsg{*batch_store_->Get(u.info.digest)});
     for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
       if (i == my_index_) continue;
@@ -310,6 +326,11 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
 
 void Node::Impl::OnOwnProof(const ProofOfAvailability& p) {
   node_metrics_.batch_proofs.Get("made").Inc();
+  if (auto t = own_batch_times_.find(p.info.digest); t != own_batch_times_.end()) {
+    t->second.proof_us = SteadyNowUs();
+    node_metrics_.batch_stages.Get("proof")
+        .Observe(static_cast<double>(t->second.proof_us - t->second.cut_us) / 1e6);
+  }
   (void)proofs_.Add(p, store_->Height());
   const Bytes frame = EncodeWire(ProofMsg{p});
   for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
@@ -329,7 +350,7 @@ void Node::Impl::OnBadBatch(uint32_t validator, const std::string& why) {
 }
 
 void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified,
-                         bool held) {
+                         std::vector<Hash32> tx_ids, bool held) {
   // Only its author pushes a batch (BatchStore::Insert checks sender == author).
   auto info = batch_store_->Insert(validator, b, store_->Height());
   if (!info.ok()) {
@@ -348,6 +369,7 @@ void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<H
   }
   node_metrics_.batches.Get("received").Inc();
   node_metrics_.batch_bytes.Get("received").Inc(static_cast<double>(info->num_bytes));
+  NoteBatchedTxs(info->digest, std::move(tx_ids));
   if (held) {
     // Not one of its designated checkers: kept (and served) unchecked until its proof comes;
     // checked and acknowledged here if it does not come in time. Not acknowledged, so not on
@@ -368,6 +390,66 @@ void Node::Impl::OnBatch(uint32_t validator, const Batch& b, const std::vector<H
     fetcher_->Cancel(info->digest);
     DrainCommits(/*may_switch_epoch=*/true);
   }
+}
+
+void Node::Impl::NoteOwnBatchesProposed(const std::vector<Hash32>& digests) {
+  if (own_batch_times_.empty()) return;
+  const uint64_t now = SteadyNowUs();
+  for (const Hash32& d : digests) {
+    auto t = own_batch_times_.find(d);
+    if (t == own_batch_times_.end() || t->second.proof_us == 0 || t->second.proposed_us != 0) {
+      continue;
+    }
+    t->second.proposed_us = now;
+    node_metrics_.batch_stages.Get("proposed")
+        .Observe(static_cast<double>(now - t->second.proof_us) / 1e6);
+  }
+}
+
+void Node::Impl::NoteOwnBatchExecuted(const Hash32& digest) {
+  auto t = own_batch_times_.find(digest);
+  if (t == own_batch_times_.end()) return;
+  const uint64_t now = SteadyNowUs();
+  if (t->second.proposed_us != 0) {
+    node_metrics_.batch_stages.Get("committed")
+        .Observe(static_cast<double>(now - t->second.proposed_us) / 1e6);
+  }
+  node_metrics_.batch_stages.Get("total")
+      .Observe(static_cast<double>(now - t->second.cut_us) / 1e6);
+  own_batch_times_.erase(t);
+}
+
+void Node::Impl::NoteBatchedTxs(const Hash32& digest, std::vector<Hash32> tx_ids) {
+  if (tx_ids.empty() || batch_tx_ids_.count(digest) != 0) return;
+  for (const Hash32& id : tx_ids) batched_tx_[id] = digest;
+  batch_tx_ids_.emplace(digest, std::move(tx_ids));
+}
+
+void Node::Impl::PruneBatchedTxs() {
+  for (auto it = batch_tx_ids_.begin(); it != batch_tx_ids_.end();) {
+    if (batch_store_ && batch_store_->Has(it->first)) {
+      ++it;
+      continue;
+    }
+    for (const Hash32& id : it->second) {
+      if (auto t = batched_tx_.find(id); t != batched_tx_.end() && t->second == it->first) {
+        batched_tx_.erase(t);
+      }
+    }
+    it = batch_tx_ids_.erase(it);
+  }
+}
+
+std::optional<uint32_t> Node::Impl::ProvenBatchOf(const Hash32& tx_id) const {
+  const auto it = batched_tx_.find(tx_id);
+  if (it == batched_tx_.end() || !batch_store_) return std::nullopt;
+  const Hash32& d = it->second;
+  const Batch* b = batch_store_->Get(d);
+  if (b == nullptr || !proofs_.Has(d) || proofs_.WasExecuted(d)) return std::nullopt;
+  // A batch close to its expiry may never be proposed (a Byzantine author can push one that
+  // expires a few heights on): only one with room left holds the transaction for this node.
+  if (b->expires_at_height <= store_->Height() + kMinDeferHeights) return std::nullopt;
+  return b->author;
 }
 
 void Node::Impl::ArmHeldTimer() {

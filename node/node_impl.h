@@ -146,6 +146,12 @@ inline uint64_t SteadyNowMs() {
           .count());
 }
 
+inline uint64_t SteadyNowUs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
 // Peer-triggered log lines: true at most once a second per `last_ms` (a static of the caller).
 inline bool EverySecond(std::atomic<int64_t>& last_ms) {
   const auto now = static_cast<int64_t>(SteadyNowMs());
@@ -161,6 +167,7 @@ using detail::Hex8;
 using detail::kMaxPeerSlots;
 using detail::kNotValidator;
 using detail::SteadyNowMs;
+using detail::SteadyNowUs;
 using detail::StoreBlockStore;
 using detail::StoreSafetyStore;
 using detail::SystemClock;
@@ -231,6 +238,7 @@ class Node::Impl final : public cs::PayloadSource {
   // Checks, counts, persists and logs one piece of consensus evidence (evidence_log.h).
   void RecordEvidence(const cs::Evidence& e);
   void ArmTimer(const cs::TimerRequest& t);
+  void LogRoundTimeout(const cs::Engine::RoundView& v);
   void CommitFromConsensus(const cs::CommittedBlock& cb);
   // The transactions a version-2 (batch digest) block executes, as ResolveBatchPayload says,
   // decoded: a transaction that does not decode to its canonical encoding is left out (the
@@ -271,9 +279,21 @@ class Node::Impl final : public cs::PayloadSource {
   bool StillHeld(const UnpersistedBatch& u) const;
   void OnBatchesPersisted(const laurel::Status& st, std::vector<UnpersistedBatch> written);
   // A peer's batch, its transactions checked off the loop (OnFrame); `verified`: the
-  // SigDigests of those whose signatures verified.
+  // SigDigests of those whose signatures verified; `tx_ids`: every transaction's id.
   void OnBatch(uint32_t validator, const Batch& b, const std::vector<Hash32>& verified,
-               bool held);
+               std::vector<Hash32> tx_ids, bool held);
+  // Peers' batches by the transactions they carry, so that a validator does not batch again a
+  // transaction a client also sent to another validator (docs/spec/batches.md §6): noted when
+  // a peer's batch is stored, forgotten once it left the batch store (PruneBatchedTxs).
+  void NoteBatchedTxs(const Hash32& digest, std::vector<Hash32> tx_ids);
+  void PruneBatchedTxs();
+  // The author of a peer's batch held here, with a proof of availability and not executed,
+  // that carries `tx_id`; nullopt when there is none.
+  std::optional<uint32_t> ProvenBatchOf(const Hash32& tx_id) const;
+  // Stage timings of this node's own batches (laurel_batch_stage_seconds): a proposal that
+  // carries `digests` was made or seen; `digest` executed in a committed block.
+  void NoteOwnBatchesProposed(const std::vector<Hash32>& digests);
+  void NoteOwnBatchExecuted(const Hash32& digest);
   void ArmHeldTimer();
   void OnHeldBatchChecked(const Hash32& digest, const Result<std::vector<Hash32>>& checked);
   // Acknowledges a checked batch to its author: at once if it is on disk, else once written.
@@ -440,11 +460,14 @@ class Node::Impl final : public cs::PayloadSource {
   // Quorum store (node_batches.cpp).
   std::unique_ptr<BatchStore> batch_store_;  // from EnterCurrentEpoch on
   std::unique_ptr<BatchFetcher> fetcher_;
-  // Per-peer budgets of the batch fetches and block-sync requests this node answers.
+  // Per-peer budgets of the batch fetches, block-sync requests and block fetches this node
+  // answers (serve_budget.h).
   ServeBudget batch_serve_budget_{ServeBudget::Limits{1024, size_t{64} << 20, 1000}};
   ServeBudget sync_serve_budget_{ServeBudget::Limits{64, size_t{1} << 30, 1000}};
   ServeBudget fetch_serve_budget_{ServeBudget::Limits{32, size_t{8} << 20, 1000}};
   ProofPool proofs_;
+  std::unordered_map<Hash32, Hash32, HashKey> batched_tx_;  // tx id -> a peer batch's digest
+  std::unordered_map<Hash32, std::vector<Hash32>, HashKey> batch_tx_ids_;  // digest -> tx ids
   std::vector<Bytes> batch_out_;  // admitted, not yet in a batch
   size_t batch_out_bytes_ = 0;
   bool batch_scheduled_ = false;
@@ -466,6 +489,14 @@ class Node::Impl final : public cs::PayloadSource {
   std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, HashKey> batch_sigs_;
   // This node's batches not yet executed: digest -> (expiry height, tx ids).
   std::unordered_map<Hash32, std::pair<uint64_t, std::vector<Hash32>>, HashKey> own_batches_;
+  // When this node's own batches (made since start, this epoch) passed each stage, in steady
+  // microseconds, for laurel_batch_stage_seconds; forgotten with own_batches_.
+  struct OwnBatchTimes {
+    uint64_t cut_us = 0;
+    uint64_t proof_us = 0;
+    uint64_t proposed_us = 0;
+  };
+  std::unordered_map<Hash32, OwnBatchTimes, HashKey> own_batch_times_;
   std::optional<uint64_t> waiting_since_ms_;  // the front block's wait began
   // Batches on disk, and the recently executed ones (digest -> height: to refuse their proofs
   // and to serve a peer that lags), from Init on.

@@ -97,6 +97,7 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
       auto m = DecodeWire(frame);
       std::string bad;
       std::vector<Hash32> verified;
+      std::vector<Hash32> tx_ids;
       bool held = false;
       if (!m.ok() || !std::holds_alternative<BatchMsg>(*m)) {
         bad = m.ok() ? "not a batch" : m.status().ToString();
@@ -106,7 +107,7 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
           std::lock_guard lock(check_policy_mu_);
           held = !check_policy_.CheckOnReceipt(b.author, SteadyNowMs());
         }
-        auto checked = CheckBatchTxs(b.txs, !held);
+        auto checked = CheckBatchTxs(b.txs, !held, &tx_ids);
         if (checked.ok()) {
           verified = std::move(checked).value();
         } else {
@@ -117,14 +118,15 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
       std::optional<Batch> batch;
       if (bad.empty()) batch = std::move(std::get<BatchMsg>(*m).batch);
       asio::post(loop_, [this, peer, batch = std::move(batch), bad = std::move(bad),
-                         verified = std::move(verified), held]() mutable {
+                         verified = std::move(verified), tx_ids = std::move(tx_ids),
+                         held]() mutable {
         const uint32_t v = ValidatorOfSlot(SlotOf(peer));
         if (v == kNotValidator || !batch_store_) return;
         if (!batch) {
           OnBadBatch(v, bad);
           return;
         }
-        OnBatch(v, *batch, verified, held);
+        OnBatch(v, *batch, verified, std::move(tx_ids), held);
       });
     });
     return;
@@ -198,8 +200,9 @@ void Node::Impl::Dispatch(uint32_t from, const WireMessage& m) {
             }
             // Verified: signed by the round's leader with a valid QC (or already in the tree).
             if (p != nullptr) {
-              payload_.OnProposalHandled(p->block, ids, st.ok() || engine_->HasBlock(p->block.id),
-                                         engine_->current_round());
+              const bool verified = st.ok() || engine_->HasBlock(p->block.id);
+              payload_.OnProposalHandled(p->block, ids, verified, engine_->current_round());
+              if (verified) NoteOwnBatchesProposed(ids);
             }
             Handle(out);
           },
@@ -322,6 +325,20 @@ void Node::Impl::RecordEvidence(const cs::Evidence& e) {
                e.kind == cs::Evidence::Kind::kProposal ? "proposals" : "votes", json);
 }
 
+void Node::Impl::LogRoundTimeout(const cs::Engine::RoundView& v) {
+  // Rare in a healthy network (one line per node per lost round), and what an operator needs
+  // to tell which validator a stall waited for.
+  std::string leader = v.leader ? "validator " + std::to_string(*v.leader) : "unknown";
+  if (v.leader && *v.leader == my_index_) leader += " (this node)";
+  const char* seen = v.proposed        ? "proposed by this node"
+                     : v.proposal_seen ? "proposal received"
+                                       : "no proposal received";
+  spdlog::info("[consensus] round {} timed out: leader {}, {}, {}; highest QC round {}, {} "
+               "timeout votes so far",
+               v.round, leader, seen, v.voted ? "voted" : "not voted", v.high_qc_round,
+               v.timeout_votes);
+}
+
 void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
   auto& timer = t.kind == cs::TimerKind::kRound ? round_timer_ : payload_timer_;
   const uint64_t now = clock_.NowMs();
@@ -332,6 +349,7 @@ void Node::Impl::ArmTimer(const cs::TimerRequest& t) {
     // cancelled, and one for a past round changes nothing).
     if (kind == cs::TimerKind::kRound && round == engine_->current_round()) {
       node_metrics_.timeouts.Inc();
+      LogRoundTimeout(engine_->DescribeRound());
     }
     cs::Outputs out;
     HaltOnStorageError(engine_->OnTimer(kind, round, out), "signing a timeout");
@@ -356,7 +374,17 @@ std::optional<Bytes> Node::Impl::Pull(cs::Round round, uint64_t height) {
     if (blocks.empty()) return std::nullopt;
     return std::move(blocks.front());
   };
-  return payload_.Pull(round, engine_->UncommittedBranch(engine_->high_qc().block_id()), view);
+  std::optional<Bytes> payload =
+      payload_.Pull(round, engine_->UncommittedBranch(engine_->high_qc().block_id()), view);
+  if (payload && !own_batch_times_.empty() && IsBatchPayload(*payload)) {
+    if (auto proofs = DecodeBatchPayload(*payload); proofs.ok()) {
+      std::vector<Hash32> digests;
+      digests.reserve(proofs->size());
+      for (const auto& p : *proofs) digests.push_back(p.info.digest);
+      NoteOwnBatchesProposed(digests);
+    }
+  }
+  return payload;
 }
 
 void Node::Impl::PayloadMaybeReady() {
@@ -468,11 +496,13 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
       batch_store_->OnExecuted(info.digest);
       proofs_.OnExecuted(info);
       fetcher_->Cancel(info.digest);
+      NoteOwnBatchExecuted(info.digest);
       own_batches_.erase(info.digest);
     }
   }
   batch_store_->OnCommitted(block.height);
   proofs_.OnCommitted(block.height);
+  PruneBatchedTxs();
   // Signatures verified with peers' batches: an executed transaction's mark went above; an
   // expired batch's marks go now.
   for (auto it = batch_sigs_.begin(); it != batch_sigs_.end();) {
@@ -496,6 +526,7 @@ StateAttestation Node::Impl::ApplyBlock(const cs::Block& block, const cs::Quorum
     for (const Hash32& id : it->second.second) {
       if (const types::Tx* tx = mempool_.Find(id)) AddToBatch(types::EncodeTx(*tx));
     }
+    own_batch_times_.erase(it->first);
     it = own_batches_.erase(it);
   }
 
@@ -682,6 +713,16 @@ void Node::Impl::AdmitLocal(types::Tx tx, Hash32 tx_id, size_t wire_bytes,
     r.message = "already committed at height " + std::to_string(loc->height);
     return done(r);
   }
+  if (config_.quorum_store && is_validator()) {
+    // A client that sent it to another validator too (retrying after a timeout or a node that
+    // stopped): pending there, in a batch with a proof of availability that a block will carry.
+    // Batched here as well, it would be in the chain twice (the later copy as DUPLICATE_TX).
+    if (auto author = ProvenBatchOf(tx_id)) {
+      r.code = AdmitCode::kAlreadyKnown;
+      r.message = "already pending in a batch of validator " + std::to_string(*author);
+      return done(r);
+    }
+  }
   const Hash32 digest = SigDigest(tx, tx_id);
   Bytes wire = types::EncodeTx(tx);
   const Bytes first_signer = tx.signatures.front().public_key;
@@ -748,6 +789,7 @@ void Node::Impl::AdmitGossip(std::vector<GossipedTx> txs) {
     const Hash32 id = types::TxId(g.tx);
     if (mempool_.Contains(id)) continue;
     if (auto loc = store_->GetTxLocation(id); loc && ledger::ConsumesTxId(loc->code)) continue;
+    if (config_.quorum_store && is_validator() && ProvenBatchOf(id)) continue;
     const Hash32 digest = SigDigest(g.tx, id);
     if (mempool_.Add(id, std::move(g.tx), g.wire_bytes, g.expires_at_height) !=
         Mempool::AddResult::kAdded) {

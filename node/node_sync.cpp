@@ -174,34 +174,34 @@ void Node::Impl::ServeFetch(uint32_t from, const FetchRequestMsg& req) {
   if (!TakeServeBudget(fetch_serve_budget_, from, "fetch", g_fetch_refused_log)) return;
   FetchResponseMsg resp;
   const uint32_t count = std::min<uint32_t>(req.count, kMaxFetchBlocks);
+  size_t bytes = 0;  // of the answer, as its budget counts them
   if (engine_) {
     resp.blocks = engine_->GetBlocks(req.id, count);
     // The reply must fit one frame (a larger one would not be sent): as many blocks as fit,
     // always the first (one block is within block.max_bytes, below the frame limit).
-    size_t bytes = 0;
     for (size_t i = 0; i < resp.blocks.size(); ++i) {
-      bytes += resp.blocks[i].payload.size() + 1024;
-      if (i > 0 && bytes + kSyncFrameSlack > config_.max_frame_bytes) {
+      const size_t next = bytes + resp.blocks[i].payload.size() + 1024;
+      if (i > 0 && next + kSyncFrameSlack > config_.max_frame_bytes) {
         resp.blocks.resize(i);
         break;
       }
+      bytes = next;
     }
   }
   if (resp.blocks.empty()) {
     // A committed block pruned from the engine's tree: serve it from the store.
+    bytes = 0;
     if (auto h = store_->HeightOfBlock(req.id)) {
-      size_t bytes = 0;
       for (uint64_t i = *h; i >= 1 && resp.blocks.size() < count; --i) {
         auto sb = SyncBlockAt(i);
         if (!sb.ok()) break;
-        bytes += sb->block.payload.size() + 1024;
-        if (!resp.blocks.empty() && bytes + kSyncFrameSlack > config_.max_frame_bytes) break;
+        const size_t next = bytes + sb->block.payload.size() + 1024;
+        if (!resp.blocks.empty() && next + kSyncFrameSlack > config_.max_frame_bytes) break;
+        bytes = next;
         resp.blocks.push_back(std::move(sb->block));
       }
     }
   }
-  size_t bytes = 0;
-  for (const auto& b : resp.blocks) bytes += b.payload.size() + 1024;
   fetch_serve_budget_.Spent(from, bytes);
   if (!resp.blocks.empty()) SendToSlot(from, resp);
 }

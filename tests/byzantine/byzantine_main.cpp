@@ -1264,7 +1264,7 @@ class Adversary {
     return transport_->Send(keys_[v], wire).ok() ? 1 : 0;
   }
 
-  // request-flood: as fast as the transport takes them, requests that make each honest
+  // request-flood: at the loop's pace (20,000 a second, or --rate), requests that make each honest
   // validator work, one kind in each third of the run (so that each kind alone meets the loop's
   // whole pace, well over its budget): for a batch it pushed (answered with the whole batch, or
   // rebuilt from the block that executed it; block fetches until one was pushed), then for 256

@@ -86,6 +86,15 @@ def test(args):
             check(held < received, f"node{i} held all {received:.0f} batches it received: it "
                   f"checks none, though it is the designated checker of validator {(i + 3) % 4}")
             check(unchecked + late <= held, f"node{i}: more batches proven or checked late than held")
+            # Its own batches' stages were timed (laurel_batch_stage_seconds): each executed one
+            # once in `total`, none there before its proof was made.
+            stages = {st: series(net, i, "laurel_batch_stage_seconds_count", f'stage="{st}"')
+                      for st in ("persisted", "proof", "proposed", "committed", "total")}
+            log(f"node{i}: batch stages timed {stages}")
+            check(1 <= stages["total"] <= made, f"node{i}: {stages['total']:.0f} batches timed "
+                  f"to execution, {made:.0f} made")
+            check(stages["committed"] <= stages["proposed"] <= stages["proof"] <= proofs,
+                  f"node{i}: batch stages out of order: {stages}, proofs made {proofs:.0f}")
 
         # 2. One transaction submitted to two nodes at once: two batches, one execution.
         twin = pool[TXS]

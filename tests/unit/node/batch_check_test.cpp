@@ -96,6 +96,14 @@ TEST_CASE("the checked batch: every transaction canonical and every signature va
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("not signed") != std::string::npos);
   }
+  SECTION("the transactions' ids come with the check, held batch or not") {
+    for (const bool verify : {true, false}) {
+      std::vector<Hash32> ids = {Hash32{}};  // cleared first
+      REQUIRE(CheckBatchTxs(Wires(txs), verify, &ids).ok());
+      REQUIRE(ids.size() == 3);
+      for (size_t i = 0; i < 3; ++i) CHECK(ids[i] == types::TxId(txs[i]));
+    }
+  }
   SECTION("a held batch is checked for its encodings only") {
     txs[1].signatures[0].signature[5] ^= 1;
     auto r = CheckBatchTxs(Wires(txs), false);
