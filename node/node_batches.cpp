@@ -223,9 +223,23 @@ void Node::Impl::FlushBatch() {
     own_batches_[info->digest] = {info->expires_at_height, std::move(ids)};
     own_batch_times_[info->digest].cut_us = SteadyNowUs();
     node_metrics_.batches.Get("made").Inc();
-    // Sent once on disk (PersistBatches): a peer's acknowledgement may be the last copy but
-    // this one.
+    // Pushed at once, written here meanwhile (PersistBatches): a proof needs f+1
+    // acknowledgements, each a copy on its signer's disk, and this node's own counts only once
+    // its write is done. So the proof waits for the slower of the two writes, not for both.
+    PushOwnBatch(b);
     PersistThenSend(*info, my_index_);
+  }
+}
+
+void Node::Impl::PushOwnBatch(const Batch& b) {
+  const Bytes frame = EncodeWire(BatchMsg{b});
+  size_t tx_bytes = 0;
+  for (const Bytes& w : b.txs) tx_bytes += w.size();
+  for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
+    if (i == my_index_) continue;
+    if (transport_->Send(validator_keys_[i], frame).ok()) {
+      node_metrics_.batch_bytes.Get("sent").Inc(static_cast<double>(tx_bytes));
+    }
   }
 }
 
@@ -279,8 +293,9 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
                                     std::vector<UnpersistedBatch> written) {
   if (!st.ok()) {
     HaltOnStorageError(st, "writing batches");
-    spdlog::error("[batch] cannot write {} batches: {}; not acknowledged, not sent", written.size(),
-                  st.ToString());
+    spdlog::error("[batch] cannot write {} batches: {}; not acknowledged (this node's own: "
+                  "pushed, never proven)",
+                  written.size(), st.ToString());
     for (const UnpersistedBatch& u : written) {
       if (u.from != my_index_ || !StillHeld(u)) continue;
       // This node's own: dropped, its transactions go into a new batch.
@@ -311,14 +326,7 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
       node_metrics_.batch_stages.Get("persisted")
           .Observe(static_cast<double>(SteadyNowUs() - t->second.cut_us) / 1e6);
     }
-    const Bytes frame = EncodeWire(BatchMsg{*batch_store_->Get(u.info.digest)});
-    for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
-      if (i == my_index_) continue;
-      if (transport_->Send(validator_keys_[i], frame).ok()) {
-        node_metrics_.batch_bytes.Get("sent").Inc(static_cast<double>(u.info.num_bytes));
-      }
-    }
-    // This node stores its own batch: its own acknowledgement counts.
+    // This node stores its own batch (pushed when it was cut): its own acknowledgement counts.
     auto proof = batch_store_->AddAck(ack);
     if (proof.ok() && *proof) OnOwnProof(**proof);
   }

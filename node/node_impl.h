@@ -274,6 +274,8 @@ class Node::Impl final : public cs::PayloadSource {
     BatchInfo info;
     uint32_t from = 0;
   };
+  // Sends this node's new batch to every other validator.
+  void PushOwnBatch(const Batch& b);
   void PersistThenSend(const BatchInfo& info, uint32_t from);
   void PersistBatches();
   bool StillHeld(const UnpersistedBatch& u) const;

@@ -29,6 +29,7 @@ Status ProofPool::Add(const ProofOfAvailability& p, uint64_t committed_height) {
   const uint64_t seq = next_seq_++;
   by_seq_.emplace(seq, d);
   by_digest_.emplace(d, Entry{p, seq});
+  expiry_.emplace(p.info.expires_at_height, d);
   return Status::Ok();
 }
 
@@ -58,22 +59,33 @@ void ProofPool::Erase(const Hash32& digest) {
   auto a = per_author_.find(it->second.proof.info.author);
   if (a != per_author_.end() && --a->second == 0) per_author_.erase(a);
   by_seq_.erase(it->second.seq);
+  auto [from, to] = expiry_.equal_range(it->second.proof.info.expires_at_height);
+  for (auto e = from; e != to; ++e) {
+    if (e->second == digest) {
+      expiry_.erase(e);
+      break;
+    }
+  }
   by_digest_.erase(it);
 }
 
 void ProofPool::OnExecuted(const BatchInfo& info) {
   Erase(info.digest);
-  executed_[info.digest] = info.expires_at_height;
+  // The digest names the batch, its expiry height included: a second call changes nothing.
+  if (executed_.emplace(info.digest, info.expires_at_height).second) {
+    executed_expiry_.emplace(info.expires_at_height, info.digest);
+  }
 }
 
 size_t ProofPool::OnCommitted(uint64_t height) {
   std::vector<Hash32> gone;
-  for (const auto& [digest, e] : by_digest_) {
-    if (e.proof.info.expires_at_height <= height + 1) gone.push_back(digest);
+  for (auto it = expiry_.begin(); it != expiry_.end() && it->first <= height + 1; ++it) {
+    gone.push_back(it->second);
   }
   for (const Hash32& d : gone) Erase(d);
-  for (auto it = executed_.begin(); it != executed_.end();) {
-    it = it->second <= height + 1 ? executed_.erase(it) : std::next(it);
+  while (!executed_expiry_.empty() && executed_expiry_.begin()->first <= height + 1) {
+    executed_.erase(executed_expiry_.begin()->second);
+    executed_expiry_.erase(executed_expiry_.begin());
   }
   return gone.size();
 }
@@ -83,6 +95,8 @@ void ProofPool::Clear() {
   by_seq_.clear();
   per_author_.clear();
   executed_.clear();
+  expiry_.clear();
+  executed_expiry_.clear();
 }
 
 size_t ProofPool::of_author(uint32_t author) const {

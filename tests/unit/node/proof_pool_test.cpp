@@ -106,6 +106,34 @@ TEST_CASE("an executed batch leaves the pool and is refused until it expires, an
   CHECK_FALSE(pool.WasExecuted(P(1, 0, 50).info.digest));
 }
 
+TEST_CASE("expiry drops exactly the proofs and marks due, among many with equal heights",
+          "[batch][proofpool]") {
+  ProofPool pool;
+  // Batches 1..40 of authors 0..3, expiring at heights 30, 40, 50, 60 in turn.
+  for (uint8_t n = 1; n <= 40; ++n) {
+    REQUIRE(pool.Add(P(n, n % 4, 30 + 10 * (n % 4)), 0).ok());
+  }
+  // Some execute (one twice), and leave the pool at once.
+  for (uint8_t n : {4, 8, 5, 5, 13, 2}) pool.OnExecuted(P(n, n % 4, 30 + 10 * (n % 4)).info);
+  CHECK(pool.size() == 35);
+  CHECK(pool.OnCommitted(28) == 0);
+  CHECK(pool.OnCommitted(29) == 8);  // expiring at 30: 10 of author 0, less 4 and 8
+  CHECK(pool.of_author(0) == 0);
+  CHECK(pool.WasExecuted(P(4, 0, 30).info.digest) == false);  // its mark expired with it
+  CHECK(pool.WasExecuted(P(5, 1, 40).info.digest));
+  CHECK(pool.OnCommitted(39) == 8);  // author 1: 10, less 5 and 13
+  CHECK_FALSE(pool.WasExecuted(P(5, 1, 40).info.digest));
+  CHECK(pool.WasExecuted(P(2, 2, 50).info.digest));
+  CHECK(pool.of_author(2) == 9);
+  CHECK(pool.OnCommitted(100) == 19);
+  CHECK(pool.size() == 0);
+  CHECK_FALSE(pool.WasExecuted(P(2, 2, 50).info.digest));
+  // Clear forgets marks too: an executed batch's proof is taken again in a new epoch.
+  pool.OnExecuted(P(41, 1, 500).info);
+  pool.Clear();
+  CHECK(pool.Add(P(41, 1, 500), 100).ok());
+}
+
 TEST_CASE("in quorum-store mode a leader proposes proofs not in the branch it extends",
           "[batch][proofpool][payload]") {
   Mempool mempool({1000, 1 << 20});
