@@ -293,9 +293,10 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
                                     std::vector<UnpersistedBatch> written) {
   if (!st.ok()) {
     HaltOnStorageError(st, "writing batches");
-    spdlog::error("[batch] cannot write {} batches: {}; not acknowledged (this node's own: "
-                  "pushed, never proven)",
-                  written.size(), st.ToString());
+    spdlog::error(
+        "[batch] cannot write {} batches: {}; not acknowledged (this node's own: "
+        "pushed, never proven)",
+        written.size(), st.ToString());
     for (const UnpersistedBatch& u : written) {
       if (u.from != my_index_ || !StillHeld(u)) continue;
       // This node's own: dropped, its transactions go into a new batch.
@@ -336,8 +337,8 @@ void Node::Impl::OnOwnProof(const ProofOfAvailability& p) {
   node_metrics_.batch_proofs.Get("made").Inc();
   if (auto t = own_batch_times_.find(p.info.digest); t != own_batch_times_.end()) {
     t->second.proof_us = SteadyNowUs();
-    node_metrics_.batch_stages.Get("proof")
-        .Observe(static_cast<double>(t->second.proof_us - t->second.cut_us) / 1e6);
+    node_metrics_.batch_stages.Get("proof").Observe(
+        static_cast<double>(t->second.proof_us - t->second.cut_us) / 1e6);
   }
   (void)proofs_.Add(p, store_->Height());
   const Bytes frame = EncodeWire(ProofMsg{p});
@@ -422,8 +423,8 @@ void Node::Impl::NoteOwnBatchExecuted(const Hash32& digest) {
     node_metrics_.batch_stages.Get("committed")
         .Observe(static_cast<double>(now - t->second.proposed_us) / 1e6);
   }
-  node_metrics_.batch_stages.Get("total")
-      .Observe(static_cast<double>(now - t->second.cut_us) / 1e6);
+  node_metrics_.batch_stages.Get("total").Observe(static_cast<double>(now - t->second.cut_us) /
+                                                  1e6);
   own_batch_times_.erase(t);
 }
 

@@ -117,17 +117,17 @@ void Node::Impl::OnFrame(const crypto::PublicKey& peer, Bytes frame) {
       batch_checks_.fetch_sub(1);
       std::optional<Batch> batch;
       if (bad.empty()) batch = std::move(std::get<BatchMsg>(*m).batch);
-      asio::post(loop_, [this, peer, batch = std::move(batch), bad = std::move(bad),
-                         verified = std::move(verified), tx_ids = std::move(tx_ids),
-                         held]() mutable {
-        const uint32_t v = ValidatorOfSlot(SlotOf(peer));
-        if (v == kNotValidator || !batch_store_) return;
-        if (!batch) {
-          OnBadBatch(v, bad);
-          return;
-        }
-        OnBatch(v, *batch, verified, std::move(tx_ids), held);
-      });
+      asio::post(loop_,
+                 [this, peer, batch = std::move(batch), bad = std::move(bad),
+                  verified = std::move(verified), tx_ids = std::move(tx_ids), held]() mutable {
+                   const uint32_t v = ValidatorOfSlot(SlotOf(peer));
+                   if (v == kNotValidator || !batch_store_) return;
+                   if (!batch) {
+                     OnBadBatch(v, bad);
+                     return;
+                   }
+                   OnBatch(v, *batch, verified, std::move(tx_ids), held);
+                 });
     });
     return;
   }
@@ -333,10 +333,10 @@ void Node::Impl::LogRoundTimeout(const cs::Engine::RoundView& v) {
   const char* seen = v.proposed        ? "proposed by this node"
                      : v.proposal_seen ? "proposal received"
                                        : "no proposal received";
-  spdlog::info("[consensus] round {} timed out: leader {}, {}, {}; highest QC round {}, {} "
-               "timeout votes so far",
-               v.round, leader, seen, v.voted ? "voted" : "not voted", v.high_qc_round,
-               v.timeout_votes);
+  spdlog::info(
+      "[consensus] round {} timed out: leader {}, {}, {}; highest QC round {}, {} "
+      "timeout votes so far",
+      v.round, leader, seen, v.voted ? "voted" : "not voted", v.high_qc_round, v.timeout_votes);
 }
 
 void Node::Impl::ArmTimer(const cs::TimerRequest& t) {

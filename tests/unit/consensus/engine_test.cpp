@@ -326,7 +326,8 @@ TEST_CASE("the round timer doubles only after f+1 rounds in a row entered throug
   Outputs o4;
   REQUIRE(n.engine->OnFetchedBlocks({b5}, o4).ok());
   Outputs o5;
-  REQUIRE(n.engine->OnMessage(0, SyncMsg{SyncInfo{fx.MakeQc(b5), fx.GQc(), std::nullopt}}, o5).ok());
+  REQUIRE(
+      n.engine->OnMessage(0, SyncMsg{SyncInfo{fx.MakeQc(b5), fx.GQc(), std::nullopt}}, o5).ok());
   CHECK(n.engine->current_round() == 6);
   CHECK(round_timer(o5) == 1000);
 }
