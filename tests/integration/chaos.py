@@ -360,13 +360,8 @@ class ChaosNet:
         return os.path.join(self.net.dir, f"node{i}", FAULT_FILE)
 
     def set_link_faults(self, i, rules):
-        """Writes node i's fault file (read again by the node within a fraction of a second);
-        an empty list clears every rule. Written whole and renamed, so never read half-done."""
-        path = self.fault_file(i)
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump({"links": rules}, f)
-        os.replace(tmp, path)
+        """Writes node i's fault file (write_link_faults)."""
+        write_link_faults(self.net, i, rules)
 
     def fault_counts(self, i):
         """{(action, peer label): frames} from node i's laurel_p2p_fault_*_total on /metrics
@@ -400,6 +395,15 @@ FAULT_SERIES = re.compile(
 # The counter a frame fault of each kind must move on the faulted node(s).
 FAULT_COUNTED = {"delay": "delayed", "loss": "dropped", "reorder": "reordered",
                  "flaky": "dropped"}
+
+
+def write_link_faults(net, i, rules):
+    """Writes node i's fault file (read again by the node within a fraction of a second); an
+    empty list clears every rule. Written whole and renamed, so never read half-done."""
+    path = os.path.join(net.dir, f"node{i}", FAULT_FILE)
+    with open(path + ".tmp", "w") as f:
+        json.dump({"links": rules}, f)
+    os.replace(path + ".tmp", path)
 
 
 def enable_fault_injection(net):

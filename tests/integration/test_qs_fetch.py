@@ -17,11 +17,10 @@ fetch it (kinds 19/20) before it executes the block. What must hold:
 """
 
 import concurrent.futures
-import json
 import os
 import time
 
-from chaos import FAULT_FILE, enable_fault_injection, laureld_has_hook
+from chaos import enable_fault_injection, laureld_has_hook, write_link_faults
 from laurel_client import (Testnet, build_tx_pool, check, committed_location, log,
                            main_wrapper, metric_value as series, parse_args, post_tx, wait_for)
 
@@ -51,10 +50,7 @@ def test(args):
 
         # node0 stops pushing its batches to node3; everything else still flows.
         victim_key = str(net.node_pubkey(VICTIM)).lower()
-        path = os.path.join(net.dir, f"node{AUTHOR}", FAULT_FILE)
-        with open(path + ".tmp", "w") as f:
-            json.dump({"links": [{"peer": victim_key, "loss": 1, "kinds": [BATCH_KIND]}]}, f)
-        os.replace(path + ".tmp", path)
+        write_link_faults(net, AUTHOR, [{"peer": victim_key, "loss": 1, "kinds": [BATCH_KIND]}])
         wait_for(lambda: any(f"(kinds {BATCH_KIND})" in line for line in
                              net.log_lines(AUTHOR, "fault injection: applied")),
                  10, f"node{AUTHOR} to apply the batch-only rule")

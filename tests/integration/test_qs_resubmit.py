@@ -17,23 +17,15 @@ drops votes (kind 2): no block is certified, while batches, acknowledgements and
     every node carries it once, with no DUPLICATE_TX anywhere; block ids and state roots agree.
 """
 
-import json
 import os
 import time
 
-from chaos import FAULT_FILE, enable_fault_injection, laureld_has_hook
+from chaos import enable_fault_injection, laureld_has_hook, write_link_faults
 from laurel_client import (Testnet, build_tx_pool, check, committed_location, get_json, log,
                            main_wrapper, metric_value as series, parse_args, post_tx,
                            result_code, wait_for)
 
 VOTE_KIND = 2
-
-
-def write_rules(net, i, links):
-    path = os.path.join(net.dir, f"node{i}", FAULT_FILE)
-    with open(path + ".tmp", "w") as f:
-        json.dump({"links": links}, f)
-    os.replace(path + ".tmp", path)
 
 
 def test(args):
@@ -51,7 +43,7 @@ def test(args):
         # No vote leaves any node: no QC, no commit; batches and proofs still travel.
         keys = [str(net.node_pubkey(i)).lower() for i in range(net.n)]
         for i in range(net.n):
-            write_rules(net, i, [{"peer": keys[j], "loss": 1, "kinds": [VOTE_KIND]}
+            write_link_faults(net, i, [{"peer": keys[j], "loss": 1, "kinds": [VOTE_KIND]}
                                  for j in range(net.n) if j != i])
         for i in range(net.n):
             wait_for(lambda i=i: any(f"(kinds {VOTE_KIND})" in line for line in
@@ -93,7 +85,7 @@ def test(args):
 
         # Votes flow again.
         for i in range(net.n):
-            write_rules(net, i, [])
+            write_link_faults(net, i, [])
         status, obj = post_tx(net.url(1), first.json, wait=True, timeout=90)
         loc = committed_location(status, obj)
         check(loc is not None and loc[2] == "OK",
