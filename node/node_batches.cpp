@@ -223,10 +223,8 @@ void Node::Impl::FlushBatch() {
     own_batches_[info->digest] = {info->expires_at_height, std::move(ids)};
     own_batch_times_[info->digest].cut_us = SteadyNowUs();
     node_metrics_.batches.Get("made").Inc();
-    // Pushed at once, written here meanwhile (PersistBatches): a proof needs f+1
-    // acknowledgements, each a copy on its signer's disk, and this node's own counts only once
-    // its write is done. So the proof waits for the slower of the two writes, not for both.
-    PushOwnBatch(b);
+    // Sent once on disk (PersistBatches): a peer's acknowledgement may be the last copy but
+    // this one.
     PersistThenSend(*info, my_index_);
   }
 }
@@ -293,10 +291,8 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
                                     std::vector<UnpersistedBatch> written) {
   if (!st.ok()) {
     HaltOnStorageError(st, "writing batches");
-    spdlog::error(
-        "[batch] cannot write {} batches: {}; not acknowledged (this node's own: "
-        "pushed, never proven)",
-        written.size(), st.ToString());
+    spdlog::error("[batch] cannot write {} batches: {}; not acknowledged, not sent", written.size(),
+                  st.ToString());
     for (const UnpersistedBatch& u : written) {
       if (u.from != my_index_ || !StillHeld(u)) continue;
       // This node's own: dropped, its transactions go into a new batch.
@@ -327,7 +323,8 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
       node_metrics_.batch_stages.Get("persisted")
           .Observe(static_cast<double>(SteadyNowUs() - t->second.cut_us) / 1e6);
     }
-    // This node stores its own batch (pushed when it was cut): its own acknowledgement counts.
+    PushOwnBatch(*batch_store_->Get(u.info.digest));
+    // This node stores its own batch: its own acknowledgement counts.
     auto proof = batch_store_->AddAck(ack);
     if (proof.ok() && *proof) OnOwnProof(**proof);
   }

@@ -274,7 +274,7 @@ class Node::Impl final : public cs::PayloadSource {
     BatchInfo info;
     uint32_t from = 0;
   };
-  // Sends this node's new batch to every other validator.
+  // Sends this node's batch, on disk now, to every other validator.
   void PushOwnBatch(const Batch& b);
   void PersistThenSend(const BatchInfo& info, uint32_t from);
   void PersistBatches();
