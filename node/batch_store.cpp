@@ -179,4 +179,17 @@ size_t BatchStore::acks_of(const Hash32& digest) const {
   return it == batches_.end() ? 0 : it->second.ack_sigs.size();
 }
 
+std::vector<uint32_t> BatchStore::awaiting_acks(const Hash32& digest) const {
+  std::vector<uint32_t> out;
+  auto it = batches_.find(digest);
+  if (it == batches_.end() || it->second.info.author != my_index_ || it->second.proved) return out;
+  const auto& signers = it->second.ack_signers;
+  for (uint32_t v = 0; v < keys_.size(); ++v) {
+    if (v != my_index_ && std::find(signers.begin(), signers.end(), v) == signers.end()) {
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
 }  // namespace laurel::node

@@ -84,6 +84,9 @@ class BatchStore {
   size_t batches_of(uint32_t author) const;
   size_t bytes_of(uint32_t author) const;
   size_t acks_of(const Hash32& digest) const;
+  // The validators (this node excluded) whose acknowledgement this node's own batch still
+  // lacks, ascending; empty when the batch is not held, not this node's, or has its proof.
+  std::vector<uint32_t> awaiting_acks(const Hash32& digest) const;
   const Limits& limits() const { return limits_; }
 
  private:

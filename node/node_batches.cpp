@@ -15,6 +15,7 @@ std::atomic<int64_t> g_batch_refused_log{0};
 std::atomic<int64_t> g_ack_refused_log{0};
 std::atomic<int64_t> g_proof_refused_log{0};
 std::atomic<int64_t> g_request_refused_log{0};
+std::atomic<int64_t> g_repush_log{0};
 
 constexpr uint64_t kBatchCutMs = 5;
 constexpr size_t kBatchCutTxs = 1000;
@@ -27,6 +28,12 @@ constexpr uint64_t kMinDeferHeights = 64;
 constexpr uint64_t kFetchTimeoutMs = 300;
 constexpr uint64_t kFetchTickMs = 100;
 constexpr uint64_t kHeldTickMs = 50;  // held batches past their deadline are checked this often
+// An own batch without its proof this long after its push is pushed again to the validators
+// that have not acknowledged it; the interval doubles up to kRepushMaxMs. (A proof takes about
+// 20 ms at half load: bench/results/latency-2026-12-06.md.)
+constexpr uint64_t kRepushFirstMs = 1000;
+constexpr uint64_t kRepushMaxMs = 8000;
+constexpr uint64_t kRepushTickMs = 250;
 }  // namespace
 
 std::vector<crypto::PublicKey> Node::Impl::KeysOfEpoch(uint64_t epoch) const {
@@ -51,6 +58,7 @@ void Node::Impl::ResetBatchesForEpoch() {
     }
     own_batches_.clear();
     own_batch_times_.clear();
+    repush_.clear();
     batch_out_bytes_ = 0;
     for (const Bytes& w : batch_out_) batch_out_bytes_ += w.size();
   }
@@ -127,6 +135,7 @@ laurel::Status Node::Impl::LoadBatches() {
       node_metrics_.batch_proofs.Get("made").Inc();
       (void)proofs_.Add(**proof, h);
     }
+    ExpectProof(*info);
   }
   if (!loaded.batches.empty() || loaded.dropped > 0 || marks > 0) {
     spdlog::info(
@@ -229,16 +238,65 @@ void Node::Impl::FlushBatch() {
   }
 }
 
-void Node::Impl::PushOwnBatch(const Batch& b) {
+void Node::Impl::PushOwnBatch(const Batch& b, uint64_t num_bytes, const std::vector<uint32_t>& to) {
   const Bytes frame = EncodeWire(BatchMsg{b});
-  size_t tx_bytes = 0;
-  for (const Bytes& w : b.txs) tx_bytes += w.size();
-  for (uint32_t i = 0; i < validator_keys_.size(); ++i) {
-    if (i == my_index_) continue;
+  auto push = [&](uint32_t i) {
+    if (i == my_index_ || i >= validator_keys_.size()) return;
     if (transport_->Send(validator_keys_[i], frame).ok()) {
-      node_metrics_.batch_bytes.Get("sent").Inc(static_cast<double>(tx_bytes));
+      node_metrics_.batch_bytes.Get("sent").Inc(static_cast<double>(num_bytes));
     }
+  };
+  if (to.empty()) {
+    for (uint32_t i = 0; i < validator_keys_.size(); ++i) push(i);
+  } else {
+    for (uint32_t i : to) push(i);
   }
+}
+
+void Node::Impl::ExpectProof(const BatchInfo& info) {
+  if (batch_store_ == nullptr || batch_store_->awaiting_acks(info.digest).empty()) return;
+  repush_[info.digest] = {SteadyNowMs() + kRepushFirstMs, kRepushFirstMs, info.num_bytes};
+  ArmRepushTimer();
+}
+
+// A push can be lost without the link going down: a peer's check queue is full (a push beyond
+// it is dropped), the author's share of the peer's store is full (the peer executes behind the
+// author), or a frame is lost. A batch without a proof is never proposed: its transactions
+// would wait for its expiry (500 heights: about 17 s at saturation, 100 s on an idle chain). So
+// it is pushed again, to the validators whose ack it lacks; a holder answers with its ack again
+// (BatchStore::Insert keeps a batch it holds).
+void Node::Impl::ArmRepushTimer() {
+  if (repush_timer_armed_ || repush_.empty()) return;
+  repush_timer_armed_ = true;
+  repush_timer_.expires_after(milliseconds(kRepushTickMs));
+  repush_timer_.async_wait([this](const boost::system::error_code& ec) {
+    repush_timer_armed_ = false;
+    if (ec || !batch_store_) return;
+    const uint64_t now = SteadyNowMs();
+    for (auto it = repush_.begin(); it != repush_.end();) {
+      const std::vector<uint32_t> to = batch_store_->awaiting_acks(it->first);
+      if (to.empty()) {
+        it = repush_.erase(it);  // proved, executed, expired or dropped
+        continue;
+      }
+      Repush& r = it->second;
+      if (r.at_ms <= now) {
+        const Batch* b = batch_store_->Get(it->first);
+        PushOwnBatch(*b, r.num_bytes, to);
+        node_metrics_.batches.Get("pushed_again").Inc();
+        if (EverySecond(g_repush_log)) {
+          spdlog::warn(
+              "[batch] batch {} has no proof of availability {} ms after its push: pushed again "
+              "to the {} validators that have not acknowledged it",
+              Hex8(it->first), r.every_ms, to.size());
+        }
+        r.every_ms = std::min(r.every_ms * 2, kRepushMaxMs);
+        r.at_ms = now + r.every_ms;
+      }
+      ++it;
+    }
+    ArmRepushTimer();
+  });
 }
 
 void Node::Impl::PersistThenSend(const BatchInfo& info, uint32_t from) {
@@ -270,16 +328,15 @@ void Node::Impl::PersistBatches() {
   // the batches stored during it share the next write. Synced with batch_fsync (the default);
   // else it is in the write-ahead log (a kill -9 keeps it) and on disk with the next commit.
   persist_in_flight_ = true;
-  asio::post(
-      disk_pool_, [this, sync = config_.batch_fsync, records = std::move(records),
-                   pending = std::move(pending)]() mutable {
-        laurel::Status st = store_->PutConsensusRecords(records, sync);
-        asio::post(loop_, [this, st = std::move(st), pending = std::move(pending)]() mutable {
-          persist_in_flight_ = false;
-          OnBatchesPersisted(st, std::move(pending));
-          PersistBatches();
-        });
-      });
+  asio::post(disk_pool_, [this, sync = config_.batch_fsync, records = std::move(records),
+                          pending = std::move(pending)]() mutable {
+    laurel::Status st = store_->PutConsensusRecords(records, sync);
+    asio::post(loop_, [this, st = std::move(st), pending = std::move(pending)]() mutable {
+      persist_in_flight_ = false;
+      OnBatchesPersisted(st, std::move(pending));
+      PersistBatches();
+    });
+  });
 }
 
 bool Node::Impl::StillHeld(const UnpersistedBatch& u) const {
@@ -323,10 +380,11 @@ void Node::Impl::OnBatchesPersisted(const laurel::Status& st,
       node_metrics_.batch_stages.Get("persisted")
           .Observe(static_cast<double>(SteadyNowUs() - t->second.cut_us) / 1e6);
     }
-    PushOwnBatch(*batch_store_->Get(u.info.digest));
+    PushOwnBatch(*batch_store_->Get(u.info.digest), u.info.num_bytes);
     // This node stores its own batch: its own acknowledgement counts.
     auto proof = batch_store_->AddAck(ack);
     if (proof.ok() && *proof) OnOwnProof(**proof);
+    ExpectProof(u.info);
   }
 }
 
@@ -487,9 +545,8 @@ void Node::Impl::ArmHeldTimer() {
       it = held_batches_.erase(it);
       asio::post(verify_pool_, [this, d, txs = b->txs] {
         auto checked = CheckBatchTxs(txs, /*verify_signatures=*/true);
-        asio::post(loop_, [this, d, checked = std::move(checked)] {
-          OnHeldBatchChecked(d, checked);
-        });
+        asio::post(loop_,
+                   [this, d, checked = std::move(checked)] { OnHeldBatchChecked(d, checked); });
       });
     }
     ArmHeldTimer();

@@ -39,9 +39,9 @@
 #include "node/payload.h"
 #include "node/payload_book.h"
 #include "node/proof_pool.h"
-#include "node/serve_budget.h"
 #include "node/readiness.h"
 #include "node/restore_fence.h"
+#include "node/serve_budget.h"
 #include "node/sync_tracker.h"
 #include "node/wire.h"
 
@@ -274,8 +274,12 @@ class Node::Impl final : public cs::PayloadSource {
     BatchInfo info;
     uint32_t from = 0;
   };
-  // Sends this node's batch, on disk now, to every other validator.
-  void PushOwnBatch(const Batch& b);
+  // Sends this node's batch, on disk now, to validators `to` (every other one when empty).
+  void PushOwnBatch(const Batch& b, uint64_t num_bytes, const std::vector<uint32_t>& to = {});
+  // Own batches without a proof are pushed again to the validators that have not acknowledged
+  // them (batches.md §6, "A batch without its proof").
+  void ExpectProof(const BatchInfo& info);
+  void ArmRepushTimer();
   void PersistThenSend(const BatchInfo& info, uint32_t from);
   void PersistBatches();
   bool StillHeld(const UnpersistedBatch& u) const;
@@ -505,6 +509,16 @@ class Node::Impl final : public cs::PayloadSource {
   std::unique_ptr<BatchLog> batch_log_;
   // This node's batches reloaded at start and not yet executed or expired.
   std::vector<Hash32> reloaded_own_;
+  // This node's batches pushed and still without a proof: digest -> when to push again and the
+  // interval after that (steady ms). Dropped once proved, executed, expired or in another epoch.
+  struct Repush {
+    uint64_t at_ms = 0;
+    uint64_t every_ms = 0;
+    uint64_t num_bytes = 0;
+  };
+  std::unordered_map<Hash32, Repush, HashKey> repush_;
+  asio::steady_timer repush_timer_{loop_};
+  bool repush_timer_armed_ = false;
   // Batches stored, waiting for their synced write before their ack (or push, for own).
   std::vector<UnpersistedBatch> unpersisted_;
   bool persist_scheduled_ = false;

@@ -25,7 +25,7 @@ struct NodeMetrics {
   metrics::Family<metrics::Counter>& fault_delayed;
   metrics::Family<metrics::Counter>& fault_reordered;
   // Quorum store (docs/spec/batches.md), by event.
-  metrics::Family<metrics::Counter>& batches;  // made, received, refused, fetched, held, ...
+  metrics::Family<metrics::Counter>& batches;       // made, received, refused, fetched, held, ...
   metrics::Family<metrics::Counter>& batch_acks;    // sent, received, refused
   metrics::Family<metrics::Counter>& batch_proofs;  // made, received, refused
   metrics::Counter& batch_fetch_requests;           // requests this node sent
@@ -43,8 +43,8 @@ struct NodeMetrics {
     for (const char* kind : {"double_proposal", "double_vote", "out_of_turn"}) {
       (void)m.evidence.Get(kind);
     }
-    for (const char* e : {"made", "received", "refused", "fetched", "held", "proven_unchecked",
-                        "checked_late"}) {
+    for (const char* e : {"made", "received", "refused", "fetched", "held", "pushed_again",
+                          "proven_unchecked", "checked_late"}) {
       (void)m.batches.Get(e);
     }
     for (const char* e : {"sent", "received", "refused"}) (void)m.batch_acks.Get(e);
@@ -118,7 +118,9 @@ struct NodeMetrics {
                      "peer, with the reason logged), fetched (for a committed block), held "
                      "(received unchecked: this node is not one of its designated checkers), "
                      "proven_unchecked (held until its proof came: its signatures were never "
-                     "verified here), checked_late (held, no proof in time: checked here).",
+                     "verified here), checked_late (held, no proof in time: checked here), "
+                     "pushed_again (this node's, no proof 1 s or more after its push: pushed "
+                     "again to the validators that had not acknowledged it).",
                      "event"),
         r.AddCounter("laurel_batch_acks_total",
                      "Batch acknowledgements, by event: sent (by this node), received (counted "

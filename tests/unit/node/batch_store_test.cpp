@@ -297,6 +297,35 @@ TEST_CASE("acks: only valid signatures of validators on this node's own batch co
   CHECK_FALSE(s.AddAck(Ack(*info, 2)).ok());  // the proof is made once
 }
 
+TEST_CASE("an own batch awaits the acks of exactly the validators that have not sent one",
+          "[batch][badinput]") {
+  BatchStore s = Store(/*me=*/1);
+  const auto info = s.Insert(1, MakeBatch(1, 1, 40), 2);
+  REQUIRE(info.ok());
+  CHECK(s.awaiting_acks(info->digest) == std::vector<uint32_t>{0, 2, 3});
+  // Its own ack, then a forged one in validator 3's name: only the valid ack counts.
+  REQUIRE(s.AddAck(Ack(*info, 1)).ok());
+  CHECK(s.awaiting_acks(info->digest) == std::vector<uint32_t>{0, 2, 3});
+  BatchAck forged{*info, 3, Key(2).Sign(BatchAckSignBytes(kChain, *info))};
+  CHECK_FALSE(s.AddAck(forged).ok());
+  CHECK(s.awaiting_acks(info->digest) == std::vector<uint32_t>{0, 2, 3});
+  // A peer's batch held here, an unknown digest: nothing to push again.
+  const auto theirs = s.Insert(2, MakeBatch(2, 1, 40), 2);
+  REQUIRE(theirs.ok());
+  CHECK(s.awaiting_acks(theirs->digest).empty());
+  CHECK(s.awaiting_acks(Hash32{}).empty());
+  // The (f+1)-th ack makes the proof: none awaited any more, nor once it is executed.
+  auto proof = s.AddAck(Ack(*info, 3));
+  REQUIRE(proof.ok());
+  REQUIRE(proof->has_value());
+  CHECK(s.awaiting_acks(info->digest).empty());
+  const auto later = s.Insert(1, MakeBatch(1, 2, 40), 2);
+  REQUIRE(later.ok());
+  CHECK(s.awaiting_acks(later->digest).size() == 3);
+  s.OnExecuted(later->digest);
+  CHECK(s.awaiting_acks(later->digest).empty());
+}
+
 TEST_CASE("a proof of availability needs f+1 distinct valid signers of the epoch",
           "[batch][badinput]") {
   const BatchInfo info = InfoOf(kChain, MakeBatch(1, 1, 40));
