@@ -68,7 +68,10 @@
 //                               signatures it broke). An ack attests the batch's signatures,
 //                               so honest validators refuse it and never acknowledge it; were
 //                               one to, it would make the proof from the acks and broadcast it,
-//                               and count whether an honest leader proposed it.
+//                               and count whether an honest leader proposed it. Its batches
+//                               expire --batch-expiry heights (200) above the highest block it
+//                               saw: a few heights make a proven batch that honest leaders
+//                               cannot count on (test_qs_expiring.py gives valid transactions).
 //   --behaviour request-flood   20,000 a second to each peer (or --rate): requests
 //                               for the batches the honest validators pushed to it, then
 //                               block fetches of 256 blocks back from a committed one, then
@@ -188,6 +191,7 @@ struct Options {
   uint32_t ahead = 2;  // fake-proposal: leader rounds just ahead of the current one
   std::vector<Bytes> file_txs;  // batch-attacks: the transactions of its own batches
   uint32_t bad_batches = 3;     // batch-attacks: how many such batches
+  uint64_t batch_expiry = 200;  // batch-attacks: its batches expire this far above max_height
 };
 
 // batch-attacks: the hostile messages, one per case, in turn.
@@ -1442,7 +1446,7 @@ class Adversary {
     b.epoch = s.sync.highest_qc.data.epoch;
     b.author = my_index_;
     b.batch_id = next_batch_id_++;
-    b.expires_at_height = s.max_height + 200;
+    b.expires_at_height = s.max_height + opts_.batch_expiry;
     b.txs = opts_.file_txs;
     const node::BatchInfo info = node::InfoOf(genesis_.chain_id, b);
     {
@@ -1633,6 +1637,10 @@ int Main(int argc, char** argv) {
                  "batch-attacks: Tx wire encodings in hex, one a line, for its own batches");
   app.add_option("--bad-batches", opts.bad_batches,
                  "batch-attacks: how many batches of the --tx-file transactions (3)");
+  app.add_option("--batch-expiry", opts.batch_expiry,
+                 "batch-attacks: its batches expire this many heights above the highest block "
+                 "seen (200)")
+      ->check(CLI::Range(uint64_t{2}, uint64_t{1000}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -193,6 +193,30 @@ def build_issue_tx(laurel, key_file, credential_id, issuer_id="city-fed", ctype=
     return SignedTx(credential_id, json.dumps(json.loads(signed.stdout), separators=(",", ":")))
 
 
+def pb_field(num, data):
+    """A protobuf length-delimited field (wire type 2)."""
+    out = bytes([(num << 3) | 2])
+    n = len(data)
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n]) + data
+
+
+def tx_wire(tx, break_signatures=False):
+    """The canonical laurel.v1.Tx encoding of `tx` (a build_tx_pool entry), optionally with one
+    byte of each signature flipped."""
+    obj = json.loads(tx.json)
+    out = pb_field(1, base64.b64decode(obj["body"]))
+    for s in obj["signatures"]:
+        pk = base64.b64decode(s.get("public_key") or s.get("publicKey"))
+        sig = bytearray(base64.b64decode(s["signature"]))
+        if break_signatures:
+            sig[len(sig) // 2] ^= 0x20
+        out += pb_field(2, pb_field(1, pk) + pb_field(2, bytes(sig)))
+    return out
+
+
 def build_tx_pool(laurel, key_file, count, tag=None, workers=4):
     """`count` signed IssueCredential txs by city-fed, built in parallel by the CLI."""
     tag = tag or secrets.token_hex(4)

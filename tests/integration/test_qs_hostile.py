@@ -31,8 +31,6 @@ Meanwhile valid transactions are submitted to the honest nodes. What must hold:
     agrees with them.
 """
 
-import base64
-import json
 import os
 import re
 import subprocess
@@ -40,7 +38,7 @@ import urllib.parse
 
 from laurel_client import (Testnet, build_tx_pool, check, http, log, main_wrapper,
                            metric_value as series, parse_args, read_text, send_all_ok as send_all,
-                           stop_process, wait_for)
+                           stop_process, tx_wire, wait_for)
 
 HONEST = [0, 1, 2]
 BYZ = 3
@@ -62,28 +60,6 @@ def counters(net):
     return {i: {f"{n}{{{l}}}": series(net, i, n, l) for n, l in REFUSALS} for i in HONEST}
 
 
-def pb_field(num, data):
-    """A protobuf length-delimited field (wire type 2)."""
-    out = bytes([(num << 3) | 2])
-    n = len(data)
-    while n >= 0x80:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n]) + data
-
-
-def broken_wire(tx):
-    """The canonical laurel.v1.Tx encoding of `tx` with one byte of each signature flipped."""
-    obj = json.loads(tx.json)
-    out = pb_field(1, base64.b64decode(obj["body"]))
-    for s in obj["signatures"]:
-        pk = base64.b64decode(s.get("public_key") or s.get("publicKey"))
-        sig = bytearray(base64.b64decode(s["signature"]))
-        sig[len(sig) // 2] ^= 0x20
-        out += pb_field(2, pb_field(1, pk) + pb_field(2, bytes(sig)))
-    return out
-
-
 def last_line(path, prefix):
     """The last line of `path` starting with `prefix`, as (line, {name: int})."""
     lines = [l for l in read_text(path).splitlines() if l.startswith(prefix)]
@@ -103,7 +79,7 @@ def test(args):
         tx_file = os.path.join(net.dir, "broken-txs.hex")
         with open(tx_file, "w") as f:
             for tx in bad:
-                f.write(broken_wire(tx).hex() + "\n")
+                f.write(tx_wire(tx, break_signatures=True).hex() + "\n")
         bad_ids = [tx.tx_id for tx in bad]
         net.up()
         net.wait_progress(range(net.n), 2, 60)

@@ -1,0 +1,154 @@
+"""A Byzantine validator's proven batch that expires within a few heights must not hold back a
+transaction a client sends to an honest validator, with [consensus] quorum_store = true
+(docs/spec/batches.md §6, "A transaction another validator batched").
+
+An honest validator answers ALREADY_KNOWN, without batching it, to a transaction that sits in a
+peer's batch with a proof of availability: the proof makes that batch proposable by every honest
+leader. A Byzantine author can get a proof for a batch that expires a few heights on (the honest
+validators acknowledge any batch that expires above their committed height + 1). If that were
+enough, the transaction would be held back until the batch expired unproposed, and a client
+waiting for its commit would wait in vain. So the proof counts only while its batch has more than
+64 heights to go.
+
+node3's laureld is replaced by `laurel-byzantine --behaviour batch-attacks --batch-expiry 8`,
+which pushes one well-formed batch of its own holding a valid transaction T (never sent to the
+honest nodes otherwise), expiring 8 heights above the highest block it saw, makes its proof from
+the honest acknowledgements and broadcasts it (between its hostile messages). The honest nodes
+drop their votes meanwhile (fault injection, kind 2), so no height passes and the batch stays
+8 heights from its expiry. Then:
+  - node1 holds the adversary's proof (laurel_batch_proofs_total{event="received"}), and node2
+    too unless its inbound queue dropped it among the adversary's hostile messages;
+  - T sent to each of them holding the proof is ACCEPTED (batched), not ALREADY_KNOWN;
+  - votes flow again: T commits OK, once (any other copy in the chain is DUPLICATE_TX), and the
+    honest nodes agree on every block.
+With the 64-height margin removed (ProvenBatchOf), node1 answered ALREADY_KNOWN.
+"""
+
+import os
+import subprocess
+import time
+
+from chaos import enable_fault_injection, laureld_has_hook, write_link_faults
+from laurel_client import (Testnet, build_tx_pool, check, committed_location, get_json, log,
+                           main_wrapper, metric_value as series, parse_args, post_tx, read_text,
+                           result_code, stop_process, tx_wire, wait_for)
+
+HONEST = [0, 1, 2]
+BYZ = 3
+VOTE_KIND = 2
+ATTACK_S = 20
+
+
+def test(args):
+    check(laureld_has_hook(args.bin), "laureld lacks --allow-fault-injection")
+    exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
+    check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
+    os.environ["LAUREL_QUORUM_STORE"] = "1"
+    net = Testnet(args, "qs-expiring")
+    net.env["LAUREL_NODE_ARGS"] = "--allow-fault-injection"
+    with net:
+        net.init()
+        enable_fault_injection(net)
+        pool = build_tx_pool(net.laurel, net.key("city-fed"), 2)
+        held = pool[0]
+        tx_file = os.path.join(net.dir, "valid-txs.hex")
+        with open(tx_file, "w") as f:
+            f.write(tx_wire(held).hex() + "\n")
+        net.up()
+        net.wait_progress(range(net.n), 2, 60)
+        net.kill(BYZ)
+
+        # No honest vote leaves: no QC, no commit, no height; batches and proofs still travel.
+        keys = [str(net.node_pubkey(i)).lower() for i in range(net.n)]
+        for i in HONEST:
+            write_link_faults(net, i, [{"peer": keys[j], "loss": 1, "kinds": [VOTE_KIND]}
+                                       for j in range(net.n) if j != i])
+        for i in HONEST:
+            wait_for(lambda i=i: any(f"(kinds {VOTE_KIND})" in line for line in
+                                     net.log_lines(i, "fault injection: applied")),
+                     10, f"node{i} to apply the vote-dropping rule")
+        time.sleep(1.0)  # blocks certified before the rule commit now
+        stalled = net.heights(HONEST)
+
+        proofs_before = {i: series(net, i, "laurel_batch_proofs_total", 'event="received"')
+                         for i in HONEST}
+        out_path = os.path.join(net.dir, "byzantine-expiring.log")
+        cmd = [exe, "--config", os.path.join(net.dir, f"node{BYZ}", "node.toml"),
+               "--behaviour", "batch-attacks", "--seconds", str(ATTACK_S), "--tx-file", tx_file,
+               "--bad-batches", "1", "--batch-expiry", "8", "--rate", "20"]
+        with open(out_path, "w") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        log(f"started laurel-byzantine --behaviour batch-attacks --batch-expiry 8 (pid "
+            f"{proc.pid}) as node{BYZ}")
+        try:
+            def proven_on(i):
+                check(proc.poll() is None,
+                      f"laurel-byzantine exited {proc.returncode}:\n{read_text(out_path)[-3000:]}")
+                return series(net, i, "laurel_batch_proofs_total",
+                              'event="received"') > proofs_before[i]
+            # Its hostile messages share each peer's inbound queue with the proof, which a full
+            # queue drops: the nodes that received it are asked.
+            wait_for(lambda: proven_on(1), 30, "node1 to receive the adversary's proof")
+            time.sleep(0.5)
+            asked = [i for i in (1, 2) if i == 1 or proven_on(i)]
+            now = net.heights(HONEST)
+            check(max(now.values()) == max(stalled.values()),
+                  f"the chain grew while votes were dropped: {stalled} -> {now}")
+            status, obj = net.tx(1, held.tx_id)
+            check(status != 200 or obj.get("status") != "committed",
+                  f"T committed while votes were dropped: {obj}")
+            log(f"nodes {asked} hold the adversary's proof of its batch of T "
+                f"({held.tx_id[:16]}), 8 heights from expiry; heights stay at {now}")
+
+            answers = {}
+            for i in asked:
+                status, obj = post_tx(net.url(i), held.json, wait=False)
+                check(status == 202, f"node{i} answered T with HTTP {status} {obj}")
+                answers[i] = (obj.get("admission"), obj.get("message", ""))
+            log(f"T sent to nodes {asked}: {answers}")
+            for i in asked:
+                check(answers[i][0] == "ACCEPTED",
+                      f"node{i} answered T with {answers[i]}: a proven batch about to expire held "
+                      f"it back")
+            # Votes flow again.
+            for i in HONEST:
+                write_link_faults(net, i, [])
+            status, obj = post_tx(net.url(1), held.json, wait=True, timeout=60)
+            loc = committed_location(status, obj)
+            check(loc is not None and loc[2] == "OK", f"T did not commit OK: HTTP {status} {obj}")
+            status, obj = post_tx(net.url(0), pool[1].json, wait=True, timeout=60)
+            loc2 = committed_location(status, obj)
+            check(loc2 is not None and loc2[2] == "OK", f"a later tx: HTTP {status} {obj}")
+            log(f"T committed OK at height {loc[0]}; a later tx at {loc2[0]}")
+            rc = proc.wait(ATTACK_S + 30)
+        finally:
+            if proc.poll() is None:
+                stop_process(proc)
+        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read_text(out_path)[-3000:]}")
+        done = [l for l in read_text(out_path).splitlines() if l.startswith("byzantine: batches")]
+        check(done and "own_proofs_out=1" in done[-1],
+              f"the adversary did not make one proof of its batch: {done[-1:]}")
+        log(done[-1])
+
+        # T once in the chain (another copy only as DUPLICATE_TX); the honest nodes agree.
+        net.wait_height(HONEST, loc2[0], 30)
+        copies = []
+        for h in range(1, loc2[0] + 1):
+            b = get_json(f"{net.url(0)}/v1/blocks/{h}", timeout=10)
+            for t in b.get("txs", []):
+                if t.get("tx_id") == held.tx_id:
+                    copies.append((h, result_code(t.get("result"))))
+        executed = [c for c in copies if c[1] != "DUPLICATE_TX"]
+        check(executed == [(loc[0], "OK")], f"T is in the chain as {copies}")
+        for i in HONEST:
+            check(net.running(i), f"node{i} is not running:\n{net.log_tail(i)}")
+            check(not net.log_lines(i, "HALT"), f"node{i} halted")
+        compared = net.assert_same_blocks(HONEST, loc2[0])
+        log(f"T in the chain as {copies}; block ids and state roots agree on the honest nodes "
+            f"({compared} heights)")
+
+
+if __name__ == "__main__":
+    a = parse_args(default_offset=460)
+    main_wrapper(lambda: test(a))
