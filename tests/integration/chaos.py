@@ -40,7 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from laurel_client import (DEFAULT_REPO, Load, Testnet, TestFailure, as_int,  # noqa: E402
-                           build_issue_tx, get_json, http, log, result_code)
+                           build_issue_tx, check, get_json, http, log, result_code, wait_for)
 from laurel_netns import NetnsTestnet, can_run  # noqa: E402
 
 PROCESS_KINDS = ("kill", "pause", "restart", "wipe")
@@ -415,6 +415,37 @@ def enable_fault_injection(net):
             f.write(f'\n[fault_injection]\nfile = "{FAULT_FILE}"\n')
         with open(os.path.join(d, FAULT_FILE), "w") as f:
             json.dump({"links": []}, f)
+
+
+def quorum_store_fault_testnet(args, name):
+    """A Testnet with [consensus] quorum_store = true whose laureld runs with
+    --allow-fault-injection; inside `with net:`, call init_with_fault_file(net) to set it up."""
+    check(laureld_has_hook(args.bin), "laureld lacks --allow-fault-injection")
+    os.environ["LAUREL_QUORUM_STORE"] = "1"
+    net = Testnet(args, name)
+    net.env["LAUREL_NODE_ARGS"] = "--allow-fault-injection"
+    return net
+
+
+def init_with_fault_file(net):
+    """net.init(), then an empty fault file for every node (enable_fault_injection)."""
+    net.init()
+    enable_fault_injection(net)
+
+
+def drop_kind(net, senders, kind, receivers=None):
+    """Each node in `senders` drops every frame of message kind `kind` it sends to the nodes in
+    `receivers` (default: every other node); returns once each has applied its rule. Replaces
+    the senders' rules (write_link_faults(net, i, []) lifts them)."""
+    keys = [str(net.node_pubkey(j)).lower() for j in range(net.n)]
+    targets = range(net.n) if receivers is None else receivers
+    for i in senders:
+        write_link_faults(net, i, [{"peer": keys[j], "loss": 1, "kinds": [kind]}
+                                   for j in targets if j != i])
+    for i in senders:
+        wait_for(lambda i=i: any(f"(kinds {kind})" in line for line in
+                                 net.log_lines(i, "fault injection: applied")),
+                 10, f"node{i} to apply its rule dropping kind {kind}")
 
 
 def laureld_has_hook(bin_dir):

@@ -28,8 +28,9 @@ import os
 import subprocess
 import time
 
-from chaos import enable_fault_injection, laureld_has_hook, write_link_faults
-from laurel_client import (Testnet, build_tx_pool, check, committed_location, get_json, log,
+from chaos import (drop_kind, init_with_fault_file, quorum_store_fault_testnet,
+                   write_link_faults)
+from laurel_client import (build_tx_pool, check, committed_location, get_json, log,
                            main_wrapper, metric_value as series, parse_args, post_tx, read_text,
                            result_code, stop_process, tx_wire, wait_for)
 
@@ -40,15 +41,11 @@ ATTACK_S = 20
 
 
 def test(args):
-    check(laureld_has_hook(args.bin), "laureld lacks --allow-fault-injection")
     exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
     check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
-    os.environ["LAUREL_QUORUM_STORE"] = "1"
-    net = Testnet(args, "qs-expiring")
-    net.env["LAUREL_NODE_ARGS"] = "--allow-fault-injection"
+    net = quorum_store_fault_testnet(args, "qs-expiring")
     with net:
-        net.init()
-        enable_fault_injection(net)
+        init_with_fault_file(net)
         pool = build_tx_pool(net.laurel, net.key("city-fed"), 2)
         held = pool[0]
         tx_file = os.path.join(net.dir, "valid-txs.hex")
@@ -59,14 +56,7 @@ def test(args):
         net.kill(BYZ)
 
         # No honest vote leaves: no QC, no commit, no height; batches and proofs still travel.
-        keys = [str(net.node_pubkey(i)).lower() for i in range(net.n)]
-        for i in HONEST:
-            write_link_faults(net, i, [{"peer": keys[j], "loss": 1, "kinds": [VOTE_KIND]}
-                                       for j in range(net.n) if j != i])
-        for i in HONEST:
-            wait_for(lambda i=i: any(f"(kinds {VOTE_KIND})" in line for line in
-                                     net.log_lines(i, "fault injection: applied")),
-                     10, f"node{i} to apply the vote-dropping rule")
+        drop_kind(net, HONEST, VOTE_KIND)
         time.sleep(1.0)  # blocks certified before the rule commit now
         stalled = net.heights(HONEST)
 

@@ -17,12 +17,11 @@ fetch it (kinds 19/20) before it executes the block. What must hold:
 """
 
 import concurrent.futures
-import os
 import time
 
-from chaos import enable_fault_injection, laureld_has_hook, write_link_faults
-from laurel_client import (Testnet, build_tx_pool, check, committed_location, log,
-                           main_wrapper, metric_value as series, parse_args, post_tx, wait_for)
+from chaos import drop_kind, init_with_fault_file, quorum_store_fault_testnet
+from laurel_client import (build_tx_pool, check, committed_location, log,
+                           main_wrapper, metric_value as series, parse_args, post_tx)
 
 AUTHOR = 0
 VICTIM = 3
@@ -37,23 +36,16 @@ def fetch_counters(net, i):
 
 
 def test(args):
-    check(laureld_has_hook(args.bin), "laureld lacks --allow-fault-injection")
-    os.environ["LAUREL_QUORUM_STORE"] = "1"
-    net = Testnet(args, "qs-fetch")
-    net.env["LAUREL_NODE_ARGS"] = "--allow-fault-injection"
+    net = quorum_store_fault_testnet(args, "qs-fetch")
     with net:
-        net.init()
-        enable_fault_injection(net)
+        init_with_fault_file(net)
         pool = build_tx_pool(net.laurel, net.key("city-fed"), TXS)
         net.up()
         net.wait_progress(range(net.n), 2, 60)
 
         # node0 stops pushing its batches to node3; everything else still flows.
+        drop_kind(net, [AUTHOR], BATCH_KIND, [VICTIM])
         victim_key = str(net.node_pubkey(VICTIM)).lower()
-        write_link_faults(net, AUTHOR, [{"peer": victim_key, "loss": 1, "kinds": [BATCH_KIND]}])
-        wait_for(lambda: any(f"(kinds {BATCH_KIND})" in line for line in
-                             net.log_lines(AUTHOR, "fault injection: applied")),
-                 10, f"node{AUTHOR} to apply the batch-only rule")
         before = {i: fetch_counters(net, i) for i in range(net.n)}
 
         def send(tx):

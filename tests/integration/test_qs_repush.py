@@ -19,11 +19,11 @@ transaction:
     agrees on the blocks.
 """
 
-import os
 import time
 
-from chaos import enable_fault_injection, laureld_has_hook, write_link_faults
-from laurel_client import (Testnet, build_tx_pool, check, committed_location, log, main_wrapper,
+from chaos import (drop_kind, init_with_fault_file, quorum_store_fault_testnet,
+                   write_link_faults)
+from laurel_client import (build_tx_pool, check, committed_location, log, main_wrapper,
                            metric_value as series, parse_args, post_tx, TestFailure,
                            wait_for)
 
@@ -31,25 +31,16 @@ BATCH_KIND = 17
 
 
 def test(args):
-    check(laureld_has_hook(args.bin), "laureld lacks --allow-fault-injection")
-    os.environ["LAUREL_QUORUM_STORE"] = "1"
-    net = Testnet(args, "qs-repush")
-    net.env["LAUREL_NODE_ARGS"] = "--allow-fault-injection"
+    net = quorum_store_fault_testnet(args, "qs-repush")
     with net:
-        net.init()
-        enable_fault_injection(net)
+        init_with_fault_file(net)
         pool = build_tx_pool(net.laurel, net.key("city-fed"), 2)
         net.up()
         net.wait_progress(range(net.n), 2, 60)
         # Idle: no transaction is pending, so no block is proposed until one is.
         time.sleep(1.0)
 
-        keys = [str(net.node_pubkey(i)).lower() for i in range(net.n)]
-        write_link_faults(net, 0, [{"peer": keys[j], "loss": 1, "kinds": [BATCH_KIND]}
-                                   for j in range(1, net.n)])
-        wait_for(lambda: any(f"(kinds {BATCH_KIND})" in line for line in
-                             net.log_lines(0, "fault injection: applied")),
-                 10, "node0 to apply the batch-dropping rule")
+        drop_kind(net, [0], BATCH_KIND)
 
         received_before = {i: series(net, i, "laurel_batches_total", 'event="received"')
                            for i in range(1, net.n)}

@@ -17,11 +17,11 @@ drops votes (kind 2): no block is certified, while batches, acknowledgements and
     every node carries it once, with no DUPLICATE_TX anywhere; block ids and state roots agree.
 """
 
-import os
 import time
 
-from chaos import enable_fault_injection, laureld_has_hook, write_link_faults
-from laurel_client import (Testnet, build_tx_pool, check, committed_location, get_json, log,
+from chaos import (drop_kind, init_with_fault_file, quorum_store_fault_testnet,
+                   write_link_faults)
+from laurel_client import (build_tx_pool, check, committed_location, get_json, log,
                            main_wrapper, metric_value as series, parse_args, post_tx,
                            result_code, wait_for)
 
@@ -29,26 +29,15 @@ VOTE_KIND = 2
 
 
 def test(args):
-    check(laureld_has_hook(args.bin), "laureld lacks --allow-fault-injection")
-    os.environ["LAUREL_QUORUM_STORE"] = "1"
-    net = Testnet(args, "qs-resubmit")
-    net.env["LAUREL_NODE_ARGS"] = "--allow-fault-injection"
+    net = quorum_store_fault_testnet(args, "qs-resubmit")
     with net:
-        net.init()
-        enable_fault_injection(net)
+        init_with_fault_file(net)
         pool = build_tx_pool(net.laurel, net.key("city-fed"), 3)
         net.up()
         net.wait_progress(range(net.n), 2, 60)
 
         # No vote leaves any node: no QC, no commit; batches and proofs still travel.
-        keys = [str(net.node_pubkey(i)).lower() for i in range(net.n)]
-        for i in range(net.n):
-            write_link_faults(net, i, [{"peer": keys[j], "loss": 1, "kinds": [VOTE_KIND]}
-                                 for j in range(net.n) if j != i])
-        for i in range(net.n):
-            wait_for(lambda i=i: any(f"(kinds {VOTE_KIND})" in line for line in
-                                     net.log_lines(i, "fault injection: applied")),
-                     10, f"node{i} to apply the vote-dropping rule")
+        drop_kind(net, range(net.n), VOTE_KIND)
         stalled_at = max(net.heights(range(net.n)).values())
         time.sleep(1.0)  # blocks certified before the rule commit now
 
