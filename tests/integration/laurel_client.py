@@ -512,6 +512,11 @@ class Testnet:
     def tx(self, i, tx_id):
         return http("GET", f"{self.url(i)}/v1/txs/{tx_id}")
 
+    def check_not_committed(self, i, tx_id, what):
+        """Fails with `what` and node i's answer if node i reports tx_id committed."""
+        status, obj = self.tx(i, tx_id)
+        check(status != 200 or obj.get("status") != "committed", f"{what}: {obj}")
+
     def wait_height(self, nodes, target, timeout, what=None):
         def ok():
             hs = self.heights(nodes)

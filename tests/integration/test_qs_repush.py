@@ -57,9 +57,7 @@ def test(args):
         check(received == received_before,
               f"a peer received a batch while node0 dropped them: {received_before} -> "
               f"{received}")
-        status, obj = net.tx(0, first.tx_id)
-        check(status != 200 or obj.get("status") != "committed",
-              f"the tx committed while its batch reached no peer: {obj}")
+        net.check_not_committed(0, first.tx_id, "the tx committed while its batch reached no peer")
         log(f"node0 batched tx {first.tx_id[:16]}; no peer received it in 2.5 s; heights "
             f"{heights_before} -> {net.heights(range(net.n))}")
 

@@ -52,9 +52,8 @@ def test(args):
                                         'event="received"') > proofs_before[i],
                      20, f"node{i} to receive node0's proof of availability")
         top = max(net.heights(range(net.n)).values())
-        status, obj = net.tx(0, first.tx_id)
-        check(status != 200 or obj.get("status") != "committed",
-              f"tx committed while votes were dropped (height {top}): {obj}")
+        net.check_not_committed(0, first.tx_id,
+                                f"tx committed while votes were dropped (height {top})")
         log(f"node0 batched tx {first.tx_id[:16]}; its proof reached node1 and node2; no commit "
             f"since height {stalled_at} (now {top})")
 
