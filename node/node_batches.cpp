@@ -286,8 +286,8 @@ void Node::Impl::ArmRepushTimer() {
         node_metrics_.batches.Get("pushed_again").Inc();
         if (EverySecond(g_repush_log)) {
           spdlog::warn(
-              "[batch] batch {} has no proof of availability {} ms after its push: pushed again "
-              "to the {} validators that have not acknowledged it",
+              "[batch] batch {} has no proof of availability {} ms after its last push: pushed "
+              "again to the {} validators that have not acknowledged it",
               Hex8(it->first), r.every_ms, to.size());
         }
         r.every_ms = std::min(r.every_ms * 2, kRepushMaxMs);
