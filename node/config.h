@@ -81,10 +81,11 @@ struct NodeConfig {
   uint64_t max_round_timeout_ms = 10000;
   uint64_t payload_wait_ms = 200;
   // [consensus] quorum_store: disseminate admitted transactions as digest batches and propose
-  // proofs of availability (docs/spec/batches.md) instead of the transactions. Every validator
-  // of a chain must run with the same setting (a node with it off executes a batch proposal as
-  // an empty block). Default off.
-  bool quorum_store = false;
+  // proofs of availability (docs/spec/batches.md) instead of the transactions, so that each
+  // transaction crosses the network once. Every validator of a chain should run with the same
+  // setting (what a node executes does not depend on it: it resolves a batch proposal whatever
+  // its own switch). Default on; off gives the version-1 path (gossip, full proposals).
+  bool quorum_store = true;
   // [consensus] batch_fsync: a batch is written before this validator acknowledges (or sends)
   // it. true (default): synced, so the acknowledgement's promise survives a power loss (e.g. of
   // validators hosted in one building); false: in the store's write-ahead log only, so it

@@ -120,7 +120,14 @@ page=$(curl -sf "http://127.0.0.1:$RPC_PORT/console/gate.html") || fail "gate.ht
 grep -q 'gate.js' <<<"$page" || fail "gate.html is not the console's"
 spec=$(curl -sf "http://127.0.0.1:$RPC_PORT/openapi.yaml") || fail "/openapi.yaml not served"
 grep -q '^openapi: 3.1' <<<"$spec" || fail "/openapi.yaml is not the OpenAPI document"
-ok "unpacked laureld with the packaged config: height $height, console and /openapi.yaml served"
+# A transaction commits through the packaged consensus settings (the quorum store with one
+# validator: its own acknowledgement is the proof).
+"$L" keygen --out "$WORK/fed.key" >/dev/null
+reg=$("$L" issuer register --rpc "http://127.0.0.1:$RPC_PORT" --id deb-fed --name "测试总工会" \
+  --issuer-key "$WORK/fed.key" --grant member --key "$WORK/admin.key" 2>&1) ||
+  { tail -20 "$WORK/laureld.log"; fail "issuer register on the unpacked node: $reg"; }
+grep -Eq '^result +OK' <<<"$reg" || fail "issuer register did not commit OK: $reg"
+ok "unpacked laureld with the packaged config: height $height, a transaction committed, console and /openapi.yaml served"
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true; PIDS=()
 
 # ---- installed for real (opt-in) ----

@@ -30,7 +30,7 @@ TEST_CASE("a node config is read with relative paths resolved against its folder
       kKey +
       "@127.0.0.1:9101\"]\n"
       "[rpc]\nlisten = \"127.0.0.1:9000\"\nthreads = 3\n"
-      "[consensus]\nround_timeout_ms = 2000\nquorum_store = true\nbatch_fsync = false\n");
+      "[consensus]\nround_timeout_ms = 2000\nquorum_store = false\nbatch_fsync = false\n");
   auto c = LoadNodeConfig(f.path.string());
   REQUIRE(c.ok());
   CHECK(c->name == "n1");
@@ -41,9 +41,10 @@ TEST_CASE("a node config is read with relative paths resolved against its folder
   CHECK(c->peers[0].address.port == 9101);
   CHECK(c->rpc_threads == 3);
   CHECK(c->round_timeout_ms == 2000);
-  CHECK(c->quorum_store);
+  CHECK_FALSE(c->quorum_store);
   CHECK_FALSE(c->batch_fsync);
   CHECK(NodeConfig{}.batch_fsync);  // a batch is synced to disk before its ack by default
+  CHECK(NodeConfig{}.quorum_store);  // transactions travel once, in digest batches, by default
 }
 
 TEST_CASE("a bad node config names what is wrong", "[config][badinput]") {
