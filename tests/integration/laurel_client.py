@@ -14,6 +14,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -712,6 +713,58 @@ def stop_process(proc):
         proc.kill()
         proc.wait(5)
     return proc.returncode
+
+
+def byzantine_exe(args):
+    """The laurel-byzantine binary of the build under test (the test fails when it is missing)."""
+    exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
+    check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
+    return exe
+
+
+class Adversary:
+    """laurel-byzantine in the place of validator `index` of `net` (its config and key), with
+    `flags`, its output in NET/byzantine-NAME.log. A context manager: stopped on the way out."""
+
+    def __init__(self, exe, net, index, name, flags):
+        self.out_path = os.path.join(net.dir, f"byzantine-{name}.log")
+        cmd = [exe, "--config", os.path.join(net.dir, f"node{index}", "node.toml"), *flags]
+        with open(self.out_path, "w") as out:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+        log(f"started laurel-byzantine {' '.join(flags)} (pid {self.proc.pid}) as node{index}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            stop_process(self.proc)
+
+    def output(self):
+        return read_text(self.out_path)
+
+    def check_running(self):
+        check(self.proc.poll() is None,
+              f"laurel-byzantine exited {self.proc.returncode}:\n{self.output()[-3000:]}")
+
+    def wait_connected(self, timeout):
+        def connected():
+            self.check_running()
+            return "connected to all" in self.output()
+        wait_for(connected, timeout, "laurel-byzantine to connect to every honest node")
+
+    def finish(self, timeout):
+        """Waits for its run to end; it must exit 0."""
+        rc = self.proc.wait(timeout)
+        check(rc == 0, f"laurel-byzantine exited {rc}:\n{self.output()[-3000:]}")
+
+    def last_line(self, prefix):
+        """Its last output line starting with `prefix`, as (line, {name: int}); the test fails
+        when there is none."""
+        lines = [l for l in self.output().splitlines() if l.startswith(prefix)]
+        check(lines, f"laurel-byzantine printed no '{prefix}' line:\n{self.output()[-3000:]}")
+        return lines[-1], {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
 
 
 def metric_value(net, i, name, labels=None):

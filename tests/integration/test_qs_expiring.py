@@ -25,14 +25,13 @@ With the 64-height margin removed (ProvenBatchOf), node1 answered ALREADY_KNOWN.
 """
 
 import os
-import subprocess
 import time
 
 from chaos import (drop_kind, init_with_fault_file, quorum_store_fault_testnet,
                    write_link_faults)
-from laurel_client import (build_tx_pool, check, committed_location, get_json, log,
-                           main_wrapper, metric_value as series, parse_args, post_tx, read_text,
-                           result_code, stop_process, tx_wire, wait_for)
+from laurel_client import (Adversary, build_tx_pool, byzantine_exe, check, committed_location,
+                           get_json, log, main_wrapper, metric_value as series, parse_args,
+                           post_tx, result_code, tx_wire, wait_for)
 
 HONEST = [0, 1, 2]
 BYZ = 3
@@ -41,8 +40,7 @@ ATTACK_S = 20
 
 
 def test(args):
-    exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
-    check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
+    exe = byzantine_exe(args)
     net = quorum_store_fault_testnet(args, "qs-expiring")
     with net:
         init_with_fault_file(net)
@@ -62,19 +60,12 @@ def test(args):
 
         proofs_before = {i: series(net, i, "laurel_batch_proofs_total", 'event="received"')
                          for i in HONEST}
-        out_path = os.path.join(net.dir, "byzantine-expiring.log")
-        cmd = [exe, "--config", os.path.join(net.dir, f"node{BYZ}", "node.toml"),
-               "--behaviour", "batch-attacks", "--seconds", str(ATTACK_S), "--tx-file", tx_file,
-               "--bad-batches", "1", "--batch-expiry", "8", "--rate", "20"]
-        with open(out_path, "w") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-        log(f"started laurel-byzantine --behaviour batch-attacks --batch-expiry 8 (pid "
-            f"{proc.pid}) as node{BYZ}")
-        try:
+        with Adversary(exe, net, BYZ, "expiring",
+                       ["--behaviour", "batch-attacks", "--seconds", str(ATTACK_S),
+                        "--tx-file", tx_file, "--bad-batches", "1", "--batch-expiry", "8",
+                        "--rate", "20"]) as adv:
             def proven_on(i):
-                check(proc.poll() is None,
-                      f"laurel-byzantine exited {proc.returncode}:\n{read_text(out_path)[-3000:]}")
+                adv.check_running()
                 return series(net, i, "laurel_batch_proofs_total",
                               'event="received"') > proofs_before[i]
             # Its hostile messages share each peer's inbound queue with the proof, which a full
@@ -109,15 +100,11 @@ def test(args):
             loc2 = committed_location(status, obj)
             check(loc2 is not None and loc2[2] == "OK", f"a later tx: HTTP {status} {obj}")
             log(f"T committed OK at height {loc[0]}; a later tx at {loc2[0]}")
-            rc = proc.wait(ATTACK_S + 30)
-        finally:
-            if proc.poll() is None:
-                stop_process(proc)
-        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read_text(out_path)[-3000:]}")
-        done = [l for l in read_text(out_path).splitlines() if l.startswith("byzantine: batches")]
-        check(done and "own_proofs_out=1" in done[-1],
-              f"the adversary did not make one proof of its batch: {done[-1:]}")
-        log(done[-1])
+            adv.finish(ATTACK_S + 30)
+        line, done = adv.last_line("byzantine: batches")
+        check(done.get("own_proofs_out") == 1,
+              f"the adversary did not make one proof of its batch: {line}")
+        log(line)
 
         # T once in the chain (another copy only as DUPLICATE_TX); the honest nodes agree.
         net.wait_height(HONEST, loc2[0], 30)

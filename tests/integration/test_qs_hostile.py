@@ -32,13 +32,11 @@ Meanwhile valid transactions are submitted to the honest nodes. What must hold:
 """
 
 import os
-import re
-import subprocess
 import urllib.parse
 
-from laurel_client import (Testnet, build_tx_pool, check, http, log, main_wrapper,
-                           metric_value as series, parse_args, read_text, send_all_ok as send_all,
-                           stop_process, tx_wire, wait_for)
+from laurel_client import (Adversary, Testnet, build_tx_pool, byzantine_exe, check, http, log,
+                           main_wrapper, metric_value as series, parse_args,
+                           send_all_ok as send_all, tx_wire, wait_for)
 
 HONEST = [0, 1, 2]
 BYZ = 3
@@ -60,18 +58,9 @@ def counters(net):
     return {i: {f"{n}{{{l}}}": series(net, i, n, l) for n, l in REFUSALS} for i in HONEST}
 
 
-def last_line(path, prefix):
-    """The last line of `path` starting with `prefix`, as (line, {name: int})."""
-    lines = [l for l in read_text(path).splitlines() if l.startswith(prefix)]
-    if not lines:
-        return None, {}
-    return lines[-1], {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
-
-
 def test(args):
     os.environ["LAUREL_QUORUM_STORE"] = "1"
-    exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
-    check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
+    exe = byzantine_exe(args)
     with Testnet(args, "qs-hostile") as net:
         net.init()
         pool = build_tx_pool(net.laurel, net.key("city-fed"), GOOD_TXS + BAD_TXS)
@@ -86,37 +75,23 @@ def test(args):
 
         net.kill(BYZ)
         before = counters(net)
-        out_path = os.path.join(net.dir, "byzantine-batch-attacks.log")
-        cmd = [exe, "--config", os.path.join(net.dir, f"node{BYZ}", "node.toml"),
-               "--behaviour", "batch-attacks", "--seconds", str(ATTACK_S), "--tx-file", tx_file]
-        with open(out_path, "w") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-        log(f"started laurel-byzantine --behaviour batch-attacks (pid {proc.pid}) as node{BYZ}")
-        try:
-            def connected():
-                check(proc.poll() is None,
-                      f"laurel-byzantine exited {proc.returncode}:\n{read_text(out_path)}")
-                return "connected to all" in read_text(out_path)
-            wait_for(connected, CONNECT_S, "laurel-byzantine to connect to every honest node")
+        with Adversary(exe, net, BYZ, "batch-attacks",
+                       ["--behaviour", "batch-attacks", "--seconds", str(ATTACK_S),
+                        "--tx-file", tx_file]) as adv:
+            adv.wait_connected(CONNECT_S)
             # The valid txs go in waves, one after each of the adversary's 5-second reports,
             # so that they commit all through the attack.
             acked = {}
             for k in range(WAVES):
                 if k > 0:
-                    wait_for(lambda: proc.poll() is not None or read_text(out_path).count(
+                    wait_for(lambda: adv.proc.poll() is not None or adv.output().count(
                         "byzantine: batches at") >= k, ATTACK_S + 30, f"the adversary's report {k}")
                 wave = good[k * len(good) // WAVES:(k + 1) * len(good) // WAVES]
                 acked.update(send_all(net, wave, HONEST))
             log(f"{len(acked)} valid txs committed OK through the honest nodes in {WAVES} waves "
                 f"while the adversary ran")
-            rc = proc.wait(ATTACK_S + 30)
-        finally:
-            if proc.poll() is None:
-                stop_process(proc)
-        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read_text(out_path)[-3000:]}")
-        line, done = last_line(out_path, "byzantine: batches done")
-        check(line, f"laurel-byzantine printed no batches line:\n{read_text(out_path)[-3000:]}")
+            adv.finish(ATTACK_S + 30)
+        line, done = adv.last_line("byzantine: batches done")
         log(line)
 
         # The adversary really sent each kind of hostile message and got its answers.

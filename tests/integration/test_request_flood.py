@@ -19,11 +19,9 @@ What must hold:
 """
 
 import os
-import re
-import subprocess
 
-from laurel_client import (Testnet, build_tx_pool, check, log, main_wrapper, metric_value,
-                           parse_args, read_text, send_all_ok, stop_process, wait_for)
+from laurel_client import (Adversary, Testnet, build_tx_pool, byzantine_exe, check, log,
+                           main_wrapper, metric_value, parse_args, send_all_ok)
 
 HONEST = [0, 1, 2]
 BYZ = 3
@@ -42,8 +40,7 @@ def refused(net, i, kind):
 
 def test(args):
     os.environ["LAUREL_QUORUM_STORE"] = "1"
-    exe = os.path.join(os.path.abspath(args.bin), "laurel-byzantine")
-    check(os.access(exe, os.X_OK), f"{exe} is missing: build it first")
+    exe = byzantine_exe(args)
     with Testnet(args, "request-flood") as net:
         net.init()
         pool = build_tx_pool(net.laurel, net.key("city-fed"), TXS)
@@ -52,36 +49,19 @@ def test(args):
         net.kill(BYZ)
         before = {i: {k: refused(net, i, k) for k in KINDS} for i in HONEST}
 
-        out_path = os.path.join(net.dir, "byzantine-request-flood.log")
-        cmd = [exe, "--config", os.path.join(net.dir, f"node{BYZ}", "node.toml"),
-               "--behaviour", "request-flood", "--seconds", str(FLOOD_S)]
-        with open(out_path, "w") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-        log(f"started laurel-byzantine --behaviour request-flood (pid {proc.pid}) as node{BYZ}")
         acked = {}
-        try:
-            def connected():
-                check(proc.poll() is None,
-                      f"laurel-byzantine exited {proc.returncode}:\n{read_text(out_path)}")
-                return "connected to all" in read_text(out_path)
-            wait_for(connected, 20, "laurel-byzantine to connect to every honest node")
+        with Adversary(exe, net, BYZ, "request-flood",
+                       ["--behaviour", "request-flood", "--seconds", str(FLOOD_S)]) as adv:
+            adv.wait_connected(20)
             # Valid txs in waves through the flood; their batches are pushed to the adversary
             # too, which then asks for them again and again.
             for k in range(WAVES):
                 wave = pool[k * TXS // WAVES:(k + 1) * TXS // WAVES]
                 acked.update(send_all_ok(net, wave, HONEST))
             log(f"{len(acked)} valid txs committed OK during the flood")
-            rc = proc.wait(FLOOD_S + 30)
-        finally:
-            if proc.poll() is None:
-                stop_process(proc)
-        check(rc == 0, f"laurel-byzantine exited {rc}:\n{read_text(out_path)[-3000:]}")
-        lines = [l for l in read_text(out_path).splitlines()
-                 if l.startswith("byzantine: requests done")]
-        check(lines, f"laurel-byzantine printed no requests line:\n{read_text(out_path)[-3000:]}")
-        got = {k: int(v) for k, v in re.findall(r"(\w+)=([0-9]+)\b", lines[-1])}
-        log(lines[-1])
+            adv.finish(FLOOD_S + 30)
+        line, got = adv.last_line("byzantine: requests done")
+        log(line)
         check(all(got.get(f"{k}_requests_out", 0) > 0 for k in KINDS),
               f"the adversary did not send every kind of request: {got}")
 
